@@ -1,0 +1,196 @@
+//! Finding model files the way the Hugging Face libraries do: in the standard HF cache
+//! first, then on the Hub.
+//!
+//! The cache layout is shared with Python's `huggingface_hub`, so models a student has
+//! already used from Python are found here without a second download. The environment
+//! variables mean what they mean there: `HF_HUB_CACHE`, `HF_HOME` (cache in `$HF_HOME/hub`)
+//! and `HF_HUB_OFFLINE=1` (never touch the network).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+use hf_hub::api::sync::{ApiBuilder, ApiError};
+use hf_hub::{Cache, Repo, RepoType};
+
+/// The HF cache directory, resolved as `huggingface_hub` resolves it.
+pub fn default_cache_dir() -> PathBuf {
+    cache_dir_from(|name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from))
+}
+
+/// `HF_HUB_CACHE`, else `$HF_HOME/hub`, else `$XDG_CACHE_HOME/huggingface/hub`, else
+/// `~/.cache/huggingface/hub`, with `env` looking variables up.
+fn cache_dir_from(env: impl Fn(&str) -> Option<PathBuf>) -> PathBuf {
+    if let Some(dir) = env("HF_HUB_CACHE") {
+        return dir;
+    }
+    if let Some(home) = env("HF_HOME") {
+        return home.join("hub");
+    }
+    let cache_home = env("XDG_CACHE_HOME")
+        .or_else(|| env("HOME").map(|home| home.join(".cache")))
+        .unwrap_or_else(|| PathBuf::from(".cache"));
+    cache_home.join("huggingface").join("hub")
+}
+
+/// Whether `HF_HUB_OFFLINE` asks for no network access.
+pub fn offline_from_env() -> bool {
+    std::env::var("HF_HUB_OFFLINE")
+        .map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+        .unwrap_or(false)
+}
+
+/// Checks a Hub repo id: `name` or `owner/name`, made of letters, digits, `-`, `_`, `.`.
+pub fn validate_repo_id(id: &str) -> Result<()> {
+    let parts: Vec<&str> = id.split('/').collect();
+    let part_ok = |p: &&str| {
+        !p.is_empty()
+            && p.len() <= 96
+            && !p.starts_with(['-', '.'])
+            && !p.ends_with(['-', '.'])
+            && !p.contains("--")
+            && !p.contains("..")
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    if (1..=2).contains(&parts.len()) && parts.iter().all(part_ok) {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            "`{id}` is neither a local directory nor a Hub repo id (`name` or `owner/name`, e.g. `gpt2` or `google-bert/bert-base-uncased`)"
+        ))
+    }
+}
+
+/// Why a file could not be had.
+#[derive(Debug)]
+pub enum FetchError {
+    /// The Hub answered that the repo or the file does not exist (or is private).
+    NotFound,
+    /// Not in the cache, and the network is off (`HF_HUB_OFFLINE`) or unreachable.
+    Unreachable(String),
+    /// The repo is in the cache but this file is not, and the network is off or
+    /// unreachable: the file may not exist at all, or may not have been downloaded.
+    NotCached,
+    /// Anything else: disk errors, a broken download.
+    Failed(anyhow::Error),
+}
+
+/// Model files through the HF cache, downloading what is missing unless offline.
+#[derive(Clone, Debug)]
+pub struct Hub {
+    cache_dir: PathBuf,
+    offline: bool,
+}
+
+impl Hub {
+    /// The cache and offline mode from the environment.
+    pub fn from_env() -> Self {
+        Self { cache_dir: default_cache_dir(), offline: offline_from_env() }
+    }
+
+    pub fn new(cache_dir: impl Into<PathBuf>, offline: bool) -> Self {
+        Self { cache_dir: cache_dir.into(), offline }
+    }
+
+    pub fn cache_dir(&self) -> &Path {
+        &self.cache_dir
+    }
+
+    pub fn is_offline(&self) -> bool {
+        self.offline
+    }
+
+    /// The cached copy of `file` of model `repo`, without any network access.
+    pub fn cached(&self, repo: &str, file: &str) -> Option<PathBuf> {
+        Cache::new(self.cache_dir.clone()).repo(Repo::new(repo.to_string(), RepoType::Model)).get(file)
+    }
+
+    /// `file` of model `repo`: from the cache, else downloaded into it (with a progress bar).
+    pub fn fetch(&self, repo: &str, file: &str) -> Result<PathBuf, FetchError> {
+        if let Some(path) = self.cached(repo, file) {
+            return Ok(path);
+        }
+        if self.offline {
+            return Err(self.unreachable(repo, "HF_HUB_OFFLINE is set".into()));
+        }
+        let cache = Cache::new(self.cache_dir.clone());
+        let token = std::env::var("HF_TOKEN").ok().filter(|t| !t.is_empty()).or_else(|| cache.token());
+        let mut builder = ApiBuilder::from_cache(cache).with_token(token);
+        if let Ok(endpoint) = std::env::var("HF_ENDPOINT") {
+            builder = builder.with_endpoint(endpoint);
+        }
+        let api = builder
+            .with_progress(true)
+            .with_retries(1)
+            .build()
+            .map_err(|e| FetchError::Failed(anyhow!("cannot set up the Hub client: {e}")))?;
+        match api.model(repo.to_string()).download(file).map_err(classify) {
+            Err(FetchError::Unreachable(detail)) => Err(self.unreachable(repo, detail)),
+            other => other,
+        }
+    }
+
+    /// The network failed: a repo already in the cache is used as it is.
+    fn unreachable(&self, repo: &str, detail: String) -> FetchError {
+        let cached_revision = self
+            .cache_dir
+            .join(format!("models--{}", repo.replace('/', "--")))
+            .join("refs")
+            .join("main");
+        if cached_revision.is_file() { FetchError::NotCached } else { FetchError::Unreachable(detail) }
+    }
+
+
+}
+
+fn classify(error: ApiError) -> FetchError {
+    match error {
+        ApiError::RequestError(e) => match *e {
+            // The Hub answers 401 for repos that do not exist (or are private), 404 for files.
+            ureq::Error::StatusCode(401 | 403 | 404) => FetchError::NotFound,
+            ureq::Error::StatusCode(code) => FetchError::Failed(anyhow!("the Hub answered HTTP {code}")),
+            other => FetchError::Unreachable(other.to_string()),
+        },
+        ApiError::TooManyRetries(inner) => classify(*inner),
+        other => FetchError::Failed(anyhow!("{other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_ids_are_checked() {
+        for ok in ["gpt2", "bert-base-uncased", "google-bert/bert-base-uncased", "a_b.c/d-e"] {
+            assert!(validate_repo_id(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "no/such/model", "a//b", "-a", "a--b", "x/..", "sp ace", "a/"] {
+            assert!(validate_repo_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cache_dir_follows_huggingface_hub_precedence() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| PathBuf::from(v))
+        };
+        assert_eq!(cache_dir_from(env(&[("HF_HUB_CACHE", "/c"), ("HF_HOME", "/h")])), PathBuf::from("/c"));
+        assert_eq!(cache_dir_from(env(&[("HF_HOME", "/h"), ("HOME", "/u")])), PathBuf::from("/h/hub"));
+        assert_eq!(cache_dir_from(env(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/u")])), PathBuf::from("/x/huggingface/hub"));
+        assert_eq!(cache_dir_from(env(&[("HOME", "/u")])), PathBuf::from("/u/.cache/huggingface/hub"));
+    }
+
+    #[test]
+    fn cached_files_are_found_without_network() {
+        let dir = tempfile::tempdir().unwrap();
+        let snapshot = dir.path().join("models--owner--name/snapshots/abc123");
+        std::fs::create_dir_all(&snapshot).unwrap();
+        std::fs::write(snapshot.join("config.json"), "{}").unwrap();
+        std::fs::create_dir_all(dir.path().join("models--owner--name/refs")).unwrap();
+        std::fs::write(dir.path().join("models--owner--name/refs/main"), "abc123").unwrap();
+        let hub = Hub::new(dir.path(), true);
+        assert_eq!(hub.fetch("owner/name", "config.json").unwrap(), snapshot.join("config.json"));
+        assert!(matches!(hub.fetch("owner/name", "model.safetensors"), Err(FetchError::NotCached)));
+        assert!(matches!(hub.fetch("owner/other", "config.json"), Err(FetchError::Unreachable(_))));
+    }
+}

@@ -1,0 +1,261 @@
+//! A model, as the lessons see it: its tokenizer, its token-embedding matrix, and what is
+//! needed to describe it.
+//!
+//! A model is named by a Hub repo id (`gpt2`, `bert-base-uncased`, `owner/name`) or a local
+//! directory holding the same files. Only the embedding tensor is read from the weights.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use crate::hub::{FetchError, Hub, validate_repo_id};
+use crate::matrix::Matrix;
+use crate::standins::{self, StandinInfo};
+use crate::tokenizer::{TokenizerFiles, TokenizerModel};
+use crate::weights::{Checkpoint, find_embedding_name};
+
+/// The files of one model on local disk.
+#[derive(Clone, Debug)]
+pub struct ModelFiles {
+    /// The name the user gave (repo id or directory).
+    pub name: String,
+    pub config: Option<PathBuf>,
+    pub tokenizer: TokenizerFiles,
+    pub checkpoint: Checkpoint,
+    /// The embedding tensor's name in the checkpoint.
+    pub embedding_tensor: String,
+    /// Present when the files are an offline stand-in.
+    pub standin: Option<StandinInfo>,
+}
+
+/// The hub could not be reached and the model is not cached: the one failure for which a
+/// lesson may fall back to the stand-ins.
+#[derive(Debug)]
+pub struct HubUnreachable {
+    pub model: String,
+    pub detail: String,
+}
+
+impl std::fmt::Display for HubUnreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "model `{}` is not in the Hugging Face cache and the Hub is unreachable ({}); connect to the internet, or run with --standin",
+            self.model, self.detail
+        )
+    }
+}
+
+impl std::error::Error for HubUnreachable {}
+
+/// Where a model's files come from.
+enum Source<'a> {
+    Dir(&'a Path),
+    /// `partial` is set when a file was missing from the cache with the Hub unreachable.
+    Repo { hub: &'a Hub, id: &'a str, partial: std::cell::Cell<bool> },
+}
+
+impl Source<'_> {
+    /// `file` on disk, or `None` when the model has no such file.
+    fn get(&self, file: &str) -> Result<Option<PathBuf>> {
+        match self {
+            Source::Dir(dir) => {
+                let path = dir.join(file);
+                Ok(path.is_file().then_some(path))
+            }
+            Source::Repo { hub, id, partial } => match hub.fetch(id, file) {
+                Ok(path) => Ok(Some(path)),
+                Err(FetchError::NotFound) => Ok(None),
+                Err(FetchError::NotCached) => {
+                    partial.set(true);
+                    Ok(None)
+                }
+                Err(FetchError::Unreachable(detail)) => {
+                    Err(HubUnreachable { model: id.to_string(), detail }.into())
+                }
+                Err(FetchError::Failed(e)) => Err(e.context(format!("cannot fetch {file} of `{id}`"))),
+            },
+        }
+    }
+
+    /// `file`, only if it is already on disk (never a network request).
+    fn local(&self, file: &str) -> Option<PathBuf> {
+        match self {
+            Source::Dir(dir) => Some(dir.join(file)).filter(|p| p.is_file()),
+            Source::Repo { hub, id, .. } => hub.cached(id, file),
+        }
+    }
+
+    /// Why a required file is missing, for the error message.
+    fn missing(&self, name: &str, what: &str) -> anyhow::Error {
+        match self {
+            Source::Repo { partial, .. } if partial.get() => anyhow!(
+                "model `{name}` is only partly in the Hugging Face cache ({what} is missing) and the Hub is unreachable; connect to the internet to complete it, or run with --standin"
+            ),
+            _ => anyhow!("model `{name}` has no {what}"),
+        }
+    }
+}
+
+/// Finds (downloading if needed) the config, tokenizer and embedding weights of `name`.
+pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
+    let dir = Path::new(name);
+    let source = if dir.is_dir() {
+        Source::Dir(dir)
+    } else {
+        validate_repo_id(name)?;
+        Source::Repo { hub, id: name, partial: std::cell::Cell::new(false) }
+    };
+    let config = source.get("config.json")?;
+    let tokenizer = locate_tokenizer(&source)?;
+    let Some(tokenizer) = tokenizer else {
+        if config.is_none() && matches!(source, Source::Repo { .. }) {
+            bail!("model `{name}` was not found on the Hugging Face Hub; check the spelling (private repos need a token from `huggingface-cli login`)");
+        }
+        return Err(source.missing(name, "tokenizer (tokenizer.json, vocab.json + merges.txt, or vocab.txt)"));
+    };
+    let mut checkpoint = if let Some(path) = source.get("model.safetensors")? {
+        Checkpoint::Single(path)
+    } else if let Some(index) = source.get("model.safetensors.index.json")? {
+        Checkpoint::sharded(index)?
+    } else if source.get("pytorch_model.bin")?.is_some() {
+        bail!("model `{name}` has only PyTorch weights (pytorch_model.bin), no model.safetensors; choose a repo with safetensors weights");
+    } else {
+        return Err(source.missing(name, "model.safetensors"));
+    };
+    let embedding_tensor = find_embedding_name(&checkpoint.tensor_names()?)
+        .with_context(|| format!("in model `{name}`"))?;
+    if let Some(shard) = checkpoint.shard_of(&embedding_tensor)?.map(str::to_string) {
+        let Some(path) = source.get(&shard)? else {
+            return Err(source.missing(name, &format!("{shard}, the shard its index names for {embedding_tensor}")));
+        };
+        if let Checkpoint::Sharded { local, .. } = &mut checkpoint {
+            local.insert(shard, path);
+        }
+    }
+    let standin = match source.local("STANDIN.json") {
+        Some(path) => Some(
+            serde_json::from_str(&std::fs::read_to_string(&path)?)
+                .map_err(|e| anyhow!("{} is malformed ({e})", path.display()))?,
+        ),
+        None => None,
+    };
+    Ok(ModelFiles { name: name.to_string(), config, tokenizer, checkpoint, embedding_tensor, standin })
+}
+
+fn locate_tokenizer(source: &Source) -> Result<Option<TokenizerFiles>> {
+    if let Some(path) = source.get("tokenizer.json")? {
+        return Ok(Some(TokenizerFiles::Json(path)));
+    }
+    if let Some(vocab) = source.get("vocab.json")? {
+        if let Some(merges) = source.get("merges.txt")? {
+            return Ok(Some(TokenizerFiles::BytePairs { vocab, merges }));
+        }
+    }
+    if let Some(vocab) = source.get("vocab.txt")? {
+        let lowercase = match source.get("tokenizer_config.json")? {
+            Some(path) => {
+                let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)
+                    .map_err(|e| anyhow!("{} is malformed ({e})", path.display()))?;
+                config.get("do_lower_case").and_then(|v| v.as_bool()).unwrap_or(true)
+            }
+            None => true,
+        };
+        return Ok(Some(TokenizerFiles::WordPiece { vocab, lowercase }));
+    }
+    Ok(None)
+}
+
+/// A loaded model: tokenizer and token-embedding matrix.
+pub struct Model {
+    pub files: ModelFiles,
+    pub tokenizer: TokenizerModel,
+    pub embeddings: Matrix,
+}
+
+impl Model {
+    pub fn load(files: ModelFiles) -> Result<Self> {
+        let tokenizer = TokenizerModel::load(&files.tokenizer)?;
+        let embeddings = files.checkpoint.read_matrix(&files.embedding_tensor)?;
+        Ok(Self { files, tokenizer, embeddings })
+    }
+
+    /// The name to show: the repo id, with the stand-in said when it is one.
+    pub fn label(&self) -> String {
+        match &self.files.standin {
+            Some(info) => format!("{} (stand-in for {})", self.files.name, info.stands_in_for),
+            None => self.files.name.clone(),
+        }
+    }
+
+    pub fn is_standin(&self) -> bool {
+        self.files.standin.is_some()
+    }
+
+    /// What figure titles append so a stand-in is never mistaken for the real model.
+    pub fn title_tag(&self) -> &'static str {
+        title_tag(&[self])
+    }
+}
+
+/// The title tag for a figure drawn from several models: the strongest warning among them.
+pub fn title_tag(models: &[&Model]) -> &'static str {
+    if models.iter().any(|m| m.files.standin.as_ref().is_some_and(|s| s.synthetic)) {
+        " [SYNTHETIC stand-in]"
+    } else if models.iter().any(|m| m.is_standin()) {
+        " [stand-in]"
+    } else {
+        ""
+    }
+}
+
+/// How a lesson asks for a model.
+#[derive(Clone, Copy, Debug)]
+pub struct ModelRequest<'a> {
+    pub name: &'a str,
+    /// The course's own default: only these fall back to stand-ins when the Hub is unreachable.
+    pub is_course_default: bool,
+    /// `--standin`: use the stand-in without trying the Hub (a local directory is still
+    /// used as given).
+    pub force_standin: bool,
+}
+
+impl<'a> ModelRequest<'a> {
+    /// A model flag's value; `course_default` is that flag's default (the notebook's model).
+    pub fn new(name: &'a str, course_default: &str, force_standin: bool) -> Self {
+        Self { name, is_course_default: name == course_default, force_standin }
+    }
+}
+
+/// Loads a lesson's models: from the HF cache or the Hub, or the offline stand-ins when
+/// asked to, or when a course default cannot be had because the Hub is unreachable.
+///
+/// Every model is located before any is loaded, so a mistyped name fails at once.
+pub fn load_for_lesson(requests: &[ModelRequest]) -> Result<Vec<Model>> {
+    let hub = Hub::from_env();
+    let mut located = Vec::with_capacity(requests.len());
+    for request in requests {
+        let standin = request.force_standin && !Path::new(request.name).is_dir();
+        let files = if standin {
+            locate_standin(request.name)?
+        } else {
+            match locate(request.name, &hub) {
+                Ok(files) => files,
+                Err(e) if request.is_course_default && e.downcast_ref::<HubUnreachable>().is_some() => {
+                    if let Some(HubUnreachable { model, detail }) = e.downcast_ref::<HubUnreachable>() {
+                        eprintln!("note: `{model}` is not in the Hugging Face cache and the Hub is unreachable ({detail}): using its offline stand-in");
+                    }
+                    locate_standin(request.name)?
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        located.push(files);
+    }
+    located.into_iter().map(Model::load).collect()
+}
+
+fn locate_standin(name: &str) -> Result<ModelFiles> {
+    let hub = standins::ensure()?;
+    locate(standins::standin_for(name), &hub)
+}

@@ -1,0 +1,164 @@
+//! Tokenizers: HF `tokenizer.json`, or the older file pairs that some repos ship instead.
+//!
+//! GPT-2 repos may have only `vocab.json` + `merges.txt` (byte-level BPE) and BERT repos
+//! only `vocab.txt` (WordPiece); both are built here into the same pipeline that
+//! `tokenizer.json` describes, so every lesson sees one kind of tokenizer.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
+use tokenizers::decoders::wordpiece::WordPiece as WordPieceDecoder;
+use tokenizers::models::bpe::BPE;
+use tokenizers::models::wordpiece::WordPiece;
+use tokenizers::normalizers::bert::BertNormalizer;
+use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
+use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+use tokenizers::processors::bert::BertProcessing;
+use tokenizers::{AddedToken, Tokenizer};
+
+/// Which files describe a tokenizer.
+#[derive(Clone, Debug)]
+pub enum TokenizerFiles {
+    /// A full HF `tokenizer.json`.
+    Json(PathBuf),
+    /// GPT-2 style byte-level BPE: `vocab.json` + `merges.txt`.
+    BytePairs { vocab: PathBuf, merges: PathBuf },
+    /// BERT style WordPiece: `vocab.txt`, lower-cased or not (`do_lower_case`).
+    WordPiece { vocab: PathBuf, lowercase: bool },
+}
+
+/// A loaded tokenizer with the few operations the lessons need.
+pub struct TokenizerModel {
+    inner: Tokenizer,
+}
+
+fn broken(path: &Path, what: &str, error: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("{} is not a valid {what} ({error}); delete it so it is fetched again", path.display())
+}
+
+impl TokenizerModel {
+    pub fn load(files: &TokenizerFiles) -> Result<Self> {
+        let inner = match files {
+            TokenizerFiles::Json(path) => {
+                let mut tokenizer = Tokenizer::from_file(path).map_err(|e| broken(path, "tokenizer.json", e))?;
+                // Some repos (sentence-transformers among them) save padding and truncation
+                // for batching; a word must encode to its own tokens only.
+                tokenizer
+                    .with_padding(None)
+                    .with_truncation(None)
+                    .map_err(|e| anyhow!("cannot turn off truncation in {}: {e}", path.display()))?;
+                tokenizer
+            }
+            TokenizerFiles::BytePairs { vocab, merges } => byte_level_bpe(vocab, merges)?,
+            TokenizerFiles::WordPiece { vocab, lowercase } => wordpiece(vocab, *lowercase)?,
+        };
+        Ok(Self { inner })
+    }
+
+    /// Token ids of `text`, with or without the model's special tokens (`[CLS]`… `[SEP]`).
+    pub fn encode(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
+        let encoding = self
+            .inner
+            .encode(text, add_special_tokens)
+            .map_err(|e| anyhow!("cannot tokenise {text:?}: {e}"))?;
+        Ok(encoding.get_ids().to_vec())
+    }
+
+    /// Text of `ids`, special tokens kept (as `tokenizer.decode` does in transformers).
+    pub fn decode(&self, ids: &[u32]) -> Result<String> {
+        self.inner.decode(ids, false).map_err(|e| anyhow!("cannot decode {ids:?}: {e}"))
+    }
+
+    /// The number of tokens in the base vocabulary (transformers' `tokenizer.vocab_size`).
+    pub fn vocab_size(&self) -> usize {
+        self.inner.get_vocab_size(false)
+    }
+
+    /// The vocabulary entries as stored, indexed by token id (GPT-2's `Ġ` for a space
+    /// included). Ids with no entry are empty strings.
+    pub fn vocab_strings(&self) -> Vec<String> {
+        let vocab = self.inner.get_vocab(false);
+        let mut strings = vec![String::new(); self.vocab_size()];
+        for (token, id) in vocab {
+            if let Some(slot) = strings.get_mut(id as usize) {
+                *slot = token;
+            }
+        }
+        strings
+    }
+
+    /// Length in characters (Unicode scalar values, as Python's `len`) of every vocabulary
+    /// entry as stored: what the notebook measures.
+    pub fn stored_lengths(&self) -> Vec<usize> {
+        self.vocab_strings().iter().map(|t| t.chars().count()).collect()
+    }
+
+    /// Length in characters of every token decoded on its own: the text it stands for.
+    pub fn decoded_lengths(&self) -> Result<Vec<usize>> {
+        (0..self.vocab_size() as u32).map(|id| Ok(self.decode(&[id])?.chars().count())).collect()
+    }
+
+    /// The id of a vocabulary entry written as stored (`"Ġthe"`, `"[UNK]"`).
+    pub fn token_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
+    /// Writes the tokenizer as a `tokenizer.json`.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        self.inner.save(path, false).map_err(|e| anyhow!("cannot write {}: {e}", path.display()))
+    }
+}
+
+/// GPT-2's tokenizer from `vocab.json` + `merges.txt`, as HF's `tokenizer.json` for gpt2
+/// describes it: byte-level pre-tokenizer (no prefix space), BPE, byte-level decoder,
+/// `<|endoftext|>` special.
+fn byte_level_bpe(vocab: &Path, merges: &Path) -> Result<Tokenizer> {
+    let (Some(vocab_s), Some(merges_s)) = (vocab.to_str(), merges.to_str()) else {
+        return Err(anyhow!("tokenizer paths must be UTF-8: {}", vocab.display()));
+    };
+    let bpe = BPE::from_file(vocab_s, merges_s)
+        .build()
+        .map_err(|e| broken(vocab, "vocab.json + merges.txt pair", e))?;
+    let mut tokenizer = Tokenizer::new(bpe);
+    tokenizer
+        .with_pre_tokenizer(Some(ByteLevel::default().add_prefix_space(false)))
+        .with_decoder(Some(ByteLevelDecoder::default()));
+    if tokenizer.token_to_id("<|endoftext|>").is_some() {
+        tokenizer
+            .add_special_tokens([AddedToken::from("<|endoftext|>", true)])
+            .map_err(|e| anyhow!("cannot register <|endoftext|>: {e}"))?;
+    }
+    Ok(tokenizer)
+}
+
+/// BERT's tokenizer from `vocab.txt`, as HF's `BertTokenizerFast` builds it.
+fn wordpiece(vocab: &Path, lowercase: bool) -> Result<Tokenizer> {
+    let Some(vocab_s) = vocab.to_str() else {
+        return Err(anyhow!("tokenizer path must be UTF-8: {}", vocab.display()));
+    };
+    let model = WordPiece::from_file(vocab_s)
+        .unk_token("[UNK]".into())
+        .build()
+        .map_err(|e| broken(vocab, "WordPiece vocab.txt", e))?;
+    let special = |t: &str| {
+        model_id(&model, t).ok_or_else(|| anyhow!("{} has no {t} token; it is not a BERT vocabulary", vocab.display()))
+    };
+    let (cls, sep) = (special("[CLS]")?, special("[SEP]")?);
+    let mut tokenizer = Tokenizer::new(model);
+    tokenizer
+        .with_normalizer(Some(BertNormalizer::new(true, true, None, lowercase)))
+        .map_err(|e| anyhow!("cannot set the BERT normaliser: {e}"))?;
+    tokenizer
+        .with_pre_tokenizer(Some(BertPreTokenizer))
+        .with_post_processor(Some(BertProcessing::new(("[SEP]".into(), sep), ("[CLS]".into(), cls))))
+        .with_decoder(Some(WordPieceDecoder::default()));
+    let specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].map(|t| AddedToken::from(t, true));
+    tokenizer.add_special_tokens(specials).map_err(|e| anyhow!("cannot register BERT's special tokens: {e}"))?;
+    Ok(tokenizer)
+}
+
+fn model_id(model: &WordPiece, token: &str) -> Option<u32> {
+    use tokenizers::Model;
+    model.token_to_id(token)
+}

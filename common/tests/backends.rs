@@ -1,0 +1,79 @@
+//! flex, ndarray and wgpu must give the same numbers for every op the lessons use.
+//!
+//! wgpu needs an adapter: a GPU, or Mesa's software drivers (lavapipe or llvmpipe) on a
+//! machine without one — `.ci/run` installs them. Set `EMBEDDING_SKIP_WGPU=1` only on a
+//! machine that has neither; the test then says it compared the CPU backends alone.
+
+use common::rng::SeededRng;
+use common::{Backend, Matrix, ops};
+
+fn random_matrix(rows: usize, cols: usize, seed: u64) -> Matrix {
+    let mut rng = SeededRng::new(seed);
+    Matrix::new(rows, cols, (0..rows * cols).map(|_| (0.1 * rng.normal()) as f32).collect()).unwrap()
+}
+
+fn backends() -> Vec<Backend> {
+    if std::env::var("EMBEDDING_SKIP_WGPU").is_ok_and(|v| v == "1") {
+        eprintln!("EMBEDDING_SKIP_WGPU=1: comparing flex and ndarray only");
+        vec![Backend::Flex, Backend::Ndarray]
+    } else {
+        Backend::ALL.to_vec()
+    }
+}
+
+fn assert_close(name: &str, backend: Backend, got: &[f32], want: &[f32], tol: f32) {
+    assert_eq!(got.len(), want.len(), "{name} on {backend:?}");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!((g - w).abs() <= tol * (1.0 + w.abs()), "{name} on {backend:?}, element {i}: {g} vs {w}");
+    }
+}
+
+#[test]
+fn every_backend_gives_the_same_numbers() {
+    // 3000 × 768 spans several rows blocks on no backend but exercises real sizes;
+    // the reference is flex, itself checked against hand values in the unit tests.
+    let m = random_matrix(3000, 768, 11);
+    let flex = Backend::Flex.device().unwrap();
+    let means = ops::row_means(&m, &flex).unwrap();
+    let variances = ops::row_variances(&m, &flex).unwrap();
+    let r = ops::pearson(m.row(0), m.row(1), &flex).unwrap();
+    for backend in backends() {
+        let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
+        assert_close("row means", backend, &ops::row_means(&m, &device).unwrap(), &means, 1e-5);
+        assert_close("row variances", backend, &ops::row_variances(&m, &device).unwrap(), &variances, 1e-5);
+        assert_close("pearson", backend, &[ops::pearson(m.row(0), m.row(1), &device).unwrap()], &[r], 1e-5);
+    }
+}
+
+#[test]
+fn matmul_distances_equal_the_direct_formula() {
+    let m = random_matrix(500, 64, 3);
+    let query: Vec<f32> = m.row(17).iter().map(|v| v + 0.01).collect();
+    let direct: Vec<f32> = (0..m.rows())
+        .map(|i| m.row(i).iter().zip(&query).map(|(a, b)| (a - b) * (a - b)).sum::<f32>().sqrt())
+        .collect();
+    for backend in backends() {
+        let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
+        let got = ops::distances_to(&m, &query, ops::Metric::Euclidean, false, &device).unwrap();
+        for (i, (g, d)) in got.iter().zip(&direct).enumerate() {
+            assert!((g - d).abs() < 1e-4, "{backend:?} row {i}: {g} vs {d}");
+        }
+    }
+}
+
+#[test]
+fn normalised_euclidean_ranks_like_cosine() {
+    // ‖x/‖x‖ − q/‖q‖‖² = 2 − 2 cos(x, q): a monotone function of the cosine distance.
+    let m = random_matrix(800, 32, 5);
+    let device = Backend::Flex.device().unwrap();
+    let query = m.row(3).to_vec();
+    let length = query.iter().map(|v| v * v).sum::<f32>().sqrt();
+    let unit_query: Vec<f32> = query.iter().map(|v| v / length).collect();
+    let unit = ops::distances_to(&m, &unit_query, ops::Metric::Euclidean, true, &device).unwrap();
+    let cosine = ops::distances_to(&m, &query, ops::Metric::Cosine, false, &device).unwrap();
+    let rank = |d: &[f32]| ops::smallest(d, 50).into_iter().map(|(i, _)| i).collect::<Vec<_>>();
+    assert_eq!(rank(&unit), rank(&cosine));
+    for (u, c) in unit.iter().zip(&cosine) {
+        assert!((u * u - 2.0 * c).abs() < 1e-4, "{u}² vs 2·{c}");
+    }
+}

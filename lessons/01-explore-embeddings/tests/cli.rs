@@ -1,0 +1,74 @@
+//! The lesson as a user runs it: flags, exit codes and one-line errors.
+
+use std::process::{Command, Output};
+
+fn lesson(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lesson01"))
+        .args(args)
+        .env("HF_HUB_OFFLINE", "1")
+        .output()
+        .expect("the lesson binary runs")
+}
+
+/// The error a user sees: exactly one line, starting `error:`.
+fn one_line_error(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "stderr: {stderr}");
+    assert_eq!(stderr.lines().last(), Some(errors[0]), "the error is the last line: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    errors[0].to_string()
+}
+
+#[test]
+fn help_explains_every_flag() {
+    let out = lesson(&["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in ["--bert", "--gpt", "--word", "--seed", "--backend", "--standin", "--out"] {
+        assert!(help.contains(flag), "{flag} missing from --help");
+    }
+}
+
+#[test]
+fn an_invalid_model_name_is_one_line_and_exit_1() {
+    let out = lesson(&["--bert", "no/such/model"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(one_line_error(&out).contains("neither a local directory nor a Hub repo id"));
+}
+
+#[test]
+fn a_model_that_is_not_cached_offline_names_the_fix() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lesson01"))
+        .args(["--bert", "someone/not-cached"])
+        .env("HF_HUB_OFFLINE", "1")
+        .env("HF_HUB_CACHE", cache.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let error = one_line_error(&out);
+    assert!(error.contains("not in the Hugging Face cache") && error.contains("--standin"), "{error}");
+}
+
+#[test]
+fn a_truncated_safetensors_file_is_one_line_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\n").unwrap();
+    // A valid header promising 6×4 f32 values, followed by only a few bytes of them.
+    let header = br#"{"embeddings.word_embeddings.weight":{"dtype":"F32","shape":[6,4],"data_offsets":[0,96]}}"#;
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header);
+    bytes.extend_from_slice(&[0u8; 10]);
+    std::fs::write(dir.path().join("model.safetensors"), bytes).unwrap();
+    let out = lesson(&["--standin", "--bert", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(one_line_error(&out).contains("not a valid safetensors file"));
+}
+
+#[test]
+fn an_unknown_backend_is_rejected_by_the_parser() {
+    let out = lesson(&["--backend", "cuda"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("possible values: flex, ndarray, wgpu"));
+}

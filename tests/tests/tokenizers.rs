@@ -1,0 +1,52 @@
+//! Facts of the real gpt2 and bert-base-uncased tokenizers, which need no weights: the
+//! stand-ins carry the real vocabularies. The ids below are those the Hugging Face
+//! tokenizers give (checked with `transformers`' GPT2Tokenizer and BertTokenizer on the
+//! same files by `scripts/crosscheck/lesson01.py`); the length histograms were recomputed
+//! there from encoder.json / vocab.txt with Python's `len`.
+
+use common::model::{Model, locate};
+use common::standins;
+
+fn load(repo: &str) -> Model {
+    let hub = standins::ensure().unwrap();
+    Model::load(locate(repo, &hub).unwrap()).unwrap()
+}
+
+#[test]
+fn gpt2_tokenizer_facts() {
+    let gpt2 = load(standins::GPT2);
+    let t = &gpt2.tokenizer;
+    assert_eq!(t.vocab_size(), 50257);
+    assert_eq!(t.encode("the", false).unwrap(), vec![1169]);
+    assert_eq!(t.encode(" the", false).unwrap(), vec![262]);
+    assert_eq!(t.encode("Hello world", false).unwrap(), vec![15496, 995]);
+    assert_eq!(t.encode("ring", false).unwrap(), vec![1806]);
+    assert_eq!(t.encode(" ring", false).unwrap(), vec![5858]);
+    assert_eq!(t.decode(&[50256]).unwrap(), "<|endoftext|>");
+    assert_eq!(t.decode(&[262]).unwrap(), " the");
+    assert_eq!(t.vocab_strings()[262], "Ġthe");
+    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_json_snapshot!("gpt2_token_lengths", serde_json::json!({
+            "stored": common::stats::value_counts(t.stored_lengths()),
+            "decoded": common::stats::value_counts(t.decoded_lengths().unwrap()),
+        }));
+    });
+}
+
+#[test]
+fn bert_tokenizer_facts() {
+    let bert = load(standins::BERT);
+    let t = &bert.tokenizer;
+    assert_eq!(t.vocab_size(), 30522);
+    assert_eq!(t.encode("the", true).unwrap(), vec![101, 1996, 102]);
+    assert_eq!(t.encode("Hello, World!", false).unwrap(), vec![7592, 1010, 2088, 999]);
+    assert_eq!(t.encode("ring", false).unwrap(), vec![3614]);
+    assert_eq!(t.decode(&[101]).unwrap(), "[CLS]");
+    assert_eq!(t.vocab_strings()[100], "[UNK]");
+    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_json_snapshot!("bert_token_lengths", serde_json::json!({
+            "stored": common::stats::value_counts(t.stored_lengths()),
+            "decoded": common::stats::value_counts(t.decoded_lengths().unwrap()),
+        }));
+    });
+}
