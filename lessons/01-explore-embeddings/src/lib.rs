@@ -7,12 +7,12 @@ mod figures;
 
 use anyhow::{Result, bail};
 use clap::Parser;
-use common::model::{ModelRequest, load_for_lesson};
-use common::report::{Report, standin_banner};
+use common::report::Report;
+use common::session::Session;
 use common::rng::SeededRng;
 use common::stats::{Histogram, histogram, value_counts};
 use common::summary::{architecture, thousands};
-use common::{Model, cli::LessonArgs, ops, plot};
+use common::{Model, cli::LessonArgs, ops};
 use serde::Serialize;
 
 pub const LESSON: &str = "01-explore-embeddings";
@@ -44,22 +44,12 @@ pub struct Args {
 /// Runs every step of the lesson, printing its tables and writing its figures and
 /// `report.json` to the output directory.
 pub fn run(args: &Args) -> Result<Report> {
-    let out = args.common.out_dir(LESSON)?;
-    let device = args.common.backend.device()?;
-    let mut report = Report::new(LESSON);
-    report.record("backend", args.common.backend)?;
-    report.record("seed", args.common.seed)?;
+    let mut session = Session::start(LESSON, &args.common)?;
+    let device = session.device.clone();
 
     // ANCHOR: load
-    let standin = args.common.standin;
-    let [gpt, bert]: [Model; 2] = load_for_lesson(&[ModelRequest::new(&args.gpt, DEFAULT_GPT, standin), ModelRequest::new(&args.bert, DEFAULT_BERT, standin)])?
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("expected two models"))?;
+    let [gpt, bert] = session.load([(&args.gpt, DEFAULT_GPT), (&args.bert, DEFAULT_BERT)])?;
     // ANCHOR_END: load
-    report.models(&[&bert, &gpt])?;
-    if let Some(banner) = standin_banner(&[&bert, &gpt]) {
-        println!("{banner}");
-    }
 
     // ANCHOR: architectures
     println!("\n# The models (the notebook's print(model))\n");
@@ -67,7 +57,7 @@ pub fn run(args: &Args) -> Result<Report> {
     for arch in &archs {
         println!("{arch}");
     }
-    report.record("architectures", &archs)?;
+    session.report.record("architectures", &archs)?;
     // ANCHOR_END: architectures
 
     // ANCHOR: token_lengths
@@ -77,20 +67,19 @@ pub fn run(args: &Args) -> Result<Report> {
     let lengths_gpt = TokenLengths::of(&gpt)?;
     let lengths_bert = TokenLengths::of(&bert)?;
     print_length_table(&lengths_gpt, &lengths_bert);
-    report.record("vocab_sizes", serde_json::json!({
+    session.report.record("vocab_sizes", serde_json::json!({
         "bert": bert.tokenizer.vocab_size(), "gpt2": gpt.tokenizer.vocab_size() }))?;
-    report.record("token_lengths", serde_json::json!({ "gpt2": lengths_gpt, "bert": lengths_bert }))?;
-    let figure = figures::token_lengths(&lengths_gpt, &lengths_bert, &gpt, &bert);
-    report.figure(&plot::save(&figure, &out, "token_lengths")?);
+    session.report.record("token_lengths", serde_json::json!({ "gpt2": lengths_gpt, "bert": lengths_bert }))?;
+    session.figure(&figures::token_lengths(&lengths_gpt, &lengths_bert, &gpt, &bert), "token_lengths")?;
     // ANCHOR_END: token_lengths
 
     // ANCHOR: matrices
     println!("\n# The embedding matrices\n");
     println!("BERT embedding matrix is of size {:?}.", tuple(bert.embeddings.shape()));
     println!("GPT2 embedding matrix is of size {:?}.", tuple(gpt.embeddings.shape()));
-    report.record("embedding_shapes", serde_json::json!({
+    session.report.record("embedding_shapes", serde_json::json!({
         "bert": bert.embeddings.shape(), "gpt2": gpt.embeddings.shape() }))?;
-    report.figure(&plot::save(&figures::heatmaps(&gpt, &bert), &out, "embedding_matrices")?);
+    session.figure(&figures::heatmaps(&gpt, &bert), "embedding_matrices")?;
     // ANCHOR_END: matrices
 
     // ANCHOR: same_index
@@ -100,8 +89,8 @@ pub fn run(args: &Args) -> Result<Report> {
     let same_index = Comparison::new(&bert, &gpt, index as u32, index as u32, &device)?;
     println!("Token {index}: BERT \"{}\", GPT2 \"{}\"", same_index.bert_token, same_index.gpt2_token);
     same_index.print_correlation();
-    report.record("same_index", &same_index)?;
-    report.figure(&plot::save(&figures::same_index(&same_index, &bert, &gpt), &out, "same_index")?);
+    session.report.record("same_index", &same_index)?;
+    session.figure(&figures::same_index(&same_index, &bert, &gpt), "same_index")?;
     // ANCHOR_END: same_index
 
     // ANCHOR: same_word
@@ -113,9 +102,9 @@ pub fn run(args: &Args) -> Result<Report> {
     println!("GPT2: \"{word}\" is index {id_gpt}");
     let same_word = Comparison::new(&bert, &gpt, id_bert, id_gpt, &device)?;
     same_word.print_correlation();
-    report.record("same_word", serde_json::json!({ "word": word, "comparison": same_word }))?;
+    session.report.record("same_word", serde_json::json!({ "word": word, "comparison": same_word }))?;
     if let Some(figure) = figures::same_word(&same_word, &bert, &gpt) {
-        report.figure(&plot::save(&figure, &out, "same_word")?);
+        session.figure(&figure, "same_word")?;
     }
     // ANCHOR_END: same_word
 
@@ -128,13 +117,11 @@ pub fn run(args: &Args) -> Result<Report> {
         mean: [Summary::of(&means[0]), Summary::of(&means[1])],
     };
     distributions.print();
-    report.record("distributions", &distributions)?;
-    report.figure(&plot::save(&figures::distributions(&distributions, &bert, &gpt), &out, "distributions")?);
+    session.report.record("distributions", &distributions)?;
+    session.figure(&figures::distributions(&distributions, &bert, &gpt), "distributions")?;
     // ANCHOR_END: distributions
 
-    let path = report.write(&out)?;
-    println!("\nfigures and report written to {}", path.parent().unwrap_or(&out).display());
-    Ok(report)
+    session.finish()
 }
 
 /// numpy prints a shape as a tuple: `(30522, 768)`.

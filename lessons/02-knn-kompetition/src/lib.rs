@@ -8,12 +8,12 @@ mod figures;
 use anyhow::Result;
 use clap::Parser;
 use common::cli::LessonArgs;
-use common::model::{ModelRequest, load_for_lesson};
 use common::ops::{self, Metric};
-use common::report::{Report, standin_banner};
+use common::report::Report;
+use common::session::Session;
 use common::stats::{Histogram, histogram};
 use common::words::{token_text, word_ids};
-use common::{Device, Model, plot};
+use common::{Device, Model};
 use serde::Serialize;
 
 pub const LESSON: &str = "02-knn-kompetition";
@@ -51,29 +51,15 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<Report> {
-    let out = args.common.out_dir(LESSON)?;
-    let device = args.common.backend.device()?;
-    let mut report = Report::new(LESSON);
-    report.record("backend", args.common.backend)?;
-    report.record("metric", args.metric)?;
-
-    let standin = args.common.standin;
-    let [bert, gpt]: [Model; 2] = load_for_lesson(&[ModelRequest::new(&args.bert, DEFAULT_BERT, standin), ModelRequest::new(&args.gpt, DEFAULT_GPT, standin)])?
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("expected two models"))?;
-    report.models(&[&bert, &gpt])?;
-    if let Some(banner) = standin_banner(&[&bert, &gpt]) {
-        println!("{banner}");
-    }
-    let k = args.k as usize;
+    let mut session = Session::start(LESSON, &args.common)?;
+    session.report.record("metric", args.metric)?;
+    let [bert, gpt] = session.load([(&args.bert, DEFAULT_BERT), (&args.gpt, DEFAULT_GPT)])?;
     let mut results = Vec::new();
     for word in &args.words {
-        results.push(explore_word(word, k, args.metric, &bert, &gpt, &device, &out, &mut report)?);
+        results.push(explore_word(word, args.k as usize, args.metric, [&bert, &gpt], &mut session)?);
     }
-    report.record("words", &results)?;
-    let path = report.write(&out)?;
-    println!("\nfigures and report written to {}", path.parent().unwrap_or(&out).display());
-    Ok(report)
+    session.report.record("words", &results)?;
+    session.finish()
 }
 
 /// Everything the lesson finds out about one seed word.
@@ -118,17 +104,8 @@ pub struct Emptiness {
     pub word_initial_with_space: usize,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn explore_word(
-    word: &str,
-    k: usize,
-    metric: Metric,
-    bert: &Model,
-    gpt: &Model,
-    device: &Device,
-    out: &std::path::Path,
-    report: &mut Report,
-) -> Result<WordResult> {
+fn explore_word(word: &str, k: usize, metric: Metric, [bert, gpt]: [&Model; 2], session: &mut Session) -> Result<WordResult> {
+    let device = &session.device.clone();
     // ANCHOR: seed_ids
     println!("\n# Seed word \"{word}\"\n");
     let bert_ids = word_ids(bert, word)?;
@@ -155,9 +132,9 @@ fn explore_word(
     };
     // ANCHOR_END: searches
     let stem = format!("distances_{}", file_safe(word));
-    report.figure(&plot::save(&figures::distances(word, &raw, bert, gpt), out, &stem)?);
+    session.figure(&figures::distances(word, &raw, bert, gpt), &stem)?;
     if let Some(normalised) = &normalised {
-        report.figure(&plot::save(&figures::distances(word, normalised, bert, gpt), out, &format!("{stem}_normalised"))?);
+        session.figure(&figures::distances(word, normalised, bert, gpt), &format!("{stem}_normalised"))?;
     }
 
     // ANCHOR: emptiness
