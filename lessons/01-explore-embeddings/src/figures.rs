@@ -46,6 +46,7 @@ pub fn heatmaps<'a>(gpt: &'a Model, bert: &'a Model) -> Figure<'a> {
             colormap: Colormap::Viridis,
             colorbar: true,
             origin_lower: false,
+            cell_values: false,
         })
     };
     Figure::grid(1000, 800, 2, 1, vec![
