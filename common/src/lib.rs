@@ -4,7 +4,9 @@
 
 pub mod backend;
 pub mod cli;
+pub mod dbscan;
 pub mod hub;
+pub mod linalg;
 pub mod matrix;
 pub mod model;
 pub mod ops;
@@ -17,6 +19,7 @@ pub mod standins;
 pub mod stats;
 pub mod summary;
 pub mod tokenizer;
+pub mod tsne;
 pub mod weights;
 pub mod words;
 

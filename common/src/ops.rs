@@ -173,6 +173,38 @@ pub fn exact_distance(x: &[f32], q: &[f32], metric: Metric, normalise: bool) -> 
     }
 }
 
+/// `(row − centre) · direction` for every row (the notebook's
+/// `(embeddings - mean) @ Vt[0]`), one matmul per row block.
+pub fn project(matrix: &Matrix, direction: &[f32], centre: &[f32], device: &Device) -> Result<Vec<f32>> {
+    ensure!(direction.len() == matrix.cols() && centre.len() == matrix.cols(), "direction and centre must be as wide as the rows");
+    let offset: f32 = direction.iter().zip(centre).map(|(d, c)| d * c).sum();
+    let d = to_tensor(direction, direction.len(), 1, device);
+    per_row_blocks(matrix, device, |block| block.matmul(d.clone()).sub_scalar(offset))
+}
+
+/// Each row minus the mean row (the notebook's `m - m.mean(axis=0)`), and that mean.
+pub fn centre_rows(matrix: &Matrix, device: &Device) -> Result<(Matrix, Vec<f32>)> {
+    let x = to_tensor(matrix.data(), matrix.rows(), matrix.cols(), device);
+    let mean = x.clone().mean_dim(0);
+    let centred = Matrix::new(matrix.rows(), matrix.cols(), to_vec(x - mean.clone())?)?;
+    Ok((centred, to_vec(mean)?))
+}
+
+/// The Gram matrix `m · mᵀ`: every row's dot product with every row.
+pub fn gram(matrix: &Matrix, device: &Device) -> Result<Matrix> {
+    let x = to_tensor(matrix.data(), matrix.rows(), matrix.cols(), device);
+    Matrix::new(matrix.rows(), matrix.rows(), to_vec(x.clone().matmul(x.transpose()))?)
+}
+
+/// Pearson correlation between every pair of rows (`np.corrcoef(m)`).
+pub fn row_correlations(matrix: &Matrix, device: &Device) -> Result<Matrix> {
+    let x = to_tensor(matrix.data(), matrix.rows(), matrix.cols(), device);
+    let centred = x.clone() - x.mean_dim(1);
+    let norms = centred.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(f32::MIN_POSITIVE);
+    let unit = centred / norms;
+    Matrix::new(matrix.rows(), matrix.rows(), to_vec(unit.clone().matmul(unit.transpose()))?)
+}
+
 /// The mean of the given rows (the notebook's `embeddings[ids, :].mean(axis=0)`), of the
 /// rows scaled to unit length first when `normalise` is set (`embeddingsNorm[ids, :]…`).
 pub fn mean_of_rows(matrix: &Matrix, rows: &[usize], normalise: bool, device: &Device) -> Result<Vec<f32>> {

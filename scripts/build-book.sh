@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the book: runs every lesson on the offline stand-ins into book/src/generated/,
+# turns each report.json into its chapter's numbers, checks that every figure a chapter
+# shows exists, then runs mdbook (which fails on a broken {{#include}}).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+generated=book/src/generated
+rm -rf "$generated"
+for lesson in lessons/*/; do
+  name=$(basename "$lesson")
+  crate="lesson${name:0:2}"
+  cargo run --quiet -p "$crate" -- --standin --out "$generated/$name" > "$generated.$name.log" 2>&1 \
+    || { cat "$generated.$name.log"; exit 1; }
+  mv "$generated.$name.log" "$generated/$name/output.txt"
+done
+python3 scripts/book_numbers.py "$generated"
+missing=0
+for chapter in book/src/*.md; do
+  for figure in $(grep -o '](generated/[^)]*)' "$chapter" | sed 's/^](//; s/)$//'); do
+    if [ ! -f "book/src/$figure" ]; then
+      echo "error: $chapter shows $figure, which the lessons did not write" >&2
+      missing=1
+    fi
+  done
+done
+[ "$missing" = 0 ]
+mdbook build book
+echo "book written to book/book/index.html"
