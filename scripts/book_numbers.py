@@ -17,9 +17,14 @@ def standin_note(report):
     return f"> **Offline stand-ins** (not the course models):{lines}\n\n"
 
 
+def cell(text):
+    """A token as table text: pipes escaped so they do not split the cell."""
+    return str(text).replace("|", "\\|")
+
+
 def table(header, rows):
     out = "| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n"
-    return out + "".join("| " + " | ".join(str(c) for c in row) + " |\n" for row in rows)
+    return out + "".join("| " + " | ".join(cell(c) for c in row) + " |\n" for row in rows)
 
 
 def lesson01(r):
