@@ -155,6 +155,46 @@ pub fn nearest(
     Ok((best, distances))
 }
 
+/// The exact `k` nearest neighbours of every row (itself excluded) by Euclidean distance,
+/// nearest first, as `(index, squared distance)`.
+///
+/// Query rows go to the device in blocks; each block costs one matmul against the whole
+/// matrix (in row blocks) and a top-k, so memory stays bounded by one block of distances.
+pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Vec<(usize, f32)>>> {
+    let (n, d) = (matrix.rows(), matrix.cols());
+    ensure!(k >= 1 && k < n, "k must be between 1 and {} for {n} rows, got {k}", n - 1);
+    let squares: Vec<f32> = (0..n).map(|i| matrix.row(i).iter().map(|v| v * v).sum()).collect();
+    let query_rows = (BLOCK_BYTES / (n * 4)).clamp(1, 1024);
+    let key_rows = block_rows(d);
+    let mut graph = Vec::with_capacity(n);
+    let mut start = 0;
+    while start < n {
+        let count = query_rows.min(n - start);
+        let queries = to_tensor(matrix.row_block(start, count), count, d, device);
+        let mut distances = vec![0f32; count * n];
+        let mut key_start = 0;
+        while key_start < n {
+            let key_count = key_rows.min(n - key_start);
+            let keys = to_tensor(matrix.row_block(key_start, key_count), key_count, d, device);
+            let dots = to_vec(queries.clone().matmul(keys.transpose()))?;
+            for q in 0..count {
+                for j in 0..key_count {
+                    let value = squares[start + q] + squares[key_start + j] - 2.0 * dots[q * key_count + j];
+                    distances[q * n + key_start + j] = value.max(0.0);
+                }
+            }
+            key_start += key_count;
+        }
+        for q in 0..count {
+            let row = &mut distances[q * n..(q + 1) * n];
+            row[start + q] = f32::INFINITY; // not its own neighbour
+            graph.push(smallest(row, k));
+        }
+        start += count;
+    }
+    Ok(graph)
+}
+
 /// One distance computed directly in f64: the reference the matmul form is checked against.
 pub fn exact_distance(x: &[f32], q: &[f32], metric: Metric, normalise: bool) -> f32 {
     let norm = |v: &[f32]| v.iter().map(|&a| (a as f64) * (a as f64)).sum::<f64>().sqrt().max(f64::MIN_POSITIVE);

@@ -1,4 +1,6 @@
-//! t-SNE with scikit-learn's semantics, exact gradient (for the lessons' few hundred points).
+//! t-SNE with scikit-learn's semantics: the exact gradient for up to [`EXACT_LIMIT`]
+//! points, Barnes–Hut (θ = 0.5) on a k-nearest-neighbour affinity graph beyond, so a whole
+//! vocabulary can be mapped in O(N log N) per iteration.
 //!
 //! The steps follow `sklearn.manifold.TSNE(method="exact")`: squared Euclidean distances; a
 //! per-point binary search for the Gaussian precision whose conditional distribution has
@@ -10,8 +12,15 @@
 use anyhow::{Result, ensure};
 use serde::Serialize;
 
+use burn::tensor::Device;
+
 use crate::linalg::svd;
 use crate::matrix::Matrix;
+use crate::ops::knn_graph;
+
+/// Above this many points the affinities are sparse and the gradient is Barnes–Hut.
+pub const EXACT_LIMIT: usize = 2000;
+const THETA: f64 = 0.5;
 
 const EXAGGERATION: f64 = 12.0;
 const EXPLORATION_ITERATIONS: usize = 250;
@@ -46,41 +55,51 @@ fn squared_distances(x: &Matrix) -> Vec<f64> {
     d
 }
 
-/// Conditional probabilities p(j|i) with the precision of each row found by binary
-/// search so that the row's entropy is ln(perplexity) (sklearn's
-/// `_binary_search_perplexity`: 100 steps, tolerance 1e-5).
-fn conditional_probabilities(distances: &[f64], n: usize, perplexity: f64) -> Vec<f64> {
+/// Conditional probabilities p(j|i) over one point's candidate neighbours (squared
+/// distances), with the precision found by binary search so that their entropy is
+/// ln(perplexity) (sklearn's `_binary_search_perplexity`: 100 steps, tolerance 1e-5).
+fn conditional_probabilities_of(distances: &[f64], perplexity: f64) -> Vec<f64> {
     let desired_entropy = perplexity.ln();
+    let mut p = vec![0.0; distances.len()];
+    let (mut beta, mut beta_min, mut beta_max) = (1.0f64, f64::NEG_INFINITY, f64::INFINITY);
+    for _ in 0..100 {
+        let mut sum = 0.0;
+        for (pj, &d) in p.iter_mut().zip(distances) {
+            *pj = (-d * beta).exp();
+            sum += *pj;
+        }
+        if sum == 0.0 {
+            sum = 1e-8;
+        }
+        let mut weighted = 0.0;
+        for (pj, &d) in p.iter_mut().zip(distances) {
+            *pj /= sum;
+            weighted += d * *pj;
+        }
+        let entropy = sum.ln() + beta * weighted;
+        let diff = entropy - desired_entropy;
+        if diff.abs() <= 1e-5 {
+            break;
+        }
+        if diff > 0.0 {
+            beta_min = beta;
+            beta = if beta_max == f64::INFINITY { beta * 2.0 } else { (beta + beta_max) / 2.0 };
+        } else {
+            beta_max = beta;
+            beta = if beta_min == f64::NEG_INFINITY { beta / 2.0 } else { (beta + beta_min) / 2.0 };
+        }
+    }
+    p
+}
+
+/// Dense conditional probabilities: every other point is a candidate neighbour.
+fn conditional_probabilities(distances: &[f64], n: usize, perplexity: f64) -> Vec<f64> {
     let mut p = vec![0.0; n * n];
     for i in 0..n {
-        let (mut beta, mut beta_min, mut beta_max) = (1.0f64, f64::NEG_INFINITY, f64::INFINITY);
-        for _ in 0..100 {
-            let mut sum = 0.0;
-            for j in 0..n {
-                let v = if j == i { 0.0 } else { (-distances[i * n + j] * beta).exp() };
-                p[i * n + j] = v;
-                sum += v;
-            }
-            if sum == 0.0 {
-                sum = 1e-8;
-            }
-            let mut weighted = 0.0;
-            for j in 0..n {
-                p[i * n + j] /= sum;
-                weighted += distances[i * n + j] * p[i * n + j];
-            }
-            let entropy = sum.ln() + beta * weighted;
-            let diff = entropy - desired_entropy;
-            if diff.abs() <= 1e-5 {
-                break;
-            }
-            if diff > 0.0 {
-                beta_min = beta;
-                beta = if beta_max == f64::INFINITY { beta * 2.0 } else { (beta + beta_max) / 2.0 };
-            } else {
-                beta_max = beta;
-                beta = if beta_min == f64::NEG_INFINITY { beta / 2.0 } else { (beta + beta_min) / 2.0 };
-            }
+        let others: Vec<f64> = (0..n).filter(|&j| j != i).map(|j| distances[i * n + j]).collect();
+        let row = conditional_probabilities_of(&others, perplexity);
+        for (slot, j) in (0..n).filter(|&j| j != i).enumerate() {
+            p[i * n + j] = row[slot];
         }
     }
     p
@@ -160,8 +179,160 @@ fn kl_and_gradient(p: &[f64], y: &[[f64; 2]], exaggeration: f64) -> (f64, Vec<[f
     (kl, grad)
 }
 
+/// A quadtree over the map: each node keeps its points' count and centre of mass.
+struct QuadTree {
+    nodes: Vec<Node>,
+}
+
+struct Node {
+    half: f64,
+    mass: [f64; 2],
+    count: usize,
+    children: Vec<usize>,
+    /// Points of a leaf (one, or several at the same place).
+    points: Vec<usize>,
+}
+
+impl QuadTree {
+    fn new(y: &[[f64; 2]]) -> Self {
+        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for p in y {
+            for k in 0..2 {
+                lo[k] = lo[k].min(p[k]);
+                hi[k] = hi[k].max(p[k]);
+            }
+        }
+        let centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
+        let half = ((hi[0] - lo[0]).max(hi[1] - lo[1]) / 2.0).max(1e-9) * (1.0 + 1e-9);
+        let mut tree = QuadTree { nodes: Vec::new() };
+        tree.build((0..y.len()).collect(), centre, half, y, 0);
+        tree
+    }
+
+    fn build(&mut self, points: Vec<usize>, centre: [f64; 2], half: f64, y: &[[f64; 2]], depth: usize) -> usize {
+        let count = points.len();
+        let mass = points.iter().fold([0.0; 2], |m, &i| [m[0] + y[i][0], m[1] + y[i][1]]);
+        let id = self.nodes.len();
+        self.nodes.push(Node { half, mass: [mass[0] / count as f64, mass[1] / count as f64], count, children: Vec::new(), points: Vec::new() });
+        if count == 1 || depth > 48 {
+            self.nodes[id].points = points;
+            return id;
+        }
+        let mut quadrants: [Vec<usize>; 4] = Default::default();
+        for i in points {
+            let q = usize::from(y[i][0] >= centre[0]) + 2 * usize::from(y[i][1] >= centre[1]);
+            quadrants[q].push(i);
+        }
+        for (q, members) in quadrants.into_iter().enumerate() {
+            if !members.is_empty() {
+                let offset = |bit: bool| if bit { half / 2.0 } else { -half / 2.0 };
+                let child_centre = [centre[0] + offset(q & 1 == 1), centre[1] + offset(q & 2 == 2)];
+                let child = self.build(members, child_centre, half / 2.0, y, depth + 1);
+                self.nodes[id].children.push(child);
+            }
+        }
+        id
+    }
+
+    /// Σ q² (yᵢ − yⱼ) and Σ q over all j ≠ i, q = 1/(1 + ‖yᵢ − yⱼ‖²), with far cells
+    /// (cell width / distance < θ) taken as one point at their centre of mass.
+    fn repulsion(&self, i: usize, y: &[[f64; 2]]) -> ([f64; 2], f64) {
+        let (mut force, mut z) = ([0.0; 2], 0.0);
+        let mut stack = vec![0];
+        while let Some(id) = stack.pop() {
+            let node = &self.nodes[id];
+            let dx = [y[i][0] - node.mass[0], y[i][1] - node.mass[1]];
+            let d2 = dx[0] * dx[0] + dx[1] * dx[1];
+            if node.children.is_empty() {
+                for &j in node.points.iter().filter(|&&j| j != i) {
+                    let dj = [y[i][0] - y[j][0], y[i][1] - y[j][1]];
+                    let q = 1.0 / (1.0 + dj[0] * dj[0] + dj[1] * dj[1]);
+                    z += q;
+                    force[0] += q * q * dj[0];
+                    force[1] += q * q * dj[1];
+                }
+            } else if (2.0 * node.half).powi(2) < THETA * THETA * d2 {
+                let q = 1.0 / (1.0 + d2);
+                let c = node.count as f64;
+                z += c * q;
+                force[0] += c * q * q * dx[0];
+                force[1] += c * q * q * dx[1];
+            } else {
+                stack.extend(node.children.iter().copied());
+            }
+        }
+        (force, z)
+    }
+}
+
+/// KL(P ‖ Q) and its gradient with sparse P: attraction exactly over P's neighbours,
+/// repulsion by Barnes–Hut.
+fn barnes_hut_kl_and_gradient(p: &[Vec<(usize, f64)>], y: &[[f64; 2]], exaggeration: f64) -> (f64, Vec<[f64; 2]>) {
+    let tree = QuadTree::new(y);
+    let repulsion: Vec<([f64; 2], f64)> = (0..y.len()).map(|i| tree.repulsion(i, y)).collect();
+    let z: f64 = repulsion.iter().map(|(_, zi)| zi).sum::<f64>().max(MACHINE_EPSILON);
+    let mut kl = 0.0;
+    let mut grad = vec![[0.0; 2]; y.len()];
+    for (i, row) in p.iter().enumerate() {
+        let mut attraction = [0.0; 2];
+        for &(j, pij) in row {
+            let d = [y[i][0] - y[j][0], y[i][1] - y[j][1]];
+            let q = 1.0 / (1.0 + d[0] * d[0] + d[1] * d[1]);
+            let pij = pij * exaggeration;
+            attraction[0] += pij * q * d[0];
+            attraction[1] += pij * q * d[1];
+            kl += pij * (pij.max(MACHINE_EPSILON) / (q / z).max(MACHINE_EPSILON)).ln();
+        }
+        let (force, _) = repulsion[i];
+        grad[i] = [4.0 * (attraction[0] - force[0] / z), 4.0 * (attraction[1] - force[1] / z)];
+    }
+    (kl, grad)
+}
+
+/// The joint probabilities P: dense for the exact gradient, sparse (each point's
+/// neighbours, symmetrised) for Barnes–Hut.
+enum Affinities {
+    Dense(Vec<f64>),
+    Sparse(Vec<Vec<(usize, f64)>>),
+}
+
+impl Affinities {
+    fn kl_and_gradient(&self, y: &[[f64; 2]], exaggeration: f64) -> (f64, Vec<[f64; 2]>) {
+        match self {
+            Affinities::Dense(p) => kl_and_gradient(p, y, exaggeration),
+            Affinities::Sparse(p) => barnes_hut_kl_and_gradient(p, y, exaggeration),
+        }
+    }
+}
+
+/// Sparse joint probabilities from each point's `3·perplexity` nearest neighbours
+/// (scikit-learn's Barnes–Hut affinities).
+fn sparse_joint_probabilities(x: &Matrix, perplexity: f64, device: &Device) -> Result<Vec<Vec<(usize, f64)>>> {
+    let n = x.rows();
+    let k = ((3.0 * perplexity + 1.0) as usize).min(n - 1);
+    let graph = knn_graph(x, k, device)?;
+    let mut rows: Vec<std::collections::HashMap<usize, f64>> = vec![Default::default(); n];
+    for (i, neighbours) in graph.iter().enumerate() {
+        let distances: Vec<f64> = neighbours.iter().map(|&(_, d)| d as f64).collect();
+        let conditional = conditional_probabilities_of(&distances, perplexity);
+        for (&(j, _), &p) in neighbours.iter().zip(&conditional) {
+            *rows[i].entry(j).or_default() += p;
+            *rows[j].entry(i).or_default() += p;
+        }
+    }
+    let total: f64 = rows.iter().flat_map(|r| r.values()).sum::<f64>().max(MACHINE_EPSILON);
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mut row: Vec<(usize, f64)> = r.into_iter().map(|(j, p)| (j, p / total)).collect();
+            row.sort_unstable_by_key(|&(j, _)| j);
+            row
+        })
+        .collect())
+}
+
 /// Embeds the rows of `x` in 2-D.
-pub fn tsne(x: &Matrix, options: &TsneOptions, mut progress: impl FnMut(usize, f64)) -> Result<TsneResult> {
+pub fn tsne(x: &Matrix, options: &TsneOptions, device: &Device, mut progress: impl FnMut(usize, f64)) -> Result<TsneResult> {
     let n = x.rows();
     ensure!(n >= 4, "t-SNE needs at least 4 points, got {n}");
     ensure!(
@@ -169,7 +340,11 @@ pub fn tsne(x: &Matrix, options: &TsneOptions, mut progress: impl FnMut(usize, f
         "perplexity must be above 0 and below the number of points ({n}), got {}",
         options.perplexity
     );
-    let p = joint_probabilities(x, options.perplexity);
+    let p = if n <= EXACT_LIMIT {
+        Affinities::Dense(joint_probabilities(x, options.perplexity))
+    } else {
+        Affinities::Sparse(sparse_joint_probabilities(x, options.perplexity, device)?)
+    };
     let mut y = pca_init(x)?;
     let learning_rate = (n as f64 / EXAGGERATION / 4.0).max(50.0);
     let mut update = vec![[0.0; 2]; n];
@@ -178,7 +353,7 @@ pub fn tsne(x: &Matrix, options: &TsneOptions, mut progress: impl FnMut(usize, f
     for iteration in 0..options.iterations {
         let exploring = iteration < EXPLORATION_ITERATIONS;
         let (exaggeration, momentum) = if exploring { (EXAGGERATION, 0.5) } else { (1.0, 0.8) };
-        let (value, grad) = kl_and_gradient(&p, &y, exaggeration);
+        let (value, grad) = p.kl_and_gradient(&y, exaggeration);
         kl = value;
         for i in 0..n {
             for k in 0..2 {
@@ -195,7 +370,7 @@ pub fn tsne(x: &Matrix, options: &TsneOptions, mut progress: impl FnMut(usize, f
         progress(iteration, kl);
     }
     // The KL reported is that of the un-exaggerated P at the final embedding.
-    let (final_kl, _) = kl_and_gradient(&p, &y, 1.0);
+    let (final_kl, _) = p.kl_and_gradient(&y, 1.0);
     if options.iterations > EXPLORATION_ITERATIONS {
         kl = final_kl;
     }
@@ -268,6 +443,25 @@ mod tests {
     }
 
     #[test]
+    fn barnes_hut_gradient_approaches_the_exact_one() {
+        // With every pair as a neighbour, sparse P equals dense P, and Barnes–Hut's
+        // repulsion differs from the exact sum only by the far-cell approximation.
+        let x = random(60, 5, 4);
+        let dense = joint_probabilities(&x, 8.0);
+        let n = 60;
+        let sparse: Vec<Vec<(usize, f64)>> =
+            (0..n).map(|i| (0..n).filter(|&j| j != i).map(|j| (j, dense[i * n + j])).collect()).collect();
+        let mut rng = SeededRng::new(5);
+        let y: Vec<[f64; 2]> = (0..n).map(|_| [10.0 * rng.normal(), 10.0 * rng.normal()]).collect();
+        let (kl_exact, g_exact) = kl_and_gradient(&dense, &y, 1.0);
+        let (kl_bh, g_bh) = barnes_hut_kl_and_gradient(&sparse, &y, 1.0);
+        assert!((kl_exact - kl_bh).abs() < 0.02 * kl_exact, "{kl_exact} vs {kl_bh}");
+        let norm = |g: &[[f64; 2]]| g.iter().map(|v| v[0] * v[0] + v[1] * v[1]).sum::<f64>().sqrt();
+        let diff: Vec<[f64; 2]> = g_exact.iter().zip(&g_bh).map(|(a, b)| [a[0] - b[0], a[1] - b[1]]).collect();
+        assert!(norm(&diff) < 0.05 * norm(&g_exact), "gradient error {}", norm(&diff) / norm(&g_exact));
+    }
+
+    #[test]
     fn trustworthiness_is_one_for_a_faithful_map_and_lower_for_a_shuffled_one() {
         // Points on a line, embedded on the same line: every neighbour kept.
         let line = Matrix::new(12, 1, (0..12).map(|i| i as f32).collect()).unwrap();
@@ -288,7 +482,8 @@ mod tests {
             })
             .collect();
         let x = Matrix::new(40, 10, data).unwrap();
-        let map = tsne(&x, &TsneOptions { perplexity: 5.0, iterations: 500 }, |_, _| {}).unwrap();
+        let device = crate::Backend::Flex.device().unwrap();
+        let map = tsne(&x, &TsneOptions { perplexity: 5.0, iterations: 500 }, &device, |_, _| {}).unwrap();
         let centre = |range: std::ops::Range<usize>| {
             let n = range.len() as f64;
             let (sx, sy) = range.clone().fold((0.0, 0.0), |(a, b), i| (a + map.points[i][0], b + map.points[i][1]));

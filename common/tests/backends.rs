@@ -77,3 +77,22 @@ fn normalised_euclidean_ranks_like_cosine() {
         assert!((u * u - 2.0 * c).abs() < 1e-4, "{u}² vs 2·{c}");
     }
 }
+
+#[test]
+fn knn_graph_matches_brute_force_on_every_backend() {
+    let m = random_matrix(300, 24, 8);
+    let brute: Vec<Vec<usize>> = (0..m.rows())
+        .map(|i| {
+            let d: Vec<f32> = (0..m.rows())
+                .map(|j| if i == j { f32::INFINITY } else { ops::exact_distance(m.row(j), m.row(i), ops::Metric::Euclidean, false) })
+                .collect();
+            ops::smallest(&d, 5).into_iter().map(|(j, _)| j).collect()
+        })
+        .collect();
+    for backend in backends() {
+        let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
+        let graph = ops::knn_graph(&m, 5, &device).unwrap();
+        let ids: Vec<Vec<usize>> = graph.iter().map(|row| row.iter().map(|&(j, _)| j).collect()).collect();
+        assert_eq!(ids, brute, "{backend:?}");
+    }
+}

@@ -71,3 +71,19 @@ fn bad_parameters_are_refused() {
         assert!(error.as_ref().is_some_and(|e| !e.contains('\n')), "{bad:?}: {error:?}");
     }
 }
+
+#[test]
+fn large_token_sets_switch_to_barnes_hut() {
+    // 2,050 tokens is past the exact limit: sparse affinities from the kNN graph and the
+    // Barnes–Hut gradient; the N×N Gram figure and trustworthiness are skipped.
+    let out = tempfile::tempdir().unwrap();
+    let args = [
+        "lesson05", "--standin", "--model", "bert-base-uncased", "--tokens", "random:2050", "--iterations", "260",
+        "--out", out.path().to_str().unwrap(),
+    ];
+    let json = run(&Args::parse_from(args)).unwrap().to_json();
+    assert_eq!(json["tsne"]["points"].as_array().unwrap().len(), 2050);
+    assert!(json["tsne"]["kl_divergence"].as_f64().unwrap().is_finite());
+    assert!(json["trustworthiness"].is_null());
+    assert!(out.path().join("dbscan.png").is_file() && !out.path().join("gram.png").exists());
+}

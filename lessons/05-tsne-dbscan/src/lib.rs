@@ -11,14 +11,12 @@ use common::dbscan::{centroids, dbscan};
 use common::report::Report;
 use common::rng::SeededRng;
 use common::session::Session;
-use common::tsne::{TsneOptions, trustworthiness, tsne};
+use common::tsne::{EXACT_LIMIT, TsneOptions, trustworthiness, tsne};
 use common::words::token_text;
 use serde::Serialize;
 
 pub const LESSON: &str = "05-tsne-dbscan";
 pub const DEFAULT_MODEL: &str = "gpt2";
-/// Exact t-SNE keeps N×N matrices; past this it would need gigabytes.
-pub const MAX_EXACT_TOKENS: usize = 5000;
 
 /// Lesson 5: t-SNE of token embeddings and DBSCAN clusters on the map.
 #[derive(Parser, Clone, Debug)]
@@ -29,9 +27,14 @@ pub struct Args {
     pub model: String,
 
     /// Which tokens: first:N (the notebook's first 100), random:N (seeded), or @FILE with
-    /// one token id per line.
+    /// one token id per line. Up to the whole vocabulary: above 2,000 tokens t-SNE
+    /// switches to Barnes–Hut on a nearest-neighbour graph.
     #[arg(long, default_value = "first:100")]
     pub tokens: String,
+
+    /// Shorthand for --tokens first:N.
+    #[arg(long, value_name = "N", conflicts_with = "tokens")]
+    pub n_tokens: Option<usize>,
 
     /// t-SNE perplexity: roughly how many neighbours each point attends to.
     #[arg(long, default_value_t = 5.0)]
@@ -57,8 +60,8 @@ pub struct Args {
 pub fn token_ids(spec: &str, vocab: usize, seed: u64) -> Result<Vec<usize>> {
     let count = |n: &str| -> Result<usize> {
         let n: usize = n.parse().with_context(|| format!("`{spec}`: the count must be a whole number"))?;
-        if n < 4 || n > vocab.min(MAX_EXACT_TOKENS) {
-            bail!("`{spec}`: choose between 4 and {} tokens (exact t-SNE; the vocabulary has {vocab})", vocab.min(MAX_EXACT_TOKENS));
+        if n < 4 || n > vocab {
+            bail!("`{spec}`: choose between 4 and {vocab} tokens (the vocabulary's size)");
         }
         Ok(n)
     };
@@ -94,7 +97,8 @@ pub fn run(args: &Args) -> Result<Report> {
     let mut session = Session::start(LESSON, &args.common)?;
     let [model] = session.load([(&args.model, DEFAULT_MODEL)])?;
     let vocab = model.tokenizer.vocab_size().min(model.embeddings.rows());
-    let ids = token_ids(&args.tokens, vocab, args.common.seed)?;
+    let spec = args.n_tokens.map_or_else(|| args.tokens.clone(), |n| format!("first:{n}"));
+    let ids = token_ids(&spec, vocab, args.common.seed)?;
     if args.perplexity <= 0.0 || args.perplexity >= ids.len() as f64 {
         bail!("--perplexity must be above 0 and below the number of tokens ({}), got {}", ids.len(), args.perplexity);
     }
@@ -102,26 +106,36 @@ pub fn run(args: &Args) -> Result<Report> {
 
     // ANCHOR: gram
     let sub = model.embeddings.select_rows(&ids);
-    let gram = common::ops::gram(&sub, &session.device)?;
     session.report.record("tokens", &ids)?;
-    session.figure(&figures::gram_parts(&model, &sub, &gram), "gram")?;
+    // The Gram matrix is N×N: drawn for the notebook's sizes, not for a whole vocabulary.
+    let gram = if ids.len() <= EXACT_LIMIT { Some(common::ops::gram(&sub, &session.device)?) } else { None };
+    if let Some(gram) = &gram {
+        session.figure(&figures::gram_parts(&model, &sub, gram), "gram")?;
+    }
     // ANCHOR_END: gram
 
     // ANCHOR: tsne
     println!("\n# t-SNE of {} token embeddings (perplexity {})\n", ids.len(), args.perplexity);
     let options = TsneOptions { perplexity: args.perplexity, iterations: args.iterations };
-    let map = tsne(&sub, &options, |iteration, kl| {
-        if (iteration + 1) % 100 == 0 {
-            eprintln!("  iteration {:>4}/{}: KL {kl:.4}", iteration + 1, options.iterations);
-        }
+    let bar = indicatif::ProgressBar::new(options.iterations as u64)
+        .with_style(indicatif::ProgressStyle::with_template("t-SNE {bar:40} {pos}/{len} iterations, KL {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let map = tsne(&sub, &options, &session.device, |iteration, kl| {
+        bar.set_position(iteration as u64 + 1);
+        bar.set_message(format!("{kl:.4}"));
     })?;
-    let trust = trustworthiness(&sub, &map.points, 5);
+    bar.finish_and_clear();
     println!("t-SNE result shape: ({}, 2)", map.points.len());
     println!("final KL divergence: {:.4}", map.kl_divergence);
-    println!("trustworthiness (k = 5): {trust:.4}");
+    // Trustworthiness ranks all N² pairs: measured for the notebook's sizes only.
+    let trust = (ids.len() <= EXACT_LIMIT).then(|| trustworthiness(&sub, &map.points, 5));
+    if let Some(trust) = trust {
+        println!("trustworthiness (k = 5): {trust:.4}");
+    }
     session.report.record("tsne", &map)?;
     session.report.record("trustworthiness", trust)?;
-    session.figure(&figures::gram_and_map(&model, &gram, &map, &ids, &labels), "gram_and_tsne")?;
+    if let Some(gram) = &gram {
+        session.figure(&figures::gram_and_map(&model, gram, &map, &ids, &labels), "gram_and_tsne")?;
+    }
     // ANCHOR_END: tsne
 
     // ANCHOR: dbscan
