@@ -32,12 +32,23 @@ pub struct LessonArgs {
 impl LessonArgs {
     /// The output directory, created and checked writable now rather than after the work.
     pub fn out_dir(&self, lesson: &str) -> Result<PathBuf> {
-        let dir = self.out.clone().unwrap_or_else(|| PathBuf::from("out").join(lesson));
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create output directory {}; choose another with --out", dir.display()))?;
+        let dir = self
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("out").join(lesson));
+        std::fs::create_dir_all(&dir).with_context(|| {
+            format!(
+                "cannot create output directory {}; choose another with --out",
+                dir.display()
+            )
+        })?;
         let probe = dir.join(".write-test");
-        std::fs::write(&probe, b"")
-            .with_context(|| format!("output directory {} is not writable; choose another with --out", dir.display()))?;
+        std::fs::write(&probe, b"").with_context(|| {
+            format!(
+                "output directory {} is not writable; choose another with --out",
+                dir.display()
+            )
+        })?;
         let _ = std::fs::remove_file(probe);
         Ok(dir)
     }

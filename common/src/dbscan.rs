@@ -12,11 +12,22 @@ use anyhow::{Result, ensure};
 
 /// Cluster labels (0, 1, … or −1 for noise), one per point.
 pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i64>> {
-    ensure!(eps > 0.0 && eps.is_finite(), "eps must be a positive distance, got {eps}");
-    ensure!(min_samples >= 1, "min-samples must be at least 1 (it counts the point itself)");
+    ensure!(
+        eps > 0.0 && eps.is_finite(),
+        "eps must be a positive distance, got {eps}"
+    );
+    ensure!(
+        min_samples >= 1,
+        "min-samples must be at least 1 (it counts the point itself)"
+    );
     let grid = Grid::new(points, eps);
-    let neighbourhoods: Vec<Vec<usize>> = (0..points.len()).map(|i| grid.within(points, i, eps)).collect();
-    let core: Vec<bool> = neighbourhoods.iter().map(|n| n.len() >= min_samples).collect();
+    let neighbourhoods: Vec<Vec<usize>> = (0..points.len())
+        .map(|i| grid.within(points, i, eps))
+        .collect();
+    let core: Vec<bool> = neighbourhoods
+        .iter()
+        .map(|n| n.len() >= min_samples)
+        .collect();
     let mut labels = vec![-1i64; points.len()];
     let mut next_label = 0;
     let mut stack = Vec::new();
@@ -31,7 +42,12 @@ pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i
             }
             labels[i] = next_label;
             if core[i] {
-                stack.extend(neighbourhoods[i].iter().copied().filter(|&j| labels[j] == -1));
+                stack.extend(
+                    neighbourhoods[i]
+                        .iter()
+                        .copied()
+                        .filter(|&j| labels[j] == -1),
+                );
             }
         }
         next_label += 1;
@@ -65,7 +81,8 @@ impl Grid {
             for dy in -1..=1 {
                 if let Some(members) = self.cells.get(&(cx + dx, cy + dy)) {
                     for &j in members {
-                        let d2 = (points[i][0] - points[j][0]).powi(2) + (points[i][1] - points[j][1]).powi(2);
+                        let d2 = (points[i][0] - points[j][0]).powi(2)
+                            + (points[i][1] - points[j][1]).powi(2);
                         if d2 <= eps * eps {
                             found.push(j);
                         }
@@ -80,7 +97,11 @@ impl Grid {
 
 /// Mean position of each cluster's points, by label 0, 1, ….
 pub fn centroids(points: &[[f64; 2]], labels: &[i64]) -> Vec<[f64; 2]> {
-    let clusters = labels.iter().copied().max().map_or(0, |m| (m + 1).max(0) as usize);
+    let clusters = labels
+        .iter()
+        .copied()
+        .max()
+        .map_or(0, |m| (m + 1).max(0) as usize);
     let mut sums = vec![[0.0; 3]; clusters];
     for (p, &l) in points.iter().zip(labels) {
         if l >= 0 {
@@ -101,7 +122,16 @@ mod tests {
     fn two_blobs_noise_and_a_border_point() {
         // blob A around (0,0), blob B around (10,0), a lone point at (5,5), and (2,0):
         // within eps=1.5 of A's (1,0) only, so a border point of A.
-        let points = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [10.0, 0.0], [11.0, 0.0], [10.0, 1.0], [5.0, 5.0], [2.2, 0.0]];
+        let points = [
+            [0.0, 0.0],
+            [1.0, 0.0],
+            [0.0, 1.0],
+            [10.0, 0.0],
+            [11.0, 0.0],
+            [10.0, 1.0],
+            [5.0, 5.0],
+            [2.2, 0.0],
+        ];
         let labels = dbscan(&points, 1.5, 3).unwrap();
         assert_eq!(labels, vec![0, 0, 0, 1, 1, 1, -1, 0]);
         let c = centroids(&points, &labels);

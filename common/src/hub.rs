@@ -14,7 +14,11 @@ use hf_hub::{Cache, Repo, RepoType};
 
 /// The HF cache directory, resolved as `huggingface_hub` resolves it.
 pub fn default_cache_dir() -> PathBuf {
-    cache_dir_from(|name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from))
+    cache_dir_from(|name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
 }
 
 /// `HF_HUB_CACHE`, else `$HF_HOME/hub`, else `$XDG_CACHE_HOME/huggingface/hub`, else
@@ -35,7 +39,12 @@ fn cache_dir_from(env: impl Fn(&str) -> Option<PathBuf>) -> PathBuf {
 /// Whether `HF_HUB_OFFLINE` asks for no network access.
 pub fn offline_from_env() -> bool {
     std::env::var("HF_HUB_OFFLINE")
-        .map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+        .map(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes" | "on"
+            )
+        })
         .unwrap_or(false)
 }
 
@@ -49,7 +58,8 @@ pub fn validate_repo_id(id: &str) -> Result<()> {
             && !p.ends_with(['-', '.'])
             && !p.contains("--")
             && !p.contains("..")
-            && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     };
     if (1..=2).contains(&parts.len()) && parts.iter().all(part_ok) {
         Ok(())
@@ -84,11 +94,17 @@ pub struct Hub {
 impl Hub {
     /// The cache and offline mode from the environment.
     pub fn from_env() -> Self {
-        Self { cache_dir: default_cache_dir(), offline: offline_from_env() }
+        Self {
+            cache_dir: default_cache_dir(),
+            offline: offline_from_env(),
+        }
     }
 
     pub fn new(cache_dir: impl Into<PathBuf>, offline: bool) -> Self {
-        Self { cache_dir: cache_dir.into(), offline }
+        Self {
+            cache_dir: cache_dir.into(),
+            offline,
+        }
     }
 
     pub fn cache_dir(&self) -> &Path {
@@ -101,7 +117,9 @@ impl Hub {
 
     /// The cached copy of `file` of model `repo`, without any network access.
     pub fn cached(&self, repo: &str, file: &str) -> Option<PathBuf> {
-        Cache::new(self.cache_dir.clone()).repo(Repo::new(repo.to_string(), RepoType::Model)).get(file)
+        Cache::new(self.cache_dir.clone())
+            .repo(Repo::new(repo.to_string(), RepoType::Model))
+            .get(file)
     }
 
     /// `file` of model `repo`: from the cache, else downloaded into it (with a progress bar).
@@ -113,7 +131,10 @@ impl Hub {
             return Err(self.unreachable(repo, "HF_HUB_OFFLINE is set".into()));
         }
         let cache = Cache::new(self.cache_dir.clone());
-        let token = std::env::var("HF_TOKEN").ok().filter(|t| !t.is_empty()).or_else(|| cache.token());
+        let token = std::env::var("HF_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .or_else(|| cache.token());
         let mut builder = ApiBuilder::from_cache(cache).with_token(token);
         if let Ok(endpoint) = std::env::var("HF_ENDPOINT") {
             builder = builder.with_endpoint(endpoint);
@@ -136,10 +157,12 @@ impl Hub {
             .join(format!("models--{}", repo.replace('/', "--")))
             .join("refs")
             .join("main");
-        if cached_revision.is_file() { FetchError::NotCached } else { FetchError::Unreachable(detail) }
+        if cached_revision.is_file() {
+            FetchError::NotCached
+        } else {
+            FetchError::Unreachable(detail)
+        }
     }
-
-
 }
 
 fn classify(error: ApiError) -> FetchError {
@@ -147,7 +170,9 @@ fn classify(error: ApiError) -> FetchError {
         ApiError::RequestError(e) => match *e {
             // The Hub answers 401 for repos that do not exist (or are private), 404 for files.
             ureq::Error::StatusCode(401 | 403 | 404) => FetchError::NotFound,
-            ureq::Error::StatusCode(code) => FetchError::Failed(anyhow!("the Hub answered HTTP {code}")),
+            ureq::Error::StatusCode(code) => {
+                FetchError::Failed(anyhow!("the Hub answered HTTP {code}"))
+            }
             other => FetchError::Unreachable(other.to_string()),
         },
         ApiError::TooManyRetries(inner) => classify(*inner),
@@ -161,10 +186,24 @@ mod tests {
 
     #[test]
     fn repo_ids_are_checked() {
-        for ok in ["gpt2", "bert-base-uncased", "google-bert/bert-base-uncased", "a_b.c/d-e"] {
+        for ok in [
+            "gpt2",
+            "bert-base-uncased",
+            "google-bert/bert-base-uncased",
+            "a_b.c/d-e",
+        ] {
             assert!(validate_repo_id(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "no/such/model", "a//b", "-a", "a--b", "x/..", "sp ace", "a/"] {
+        for bad in [
+            "",
+            "no/such/model",
+            "a//b",
+            "-a",
+            "a--b",
+            "x/..",
+            "sp ace",
+            "a/",
+        ] {
             assert!(validate_repo_id(bad).is_err(), "{bad}");
         }
     }
@@ -172,12 +211,28 @@ mod tests {
     #[test]
     fn cache_dir_follows_huggingface_hub_precedence() {
         let env = |vars: &'static [(&'static str, &'static str)]| {
-            move |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| PathBuf::from(v))
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| PathBuf::from(v))
+            }
         };
-        assert_eq!(cache_dir_from(env(&[("HF_HUB_CACHE", "/c"), ("HF_HOME", "/h")])), PathBuf::from("/c"));
-        assert_eq!(cache_dir_from(env(&[("HF_HOME", "/h"), ("HOME", "/u")])), PathBuf::from("/h/hub"));
-        assert_eq!(cache_dir_from(env(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/u")])), PathBuf::from("/x/huggingface/hub"));
-        assert_eq!(cache_dir_from(env(&[("HOME", "/u")])), PathBuf::from("/u/.cache/huggingface/hub"));
+        assert_eq!(
+            cache_dir_from(env(&[("HF_HUB_CACHE", "/c"), ("HF_HOME", "/h")])),
+            PathBuf::from("/c")
+        );
+        assert_eq!(
+            cache_dir_from(env(&[("HF_HOME", "/h"), ("HOME", "/u")])),
+            PathBuf::from("/h/hub")
+        );
+        assert_eq!(
+            cache_dir_from(env(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/u")])),
+            PathBuf::from("/x/huggingface/hub")
+        );
+        assert_eq!(
+            cache_dir_from(env(&[("HOME", "/u")])),
+            PathBuf::from("/u/.cache/huggingface/hub")
+        );
     }
 
     #[test]
@@ -189,8 +244,17 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("models--owner--name/refs")).unwrap();
         std::fs::write(dir.path().join("models--owner--name/refs/main"), "abc123").unwrap();
         let hub = Hub::new(dir.path(), true);
-        assert_eq!(hub.fetch("owner/name", "config.json").unwrap(), snapshot.join("config.json"));
-        assert!(matches!(hub.fetch("owner/name", "model.safetensors"), Err(FetchError::NotCached)));
-        assert!(matches!(hub.fetch("owner/other", "config.json"), Err(FetchError::Unreachable(_))));
+        assert_eq!(
+            hub.fetch("owner/name", "config.json").unwrap(),
+            snapshot.join("config.json")
+        );
+        assert!(matches!(
+            hub.fetch("owner/name", "model.safetensors"),
+            Err(FetchError::NotCached)
+        ));
+        assert!(matches!(
+            hub.fetch("owner/other", "config.json"),
+            Err(FetchError::Unreachable(_))
+        ));
     }
 }

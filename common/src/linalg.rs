@@ -21,11 +21,20 @@ pub struct Svd {
 /// largest magnitude positive (scikit-learn's `svd_flip` on `V`). Projections onto `Vt[0]`
 /// then have the same sign on every machine and in every snapshot.
 pub fn svd(a: &Matrix) -> Result<Svd> {
-    ensure!(a.rows() > 0 && a.cols() > 0, "cannot decompose an empty matrix");
+    ensure!(
+        a.rows() > 0 && a.cols() > 0,
+        "cannot decompose an empty matrix"
+    );
     let (m, n) = (a.rows(), a.cols());
     let mat = Mat::<f64>::from_fn(m, n, |i, j| a.row(i)[j] as f64);
-    let decomposition = mat.svd().map_err(|e| anyhow!("the SVD did not converge ({e:?})"))?;
-    let (u, v, s) = (decomposition.U(), decomposition.V(), decomposition.S().column_vector());
+    let decomposition = mat
+        .svd()
+        .map_err(|e| anyhow!("the SVD did not converge ({e:?})"))?;
+    let (u, v, s) = (
+        decomposition.U(),
+        decomposition.V(),
+        decomposition.S().column_vector(),
+    );
     let k = m.min(n);
     let mut u_out = vec![0f32; m * m];
     let mut vt_out = vec![0f32; n * n];
@@ -58,7 +67,11 @@ pub fn svd(a: &Matrix) -> Result<Svd> {
             u_out[r * m + c] = u[(r, c)] as f32;
         }
     }
-    Ok(Svd { u: Matrix::new(m, m, u_out)?, s: (0..k).map(|i| s[i] as f32).collect(), vt: Matrix::new(n, n, vt_out)? })
+    Ok(Svd {
+        u: Matrix::new(m, m, u_out)?,
+        s: (0..k).map(|i| s[i] as f32).collect(),
+        vt: Matrix::new(n, n, vt_out)?,
+    })
 }
 
 /// Fraction of the total variance in the first 1, 2, … components: cumsum(s²) / Σs².
@@ -85,7 +98,10 @@ mod tests {
         assert!((ones.s[0] - 2.0).abs() < 1e-6 && ones.s[1].abs() < 1e-6);
         // shapes as numpy's full SVD: U m×m, s min(m, n), Vt n×n
         let wide = svd(&Matrix::new(2, 3, vec![1., 2., 3., 4., 5., 6.]).unwrap()).unwrap();
-        assert_eq!((wide.u.shape(), wide.s.len(), wide.vt.shape()), ([2, 2], 2, [3, 3]));
+        assert_eq!(
+            (wide.u.shape(), wide.s.len(), wide.vt.shape()),
+            ([2, 2], 2, [3, 3])
+        );
     }
 
     #[test]

@@ -55,7 +55,11 @@ impl Matrix {
         for &i in indices {
             data.extend_from_slice(self.row(i));
         }
-        Matrix { rows: indices.len(), cols: self.cols, data }
+        Matrix {
+            rows: indices.len(),
+            cols: self.cols,
+            data,
+        }
     }
 
     /// The transpose (columns become rows).
@@ -66,6 +70,10 @@ impl Matrix {
                 data[c * self.rows + r] = self.data[r * self.cols + c];
             }
         }
-        Matrix { rows: self.cols, cols: self.rows, data }
+        Matrix {
+            rows: self.cols,
+            cols: self.rows,
+            data,
+        }
     }
 }

@@ -52,7 +52,11 @@ impl std::error::Error for HubUnreachable {}
 enum Source<'a> {
     Dir(&'a Path),
     /// `partial` is set when a file was missing from the cache with the Hub unreachable.
-    Repo { hub: &'a Hub, id: &'a str, partial: std::cell::Cell<bool> },
+    Repo {
+        hub: &'a Hub,
+        id: &'a str,
+        partial: std::cell::Cell<bool>,
+    },
 }
 
 impl Source<'_> {
@@ -70,10 +74,14 @@ impl Source<'_> {
                     partial.set(true);
                     Ok(None)
                 }
-                Err(FetchError::Unreachable(detail)) => {
-                    Err(HubUnreachable { model: id.to_string(), detail }.into())
+                Err(FetchError::Unreachable(detail)) => Err(HubUnreachable {
+                    model: id.to_string(),
+                    detail,
                 }
-                Err(FetchError::Failed(e)) => Err(e.context(format!("cannot fetch {file} of `{id}`"))),
+                .into()),
+                Err(FetchError::Failed(e)) => {
+                    Err(e.context(format!("cannot fetch {file} of `{id}`")))
+                }
             },
         }
     }
@@ -104,22 +112,33 @@ pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
         Source::Dir(dir)
     } else {
         validate_repo_id(name)?;
-        Source::Repo { hub, id: name, partial: std::cell::Cell::new(false) }
+        Source::Repo {
+            hub,
+            id: name,
+            partial: std::cell::Cell::new(false),
+        }
     };
     let config = source.get("config.json")?;
     let tokenizer = locate_tokenizer(&source)?;
     let Some(tokenizer) = tokenizer else {
         if config.is_none() && matches!(source, Source::Repo { .. }) {
-            bail!("model `{name}` was not found on the Hugging Face Hub; check the spelling (private repos need a token from `huggingface-cli login`)");
+            bail!(
+                "model `{name}` was not found on the Hugging Face Hub; check the spelling (private repos need a token from `huggingface-cli login`)"
+            );
         }
-        return Err(source.missing(name, "tokenizer (tokenizer.json, vocab.json + merges.txt, or vocab.txt)"));
+        return Err(source.missing(
+            name,
+            "tokenizer (tokenizer.json, vocab.json + merges.txt, or vocab.txt)",
+        ));
     };
     let mut checkpoint = if let Some(path) = source.get("model.safetensors")? {
         Checkpoint::Single(path)
     } else if let Some(index) = source.get("model.safetensors.index.json")? {
         Checkpoint::sharded(index)?
     } else if source.get("pytorch_model.bin")?.is_some() {
-        bail!("model `{name}` has only PyTorch weights (pytorch_model.bin), no model.safetensors; choose a repo with safetensors weights");
+        bail!(
+            "model `{name}` has only PyTorch weights (pytorch_model.bin), no model.safetensors; choose a repo with safetensors weights"
+        );
     } else {
         return Err(source.missing(name, "model.safetensors"));
     };
@@ -127,7 +146,10 @@ pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
         .with_context(|| format!("in model `{name}`"))?;
     if let Some(shard) = checkpoint.shard_of(&embedding_tensor)?.map(str::to_string) {
         let Some(path) = source.get(&shard)? else {
-            return Err(source.missing(name, &format!("{shard}, the shard its index names for {embedding_tensor}")));
+            return Err(source.missing(
+                name,
+                &format!("{shard}, the shard its index names for {embedding_tensor}"),
+            ));
         };
         if let Checkpoint::Sharded { local, .. } = &mut checkpoint {
             local.insert(shard, path);
@@ -140,24 +162,35 @@ pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
         ),
         None => None,
     };
-    Ok(ModelFiles { name: name.to_string(), config, tokenizer, checkpoint, embedding_tensor, standin })
+    Ok(ModelFiles {
+        name: name.to_string(),
+        config,
+        tokenizer,
+        checkpoint,
+        embedding_tensor,
+        standin,
+    })
 }
 
 fn locate_tokenizer(source: &Source) -> Result<Option<TokenizerFiles>> {
     if let Some(path) = source.get("tokenizer.json")? {
         return Ok(Some(TokenizerFiles::Json(path)));
     }
-    if let Some(vocab) = source.get("vocab.json")? {
-        if let Some(merges) = source.get("merges.txt")? {
-            return Ok(Some(TokenizerFiles::BytePairs { vocab, merges }));
-        }
+    if let Some(vocab) = source.get("vocab.json")?
+        && let Some(merges) = source.get("merges.txt")?
+    {
+        return Ok(Some(TokenizerFiles::BytePairs { vocab, merges }));
     }
     if let Some(vocab) = source.get("vocab.txt")? {
         let lowercase = match source.get("tokenizer_config.json")? {
             Some(path) => {
-                let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)
-                    .map_err(|e| anyhow!("{} is malformed ({e})", path.display()))?;
-                config.get("do_lower_case").and_then(|v| v.as_bool()).unwrap_or(true)
+                let config: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path)?)
+                        .map_err(|e| anyhow!("{} is malformed ({e})", path.display()))?;
+                config
+                    .get("do_lower_case")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(true)
             }
             None => true,
         };
@@ -177,7 +210,11 @@ impl Model {
     pub fn load(files: ModelFiles) -> Result<Self> {
         let tokenizer = TokenizerModel::load(&files.tokenizer)?;
         let embeddings = files.checkpoint.read_matrix(&files.embedding_tensor)?;
-        Ok(Self { files, tokenizer, embeddings })
+        Ok(Self {
+            files,
+            tokenizer,
+            embeddings,
+        })
     }
 
     /// The name to show: the repo id, with the stand-in said when it is one.
@@ -200,7 +237,10 @@ impl Model {
 
 /// The title tag for a figure drawn from several models: the strongest warning among them.
 pub fn title_tag(models: &[&Model]) -> &'static str {
-    if models.iter().any(|m| m.files.standin.as_ref().is_some_and(|s| s.synthetic)) {
+    if models
+        .iter()
+        .any(|m| m.files.standin.as_ref().is_some_and(|s| s.synthetic))
+    {
         " [SYNTHETIC stand-in]"
     } else if models.iter().any(|m| m.is_standin()) {
         " [stand-in]"
@@ -223,7 +263,11 @@ pub struct ModelRequest<'a> {
 impl<'a> ModelRequest<'a> {
     /// A model flag's value; `course_default` is that flag's default (the notebook's model).
     pub fn new(name: &'a str, course_default: &str, force_standin: bool) -> Self {
-        Self { name, is_course_default: name == course_default, force_standin }
+        Self {
+            name,
+            is_course_default: name == course_default,
+            force_standin,
+        }
     }
 }
 
@@ -241,9 +285,16 @@ pub fn load_for_lesson(requests: &[ModelRequest]) -> Result<Vec<Model>> {
         } else {
             match locate(request.name, &hub) {
                 Ok(files) => files,
-                Err(e) if request.is_course_default && e.downcast_ref::<HubUnreachable>().is_some() => {
-                    if let Some(HubUnreachable { model, detail }) = e.downcast_ref::<HubUnreachable>() {
-                        eprintln!("note: `{model}` is not in the Hugging Face cache and the Hub is unreachable ({detail}): using its offline stand-in");
+                Err(e)
+                    if request.is_course_default
+                        && e.downcast_ref::<HubUnreachable>().is_some() =>
+                {
+                    if let Some(HubUnreachable { model, detail }) =
+                        e.downcast_ref::<HubUnreachable>()
+                    {
+                        eprintln!(
+                            "note: `{model}` is not in the Hugging Face cache and the Hub is unreachable ({detail}): using its offline stand-in"
+                        );
                     }
                     locate_standin(request.name)?
                 }

@@ -24,8 +24,11 @@ pub fn to_tensor(values: &[f32], rows: usize, cols: usize, device: &Device) -> T
 
 /// A tensor's values back on the host, row-major.
 pub fn to_vec<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
-    let data = tensor.try_into_data().map_err(|e| anyhow!("reading a tensor back from the device failed: {e:?}"))?;
-    data.try_into_vec::<f32>().map_err(|e| anyhow!("tensor data is not f32: {e:?}"))
+    let data = tensor
+        .try_into_data()
+        .map_err(|e| anyhow!("reading a tensor back from the device failed: {e:?}"))?;
+    data.try_into_vec::<f32>()
+        .map_err(|e| anyhow!("tensor data is not f32: {e:?}"))
 }
 
 /// Runs `op` on each row block of `matrix` and concatenates the per-row results.
@@ -58,7 +61,12 @@ pub fn row_variances(matrix: &Matrix, device: &Device) -> Result<Vec<f32>> {
 
 /// Pearson correlation of two equally long vectors (numpy's `np.corrcoef(a, b)[0, 1]`).
 pub fn pearson(a: &[f32], b: &[f32], device: &Device) -> Result<f32> {
-    ensure!(a.len() == b.len(), "correlation needs equal lengths, got {} and {}", a.len(), b.len());
+    ensure!(
+        a.len() == b.len(),
+        "correlation needs equal lengths, got {} and {}",
+        a.len(),
+        b.len()
+    );
     ensure!(a.len() >= 2, "correlation needs at least two values");
     let x = to_tensor(a, 1, a.len(), device);
     let y = to_tensor(b, 1, b.len(), device);
@@ -94,13 +102,23 @@ pub fn distances_to(
     normalise: bool,
     device: &Device,
 ) -> Result<Vec<f32>> {
-    ensure!(query.len() == matrix.cols(), "query has {} values, rows have {}", query.len(), matrix.cols());
+    ensure!(
+        query.len() == matrix.cols(),
+        "query has {} values, rows have {}",
+        query.len(),
+        matrix.cols()
+    );
     let q = query;
     let q_sq = q.iter().map(|x| x * x).sum::<f32>();
     let q_tensor = to_tensor(q, q.len(), 1, device);
     per_row_blocks(matrix, device, |block| {
         let block = if normalise {
-            let norms = block.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(f32::MIN_POSITIVE);
+            let norms = block
+                .clone()
+                .powi_scalar(2)
+                .sum_dim(1)
+                .sqrt()
+                .clamp_min(f32::MIN_POSITIVE);
             block / norms
         } else {
             block
@@ -108,9 +126,15 @@ pub fn distances_to(
         let x_sq = block.clone().powi_scalar(2).sum_dim(1);
         let dot = block.matmul(q_tensor.clone());
         match metric {
-            Metric::Euclidean => (x_sq + dot.mul_scalar(-2.0)).add_scalar(q_sq).clamp_min(0.0).sqrt(),
+            Metric::Euclidean => (x_sq + dot.mul_scalar(-2.0))
+                .add_scalar(q_sq)
+                .clamp_min(0.0)
+                .sqrt(),
             Metric::Cosine => {
-                let norms = x_sq.sqrt().mul_scalar(q_sq.sqrt()).clamp_min(f32::MIN_POSITIVE);
+                let norms = x_sq
+                    .sqrt()
+                    .mul_scalar(q_sq.sqrt())
+                    .clamp_min(f32::MIN_POSITIVE);
                 (dot / norms).neg().add_scalar(1.0)
             }
         }
@@ -126,11 +150,22 @@ pub fn smallest(values: &[f32], k: usize) -> Vec<(usize, f32)> {
     if k == 0 {
         return Vec::new();
     }
-    order.select_nth_unstable_by(k - 1, |a, b| key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal));
+    order.select_nth_unstable_by(k - 1, |a, b| {
+        key(a)
+            .partial_cmp(&key(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     order.truncate(k);
-    order.sort_by(|a, b| key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal));
+    order.sort_by(|a, b| {
+        key(a)
+            .partial_cmp(&key(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     order.into_iter().map(|i| (i, values[i])).collect()
 }
+
+/// `(row index, distance)` pairs, nearest first.
+pub type Neighbours = Vec<(usize, f32)>;
 
 /// The `k` rows nearest to `query`, nearest first, and the distances to every row.
 ///
@@ -144,13 +179,17 @@ pub fn nearest(
     metric: Metric,
     normalise: bool,
     device: &Device,
-) -> Result<(Vec<(usize, f32)>, Vec<f32>)> {
+) -> Result<(Neighbours, Vec<f32>)> {
     let distances = distances_to(matrix, query, metric, normalise, device)?;
     let mut best: Vec<(usize, f32)> = smallest(&distances, k.saturating_mul(2))
         .into_iter()
         .map(|(i, _)| (i, exact_distance(matrix.row(i), query, metric, normalise)))
         .collect();
-    best.sort_by(|a, b| (a.1, a.0).partial_cmp(&(b.1, b.0)).unwrap_or(std::cmp::Ordering::Equal));
+    best.sort_by(|a, b| {
+        (a.1, a.0)
+            .partial_cmp(&(b.1, b.0))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     best.truncate(k);
     Ok((best, distances))
 }
@@ -162,8 +201,14 @@ pub fn nearest(
 /// matrix (in row blocks) and a top-k, so memory stays bounded by one block of distances.
 pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Vec<(usize, f32)>>> {
     let (n, d) = (matrix.rows(), matrix.cols());
-    ensure!(k >= 1 && k < n, "k must be between 1 and {} for {n} rows, got {k}", n - 1);
-    let squares: Vec<f32> = (0..n).map(|i| matrix.row(i).iter().map(|v| v * v).sum()).collect();
+    ensure!(
+        k >= 1 && k < n,
+        "k must be between 1 and {} for {n} rows, got {k}",
+        n - 1
+    );
+    let squares: Vec<f32> = (0..n)
+        .map(|i| matrix.row(i).iter().map(|v| v * v).sum())
+        .collect();
     let query_rows = (BLOCK_BYTES / (n * 4)).clamp(1, 1024);
     let key_rows = block_rows(d);
     let mut graph = Vec::with_capacity(n);
@@ -179,7 +224,8 @@ pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Vec<(
             let dots = to_vec(queries.clone().matmul(keys.transpose()))?;
             for q in 0..count {
                 for j in 0..key_count {
-                    let value = squares[start + q] + squares[key_start + j] - 2.0 * dots[q * key_count + j];
+                    let value =
+                        squares[start + q] + squares[key_start + j] - 2.0 * dots[q * key_count + j];
                     distances[q * n + key_start + j] = value.max(0.0);
                 }
             }
@@ -197,7 +243,13 @@ pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Vec<(
 
 /// One distance computed directly in f64: the reference the matmul form is checked against.
 pub fn exact_distance(x: &[f32], q: &[f32], metric: Metric, normalise: bool) -> f32 {
-    let norm = |v: &[f32]| v.iter().map(|&a| (a as f64) * (a as f64)).sum::<f64>().sqrt().max(f64::MIN_POSITIVE);
+    let norm = |v: &[f32]| {
+        v.iter()
+            .map(|&a| (a as f64) * (a as f64))
+            .sum::<f64>()
+            .sqrt()
+            .max(f64::MIN_POSITIVE)
+    };
     let nx = if normalise { norm(x) } else { 1.0 };
     match metric {
         Metric::Euclidean => x
@@ -215,11 +267,21 @@ pub fn exact_distance(x: &[f32], q: &[f32], metric: Metric, normalise: bool) -> 
 
 /// `(row − centre) · direction` for every row (the notebook's
 /// `(embeddings - mean) @ Vt[0]`), one matmul per row block.
-pub fn project(matrix: &Matrix, direction: &[f32], centre: &[f32], device: &Device) -> Result<Vec<f32>> {
-    ensure!(direction.len() == matrix.cols() && centre.len() == matrix.cols(), "direction and centre must be as wide as the rows");
+pub fn project(
+    matrix: &Matrix,
+    direction: &[f32],
+    centre: &[f32],
+    device: &Device,
+) -> Result<Vec<f32>> {
+    ensure!(
+        direction.len() == matrix.cols() && centre.len() == matrix.cols(),
+        "direction and centre must be as wide as the rows"
+    );
     let offset: f32 = direction.iter().zip(centre).map(|(d, c)| d * c).sum();
     let d = to_tensor(direction, direction.len(), 1, device);
-    per_row_blocks(matrix, device, |block| block.matmul(d.clone()).sub_scalar(offset))
+    per_row_blocks(matrix, device, |block| {
+        block.matmul(d.clone()).sub_scalar(offset)
+    })
 }
 
 /// Each row minus the mean row (the notebook's `m - m.mean(axis=0)`), and that mean.
@@ -233,26 +295,49 @@ pub fn centre_rows(matrix: &Matrix, device: &Device) -> Result<(Matrix, Vec<f32>
 /// The Gram matrix `m · mᵀ`: every row's dot product with every row.
 pub fn gram(matrix: &Matrix, device: &Device) -> Result<Matrix> {
     let x = to_tensor(matrix.data(), matrix.rows(), matrix.cols(), device);
-    Matrix::new(matrix.rows(), matrix.rows(), to_vec(x.clone().matmul(x.transpose()))?)
+    Matrix::new(
+        matrix.rows(),
+        matrix.rows(),
+        to_vec(x.clone().matmul(x.transpose()))?,
+    )
 }
 
 /// Pearson correlation between every pair of rows (`np.corrcoef(m)`).
 pub fn row_correlations(matrix: &Matrix, device: &Device) -> Result<Matrix> {
     let x = to_tensor(matrix.data(), matrix.rows(), matrix.cols(), device);
     let centred = x.clone() - x.mean_dim(1);
-    let norms = centred.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(f32::MIN_POSITIVE);
+    let norms = centred
+        .clone()
+        .powi_scalar(2)
+        .sum_dim(1)
+        .sqrt()
+        .clamp_min(f32::MIN_POSITIVE);
     let unit = centred / norms;
-    Matrix::new(matrix.rows(), matrix.rows(), to_vec(unit.clone().matmul(unit.transpose()))?)
+    Matrix::new(
+        matrix.rows(),
+        matrix.rows(),
+        to_vec(unit.clone().matmul(unit.transpose()))?,
+    )
 }
 
 /// The mean of the given rows (the notebook's `embeddings[ids, :].mean(axis=0)`), of the
 /// rows scaled to unit length first when `normalise` is set (`embeddingsNorm[ids, :]…`).
-pub fn mean_of_rows(matrix: &Matrix, rows: &[usize], normalise: bool, device: &Device) -> Result<Vec<f32>> {
+pub fn mean_of_rows(
+    matrix: &Matrix,
+    rows: &[usize],
+    normalise: bool,
+    device: &Device,
+) -> Result<Vec<f32>> {
     ensure!(!rows.is_empty(), "the mean of no rows is undefined");
     let picked = matrix.select_rows(rows);
     let mut block = to_tensor(picked.data(), picked.rows(), picked.cols(), device);
     if normalise {
-        let norms = block.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(f32::MIN_POSITIVE);
+        let norms = block
+            .clone()
+            .powi_scalar(2)
+            .sum_dim(1)
+            .sqrt()
+            .clamp_min(f32::MIN_POSITIVE);
         block = block / norms;
     }
     to_vec(block.mean_dim(0))
@@ -282,9 +367,21 @@ mod tests {
         let device = Backend::Flex.device().unwrap();
         // perfectly linear, perfectly anti-linear, and a hand-computed case:
         // x=[1,2,3], y=[1,3,2]: dx=[-1,0,1], dy=[-1,1,0] -> 1/sqrt(2*2) = 0.5
-        assert!(approx(pearson(&[1., 2., 3.], &[2., 4., 6.], &device).unwrap(), 1.0, 1e-6));
-        assert!(approx(pearson(&[1., 2., 3.], &[3., 2., 1.], &device).unwrap(), -1.0, 1e-6));
-        assert!(approx(pearson(&[1., 2., 3.], &[1., 3., 2.], &device).unwrap(), 0.5, 1e-6));
+        assert!(approx(
+            pearson(&[1., 2., 3.], &[2., 4., 6.], &device).unwrap(),
+            1.0,
+            1e-6
+        ));
+        assert!(approx(
+            pearson(&[1., 2., 3.], &[3., 2., 1.], &device).unwrap(),
+            -1.0,
+            1e-6
+        ));
+        assert!(approx(
+            pearson(&[1., 2., 3.], &[1., 3., 2.], &device).unwrap(),
+            0.5,
+            1e-6
+        ));
         assert!(pearson(&[1., 2.], &[1., 2., 3.], &device).is_err());
     }
 
@@ -300,9 +397,15 @@ mod tests {
         // normalised rows against the unit query (0.6, 0.8): (6,8) points the same way (0),
         // (-3,-4) the opposite way (2)
         let unit = distances_to(&m, &[0.6, 0.8], Metric::Euclidean, true, &device).unwrap();
-        assert!(approx(unit[2], 0.0, 1e-3) && approx(unit[3], 2.0, 1e-5), "{unit:?}");
+        assert!(
+            approx(unit[2], 0.0, 1e-3) && approx(unit[3], 2.0, 1e-5),
+            "{unit:?}"
+        );
         let cosine = distances_to(&m, &[3., 4.], Metric::Cosine, false, &device).unwrap();
-        assert!(approx(cosine[2], 0.0, 1e-6) && approx(cosine[3], 2.0, 1e-6), "{cosine:?}");
+        assert!(
+            approx(cosine[2], 0.0, 1e-6) && approx(cosine[3], 2.0, 1e-6),
+            "{cosine:?}"
+        );
     }
 
     #[test]

@@ -110,33 +110,80 @@ pub enum Marker {
 
 #[derive(Clone)]
 pub enum Style {
-    Line { color: RGBColor, width: u32 },
-    Dashed { color: RGBColor, width: u32 },
-    Markers { marker: Marker, size: u32, face: Rgba, edge: RGBColor },
+    Line {
+        color: RGBColor,
+        width: u32,
+    },
+    Dashed {
+        color: RGBColor,
+        width: u32,
+    },
+    Markers {
+        marker: Marker,
+        size: u32,
+        face: Rgba,
+        edge: RGBColor,
+    },
     /// Bars centred on each x, `width` wide in data units, from 0 to y.
-    Bars { width: f64, face: RGBColor, edge: RGBColor },
+    Bars {
+        width: f64,
+        face: RGBColor,
+        edge: RGBColor,
+    },
     /// Points taken two at a time as separate line segments.
-    Segments { color: RGBColor, width: u32 },
+    Segments {
+        color: RGBColor,
+        width: u32,
+    },
     /// `texts[i]` written centred just above `points[i]`.
-    Text { texts: Vec<String>, size: u32 },
+    Text {
+        texts: Vec<String>,
+        size: u32,
+    },
 }
 
 impl Series {
-    pub fn line(label: impl Into<Option<String>>, points: Vec<(f64, f64)>, color: RGBColor, width: u32) -> Self {
-        Series { label: label.into(), points, style: Style::Line { color, width } }
+    pub fn line(
+        label: impl Into<Option<String>>,
+        points: Vec<(f64, f64)>,
+        color: RGBColor,
+        width: u32,
+    ) -> Self {
+        Series {
+            label: label.into(),
+            points,
+            style: Style::Line { color, width },
+        }
     }
 
     pub fn markers(points: Vec<(f64, f64)>, marker: Marker, size: u32, face: Rgba) -> Self {
-        Series { label: None, points, style: Style::Markers { marker, size, face, edge: BLACK } }
+        Series {
+            label: None,
+            points,
+            style: Style::Markers {
+                marker,
+                size,
+                face,
+                edge: BLACK,
+            },
+        }
     }
 
     /// A dashed reference line across the given extent (`axvline`/`axhline`).
     pub fn vertical_line(x: f64, y: (f64, f64), color: RGBColor) -> Self {
-        Series { label: None, points: vec![(x, y.0), (x, y.1)], style: Style::Dashed { color, width: 1 } }
+        Series {
+            label: None,
+            points: vec![(x, y.0), (x, y.1)],
+            style: Style::Dashed { color, width: 1 },
+        }
     }
 
     pub fn horizontal_line(y: f64, x: (f64, f64), color: RGBColor) -> Self {
-        Series { label: None, points: vec![(x.0, y), (x.1, y)], style: Style::Dashed { color, width: 1 } }
+        Series {
+            label: None,
+            points: vec![(x.0, y), (x.1, y)],
+            style: Style::Dashed { color, width: 1 },
+        }
     }
 }
 
@@ -155,6 +202,29 @@ pub struct ImagePanel<'a> {
     pub cell_values: bool,
 }
 
+impl<'a> ImagePanel<'a> {
+    /// `matrix` drawn as imshow draws it by default: row 0 at the top, a colour bar, no
+    /// transpose, no values in the cells. Change any field with struct-update syntax.
+    pub fn new(
+        axes: Axes,
+        matrix: &'a Matrix,
+        (vmin, vmax): (f64, f64),
+        colormap: Colormap,
+    ) -> Self {
+        ImagePanel {
+            axes,
+            matrix,
+            transposed: false,
+            vmin,
+            vmax,
+            colormap,
+            colorbar: true,
+            origin_lower: false,
+            cell_values: false,
+        }
+    }
+}
+
 /// Perceptually uniform colour maps, sampled from matplotlib's tables at 17 points
 /// (every 1/16) and interpolated linearly between them.
 #[derive(Clone, Copy, Debug)]
@@ -164,14 +234,42 @@ pub enum Colormap {
 }
 
 const VIRIDIS: [(u8, u8, u8); 17] = [
-    (68, 1, 84), (72, 24, 106), (71, 45, 123), (66, 64, 134), (59, 82, 139), (51, 99, 141),
-    (44, 114, 142), (38, 130, 142), (33, 145, 140), (31, 160, 136), (40, 174, 128),
-    (63, 188, 115), (94, 201, 98), (132, 212, 75), (173, 220, 48), (216, 226, 25), (253, 231, 37),
+    (68, 1, 84),
+    (72, 24, 106),
+    (71, 45, 123),
+    (66, 64, 134),
+    (59, 82, 139),
+    (51, 99, 141),
+    (44, 114, 142),
+    (38, 130, 142),
+    (33, 145, 140),
+    (31, 160, 136),
+    (40, 174, 128),
+    (63, 188, 115),
+    (94, 201, 98),
+    (132, 212, 75),
+    (173, 220, 48),
+    (216, 226, 25),
+    (253, 231, 37),
 ];
 const PLASMA: [(u8, u8, u8); 17] = [
-    (13, 8, 135), (49, 5, 151), (76, 2, 161), (102, 0, 167), (126, 3, 168), (149, 17, 161),
-    (170, 35, 149), (188, 53, 135), (204, 71, 120), (218, 90, 106), (230, 108, 92),
-    (240, 128, 78), (248, 149, 64), (253, 172, 51), (253, 197, 39), (248, 223, 37), (240, 249, 33),
+    (13, 8, 135),
+    (49, 5, 151),
+    (76, 2, 161),
+    (102, 0, 167),
+    (126, 3, 168),
+    (149, 17, 161),
+    (170, 35, 149),
+    (188, 53, 135),
+    (204, 71, 120),
+    (218, 90, 106),
+    (230, 108, 92),
+    (240, 128, 78),
+    (248, 149, 64),
+    (253, 172, 51),
+    (253, 197, 39),
+    (248, 223, 37),
+    (240, 249, 33),
 ];
 
 impl Colormap {
@@ -193,7 +291,19 @@ impl Colormap {
 impl<'a> Figure<'a> {
     /// One panel filling the whole figure.
     pub fn single(width: u32, height: u32, panel: Panel<'a>) -> Self {
-        Figure { width, height, rows: 1, cols: 1, panels: vec![Placed { row: 0, col: 0, row_span: 1, col_span: 1, panel }] }
+        Figure {
+            width,
+            height,
+            rows: 1,
+            cols: 1,
+            panels: vec![Placed {
+                row: 0,
+                col: 0,
+                row_span: 1,
+                col_span: 1,
+                panel,
+            }],
+        }
     }
 
     /// Panels laid out left to right, top to bottom on a `rows × cols` grid.
@@ -201,9 +311,21 @@ impl<'a> Figure<'a> {
         let panels = panels
             .into_iter()
             .enumerate()
-            .map(|(i, panel)| Placed { row: i / cols, col: i % cols, row_span: 1, col_span: 1, panel })
+            .map(|(i, panel)| Placed {
+                row: i / cols,
+                col: i % cols,
+                row_span: 1,
+                col_span: 1,
+                panel,
+            })
             .collect();
-        Figure { width, height, rows, cols, panels }
+        Figure {
+            width,
+            height,
+            rows,
+            cols,
+            panels,
+        }
     }
 }
 
@@ -212,10 +334,18 @@ const FONT: &str = "sans-serif";
 fn register_font() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
-        plotters::style::register_font(FONT, FontStyle::Normal, include_bytes!("../../assets/fonts/DejaVuSans.ttf"))
-            .is_ok()
+        plotters::style::register_font(
+            FONT,
+            FontStyle::Normal,
+            include_bytes!("../../assets/fonts/DejaVuSans.ttf"),
+        )
+        .is_ok()
     });
-    if ok { Ok(()) } else { bail!("the bundled font could not be loaded") }
+    if ok {
+        Ok(())
+    } else {
+        bail!("the bundled font could not be loaded")
+    }
 }
 
 /// Writes `dir/stem.svg` and `dir/stem.png`; returns both paths.
@@ -226,12 +356,14 @@ pub fn save(figure: &Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
     {
         let area = SVGBackend::new(&svg, (figure.width, figure.height)).into_drawing_area();
         draw_figure(figure, &area).with_context(|| format!("cannot draw {}", svg.display()))?;
-        area.present().map_err(|e| anyhow!("cannot write {}: {e}", svg.display()))?;
+        area.present()
+            .map_err(|e| anyhow!("cannot write {}: {e}", svg.display()))?;
     }
     {
         let area = BitMapBackend::new(&png, (figure.width, figure.height)).into_drawing_area();
         draw_figure(figure, &area).with_context(|| format!("cannot draw {}", png.display()))?;
-        area.present().map_err(|e| anyhow!("cannot write {}: {e}", png.display()))?;
+        area.present()
+            .map_err(|e| anyhow!("cannot write {}: {e}", png.display()))?;
     }
     Ok(vec![svg, png])
 }
@@ -265,7 +397,9 @@ fn draw_figure<DB: DrawingBackend>(figure: &Figure, area: &Area<DB>) -> Result<(
 fn range_of(values: impl Iterator<Item = f64>, fixed: Option<(f64, f64)>) -> Range<f64> {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
     let pad = if hi > lo { (hi - lo) * 0.05 } else { 0.5 };
     let (mut a, mut b) = (lo - pad, hi + pad);
@@ -315,13 +449,23 @@ fn build_chart<'a, DB: DrawingBackend>(
         .margin(8)
         .x_label_area_size(match &axes.x_tick_labels {
             // categorical labels are written vertically (matplotlib's labelrotation=90)
-            Some(labels) => labels.iter().map(|l| l.chars().count() as u32 * 8 + 16).max().unwrap_or(0).max(44),
+            Some(labels) => labels
+                .iter()
+                .map(|l| l.chars().count() as u32 * 8 + 16)
+                .max()
+                .unwrap_or(0)
+                .max(44),
             None if axes.xlabel.is_empty() => 24,
             None => 44,
         })
         .y_label_area_size(match &axes.y_tick_labels {
             // room for the longest label at about 8 pixels a character
-            Some(labels) => labels.iter().map(|l| l.chars().count() as u32 * 8 + 16).max().unwrap_or(0).max(60),
+            Some(labels) => labels
+                .iter()
+                .map(|l| l.chars().count() as u32 * 8 + 16)
+                .max()
+                .unwrap_or(0)
+                .max(60),
             None => 60,
         })
         .build_cartesian_2d(x, y)
@@ -349,7 +493,8 @@ fn build_chart<'a, DB: DrawingBackend>(
         .y_label_formatter(&y_fmt);
     if let Some(labels) = &axes.x_tick_labels {
         // the text itself is drawn by `categorical_x_labels`, rotated, after the data
-        mesh.x_labels(labels.len().min(40)).x_label_formatter(&|_| String::new());
+        mesh.x_labels(labels.len().min(40))
+            .x_label_formatter(&|_| String::new());
     }
     if let Some(labels) = &axes.y_tick_labels {
         mesh.y_labels(labels.len().min(40));
@@ -360,13 +505,27 @@ fn build_chart<'a, DB: DrawingBackend>(
 
 /// Categorical x tick labels written vertically below the axis, reading bottom to top
 /// (matplotlib's `labelrotation=90`).
-fn categorical_x_labels<DB: DrawingBackend>(chart: &Chart<'_, DB>, area: &Area<DB>, labels: &[String]) -> Result<()> {
+fn categorical_x_labels<DB: DrawingBackend>(
+    chart: &Chart<'_, DB>,
+    area: &Area<DB>,
+    labels: &[String],
+) -> Result<()> {
     let (_, y_range) = chart.plotting_area().get_pixel_range();
-    let (x0, y0) = (area.get_pixel_range().0.start, area.get_pixel_range().1.start);
-    let style = label_font().transform(FontTransform::Rotate270).pos(Pos::new(HPos::Right, VPos::Center));
+    let (x0, y0) = (
+        area.get_pixel_range().0.start,
+        area.get_pixel_range().1.start,
+    );
+    let style = label_font()
+        .transform(FontTransform::Rotate270)
+        .pos(Pos::new(HPos::Right, VPos::Center));
     for (i, label) in labels.iter().enumerate().filter(|(_, l)| !l.is_empty()) {
         let (x, _) = chart.backend_coord(&(i as f64, 0.0));
-        area.draw(&Text::new(label.clone(), (x - x0, y_range.end - y0 + 8), style.clone())).map_err(err)?;
+        area.draw(&Text::new(
+            label.clone(),
+            (x - x0, y_range.end - y0 + 8),
+            style.clone(),
+        ))
+        .map_err(err)?;
     }
     Ok(())
 }
@@ -378,8 +537,16 @@ fn short_number(v: f64) -> String {
         return "0".into();
     }
     let magnitude = v.abs();
-    let text = if (1e-3..1e5).contains(&magnitude) { format!("{v:.4}") } else { format!("{v:.1e}") };
-    if text.contains('e') { text } else { text.trim_end_matches('0').trim_end_matches('.').to_string() }
+    let text = if (1e-3..1e5).contains(&magnitude) {
+        format!("{v:.4}")
+    } else {
+        format!("{v:.1e}")
+    };
+    if text.contains('e') {
+        text
+    } else {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
 }
 
 fn draw_xy<DB: DrawingBackend>(panel: &XyPanel, area: &Area<DB>) -> Result<()> {
@@ -395,11 +562,21 @@ fn draw_xy<DB: DrawingBackend>(panel: &XyPanel, area: &Area<DB>) -> Result<()> {
         // plotters clamps points outside the axes onto the frame; leave them out instead, as
         // matplotlib clips them (a line is cut at its last point inside).
         let points: Vec<(f64, f64)> = match series.style {
-            Style::Bars { .. } | Style::Segments { .. } | Style::Dashed { .. } | Style::Text { .. } => series.points.clone(),
+            Style::Bars { .. }
+            | Style::Segments { .. }
+            | Style::Dashed { .. }
+            | Style::Text { .. } => series.points.clone(),
             _ => series.points.iter().copied().filter(inside).collect(),
         };
         let label = series.label.clone();
-        draw_series(&mut chart, &Series { label, points, style: series.style.clone() })?;
+        draw_series(
+            &mut chart,
+            &Series {
+                label,
+                points,
+                style: series.style.clone(),
+            },
+        )?;
     }
     if let Some(labels) = &panel.axes.x_tick_labels {
         categorical_x_labels(&chart, area, labels)?;
@@ -425,7 +602,9 @@ fn draw_series<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, series: &Series) -
             // plotters joins thick polyline segments with mitres, which spike far past the
             // data at sharp turns (a histogram's narrow peak); separate segments have no joins.
             let points: Vec<(f64, f64)> = points.collect();
-            let segments = points.windows(2).map(|w| PathElement::new(vec![w[0], w[1]], style));
+            let segments = points
+                .windows(2)
+                .map(|w| PathElement::new(vec![w[0], w[1]], style));
             let anno = chart.draw_series(segments).map_err(err)?;
             if let Some(label) = &series.label {
                 anno.label(label.as_str())
@@ -434,30 +613,65 @@ fn draw_series<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, series: &Series) -
         }
         Style::Dashed { color, width } => {
             chart
-                .draw_series(DashedLineSeries::new(points, 6, 4, color.stroke_width(*width)))
+                .draw_series(DashedLineSeries::new(
+                    points,
+                    6,
+                    4,
+                    color.stroke_width(*width),
+                ))
                 .map_err(err)?;
         }
         Style::Segments { color, width } => {
             let style = color.stroke_width(*width);
-            let segments = series.points.chunks_exact(2).map(|p| PathElement::new(vec![p[0], p[1]], style));
+            let segments = series
+                .points
+                .chunks_exact(2)
+                .map(|p| PathElement::new(vec![p[0], p[1]], style));
             chart.draw_series(segments).map_err(err)?;
         }
         Style::Bars { width, face, edge } => {
             let half = width / 2.0;
             chart
-                .draw_series(points.clone().map(|(x, y)| Rectangle::new([(x - half, 0.0), (x + half, y)], face.filled())))
+                .draw_series(
+                    points.clone().map(|(x, y)| {
+                        Rectangle::new([(x - half, 0.0), (x + half, y)], face.filled())
+                    }),
+                )
                 .map_err(err)?;
             chart
-                .draw_series(points.map(|(x, y)| Rectangle::new([(x - half, 0.0), (x + half, y)], edge.stroke_width(1))))
+                .draw_series(points.map(|(x, y)| {
+                    Rectangle::new([(x - half, 0.0), (x + half, y)], edge.stroke_width(1))
+                }))
                 .map_err(err)?;
         }
-        Style::Markers { marker, size, face, edge } => {
-            draw_markers(chart, &series.points, *marker, *size as i32, face.style(), *edge)?;
+        Style::Markers {
+            marker,
+            size,
+            face,
+            edge,
+        } => {
+            draw_markers(
+                chart,
+                &series.points,
+                *marker,
+                *size as i32,
+                face.style(),
+                *edge,
+            )?;
         }
         Style::Text { texts, size } => {
-            let font = (FONT, *size).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom));
+            let font = (FONT, *size)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Bottom));
             chart
-                .draw_series(series.points.iter().zip(texts).map(|(&p, t)| Text::new(t.clone(), p, font.clone())))
+                .draw_series(
+                    series
+                        .points
+                        .iter()
+                        .zip(texts)
+                        .map(|(&p, t)| Text::new(t.clone(), p, font.clone())),
+                )
                 .map_err(err)?;
         }
     }
@@ -472,7 +686,10 @@ fn marker_outline(marker: Marker, s: i32) -> Vec<(i32, i32)> {
         _ => (0..6)
             .map(|k| {
                 let a = std::f64::consts::FRAC_PI_3 * k as f64 + std::f64::consts::FRAC_PI_2;
-                ((s as f64 * a.cos()).round() as i32, (s as f64 * a.sin()).round() as i32)
+                (
+                    (s as f64 * a.cos()).round() as i32,
+                    (s as f64 * a.sin()).round() as i32,
+                )
             })
             .collect(),
     }
@@ -491,7 +708,11 @@ fn draw_markers<DB: DrawingBackend>(
     match marker {
         Marker::Circle => {
             chart
-                .draw_series(points.map(|p| EmptyElement::at(p) + Circle::new((0, 0), s, face.filled()) + Circle::new((0, 0), s, outline)))
+                .draw_series(points.map(|p| {
+                    EmptyElement::at(p)
+                        + Circle::new((0, 0), s, face.filled())
+                        + Circle::new((0, 0), s, outline)
+                }))
                 .map_err(err)?;
         }
         Marker::Plus => {
@@ -509,7 +730,9 @@ fn draw_markers<DB: DrawingBackend>(
             closed.push(shape[0]);
             chart
                 .draw_series(points.map(|p| {
-                    EmptyElement::at(p) + Polygon::new(shape.clone(), face.filled()) + PathElement::new(closed.clone(), outline)
+                    EmptyElement::at(p)
+                        + Polygon::new(shape.clone(), face.filled())
+                        + PathElement::new(closed.clone(), outline)
                 }))
                 .map_err(err)?;
         }
@@ -525,7 +748,11 @@ impl ImagePanel<'_> {
     }
 
     fn value(&self, row: usize, col: usize) -> f32 {
-        if self.transposed { self.matrix.row(col)[row] } else { self.matrix.row(row)[col] }
+        if self.transposed {
+            self.matrix.row(col)[row]
+        } else {
+            self.matrix.row(row)[col]
+        }
     }
 }
 
@@ -561,10 +788,17 @@ fn draw_image<DB: DrawingBackend>(panel: &ImagePanel, area: &Area<DB>) -> Result
     let (rows, cols) = panel.shape();
     let (rows, cols) = (rows as f64, cols as f64);
     // Cell i spans i-0.5..i+0.5, as imshow places it, so integer ticks sit on cell centres.
-    let y = if panel.origin_lower { -0.5..rows - 0.5 } else { rows - 0.5..-0.5 };
+    let y = if panel.origin_lower {
+        -0.5..rows - 0.5
+    } else {
+        rows - 0.5..-0.5
+    };
     let mut chart = build_chart(&main, &panel.axes, -0.5..cols - 0.5, y)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
-    let (w, h) = ((px.end - px.start).max(1) as u32, (py.end - py.start).max(1) as u32);
+    let (w, h) = (
+        (px.end - px.start).max(1) as u32,
+        (py.end - py.start).max(1) as u32,
+    );
     blit(&main, (px.start, py.start), (w, h), raster(panel, w, h))?;
     if let Some(labels) = &panel.axes.x_tick_labels {
         categorical_x_labels(&chart, &main, labels)?;
@@ -591,11 +825,17 @@ fn draw_image<DB: DrawingBackend>(panel: &ImagePanel, area: &Area<DB>) -> Result
     Ok(())
 }
 
-fn draw_colorbar<DB: DrawingBackend>(panel: &ImagePanel, area: &Area<DB>, plot_rows: Range<i32>) -> Result<()> {
+fn draw_colorbar<DB: DrawingBackend>(
+    panel: &ImagePanel,
+    area: &Area<DB>,
+    plot_rows: Range<i32>,
+) -> Result<()> {
     let (_, area_rows) = area.get_pixel_range();
     let top = (plot_rows.start - area_rows.start).max(0) as u32;
     let height = (plot_rows.end - plot_rows.start).max(1) as u32;
-    let strip = area.clone().shrink((4, top), (area.dim_in_pixel().0.saturating_sub(4), height));
+    let strip = area
+        .clone()
+        .shrink((4, top), (area.dim_in_pixel().0.saturating_sub(4), height));
     let mut chart = ChartBuilder::on(&strip)
         .margin(0)
         .y_label_area_size(0)
@@ -611,7 +851,10 @@ fn draw_colorbar<DB: DrawingBackend>(panel: &ImagePanel, area: &Area<DB>, plot_r
         .draw()
         .map_err(err)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
-    let (w, h) = ((px.end - px.start).max(1) as u32, (py.end - py.start).max(1) as u32);
+    let (w, h) = (
+        (px.end - px.start).max(1) as u32,
+        (py.end - py.start).max(1) as u32,
+    );
     let mut pixels = Vec::with_capacity((w * h * 3) as usize);
     for row in 0..h {
         let color = panel.colormap.color(1.0 - (row as f64 + 0.5) / h as f64);
@@ -624,7 +867,12 @@ fn draw_colorbar<DB: DrawingBackend>(panel: &ImagePanel, area: &Area<DB>, plot_r
 
 /// Draws RGB `pixels` with their top-left corner at backend pixel `at` (plotters places
 /// elements relative to the area, so the area's own offset is taken off).
-fn blit<DB: DrawingBackend>(area: &Area<DB>, at: (i32, i32), size: (u32, u32), pixels: Vec<u8>) -> Result<()> {
+fn blit<DB: DrawingBackend>(
+    area: &Area<DB>,
+    at: (i32, i32),
+    size: (u32, u32),
+    pixels: Vec<u8>,
+) -> Result<()> {
     let (xs, ys) = area.get_pixel_range();
     let image = BitMapElement::with_owned_buffer((at.0 - xs.start, at.1 - ys.start), size, pixels)
         .ok_or_else(|| anyhow!("image buffer has the wrong size"))?;
@@ -656,8 +904,16 @@ mod tests {
     fn figures_are_written_as_svg_and_png() {
         let dir = tempfile::tempdir().unwrap();
         let xy = XyPanel {
-            axes: Axes { title: "t".into(), ..Axes::default() },
-            series: vec![Series::line(Some("a".to_string()), vec![(0.0, 0.0), (1.0, 1.0)], C0, 1)],
+            axes: Axes {
+                title: "t".into(),
+                ..Axes::default()
+            },
+            series: vec![Series::line(
+                Some("a".to_string()),
+                vec![(0.0, 0.0), (1.0, 1.0)],
+                C0,
+                1,
+            )],
             legend: true,
         };
         let matrix = Matrix::new(2, 2, vec![0.0, 1.0, 2.0, 3.0]).unwrap();
@@ -675,7 +931,10 @@ mod tests {
         let figure = Figure::grid(400, 200, 1, 2, vec![Panel::Xy(xy), Panel::Image(image)]);
         let files = save(&figure, dir.path(), "f").unwrap();
         let svg = std::fs::read_to_string(&files[0]).unwrap();
-        assert!(svg.starts_with("<svg") && svg.contains("<image"), "SVG with the embedded image");
+        assert!(
+            svg.starts_with("<svg") && svg.contains("<image"),
+            "SVG with the embedded image"
+        );
         let png = std::fs::read(&files[1]).unwrap();
         assert_eq!(&png[1..4], b"PNG");
     }

@@ -17,27 +17,42 @@ pub struct Report {
 
 impl Report {
     pub fn new(lesson: &str) -> Self {
-        Self { lesson: lesson.to_string(), fields: Map::new(), figures: Vec::new() }
+        Self {
+            lesson: lesson.to_string(),
+            fields: Map::new(),
+            figures: Vec::new(),
+        }
     }
 
     /// Stores `value` under `key` (a step name).
     pub fn record(&mut self, key: &str, value: impl Serialize) -> Result<()> {
-        self.fields.insert(key.to_string(), serde_json::to_value(value)?);
+        self.fields
+            .insert(key.to_string(), serde_json::to_value(value)?);
         Ok(())
     }
 
     /// Adds the models used to the report's `models` list, saying which are stand-ins.
     pub fn add_models(&mut self, models: &[&Model]) -> Result<()> {
-        let entry = self.fields.entry("models").or_insert_with(|| Value::Array(Vec::new()));
+        let entry = self
+            .fields
+            .entry("models")
+            .or_insert_with(|| Value::Array(Vec::new()));
         if let Value::Array(list) = entry {
-            list.extend(models.iter().map(|m| json!({ "name": m.files.name, "standin": m.files.standin })));
+            list.extend(
+                models
+                    .iter()
+                    .map(|m| json!({ "name": m.files.name, "standin": m.files.standin })),
+            );
         }
         Ok(())
     }
 
     pub fn figure(&mut self, files: &[PathBuf]) {
         self.figures.extend(
-            files.iter().filter_map(|f| f.file_name()).map(|n| n.to_string_lossy().into_owned()),
+            files
+                .iter()
+                .filter_map(|f| f.file_name())
+                .map(|n| n.to_string_lossy().into_owned()),
         );
     }
 
@@ -66,7 +81,12 @@ impl Report {
 pub fn standin_banner(models: &[&Model]) -> Option<String> {
     let lines: Vec<String> = models
         .iter()
-        .filter_map(|m| m.files.standin.as_ref().map(|s| format!("  {} → {}", s.stands_in_for, s.description)))
+        .filter_map(|m| {
+            m.files
+                .standin
+                .as_ref()
+                .map(|s| format!("  {} → {}", s.stands_in_for, s.description))
+        })
         .collect();
     if lines.is_empty() {
         return None;
@@ -91,7 +111,11 @@ pub fn rounded(value: &Value, digits: i32) -> Value {
             json!((x * scale).round() / scale)
         }
         Value::Array(items) => Value::Array(items.iter().map(|v| rounded(v, digits)).collect()),
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), rounded(v, digits))).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), rounded(v, digits)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -103,6 +127,9 @@ mod tests {
     #[test]
     fn rounding_keeps_significant_digits() {
         let v = json!({"a": 0.123456, "b": [1234.5678, -0.00098765], "c": 3, "d": "x"});
-        assert_eq!(rounded(&v, 4), json!({"a": 0.1235, "b": [1235.0, -0.0009877], "c": 3, "d": "x"}));
+        assert_eq!(
+            rounded(&v, 4),
+            json!({"a": 0.1235, "b": [1235.0, -0.0009877], "c": 3, "d": "x"})
+        );
     }
 }

@@ -25,7 +25,9 @@ pub fn cosine_similarity_matrix(rows: &Matrix, device: &Device) -> Result<Matrix
 
 /// The elements above the diagonal, row by row (`m[np.triu_indices_from(m, k=1)]`).
 pub fn upper_triangle(m: &Matrix) -> Vec<f32> {
-    (0..m.rows()).flat_map(|i| m.row(i)[i + 1..].to_vec()).collect()
+    (0..m.rows())
+        .flat_map(|i| m.row(i)[i + 1..].to_vec())
+        .collect()
 }
 
 /// Pearson correlation in f64 (`np.corrcoef(a, b)[0, 1]`).
@@ -83,7 +85,10 @@ pub struct RsaScore {
 /// labels of `b` are shuffled (rows and columns together) `permutations` times, which keeps
 /// each matrix's own structure but breaks the word-to-word correspondence.
 pub fn rsa(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<RsaScore> {
-    ensure!(a.rows() == b.rows() && a.rows() >= 3, "RSA needs two similarity matrices over the same 3+ words");
+    ensure!(
+        a.rows() == b.rows() && a.rows() >= 3,
+        "RSA needs two similarity matrices over the same 3+ words"
+    );
     let (ua, ub) = (upper_triangle(a), upper_triangle(b));
     let observed = pearson(&ua, &ub);
     let p_value = (permutations > 0).then(|| {
@@ -102,7 +107,12 @@ pub fn rsa(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<Rsa
         }
         (hits + 1) as f64 / (permutations + 1) as f64
     });
-    Ok(RsaScore { pearson: observed, spearman: spearman(&ua, &ub), p_value, permutations })
+    Ok(RsaScore {
+        pearson: observed,
+        spearman: spearman(&ua, &ub),
+        p_value,
+        permutations,
+    })
 }
 
 #[cfg(test)]

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
 
+use crate::Device;
 use crate::cli::LessonArgs;
 use crate::model::{Model, ModelRequest, load_for_lesson};
 use crate::plot::{self, Figure};
 use crate::report::{Report, standin_banner};
-use crate::Device;
 
 pub struct Session {
     pub out: PathBuf,
@@ -29,7 +29,13 @@ impl Session {
         let mut report = Report::new(lesson);
         report.record("backend", args.backend)?;
         report.record("seed", args.seed)?;
-        Ok(Self { out, device, report, standin: args.standin, loaded: Vec::new() })
+        Ok(Self {
+            out,
+            device,
+            report,
+            standin: args.standin,
+            loaded: Vec::new(),
+        })
     }
 
     /// Loads the models named by the lesson's model flags, given as `(value, course
@@ -39,7 +45,10 @@ impl Session {
         let models: [Model; N] = load_for_lesson(&requests)?
             .try_into()
             .map_err(|_| anyhow!("expected {N} models"))?;
-        let new: Vec<&Model> = models.iter().filter(|m| !self.loaded.contains(&m.files.name)).collect();
+        let new: Vec<&Model> = models
+            .iter()
+            .filter(|m| !self.loaded.contains(&m.files.name))
+            .collect();
         self.report.add_models(&new)?;
         if let Some(banner) = standin_banner(&new) {
             println!("{banner}");
@@ -58,7 +67,10 @@ impl Session {
     /// Writes `report.json` and says where everything went.
     pub fn finish(self) -> Result<Report> {
         self.report.write(&self.out)?;
-        println!("\nfigures and report.json written to {}", self.out.display());
+        println!(
+            "\nfigures and report.json written to {}",
+            self.out.display()
+        );
         Ok(self.report)
     }
 }

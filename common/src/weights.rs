@@ -21,7 +21,11 @@ pub enum Checkpoint {
     Single(PathBuf),
     /// `model.safetensors.index.json`: each tensor name mapped to the shard file that holds
     /// it. Shards are fetched only when needed, so `local` holds those on disk.
-    Sharded { index: PathBuf, weight_map: BTreeMap<String, String>, local: BTreeMap<String, PathBuf> },
+    Sharded {
+        index: PathBuf,
+        weight_map: BTreeMap<String, String>,
+        local: BTreeMap<String, PathBuf>,
+    },
 }
 
 /// Name, dtype and shape of one tensor, from a safetensors header.
@@ -53,15 +57,24 @@ impl Checkpoint {
         let text = std::fs::read_to_string(&index)
             .with_context(|| format!("cannot read {}", index.display()))?;
         let parsed: Index = serde_json::from_str(&text).map_err(|e| {
-            anyhow!("{} is not a safetensors index ({e}); delete it so it is fetched again", index.display())
+            anyhow!(
+                "{} is not a safetensors index ({e}); delete it so it is fetched again",
+                index.display()
+            )
         })?;
-        Ok(Checkpoint::Sharded { index, weight_map: parsed.weight_map, local: BTreeMap::new() })
+        Ok(Checkpoint::Sharded {
+            index,
+            weight_map: parsed.weight_map,
+            local: BTreeMap::new(),
+        })
     }
 
     /// Every tensor name in the checkpoint (from the header or the index).
     pub fn tensor_names(&self) -> Result<Vec<String>> {
         match self {
-            Checkpoint::Single(path) => Ok(read_header(path)?.into_iter().map(|t| t.name).collect()),
+            Checkpoint::Single(path) => {
+                Ok(read_header(path)?.into_iter().map(|t| t.name).collect())
+            }
             Checkpoint::Sharded { weight_map, .. } => Ok(weight_map.keys().cloned().collect()),
         }
     }
@@ -85,7 +98,9 @@ impl Checkpoint {
     pub fn shard_of(&self, tensor: &str) -> Result<Option<&str>> {
         match self {
             Checkpoint::Single(_) => Ok(None),
-            Checkpoint::Sharded { index, weight_map, .. } => weight_map
+            Checkpoint::Sharded {
+                index, weight_map, ..
+            } => weight_map
                 .get(tensor)
                 .map(|file| Some(file.as_str()))
                 .ok_or_else(|| anyhow!("{} names no shard for {tensor}", index.display())),
@@ -119,7 +134,11 @@ pub fn find_embedding_name(names: &[String]) -> Result<String> {
             return Ok((*first).clone());
         }
     }
-    let mut candidates: Vec<&str> = names.iter().map(String::as_str).filter(|n| n.contains("emb")).collect();
+    let mut candidates: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| n.contains("emb"))
+        .collect();
     if candidates.is_empty() {
         candidates = names.iter().take(10).map(String::as_str).collect();
     }
@@ -151,7 +170,11 @@ pub fn read_header(path: &Path) -> Result<Vec<TensorInfo>> {
     let mut infos: Vec<TensorInfo> = metadata
         .tensors()
         .into_iter()
-        .map(|(name, info)| TensorInfo { name, dtype: format!("{:?}", info.dtype), shape: info.shape.clone() })
+        .map(|(name, info)| TensorInfo {
+            name,
+            dtype: format!("{:?}", info.dtype),
+            shape: info.shape.clone(),
+        })
         .collect();
     infos.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(infos)
@@ -165,18 +188,34 @@ pub fn read_matrix(path: &Path, name: &str) -> Result<Matrix> {
         .tensor(name)
         .map_err(|_| anyhow!("{} has no tensor named {name}", path.display()))?;
     let [rows, cols] = *view.shape() else {
-        bail!("{name} in {} has shape {:?}; an embedding matrix is 2-D", path.display(), view.shape());
+        bail!(
+            "{name} in {} has shape {:?}; an embedding matrix is 2-D",
+            path.display(),
+            view.shape()
+        );
     };
     let bytes = view.data();
     let data: Vec<f32> = match view.dtype() {
-        Dtype::F32 => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-        Dtype::F16 => bytes.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-        Dtype::BF16 => bytes.chunks_exact(2).map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        Dtype::F32 => bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+        Dtype::F16 => bytes
+            .chunks_exact(2)
+            .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        Dtype::BF16 => bytes
+            .chunks_exact(2)
+            .map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
         Dtype::F64 => bytes
             .chunks_exact(8)
             .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32)
             .collect(),
-        other => bail!("{name} in {} has dtype {other:?}; expected F32, F16, BF16 or F64", path.display()),
+        other => bail!(
+            "{name} in {} has dtype {other:?}; expected F32, F16, BF16 or F64",
+            path.display()
+        ),
     };
     Matrix::new(rows, cols, data)
 }

@@ -13,18 +13,28 @@ use crate::model::Model;
 pub fn word_ids(model: &Model, text: &str) -> Result<Vec<u32>> {
     let ids = model.tokenizer.encode(text, false)?;
     if ids.is_empty() {
-        bail!("{text:?} gives no tokens in {}; choose a word with letters in it", model.files.name);
+        bail!(
+            "{text:?} gives no tokens in {}; choose a word with letters in it",
+            model.files.name
+        );
     }
-    if let Some(unk) = model.tokenizer.token_id("[UNK]") {
-        if ids.contains(&unk) {
-            bail!(
-                "{text:?} is unknown to {} (it tokenises to [UNK], a vector shared by every unknown word); choose another word",
-                model.files.name
-            );
-        }
+    if let Some(unk) = model.tokenizer.token_id("[UNK]")
+        && ids.contains(&unk)
+    {
+        bail!(
+            "{text:?} is unknown to {} (it tokenises to [UNK], a vector shared by every unknown word); choose another word",
+            model.files.name
+        );
     }
-    if let Some(&id) = ids.iter().find(|&&id| id as usize >= model.embeddings.rows()) {
-        bail!("token {id} of {text:?} has no row in {}'s embedding matrix ({} rows)", model.files.name, model.embeddings.rows());
+    if let Some(&id) = ids
+        .iter()
+        .find(|&&id| id as usize >= model.embeddings.rows())
+    {
+        bail!(
+            "token {id} of {text:?} has no row in {}'s embedding matrix ({} rows)",
+            model.files.name,
+            model.embeddings.rows()
+        );
     }
     Ok(ids)
 }

@@ -9,7 +9,14 @@ use common::{Backend, Matrix, ops};
 
 fn random_matrix(rows: usize, cols: usize, seed: u64) -> Matrix {
     let mut rng = SeededRng::new(seed);
-    Matrix::new(rows, cols, (0..rows * cols).map(|_| (0.1 * rng.normal()) as f32).collect()).unwrap()
+    Matrix::new(
+        rows,
+        cols,
+        (0..rows * cols)
+            .map(|_| (0.1 * rng.normal()) as f32)
+            .collect(),
+    )
+    .unwrap()
 }
 
 fn backends() -> Vec<Backend> {
@@ -24,7 +31,10 @@ fn backends() -> Vec<Backend> {
 fn assert_close(name: &str, backend: Backend, got: &[f32], want: &[f32], tol: f32) {
     assert_eq!(got.len(), want.len(), "{name} on {backend:?}");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= tol * (1.0 + w.abs()), "{name} on {backend:?}, element {i}: {g} vs {w}");
+        assert!(
+            (g - w).abs() <= tol * (1.0 + w.abs()),
+            "{name} on {backend:?}, element {i}: {g} vs {w}"
+        );
     }
 }
 
@@ -39,9 +49,27 @@ fn every_backend_gives_the_same_numbers() {
     let r = ops::pearson(m.row(0), m.row(1), &flex).unwrap();
     for backend in backends() {
         let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
-        assert_close("row means", backend, &ops::row_means(&m, &device).unwrap(), &means, 1e-5);
-        assert_close("row variances", backend, &ops::row_variances(&m, &device).unwrap(), &variances, 1e-5);
-        assert_close("pearson", backend, &[ops::pearson(m.row(0), m.row(1), &device).unwrap()], &[r], 1e-5);
+        assert_close(
+            "row means",
+            backend,
+            &ops::row_means(&m, &device).unwrap(),
+            &means,
+            1e-5,
+        );
+        assert_close(
+            "row variances",
+            backend,
+            &ops::row_variances(&m, &device).unwrap(),
+            &variances,
+            1e-5,
+        );
+        assert_close(
+            "pearson",
+            backend,
+            &[ops::pearson(m.row(0), m.row(1), &device).unwrap()],
+            &[r],
+            1e-5,
+        );
     }
 }
 
@@ -50,7 +78,14 @@ fn matmul_distances_equal_the_direct_formula() {
     let m = random_matrix(500, 64, 3);
     let query: Vec<f32> = m.row(17).iter().map(|v| v + 0.01).collect();
     let direct: Vec<f32> = (0..m.rows())
-        .map(|i| m.row(i).iter().zip(&query).map(|(a, b)| (a - b) * (a - b)).sum::<f32>().sqrt())
+        .map(|i| {
+            m.row(i)
+                .iter()
+                .zip(&query)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f32>()
+                .sqrt()
+        })
         .collect();
     for backend in backends() {
         let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
@@ -71,7 +106,12 @@ fn normalised_euclidean_ranks_like_cosine() {
     let unit_query: Vec<f32> = query.iter().map(|v| v / length).collect();
     let unit = ops::distances_to(&m, &unit_query, ops::Metric::Euclidean, true, &device).unwrap();
     let cosine = ops::distances_to(&m, &query, ops::Metric::Cosine, false, &device).unwrap();
-    let rank = |d: &[f32]| ops::smallest(d, 50).into_iter().map(|(i, _)| i).collect::<Vec<_>>();
+    let rank = |d: &[f32]| {
+        ops::smallest(d, 50)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(rank(&unit), rank(&cosine));
     for (u, c) in unit.iter().zip(&cosine) {
         assert!((u * u - 2.0 * c).abs() < 1e-4, "{u}² vs 2·{c}");
@@ -84,7 +124,13 @@ fn knn_graph_matches_brute_force_on_every_backend() {
     let brute: Vec<Vec<usize>> = (0..m.rows())
         .map(|i| {
             let d: Vec<f32> = (0..m.rows())
-                .map(|j| if i == j { f32::INFINITY } else { ops::exact_distance(m.row(j), m.row(i), ops::Metric::Euclidean, false) })
+                .map(|j| {
+                    if i == j {
+                        f32::INFINITY
+                    } else {
+                        ops::exact_distance(m.row(j), m.row(i), ops::Metric::Euclidean, false)
+                    }
+                })
                 .collect();
             ops::smallest(&d, 5).into_iter().map(|(j, _)| j).collect()
         })
@@ -92,7 +138,10 @@ fn knn_graph_matches_brute_force_on_every_backend() {
     for backend in backends() {
         let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
         let graph = ops::knn_graph(&m, 5, &device).unwrap();
-        let ids: Vec<Vec<usize>> = graph.iter().map(|row| row.iter().map(|&(j, _)| j).collect()).collect();
+        let ids: Vec<Vec<usize>> = graph
+            .iter()
+            .map(|row| row.iter().map(|&(j, _)| j).collect())
+            .collect();
         assert_eq!(ids, brute, "{backend:?}");
     }
 }

@@ -20,14 +20,25 @@ fn values() -> Vec<f32> {
 }
 
 fn entry(name: &str, dtype: &str, shape: Vec<usize>, bytes: Vec<u8>) -> SafetensorsEntry {
-    SafetensorsEntry { name: name.into(), dtype: dtype.into(), shape, bytes }
+    SafetensorsEntry {
+        name: name.into(),
+        dtype: dtype.into(),
+        shape,
+        bytes,
+    }
 }
 
 fn encode(dtype: &str, values: &[f32]) -> Vec<u8> {
     match dtype {
         "F32" => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-        "F16" => values.iter().flat_map(|v| f16::from_f32(*v).to_le_bytes()).collect(),
-        "BF16" => values.iter().flat_map(|v| bf16::from_f32(*v).to_le_bytes()).collect(),
+        "F16" => values
+            .iter()
+            .flat_map(|v| f16::from_f32(*v).to_le_bytes())
+            .collect(),
+        "BF16" => values
+            .iter()
+            .flat_map(|v| bf16::from_f32(*v).to_le_bytes())
+            .collect(),
         _ => unreachable!(),
     }
 }
@@ -36,11 +47,28 @@ fn encode(dtype: &str, values: &[f32]) -> Vec<u8> {
 /// embeddings under BERT's real tensor name plus another tensor that must not be read.
 fn bert_dir(dir: &Path, dtype: &str) {
     fs::write(dir.join("vocab.txt"), VOCAB).unwrap();
-    fs::write(dir.join("config.json"), r#"{"model_type":"bert","num_hidden_layers":2,"hidden_size":3}"#).unwrap();
-    write_safetensors(&dir.join("model.safetensors"), &[
-        entry("bert.embeddings.position_embeddings.weight", dtype, vec![2, COLS], encode(dtype, &[9.0; 2 * COLS])),
-        entry("bert.embeddings.word_embeddings.weight", dtype, vec![ROWS, COLS], encode(dtype, &values())),
-    ])
+    fs::write(
+        dir.join("config.json"),
+        r#"{"model_type":"bert","num_hidden_layers":2,"hidden_size":3}"#,
+    )
+    .unwrap();
+    write_safetensors(
+        &dir.join("model.safetensors"),
+        &[
+            entry(
+                "bert.embeddings.position_embeddings.weight",
+                dtype,
+                vec![2, COLS],
+                encode(dtype, &[9.0; 2 * COLS]),
+            ),
+            entry(
+                "bert.embeddings.word_embeddings.weight",
+                dtype,
+                vec![ROWS, COLS],
+                encode(dtype, &values()),
+            ),
+        ],
+    )
     .unwrap();
 }
 
@@ -50,7 +78,10 @@ fn every_dtype_reads_back_as_f32() {
         let dir = tempfile::tempdir().unwrap();
         bert_dir(dir.path(), dtype);
         let files = locate(dir.path().to_str().unwrap(), &Hub::new(dir.path(), true)).unwrap();
-        assert_eq!(files.embedding_tensor, "bert.embeddings.word_embeddings.weight");
+        assert_eq!(
+            files.embedding_tensor,
+            "bert.embeddings.word_embeddings.weight"
+        );
         let model = Model::load(files).unwrap();
         assert_eq!(model.embeddings.shape(), [ROWS, COLS], "{dtype}");
         assert_eq!(model.embeddings.data(), values().as_slice(), "{dtype}");
@@ -61,9 +92,14 @@ fn every_dtype_reads_back_as_f32() {
 fn wordpiece_tokenizer_is_built_from_vocab_txt() {
     let dir = tempfile::tempdir().unwrap();
     bert_dir(dir.path(), "F32");
-    let model = Model::load(locate(dir.path().to_str().unwrap(), &Hub::new(dir.path(), true)).unwrap()).unwrap();
+    let model =
+        Model::load(locate(dir.path().to_str().unwrap(), &Hub::new(dir.path(), true)).unwrap())
+            .unwrap();
     // lower-cased, split into word pieces, wrapped in [CLS] … [SEP]
-    assert_eq!(model.tokenizer.encode("The cats", true).unwrap(), vec![2, 5, 6, 7, 3]);
+    assert_eq!(
+        model.tokenizer.encode("The cats", true).unwrap(),
+        vec![2, 5, 6, 7, 3]
+    );
     assert_eq!(model.tokenizer.encode("dog", false).unwrap(), vec![1]); // [UNK]
     assert_eq!(model.tokenizer.decode(&[5, 6, 7]).unwrap(), "the cats");
     assert_eq!(model.tokenizer.vocab_size(), ROWS);
@@ -74,13 +110,25 @@ fn sharded_checkpoints_read_only_the_embedding_shard() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     fs::write(d.join("vocab.txt"), VOCAB).unwrap();
-    write_safetensors(&d.join("model-00001-of-00002.safetensors"), &[
-        entry("model.layers.0.mlp.weight", "F32", vec![1, 2], encode("F32", &[1.0, 2.0])),
-    ])
+    write_safetensors(
+        &d.join("model-00001-of-00002.safetensors"),
+        &[entry(
+            "model.layers.0.mlp.weight",
+            "F32",
+            vec![1, 2],
+            encode("F32", &[1.0, 2.0]),
+        )],
+    )
     .unwrap();
-    write_safetensors(&d.join("model-00002-of-00002.safetensors"), &[
-        entry("model.embed_tokens.weight", "BF16", vec![ROWS, COLS], encode("BF16", &values())),
-    ])
+    write_safetensors(
+        &d.join("model-00002-of-00002.safetensors"),
+        &[entry(
+            "model.embed_tokens.weight",
+            "BF16",
+            vec![ROWS, COLS],
+            encode("BF16", &values()),
+        )],
+    )
     .unwrap();
     fs::write(
         d.join("model.safetensors.index.json"),
@@ -100,7 +148,11 @@ fn a_shard_index_pointing_at_a_missing_shard_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     fs::write(d.join("vocab.txt"), VOCAB).unwrap();
-    fs::write(d.join("model.safetensors.index.json"), r#"{"weight_map":{"wte.weight":"gone.safetensors"}}"#).unwrap();
+    fs::write(
+        d.join("model.safetensors.index.json"),
+        r#"{"weight_map":{"wte.weight":"gone.safetensors"}}"#,
+    )
+    .unwrap();
     let err = locate(d.to_str().unwrap(), &Hub::new(d, true)).unwrap_err();
     assert!(format!("{err:#}").contains("gone.safetensors"), "{err:#}");
 }
@@ -113,7 +165,10 @@ fn truncated_and_corrupt_files_are_reported_not_panicked() {
     let bytes = fs::read(&path).unwrap();
     fs::write(&path, &bytes[..bytes.len() - 5]).unwrap();
     let err = locate(dir.path().to_str().unwrap(), &Hub::new(dir.path(), true)).unwrap_err();
-    assert!(format!("{err:#}").contains("not a valid safetensors file"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("not a valid safetensors file"),
+        "{err:#}"
+    );
 
     // header length far past the end of the file
     fs::write(&path, [0xff; 16]).unwrap();
@@ -128,13 +183,22 @@ fn a_checkpoint_without_embeddings_lists_the_candidates() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     fs::write(d.join("vocab.txt"), VOCAB).unwrap();
-    write_safetensors(&d.join("model.safetensors"), &[
-        entry("encoder.emb_proj.weight", "F32", vec![1, 1], encode("F32", &[1.0])),
-    ])
+    write_safetensors(
+        &d.join("model.safetensors"),
+        &[entry(
+            "encoder.emb_proj.weight",
+            "F32",
+            vec![1, 1],
+            encode("F32", &[1.0]),
+        )],
+    )
     .unwrap();
     let err = locate(d.to_str().unwrap(), &Hub::new(d, true)).unwrap_err();
     let text = format!("{err:#}");
-    assert!(text.contains("no token-embedding tensor") && text.contains("encoder.emb_proj.weight"), "{text}");
+    assert!(
+        text.contains("no token-embedding tensor") && text.contains("encoder.emb_proj.weight"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -154,7 +218,10 @@ fn models_are_found_in_the_hf_cache_layout_offline() {
     // A repo that is not cached, offline: one error that names the fix.
     let err = locate("someone/other", &hub).unwrap_err();
     let text = format!("{err:#}");
-    assert!(text.contains("not in the Hugging Face cache") && text.contains("--standin"), "{text}");
+    assert!(
+        text.contains("not in the Hugging Face cache") && text.contains("--standin"),
+        "{text}"
+    );
     assert!(!text.contains('\n'));
 }
 

@@ -6,7 +6,12 @@ use common::{Backend, Matrix};
 
 fn random(rows: usize, cols: usize, seed: u64) -> Matrix {
     let mut rng = SeededRng::new(seed);
-    Matrix::new(rows, cols, (0..rows * cols).map(|_| rng.normal() as f32).collect()).unwrap()
+    Matrix::new(
+        rows,
+        cols,
+        (0..rows * cols).map(|_| rng.normal() as f32).collect(),
+    )
+    .unwrap()
 }
 
 /// A random orthogonal matrix: Gram–Schmidt on Gaussian columns.
@@ -29,7 +34,12 @@ fn rotate(m: &Matrix, q: &[Vec<f64>]) -> Matrix {
     let mut out = Vec::with_capacity(m.rows() * m.cols());
     for r in 0..m.rows() {
         let row = m.row(r);
-        out.extend((0..m.cols()).map(|c| row.iter().zip(&q[c]).map(|(x, y)| *x as f64 * y).sum::<f64>() as f32));
+        out.extend((0..m.cols()).map(|c| {
+            row.iter()
+                .zip(&q[c])
+                .map(|(x, y)| *x as f64 * y)
+                .sum::<f64>() as f32
+        }));
     }
     Matrix::new(m.rows(), m.cols(), out).unwrap()
 }
@@ -55,7 +65,11 @@ fn rsa_of_a_space_with_itself_is_one_and_survives_rotation() {
     let b = cosine_similarity_matrix(&rotated, &device).unwrap();
     assert!((rsa(&a, &a, 0, 0).unwrap().pearson - 1.0).abs() < 1e-9);
     let score = rsa(&a, &b, 0, 0).unwrap();
-    assert!((score.pearson - 1.0).abs() < 1e-5, "rotation changed RSA: {}", score.pearson);
+    assert!(
+        (score.pearson - 1.0).abs() < 1e-5,
+        "rotation changed RSA: {}",
+        score.pearson
+    );
     assert!((score.spearman - 1.0).abs() < 1e-3, "{}", score.spearman);
     // …while the coordinates themselves no longer correlate.
     let flat = |m: &Matrix| m.data().to_vec();

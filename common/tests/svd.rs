@@ -7,14 +7,20 @@ use common::{Backend, Matrix, ops};
 /// a_ij = sin(0.7 i + 1.3 j) + 0.1 ((i j) mod 7), 6×10, as f32.
 fn formula_matrix() -> Matrix {
     let data = (0..6)
-        .flat_map(|i| (0..10).map(move |j| ((0.7 * i as f64 + 1.3 * j as f64).sin() + 0.1 * ((i * j) % 7) as f64) as f32))
+        .flat_map(|i| {
+            (0..10).map(move |j| {
+                ((0.7 * i as f64 + 1.3 * j as f64).sin() + 0.1 * ((i * j) % 7) as f64) as f32
+            })
+        })
         .collect();
     Matrix::new(6, 10, data).unwrap()
 }
 
 fn centred_random(rows: usize, cols: usize, seed: u64) -> Matrix {
     let mut rng = SeededRng::new(seed);
-    let mut data: Vec<f32> = (0..rows * cols).map(|_| (0.05 * rng.normal()) as f32).collect();
+    let mut data: Vec<f32> = (0..rows * cols)
+        .map(|_| (0.05 * rng.normal()) as f32)
+        .collect();
     for c in 0..cols {
         let mean = (0..rows).map(|r| data[r * cols + c]).sum::<f32>() / rows as f32;
         (0..rows).for_each(|r| data[r * cols + c] -= mean);
@@ -25,7 +31,9 @@ fn centred_random(rows: usize, cols: usize, seed: u64) -> Matrix {
 #[test]
 fn singular_values_match_numpy() {
     // np.linalg.svd(A, compute_uv=False) for the same f32 matrix (numpy 2.1.3, LAPACK gesdd)
-    let numpy = [4.4681592, 3.8811240, 1.0035441, 0.6953269, 0.2840573, 0.1340897];
+    let numpy = [
+        4.468_159, 3.881_124, 1.0035441, 0.6953269, 0.2840573, 0.1340897,
+    ];
     let got = svd(&formula_matrix()).unwrap().s;
     for (g, n) in got.iter().zip(numpy) {
         assert!(((g - n) / n).abs() < 1e-4, "{g} vs numpy {n}");
@@ -38,8 +46,14 @@ fn the_decomposition_reconstructs_its_input() {
     let d = svd(&a).unwrap();
     for i in 0..a.rows() {
         for j in 0..a.cols() {
-            let value: f32 = (0..d.s.len()).map(|k| d.u.row(i)[k] * d.s[k] * d.vt.row(k)[j]).sum();
-            assert!((value - a.row(i)[j]).abs() < 1e-4, "({i}, {j}): {value} vs {}", a.row(i)[j]);
+            let value: f32 = (0..d.s.len())
+                .map(|k| d.u.row(i)[k] * d.s[k] * d.vt.row(k)[j])
+                .sum();
+            assert!(
+                (value - a.row(i)[j]).abs() < 1e-4,
+                "({i}, {j}): {value} vs {}",
+                a.row(i)[j]
+            );
         }
     }
 }
@@ -58,7 +72,10 @@ fn each_right_singular_vector_has_its_largest_entry_positive() {
     let d = svd(&centred_random(26, 96, 3)).unwrap();
     for k in 0..d.s.len() {
         let row = d.vt.row(k);
-        let largest = row.iter().copied().fold(0.0f32, |m, v| if v.abs() > m.abs() { v } else { m });
+        let largest = row
+            .iter()
+            .copied()
+            .fold(0.0f32, |m, v| if v.abs() > m.abs() { v } else { m });
         assert!(largest > 0.0, "Vt[{k}]");
     }
 }
@@ -69,8 +86,11 @@ fn projection_onto_the_top_vector_is_the_first_scaled_left_vector() {
     let d = svd(&a).unwrap();
     let device = Backend::Flex.device().unwrap();
     let projection = ops::project(&a, d.vt.row(0), &vec![0.0; a.cols()], &device).unwrap();
-    for i in 0..a.rows() {
+    for (i, got) in projection.iter().enumerate() {
         let expected = d.u.row(i)[0] * d.s[0];
-        assert!((projection[i] - expected).abs() < 1e-4, "row {i}: {} vs {expected}", projection[i]);
+        assert!(
+            (got - expected).abs() < 1e-4,
+            "row {i}: {got} vs {expected}"
+        );
     }
 }

@@ -29,13 +29,22 @@ fn lesson01_report_on_the_standins() {
     assert!(json["same_word"]["comparison"]["pearson_r"].is_null());
 
     // Every figure exists in both formats, and report.json on disk is what run returned.
-    for name in ["token_lengths", "embedding_matrices", "same_index", "distributions"] {
+    for name in [
+        "token_lengths",
+        "embedding_matrices",
+        "same_index",
+        "distributions",
+    ] {
         for ext in ["svg", "png"] {
-            assert!(out.path().join(format!("{name}.{ext}")).is_file(), "{name}.{ext}");
+            assert!(
+                out.path().join(format!("{name}.{ext}")).is_file(),
+                "{name}.{ext}"
+            );
         }
     }
     let on_disk: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
     // (f32 values come back from JSON as the nearest f64, so compare them rounded)
     assert_eq!(rounded(&on_disk, 6), rounded(&json, 6));
 
@@ -50,9 +59,20 @@ fn lesson01_report_on_the_standins() {
 fn without_histograms(mut json: serde_json::Value) -> serde_json::Value {
     for stat in ["variance", "mean"] {
         for summary in json["distributions"][stat].as_array_mut().unwrap() {
-            let histogram = summary.as_object_mut().unwrap().remove("histogram").unwrap();
-            let values: Vec<f64> = histogram["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-            let peak = (0..values.len()).max_by(|&a, &b| values[a].total_cmp(&values[b])).unwrap();
+            let histogram = summary
+                .as_object_mut()
+                .unwrap()
+                .remove("histogram")
+                .unwrap();
+            let values: Vec<f64> = histogram["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            let peak = (0..values.len())
+                .max_by(|&a, &b| values[a].total_cmp(&values[b]))
+                .unwrap();
             summary["peak_bin"] = serde_json::json!(peak);
             summary["peak_density"] = serde_json::json!(values[peak]);
         }
@@ -65,12 +85,23 @@ fn lesson01_is_identical_run_to_run_and_agrees_across_backends() {
     use clap::Parser;
     let dirs = [(); 4].map(|_| tempfile::tempdir().unwrap());
     let run_on = |backend: &str, dir: &tempfile::TempDir| {
-        run(&Args::parse_from(["lesson01", "--standin", "--backend", backend, "--out", dir.path().to_str().unwrap()]))
-            .unwrap()
-            .to_json()
+        run(&Args::parse_from([
+            "lesson01",
+            "--standin",
+            "--backend",
+            backend,
+            "--out",
+            dir.path().to_str().unwrap(),
+        ]))
+        .unwrap()
+        .to_json()
     };
     let first = run_on("flex", &dirs[0]);
-    assert_eq!(first, run_on("flex", &dirs[1]), "same seed, same backend: identical report");
+    assert_eq!(
+        first,
+        run_on("flex", &dirs[1]),
+        "same seed, same backend: identical report"
+    );
     for (backend, dir) in [("ndarray", &dirs[2]), ("wgpu", &dirs[3])] {
         let other = run_on(backend, dir);
         // Everything but the backend name and the float statistics is identical…
@@ -87,7 +118,10 @@ fn lesson01_is_identical_run_to_run_and_agrees_across_backends() {
                 for key in ["mean", "min", "max"] {
                     let a = first["distributions"][stat][i][key].as_f64().unwrap();
                     let b = other["distributions"][stat][i][key].as_f64().unwrap();
-                    assert!((a - b).abs() <= 1e-6 + 1e-4 * a.abs(), "{backend} {stat}[{i}].{key}: {a} vs {b}");
+                    assert!(
+                        (a - b).abs() <= 1e-6 + 1e-4 * a.abs(),
+                        "{backend} {stat}[{i}].{key}: {a} vs {b}"
+                    );
                 }
             }
         }

@@ -12,7 +12,13 @@ use lesson02::{Args, run};
 #[test]
 fn lesson02_report_on_the_standins() {
     let out = tempfile::tempdir().unwrap();
-    let report = run(&Args::parse_from(["lesson02", "--standin", "--out", out.path().to_str().unwrap()])).unwrap();
+    let report = run(&Args::parse_from([
+        "lesson02",
+        "--standin",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]))
+    .unwrap();
     let json = report.to_json();
     let ring = &json["words"][0];
     assert_eq!(ring["bert_ids"], serde_json::json!([3614]));
@@ -23,7 +29,11 @@ fn lesson02_report_on_the_standins() {
     assert!(ring["raw"]["bert"][0]["distance"].as_f64().unwrap() < 1e-3);
     let beauty = &json["words"][1];
     assert_eq!(beauty["gpt2_ids"], serde_json::json!([40544, 88]));
-    for name in ["distances_ring", "distances_ring_normalised", "distances_beauty"] {
+    for name in [
+        "distances_ring",
+        "distances_ring_normalised",
+        "distances_beauty",
+    ] {
         assert!(out.path().join(format!("{name}.svg")).is_file(), "{name}");
         assert!(out.path().join(format!("{name}.png")).is_file(), "{name}");
     }
@@ -46,7 +56,16 @@ fn lesson02_report_on_the_standins() {
 fn cosine_metric_skips_the_normalised_search() {
     let out = tempfile::tempdir().unwrap();
     let report = run(&Args::parse_from([
-        "lesson02", "--standin", "--metric", "cosine", "--word", "ring", "--k", "5", "--out", out.path().to_str().unwrap(),
+        "lesson02",
+        "--standin",
+        "--metric",
+        "cosine",
+        "--word",
+        "ring",
+        "--k",
+        "5",
+        "--out",
+        out.path().to_str().unwrap(),
     ]))
     .unwrap();
     let word = &report.to_json()["words"][0];

@@ -16,21 +16,42 @@ fn reference() -> serde_json::Value {
 #[test]
 fn lesson05_matches_scikit_learn() {
     let out = tempfile::tempdir().unwrap();
-    let report = run(&Args::parse_from(["lesson05", "--standin", "--out", out.path().to_str().unwrap()])).unwrap();
+    let report = run(&Args::parse_from([
+        "lesson05",
+        "--standin",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]))
+    .unwrap();
     let json = report.to_json();
     let sk = reference();
     // DBSCAN: the same labels as scikit-learn on the same points, at the notebook's eps and
     // at a wider one (min_samples 2) where there are clusters and border points to agree on.
-    assert_eq!(json["dbscan"]["labels"], sk["dbscan_labels_of_lesson_points"]);
+    assert_eq!(
+        json["dbscan"]["labels"],
+        sk["dbscan_labels_of_lesson_points"]
+    );
     let points: Vec<[f64; 2]> = serde_json::from_value(json["tsne"]["points"].clone()).unwrap();
     let wide = common::dbscan::dbscan(&points, 20.0, 2).unwrap();
-    assert_eq!(serde_json::json!(wide), sk["dbscan_eps20_labels_of_lesson_points"]);
+    assert_eq!(
+        serde_json::json!(wide),
+        sk["dbscan_eps20_labels_of_lesson_points"]
+    );
     // t-SNE: final KL within 10% of scikit-learn's on the same input…
-    let (kl, sk_kl) = (json["tsne"]["kl_divergence"].as_f64().unwrap(), sk["sklearn_kl_divergence"].as_f64().unwrap());
-    assert!((kl - sk_kl).abs() <= 0.1 * sk_kl, "KL {kl} vs scikit-learn {sk_kl}");
+    let (kl, sk_kl) = (
+        json["tsne"]["kl_divergence"].as_f64().unwrap(),
+        sk["sklearn_kl_divergence"].as_f64().unwrap(),
+    );
+    assert!(
+        (kl - sk_kl).abs() <= 0.1 * sk_kl,
+        "KL {kl} vs scikit-learn {sk_kl}"
+    );
     // …neighbourhoods kept no worse than scikit-learn's by more than 0.02…
     let trust = json["trustworthiness"].as_f64().unwrap();
-    assert!(trust >= sk["sklearn_trustworthiness"].as_f64().unwrap() - 0.02, "trustworthiness {trust}");
+    assert!(
+        trust >= sk["sklearn_trustworthiness"].as_f64().unwrap() - 0.02,
+        "trustworthiness {trust}"
+    );
     // …and our trustworthiness is scikit-learn's formula.
     assert!((trust - sk["trustworthiness_of_lesson_points"].as_f64().unwrap()).abs() < 1e-9);
     for name in ["gram", "gram_and_tsne", "dbscan"] {
@@ -47,7 +68,18 @@ fn lesson05_matches_scikit_learn() {
 fn lesson05_is_identical_for_a_seed() {
     let run_with = || {
         let out = tempfile::tempdir().unwrap();
-        let args = ["lesson05", "--standin", "--tokens", "random:60", "--seed", "3", "--iterations", "300", "--out", out.path().to_str().unwrap()];
+        let args = [
+            "lesson05",
+            "--standin",
+            "--tokens",
+            "random:60",
+            "--seed",
+            "3",
+            "--iterations",
+            "300",
+            "--out",
+            out.path().to_str().unwrap(),
+        ];
         run(&Args::parse_from(args)).unwrap().to_json()
     };
     assert_eq!(run_with(), run_with());
@@ -67,8 +99,13 @@ fn bad_parameters_are_refused() {
     ] {
         let mut args = vec!["lesson05", "--standin", "--out", dir];
         args.extend(bad.iter().copied());
-        let error = run(&Args::parse_from(&args)).err().map(|e| format!("{e:#}"));
-        assert!(error.as_ref().is_some_and(|e| !e.contains('\n')), "{bad:?}: {error:?}");
+        let error = run(&Args::parse_from(&args))
+            .err()
+            .map(|e| format!("{e:#}"));
+        assert!(
+            error.as_ref().is_some_and(|e| !e.contains('\n')),
+            "{bad:?}: {error:?}"
+        );
     }
 }
 
@@ -78,8 +115,16 @@ fn large_token_sets_switch_to_barnes_hut() {
     // Barnes–Hut gradient; the N×N Gram figure and trustworthiness are skipped.
     let out = tempfile::tempdir().unwrap();
     let args = [
-        "lesson05", "--standin", "--model", "bert-base-uncased", "--tokens", "random:2050", "--iterations", "260",
-        "--out", out.path().to_str().unwrap(),
+        "lesson05",
+        "--standin",
+        "--model",
+        "bert-base-uncased",
+        "--tokens",
+        "random:2050",
+        "--iterations",
+        "260",
+        "--out",
+        out.path().to_str().unwrap(),
     ];
     let json = run(&Args::parse_from(args)).unwrap().to_json();
     assert_eq!(json["tsne"]["points"].as_array().unwrap().len(), 2050);

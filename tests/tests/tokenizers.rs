@@ -39,7 +39,10 @@ fn bert_tokenizer_facts() {
     let t = &bert.tokenizer;
     assert_eq!(t.vocab_size(), 30522);
     assert_eq!(t.encode("the", true).unwrap(), vec![101, 1996, 102]);
-    assert_eq!(t.encode("Hello, World!", false).unwrap(), vec![7592, 1010, 2088, 999]);
+    assert_eq!(
+        t.encode("Hello, World!", false).unwrap(),
+        vec![7592, 1010, 2088, 999]
+    );
     assert_eq!(t.encode("ring", false).unwrap(), vec![3614]);
     assert_eq!(t.decode(&[101]).unwrap(), "[CLS]");
     assert_eq!(t.vocab_strings()[100], "[UNK]");

@@ -2,22 +2,40 @@
 
 use common::Model;
 use common::model::title_tag;
-use common::plot::{Axes, C0, C1, Colormap, Figure, GRAY, ImagePanel, Marker, Panel, Rgba, Series, Style, XyPanel};
+use common::plot::{
+    Axes, C0, C1, Colormap, Figure, GRAY, ImagePanel, Marker, Panel, Rgba, Series, Style, XyPanel,
+};
 use plotters::style::{BLACK, RGBColor};
 
 use crate::{Comparison, Distributions, TokenLengths};
 
 fn bars(counts: &[(usize, usize)], axes: Axes) -> Panel<'static> {
-    let points = counts.iter().map(|&(len, count)| (len as f64, count as f64)).collect();
+    let points = counts
+        .iter()
+        .map(|&(len, count)| (len as f64, count as f64))
+        .collect();
     Panel::Xy(XyPanel {
         axes,
-        series: vec![Series { label: None, points, style: Style::Bars { width: 0.8, face: BLACK, edge: RGBColor(128, 128, 128) } }],
+        series: vec![Series {
+            label: None,
+            points,
+            style: Style::Bars {
+                width: 0.8,
+                face: BLACK,
+                edge: RGBColor(128, 128, 128),
+            },
+        }],
         legend: false,
     })
 }
 
 /// Token-length bar charts: the notebook's (stored strings) on the left, decoded on the right.
-pub fn token_lengths(gpt: &TokenLengths, bert: &TokenLengths, gpt_model: &Model, bert_model: &Model) -> Figure<'static> {
+pub fn token_lengths(
+    gpt: &TokenLengths,
+    bert: &TokenLengths,
+    gpt_model: &Model,
+    bert_model: &Model,
+) -> Figure<'static> {
     let axes = |title: String| Axes {
         title,
         xlabel: "Token length (chars)".into(),
@@ -26,41 +44,75 @@ pub fn token_lengths(gpt: &TokenLengths, bert: &TokenLengths, gpt_model: &Model,
         ..Axes::default()
     };
     let (g, b) = (gpt_model.title_tag(), bert_model.title_tag());
-    Figure::grid(1300, 650, 2, 2, vec![
-        bars(&gpt.stored, axes(format!("GPT2 token lengths, as stored (clipped at 22){g}"))),
-        bars(&gpt.decoded, axes(format!("GPT2 token lengths, decoded (clipped at 22){g}"))),
-        bars(&bert.stored, axes(format!("BERT token lengths, as stored{b}"))),
-        bars(&bert.decoded, axes(format!("BERT token lengths, decoded{b}"))),
-    ])
+    Figure::grid(
+        1300,
+        650,
+        2,
+        2,
+        vec![
+            bars(
+                &gpt.stored,
+                axes(format!("GPT2 token lengths, as stored (clipped at 22){g}")),
+            ),
+            bars(
+                &gpt.decoded,
+                axes(format!("GPT2 token lengths, decoded (clipped at 22){g}")),
+            ),
+            bars(
+                &bert.stored,
+                axes(format!("BERT token lengths, as stored{b}")),
+            ),
+            bars(
+                &bert.decoded,
+                axes(format!("BERT token lengths, decoded{b}")),
+            ),
+        ],
+    )
 }
 
 /// Both embedding matrices, transposed (dimensions × tokens), colour limits ±0.15.
 pub fn heatmaps<'a>(gpt: &'a Model, bert: &'a Model) -> Figure<'a> {
     let panel = |model: &'a Model, title: String| {
         Panel::Image(ImagePanel {
-            axes: Axes { title, xlabel: "Tokens".into(), ylabel: "Dimensions".into(), ..Axes::default() },
-            matrix: &model.embeddings,
             transposed: true,
-            vmin: -0.15,
-            vmax: 0.15,
-            colormap: Colormap::Viridis,
-            colorbar: true,
-            origin_lower: false,
-            cell_values: false,
+            ..ImagePanel::new(
+                Axes {
+                    title,
+                    xlabel: "Tokens".into(),
+                    ylabel: "Dimensions".into(),
+                    ..Axes::default()
+                },
+                &model.embeddings,
+                (-0.15, 0.15),
+                Colormap::Viridis,
+            )
         })
     };
-    Figure::grid(1000, 800, 2, 1, vec![
-        panel(gpt, format!("GPT-2 embeddings matrix{}", gpt.title_tag())),
-        panel(bert, format!("BERT embedding matrix{}", bert.title_tag())),
-    ])
+    Figure::grid(
+        1000,
+        800,
+        2,
+        1,
+        vec![
+            panel(gpt, format!("GPT-2 embeddings matrix{}", gpt.title_tag())),
+            panel(bert, format!("BERT embedding matrix{}", bert.title_tag())),
+        ],
+    )
 }
 
 fn indexed(values: &[f32]) -> Vec<(f64, f64)> {
-    values.iter().enumerate().map(|(i, &v)| (i as f64, v as f64)).collect()
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (i as f64, v as f64))
+        .collect()
 }
 
 fn paired(a: &[f32], b: &[f32]) -> Vec<(f64, f64)> {
-    a.iter().zip(b).map(|(&x, &y)| (x as f64, y as f64)).collect()
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as f64, y as f64))
+        .collect()
 }
 
 fn scatter(c: &Comparison, face: Rgba, title: String) -> Panel<'static> {
@@ -71,7 +123,12 @@ fn scatter(c: &Comparison, face: Rgba, title: String) -> Panel<'static> {
             ylabel: format!("GPT2 (\"{}\")", c.gpt2_token),
             ..Axes::default()
         },
-        series: vec![Series::markers(paired(&c.bert_vector, &c.gpt2_vector), Marker::Square, 3, face)],
+        series: vec![Series::markers(
+            paired(&c.bert_vector, &c.gpt2_vector),
+            Marker::Square,
+            3,
+            face,
+        )],
         legend: false,
     })
 }
@@ -88,16 +145,32 @@ pub fn same_index(c: &Comparison, bert: &Model, gpt: &Model) -> Figure<'static> 
             ..Axes::default()
         },
         series: vec![
-            Series::line(Some(format!("BERT (\"{}\")", c.bert_token)), indexed(&c.bert_vector), C0, 1),
-            Series::line(Some(format!("GPT2 (\"{}\")", c.gpt2_token)), indexed(&c.gpt2_vector), C1, 1),
+            Series::line(
+                Some(format!("BERT (\"{}\")", c.bert_token)),
+                indexed(&c.bert_vector),
+                C0,
+                1,
+            ),
+            Series::line(
+                Some(format!("GPT2 (\"{}\")", c.gpt2_token)),
+                indexed(&c.gpt2_vector),
+                C1,
+                1,
+            ),
         ],
         legend: true,
     });
     match c.pearson_r {
-        Some(_) => Figure::grid(1200, 400, 1, 2, vec![
-            lines,
-            scatter(c, Rgba(0.7, 0.9, 0.7, 1.0), "Embedding comparison".into()),
-        ]),
+        Some(_) => Figure::grid(
+            1200,
+            400,
+            1,
+            2,
+            vec![
+                lines,
+                scatter(c, Rgba(0.7, 0.9, 0.7, 1.0), "Embedding comparison".into()),
+            ],
+        ),
         None => Figure::single(800, 400, lines),
     }
 }
@@ -105,8 +178,15 @@ pub fn same_index(c: &Comparison, bert: &Model, gpt: &Model) -> Figure<'static> 
 /// The same word in both models, one vector against the other (needs equal widths).
 pub fn same_word(c: &Comparison, bert: &Model, gpt: &Model) -> Option<Figure<'static>> {
     let r = c.pearson_r?;
-    let title = format!("Embedding comparison (r = {r:.2}){}", title_tag(&[bert, gpt]));
-    Some(Figure::single(640, 480, scatter(c, Rgba(0.7, 0.9, 0.9, 1.0), title)))
+    let title = format!(
+        "Embedding comparison (r = {r:.2}){}",
+        title_tag(&[bert, gpt])
+    );
+    Some(Figure::single(
+        640,
+        480,
+        scatter(c, Rgba(0.7, 0.9, 0.9, 1.0), title),
+    ))
 }
 
 /// Density of the per-token variances and means in both models.
@@ -116,7 +196,9 @@ pub fn distributions(d: &Distributions, bert: &Model, gpt: &Model) -> Figure<'st
             .iter()
             .zip([("BERT", C0), ("GPT2", C1)])
             .filter_map(|(s, (name, color))| {
-                s.histogram.as_ref().map(|h| Series::line(Some(name.to_string()), h.left_edge_points(), color, 2))
+                s.histogram
+                    .as_ref()
+                    .map(|h| Series::line(Some(name.to_string()), h.left_edge_points(), color, 2))
             })
             .collect()
     };
@@ -134,7 +216,12 @@ pub fn distributions(d: &Distributions, bert: &Model, gpt: &Model) -> Figure<'st
         legend: true,
     });
     let mut mean_series = curves(&d.mean);
-    let top = d.mean.iter().filter_map(|s| s.histogram.as_ref()).flat_map(|h| h.values.iter().copied()).fold(0.0, f64::max);
+    let top = d
+        .mean
+        .iter()
+        .filter_map(|s| s.histogram.as_ref())
+        .flat_map(|h| h.values.iter().copied())
+        .fold(0.0, f64::max);
     mean_series.push(Series::vertical_line(0.0, (0.0, top), GRAY));
     let mean = Panel::Xy(XyPanel {
         axes: Axes {

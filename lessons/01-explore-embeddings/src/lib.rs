@@ -8,8 +8,8 @@ mod figures;
 use anyhow::{Result, bail};
 use clap::Parser;
 use common::report::Report;
-use common::session::Session;
 use common::rng::SeededRng;
+use common::session::Session;
 use common::stats::{Histogram, histogram, value_counts};
 use common::summary::{architecture, thousands};
 use common::{Model, cli::LessonArgs, ops};
@@ -62,23 +62,47 @@ pub fn run(args: &Args) -> Result<Report> {
 
     // ANCHOR: token_lengths
     println!("# How long are the tokens?\n");
-    println!("BERT has {} tokens.", thousands(bert.tokenizer.vocab_size() as u64));
-    println!("GPT2 has {} tokens.", thousands(gpt.tokenizer.vocab_size() as u64));
+    println!(
+        "BERT has {} tokens.",
+        thousands(bert.tokenizer.vocab_size() as u64)
+    );
+    println!(
+        "GPT2 has {} tokens.",
+        thousands(gpt.tokenizer.vocab_size() as u64)
+    );
     let lengths_gpt = TokenLengths::of(&gpt)?;
     let lengths_bert = TokenLengths::of(&bert)?;
     print_length_table(&lengths_gpt, &lengths_bert);
-    session.report.record("vocab_sizes", serde_json::json!({
-        "bert": bert.tokenizer.vocab_size(), "gpt2": gpt.tokenizer.vocab_size() }))?;
-    session.report.record("token_lengths", serde_json::json!({ "gpt2": lengths_gpt, "bert": lengths_bert }))?;
-    session.figure(&figures::token_lengths(&lengths_gpt, &lengths_bert, &gpt, &bert), "token_lengths")?;
+    session.report.record(
+        "vocab_sizes",
+        serde_json::json!({
+        "bert": bert.tokenizer.vocab_size(), "gpt2": gpt.tokenizer.vocab_size() }),
+    )?;
+    session.report.record(
+        "token_lengths",
+        serde_json::json!({ "gpt2": lengths_gpt, "bert": lengths_bert }),
+    )?;
+    session.figure(
+        &figures::token_lengths(&lengths_gpt, &lengths_bert, &gpt, &bert),
+        "token_lengths",
+    )?;
     // ANCHOR_END: token_lengths
 
     // ANCHOR: matrices
     println!("\n# The embedding matrices\n");
-    println!("BERT embedding matrix is of size {:?}.", tuple(bert.embeddings.shape()));
-    println!("GPT2 embedding matrix is of size {:?}.", tuple(gpt.embeddings.shape()));
-    session.report.record("embedding_shapes", serde_json::json!({
-        "bert": bert.embeddings.shape(), "gpt2": gpt.embeddings.shape() }))?;
+    println!(
+        "BERT embedding matrix is of size {:?}.",
+        tuple(bert.embeddings.shape())
+    );
+    println!(
+        "GPT2 embedding matrix is of size {:?}.",
+        tuple(gpt.embeddings.shape())
+    );
+    session.report.record(
+        "embedding_shapes",
+        serde_json::json!({
+        "bert": bert.embeddings.shape(), "gpt2": gpt.embeddings.shape() }),
+    )?;
     session.figure(&figures::heatmaps(&gpt, &bert), "embedding_matrices")?;
     // ANCHOR_END: matrices
 
@@ -87,7 +111,10 @@ pub fn run(args: &Args) -> Result<Report> {
     let rows = bert.embeddings.rows().min(gpt.embeddings.rows());
     let index = SeededRng::new(args.common.seed).below(10_000.min(rows - 1), 20_000.min(rows));
     let same_index = Comparison::new(&bert, &gpt, index as u32, index as u32, &device)?;
-    println!("Token {index}: BERT \"{}\", GPT2 \"{}\"", same_index.bert_token, same_index.gpt2_token);
+    println!(
+        "Token {index}: BERT \"{}\", GPT2 \"{}\"",
+        same_index.bert_token, same_index.gpt2_token
+    );
     same_index.print_correlation();
     session.report.record("same_index", &same_index)?;
     session.figure(&figures::same_index(&same_index, &bert, &gpt), "same_index")?;
@@ -102,7 +129,10 @@ pub fn run(args: &Args) -> Result<Report> {
     println!("GPT2: \"{word}\" is index {id_gpt}");
     let same_word = Comparison::new(&bert, &gpt, id_bert, id_gpt, &device)?;
     same_word.print_correlation();
-    session.report.record("same_word", serde_json::json!({ "word": word, "comparison": same_word }))?;
+    session.report.record(
+        "same_word",
+        serde_json::json!({ "word": word, "comparison": same_word }),
+    )?;
     if let Some(figure) = figures::same_word(&same_word, &bert, &gpt) {
         session.figure(&figure, "same_word")?;
     }
@@ -110,15 +140,24 @@ pub fn run(args: &Args) -> Result<Report> {
 
     // ANCHOR: distributions
     println!("\n# Distributions of embedding characteristics\n");
-    let variances = [ops::row_variances(&bert.embeddings, &device)?, ops::row_variances(&gpt.embeddings, &device)?];
-    let means = [ops::row_means(&bert.embeddings, &device)?, ops::row_means(&gpt.embeddings, &device)?];
+    let variances = [
+        ops::row_variances(&bert.embeddings, &device)?,
+        ops::row_variances(&gpt.embeddings, &device)?,
+    ];
+    let means = [
+        ops::row_means(&bert.embeddings, &device)?,
+        ops::row_means(&gpt.embeddings, &device)?,
+    ];
     let distributions = Distributions {
         variance: [Summary::of(&variances[0]), Summary::of(&variances[1])],
         mean: [Summary::of(&means[0]), Summary::of(&means[1])],
     };
     distributions.print();
     session.report.record("distributions", &distributions)?;
-    session.figure(&figures::distributions(&distributions, &bert, &gpt), "distributions")?;
+    session.figure(
+        &figures::distributions(&distributions, &bert, &gpt),
+        "distributions",
+    )?;
     // ANCHOR_END: distributions
 
     session.finish()
@@ -144,12 +183,18 @@ impl TokenLengths {
         let stored = model.tokenizer.stored_lengths();
         let decoded = model.tokenizer.decoded_lengths()?;
         let changed_by_decoding = stored.iter().zip(&decoded).filter(|(s, d)| s != d).count();
-        Ok(Self { stored: value_counts(stored), decoded: value_counts(decoded), changed_by_decoding })
+        Ok(Self {
+            stored: value_counts(stored),
+            decoded: value_counts(decoded),
+            changed_by_decoding,
+        })
     }
 }
 
 fn print_length_table(gpt: &TokenLengths, bert: &TokenLengths) {
-    println!("\nToken lengths in characters: the vocabulary string as stored (what the notebook counts)");
+    println!(
+        "\nToken lengths in characters: the vocabulary string as stored (what the notebook counts)"
+    );
     println!("and the text it decodes to.\n");
     println!("length | GPT2 stored | GPT2 decoded | BERT stored | BERT decoded");
     println!("-------+-------------+--------------+-------------+-------------");
@@ -162,9 +207,17 @@ fn print_length_table(gpt: &TokenLengths, bert: &TokenLengths) {
         .max()
         .unwrap_or(0);
     for len in 0..=longest {
-        let row = [count(&gpt.stored, len), count(&gpt.decoded, len), count(&bert.stored, len), count(&bert.decoded, len)];
+        let row = [
+            count(&gpt.stored, len),
+            count(&gpt.decoded, len),
+            count(&bert.stored, len),
+            count(&bert.decoded, len),
+        ];
         if row.iter().any(|&c| c > 0) {
-            println!("{len:>6} | {:>11} | {:>12} | {:>11} | {:>12}", row[0], row[1], row[2], row[3]);
+            println!(
+                "{len:>6} | {:>11} | {:>12} | {:>11} | {:>12}",
+                row[0], row[1], row[2], row[3]
+            );
         }
     }
     println!(
@@ -187,11 +240,18 @@ fn first_token(model: &Model, word: &str) -> Result<u32> {
     match ids.first() {
         Some(&id) => {
             if ids.len() > 1 {
-                println!("note: \"{word}\" is {} tokens in {}; comparing its first token", ids.len(), model.files.name);
+                println!(
+                    "note: \"{word}\" is {} tokens in {}; comparing its first token",
+                    ids.len(),
+                    model.files.name
+                );
             }
             Ok(id)
         }
-        None => bail!("\"{word}\" gives no tokens in {}; pass a word with letters in it to --word", model.files.name),
+        None => bail!(
+            "\"{word}\" gives no tokens in {}; pass a word with letters in it to --word",
+            model.files.name
+        ),
     }
 }
 
@@ -211,7 +271,13 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    fn new(bert: &Model, gpt: &Model, bert_index: u32, gpt2_index: u32, device: &common::Device) -> Result<Self> {
+    fn new(
+        bert: &Model,
+        gpt: &Model,
+        bert_index: u32,
+        gpt2_index: u32,
+        device: &common::Device,
+    ) -> Result<Self> {
         let bert_vector = bert.embeddings.row(bert_index as usize).to_vec();
         let gpt2_vector = gpt.embeddings.row(gpt2_index as usize).to_vec();
         let pearson_r = if bert_vector.len() == gpt2_vector.len() {
@@ -258,7 +324,9 @@ impl Summary {
         Summary {
             mean: values.iter().map(|&v| v as f64).sum::<f64>() / n,
             min: values.iter().fold(f64::INFINITY, |m, &v| m.min(v as f64)),
-            max: values.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v as f64)),
+            max: values
+                .iter()
+                .fold(f64::NEG_INFINITY, |m, &v| m.max(v as f64)),
             histogram: histogram(values, 100, true),
         }
     }
@@ -273,7 +341,9 @@ pub struct Distributions {
 
 impl Distributions {
     fn print(&self) {
-        println!("          |  per-token variance: mean [min, max]  |  per-token mean: mean [min, max]");
+        println!(
+            "          |  per-token variance: mean [min, max]  |  per-token mean: mean [min, max]"
+        );
         for (i, name) in ["BERT", "GPT2"].iter().enumerate() {
             let (v, m) = (&self.variance[i], &self.mean[i]);
             println!(

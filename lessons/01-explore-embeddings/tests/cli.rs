@@ -15,7 +15,11 @@ fn one_line_error(output: &Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "stderr: {stderr}");
-    assert_eq!(stderr.lines().last(), Some(errors[0]), "the error is the last line: {stderr}");
+    assert_eq!(
+        stderr.lines().last(),
+        Some(errors[0]),
+        "the error is the last line: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     errors[0].to_string()
 }
@@ -25,7 +29,15 @@ fn help_explains_every_flag() {
     let out = lesson(&["--help"]);
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--bert", "--gpt", "--word", "--seed", "--backend", "--standin", "--out"] {
+    for flag in [
+        "--bert",
+        "--gpt",
+        "--word",
+        "--seed",
+        "--backend",
+        "--standin",
+        "--out",
+    ] {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
 }
@@ -48,13 +60,20 @@ fn a_model_that_is_not_cached_offline_names_the_fix() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let error = one_line_error(&out);
-    assert!(error.contains("not in the Hugging Face cache") && error.contains("--standin"), "{error}");
+    assert!(
+        error.contains("not in the Hugging Face cache") && error.contains("--standin"),
+        "{error}"
+    );
 }
 
 #[test]
 fn a_truncated_safetensors_file_is_one_line_and_exit_1() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\n").unwrap();
+    std::fs::write(
+        dir.path().join("vocab.txt"),
+        "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\n",
+    )
+    .unwrap();
     // A valid header promising 6×4 f32 values, followed by only a few bytes of them.
     let header = br#"{"embeddings.word_embeddings.weight":{"dtype":"F32","shape":[6,4],"data_offsets":[0,96]}}"#;
     let mut bytes = (header.len() as u64).to_le_bytes().to_vec();

@@ -56,7 +56,13 @@ pub fn run(args: &Args) -> Result<Report> {
     let [bert, gpt] = session.load([(&args.bert, DEFAULT_BERT), (&args.gpt, DEFAULT_GPT)])?;
     let mut results = Vec::new();
     for word in &args.words {
-        results.push(explore_word(word, args.k as usize, args.metric, [&bert, &gpt], &mut session)?);
+        results.push(explore_word(
+            word,
+            args.k as usize,
+            args.metric,
+            [&bert, &gpt],
+            &mut session,
+        )?);
     }
     session.report.record("words", &results)?;
     session.finish()
@@ -104,7 +110,13 @@ pub struct Emptiness {
     pub word_initial_with_space: usize,
 }
 
-fn explore_word(word: &str, k: usize, metric: Metric, [bert, gpt]: [&Model; 2], session: &mut Session) -> Result<WordResult> {
+fn explore_word(
+    word: &str,
+    k: usize,
+    metric: Metric,
+    [bert, gpt]: [&Model; 2],
+    session: &mut Session,
+) -> Result<WordResult> {
     let device = &session.device.clone();
     // ANCHOR: seed_ids
     println!("\n# Seed word \"{word}\"\n");
@@ -114,19 +126,36 @@ fn explore_word(word: &str, k: usize, metric: Metric, [bert, gpt]: [&Model; 2], 
     println!("In GPT2: \"{word}\" has index {gpt2_ids:?}");
     for (model, ids) in [(bert, &bert_ids), (gpt, &gpt2_ids)] {
         if ids.len() > 1 {
-            let pieces: Result<Vec<String>> = ids.iter().map(|&id| token_text(model, id as usize)).collect();
-            println!("  {} splits it into {:?}: searching from the mean of their vectors", model.files.name, pieces?);
+            let pieces: Result<Vec<String>> = ids
+                .iter()
+                .map(|&id| token_text(model, id as usize))
+                .collect();
+            println!(
+                "  {} splits it into {:?}: searching from the mean of their vectors",
+                model.files.name, pieces?
+            );
         }
     }
     // ANCHOR_END: seed_ids
 
     // ANCHOR: searches
-    let sides = [Seed { model: bert, ids: &bert_ids }, Seed { model: gpt, ids: &gpt2_ids }];
+    let sides = [
+        Seed {
+            model: bert,
+            ids: &bert_ids,
+        },
+        Seed {
+            model: gpt,
+            ids: &gpt2_ids,
+        },
+    ];
     let raw = search(word, k, metric, false, &sides, device)?;
     let normalised = match metric {
         Metric::Euclidean => Some(search(word, k, Metric::Euclidean, true, &sides, device)?),
         Metric::Cosine => {
-            println!("\n(cosine distance ignores vector length, so normalising first would change nothing: skipped)");
+            println!(
+                "\n(cosine distance ignores vector length, so normalising first would change nothing: skipped)"
+            );
             None
         }
     };
@@ -134,13 +163,23 @@ fn explore_word(word: &str, k: usize, metric: Metric, [bert, gpt]: [&Model; 2], 
     let stem = format!("distances_{}", file_safe(word));
     session.figure(&figures::distances(word, &raw, bert, gpt), &stem)?;
     if let Some(normalised) = &normalised {
-        session.figure(&figures::distances(word, normalised, bert, gpt), &format!("{stem}_normalised"))?;
+        session.figure(
+            &figures::distances(word, normalised, bert, gpt),
+            &format!("{stem}_normalised"),
+        )?;
     }
 
     // ANCHOR: emptiness
     let emptiness = emptiness(word, k, gpt, device)?;
     // ANCHOR_END: emptiness
-    Ok(WordResult { word: word.to_string(), bert_ids, gpt2_ids, raw, normalised, emptiness })
+    Ok(WordResult {
+        word: word.to_string(),
+        bert_ids,
+        gpt2_ids,
+        raw,
+        normalised,
+        emptiness,
+    })
 }
 
 fn as_rows(ids: &[u32]) -> Vec<usize> {
@@ -148,11 +187,25 @@ fn as_rows(ids: &[u32]) -> Vec<usize> {
 }
 
 /// The k nearest tokens to `query` in `model`, and all distances.
-fn neighbours(model: &Model, query: &[f32], k: usize, metric: Metric, normalise: bool, device: &Device) -> Result<(Vec<Neighbour>, Vec<f32>)> {
-    let (nearest, distances) = ops::nearest(&model.embeddings, query, k, metric, normalise, device)?;
+fn neighbours(
+    model: &Model,
+    query: &[f32],
+    k: usize,
+    metric: Metric,
+    normalise: bool,
+    device: &Device,
+) -> Result<(Vec<Neighbour>, Vec<f32>)> {
+    let (nearest, distances) =
+        ops::nearest(&model.embeddings, query, k, metric, normalise, device)?;
     let nearest = nearest
         .into_iter()
-        .map(|(id, distance)| Ok(Neighbour { id, token: token_text(model, id)?, distance }))
+        .map(|(id, distance)| {
+            Ok(Neighbour {
+                id,
+                token: token_text(model, id)?,
+                distance,
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok((nearest, distances))
 }
@@ -168,9 +221,21 @@ impl Seed<'_> {
     /// notebook leaves the seed's own zero distance out of the histogram (`np.nonzero`);
     /// here the seed token's entry is left out, since the matmul form gives it a distance
     /// of rounding size rather than exactly zero (the neighbour table is re-measured exactly).
-    fn search(&self, k: usize, metric: Metric, normalise: bool, device: &Device) -> Result<(Vec<Neighbour>, Option<Histogram>)> {
-        let query = ops::mean_of_rows(&self.model.embeddings, &as_rows(self.ids), normalise, device)?;
-        let (nearest, mut distances) = neighbours(self.model, &query, k, metric, normalise, device)?;
+    fn search(
+        &self,
+        k: usize,
+        metric: Metric,
+        normalise: bool,
+        device: &Device,
+    ) -> Result<(Vec<Neighbour>, Option<Histogram>)> {
+        let query = ops::mean_of_rows(
+            &self.model.embeddings,
+            &as_rows(self.ids),
+            normalise,
+            device,
+        )?;
+        let (nearest, mut distances) =
+            neighbours(self.model, &query, k, metric, normalise, device)?;
         if normalise && self.ids.len() == 1 {
             distances.remove(self.ids[0] as usize);
         }
@@ -178,7 +243,14 @@ impl Seed<'_> {
     }
 }
 
-fn search(word: &str, k: usize, metric: Metric, normalise: bool, sides: &[Seed; 2], device: &Device) -> Result<Search> {
+fn search(
+    word: &str,
+    k: usize,
+    metric: Metric,
+    normalise: bool,
+    sides: &[Seed; 2],
+    device: &Device,
+) -> Result<Search> {
     let (bert, bert_histogram) = sides[0].search(k, metric, normalise, device)?;
     let (gpt2, gpt2_histogram) = sides[1].search(k, metric, normalise, device)?;
     let what = match (metric, normalise) {
@@ -186,12 +258,22 @@ fn search(word: &str, k: usize, metric: Metric, normalise: bool, sides: &[Seed; 
         (Metric::Euclidean, true) => "Euclidean distance between unit-length vectors",
         (Metric::Cosine, _) => "cosine distance",
     };
-    println!("\n{} nearest tokens to \"{word}\" by {what}:\n", bert.len().max(gpt2.len()));
+    println!(
+        "\n{} nearest tokens to \"{word}\" by {what}:\n",
+        bert.len().max(gpt2.len())
+    );
     print_table(&bert, &gpt2);
     if k > bert.len().min(gpt2.len()) {
         println!("(k = {k} is more than a vocabulary holds: listing every token)");
     }
-    Ok(Search { metric, normalised: normalise, bert, gpt2, bert_histogram, gpt2_histogram })
+    Ok(Search {
+        metric,
+        normalised: normalise,
+        bert,
+        gpt2,
+        bert_histogram,
+        gpt2_histogram,
+    })
 }
 
 /// The notebook's two-column table: BERT token and distance | distance and GPT-2 token.
@@ -199,8 +281,12 @@ fn print_table(bert: &[Neighbour], gpt: &[Neighbour]) {
     println!("|        BERT        |        GPT2          |");
     println!("|--------------------|----------------------|");
     for i in 0..bert.len().max(gpt.len()) {
-        let left = bert.get(i).map_or(" ".repeat(18), |n| format!("{:>10} ({:.2})", n.token, n.distance));
-        let right = gpt.get(i).map_or(String::new(), |n| format!("({:4.2}) {}", n.distance, n.token));
+        let left = bert.get(i).map_or(" ".repeat(18), |n| {
+            format!("{:>10} ({:.2})", n.token, n.distance)
+        });
+        let right = gpt.get(i).map_or(String::new(), |n| {
+            format!("({:4.2}) {}", n.distance, n.token)
+        });
         println!("  {left}  |  {right}");
     }
 }
@@ -212,13 +298,32 @@ fn emptiness(word: &str, k: usize, gpt: &Model, device: &Device) -> Result<Empti
     let spaced_ids = word_ids(gpt, &spaced)?;
     println!("\"{word}\" is {bare_ids:?}, \"{spaced}\" is {spaced_ids:?}");
     let query = |ids: &[u32]| ops::mean_of_rows(&gpt.embeddings, &as_rows(ids), false, device);
-    let (without_space, _) = neighbours(gpt, &query(&bare_ids)?, k, Metric::Euclidean, false, device)?;
-    let (with_space, _) = neighbours(gpt, &query(&spaced_ids)?, k, Metric::Euclidean, false, device)?;
-    println!("|     \"{word}\"{:pad$}|     \"{spaced}\"", "", pad = 16usize.saturating_sub(word.chars().count()));
+    let (without_space, _) =
+        neighbours(gpt, &query(&bare_ids)?, k, Metric::Euclidean, false, device)?;
+    let (with_space, _) = neighbours(
+        gpt,
+        &query(&spaced_ids)?,
+        k,
+        Metric::Euclidean,
+        false,
+        device,
+    )?;
+    println!(
+        "|     \"{word}\"{:pad$}|     \"{spaced}\"",
+        "",
+        pad = 16usize.saturating_sub(word.chars().count())
+    );
     for (a, b) in without_space.iter().zip(&with_space) {
-        println!("  {:>16} ({:.2})  |  ({:.2}) {}", format!("{:?}", a.token), a.distance, b.distance, format!("{:?}", b.token));
+        let (left, right) = (format!("{:?}", a.token), format!("{:?}", b.token));
+        println!(
+            "  {left:>16} ({:.2})  |  ({:.2}) {right}",
+            a.distance, b.distance
+        );
     }
-    let shared = without_space.iter().filter(|a| with_space.iter().any(|b| b.id == a.id)).count();
+    let shared = without_space
+        .iter()
+        .filter(|a| with_space.iter().any(|b| b.id == a.id))
+        .count();
     let initial = |list: &[Neighbour]| list.iter().filter(|n| n.token.starts_with(' ')).count();
     let result = Emptiness {
         shared,
@@ -242,6 +347,9 @@ fn emptiness(word: &str, k: usize, gpt: &Model, device: &Device) -> Result<Empti
 
 /// A word as part of a file name: letters and digits kept, anything else as `_`.
 fn file_safe(word: &str) -> String {
-    let safe: String = word.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
+    let safe: String = word
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .collect();
     if safe.is_empty() { "_".into() } else { safe }
 }

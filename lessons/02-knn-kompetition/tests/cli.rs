@@ -42,6 +42,10 @@ fn k_zero_is_a_usage_error() {
 #[test]
 fn k_larger_than_the_vocabulary_lists_every_token() {
     let out = lesson(&["--word", "ring", "--k", "60000", "--metric", "cosine"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("more than a vocabulary holds"));
 }

@@ -17,8 +17,7 @@ pub const LESSON: &str = "03-rsa";
 pub const DEFAULT_BERT: &str = "bert-large-uncased";
 pub const DEFAULT_GPT: &str = "gpt2-medium";
 pub const DEFAULT_MODELS: &str = "gpt2,gpt2-medium,bert-base-uncased,bert-large-uncased";
-pub const DEFAULT_WORDS: &str =
-    "space,spaceship,planet,moon,star,galaxy,chair,table,couch,stool,floor,desk,apple,banana,pear,orange,peach,grape";
+pub const DEFAULT_WORDS: &str = "space,spaceship,planet,moon,star,galaxy,chair,table,couch,stool,floor,desk,apple,banana,pear,orange,peach,grape";
 
 /// Lesson 3: RSA — compare how BERT and GPT-2 arrange the same words, then compare models
 /// of different widths the same way.
@@ -52,12 +51,21 @@ pub struct Args {
 /// The word list from `--words`.
 pub fn parse_words(spec: &str) -> Result<Vec<String>> {
     let text = match spec.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read the word list {path}"))?,
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the word list {path}"))?,
         None => spec.replace(',', "\n"),
     };
-    let words: Vec<String> = text.lines().map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect();
+    let words: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
     if words.len() < 3 {
-        bail!("RSA needs at least 3 words, got {}; pass more to --words", words.len());
+        bail!(
+            "RSA needs at least 3 words, got {}; pass more to --words",
+            words.len()
+        );
     }
     Ok(words)
 }
@@ -75,21 +83,37 @@ pub fn run(args: &Args) -> Result<Report> {
     println!("BERT embeddings shape: {:?}", bert.embeddings.shape());
     println!("GPT2 embeddings shape: {:?}", gpt.embeddings.shape());
     session.report.record("vocab_sizes", serde_json::json!({ "bert": bert.tokenizer.vocab_size(), "gpt2": gpt.tokenizer.vocab_size() }))?;
-    session.report.record("embedding_shapes", serde_json::json!({ "bert": bert.embeddings.shape(), "gpt2": gpt.embeddings.shape() }))?;
+    session.report.record(
+        "embedding_shapes",
+        serde_json::json!({ "bert": bert.embeddings.shape(), "gpt2": gpt.embeddings.shape() }),
+    )?;
     // ANCHOR_END: part1
 
     // ANCHOR: part2
     println!("\n# Part 2: comparing model embeddings\n");
     let counts = token_counts(&words, &bert, &gpt)?;
-    let tokens_bert = words.iter().map(|w| first_token(&bert, w)).collect::<Result<Vec<_>>>()?;
-    let tokens_gpt = words.iter().map(|w| first_token(&gpt, &format!(" {w}"))).collect::<Result<Vec<_>>>()?;
+    let tokens_bert = words
+        .iter()
+        .map(|w| first_token(&bert, w))
+        .collect::<Result<Vec<_>>>()?;
+    let tokens_gpt = words
+        .iter()
+        .map(|w| first_token(&gpt, &format!(" {w}")))
+        .collect::<Result<Vec<_>>>()?;
     println!("\ntokensB = {tokens_bert:?}\ntokensG = {tokens_gpt:?}");
     let sub_bert = bert.embeddings.select_rows(&tokens_bert);
     let sub_gpt = gpt.embeddings.select_rows(&tokens_gpt);
-    println!("\nBERT embeddings shape: {:?}\nGPT2 embeddings shape: {:?}", sub_bert.shape(), sub_gpt.shape());
+    println!(
+        "\nBERT embeddings shape: {:?}\nGPT2 embeddings shape: {:?}",
+        sub_bert.shape(),
+        sub_gpt.shape()
+    );
     let per_word = per_word_correlations(&sub_bert, &sub_gpt, &device)?;
     session.report.record("token_counts", &counts)?;
-    session.report.record("tokens", serde_json::json!({ "bert": tokens_bert, "gpt2": tokens_gpt }))?;
+    session.report.record(
+        "tokens",
+        serde_json::json!({ "bert": tokens_bert, "gpt2": tokens_gpt }),
+    )?;
     session.report.record("per_word_correlation", &per_word)?;
     if let Some(figure) = figures::per_word(&words, &sub_bert, &sub_gpt, &per_word, &bert, &gpt) {
         session.figure(&figure, "part2_per_word")?;
@@ -102,20 +126,41 @@ pub fn run(args: &Args) -> Result<Report> {
     let cs_gpt = cosine_similarity_matrix(&sub_gpt, &device)?;
     let score = rsa(&cs_bert, &cs_gpt, args.permutations, args.common.seed)?;
     println!("Size of similarity matrices: {:?}", cs_bert.shape());
-    println!("Number of non-redundant elements: {}", upper_triangle(&cs_bert).len());
+    println!(
+        "Number of non-redundant elements: {}",
+        upper_triangle(&cs_bert).len()
+    );
     print_score("BERT vs GPT2", &score);
     session.report.record("rsa", &score)?;
-    session.report.record("similarity_matrices", serde_json::json!({ "bert": cs_bert.data(), "gpt2": cs_gpt.data() }))?;
-    session.figure(&figures::rsa(&words, &cs_bert, &cs_gpt, score.pearson, &bert, &gpt), "part3_rsa")?;
+    session.report.record(
+        "similarity_matrices",
+        serde_json::json!({ "bert": cs_bert.data(), "gpt2": cs_gpt.data() }),
+    )?;
+    session.figure(
+        &figures::rsa(&words, &cs_bert, &cs_gpt, score.pearson, &bert, &gpt),
+        "part3_rsa",
+    )?;
     // ANCHOR_END: part3
 
     // ANCHOR: part4
     println!("\n# Part 4: different embedding sizes\n");
-    let names: Vec<&str> = args.models.split(',').map(str::trim).filter(|m| !m.is_empty()).collect();
+    let names: Vec<&str> = args
+        .models
+        .split(',')
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .collect();
     let sizes = model_sizes(&names, &words, args, &mut session)?;
     session.report.record("model_sizes", &sizes)?;
-    let rsa_matrix = Matrix::new(sizes.names.len(), sizes.names.len(), sizes.rsa.iter().flatten().map(|&v| v as f32).collect())?;
-    session.figure(&figures::model_matrix(&sizes, &rsa_matrix), "part4_model_sizes")?;
+    let rsa_matrix = Matrix::new(
+        sizes.names.len(),
+        sizes.names.len(),
+        sizes.rsa.iter().flatten().map(|&v| v as f32).collect(),
+    )?;
+    session.figure(
+        &figures::model_matrix(&sizes, &rsa_matrix),
+        "part4_model_sizes",
+    )?;
     // ANCHOR_END: part4
     session.finish()
 }
@@ -136,7 +181,9 @@ fn token_counts(words: &[String], bert: &Model, gpt: &Model) -> Result<Vec<Token
     words
         .iter()
         .map(|w| {
-            let n = |m: &Model, text: &str| -> Result<usize> { Ok(m.tokenizer.encode(text, false)?.len()) };
+            let n = |m: &Model, text: &str| -> Result<usize> {
+                Ok(m.tokenizer.encode(text, false)?.len())
+            };
             let spaced = format!(" {w}");
             let row = TokenCounts {
                 word: w.clone(),
@@ -174,16 +221,35 @@ fn per_word_correlations(bert: &Matrix, gpt: &Matrix, device: &common::Device) -
             gpt.cols()
         );
         println!("\n{why}");
-        return Ok(PerWord { correlations: None, skipped: Some(why) });
+        return Ok(PerWord {
+            correlations: None,
+            skipped: Some(why),
+        });
     }
-    let r = (0..bert.rows()).map(|i| ops::pearson(bert.row(i), gpt.row(i), device)).collect::<Result<Vec<_>>>()?;
-    println!("\nPer-word correlation of the BERT and GPT-2 vectors: {}", r.iter().map(|v| format!("{v:.2}")).collect::<Vec<_>>().join(" "));
-    Ok(PerWord { correlations: Some(r), skipped: None })
+    let r = (0..bert.rows())
+        .map(|i| ops::pearson(bert.row(i), gpt.row(i), device))
+        .collect::<Result<Vec<_>>>()?;
+    println!(
+        "\nPer-word correlation of the BERT and GPT-2 vectors: {}",
+        r.iter()
+            .map(|v| format!("{v:.2}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    Ok(PerWord {
+        correlations: Some(r),
+        skipped: None,
+    })
 }
 
 fn print_score(what: &str, score: &RsaScore) {
-    let p = score.p_value.map_or("not tested".into(), |p| format!("{p:.4} ({} label shuffles)", score.permutations));
-    println!("RSA score ({what}): Pearson r = {:.2}, Spearman rho = {:.2}, permutation p = {p}", score.pearson, score.spearman);
+    let p = score.p_value.map_or("not tested".into(), |p| {
+        format!("{p:.4} ({} label shuffles)", score.permutations)
+    });
+    println!(
+        "RSA score ({what}): Pearson r = {:.2}, Spearman rho = {:.2}, permutation p = {p}",
+        score.pearson, score.spearman
+    );
 }
 
 /// Part 4: RSA between every pair of models, whatever their widths.
@@ -203,25 +269,51 @@ pub struct ModelSizes {
 /// them: tokenizers that tell "word" from " word" (GPT-2's) get " word", others "word".
 fn similarity_of(model: &Model, words: &[String], device: &common::Device) -> Result<Matrix> {
     let spaced = |w: &str| -> Result<bool> {
-        Ok(model.tokenizer.encode(w, false)?.first() != model.tokenizer.encode(&format!(" {w}"), false)?.first())
+        Ok(model.tokenizer.encode(w, false)?.first()
+            != model.tokenizer.encode(&format!(" {w}"), false)?.first())
     };
     let tokens = words
         .iter()
-        .map(|w| if spaced(w)? { first_token(model, &format!(" {w}")) } else { first_token(model, w) })
+        .map(|w| {
+            if spaced(w)? {
+                first_token(model, &format!(" {w}"))
+            } else {
+                first_token(model, w)
+            }
+        })
         .collect::<Result<Vec<_>>>()?;
     cosine_similarity_matrix(&model.embeddings.select_rows(&tokens), device)
 }
 
-fn model_sizes(names: &[&str], words: &[String], args: &Args, session: &mut Session) -> Result<ModelSizes> {
+fn model_sizes(
+    names: &[&str],
+    words: &[String],
+    args: &Args,
+    session: &mut Session,
+) -> Result<ModelSizes> {
     if names.len() < 2 {
-        bail!("--models needs at least two models to compare, got {}", names.len());
+        bail!(
+            "--models needs at least two models to compare, got {}",
+            names.len()
+        );
     }
     let device = session.device.clone();
     let mut similarity = Vec::new();
-    let mut sizes = ModelSizes { names: names.iter().map(|n| n.to_string()).collect(), models: Vec::new(), widths: Vec::new(), rsa: Vec::new(), spearman: Vec::new(), standin: Vec::new() };
+    let mut sizes = ModelSizes {
+        names: names.iter().map(|n| n.to_string()).collect(),
+        models: Vec::new(),
+        widths: Vec::new(),
+        rsa: Vec::new(),
+        spearman: Vec::new(),
+        standin: Vec::new(),
+    };
     for name in names {
         // One at a time: four vocabularies' matrices need not be in memory together.
-        let course_default = if DEFAULT_MODELS.split(',').any(|d| d == *name) { *name } else { "" };
+        let course_default = if DEFAULT_MODELS.split(',').any(|d| d == *name) {
+            *name
+        } else {
+            ""
+        };
         let [model] = session.load([(name, course_default)])?;
         similarity.push(similarity_of(&model, words, &device)?);
         sizes.models.push(model.label());
@@ -229,15 +321,29 @@ fn model_sizes(names: &[&str], words: &[String], args: &Args, session: &mut Sess
         sizes.standin.push(model.is_standin());
     }
     for a in &similarity {
-        let row: Vec<RsaScore> = similarity.iter().map(|b| rsa(a, b, 0, args.common.seed)).collect::<Result<_>>()?;
+        let row: Vec<RsaScore> = similarity
+            .iter()
+            .map(|b| rsa(a, b, 0, args.common.seed))
+            .collect::<Result<_>>()?;
         sizes.rsa.push(row.iter().map(|s| s.pearson).collect());
-        sizes.spearman.push(row.iter().map(|s| s.spearman).collect());
+        sizes
+            .spearman
+            .push(row.iter().map(|s| s.spearman).collect());
     }
     println!("Pearson RSA between models of different widths:\n");
-    let width = sizes.models.iter().map(|m| m.chars().count()).max().unwrap_or(0);
+    let width = sizes
+        .models
+        .iter()
+        .map(|m| m.chars().count())
+        .max()
+        .unwrap_or(0);
     for (i, name) in sizes.models.iter().enumerate() {
         let cells: Vec<String> = sizes.rsa[i].iter().map(|r| format!("{r:5.2}")).collect();
-        println!("{name:>width$} ({:>4} wide) | {}", sizes.widths[i], cells.join("  "));
+        println!(
+            "{name:>width$} ({:>4} wide) | {}",
+            sizes.widths[i],
+            cells.join("  ")
+        );
     }
     println!(
         "\nPlain correlation pairs dimension i of one model with dimension i of the other, so it needs\n\

@@ -1,14 +1,20 @@
 //! Lesson 4's figures, drawn as the notebook draws them.
 
 use common::linalg::Svd;
-use common::plot::{Axes, Colormap, Figure, GRAY, ImagePanel, Marker, Panel, Placed, Rgba, Series, Style, XyPanel};
+use common::plot::{
+    Axes, Colormap, Figure, GRAY, ImagePanel, Marker, Panel, Placed, Rgba, Series, Style, XyPanel,
+};
 use common::{Matrix, Model};
 use plotters::style::{BLACK, BLUE, RGBColor};
 
 use crate::{RandomDraws, TokenSet};
 
 fn indexed(values: &[f32]) -> Vec<(f64, f64)> {
-    values.iter().enumerate().map(|(i, &v)| (i as f64, v as f64)).collect()
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (i as f64, v as f64))
+        .collect()
 }
 
 /// The lecture's opening figure: embeddings of "1" and "2", each mean-centred.
@@ -17,34 +23,81 @@ pub fn opening(model: &Model, one: usize, two: usize) -> Figure<'static> {
         let mean = row.iter().sum::<f32>() / row.len() as f32;
         row.iter().map(|v| v - mean).collect::<Vec<f32>>()
     };
-    let (e1, e2) = (centred(model.embeddings.row(one)), centred(model.embeddings.row(two)));
-    let points = e1.iter().zip(&e2).map(|(&a, &b)| (a as f64, b as f64)).collect();
-    Figure::single(600, 500, Panel::Xy(XyPanel {
-        axes: Axes {
-            title: format!("Embeddings of \"1\" and \"2\", mean-centred{}", model.title_tag()),
-            xlabel: "Embedding 1".into(),
-            ylabel: "Embedding 2".into(),
-            ..Axes::default()
-        },
-        series: vec![Series::markers(points, Marker::Circle, 3, Rgba(0.9, 0.7, 0.7, 0.6))],
-        legend: false,
-    }))
+    let (e1, e2) = (
+        centred(model.embeddings.row(one)),
+        centred(model.embeddings.row(two)),
+    );
+    let points = e1
+        .iter()
+        .zip(&e2)
+        .map(|(&a, &b)| (a as f64, b as f64))
+        .collect();
+    Figure::single(
+        600,
+        500,
+        Panel::Xy(XyPanel {
+            axes: Axes {
+                title: format!(
+                    "Embeddings of \"1\" and \"2\", mean-centred{}",
+                    model.title_tag()
+                ),
+                xlabel: "Embedding 1".into(),
+                ylabel: "Embedding 2".into(),
+                ..Axes::default()
+            },
+            series: vec![Series::markers(
+                points,
+                Marker::Circle,
+                3,
+                Rgba(0.9, 0.7, 0.7, 0.6),
+            )],
+            legend: false,
+        }),
+    )
 }
 
-fn line_with_markers(label: String, values: &[f32], color: RGBColor, marker: Marker, face: Rgba) -> [Series; 2] {
+fn line_with_markers(
+    label: String,
+    values: &[f32],
+    color: RGBColor,
+    marker: Marker,
+    face: Rgba,
+) -> [Series; 2] {
     [
         Series::line(Some(label), indexed(values), color, 1),
-        Series { label: None, points: indexed(values), style: Style::Markers { marker, size: 4, face, edge: color } },
+        Series {
+            label: None,
+            points: indexed(values),
+            style: Style::Markers {
+                marker,
+                size: 4,
+                face,
+                edge: color,
+            },
+        },
     ]
 }
 
 /// Top right singular vector of each set (left), both spectra with the spread of many
 /// random draws (right), laid out as the notebook's GridSpec.
-pub fn spectra(model: &Model, a: &TokenSet, svd_a: &Svd, b: &TokenSet, svd_b: &Svd, draws: &RandomDraws) -> Figure<'static> {
+pub fn spectra(
+    model: &Model,
+    a: &TokenSet,
+    svd_a: &Svd,
+    b: &TokenSet,
+    svd_b: &Svd,
+    draws: &RandomDraws,
+) -> Figure<'static> {
     let width = svd_a.vt.cols() as f64;
     let vector = |title: String, values: &[f32], color: RGBColor, xlabel: &str| {
         Panel::Xy(XyPanel {
-            axes: Axes { title, xlabel: xlabel.into(), ylabel: "Score".into(), xlim: Some((0.0, width)), ..Axes::default() },
+            axes: Axes {
+                title,
+                xlabel: xlabel.into(),
+                ylabel: "Score".into(),
+                xlim: Some((0.0, width)),
+                ..Axes::default()
+            },
             series: vec![Series::line(None, indexed(values), color, 1)],
             legend: false,
         })
@@ -54,9 +107,26 @@ pub fn spectra(model: &Model, a: &TokenSet, svd_a: &Svd, b: &TokenSet, svd_b: &S
         .iter()
         .map(|s| Series::line(None, indexed(s), RGBColor(0xd0, 0xd0, 0xe8), 1))
         .collect();
-    series.push(Series::line(Some(format!("{} random draws", draws.spectra.len())), Vec::new(), RGBColor(0xd0, 0xd0, 0xe8), 1));
-    series.extend(line_with_markers(a.name.clone(), &svd_a.s, BLACK, Marker::Square, Rgba(0.7, 0.7, 0.9, 1.0)));
-    series.extend(line_with_markers(b.name.clone(), &svd_b.s, BLUE, Marker::Circle, Rgba(0.9, 0.7, 0.7, 1.0)));
+    series.push(Series::line(
+        Some(format!("{} random draws", draws.spectra.len())),
+        Vec::new(),
+        RGBColor(0xd0, 0xd0, 0xe8),
+        1,
+    ));
+    series.extend(line_with_markers(
+        a.name.clone(),
+        &svd_a.s,
+        BLACK,
+        Marker::Square,
+        Rgba(0.7, 0.7, 0.9, 1.0),
+    ));
+    series.extend(line_with_markers(
+        b.name.clone(),
+        &svd_b.s,
+        BLUE,
+        Marker::Circle,
+        Rgba(0.9, 0.7, 0.7, 1.0),
+    ));
     let spectrum = Panel::Xy(XyPanel {
         axes: Axes {
             title: format!("Spectrum of embeddings submatrix{}", model.title_tag()),
@@ -67,15 +137,41 @@ pub fn spectra(model: &Model, a: &TokenSet, svd_a: &Svd, b: &TokenSet, svd_b: &S
         series,
         legend: true,
     });
-    let place = |row, col, row_span, panel| Placed { row, col, row_span, col_span: 1, panel };
+    let place = |row, col, row_span, panel| Placed {
+        row,
+        col,
+        row_span,
+        col_span: 1,
+        panel,
+    };
     Figure {
         width: 1200,
         height: 500,
         rows: 2,
         cols: 2,
         panels: vec![
-            place(0, 0, 1, vector(format!("Top {} singular vector", a.name), svd_a.vt.row(0), BLACK, "")),
-            place(1, 0, 1, vector(format!("Top {} singular vector", b.name), svd_b.vt.row(0), BLUE, "Embedding dimension")),
+            place(
+                0,
+                0,
+                1,
+                vector(
+                    format!("Top {} singular vector", a.name),
+                    svd_a.vt.row(0),
+                    BLACK,
+                    "",
+                ),
+            ),
+            place(
+                1,
+                0,
+                1,
+                vector(
+                    format!("Top {} singular vector", b.name),
+                    svd_b.vt.row(0),
+                    BLUE,
+                    "Embedding dimension",
+                ),
+            ),
             place(0, 1, 2, spectrum),
         ],
     }
@@ -83,34 +179,49 @@ pub fn spectra(model: &Model, a: &TokenSet, svd_a: &Svd, b: &TokenSet, svd_b: &S
 
 /// Every token's projection onto the top singular vector, by token index.
 pub fn projections(model: &Model, projections: &[f32], set: &str) -> Figure<'static> {
-    Figure::single(1200, 400, Panel::Xy(XyPanel {
-        axes: Axes {
-            title: format!("Projection of every token onto the top {set} singular vector{}", model.title_tag()),
-            xlabel: "Token".into(),
-            ylabel: "Projection".into(),
-            ..Axes::default()
-        },
-        series: vec![Series { label: None, points: indexed(projections), style: Style::Markers { marker: Marker::Circle, size: 2, face: Rgba(0.7, 0.7, 0.7, 0.6), edge: GRAY } }],
-        legend: false,
-    }))
+    Figure::single(
+        1200,
+        400,
+        Panel::Xy(XyPanel {
+            axes: Axes {
+                title: format!(
+                    "Projection of every token onto the top {set} singular vector{}",
+                    model.title_tag()
+                ),
+                xlabel: "Token".into(),
+                ylabel: "Projection".into(),
+                ..Axes::default()
+            },
+            series: vec![Series {
+                label: None,
+                points: indexed(projections),
+                style: Style::Markers {
+                    marker: Marker::Circle,
+                    size: 2,
+                    face: Rgba(0.7, 0.7, 0.7, 0.6),
+                    edge: GRAY,
+                },
+            }],
+            legend: false,
+        }),
+    )
 }
 
 /// |R|: absolute correlations between the set's (mean-centred) embeddings.
 pub fn abs_correlations<'a>(model: &Model, m: &'a Matrix, set: &str) -> Figure<'a> {
-    Figure::single(620, 520, Panel::Image(ImagePanel {
-        axes: Axes {
-            title: format!("|R| for {set} embeddings{}", model.title_tag()),
-            xlabel: "Tokens".into(),
-            ylabel: "Tokens".into(),
-            ..Axes::default()
-        },
-        matrix: m,
-        transposed: false,
-        vmin: 0.0,
-        vmax: 1.0,
-        colormap: Colormap::Viridis,
-        colorbar: true,
-        origin_lower: false,
-        cell_values: false,
-    }))
+    Figure::single(
+        620,
+        520,
+        Panel::Image(ImagePanel::new(
+            Axes {
+                title: format!("|R| for {set} embeddings{}", model.title_tag()),
+                xlabel: "Tokens".into(),
+                ylabel: "Tokens".into(),
+                ..Axes::default()
+            },
+            m,
+            (0.0, 1.0),
+            Colormap::Viridis,
+        )),
+    )
 }

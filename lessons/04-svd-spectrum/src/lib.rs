@@ -86,23 +86,46 @@ pub fn run(args: &Args) -> Result<Report> {
     // ANCHOR_END: svd
 
     // ANCHOR: draws
-    let draws = random_draws(&model, set_a.ids.len(), args.draws as usize, args.components, &mut rng, &device)?;
+    let draws = random_draws(
+        &model,
+        set_a.ids.len(),
+        args.draws as usize,
+        args.components,
+        &mut rng,
+        &device,
+    )?;
     session.report.record("random_draws", &draws)?;
-    session.figure(&figures::spectra(&model, &set_a, &svd_a, &set_b, &svd_b, &draws), "spectra")?;
+    session.figure(
+        &figures::spectra(&model, &set_a, &svd_a, &set_b, &svd_b, &draws),
+        "spectra",
+    )?;
     // ANCHOR_END: draws
 
     // ANCHOR: projection
     let projections = ops::project(&model.embeddings, svd_a.vt.row(0), &mean_a, &device)?;
     let top = top_projections(&model, &projections, 20)?;
     session.report.record("top_projections", &top)?;
-    session.figure(&figures::projections(&model, &projections, &set_a.name), "projections")?;
+    session.figure(
+        &figures::projections(&model, &projections, &set_a.name),
+        "projections",
+    )?;
     // ANCHOR_END: projection
 
     // ANCHOR: correlations
     let correlations = ops::row_correlations(&sub_a, &device)?;
-    let absolute = Matrix::new(correlations.rows(), correlations.cols(), correlations.data().iter().map(|r| r.abs()).collect())?;
-    session.report.record("abs_correlation_mean_off_diagonal", mean_off_diagonal(&absolute))?;
-    session.figure(&figures::abs_correlations(&model, &absolute, &set_a.name), "abs_correlations")?;
+    let absolute = Matrix::new(
+        correlations.rows(),
+        correlations.cols(),
+        correlations.data().iter().map(|r| r.abs()).collect(),
+    )?;
+    session.report.record(
+        "abs_correlation_mean_off_diagonal",
+        mean_off_diagonal(&absolute),
+    )?;
+    session.figure(
+        &figures::abs_correlations(&model, &absolute, &set_a.name),
+        "abs_correlations",
+    )?;
     // ANCHOR_END: correlations
     session.finish()
 }
@@ -126,9 +149,18 @@ pub fn token_set(model: &Model, spec: &str, size: usize, rng: &mut SeededRng) ->
         "letters" => ('a'..='z').map(String::from).collect(),
         "digits" => ('0'..='9').map(String::from).collect(),
         "random" => {
-            let ids: Vec<usize> = (0..size.max(2)).map(|_| rng.below(0, model.tokenizer.vocab_size().min(model.embeddings.rows()))).collect();
-            let tokens = ids.iter().map(|&i| token_text(model, i)).collect::<Result<_>>()?;
-            return Ok(TokenSet { name: "random".into(), ids, tokens });
+            let ids: Vec<usize> = (0..size.max(2))
+                .map(|_| rng.below(0, model.tokenizer.vocab_size().min(model.embeddings.rows())))
+                .collect();
+            let tokens = ids
+                .iter()
+                .map(|&i| token_text(model, i))
+                .collect::<Result<_>>()?;
+            return Ok(TokenSet {
+                name: "random".into(),
+                ids,
+                tokens,
+            });
         }
         _ => match spec.strip_prefix('@') {
             Some(path) => std::fs::read_to_string(path)
@@ -138,15 +170,33 @@ pub fn token_set(model: &Model, spec: &str, size: usize, rng: &mut SeededRng) ->
                 .filter(|w| !w.is_empty())
                 .map(str::to_string)
                 .collect(),
-            None => spec.split(',').map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect(),
+            None => spec
+                .split(',')
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect(),
         },
     };
     if words.len() < 2 {
-        bail!("token set `{spec}` has {} tokens; an SVD spectrum needs at least 2", words.len());
+        bail!(
+            "token set `{spec}` has {} tokens; an SVD spectrum needs at least 2",
+            words.len()
+        );
     }
-    let ids = words.iter().map(|w| Ok(word_ids(model, w)?[0] as usize)).collect::<Result<Vec<_>>>()?;
-    let tokens = ids.iter().map(|&i| token_text(model, i)).collect::<Result<_>>()?;
-    let name = if spec.contains(',') || spec.starts_with('@') { "custom".to_string() } else { spec.to_string() };
+    let ids = words
+        .iter()
+        .map(|w| Ok(word_ids(model, w)?[0] as usize))
+        .collect::<Result<Vec<_>>>()?;
+    let tokens = ids
+        .iter()
+        .map(|&i| token_text(model, i))
+        .collect::<Result<_>>()?;
+    let name = if spec.contains(',') || spec.starts_with('@') {
+        "custom".to_string()
+    } else {
+        spec.to_string()
+    };
     Ok(TokenSet { name, ids, tokens })
 }
 
@@ -198,7 +248,14 @@ pub struct RandomDraws {
     pub explained_mean: Vec<f64>,
 }
 
-fn random_draws(model: &Model, size: usize, draws: usize, k: usize, rng: &mut SeededRng, device: &common::Device) -> Result<RandomDraws> {
+fn random_draws(
+    model: &Model,
+    size: usize,
+    draws: usize,
+    k: usize,
+    rng: &mut SeededRng,
+    device: &common::Device,
+) -> Result<RandomDraws> {
     let mut spectra = Vec::with_capacity(draws);
     for _ in 0..draws {
         let set = token_set(model, "random", size, rng)?;
@@ -209,13 +266,20 @@ fn random_draws(model: &Model, size: usize, draws: usize, k: usize, rng: &mut Se
     let top_mean = tops.iter().sum::<f64>() / draws as f64;
     let top_sd = (tops.iter().map(|t| (t - top_mean).powi(2)).sum::<f64>() / draws as f64).sqrt();
     let explained: Vec<Vec<f64>> = spectra.iter().map(|s| explained_variance(s)).collect();
-    let explained_mean = (0..k.min(size)).map(|i| explained.iter().map(|e| e[i]).sum::<f64>() / draws as f64).collect();
+    let explained_mean = (0..k.min(size))
+        .map(|i| explained.iter().map(|e| e[i]).sum::<f64>() / draws as f64)
+        .collect();
     println!(
         "\n{draws} random draws of {size} tokens: top singular value {top_mean:.3} ± {top_sd:.3} (mean ± sd);\n\
          the first component holds {:.1}% of their variance on average.",
         100.0 * explained.iter().map(|e| e[0]).sum::<f64>() / draws as f64
     );
-    Ok(RandomDraws { spectra, top_mean, top_sd, explained_mean })
+    Ok(RandomDraws {
+        spectra,
+        top_mean,
+        top_sd,
+        explained_mean,
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -229,8 +293,15 @@ pub struct Projection {
 /// letters themselves are the set the direction came from).
 fn top_projections(model: &Model, projections: &[f32], count: usize) -> Result<Vec<Projection>> {
     let mut order: Vec<usize> = (0..projections.len()).collect();
-    order.sort_by(|&a, &b| projections[b].abs().total_cmp(&projections[a].abs()).then(a.cmp(&b)));
-    println!("\nTokens with the largest |projection| onto the top letters singular vector (letters left out):");
+    order.sort_by(|&a, &b| {
+        projections[b]
+            .abs()
+            .total_cmp(&projections[a].abs())
+            .then(a.cmp(&b))
+    });
+    println!(
+        "\nTokens with the largest |projection| onto the top letters singular vector (letters left out):"
+    );
     let mut top = Vec::new();
     for id in order {
         let token = token_text(model, id)?;
@@ -239,7 +310,11 @@ fn top_projections(model: &Model, projections: &[f32], count: usize) -> Result<V
             continue;
         }
         println!("{:6.3} for \"{token}\"", projections[id]);
-        top.push(Projection { id, token, projection: projections[id] });
+        top.push(Projection {
+            id,
+            token,
+            projection: projections[id],
+        });
         if top.len() == count {
             break;
         }
@@ -249,6 +324,9 @@ fn top_projections(model: &Model, projections: &[f32], count: usize) -> Result<V
 
 fn mean_off_diagonal(m: &Matrix) -> f64 {
     let n = m.rows();
-    let sum: f64 = (0..n).flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| m.row(i)[j] as f64).sum();
+    let sum: f64 = (0..n)
+        .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+        .map(|(i, j)| m.row(i)[j] as f64)
+        .sum();
     sum / (n * (n - 1)) as f64
 }

@@ -1,70 +1,131 @@
 //! Lesson 5's figures, drawn as the notebook draws them.
 
-use common::plot::{Axes, CYCLE, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, Style, XyPanel};
+use common::plot::{
+    Axes, CYCLE, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, Style, XyPanel,
+};
 use common::tsne::TsneResult;
 use common::{Matrix, Model};
 use plotters::style::BLACK;
 
 fn image<'a>(m: &'a Matrix, transposed: bool, (vmin, vmax): (f64, f64), axes: Axes) -> Panel<'a> {
     Panel::Image(ImagePanel {
-        axes,
-        matrix: m,
         transposed,
-        vmin,
-        vmax,
-        colormap: Colormap::Viridis,
         colorbar: false,
-        origin_lower: false,
-        cell_values: false,
+        ..ImagePanel::new(axes, m, (vmin, vmax), Colormap::Viridis)
     })
 }
 
 fn axes(title: &str, xlabel: &str, ylabel: &str) -> Axes {
-    Axes { title: title.into(), xlabel: xlabel.into(), ylabel: ylabel.into(), ..Axes::default() }
+    Axes {
+        title: title.into(),
+        xlabel: xlabel.into(),
+        ylabel: ylabel.into(),
+        ..Axes::default()
+    }
 }
 
 /// Embeddings, their transpose and the Gram matrix (colour limits ±0.2 and 2–7).
 pub fn gram_parts<'a>(model: &Model, sub: &'a Matrix, gram: &'a Matrix) -> Figure<'a> {
     let tag = model.title_tag();
-    Figure::grid(1200, 400, 1, 3, vec![
-        image(sub, false, (-0.2, 0.2), axes(&format!("Embeddings{tag}"), "Embedding dimension", "Token")),
-        image(sub, true, (-0.2, 0.2), axes("Embeddings transpose", "Token", "Embedding dimension")),
-        image(gram, false, (2.0, 7.0), axes("Gram matrix", "Token", "Token")),
-    ])
+    Figure::grid(
+        1200,
+        400,
+        1,
+        3,
+        vec![
+            image(
+                sub,
+                false,
+                (-0.2, 0.2),
+                axes(&format!("Embeddings{tag}"), "Embedding dimension", "Token"),
+            ),
+            image(
+                sub,
+                true,
+                (-0.2, 0.2),
+                axes("Embeddings transpose", "Token", "Embedding dimension"),
+            ),
+            image(
+                gram,
+                false,
+                (2.0, 7.0),
+                axes("Gram matrix", "Token", "Token"),
+            ),
+        ],
+    )
 }
 
 /// Tick text for every third token, starting at `first`.
 fn every_third(labels: &[String], first: usize) -> Vec<String> {
-    labels.iter().enumerate().map(|(i, l)| if i % 3 == first % 3 && i >= first { l.clone() } else { String::new() }).collect()
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i % 3 == first % 3 && i >= first {
+                l.clone()
+            } else {
+                String::new()
+            }
+        })
+        .collect()
 }
 
 /// The Gram matrix with decoded-token ticks beside the t-SNE map with every token written.
-pub fn gram_and_map<'a>(model: &Model, gram: &'a Matrix, map: &TsneResult, ids: &[usize], labels: &[String]) -> Figure<'a> {
+pub fn gram_and_map<'a>(
+    model: &Model,
+    gram: &'a Matrix,
+    map: &TsneResult,
+    ids: &[usize],
+    labels: &[String],
+) -> Figure<'a> {
     let gram_panel = Panel::Image(ImagePanel {
-        axes: Axes {
-            title: format!("Gram matrix, first {} token embeds{}", ids.len(), model.title_tag()),
-            x_tick_labels: Some(every_third(labels, 1)),
-            y_tick_labels: Some(every_third(labels, 0)),
-            ..Axes::default()
-        },
-        matrix: gram,
-        transposed: false,
-        vmin: 2.0,
-        vmax: 7.0,
-        colormap: Colormap::Viridis,
         colorbar: false,
         origin_lower: true,
-        cell_values: false,
+        ..ImagePanel::new(
+            Axes {
+                title: format!(
+                    "Gram matrix, first {} token embeds{}",
+                    ids.len(),
+                    model.title_tag()
+                ),
+                x_tick_labels: Some(every_third(labels, 1)),
+                y_tick_labels: Some(every_third(labels, 0)),
+                ..Axes::default()
+            },
+            gram,
+            (2.0, 7.0),
+            Colormap::Viridis,
+        )
     });
     let points: Vec<(f64, f64)> = map.points.iter().map(|p| (p[0], p[1])).collect();
     let ys = map.points.iter().map(|p| p[1]);
     let span = ys.clone().fold(f64::NEG_INFINITY, f64::max) - ys.fold(f64::INFINITY, f64::min);
     let raised = points.iter().map(|&(x, y)| (x, y + 0.02 * span)).collect();
     let scatter = Panel::Xy(XyPanel {
-        axes: axes("T-SNE visualization of embeddings", "TSNE dim 1", "TSNE dim 2"),
+        axes: axes(
+            "T-SNE visualization of embeddings",
+            "TSNE dim 1",
+            "TSNE dim 2",
+        ),
         series: vec![
-            Series { label: None, points, style: Style::Markers { marker: Marker::Circle, size: 4, face: Rgba(0.7, 0.7, 1.0, 1.0), edge: BLACK } },
-            Series { label: None, points: raised, style: Style::Text { texts: labels.to_vec(), size: 11 } },
+            Series {
+                label: None,
+                points,
+                style: Style::Markers {
+                    marker: Marker::Circle,
+                    size: 4,
+                    face: Rgba(0.7, 0.7, 1.0, 1.0),
+                    edge: BLACK,
+                },
+            },
+            Series {
+                label: None,
+                points: raised,
+                style: Style::Text {
+                    texts: labels.to_vec(),
+                    size: 11,
+                },
+            },
         ],
         legend: false,
     });
@@ -73,23 +134,91 @@ pub fn gram_and_map<'a>(model: &Model, gram: &'a Matrix, map: &TsneResult, ids: 
 
 /// Each clustered point joined to its cluster's centroid; noise as '+', centroids as
 /// diamonds. Colours cycle, so any number of clusters can be drawn.
-pub fn clusters(model: &Model, map: &TsneResult, labels: &[i64], centres: &[[f64; 2]]) -> Figure<'static> {
+pub fn clusters(
+    model: &Model,
+    map: &TsneResult,
+    labels: &[i64],
+    centres: &[[f64; 2]],
+) -> Figure<'static> {
     let mut series = Vec::new();
-    let noise: Vec<(f64, f64)> = map.points.iter().zip(labels).filter(|(_, l)| **l < 0).map(|(p, _)| (p[0], p[1])).collect();
-    series.push(Series { label: None, points: noise, style: Style::Markers { marker: Marker::Plus, size: 4, face: Rgba(0.0, 0.0, 0.0, 1.0), edge: BLACK } });
+    let noise: Vec<(f64, f64)> = map
+        .points
+        .iter()
+        .zip(labels)
+        .filter(|(_, l)| **l < 0)
+        .map(|(p, _)| (p[0], p[1]))
+        .collect();
+    series.push(Series {
+        label: None,
+        points: noise,
+        style: Style::Markers {
+            marker: Marker::Plus,
+            size: 4,
+            face: Rgba(0.0, 0.0, 0.0, 1.0),
+            edge: BLACK,
+        },
+    });
     for (c, centre) in centres.iter().enumerate() {
         let color = CYCLE[c % CYCLE.len()];
-        let members: Vec<(f64, f64)> = map.points.iter().zip(labels).filter(|(_, l)| **l == c as i64).map(|(p, _)| (p[0], p[1])).collect();
-        let spokes = members.iter().flat_map(|&p| [p, (centre[0], centre[1])]).collect();
-        series.push(Series { label: None, points: spokes, style: Style::Segments { color, width: 1 } });
-        let face = Rgba(color.0 as f64 / 255.0, color.1 as f64 / 255.0, color.2 as f64 / 255.0, 1.0);
-        series.push(Series { label: None, points: members, style: Style::Markers { marker: Marker::Circle, size: 4, face, edge: BLACK } });
+        let members: Vec<(f64, f64)> = map
+            .points
+            .iter()
+            .zip(labels)
+            .filter(|(_, l)| **l == c as i64)
+            .map(|(p, _)| (p[0], p[1]))
+            .collect();
+        let spokes = members
+            .iter()
+            .flat_map(|&p| [p, (centre[0], centre[1])])
+            .collect();
+        series.push(Series {
+            label: None,
+            points: spokes,
+            style: Style::Segments { color, width: 1 },
+        });
+        let face = Rgba(
+            color.0 as f64 / 255.0,
+            color.1 as f64 / 255.0,
+            color.2 as f64 / 255.0,
+            1.0,
+        );
+        series.push(Series {
+            label: None,
+            points: members,
+            style: Style::Markers {
+                marker: Marker::Circle,
+                size: 4,
+                face,
+                edge: BLACK,
+            },
+        });
     }
     let diamonds = centres.iter().map(|c| (c[0], c[1])).collect();
-    series.push(Series { label: None, points: diamonds, style: Style::Markers { marker: Marker::Diamond, size: 8, face: Rgba(0.8, 0.7, 0.1, 1.0), edge: BLACK } });
-    Figure::single(800, 600, Panel::Xy(XyPanel {
-        axes: axes(&format!("Result of dbscan clustering (k={}){}", centres.len(), model.title_tag()), "tSNE axis 1", "tSNE axis 2"),
-        series,
-        legend: false,
-    }))
+    series.push(Series {
+        label: None,
+        points: diamonds,
+        style: Style::Markers {
+            marker: Marker::Diamond,
+            size: 8,
+            face: Rgba(0.8, 0.7, 0.1, 1.0),
+            edge: BLACK,
+        },
+    });
+    Figure::single(
+        800,
+        600,
+        Panel::Xy(XyPanel {
+            axes: axes(
+                &format!(
+                    "Result of dbscan clustering (k={}){}",
+                    centres.len(),
+                    model.title_tag()
+                ),
+                "tSNE axis 1",
+                "tSNE axis 2",
+            ),
+            series,
+            legend: false,
+        }),
+    )
 }

@@ -59,7 +59,9 @@ pub struct Args {
 /// The token ids named by `--tokens`.
 pub fn token_ids(spec: &str, vocab: usize, seed: u64) -> Result<Vec<usize>> {
     let count = |n: &str| -> Result<usize> {
-        let n: usize = n.parse().with_context(|| format!("`{spec}`: the count must be a whole number"))?;
+        let n: usize = n
+            .parse()
+            .with_context(|| format!("`{spec}`: the count must be a whole number"))?;
         if n < 4 || n > vocab {
             bail!("`{spec}`: choose between 4 and {vocab} tokens (the vocabulary's size)");
         }
@@ -76,10 +78,16 @@ pub fn token_ids(spec: &str, vocab: usize, seed: u64) -> Result<Vec<usize>> {
         return Ok(chosen);
     }
     if let Some(path) = spec.strip_prefix('@') {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the token list {path}"))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the token list {path}"))?;
         let ids = text
             .split_whitespace()
-            .map(|t| t.parse::<usize>().ok().filter(|&id| id < vocab).with_context(|| format!("{path}: `{t}` is not a token id below {vocab}")))
+            .map(|t| {
+                t.parse::<usize>()
+                    .ok()
+                    .filter(|&id| id < vocab)
+                    .with_context(|| format!("{path}: `{t}` is not a token id below {vocab}"))
+            })
             .collect::<Result<Vec<_>>>()?;
         count(&ids.len().to_string())?;
         return Ok(ids);
@@ -97,28 +105,50 @@ pub fn run(args: &Args) -> Result<Report> {
     let mut session = Session::start(LESSON, &args.common)?;
     let [model] = session.load([(&args.model, DEFAULT_MODEL)])?;
     let vocab = model.tokenizer.vocab_size().min(model.embeddings.rows());
-    let spec = args.n_tokens.map_or_else(|| args.tokens.clone(), |n| format!("first:{n}"));
+    let spec = args
+        .n_tokens
+        .map_or_else(|| args.tokens.clone(), |n| format!("first:{n}"));
     let ids = token_ids(&spec, vocab, args.common.seed)?;
     if args.perplexity <= 0.0 || args.perplexity >= ids.len() as f64 {
-        bail!("--perplexity must be above 0 and below the number of tokens ({}), got {}", ids.len(), args.perplexity);
+        bail!(
+            "--perplexity must be above 0 and below the number of tokens ({}), got {}",
+            ids.len(),
+            args.perplexity
+        );
     }
-    let labels: Vec<String> = ids.iter().map(|&id| token_text(&model, id)).collect::<Result<_>>()?;
+    let labels: Vec<String> = ids
+        .iter()
+        .map(|&id| token_text(&model, id))
+        .collect::<Result<_>>()?;
 
     // ANCHOR: gram
     let sub = model.embeddings.select_rows(&ids);
     session.report.record("tokens", &ids)?;
     // The Gram matrix is N×N: drawn for the notebook's sizes, not for a whole vocabulary.
-    let gram = if ids.len() <= EXACT_LIMIT { Some(common::ops::gram(&sub, &session.device)?) } else { None };
+    let gram = if ids.len() <= EXACT_LIMIT {
+        Some(common::ops::gram(&sub, &session.device)?)
+    } else {
+        None
+    };
     if let Some(gram) = &gram {
         session.figure(&figures::gram_parts(&model, &sub, gram), "gram")?;
     }
     // ANCHOR_END: gram
 
     // ANCHOR: tsne
-    println!("\n# t-SNE of {} token embeddings (perplexity {})\n", ids.len(), args.perplexity);
-    let options = TsneOptions { perplexity: args.perplexity, iterations: args.iterations };
-    let bar = indicatif::ProgressBar::new(options.iterations as u64)
-        .with_style(indicatif::ProgressStyle::with_template("t-SNE {bar:40} {pos}/{len} iterations, KL {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    println!(
+        "\n# t-SNE of {} token embeddings (perplexity {})\n",
+        ids.len(),
+        args.perplexity
+    );
+    let options = TsneOptions {
+        perplexity: args.perplexity,
+        iterations: args.iterations,
+    };
+    let bar = indicatif::ProgressBar::new(options.iterations as u64).with_style(
+        indicatif::ProgressStyle::with_template("t-SNE {bar:40} {pos}/{len} iterations, KL {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
     let map = tsne(&sub, &options, &session.device, |iteration, kl| {
         bar.set_position(iteration as u64 + 1);
         bar.set_message(format!("{kl:.4}"));
@@ -134,18 +164,29 @@ pub fn run(args: &Args) -> Result<Report> {
     session.report.record("tsne", &map)?;
     session.report.record("trustworthiness", trust)?;
     if let Some(gram) = &gram {
-        session.figure(&figures::gram_and_map(&model, gram, &map, &ids, &labels), "gram_and_tsne")?;
+        session.figure(
+            &figures::gram_and_map(&model, gram, &map, &ids, &labels),
+            "gram_and_tsne",
+        )?;
     }
     // ANCHOR_END: tsne
 
     // ANCHOR: dbscan
     let groups = dbscan(&map.points, args.eps, args.min_samples)?;
     let centres = centroids(&map.points, &groups);
-    println!("\n# DBSCAN (eps {}, min_samples {}): {} clusters\n", args.eps, args.min_samples, centres.len());
+    println!(
+        "\n# DBSCAN (eps {}, min_samples {}): {} clusters\n",
+        args.eps,
+        args.min_samples,
+        centres.len()
+    );
     let clusters = Clusters::new(&groups, &centres, &labels);
     clusters.print();
     session.report.record("dbscan", &clusters)?;
-    session.figure(&figures::clusters(&model, &map, &groups, &centres), "dbscan")?;
+    session.figure(
+        &figures::clusters(&model, &map, &groups, &centres),
+        "dbscan",
+    )?;
     // ANCHOR_END: dbscan
     session.finish()
 }
@@ -162,9 +203,20 @@ pub struct Clusters {
 impl Clusters {
     fn new(labels: &[i64], centroids: &[[f64; 2]], tokens: &[String]) -> Self {
         let members = (-1..centroids.len() as i64)
-            .map(|c| labels.iter().zip(tokens).filter(|(l, _)| **l == c).map(|(_, t)| t.clone()).collect())
+            .map(|c| {
+                labels
+                    .iter()
+                    .zip(tokens)
+                    .filter(|(l, _)| **l == c)
+                    .map(|(_, t)| t.clone())
+                    .collect()
+            })
             .collect();
-        Clusters { labels: labels.to_vec(), centroids: centroids.to_vec(), members }
+        Clusters {
+            labels: labels.to_vec(),
+            centroids: centroids.to_vec(),
+            members,
+        }
     }
 
     /// As the notebook prints them: each token's characters joined by spaces, in a list.
@@ -177,7 +229,16 @@ impl Clusters {
             }
             let shown: Vec<String> = group
                 .iter()
-                .map(|t| format!("'{}'", t.chars().map(String::from).collect::<Vec<_>>().join(" ").replace('\'', "\\'")))
+                .map(|t| {
+                    format!(
+                        "'{}'",
+                        t.chars()
+                            .map(String::from)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                            .replace('\'', "\\'")
+                    )
+                })
                 .collect();
             println!("[{}]", shown.join(", "));
         }
