@@ -68,12 +68,14 @@ def lesson04(r):
 def lesson05(r):
     groups = r["dbscan"]["members"]
     rows = [["noise" if i == 0 else i - 1, len(g), " ".join(f"`{t}`" for t in g[:12])] for i, g in enumerate(groups)]
-    return (f"Final KL divergence {r['tsne']['kl_divergence']:.4f}; trustworthiness (k = 5) {r['trustworthiness']:.4f}; "
-            f"{len(r['dbscan']['centroids'])} clusters.\n\n" + table(["group", "tokens", "first tokens"], rows))
+    trust = r["trustworthiness"]
+    trust = f"trustworthiness (k = 5) {trust:.4f}" if trust is not None else "trustworthiness not measured at this size"
+    return (f"{len(r['tokens'])} tokens. Final KL divergence {r['tsne']['kl_divergence']:.4f}; {trust}; "
+            f"{len(r['dbscan']['centroids'])} clusters.\n\n" + table(["group", "tokens", "first tokens"], rows[:12]))
 
 
 MAKERS = {"01-explore-embeddings": lesson01, "02-knn-kompetition": lesson02, "03-rsa": lesson03,
-          "04-svd-spectrum": lesson04, "05-tsne-dbscan": lesson05}
+          "04-svd-spectrum": lesson04, "05-tsne-dbscan": lesson05, "scale": lesson05}
 root = pathlib.Path(sys.argv[1])
 for lesson, make in MAKERS.items():
     report = json.loads((root / lesson / "report.json").read_text())

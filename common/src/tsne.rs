@@ -384,18 +384,25 @@ fn sparse_joint_probabilities(
             *rows[j].entry(i).or_default() += p;
         }
     }
+    // Sorted before summing: a hash map's order changes from run to run, and so would the
+    // last bits of the total (and, 1000 iterations later, the map).
+    let rows: Vec<Vec<(usize, f64)>> = rows
+        .into_iter()
+        .map(|r| {
+            let mut row: Vec<(usize, f64)> = r.into_iter().collect();
+            row.sort_unstable_by_key(|&(j, _)| j);
+            row
+        })
+        .collect();
     let total: f64 = rows
         .iter()
-        .flat_map(|r| r.values())
+        .flatten()
+        .map(|&(_, p)| p)
         .sum::<f64>()
         .max(MACHINE_EPSILON);
     Ok(rows
         .into_iter()
-        .map(|r| {
-            let mut row: Vec<(usize, f64)> = r.into_iter().map(|(j, p)| (j, p / total)).collect();
-            row.sort_unstable_by_key(|&(j, _)| j);
-            row
-        })
+        .map(|row| row.into_iter().map(|(j, p)| (j, p / total)).collect())
         .collect())
 }
 

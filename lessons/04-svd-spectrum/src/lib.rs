@@ -28,11 +28,11 @@ pub struct Args {
 
     /// First token set: letters (a–z), digits (0–9), random (as many tokens as the other
     /// set, seeded), a comma-separated word list, or @FILE with one word per line.
-    #[arg(long, default_value = "letters")]
+    #[arg(long, visible_alias = "set", default_value = "letters")]
     pub set_a: String,
 
     /// Second token set, in the same forms.
-    #[arg(long, default_value = "random")]
+    #[arg(long, visible_alias = "tokens", default_value = "random")]
     pub set_b: String,
 
     /// Random draws of the random set for the spread of its spectrum.
