@@ -79,6 +79,24 @@ pub fn pearson(a: &[f32], b: &[f32], device: &Device) -> Result<f32> {
     Ok(to_vec(r)?[0])
 }
 
+/// Each row scaled to unit length (a row of zeros stays zero rather than becoming NaN).
+pub fn unit_rows(x: Tensor<2>) -> Tensor<2> {
+    let norms = x
+        .clone()
+        .powi_scalar(2)
+        .sum_dim(1)
+        .sqrt()
+        .clamp_min(f32::MIN_POSITIVE);
+    x / norms
+}
+
+/// The cosine of every pair of rows: unit rows times their transpose.
+pub fn unit_gram(x: Tensor<2>) -> Result<Matrix> {
+    let rows = x.dims()[0];
+    let unit = unit_rows(x);
+    Matrix::new(rows, rows, to_vec(unit.clone().matmul(unit.transpose()))?)
+}
+
 /// How the distance between two embedding vectors is measured.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -112,17 +130,7 @@ pub fn distances_to(
     let q_sq = q.iter().map(|x| x * x).sum::<f32>();
     let q_tensor = to_tensor(q, q.len(), 1, device);
     per_row_blocks(matrix, device, |block| {
-        let block = if normalise {
-            let norms = block
-                .clone()
-                .powi_scalar(2)
-                .sum_dim(1)
-                .sqrt()
-                .clamp_min(f32::MIN_POSITIVE);
-            block / norms
-        } else {
-            block
-        };
+        let block = if normalise { unit_rows(block) } else { block };
         let x_sq = block.clone().powi_scalar(2).sum_dim(1);
         let dot = block.matmul(q_tensor.clone());
         match metric {
@@ -305,19 +313,7 @@ pub fn gram(matrix: &Matrix, device: &Device) -> Result<Matrix> {
 /// Pearson correlation between every pair of rows (`np.corrcoef(m)`).
 pub fn row_correlations(matrix: &Matrix, device: &Device) -> Result<Matrix> {
     let x = to_tensor(matrix.data(), matrix.rows(), matrix.cols(), device);
-    let centred = x.clone() - x.mean_dim(1);
-    let norms = centred
-        .clone()
-        .powi_scalar(2)
-        .sum_dim(1)
-        .sqrt()
-        .clamp_min(f32::MIN_POSITIVE);
-    let unit = centred / norms;
-    Matrix::new(
-        matrix.rows(),
-        matrix.rows(),
-        to_vec(unit.clone().matmul(unit.transpose()))?,
-    )
+    unit_gram(x.clone() - x.mean_dim(1))
 }
 
 /// The mean of the given rows (the notebook's `embeddings[ids, :].mean(axis=0)`), of the
@@ -332,13 +328,7 @@ pub fn mean_of_rows(
     let picked = matrix.select_rows(rows);
     let mut block = to_tensor(picked.data(), picked.rows(), picked.cols(), device);
     if normalise {
-        let norms = block
-            .clone()
-            .powi_scalar(2)
-            .sum_dim(1)
-            .sqrt()
-            .clamp_min(f32::MIN_POSITIVE);
-        block = block / norms;
+        block = unit_rows(block);
     }
     to_vec(block.mean_dim(0))
 }

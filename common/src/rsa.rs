@@ -10,17 +10,13 @@ use burn::tensor::Device;
 use serde::Serialize;
 
 use crate::matrix::Matrix;
-use crate::ops::{to_tensor, to_vec};
+use crate::ops::{to_tensor, unit_gram};
 use crate::rng::SeededRng;
 
 /// Cosine similarity of every pair of rows (`torch.cosine_similarity` row by row): rows
 /// scaled to unit length, then one matmul with the transpose.
 pub fn cosine_similarity_matrix(rows: &Matrix, device: &Device) -> Result<Matrix> {
-    let x = to_tensor(rows.data(), rows.rows(), rows.cols(), device);
-    let norms = x.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-8);
-    let unit = x / norms;
-    let similarity = unit.clone().matmul(unit.transpose());
-    Matrix::new(rows.rows(), rows.rows(), to_vec(similarity)?)
+    unit_gram(to_tensor(rows.data(), rows.rows(), rows.cols(), device))
 }
 
 /// The elements above the diagonal, row by row (`m[np.triu_indices_from(m, k=1)]`).

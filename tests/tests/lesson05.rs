@@ -129,7 +129,10 @@ fn large_token_sets_switch_to_barnes_hut() {
     let json = run(&Args::parse_from(args)).unwrap().to_json();
     assert_eq!(json["tsne"]["points"].as_array().unwrap().len(), 2050);
     // identical run to run (no hash-map order or thread timing leaks into the map)
-    assert_eq!(json["tsne"], run(&Args::parse_from(args)).unwrap().to_json()["tsne"]);
+    assert_eq!(
+        json["tsne"],
+        run(&Args::parse_from(args)).unwrap().to_json()["tsne"]
+    );
     assert!(json["tsne"]["kl_divergence"].as_f64().unwrap().is_finite());
     assert!(json["trustworthiness"].is_null());
     assert!(out.path().join("dbscan.png").is_file() && !out.path().join("gram.png").exists());
