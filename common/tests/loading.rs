@@ -231,3 +231,14 @@ fn invalid_names_are_rejected_before_any_lookup() {
     let err = locate("no/such/model", &hub).unwrap_err();
     assert!(format!("{err:#}").contains("neither a local directory nor a Hub repo id"));
 }
+
+#[test]
+fn a_malformed_tokenizer_json_is_reported_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    bert_dir(dir.path(), "F32");
+    fs::write(dir.path().join("tokenizer.json"), "{ not json").unwrap();
+    let files = locate(dir.path().to_str().unwrap(), &Hub::new(dir.path(), true)).unwrap();
+    let err = Model::load(files).err().map(|e| format!("{e:#}")).unwrap_or_default();
+    assert!(err.contains("tokenizer.json") && err.contains("not a valid"), "{err}");
+    assert!(!err.contains('\n'));
+}

@@ -91,3 +91,12 @@ fn an_unknown_backend_is_rejected_by_the_parser() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("possible values: flex, ndarray, wgpu"));
 }
+
+#[test]
+fn an_unwritable_output_directory_is_refused_before_any_work() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let inside_a_file = file.path().join("out");
+    let out = lesson(&["--standin", "--out", inside_a_file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(one_line_error(&out).contains("choose another with --out"));
+}
