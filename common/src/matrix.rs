@@ -31,9 +31,14 @@ impl Matrix {
         self.cols
     }
 
-    /// `[rows, cols]`, as numpy's `.shape` prints it.
+    /// `[rows, cols]`.
     pub fn shape(&self) -> [usize; 2] {
         [self.rows, self.cols]
+    }
+
+    /// `(rows, cols)`: debug-printed, it reads as numpy prints `.shape`.
+    pub fn shape_tuple(&self) -> (usize, usize) {
+        (self.rows, self.cols)
     }
 
     pub fn data(&self) -> &[f32] {

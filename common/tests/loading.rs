@@ -238,7 +238,13 @@ fn a_malformed_tokenizer_json_is_reported_with_its_path() {
     bert_dir(dir.path(), "F32");
     fs::write(dir.path().join("tokenizer.json"), "{ not json").unwrap();
     let files = locate(dir.path().to_str().unwrap(), &Hub::new(dir.path(), true)).unwrap();
-    let err = Model::load(files).err().map(|e| format!("{e:#}")).unwrap_or_default();
-    assert!(err.contains("tokenizer.json") && err.contains("not a valid"), "{err}");
+    let err = Model::load(files)
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap_or_default();
+    assert!(
+        err.contains("tokenizer.json") && err.contains("not a valid"),
+        "{err}"
+    );
     assert!(!err.contains('\n'));
 }

@@ -92,11 +92,11 @@ pub fn run(args: &Args) -> Result<Report> {
     println!("\n# The embedding matrices\n");
     println!(
         "BERT embedding matrix is of size {:?}.",
-        tuple(bert.embeddings.shape())
+        bert.embeddings.shape_tuple()
     );
     println!(
         "GPT2 embedding matrix is of size {:?}.",
-        tuple(gpt.embeddings.shape())
+        gpt.embeddings.shape_tuple()
     );
     session.report.record(
         "embedding_shapes",
@@ -161,11 +161,6 @@ pub fn run(args: &Args) -> Result<Report> {
     // ANCHOR_END: distributions
 
     session.finish()
-}
-
-/// numpy prints a shape as a tuple: `(30522, 768)`.
-fn tuple(shape: [usize; 2]) -> (usize, usize) {
-    (shape[0], shape[1])
 }
 
 /// Token-length counts of a vocabulary, by stored string and by decoded text.

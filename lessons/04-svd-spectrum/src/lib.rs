@@ -76,10 +76,10 @@ pub fn run(args: &Args) -> Result<Report> {
     // ANCHOR: svd
     let svd_b = svd(&sub_b)?;
     let svd_a = svd(&sub_a)?;
-    println!("\nEmbeddings is size {:?}", tuple(sub_b.shape()));
-    println!("U  is size {:?}", tuple(svd_a.u.shape()));
+    println!("\nEmbeddings is size {:?}", sub_b.shape_tuple());
+    println!("U  is size {:?}", svd_a.u.shape_tuple());
     println!("s  is size ({},)", svd_a.s.len());
-    println!("Vh is size {:?}", tuple(svd_a.vt.shape()));
+    println!("Vh is size {:?}", svd_a.vt.shape_tuple());
     let spectra = Spectra::new(&set_a, &svd_a, &set_b, &svd_b, args.components);
     spectra.print();
     session.report.record("spectra", &spectra)?;
@@ -128,10 +128,6 @@ pub fn run(args: &Args) -> Result<Report> {
     )?;
     // ANCHOR_END: correlations
     session.finish()
-}
-
-fn tuple(shape: [usize; 2]) -> (usize, usize) {
-    (shape[0], shape[1])
 }
 
 /// A named set of token ids.
