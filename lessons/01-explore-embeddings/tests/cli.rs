@@ -100,3 +100,18 @@ fn an_unwritable_output_directory_is_refused_before_any_work() {
     assert_eq!(out.status.code(), Some(1));
     assert!(one_line_error(&out).contains("choose another with --out"));
 }
+
+#[test]
+fn wgpu_without_a_matching_adapter_is_one_line_not_a_hang() {
+    // Ask cubecl's wgpu runtime for a discrete GPU no machine here has: the same path as a
+    // machine with no adapter at all, answered at start-up.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lesson01"))
+        .args(["--standin", "--backend", "wgpu", "--out", dir.path().to_str().unwrap()])
+        .env("CUBECL_WGPU_DEFAULT_DEVICE", "DiscreteGpu(7)")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let error = one_line_error(&out);
+    assert!(error.contains("no wgpu adapter") && error.contains("--backend flex"), "{error}");
+}
