@@ -74,6 +74,33 @@ pub fn svd(a: &Matrix) -> Result<Svd> {
     })
 }
 
+/// The top `k` right singular vectors of `a` (the first rows of `Vt`, signed as in
+/// [`svd`]), from the thin SVD: it never forms the m×m `U` of the full decomposition, which
+/// for a whole vocabulary would not fit in memory.
+pub fn top_right_singular_vectors(a: &Matrix, k: usize) -> Result<Matrix> {
+    let (m, n) = (a.rows(), a.cols());
+    ensure!(
+        k <= m.min(n),
+        "asked for {k} singular vectors of a {m}×{n} matrix"
+    );
+    let mat = Mat::<f64>::from_fn(m, n, |i, j| a.row(i)[j] as f64);
+    let decomposition = mat
+        .thin_svd()
+        .map_err(|e| anyhow!("the SVD did not converge ({e:?})"))?;
+    let v = decomposition.V();
+    let mut out = Vec::with_capacity(k * n);
+    for c in 0..k {
+        let largest =
+            (0..n).map(|r| v[(r, c)]).fold(
+                0.0f64,
+                |best, x| if x.abs() > best.abs() { x } else { best },
+            );
+        let sign = if largest < 0.0 { -1.0 } else { 1.0 };
+        out.extend((0..n).map(|r| (sign * v[(r, c)]) as f32));
+    }
+    Matrix::new(k, n, out)
+}
+
 /// Fraction of the total variance in the first 1, 2, … components: cumsum(s²) / Σs².
 pub fn explained_variance(s: &[f32]) -> Vec<f64> {
     let total: f64 = s.iter().map(|&v| (v as f64).powi(2)).sum();

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use burn::tensor::Device;
 
-use crate::linalg::svd;
+use crate::linalg::top_right_singular_vectors;
 use crate::matrix::Matrix;
 use crate::ops::knn_graph;
 
@@ -154,14 +154,14 @@ fn pca_init(x: &Matrix) -> Result<Vec<[f64; 2]>> {
         (0..n).for_each(|r| centred[r * d + c] -= mean as f32);
     }
     let centred = Matrix::new(n, d, centred)?;
-    let decomposition = svd(&centred)?;
+    let axes = top_right_singular_vectors(&centred, 2)?;
     let mut y: Vec<[f64; 2]> = (0..n)
         .map(|r| {
             [0, 1].map(|k| {
                 centred
                     .row(r)
                     .iter()
-                    .zip(decomposition.vt.row(k))
+                    .zip(axes.row(k))
                     .map(|(&a, &b)| a as f64 * b as f64)
                     .sum()
             })

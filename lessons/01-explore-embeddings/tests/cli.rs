@@ -107,11 +107,20 @@ fn wgpu_without_a_matching_adapter_is_one_line_not_a_hang() {
     // machine with no adapter at all, answered at start-up.
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_lesson01"))
-        .args(["--standin", "--backend", "wgpu", "--out", dir.path().to_str().unwrap()])
+        .args([
+            "--standin",
+            "--backend",
+            "wgpu",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ])
         .env("CUBECL_WGPU_DEFAULT_DEVICE", "DiscreteGpu(7)")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let error = one_line_error(&out);
-    assert!(error.contains("no wgpu adapter") && error.contains("--backend flex"), "{error}");
+    assert!(
+        error.contains("no wgpu adapter") && error.contains("--backend flex"),
+        "{error}"
+    );
 }
