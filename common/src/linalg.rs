@@ -75,30 +75,28 @@ pub fn svd(a: &Matrix) -> Result<Svd> {
 }
 
 /// The top `k` right singular vectors of `a` (the first rows of `Vt`, signed as in
-/// [`svd`]), from the thin SVD: it never forms the m×m `U` of the full decomposition, which
-/// for a whole vocabulary would not fit in memory.
+/// [`svd`]) in memory that does not grow with the square of the row count: for a tall
+/// matrix they are the top singular vectors of the n×n matrix `aᵀa` (whose singular values
+/// are the squares of `a`'s), so a whole vocabulary never forms an m×m `U`.
 pub fn top_right_singular_vectors(a: &Matrix, k: usize) -> Result<Matrix> {
     let (m, n) = (a.rows(), a.cols());
     ensure!(
         k <= m.min(n),
         "asked for {k} singular vectors of a {m}×{n} matrix"
     );
-    let mat = Mat::<f64>::from_fn(m, n, |i, j| a.row(i)[j] as f64);
-    let decomposition = mat
-        .thin_svd()
-        .map_err(|e| anyhow!("the SVD did not converge ({e:?})"))?;
-    let v = decomposition.V();
-    let mut out = Vec::with_capacity(k * n);
-    for c in 0..k {
-        let largest =
-            (0..n).map(|r| v[(r, c)]).fold(
-                0.0f64,
-                |best, x| if x.abs() > best.abs() { x } else { best },
-            );
-        let sign = if largest < 0.0 { -1.0 } else { 1.0 };
-        out.extend((0..n).map(|r| (sign * v[(r, c)]) as f32));
-    }
-    Matrix::new(k, n, out)
+    let reduced = if m > n {
+        let x = Mat::<f64>::from_fn(m, n, |i, j| a.row(i)[j] as f64);
+        let gram = x.transpose() * &x;
+        Matrix::new(
+            n,
+            n,
+            (0..n * n).map(|i| gram[(i / n, i % n)] as f32).collect(),
+        )?
+    } else {
+        a.clone()
+    };
+    let vt = svd(&reduced)?.vt;
+    Matrix::new(k, n, vt.data()[..k * n].to_vec())
 }
 
 /// Fraction of the total variance in the first 1, 2, … components: cumsum(s²) / Σs².
