@@ -329,6 +329,23 @@ impl<'a> Figure<'a> {
     }
 }
 
+/// `(i, values[i])` points: a vector drawn over its index, as `plt.plot(v)` draws it.
+pub fn indexed(values: &[f32]) -> Vec<(f64, f64)> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (i as f64, v as f64))
+        .collect()
+}
+
+/// `(a[i], b[i])` points: one vector against another, as `plt.plot(a, b, 'o')` draws it.
+pub fn paired(a: &[f32], b: &[f32]) -> Vec<(f64, f64)> {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as f64, y as f64))
+        .collect()
+}
+
 const FONT: &str = "sans-serif";
 
 fn register_font() -> Result<()> {

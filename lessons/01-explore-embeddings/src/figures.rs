@@ -4,6 +4,7 @@ use common::Model;
 use common::model::title_tag;
 use common::plot::{
     Axes, C0, C1, Colormap, Figure, GRAY, ImagePanel, Marker, Panel, Rgba, Series, Style, XyPanel,
+    indexed, paired,
 };
 use plotters::style::{BLACK, RGBColor};
 
@@ -98,21 +99,6 @@ pub fn heatmaps<'a>(gpt: &'a Model, bert: &'a Model) -> Figure<'a> {
             panel(bert, format!("BERT embedding matrix{}", bert.title_tag())),
         ],
     )
-}
-
-fn indexed(values: &[f32]) -> Vec<(f64, f64)> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| (i as f64, v as f64))
-        .collect()
-}
-
-fn paired(a: &[f32], b: &[f32]) -> Vec<(f64, f64)> {
-    a.iter()
-        .zip(b)
-        .map(|(&x, &y)| (x as f64, y as f64))
-        .collect()
 }
 
 fn scatter(c: &Comparison, face: Rgba, title: String) -> Panel<'static> {

@@ -1,19 +1,14 @@
 //! Lesson 3's figures, drawn as the notebook draws them.
 
 use common::model::title_tag;
-use common::plot::{Axes, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, XyPanel};
+use common::plot::{
+    Axes, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, XyPanel, paired,
+};
 use common::rsa::upper_triangle;
 use common::{Matrix, Model};
 use plotters::style::BLACK;
 
 use crate::{ModelSizes, PerWord};
-
-fn pairs(a: &[f32], b: &[f32]) -> Vec<(f64, f64)> {
-    a.iter()
-        .zip(b)
-        .map(|(&x, &y)| (x as f64, y as f64))
-        .collect()
-}
 
 /// Part 2: the first word's two vectors against each other, and every word's correlation.
 /// `None` when the widths differ (there is nothing to pair).
@@ -35,7 +30,7 @@ pub fn per_word(
             ..Axes::default()
         },
         series: vec![Series::markers(
-            pairs(bert.row(0), gpt.row(0)),
+            paired(bert.row(0), gpt.row(0)),
             Marker::Hexagon,
             4,
             Rgba(0.7, 0.7, 0.9, 0.4),
@@ -112,7 +107,7 @@ pub fn rsa<'a>(
             ..Axes::default()
         },
         series: vec![Series::markers(
-            pairs(&upper_triangle(bert), &upper_triangle(gpt)),
+            paired(&upper_triangle(bert), &upper_triangle(gpt)),
             Marker::Hexagon,
             5,
             Rgba(0.7, 0.9, 0.7, 0.5),

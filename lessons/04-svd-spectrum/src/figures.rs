@@ -3,19 +3,12 @@
 use common::linalg::Svd;
 use common::plot::{
     Axes, Colormap, Figure, GRAY, ImagePanel, Marker, Panel, Placed, Rgba, Series, Style, XyPanel,
+    indexed,
 };
 use common::{Matrix, Model};
 use plotters::style::{BLACK, BLUE, RGBColor};
 
 use crate::{RandomDraws, TokenSet};
-
-fn indexed(values: &[f32]) -> Vec<(f64, f64)> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| (i as f64, v as f64))
-        .collect()
-}
 
 /// The lecture's opening figure: embeddings of "1" and "2", each mean-centred.
 pub fn opening(model: &Model, one: usize, two: usize) -> Figure<'static> {
