@@ -130,6 +130,93 @@ impl Hub {
         if self.offline {
             return Err(self.unreachable(repo, "HF_HUB_OFFLINE is set".into()));
         }
+        let _lock = self.lock(repo, file)?;
+        // Another lesson may have finished this download while we waited for the lock.
+        if let Some(path) = self.cached(repo, file) {
+            return Ok(path);
+        }
+        self.download(repo, file)
+    }
+
+    /// Replaces a damaged cached `file` of `repo` (its snapshot entry and blob) with a
+    /// fresh download.
+    pub fn refetch(&self, repo: &str, file: &str) -> Result<PathBuf, FetchError> {
+        if self.offline {
+            return Err(self.unreachable(repo, "HF_HUB_OFFLINE is set".into()));
+        }
+        let _lock = self.lock(repo, file)?;
+        if let Some(entry) = self.cached(repo, file) {
+            let blob = std::fs::canonicalize(&entry).map_err(|e| FetchError::Failed(e.into()))?;
+            for path in [blob, entry] {
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(FetchError::Failed(anyhow!(
+                            "cannot remove the damaged {}: {e}",
+                            path.display()
+                        )));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        self.download(repo, file)
+    }
+
+    /// Holds a lock on one file of one repo, so lessons run at the same time on one cache
+    /// wait for a single download instead of racing (hf-hub's own lock gives up after a
+    /// few seconds, far less than a large download takes).
+    fn lock(&self, repo: &str, file: &str) -> Result<std::fs::File, FetchError> {
+        let dir = self
+            .cache_dir
+            .join(".locks")
+            .join(format!("models--{}", repo.replace('/', "--")));
+        let path = dir.join(format!("{}.lock", file.replace('/', "--")));
+        let lock = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::File::create(&path))
+            .and_then(|lock| lock.lock().map(|()| lock))
+            .map_err(|e| {
+                FetchError::Failed(anyhow!(
+                    "cannot lock {} in the Hugging Face cache: {e}",
+                    path.display()
+                ))
+            })?;
+        Ok(lock)
+    }
+
+    /// Whether `repo` has `file`, asked of the Hub without downloading it (a one-byte
+    /// request), or answered from the cache when offline.
+    pub fn exists(&self, repo: &str, file: &str) -> Result<bool, FetchError> {
+        if self.cached(repo, file).is_some() {
+            return Ok(true);
+        }
+        if self.offline {
+            return Err(self.unreachable(repo, "HF_HUB_OFFLINE is set".into()));
+        }
+        let api = self.api()?;
+        let url = api.model(repo.to_string()).url(file);
+        match api.metadata(&url).map_err(classify) {
+            Ok(_) => Ok(true),
+            Err(FetchError::NotFound) => Ok(false),
+            Err(FetchError::Unreachable(detail)) => Err(self.unreachable(repo, detail)),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Downloads `file` of `repo` into the cache; the caller holds its lock.
+    fn download(&self, repo: &str, file: &str) -> Result<PathBuf, FetchError> {
+        match self
+            .api()?
+            .model(repo.to_string())
+            .download(file)
+            .map_err(classify)
+        {
+            Err(FetchError::Unreachable(detail)) => Err(self.unreachable(repo, detail)),
+            other => other,
+        }
+    }
+
+    /// An hf-hub client on this cache, honouring `HF_TOKEN` and `HF_ENDPOINT`.
+    fn api(&self) -> Result<hf_hub::api::sync::Api, FetchError> {
         let cache = Cache::new(self.cache_dir.clone());
         let token = std::env::var("HF_TOKEN")
             .ok()
@@ -139,15 +226,11 @@ impl Hub {
         if let Ok(endpoint) = std::env::var("HF_ENDPOINT") {
             builder = builder.with_endpoint(endpoint);
         }
-        let api = builder
+        builder
             .with_progress(true)
             .with_retries(1)
             .build()
-            .map_err(|e| FetchError::Failed(anyhow!("cannot set up the Hub client: {e}")))?;
-        match api.model(repo.to_string()).download(file).map_err(classify) {
-            Err(FetchError::Unreachable(detail)) => Err(self.unreachable(repo, detail)),
-            other => other,
-        }
+            .map_err(|e| FetchError::Failed(anyhow!("cannot set up the Hub client: {e}")))
     }
 
     /// The network failed: a repo already in the cache is used as it is.

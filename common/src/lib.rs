@@ -9,6 +9,7 @@ pub mod hub;
 pub mod linalg;
 pub mod matrix;
 pub mod model;
+pub mod nbody;
 pub mod ops;
 pub mod plot;
 pub mod report;

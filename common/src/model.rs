@@ -12,7 +12,7 @@ use crate::hub::{FetchError, Hub, validate_repo_id};
 use crate::matrix::Matrix;
 use crate::standins::{self, StandinInfo};
 use crate::tokenizer::{TokenizerFiles, TokenizerModel};
-use crate::weights::{Checkpoint, find_embedding_name};
+use crate::weights::{Checkpoint, find_embedding_name, read_header};
 
 /// The files of one model on local disk.
 #[derive(Clone, Debug)]
@@ -74,14 +74,54 @@ impl Source<'_> {
                     partial.set(true);
                     Ok(None)
                 }
-                Err(FetchError::Unreachable(detail)) => Err(HubUnreachable {
-                    model: id.to_string(),
-                    detail,
+                Err(e) => Err(fetch_failure(id, file, e)),
+            },
+        }
+    }
+
+    /// `file`, checked by `validate`. A damaged copy in the cache (an interrupted or
+    /// corrupted download) is fetched again when the Hub can be reached; otherwise the
+    /// damage is the error.
+    fn get_valid(
+        &self,
+        file: &str,
+        validate: impl Fn(&Path) -> Result<()>,
+    ) -> Result<Option<PathBuf>> {
+        let Some(path) = self.get(file)? else {
+            return Ok(None);
+        };
+        let Err(damage) = validate(&path) else {
+            return Ok(Some(path));
+        };
+        let Source::Repo { hub, id, .. } = self else {
+            return Err(damage);
+        };
+        if hub.is_offline() {
+            return Err(damage);
+        }
+        eprintln!("note: the cached {file} of `{id}` is damaged ({damage:#}): fetching it again");
+        let path = match hub.refetch(id, file) {
+            Ok(path) => path,
+            Err(FetchError::NotCached | FetchError::Unreachable(_)) => {
+                return Err(damage.context("the Hub is unreachable, so it cannot be fetched again"));
+            }
+            Err(e) => return Err(fetch_failure(id, file, e)),
+        };
+        validate(&path)?;
+        Ok(Some(path))
+    }
+
+    /// Whether the model has `file`, without downloading it.
+    fn exists(&self, file: &str) -> Result<bool> {
+        match self {
+            Source::Dir(dir) => Ok(dir.join(file).is_file()),
+            Source::Repo { hub, id, partial } => match hub.exists(id, file) {
+                Ok(found) => Ok(found),
+                Err(FetchError::NotCached) => {
+                    partial.set(true);
+                    Ok(false)
                 }
-                .into()),
-                Err(FetchError::Failed(e)) => {
-                    Err(e.context(format!("cannot fetch {file} of `{id}`")))
-                }
+                Err(e) => Err(fetch_failure(id, file, e)),
             },
         }
     }
@@ -105,6 +145,39 @@ impl Source<'_> {
     }
 }
 
+/// A download that failed for a reason other than the file not existing.
+fn fetch_failure(id: &str, file: &str, error: FetchError) -> anyhow::Error {
+    match error {
+        FetchError::Unreachable(detail) => HubUnreachable {
+            model: id.to_string(),
+            detail,
+        }
+        .into(),
+        FetchError::Failed(e) => e.context(format!("cannot fetch {file} of `{id}`")),
+        FetchError::NotFound | FetchError::NotCached => {
+            anyhow!("`{id}` has no {file} on the Hugging Face Hub")
+        }
+    }
+}
+
+/// A safetensors file whose header and length are consistent.
+fn valid_safetensors(path: &Path) -> Result<()> {
+    read_header(path).map(|_| ())
+}
+
+/// A file that parses as JSON (config, tokenizer, shard index).
+fn valid_json(path: &Path) -> Result<()> {
+    let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_slice::<serde::de::IgnoredAny>(&text)
+        .map(|_| ())
+        .map_err(|e| {
+            anyhow!(
+                "{} is not valid JSON ({e}); it may be a partial download: delete it and run again to re-fetch",
+                path.display()
+            )
+        })
+}
+
 /// Finds (downloading if needed) the config, tokenizer and embedding weights of `name`.
 pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
     let dir = Path::new(name);
@@ -118,7 +191,7 @@ pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
             partial: std::cell::Cell::new(false),
         }
     };
-    let config = source.get("config.json")?;
+    let config = source.get_valid("config.json", valid_json)?;
     let tokenizer = locate_tokenizer(&source)?;
     let Some(tokenizer) = tokenizer else {
         if config.is_none() && matches!(source, Source::Repo { .. }) {
@@ -131,11 +204,13 @@ pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
             "tokenizer (tokenizer.json, vocab.json + merges.txt, or vocab.txt)",
         ));
     };
-    let mut checkpoint = if let Some(path) = source.get("model.safetensors")? {
+    let mut checkpoint = if let Some(path) =
+        source.get_valid("model.safetensors", valid_safetensors)?
+    {
         Checkpoint::Single(path)
-    } else if let Some(index) = source.get("model.safetensors.index.json")? {
+    } else if let Some(index) = source.get_valid("model.safetensors.index.json", valid_json)? {
         Checkpoint::sharded(index)?
-    } else if source.get("pytorch_model.bin")?.is_some() {
+    } else if source.exists("pytorch_model.bin")? {
         bail!(
             "model `{name}` has only PyTorch weights (pytorch_model.bin), no model.safetensors; choose a repo with safetensors weights"
         );
@@ -145,7 +220,7 @@ pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
     let embedding_tensor = find_embedding_name(&checkpoint.tensor_names()?)
         .with_context(|| format!("in model `{name}`"))?;
     if let Some(shard) = checkpoint.shard_of(&embedding_tensor)?.map(str::to_string) {
-        let Some(path) = source.get(&shard)? else {
+        let Some(path) = source.get_valid(&shard, valid_safetensors)? else {
             return Err(source.missing(
                 name,
                 &format!("{shard}, the shard its index names for {embedding_tensor}"),
@@ -173,7 +248,7 @@ pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
 }
 
 fn locate_tokenizer(source: &Source) -> Result<Option<TokenizerFiles>> {
-    if let Some(path) = source.get("tokenizer.json")? {
+    if let Some(path) = source.get_valid("tokenizer.json", valid_json)? {
         return Ok(Some(TokenizerFiles::Json(path)));
     }
     if let Some(vocab) = source.get("vocab.json")?

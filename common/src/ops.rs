@@ -202,51 +202,85 @@ pub fn nearest(
     Ok((best, distances))
 }
 
+/// Query rows per block in [`knn_graph`].
+const GRAPH_QUERY_ROWS: usize = 1024;
+
 /// The exact `k` nearest neighbours of every row (itself excluded) by Euclidean distance,
-/// nearest first, as `(index, squared distance)`.
+/// nearest first, as `(index, squared distance)`; ties go to the lower index.
 ///
-/// Query rows go to the device in blocks; each block costs one matmul against the whole
-/// matrix (in row blocks) and a top-k, so memory stays bounded by one block of distances.
-pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Vec<(usize, f32)>>> {
+/// Query rows go to the device in blocks of [`GRAPH_QUERY_ROWS`], key rows in blocks sized
+/// so one block of dot products stays within [`BLOCK_BYTES`]: one matmul per pair of
+/// blocks, and each row's best `k` kept as the blocks stream past, so memory stays bounded
+/// however large the vocabulary.
+pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Neighbours>> {
     let (n, d) = (matrix.rows(), matrix.cols());
     ensure!(
         k >= 1 && k < n,
         "k must be between 1 and {} for {n} rows, got {k}",
-        n - 1
+        n.saturating_sub(1)
     );
     let squares: Vec<f32> = (0..n)
         .map(|i| matrix.row(i).iter().map(|v| v * v).sum())
         .collect();
-    let query_rows = (BLOCK_BYTES / (n * 4)).clamp(1, 1024);
-    let key_rows = block_rows(d);
+    let key_rows = (BLOCK_BYTES / (GRAPH_QUERY_ROWS * 4)).max(1);
     let mut graph = Vec::with_capacity(n);
-    let mut start = 0;
-    while start < n {
-        let count = query_rows.min(n - start);
+    for start in (0..n).step_by(GRAPH_QUERY_ROWS) {
+        let count = GRAPH_QUERY_ROWS.min(n - start);
         let queries = to_tensor(matrix.row_block(start, count), count, d, device);
-        let mut distances = vec![0f32; count * n];
-        let mut key_start = 0;
-        while key_start < n {
+        let mut best: Vec<Nearest> = (0..count).map(|_| Nearest::new(k)).collect();
+        for key_start in (0..n).step_by(key_rows) {
             let key_count = key_rows.min(n - key_start);
             let keys = to_tensor(matrix.row_block(key_start, key_count), key_count, d, device);
             let dots = to_vec(queries.clone().matmul(keys.transpose()))?;
-            for q in 0..count {
-                for j in 0..key_count {
-                    let value =
-                        squares[start + q] + squares[key_start + j] - 2.0 * dots[q * key_count + j];
-                    distances[q * n + key_start + j] = value.max(0.0);
+            for (q, row) in dots.chunks_exact(key_count).enumerate() {
+                // ‖q − x‖² = ‖q‖² + ‖x‖² − 2 q·x; ‖q‖² is the same for the whole row, so it
+                // is left out of the ranking and added at the end.
+                let nearest = &mut best[q];
+                for (j, &dot) in row.iter().enumerate() {
+                    let id = key_start + j;
+                    if id != start + q {
+                        nearest.offer(squares[id] - 2.0 * dot, id);
+                    }
                 }
             }
-            key_start += key_count;
         }
-        for q in 0..count {
-            let row = &mut distances[q * n..(q + 1) * n];
-            row[start + q] = f32::INFINITY; // not its own neighbour
-            graph.push(smallest(row, k));
+        for (q, nearest) in best.into_iter().enumerate() {
+            let own = squares[start + q];
+            graph.push(
+                nearest
+                    .best
+                    .into_iter()
+                    .map(|(score, id)| (id, (score + own).max(0.0)))
+                    .collect(),
+            );
         }
-        start += count;
     }
     Ok(graph)
+}
+
+/// The `k` smallest scores offered so far, smallest first (ties: the earlier offer, which
+/// in [`knn_graph`] is the lower index).
+struct Nearest {
+    k: usize,
+    best: Vec<(f32, usize)>,
+}
+
+impl Nearest {
+    fn new(k: usize) -> Self {
+        Self {
+            k,
+            best: Vec::with_capacity(k + 1),
+        }
+    }
+
+    fn offer(&mut self, score: f32, id: usize) {
+        if self.best.len() == self.k && !(score < self.best[self.k - 1].0) {
+            return;
+        }
+        let at = self.best.partition_point(|&(s, _)| s <= score);
+        self.best.insert(at, (score, id));
+        self.best.truncate(self.k);
+    }
 }
 
 /// One distance computed directly in f64: the reference the matmul form is checked against.

@@ -44,21 +44,23 @@ impl TokenizerModel {
     pub fn load(files: &TokenizerFiles) -> Result<Self> {
         let inner = match files {
             TokenizerFiles::Json(path) => {
-                let mut tokenizer =
-                    Tokenizer::from_file(path).map_err(|e| broken(path, "tokenizer.json", e))?;
-                // Some repos (sentence-transformers among them) save padding and truncation
-                // for batching; a word must encode to its own tokens only.
-                tokenizer
-                    .with_padding(None)
-                    .with_truncation(None)
-                    .map_err(|e| {
-                        anyhow!("cannot turn off truncation in {}: {e}", path.display())
-                    })?;
-                tokenizer
+                let bytes = std::fs::read(path)
+                    .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+                return Self::from_json_bytes(&bytes)
+                    .map_err(|e| broken(path, "tokenizer.json", e));
             }
             TokenizerFiles::BytePairs { vocab, merges } => byte_level_bpe(vocab, merges)?,
             TokenizerFiles::WordPiece { vocab, lowercase } => wordpiece(vocab, *lowercase)?,
         };
+        Ok(Self { inner })
+    }
+
+    /// A tokenizer from the bytes of a `tokenizer.json`.
+    pub fn from_json_bytes(bytes: &[u8]) -> tokenizers::Result<Self> {
+        let mut inner = Tokenizer::from_bytes(bytes)?;
+        // Some repos (sentence-transformers among them) save padding and truncation for
+        // batching; a word must encode to its own tokens only.
+        inner.with_padding(None).with_truncation(None)?;
         Ok(Self { inner })
     }
 

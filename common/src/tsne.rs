@@ -1,6 +1,7 @@
 //! t-SNE with scikit-learn's semantics: the exact gradient for up to [`EXACT_LIMIT`]
-//! points, Barnes–Hut (θ = 0.5) on a k-nearest-neighbour affinity graph beyond, so a whole
-//! vocabulary can be mapped in O(N log N) per iteration.
+//! points; beyond, affinities on a k-nearest-neighbour graph and the repulsive forces by
+//! FFT-accelerated interpolation ([`crate::nbody`], as openTSNE's `fft` method), so a whole
+//! vocabulary is mapped in O(N) per iteration.
 //!
 //! The steps follow `sklearn.manifold.TSNE(method="exact")`: squared Euclidean distances; a
 //! per-point binary search for the Gaussian precision whose conditional distribution has
@@ -18,9 +19,11 @@ use crate::linalg::top_right_singular_vectors;
 use crate::matrix::Matrix;
 use crate::ops::knn_graph;
 
-/// Above this many points the affinities are sparse and the gradient is Barnes–Hut.
+/// Above this many points the affinities are sparse and the repulsion interpolated.
 pub const EXACT_LIMIT: usize = 2000;
-const THETA: f64 = 0.5;
+/// The KL divergence is computed every this many iterations (and at the last), as
+/// scikit-learn does: the gradient does not need it.
+const KL_EVERY: usize = 50;
 
 const EXAGGERATION: f64 = 12.0;
 const EXPLORATION_ITERATIONS: usize = 250;
@@ -210,124 +213,16 @@ fn kl_and_gradient(p: &[f64], y: &[[f64; 2]], exaggeration: f64) -> (f64, Vec<[f
     (kl, grad)
 }
 
-/// A quadtree over the map: each node keeps its points' count and centre of mass.
-struct QuadTree {
-    nodes: Vec<Node>,
-}
-
-struct Node {
-    half: f64,
-    mass: [f64; 2],
-    count: usize,
-    children: Vec<usize>,
-    /// Points of a leaf (one, or several at the same place).
-    points: Vec<usize>,
-}
-
-impl QuadTree {
-    fn new(y: &[[f64; 2]]) -> Self {
-        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-        for p in y {
-            for k in 0..2 {
-                lo[k] = lo[k].min(p[k]);
-                hi[k] = hi[k].max(p[k]);
-            }
-        }
-        let centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
-        let half = ((hi[0] - lo[0]).max(hi[1] - lo[1]) / 2.0).max(1e-9) * (1.0 + 1e-9);
-        let mut tree = QuadTree { nodes: Vec::new() };
-        tree.build((0..y.len()).collect(), centre, half, y, 0);
-        tree
-    }
-
-    fn build(
-        &mut self,
-        points: Vec<usize>,
-        centre: [f64; 2],
-        half: f64,
-        y: &[[f64; 2]],
-        depth: usize,
-    ) -> usize {
-        let count = points.len();
-        let mass = points
-            .iter()
-            .fold([0.0; 2], |m, &i| [m[0] + y[i][0], m[1] + y[i][1]]);
-        let id = self.nodes.len();
-        self.nodes.push(Node {
-            half,
-            mass: [mass[0] / count as f64, mass[1] / count as f64],
-            count,
-            children: Vec::new(),
-            points: Vec::new(),
-        });
-        if count == 1 || depth > 48 {
-            self.nodes[id].points = points;
-            return id;
-        }
-        let mut quadrants: [Vec<usize>; 4] = Default::default();
-        for i in points {
-            let q = usize::from(y[i][0] >= centre[0]) + 2 * usize::from(y[i][1] >= centre[1]);
-            quadrants[q].push(i);
-        }
-        for (q, members) in quadrants.into_iter().enumerate() {
-            if !members.is_empty() {
-                let offset = |bit: bool| if bit { half / 2.0 } else { -half / 2.0 };
-                let child_centre = [
-                    centre[0] + offset(q & 1 == 1),
-                    centre[1] + offset(q & 2 == 2),
-                ];
-                let child = self.build(members, child_centre, half / 2.0, y, depth + 1);
-                self.nodes[id].children.push(child);
-            }
-        }
-        id
-    }
-
-    /// Σ q² (yᵢ − yⱼ) and Σ q over all j ≠ i, q = 1/(1 + ‖yᵢ − yⱼ‖²), with far cells
-    /// (cell width / distance < θ) taken as one point at their centre of mass.
-    fn repulsion(&self, i: usize, y: &[[f64; 2]]) -> ([f64; 2], f64) {
-        let (mut force, mut z) = ([0.0; 2], 0.0);
-        let mut stack = vec![0];
-        while let Some(id) = stack.pop() {
-            let node = &self.nodes[id];
-            let dx = [y[i][0] - node.mass[0], y[i][1] - node.mass[1]];
-            let d2 = dx[0] * dx[0] + dx[1] * dx[1];
-            if node.children.is_empty() {
-                for &j in node.points.iter().filter(|&&j| j != i) {
-                    let dj = [y[i][0] - y[j][0], y[i][1] - y[j][1]];
-                    let q = 1.0 / (1.0 + dj[0] * dj[0] + dj[1] * dj[1]);
-                    z += q;
-                    force[0] += q * q * dj[0];
-                    force[1] += q * q * dj[1];
-                }
-            } else if (2.0 * node.half).powi(2) < THETA * THETA * d2 {
-                let q = 1.0 / (1.0 + d2);
-                let c = node.count as f64;
-                z += c * q;
-                force[0] += c * q * q * dx[0];
-                force[1] += c * q * q * dx[1];
-            } else {
-                stack.extend(node.children.iter().copied());
-            }
-        }
-        (force, z)
-    }
-}
-
-/// KL(P ‖ Q) and its gradient with sparse P: attraction exactly over P's neighbours,
-/// repulsion by Barnes–Hut.
-fn barnes_hut_kl_and_gradient(
+/// KL(P ‖ Q) (when asked for) and its gradient with sparse P: attraction exactly over P's
+/// neighbours, repulsion by grid interpolation.
+fn interpolated_kl_and_gradient(
     p: &[Vec<(usize, f64)>],
     y: &[[f64; 2]],
     exaggeration: f64,
+    with_kl: bool,
 ) -> (f64, Vec<[f64; 2]>) {
-    let tree = QuadTree::new(y);
-    let repulsion: Vec<([f64; 2], f64)> = (0..y.len()).map(|i| tree.repulsion(i, y)).collect();
-    let z: f64 = repulsion
-        .iter()
-        .map(|(_, zi)| zi)
-        .sum::<f64>()
-        .max(MACHINE_EPSILON);
+    let repulsion = crate::nbody::repulsion(y);
+    let z = repulsion.z.max(MACHINE_EPSILON);
     let mut kl = 0.0;
     let mut grad = vec![[0.0; 2]; y.len()];
     for (i, row) in p.iter().enumerate() {
@@ -338,29 +233,37 @@ fn barnes_hut_kl_and_gradient(
             let pij = pij * exaggeration;
             attraction[0] += pij * q * d[0];
             attraction[1] += pij * q * d[1];
-            kl += pij * (pij.max(MACHINE_EPSILON) / (q / z).max(MACHINE_EPSILON)).ln();
+            if with_kl {
+                kl += pij * (pij.max(MACHINE_EPSILON) / (q / z).max(MACHINE_EPSILON)).ln();
+            }
         }
-        let (force, _) = repulsion[i];
+        let force = repulsion.forces[i];
         grad[i] = [
             4.0 * (attraction[0] - force[0] / z),
             4.0 * (attraction[1] - force[1] / z),
         ];
     }
-    (kl, grad)
+    (if with_kl { kl } else { f64::NAN }, grad)
 }
 
 /// The joint probabilities P: dense for the exact gradient, sparse (each point's
-/// neighbours, symmetrised) for Barnes–Hut.
+/// neighbours, symmetrised) for the interpolated gradient.
 enum Affinities {
     Dense(Vec<f64>),
     Sparse(Vec<Vec<(usize, f64)>>),
 }
 
 impl Affinities {
-    fn kl_and_gradient(&self, y: &[[f64; 2]], exaggeration: f64) -> (f64, Vec<[f64; 2]>) {
+    /// The gradient, and the KL divergence when `with_kl` (NaN otherwise).
+    fn kl_and_gradient(
+        &self,
+        y: &[[f64; 2]],
+        exaggeration: f64,
+        with_kl: bool,
+    ) -> (f64, Vec<[f64; 2]>) {
         match self {
             Affinities::Dense(p) => kl_and_gradient(p, y, exaggeration),
-            Affinities::Sparse(p) => barnes_hut_kl_and_gradient(p, y, exaggeration),
+            Affinities::Sparse(p) => interpolated_kl_and_gradient(p, y, exaggeration, with_kl),
         }
     }
 }
@@ -437,8 +340,11 @@ pub fn tsne(
         } else {
             (1.0, 0.8)
         };
-        let (value, grad) = p.kl_and_gradient(&y, exaggeration);
-        kl = value;
+        let with_kl = (iteration + 1) % KL_EVERY == 0 || iteration + 1 == options.iterations;
+        let (value, grad) = p.kl_and_gradient(&y, exaggeration, with_kl);
+        if !value.is_nan() {
+            kl = value;
+        }
         for i in 0..n {
             for k in 0..2 {
                 let g = grad[i][k];
@@ -454,7 +360,7 @@ pub fn tsne(
         progress(iteration, kl);
     }
     // The KL reported is that of the un-exaggerated P at the final embedding.
-    let (final_kl, _) = p.kl_and_gradient(&y, 1.0);
+    let (final_kl, _) = p.kl_and_gradient(&y, 1.0, true);
     if options.iterations > EXPLORATION_ITERATIONS {
         kl = final_kl;
     }
@@ -550,9 +456,9 @@ mod tests {
     }
 
     #[test]
-    fn barnes_hut_gradient_approaches_the_exact_one() {
-        // With every pair as a neighbour, sparse P equals dense P, and Barnes–Hut's
-        // repulsion differs from the exact sum only by the far-cell approximation.
+    fn interpolated_gradient_approaches_the_exact_one() {
+        // With every pair as a neighbour, sparse P equals dense P, and the interpolated
+        // repulsion differs from the exact sum only by the interpolation error.
         let x = random(60, 5, 4);
         let dense = joint_probabilities(&x, 8.0);
         let n = 60;
@@ -566,10 +472,10 @@ mod tests {
             .collect();
         let mut rng = SeededRng::new(5);
         let y: Vec<[f64; 2]> = (0..n)
-            .map(|_| [10.0 * rng.normal(), 10.0 * rng.normal()])
+            .map(|_| [2.0 * rng.normal(), 2.0 * rng.normal()])
             .collect();
         let (kl_exact, g_exact) = kl_and_gradient(&dense, &y, 1.0);
-        let (kl_bh, g_bh) = barnes_hut_kl_and_gradient(&sparse, &y, 1.0);
+        let (kl_bh, g_bh) = interpolated_kl_and_gradient(&sparse, &y, 1.0, true);
         assert!(
             (kl_exact - kl_bh).abs() < 0.02 * kl_exact,
             "{kl_exact} vs {kl_bh}"

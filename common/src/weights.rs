@@ -165,8 +165,47 @@ fn corrupt(path: &Path, error: impl std::fmt::Display) -> anyhow::Error {
 
 /// Names, dtypes and shapes from a safetensors header, validated against the file size.
 pub fn read_header(path: &Path) -> Result<Vec<TensorInfo>> {
+    parse_header(&map_file(path)?).map_err(|e| corrupt(path, e))
+}
+
+/// Reads one 2-D tensor as f32, converting from f16, bf16 or f64.
+///
+/// The file's pages are handed back to the kernel as soon as they are converted, so the
+/// process never holds the tensor twice (its bytes in the page cache mapping and its f32
+/// copy): peak memory stays near one copy of the matrix.
+pub fn read_matrix(path: &Path, name: &str) -> Result<Matrix> {
     let map = map_file(path)?;
-    let (_, metadata) = SafeTensors::read_metadata(&map).map_err(|e| corrupt(path, e))?;
+    let base = map.as_ptr() as usize;
+    let release = |converted: &[u8]| {
+        // SAFETY: the map is a read-only file mapping; dropping its pages only means that a
+        // later read faults them in again from the file, with the same bytes.
+        let _ = unsafe {
+            map.unchecked_advise_range(
+                memmap2::UncheckedAdvice::DontNeed,
+                converted.as_ptr() as usize - base,
+                converted.len(),
+            )
+        };
+    };
+    decode_matrix_with(&map, name, release).map_err(|e| match e {
+        DecodeError::Corrupt(e) => corrupt(path, e),
+        DecodeError::Unusable(why) => anyhow!("{} {why}", path.display()),
+    })
+}
+
+/// Why a safetensors file's bytes could not give an embedding matrix.
+#[derive(Debug)]
+pub enum DecodeError {
+    /// The bytes are not a valid safetensors file (bad header, offsets or length).
+    Corrupt(safetensors::SafeTensorError),
+    /// A valid file, but the tensor is missing, not 2-D or of a dtype that is not a float.
+    Unusable(String),
+}
+
+/// Names, dtypes and shapes of a whole safetensors file's bytes, validated: header length,
+/// JSON, dtypes, offsets that tile the data exactly, shapes matching byte counts.
+pub fn parse_header(bytes: &[u8]) -> Result<Vec<TensorInfo>, safetensors::SafeTensorError> {
+    let (_, metadata) = SafeTensors::read_metadata(bytes)?;
     let mut infos: Vec<TensorInfo> = metadata
         .tensors()
         .into_iter()
@@ -180,44 +219,52 @@ pub fn read_header(path: &Path) -> Result<Vec<TensorInfo>> {
     Ok(infos)
 }
 
-/// Reads one 2-D tensor as f32, converting from f16, bf16 or f64.
-pub fn read_matrix(path: &Path, name: &str) -> Result<Matrix> {
-    let map = map_file(path)?;
-    let tensors = SafeTensors::deserialize(&map).map_err(|e| corrupt(path, e))?;
+/// Tensor `name` of a whole safetensors file's bytes as an f32 matrix.
+pub fn decode_matrix(bytes: &[u8], name: &str) -> Result<Matrix, DecodeError> {
+    decode_matrix_with(bytes, name, |_| {})
+}
+
+/// Source bytes converted per step of [`decode_matrix_with`].
+const CONVERT_CHUNK: usize = 4 << 20;
+
+/// [`decode_matrix`], calling `converted` with each chunk of the tensor's bytes once its
+/// values are copied out.
+fn decode_matrix_with(
+    bytes: &[u8],
+    name: &str,
+    converted: impl Fn(&[u8]),
+) -> Result<Matrix, DecodeError> {
+    let tensors = SafeTensors::deserialize(bytes).map_err(DecodeError::Corrupt)?;
     let view = tensors
         .tensor(name)
-        .map_err(|_| anyhow!("{} has no tensor named {name}", path.display()))?;
+        .map_err(|_| DecodeError::Unusable(format!("has no tensor named {name}")))?;
     let [rows, cols] = *view.shape() else {
-        bail!(
-            "{name} in {} has shape {:?}; an embedding matrix is 2-D",
-            path.display(),
+        return Err(DecodeError::Unusable(format!(
+            "has {name} of shape {:?}; an embedding matrix is 2-D",
             view.shape()
-        );
+        )));
     };
+    let convert: fn(&[u8]) -> f32 = match view.dtype() {
+        Dtype::F32 => |b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        Dtype::F16 => |b| f16::from_le_bytes([b[0], b[1]]).to_f32(),
+        Dtype::BF16 => |b| bf16::from_le_bytes([b[0], b[1]]).to_f32(),
+        Dtype::F64 => {
+            |b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32
+        }
+        other => {
+            return Err(DecodeError::Unusable(format!(
+                "has {name} of dtype {other:?}; expected F32, F16, BF16 or F64"
+            )));
+        }
+    };
+    let width = view.dtype().bitsize() / 8;
     let bytes = view.data();
-    let data: Vec<f32> = match view.dtype() {
-        Dtype::F32 => bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect(),
-        Dtype::F16 => bytes
-            .chunks_exact(2)
-            .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
-            .collect(),
-        Dtype::BF16 => bytes
-            .chunks_exact(2)
-            .map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())
-            .collect(),
-        Dtype::F64 => bytes
-            .chunks_exact(8)
-            .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32)
-            .collect(),
-        other => bail!(
-            "{name} in {} has dtype {other:?}; expected F32, F16, BF16 or F64",
-            path.display()
-        ),
-    };
-    Matrix::new(rows, cols, data)
+    let mut data = Vec::with_capacity(bytes.len() / width);
+    for chunk in bytes.chunks(CONVERT_CHUNK - CONVERT_CHUNK % width) {
+        data.extend(chunk.chunks_exact(width).map(convert));
+        converted(chunk);
+    }
+    Matrix::new(rows, cols, data).map_err(|e| DecodeError::Unusable(e.to_string()))
 }
 
 /// One tensor to write with [`write_safetensors`]: raw little-endian bytes.

@@ -12,9 +12,10 @@ use crate::model::Model;
 /// vocabulary lacks, so neighbours of it say nothing about the word.
 pub fn word_ids(model: &Model, text: &str) -> Result<Vec<u32>> {
     let ids = model.tokenizer.encode(text, false)?;
+    let text = shown(text);
     if ids.is_empty() {
         bail!(
-            "{text:?} gives no tokens in {}; choose a word with letters in it",
+            "{text} gives no tokens in {}; choose a word with letters in it",
             model.files.name
         );
     }
@@ -22,7 +23,7 @@ pub fn word_ids(model: &Model, text: &str) -> Result<Vec<u32>> {
         && ids.contains(&unk)
     {
         bail!(
-            "{text:?} is unknown to {} (it tokenises to [UNK], a vector shared by every unknown word); choose another word",
+            "{text} is unknown to {} (it tokenises to [UNK], a vector shared by every unknown word); choose another word",
             model.files.name
         );
     }
@@ -31,12 +32,25 @@ pub fn word_ids(model: &Model, text: &str) -> Result<Vec<u32>> {
         .find(|&&id| id as usize >= model.embeddings.rows())
     {
         bail!(
-            "token {id} of {text:?} has no row in {}'s embedding matrix ({} rows)",
+            "token {id} of {text} has no row in {}'s embedding matrix ({} rows)",
             model.files.name,
             model.embeddings.rows()
         );
     }
     Ok(ids)
+}
+
+/// A word as error messages quote it: in full when short, else its start and length, so
+/// a pasted paragraph still gives a one-line error.
+fn shown(text: &str) -> String {
+    const LIMIT: usize = 40;
+    let chars = text.chars().count();
+    if chars <= LIMIT {
+        format!("{text:?}")
+    } else {
+        let start: String = text.chars().take(LIMIT).collect();
+        format!("{start:?}… ({chars} characters)")
+    }
 }
 
 /// Decoded text of one token, as the notebooks print it in tables and labels.

@@ -6,7 +6,9 @@ use std::path::Path;
 
 use common::hub::Hub;
 use common::model::{Model, locate};
-use common::weights::{SafetensorsEntry, read_header, write_safetensors};
+use common::weights::{
+    DecodeError, SafetensorsEntry, decode_matrix, parse_header, read_header, write_safetensors,
+};
 use half::{bf16, f16};
 
 /// A tiny WordPiece vocabulary: specials, then a few words.
@@ -178,6 +180,108 @@ fn truncated_and_corrupt_files_are_reported_not_panicked() {
     assert!(read_header(&path).is_err());
 }
 
+/// A safetensors file from a header written by hand and `data_len` zero bytes of data.
+fn raw_safetensors(header: &str, data_len: usize) -> Vec<u8> {
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.resize(bytes.len() + data_len, 0);
+    bytes
+}
+
+#[test]
+fn every_kind_of_corrupt_header_is_an_error_not_a_panic() {
+    const NAME: &str = "wte.weight";
+    let tensor = |dtype: &str, shape: &str, offsets: &str| {
+        format!(r#"{{"{NAME}":{{"dtype":"{dtype}","shape":{shape},"data_offsets":{offsets}}}}}"#)
+    };
+    let good = tensor("F32", "[2,3]", "[0,24]");
+    assert!(decode_matrix(&raw_safetensors(&good, 24), NAME).is_ok());
+
+    let mut huge_length = raw_safetensors(&good, 24);
+    huge_length[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+    let two = |a: &str, b: &str| {
+        format!(
+            r#"{{"a":{{"dtype":"F32","shape":[2],"data_offsets":{a}}},"b":{{"dtype":"F32","shape":[2],"data_offsets":{b}}}}}"#
+        )
+    };
+    let corrupt: Vec<(&str, Vec<u8>)> = vec![
+        ("empty file", vec![]),
+        ("shorter than the length prefix", vec![1, 0, 0]),
+        (
+            "header length past the end",
+            raw_safetensors(&good, 24)[..20].to_vec(),
+        ),
+        ("header length u64::MAX", huge_length),
+        (
+            "header not UTF-8",
+            [2u64.to_le_bytes().as_slice(), &[0xff, 0xfe]].concat(),
+        ),
+        ("header not JSON", raw_safetensors("{ nope", 0)),
+        ("header a JSON list", raw_safetensors("[1,2]", 0)),
+        (
+            "unknown dtype",
+            raw_safetensors(&tensor("Q9", "[2,3]", "[0,24]"), 24),
+        ),
+        (
+            "shape and byte count disagree",
+            raw_safetensors(&tensor("F32", "[2,3]", "[0,20]"), 20),
+        ),
+        (
+            "offsets past the data",
+            raw_safetensors(&tensor("F32", "[2,3]", "[0,24]"), 16),
+        ),
+        (
+            "offsets reversed",
+            raw_safetensors(&tensor("F32", "[2,3]", "[24,0]"), 24),
+        ),
+        ("trailing bytes after the data", raw_safetensors(&good, 32)),
+        (
+            "overlapping tensors",
+            raw_safetensors(&two("[0,8]", "[4,12]"), 12),
+        ),
+        (
+            "a gap between tensors",
+            raw_safetensors(&two("[0,8]", "[12,20]"), 20),
+        ),
+        (
+            "shape overflowing usize",
+            raw_safetensors(&tensor("F32", "[18446744073709551615,2]", "[0,24]"), 24),
+        ),
+    ];
+    for (what, bytes) in &corrupt {
+        assert!(parse_header(bytes).is_err(), "{what}: header accepted");
+        assert!(
+            matches!(decode_matrix(bytes, NAME), Err(DecodeError::Corrupt(_))),
+            "{what}: not reported as corrupt"
+        );
+    }
+
+    // Valid files that hold no usable matrix: the reason is said, not "corrupt".
+    let unusable = [
+        (
+            "integer dtype",
+            raw_safetensors(&tensor("I32", "[2,3]", "[0,24]"), 24),
+            "dtype I32",
+        ),
+        (
+            "1-D tensor",
+            raw_safetensors(&tensor("F32", "[6]", "[0,24]"), 24),
+            "2-D",
+        ),
+        (
+            "no such tensor",
+            raw_safetensors(&two("[0,8]", "[8,16]"), 16),
+            "no tensor named",
+        ),
+    ];
+    for (what, bytes, reason) in unusable {
+        match decode_matrix(&bytes, NAME) {
+            Err(DecodeError::Unusable(why)) => assert!(why.contains(reason), "{what}: {why}"),
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn a_checkpoint_without_embeddings_lists_the_candidates() {
     let dir = tempfile::tempdir().unwrap();
@@ -236,15 +340,63 @@ fn invalid_names_are_rejected_before_any_lookup() {
 fn a_malformed_tokenizer_json_is_reported_with_its_path() {
     let dir = tempfile::tempdir().unwrap();
     bert_dir(dir.path(), "F32");
+    let hub = Hub::new(dir.path(), true);
+    let name = dir.path().to_str().unwrap();
+
+    // Cut short: not even JSON, found when the model is located.
     fs::write(dir.path().join("tokenizer.json"), "{ not json").unwrap();
-    let files = locate(dir.path().to_str().unwrap(), &Hub::new(dir.path(), true)).unwrap();
-    let err = Model::load(files)
+    let err = format!("{:#}", locate(name, &hub).err().unwrap());
+    assert!(
+        err.contains("tokenizer.json") && err.contains("not valid JSON"),
+        "{err}"
+    );
+    assert!(!err.contains('\n'));
+
+    // JSON, but not a tokenizer: found when it is loaded.
+    fs::write(dir.path().join("tokenizer.json"), r#"{"model": 3}"#).unwrap();
+    let err = Model::load(locate(name, &hub).unwrap())
         .err()
         .map(|e| format!("{e:#}"))
         .unwrap_or_default();
     assert!(
-        err.contains("tokenizer.json") && err.contains("not a valid"),
+        err.contains("tokenizer.json") && err.contains("not a valid tokenizer.json"),
         "{err}"
     );
     assert!(!err.contains('\n'));
+}
+
+#[test]
+fn missing_or_broken_tokenizer_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bert_dir(d, "F32");
+    let hub = Hub::new(d, true);
+    let name = d.to_str().unwrap();
+    let error = |result: anyhow::Result<Model>| {
+        let text = format!("{:#}", result.err().expect("loading fails"));
+        assert!(!text.contains('\n'), "{text}");
+        text
+    };
+
+    fs::remove_file(d.join("vocab.txt")).unwrap();
+    let text = format!("{:#}", locate(name, &hub).err().unwrap());
+    assert!(text.contains("has no tokenizer"), "{text}");
+
+    // A vocab.txt that is not BERT's: no [CLS]/[SEP].
+    fs::write(d.join("vocab.txt"), "a\nb\nc\n").unwrap();
+    let text = error(locate(name, &hub).and_then(Model::load));
+    assert!(
+        text.contains("vocab.txt") && text.contains("[CLS]"),
+        "{text}"
+    );
+
+    // GPT-2's pair with a vocab.json that is not JSON.
+    fs::remove_file(d.join("vocab.txt")).unwrap();
+    fs::write(d.join("vocab.json"), "{\"a\": 0, ").unwrap();
+    fs::write(d.join("merges.txt"), "#version: 0.2\n").unwrap();
+    let text = error(locate(name, &hub).and_then(Model::load));
+    assert!(
+        text.contains("vocab.json") && text.contains("not a valid"),
+        "{text}"
+    );
 }

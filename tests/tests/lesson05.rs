@@ -110,9 +110,10 @@ fn bad_parameters_are_refused() {
 }
 
 #[test]
-fn large_token_sets_switch_to_barnes_hut() {
+fn large_token_sets_switch_to_interpolated_forces() {
     // 2,050 tokens is past the exact limit: sparse affinities from the kNN graph and the
-    // Barnes–Hut gradient; the N×N Gram figure and trustworthiness are skipped.
+    // FFT-interpolated gradient; the N×N Gram figure is skipped and trustworthiness is
+    // measured on a sample.
     let out = tempfile::tempdir().unwrap();
     let args = [
         "lesson05",
@@ -134,6 +135,7 @@ fn large_token_sets_switch_to_barnes_hut() {
         run(&Args::parse_from(args)).unwrap().to_json()["tsne"]
     );
     assert!(json["tsne"]["kl_divergence"].as_f64().unwrap().is_finite());
-    assert!(json["trustworthiness"].is_null());
+    let trust = json["trustworthiness"].as_f64().unwrap();
+    assert!(trust > 0.5 && trust <= 1.0, "{trust}");
     assert!(out.path().join("dbscan.png").is_file() && !out.path().join("gram.png").exists());
 }

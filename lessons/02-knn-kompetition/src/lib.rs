@@ -11,7 +11,7 @@ use common::cli::LessonArgs;
 use common::ops::{self, Metric};
 use common::report::Report;
 use common::session::Session;
-use common::stats::{Histogram, histogram};
+use common::stats::{Histogram, histogram, hubness};
 use common::words::{token_text, word_ids};
 use common::{Device, Model};
 use serde::Serialize;
@@ -46,6 +46,11 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Metric::Euclidean)]
     pub metric: Metric,
 
+    /// Also build the exact k-nearest-neighbour graph of every token in both models (k as
+    /// --k) and show its hubs: the tokens found in the most neighbour lists.
+    #[arg(long)]
+    pub graph: bool,
+
     #[command(flatten)]
     pub common: LessonArgs,
 }
@@ -65,7 +70,61 @@ pub fn run(args: &Args) -> Result<Report> {
         )?);
     }
     session.report.record("words", &results)?;
+    if args.graph {
+        // ANCHOR: graph
+        let graphs =
+            [&bert, &gpt].map(|model| vocabulary_graph(model, args.k as usize, &session.device));
+        // ANCHOR_END: graph
+        let [bert_graph, gpt_graph] = graphs;
+        session.report.record(
+            "graph",
+            serde_json::json!({ "bert": bert_graph?, "gpt2": gpt_graph? }),
+        )?;
+    }
     session.finish()
+}
+
+/// The whole vocabulary's neighbour graph, summarised by its hubs.
+#[derive(Debug, Serialize)]
+pub struct VocabularyGraph {
+    pub k: usize,
+    /// The most-listed tokens and how many neighbour lists hold each.
+    pub hubs: Vec<(String, usize)>,
+    pub orphans: usize,
+    pub mutual: f64,
+}
+
+fn vocabulary_graph(model: &Model, k: usize, device: &Device) -> Result<VocabularyGraph> {
+    let rows = model.embeddings.rows();
+    let k = k.min(rows - 1);
+    println!(
+        "\n# The {k} nearest neighbours of every one of {}'s {rows} tokens\n",
+        model.files.name
+    );
+    let graph = ops::knn_graph(&model.embeddings, k, device)?;
+    let hubness = hubness(&graph, 10);
+    let hubs = hubness
+        .hubs
+        .iter()
+        .map(|&(id, lists)| Ok((token_text(model, id)?, lists)))
+        .collect::<Result<Vec<_>>>()?;
+    println!(
+        "Hubs: the tokens in the most neighbour lists (a token appears in {k} lists on average)"
+    );
+    for (token, lists) in &hubs {
+        println!("  {token:>16?}  in {lists} lists");
+    }
+    println!(
+        "{} tokens are in nobody's list; {:.1}% of neighbour pairs are mutual.",
+        hubness.orphans,
+        100.0 * hubness.mutual
+    );
+    Ok(VocabularyGraph {
+        k,
+        hubs,
+        orphans: hubness.orphans,
+        mutual: hubness.mutual,
+    })
 }
 
 /// Everything the lesson finds out about one seed word.

@@ -28,7 +28,7 @@ pub struct Args {
 
     /// Which tokens: first:N (the notebook's first 100), random:N (seeded), or @FILE with
     /// one token id per line. Up to the whole vocabulary: above 2,000 tokens t-SNE
-    /// switches to Barnes–Hut on a nearest-neighbour graph.
+    /// switches to a nearest-neighbour graph and FFT-interpolated forces.
     #[arg(long, default_value = "first:100")]
     pub tokens: String,
 
@@ -156,9 +156,20 @@ pub fn run(args: &Args) -> Result<Report> {
     bar.finish_and_clear();
     println!("t-SNE result shape: ({}, 2)", map.points.len());
     println!("final KL divergence: {:.4}", map.kl_divergence);
-    // Trustworthiness ranks all N² pairs: measured for the notebook's sizes only.
-    let trust = (ids.len() <= EXACT_LIMIT).then(|| trustworthiness(&sub, &map.points, 5));
-    if let Some(trust) = trust {
+    // Trustworthiness ranks all N² pairs: above the exact limit it is measured on a seeded
+    // sample of that many tokens.
+    let sample = trust_sample(ids.len(), args.common.seed);
+    let trust = trustworthiness(
+        &sub.select_rows(&sample),
+        &sample.iter().map(|&i| map.points[i]).collect::<Vec<_>>(),
+        5,
+    );
+    if sample.len() < ids.len() {
+        println!(
+            "trustworthiness (k = 5, on a sample of {} tokens): {trust:.4}",
+            sample.len()
+        );
+    } else {
         println!("trustworthiness (k = 5): {trust:.4}");
     }
     session.report.record("tsne", &map)?;
@@ -189,6 +200,18 @@ pub fn run(args: &Args) -> Result<Report> {
     )?;
     // ANCHOR_END: dbscan
     session.finish()
+}
+
+/// The points trustworthiness is measured on: all of them up to [`EXACT_LIMIT`], else a
+/// seeded sample of that many, in index order.
+fn trust_sample(n: usize, seed: u64) -> Vec<usize> {
+    let mut all: Vec<usize> = (0..n).collect();
+    if n > EXACT_LIMIT {
+        SeededRng::new(seed).shuffle(&mut all);
+        all.truncate(EXACT_LIMIT);
+        all.sort_unstable();
+    }
+    all
 }
 
 /// DBSCAN's result: labels, centroids, and the tokens of every group.

@@ -1,0 +1,154 @@
+"""The benchmark: each Rust lesson against a Python implementation of its notebook on the
+same stand-in data, then the whole-vocabulary workloads (kNN graph, t-SNE, DBSCAN).
+
+    python3 bench/run.py                     # everything, 5 alternating repeats
+    python3 bench/run.py --cases lessons     # or knn, tsne (comma-separated)
+    python3 bench/run.py --repeats 3
+
+The harness installs the pinned Python stack (bench/requirements.txt) into its own
+virtual environment, builds the Rust side with `cargo build --release`, runs each pair
+once to warm the page cache, then alternates Rust and Python runs (A B A B …) and reports
+the median wall time and peak RSS (the process's max resident set, from wait4) of each.
+Results go to stdout as a Markdown table and to out/bench/results.json.
+"""
+import argparse
+import array
+import hashlib
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+OUT = ROOT / "out" / "bench"
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+VENV = pathlib.Path(os.environ.get("BENCH_VENV", pathlib.Path.home() / ".cache" / "embedding-lessons" / "bench-venv"))
+
+
+def python_stack():
+    """The venv's python, with the pinned requirements installed (once per change)."""
+    requirements = BENCH / "requirements.txt"
+    stamp = VENV / "requirements.sha256"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    python = VENV / "bin" / "python"
+    if not (stamp.exists() and stamp.read_text() == digest):
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(requirements)], check=True)
+        stamp.write_text(digest)
+    return str(python)
+
+
+def build():
+    packages = ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05", "bench"]
+    args = ["cargo", "build", "--release", "--quiet"] + [a for p in packages for a in ("-p", p)]
+    subprocess.run(args, cwd=ROOT, check=True)
+    return TARGET / "release"
+
+
+def run_pair(name, rust, python, repeats, env):
+    """Alternates the two commands; returns medians and each side's last stdout."""
+    results = {"rust": [], "python": []}
+    outputs = {}
+    for side, command in (("rust", rust), ("python", python)):  # warm-up
+        run_one(command, env)
+    for _ in range(repeats):
+        for side, command in (("rust", rust), ("python", python)):
+            wall, rss, stdout = run_one(command, env)
+            results[side].append((wall, rss))
+            outputs[side] = stdout
+    row = {"case": name, "rust_cmd": " ".join(map(str, rust)), "python_cmd": " ".join(map(str, python))}
+    for side in results:
+        row[f"{side}_wall_s"] = statistics.median(w for w, _ in results[side])
+        row[f"{side}_rss_mib"] = statistics.median(r for _, r in results[side])
+    row["speedup"] = row["python_wall_s"] / row["rust_wall_s"]
+    print(f"{name}: rust {row['rust_wall_s']:.2f} s / {row['rust_rss_mib']:.0f} MiB, "
+          f"python {row['python_wall_s']:.2f} s / {row['python_rss_mib']:.0f} MiB, "
+          f"python/rust {row['speedup']:.1f}x", flush=True)
+    return row, outputs
+
+
+def run_one(command, env):
+    """Wall seconds, peak RSS (MiB) and stdout of one run."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    stdout = process.stdout.read()
+    # wait4 reports this child's own peak RSS (ru_maxrss, KiB on Linux).
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(map(str, command))}")
+    return wall, usage.ru_maxrss / 1024, stdout.decode(errors="replace")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--cases", default="lessons,knn,tsne")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    cases = args.cases.split(",")
+    python = python_stack()
+    binaries = build()
+    OUT.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(BENCH / "python"), TOKENIZERS_PARALLELISM="false")
+    rows = []
+    if "lessons" in cases:
+        for n in range(1, 6):
+            lesson = f"lesson0{n}"
+            rust = [binaries / lesson, "--standin", "--seed", str(args.seed), "--out", OUT / "rust" / lesson]
+            py = [python, BENCH / "python" / f"{lesson}.py", OUT / "python" / lesson]
+            rows.append(run_pair(lesson, rust, py, args.repeats, env)[0])
+    workload = binaries / "workload"
+    script = BENCH / "python" / "workload.py"
+    if "knn" in cases:
+        for model in ("bert-base-uncased", "gpt2"):
+            rust = [workload, "--model", model, "knn-graph", "--k", "15", "--graph-out", OUT / f"knn-{model}-rust.u32"]
+            py = [python, script, "knn-graph", model, "15", OUT / f"knn-{model}-python.u32"]
+            row, outputs = run_pair(f"kNN graph k=15, {model}", rust, py, args.repeats, env)
+            for side in ("rust", "python"):
+                row[f"{side}_graph_s"] = json.loads(outputs[side])["graph_s"]
+            row["graph_agreement"] = agreement(OUT / f"knn-{model}-rust.u32", OUT / f"knn-{model}-python.u32")
+            rows.append(row)
+    if "tsne" in cases:
+        model, perplexity, iterations = "bert-base-uncased", "30", "1000"
+        maps = {side: OUT / f"tsne-{side}.f64" for side in ("rust", "python")}
+        rust = [workload, "--model", model, "tsne", "--perplexity", perplexity, "--iterations", iterations, "--map-out", maps["rust"]]
+        py = [python, script, "tsne", model, perplexity, iterations, maps["python"], str(args.seed)]
+        row, outputs = run_pair(f"t-SNE of all tokens, {model}", rust, py, max(1, args.repeats // 2), env)
+        for side in ("rust", "python"):
+            result = json.loads(outputs[side])
+            row[f"{side}_kl"] = result["kl"]
+            quality = subprocess.run([python, script, "quality", model, maps[side], perplexity, str(args.seed)],
+                                     cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+            row[f"{side}_trustworthiness_5000"] = json.loads(quality.stdout)["trustworthiness_5000"]
+        rows.append(row)
+        for eps, min_samples in (("1.0", "10"),):
+            rust = [workload, "dbscan", "--map", maps["rust"], "--eps", eps, "--min-samples", min_samples]
+            py = [python, script, "dbscan", maps["rust"], eps, min_samples]
+            row, outputs = run_pair(f"DBSCAN of the t-SNE map (eps {eps}, min_samples {min_samples})", rust, py, args.repeats, env)
+            for side in ("rust", "python"):
+                row[f"{side}_result"] = json.loads(outputs[side])
+            rows.append(row)
+    (OUT / "results.json").write_text(json.dumps(rows, indent=1, default=str))
+    print("\n| case | Rust wall | Python wall | Python / Rust | Rust peak RSS | Python peak RSS |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['case']} | {r['rust_wall_s']:.2f} s | {r['python_wall_s']:.2f} s | {r['speedup']:.1f}× "
+              f"| {r['rust_rss_mib']:.0f} MiB | {r['python_rss_mib']:.0f} MiB |")
+
+
+def agreement(rust_path, python_path):
+    """Fraction of neighbour lists that are the same set in both graphs (ties aside)."""
+    a, b = array.array("I"), array.array("I")
+    a.frombytes(pathlib.Path(rust_path).read_bytes())
+    b.frombytes(pathlib.Path(python_path).read_bytes())
+    rows = [(set(a[i : i + 15]), set(b[i : i + 15])) for i in range(0, len(a), 15)]
+    return sum(x == y for x, y in rows) / len(rows)
+
+
+if __name__ == "__main__":
+    main()

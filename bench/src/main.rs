@@ -1,0 +1,150 @@
+//! The whole-vocabulary workloads of the benchmark, one process each, printing their stage
+//! times as JSON on stdout; `bench/python/workload.py` is the Python side of each.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use common::Backend;
+use common::model::{ModelRequest, load_for_lesson};
+use common::tsne::{TsneOptions, tsne};
+
+#[derive(Parser)]
+#[command(name = "workload")]
+struct Args {
+    /// Stand-in model to load (the same files the Python side reads).
+    #[arg(long, default_value = "bert-base-uncased", global = true)]
+    model: String,
+    #[arg(long, value_enum, default_value_t = Backend::Flex, global = true)]
+    backend: Backend,
+    #[command(subcommand)]
+    workload: Workload,
+}
+
+#[derive(Subcommand)]
+enum Workload {
+    /// The exact k-nearest-neighbour graph of every token (squared Euclidean distance).
+    KnnGraph {
+        #[arg(long, default_value_t = 15)]
+        k: usize,
+        /// Write the neighbour ids here (u32 little-endian, rows × k).
+        #[arg(long)]
+        graph_out: Option<PathBuf>,
+    },
+    /// t-SNE of every token.
+    Tsne {
+        #[arg(long, default_value_t = 30.0)]
+        perplexity: f64,
+        #[arg(long, default_value_t = 1000)]
+        iterations: usize,
+        /// Write the map here (f64 little-endian, rows × 2).
+        #[arg(long)]
+        map_out: PathBuf,
+    },
+    /// DBSCAN of a map written by `tsne`.
+    Dbscan {
+        #[arg(long)]
+        map: PathBuf,
+        #[arg(long)]
+        eps: f64,
+        #[arg(long, default_value_t = 5)]
+        min_samples: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    common::cli::finish(run(&Args::parse()))
+}
+
+fn seconds(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64()
+}
+
+fn run(args: &Args) -> Result<()> {
+    let start = Instant::now();
+    let device = args.backend.device()?;
+    let result = match &args.workload {
+        Workload::KnnGraph { k, graph_out } => {
+            let [model] = load(&args.model)?;
+            let load_s = seconds(start);
+            let t = Instant::now();
+            let graph = common::ops::knn_graph(&model.embeddings, *k, &device)?;
+            let graph_s = seconds(t);
+            if let Some(path) = graph_out {
+                let bytes: Vec<u8> = graph
+                    .iter()
+                    .flatten()
+                    .flat_map(|&(j, _)| (j as u32).to_le_bytes())
+                    .collect();
+                write(path, &bytes)?;
+            }
+            serde_json::json!({ "load_s": load_s, "graph_s": graph_s, "rows": graph.len() })
+        }
+        Workload::Tsne {
+            perplexity,
+            iterations,
+            map_out,
+        } => {
+            let [model] = load(&args.model)?;
+            let load_s = seconds(start);
+            let t = Instant::now();
+            let options = TsneOptions {
+                perplexity: *perplexity,
+                iterations: *iterations,
+            };
+            let map = tsne(&model.embeddings, &options, &device, |_, _| {})?;
+            let tsne_s = seconds(t);
+            let bytes: Vec<u8> = map
+                .points
+                .iter()
+                .flatten()
+                .flat_map(|v| v.to_le_bytes())
+                .collect();
+            write(map_out, &bytes)?;
+            serde_json::json!({ "load_s": load_s, "tsne_s": tsne_s, "kl": map.kl_divergence })
+        }
+        Workload::Dbscan {
+            map,
+            eps,
+            min_samples,
+        } => {
+            let bytes =
+                std::fs::read(map).with_context(|| format!("cannot read {}", map.display()))?;
+            let points: Vec<[f64; 2]> = bytes
+                .chunks_exact(16)
+                .map(|c| {
+                    let v = |b: &[u8]| f64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+                    [v(&c[..8]), v(&c[8..])]
+                })
+                .collect();
+            let t = Instant::now();
+            let labels = common::dbscan::dbscan(&points, *eps, *min_samples)?;
+            let dbscan_s = seconds(t);
+            let clusters = labels.iter().max().map_or(0, |&m| m + 1);
+            let noise = labels.iter().filter(|&&l| l == -1).count();
+            serde_json::json!({ "dbscan_s": dbscan_s, "clusters": clusters, "noise": noise })
+        }
+    };
+    println!("{result}");
+    Ok(())
+}
+
+fn load(model: &str) -> Result<[common::Model; 1]> {
+    let models = load_for_lesson(&[ModelRequest {
+        name: model,
+        is_course_default: true,
+        force_standin: true,
+    }])?;
+    models
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("expected one model"))
+}
+
+fn write(path: &PathBuf, bytes: &[u8]) -> Result<()> {
+    std::fs::File::create(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .with_context(|| format!("cannot write {}", path.display()))
+}

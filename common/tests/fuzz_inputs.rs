@@ -1,0 +1,70 @@
+//! The fuzz targets' inputs, run as ordinary tests: the seed corpus must load, and every
+//! input the fuzzer ever found crashing (kept in `fuzz/regressions/`) must now give an
+//! answer, not a panic. `fuzz/README.md` says how to fuzz for more.
+
+use std::path::{Path, PathBuf};
+
+use common::tokenizer::TokenizerModel;
+use common::weights::{decode_matrix, parse_header};
+
+fn inputs(kind: &str, target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz")
+        .join(kind)
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.is_file() && p.file_name().is_some_and(|n| n != ".gitkeep"));
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn safetensors_seeds_load_and_regressions_answer() {
+    let seeds = inputs("seeds", "safetensors_header");
+    assert!(!seeds.is_empty());
+    for (path, bytes) in &seeds {
+        let tensors = parse_header(bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let first = &tensors.iter().find(|t| t.shape.len() == 2).unwrap().name;
+        assert!(decode_matrix(bytes, first).is_ok(), "{}", path.display());
+    }
+    for (_, bytes) in inputs("regressions", "safetensors_header") {
+        if let Ok(tensors) = parse_header(&bytes) {
+            for tensor in tensors {
+                let _ = decode_matrix(&bytes, &tensor.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn tokenizer_seeds_load_and_regressions_answer() {
+    let seeds = inputs("seeds", "tokenizer_json");
+    assert!(!seeds.is_empty());
+    for (path, bytes) in &seeds {
+        let tokenizer = TokenizerModel::from_json_bytes(bytes)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let ids = tokenizer.encode("ring", false).unwrap();
+        assert!(!ids.is_empty(), "{}", path.display());
+        assert_eq!(
+            tokenizer.decode(&ids).unwrap().trim(),
+            "ring",
+            "{}",
+            path.display()
+        );
+    }
+    for (_, bytes) in inputs("regressions", "tokenizer_json") {
+        if let Ok(tokenizer) = TokenizerModel::from_json_bytes(&bytes)
+            && let Ok(ids) = tokenizer.encode("ring beauty é 🤗", true)
+        {
+            let _ = tokenizer.decode(&ids);
+        }
+    }
+}
