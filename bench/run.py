@@ -9,7 +9,8 @@ The harness installs the pinned Python stack (bench/requirements.txt) into its o
 virtual environment, builds the Rust side with `cargo build --release`, runs each pair
 once to warm the page cache, then alternates Rust and Python runs (A B A B …) and reports
 the median wall time and peak RSS (the process's max resident set, from wait4) of each.
-Results go to stdout as a Markdown table and to out/bench/results.json.
+Results go to bench/results.md (shown in the README and the book) and, in full, to
+out/bench/results.json.
 """
 import argparse
 import array
@@ -49,11 +50,11 @@ def build():
     return TARGET / "release"
 
 
-def run_pair(name, rust, python, repeats, env):
+def run_pair(name, rust, python, repeats, env, warm_up=True):
     """Alternates the two commands; returns medians and each side's last stdout."""
     results = {"rust": [], "python": []}
     outputs = {}
-    for side, command in (("rust", rust), ("python", python)):  # warm-up
+    for command in (rust, python) if warm_up else ():
         run_one(command, env)
     for _ in range(repeats):
         for side, command in (("rust", rust), ("python", python)):
@@ -89,6 +90,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--cases", default="lessons,knn,tsne")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--knn-models", default="bert-base-uncased,gpt2", help="models for the kNN-graph case")
     args = parser.parse_args()
     cases = args.cases.split(",")
     python = python_stack()
@@ -105,7 +107,7 @@ def main():
     workload = binaries / "workload"
     script = BENCH / "python" / "workload.py"
     if "knn" in cases:
-        for model in ("bert-base-uncased", "gpt2"):
+        for model in args.knn_models.split(","):
             rust = [workload, "--model", model, "knn-graph", "--k", "15", "--graph-out", OUT / f"knn-{model}-rust.u32"]
             py = [python, script, "knn-graph", model, "15", OUT / f"knn-{model}-python.u32"]
             row, outputs = run_pair(f"kNN graph k=15, {model}", rust, py, args.repeats, env)
@@ -118,7 +120,7 @@ def main():
         maps = {side: OUT / f"tsne-{side}.f64" for side in ("rust", "python")}
         rust = [workload, "--model", model, "tsne", "--perplexity", perplexity, "--iterations", iterations, "--map-out", maps["rust"]]
         py = [python, script, "tsne", model, perplexity, iterations, maps["python"], str(args.seed)]
-        row, outputs = run_pair(f"t-SNE of all tokens, {model}", rust, py, max(1, args.repeats // 2), env)
+        row, outputs = run_pair(f"t-SNE of all tokens, {model}", rust, py, max(1, args.repeats // 2), env, warm_up=False)
         for side in ("rust", "python"):
             result = json.loads(outputs[side])
             row[f"{side}_kl"] = result["kl"]
@@ -134,11 +136,41 @@ def main():
                 row[f"{side}_result"] = json.loads(outputs[side])
             rows.append(row)
     (OUT / "results.json").write_text(json.dumps(rows, indent=1, default=str))
-    print("\n| case | Rust wall | Python wall | Python / Rust | Rust peak RSS | Python peak RSS |")
-    print("|---|---|---|---|---|---|")
+    report = markdown(rows, args)
+    (BENCH / "results.md").write_text(report)
+    print("\n" + report)
+
+
+def markdown(rows, args):
+    """The results as the README and the book show them."""
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}), {rustc}, "
+        f"Python {sys.version.split()[0]}; median of {args.repeats} alternating runs "
+        f"(whole-vocabulary t-SNE: {max(1, args.repeats // 2)}, no warm-up), after one warm-up run each.",
+        "",
+        "| case | Rust | Python | Python ÷ Rust | Rust peak RSS | Python peak RSS |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        print(f"| {r['case']} | {r['rust_wall_s']:.2f} s | {r['python_wall_s']:.2f} s | {r['speedup']:.1f}× "
-              f"| {r['rust_rss_mib']:.0f} MiB | {r['python_rss_mib']:.0f} MiB |")
+        lines.append(f"| {r['case']} | {r['rust_wall_s']:.2f} s | {r['python_wall_s']:.2f} s | {r['speedup']:.1f}× "
+                     f"| {r['rust_rss_mib']:.0f} MiB | {r['python_rss_mib']:.0f} MiB |")
+    notes = []
+    for r in rows:
+        if "graph_agreement" in r:
+            notes.append(f"- {r['case']}: the graph stage alone took {r['rust_graph_s']:.2f} s (Rust) and "
+                         f"{r['python_graph_s']:.2f} s (numpy), {r['python_graph_s'] / r['rust_graph_s']:.2f}× ; "
+                         f"{100 * r['graph_agreement']:.2f}% of neighbour lists are the same set in both.")
+        if "rust_kl" in r:
+            notes.append(f"- {r['case']}: final KL {r['rust_kl']:.4f} (Rust) and {r['python_kl']:.4f} (openTSNE), "
+                         f"{100 * (r['rust_kl'] / r['python_kl'] - 1):+.1f}%; trustworthiness (k = 5, 5,000-token sample) "
+                         f"{r['rust_trustworthiness_5000']:.4f} and {r['python_trustworthiness_5000']:.4f}.")
+        if "rust_result" in r:
+            notes.append(f"- {r['case']}: Rust {r['rust_result']['clusters']} clusters, {r['rust_result']['noise']} noise points; "
+                         f"scikit-learn {r['python_result']['clusters']} clusters, {r['python_result']['noise']} noise points "
+                         f"(stage times {r['rust_result']['dbscan_s']:.3f} s and {r['python_result']['dbscan_s']:.3f} s).")
+    return "\n".join(lines + [""] + notes) + "\n"
 
 
 def agreement(rust_path, python_path):

@@ -13,8 +13,8 @@ for lesson in lessons/*/; do
     || { cat "$generated.$name.log"; exit 1; }
   mv "$generated.$name.log" "$generated/$name/output.txt"
 done
-# Lesson 5 at scale: Barnes–Hut t-SNE of 5,000 BERT stand-in tokens.
-cargo run --quiet -p lesson05 -- --standin --model bert-base-uncased --tokens random:5000 --eps 3 \
+# Lesson 5 at scale: t-SNE (FFT-interpolated forces) of 5,000 BERT stand-in tokens.
+cargo run --quiet -p lesson05 -- --standin --model bert-base-uncased --tokens random:5000 --perplexity 30 --eps 3 \
   --out "$generated/scale" > /dev/null
 python3 scripts/book_numbers.py "$generated"
 missing=0

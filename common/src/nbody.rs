@@ -7,6 +7,7 @@
 //! interpolated back. The cost per iteration is O(N) plus an FFT whose size depends on
 //! the map's extent, not on N, against O(N log N) for Barnes–Hut.
 
+use rayon::prelude::*;
 use rustfft::FftPlanner;
 use rustfft::num_complex::Complex;
 
@@ -16,6 +17,10 @@ const NODES_PER_BOX: usize = 3;
 const MIN_BOXES: usize = 50;
 /// Boxes per unit of map extent (openTSNE's `ints_in_interval` = 1).
 const BOXES_PER_UNIT: f64 = 1.0;
+/// The grid never has more boxes per dimension than this: a few far-flung points would
+/// otherwise make the FFT (and its memory) grow with the square of the map's extent.
+/// Beyond it boxes are wider than one unit and near forces coarser.
+const MAX_BOXES: usize = 300;
 
 /// The repulsive sums of t-SNE's gradient, with w_ij = 1 / (1 + ‖yᵢ − yⱼ‖²):
 /// for each point Σⱼ w_ij² (yᵢ − yⱼ), and the normaliser Z = Σ_{i≠j} w_ij.
@@ -76,7 +81,8 @@ impl Grid {
                 (lo.min(v), hi.max(v))
             });
         let span = (hi - lo).max(1e-9);
-        let boxes = smooth_at_least(MIN_BOXES.max((span * BOXES_PER_UNIT).ceil() as usize));
+        let wanted = (span * BOXES_PER_UNIT).ceil() as usize;
+        let boxes = smooth_at_least(wanted.clamp(MIN_BOXES, MAX_BOXES));
         let box_width = span / boxes as f64;
         let stencils = y
             .iter()
@@ -120,18 +126,25 @@ impl Fft2 {
     }
 
     /// Transforms rows, transposes, transforms rows again: the result is transposed,
-    /// which is harmless for a pointwise product followed by [`Fft2::inverse`].
-    fn forward(&self, data: &mut Vec<Complex<f64>>) {
-        self.forward.process(data);
+    /// which is harmless for a pointwise product followed by [`Fft2::inverse`]. Only the
+    /// first `filled_rows` rows may be non-zero (the rest are padding, left as they are).
+    fn forward(&self, data: &mut Vec<Complex<f64>>, filled_rows: usize) {
+        self.rows(&self.forward, &mut data[..filled_rows * self.size]);
         *data = transpose(data, self.size);
-        self.forward.process(data);
+        self.rows(&self.forward, data);
+    }
+
+    /// One 1-D transform per row, rows shared among the threads.
+    fn rows(&self, fft: &std::sync::Arc<dyn rustfft::Fft<f64>>, data: &mut [Complex<f64>]) {
+        data.par_chunks_mut(self.size * 16)
+            .for_each(|rows| fft.process(rows));
     }
 
     /// Undoes [`Fft2::forward`] (including its transpose), scaled by 1/size².
     fn inverse(&self, data: &mut Vec<Complex<f64>>) {
-        self.inverse.process(data);
+        self.rows(&self.inverse, data);
         *data = transpose(data, self.size);
-        self.inverse.process(data);
+        self.rows(&self.inverse, data);
         let scale = 1.0 / (self.size * self.size) as f64;
         data.iter_mut().for_each(|v| *v *= scale);
     }
@@ -177,7 +190,7 @@ pub fn repulsion(y: &[[f64; 2]]) -> Repulsion {
             kernel[r * size + c] = Complex::new(w * w, 0.0);
         }
     }
-    fft.forward(&mut kernel);
+    fft.forward(&mut kernel, size);
 
     // Four charges per point: 1, x, y and x² + y², packed two to a complex grid (the kernel
     // is real, so real and imaginary parts convolve independently).
@@ -198,7 +211,7 @@ pub fn repulsion(y: &[[f64; 2]]) -> Repulsion {
         }
     }
     for g in &mut grids {
-        fft.forward(g);
+        fft.forward(g, m);
         g.iter_mut().zip(&kernel).for_each(|(v, k)| *v *= k);
         fft.inverse(g);
     }

@@ -110,9 +110,10 @@ pub enum Metric {
 
 /// Distance from `query` to every row of `matrix`.
 ///
-/// Each row block costs one matmul on the device: ‖x − q‖² = ‖x‖² + ‖q‖² − 2 x·q (clamped
-/// at 0 against rounding), and cos = x·q / (‖x‖‖q‖). With `normalise`, rows and query are
-/// first scaled to unit length, as the notebook's second exercise does.
+/// The device computes the dot products x·q, one matmul per row block; the rest is per
+/// row on the host: ‖x − q‖² = ‖x‖² + ‖q‖² − 2 x·q (clamped at 0 against rounding) and
+/// cos = x·q / (‖x‖‖q‖). With `normalise`, rows are first scaled to unit length, as the
+/// notebook's second exercise does: x/‖x‖ · q = x·q / ‖x‖ and ‖x/‖x‖‖² = 1.
 pub fn distances_to(
     matrix: &Matrix,
     query: &[f32],
@@ -126,27 +127,22 @@ pub fn distances_to(
         query.len(),
         matrix.cols()
     );
-    let q = query;
-    let q_sq = q.iter().map(|x| x * x).sum::<f32>();
-    let q_tensor = to_tensor(q, q.len(), 1, device);
-    per_row_blocks(matrix, device, |block| {
-        let block = if normalise { unit_rows(block) } else { block };
-        let x_sq = block.clone().powi_scalar(2).sum_dim(1);
-        let dot = block.matmul(q_tensor.clone());
-        match metric {
-            Metric::Euclidean => (x_sq + dot.mul_scalar(-2.0))
-                .add_scalar(q_sq)
-                .clamp_min(0.0)
-                .sqrt(),
-            Metric::Cosine => {
-                let norms = x_sq
-                    .sqrt()
-                    .mul_scalar(q_sq.sqrt())
-                    .clamp_min(f32::MIN_POSITIVE);
-                (dot / norms).neg().add_scalar(1.0)
+    let q_sq = query.iter().map(|x| x * x).sum::<f32>();
+    let q_tensor = to_tensor(query, query.len(), 1, device);
+    let dots = per_row_blocks(matrix, device, |block| block.matmul(q_tensor.clone()))?;
+    Ok(dots
+        .iter()
+        .enumerate()
+        .map(|(i, &dot)| {
+            let x_sq = matrix.row(i).iter().map(|x| x * x).sum::<f32>();
+            let x_norm = x_sq.sqrt().max(f32::MIN_POSITIVE);
+            match (metric, normalise) {
+                (Metric::Euclidean, false) => (x_sq + q_sq - 2.0 * dot).max(0.0).sqrt(),
+                (Metric::Euclidean, true) => (1.0 + q_sq - 2.0 * dot / x_norm).max(0.0).sqrt(),
+                (Metric::Cosine, _) => 1.0 - dot / (x_norm * q_sq.sqrt()).max(f32::MIN_POSITIVE),
             }
-        }
-    })
+        })
+        .collect())
 }
 
 /// The `k` smallest values with their indices, smallest first; ties go to the lower
