@@ -56,8 +56,19 @@ impl TokenizerModel {
     }
 
     /// A tokenizer from the bytes of a `tokenizer.json`.
+    ///
+    /// tokenizers 0.23 panics instead of returning an error on some malformed sections
+    /// (found by fuzzing: a bad `decoder`); such a panic becomes an error here, with the
+    /// default panic report held back so the user sees one line.
     pub fn from_json_bytes(bytes: &[u8]) -> tokenizers::Result<Self> {
-        let mut inner = Tokenizer::from_bytes(bytes)?;
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let parsed = std::panic::catch_unwind(|| Tokenizer::from_bytes(bytes));
+        std::panic::set_hook(report);
+        let mut inner = match parsed {
+            Ok(result) => result?,
+            Err(_) => return Err("the tokenizers library cannot parse it".into()),
+        };
         // Some repos (sentence-transformers among them) save padding and truncation for
         // batching; a word must encode to its own tokens only.
         inner.with_padding(None).with_truncation(None)?;
