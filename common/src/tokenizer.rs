@@ -33,6 +33,20 @@ pub struct TokenizerModel {
     inner: Tokenizer,
 }
 
+/// Runs a tokenizers call, turning a panic into an error: tokenizers 0.23 panics instead
+/// of returning an error on some malformed `tokenizer.json` sections (found by fuzzing: a
+/// bad `decoder` when loading, a template naming unknown tokens when encoding). The default
+/// panic report is held back so the user sees one error line.
+fn without_panics<T>(
+    call: impl FnOnce() -> tokenizers::Result<T> + std::panic::UnwindSafe,
+) -> tokenizers::Result<T> {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(call);
+    std::panic::set_hook(report);
+    result.unwrap_or_else(|_| Err("the tokenizers library cannot handle this tokenizer".into()))
+}
+
 fn broken(path: &Path, what: &str, error: impl std::fmt::Display) -> anyhow::Error {
     anyhow!(
         "{} is not a valid {what} ({error}); delete it so it is fetched again",
@@ -56,19 +70,8 @@ impl TokenizerModel {
     }
 
     /// A tokenizer from the bytes of a `tokenizer.json`.
-    ///
-    /// tokenizers 0.23 panics instead of returning an error on some malformed sections
-    /// (found by fuzzing: a bad `decoder`); such a panic becomes an error here, with the
-    /// default panic report held back so the user sees one line.
     pub fn from_json_bytes(bytes: &[u8]) -> tokenizers::Result<Self> {
-        let report = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let parsed = std::panic::catch_unwind(|| Tokenizer::from_bytes(bytes));
-        std::panic::set_hook(report);
-        let mut inner = match parsed {
-            Ok(result) => result?,
-            Err(_) => return Err("the tokenizers library cannot parse it".into()),
-        };
+        let mut inner = without_panics(|| Tokenizer::from_bytes(bytes))?;
         // Some repos (sentence-transformers among them) save padding and truncation for
         // batching; a word must encode to its own tokens only.
         inner.with_padding(None).with_truncation(None)?;
@@ -77,17 +80,14 @@ impl TokenizerModel {
 
     /// Token ids of `text`, with or without the model's special tokens (`[CLS]`… `[SEP]`).
     pub fn encode(&self, text: &str, add_special_tokens: bool) -> Result<Vec<u32>> {
-        let encoding = self
-            .inner
-            .encode(text, add_special_tokens)
+        let encoding = without_panics(|| self.inner.encode(text, add_special_tokens))
             .map_err(|e| anyhow!("cannot tokenise {text:?}: {e}"))?;
         Ok(encoding.get_ids().to_vec())
     }
 
     /// Text of `ids`, special tokens kept (as `tokenizer.decode` does in transformers).
     pub fn decode(&self, ids: &[u32]) -> Result<String> {
-        self.inner
-            .decode(ids, false)
+        without_panics(|| self.inner.decode(ids, false))
             .map_err(|e| anyhow!("cannot decode {ids:?}: {e}"))
     }
 
