@@ -69,12 +69,7 @@ impl Source<'_> {
             }
             Source::Repo { hub, id, partial } => match hub.fetch(id, file) {
                 Ok(path) => Ok(Some(path)),
-                Err(FetchError::NotFound) => Ok(None),
-                Err(FetchError::NotCached) => {
-                    partial.set(true);
-                    Ok(None)
-                }
-                Err(e) => Err(fetch_failure(id, file, e)),
+                Err(e) => absent(partial, id, file, e).map(|()| None),
             },
         }
     }
@@ -117,11 +112,7 @@ impl Source<'_> {
             Source::Dir(dir) => Ok(dir.join(file).is_file()),
             Source::Repo { hub, id, partial } => match hub.exists(id, file) {
                 Ok(found) => Ok(found),
-                Err(FetchError::NotCached) => {
-                    partial.set(true);
-                    Ok(false)
-                }
-                Err(e) => Err(fetch_failure(id, file, e)),
+                Err(e) => absent(partial, id, file, e).map(|()| false),
             },
         }
     }
@@ -142,6 +133,20 @@ impl Source<'_> {
             ),
             _ => anyhow!("model `{name}` has no {what}"),
         }
+    }
+}
+
+/// A fetch error that means the file is absent: not on the Hub, or (with the Hub
+/// unreachable) not in a partly cached repo, which `partial` records. Anything else is the
+/// error.
+fn absent(partial: &std::cell::Cell<bool>, id: &str, file: &str, error: FetchError) -> Result<()> {
+    match error {
+        FetchError::NotFound => Ok(()),
+        FetchError::NotCached => {
+            partial.set(true);
+            Ok(())
+        }
+        other => Err(fetch_failure(id, file, other)),
     }
 }
 
