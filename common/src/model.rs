@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
+use rayon::prelude::*;
 
 use crate::hub::{FetchError, Hub, validate_repo_id};
 use crate::matrix::Matrix;
@@ -288,8 +289,11 @@ pub struct Model {
 
 impl Model {
     pub fn load(files: ModelFiles) -> Result<Self> {
-        let tokenizer = TokenizerModel::load(&files.tokenizer)?;
-        let embeddings = files.checkpoint.read_matrix(&files.embedding_tensor)?;
+        let (tokenizer, embeddings) = rayon::join(
+            || TokenizerModel::load(&files.tokenizer),
+            || files.checkpoint.read_matrix(&files.embedding_tensor),
+        );
+        let (tokenizer, embeddings) = (tokenizer?, embeddings?);
         Ok(Self {
             files,
             tokenizer,
@@ -383,7 +387,8 @@ pub fn load_for_lesson(requests: &[ModelRequest]) -> Result<Vec<Model>> {
         };
         located.push(files);
     }
-    located.into_iter().map(Model::load).collect()
+    // Parsing a tokenizer.json takes longer than mapping a matrix: load models side by side.
+    located.into_par_iter().map(Model::load).collect()
 }
 
 fn locate_standin(name: &str) -> Result<ModelFiles> {

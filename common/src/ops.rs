@@ -5,9 +5,9 @@
 //! 128 MiB, and host memory holds one extra block at a time rather than a second matrix.
 
 use anyhow::{Result, anyhow, ensure};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{AllocationProperty, Bytes, DType, Device, Tensor, TensorData};
 
-use crate::matrix::Matrix;
+use crate::matrix::{Matrix, squared_norm};
 
 /// Largest block of a matrix sent to the device at once.
 pub const BLOCK_BYTES: usize = 32 << 20;
@@ -20,6 +20,27 @@ fn block_rows(cols: usize) -> usize {
 /// A host slice as a `[rows, cols]` tensor on `device`.
 pub fn to_tensor(values: &[f32], rows: usize, cols: usize, device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(values.to_vec(), [rows, cols]), device)
+}
+
+/// Rows `start..start + count` of `matrix` as a `[count, cols]` tensor on `device`.
+///
+/// The tensor is built over the matrix's own bytes: the CPU backends read them in place
+/// (copying only if an op writes to them), and wgpu uploads them. A search over a
+/// 150 MB vocabulary then costs its arithmetic, not a copy of the matrix per query.
+pub fn rows_tensor(matrix: &Matrix, start: usize, count: usize, device: &Device) -> Tensor<2> {
+    let bytes = Bytes::from_shared(
+        matrix.row_block_bytes(start, count),
+        AllocationProperty::Native,
+    );
+    Tensor::from_data(
+        TensorData::from_bytes(bytes, [count, matrix.cols()], DType::F32),
+        device,
+    )
+}
+
+/// The whole of `matrix` as a tensor (see [`rows_tensor`]).
+pub fn matrix_tensor(matrix: &Matrix, device: &Device) -> Tensor<2> {
+    rows_tensor(matrix, 0, matrix.rows(), device)
 }
 
 /// A tensor's values back on the host, row-major.
@@ -42,7 +63,7 @@ fn per_row_blocks(
     let mut start = 0;
     while start < matrix.rows() {
         let count = step.min(matrix.rows() - start);
-        let block = to_tensor(matrix.row_block(start, count), count, matrix.cols(), device);
+        let block = rows_tensor(matrix, start, count, device);
         out.extend(to_vec(op(block))?);
         start += count;
     }
@@ -127,14 +148,15 @@ pub fn distances_to(
         query.len(),
         matrix.cols()
     );
-    let q_sq = query.iter().map(|x| x * x).sum::<f32>();
+    let q_sq = squared_norm(query);
+    let squares = matrix.squared_norms();
     let q_tensor = to_tensor(query, query.len(), 1, device);
     let dots = per_row_blocks(matrix, device, |block| block.matmul(q_tensor.clone()))?;
     Ok(dots
         .iter()
         .enumerate()
         .map(|(i, &dot)| {
-            let x_sq = matrix.row(i).iter().map(|x| x * x).sum::<f32>();
+            let x_sq = squares[i];
             let x_norm = x_sq.sqrt().max(f32::MIN_POSITIVE);
             match (metric, normalise) {
                 (Metric::Euclidean, false) => (x_sq + q_sq - 2.0 * dot).max(0.0).sqrt(),
@@ -209,24 +231,22 @@ const GRAPH_QUERY_ROWS: usize = 1024;
 /// blocks, and each row's best `k` kept as the blocks stream past, so memory stays bounded
 /// however large the vocabulary.
 pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Neighbours>> {
-    let (n, d) = (matrix.rows(), matrix.cols());
+    let n = matrix.rows();
     ensure!(
         k >= 1 && k < n,
         "k must be between 1 and {} for {n} rows, got {k}",
         n.saturating_sub(1)
     );
-    let squares: Vec<f32> = (0..n)
-        .map(|i| matrix.row(i).iter().map(|v| v * v).sum())
-        .collect();
+    let squares = matrix.squared_norms();
     let key_rows = (BLOCK_BYTES / (GRAPH_QUERY_ROWS * 4)).max(1);
     let mut graph = Vec::with_capacity(n);
     for start in (0..n).step_by(GRAPH_QUERY_ROWS) {
         let count = GRAPH_QUERY_ROWS.min(n - start);
-        let queries = to_tensor(matrix.row_block(start, count), count, d, device);
+        let queries = rows_tensor(matrix, start, count, device);
         let mut best: Vec<Nearest> = (0..count).map(|_| Nearest::new(k)).collect();
         for key_start in (0..n).step_by(key_rows) {
             let key_count = key_rows.min(n - key_start);
-            let keys = to_tensor(matrix.row_block(key_start, key_count), key_count, d, device);
+            let keys = rows_tensor(matrix, key_start, key_count, device);
             let dots = to_vec(queries.clone().matmul(keys.transpose()))?;
             for (q, row) in dots.chunks_exact(key_count).enumerate() {
                 // ‖q − x‖² = ‖q‖² + ‖x‖² − 2 q·x; ‖q‖² is the same for the whole row, so it
@@ -324,7 +344,7 @@ pub fn project(
 
 /// Each row minus the mean row (the notebook's `m - m.mean(axis=0)`), and that mean.
 pub fn centre_rows(matrix: &Matrix, device: &Device) -> Result<(Matrix, Vec<f32>)> {
-    let x = to_tensor(matrix.data(), matrix.rows(), matrix.cols(), device);
+    let x = matrix_tensor(matrix, device);
     let mean = x.clone().mean_dim(0);
     let centred = Matrix::new(matrix.rows(), matrix.cols(), to_vec(x - mean.clone())?)?;
     Ok((centred, to_vec(mean)?))
@@ -332,7 +352,7 @@ pub fn centre_rows(matrix: &Matrix, device: &Device) -> Result<(Matrix, Vec<f32>
 
 /// The Gram matrix `m · mᵀ`: every row's dot product with every row.
 pub fn gram(matrix: &Matrix, device: &Device) -> Result<Matrix> {
-    let x = to_tensor(matrix.data(), matrix.rows(), matrix.cols(), device);
+    let x = matrix_tensor(matrix, device);
     Matrix::new(
         matrix.rows(),
         matrix.rows(),
@@ -342,7 +362,7 @@ pub fn gram(matrix: &Matrix, device: &Device) -> Result<Matrix> {
 
 /// Pearson correlation between every pair of rows (`np.corrcoef(m)`).
 pub fn row_correlations(matrix: &Matrix, device: &Device) -> Result<Matrix> {
-    let x = to_tensor(matrix.data(), matrix.rows(), matrix.cols(), device);
+    let x = matrix_tensor(matrix, device);
     unit_gram(x.clone() - x.mean_dim(1))
 }
 
@@ -356,7 +376,7 @@ pub fn mean_of_rows(
 ) -> Result<Vec<f32>> {
     ensure!(!rows.is_empty(), "the mean of no rows is undefined");
     let picked = matrix.select_rows(rows);
-    let mut block = to_tensor(picked.data(), picked.rows(), picked.cols(), device);
+    let mut block = matrix_tensor(&picked, device);
     if normalise {
         block = unit_rows(block);
     }
@@ -426,6 +446,22 @@ mod tests {
             approx(cosine[2], 0.0, 1e-6) && approx(cosine[3], 2.0, 1e-6),
             "{cosine:?}"
         );
+    }
+
+    #[test]
+    fn ops_on_shared_rows_leave_the_matrix_alone() {
+        // The tensors share the matrix's bytes; an op that writes (subtracting the mean,
+        // scaling rows) must copy them first, on every backend.
+        let m = Matrix::new(2, 2, vec![1., 2., 3., 6.]).unwrap();
+        for backend in [Backend::Flex, Backend::Ndarray] {
+            let device = backend.device().unwrap();
+            let (centred, mean) = centre_rows(&m, &device).unwrap();
+            assert_eq!(mean, vec![2.0, 4.0]);
+            assert_eq!(centred.data(), &[-1., -2., 1., 2.]);
+            let unit = to_vec(unit_rows(matrix_tensor(&m, &device))).unwrap();
+            assert!(approx(unit[0], 1.0 / 5f32.sqrt(), 1e-6));
+            assert_eq!(m.data(), &[1., 2., 3., 6.], "{backend:?}");
+        }
     }
 
     #[test]

@@ -10,13 +10,13 @@ use burn::tensor::Device;
 use serde::Serialize;
 
 use crate::matrix::Matrix;
-use crate::ops::{to_tensor, unit_gram};
+use crate::ops::{matrix_tensor, unit_gram};
 use crate::rng::SeededRng;
 
 /// Cosine similarity of every pair of rows (`torch.cosine_similarity` row by row): rows
 /// scaled to unit length, then one matmul with the transpose.
 pub fn cosine_similarity_matrix(rows: &Matrix, device: &Device) -> Result<Matrix> {
-    unit_gram(to_tensor(rows.data(), rows.rows(), rows.cols(), device))
+    unit_gram(matrix_tensor(rows, device))
 }
 
 /// The elements above the diagonal, row by row (`m[np.triu_indices_from(m, k=1)]`).

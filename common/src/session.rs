@@ -41,10 +41,18 @@ impl Session {
     /// Loads the models named by the lesson's model flags, given as `(value, course
     /// default)`, prints the stand-in banner when any is a stand-in, and records them.
     pub fn load<const N: usize>(&mut self, flags: [(&str, &str); N]) -> Result<[Model; N]> {
-        let requests = flags.map(|(name, default)| ModelRequest::new(name, default, self.standin));
-        let models: [Model; N] = load_for_lesson(&requests)?
+        self.load_many(&flags)?
             .try_into()
-            .map_err(|_| anyhow!("expected {N} models"))?;
+            .map_err(|_| anyhow!("expected {N} models"))
+    }
+
+    /// [`Session::load`] for a list of any length.
+    pub fn load_many(&mut self, flags: &[(&str, &str)]) -> Result<Vec<Model>> {
+        let requests: Vec<ModelRequest> = flags
+            .iter()
+            .map(|&(name, default)| ModelRequest::new(name, default, self.standin))
+            .collect();
+        let models = load_for_lesson(&requests)?;
         let new: Vec<&Model> = models
             .iter()
             .filter(|m| !self.loaded.contains(&m.files.name))

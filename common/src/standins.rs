@@ -242,7 +242,7 @@ fn random_projection(matrix: &Matrix, width: usize, seed: u64) -> Result<Matrix>
         .collect();
     let device = burn::tensor::Device::flex();
     let p = ops::to_tensor(&projection, matrix.cols(), width, &device);
-    let x = ops::to_tensor(matrix.data(), matrix.rows(), matrix.cols(), &device);
+    let x = ops::matrix_tensor(matrix, &device);
     Matrix::new(matrix.rows(), width, ops::to_vec(x.matmul(p))?)
 }
 

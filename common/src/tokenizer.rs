@@ -15,7 +15,10 @@ use tokenizers::normalizers::bert::BertNormalizer;
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::processors::bert::BertProcessing;
-use tokenizers::{AddedToken, Tokenizer};
+use tokenizers::{
+    AddedToken, DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper,
+    Tokenizer, TokenizerImpl,
+};
 
 /// Which files describe a tokenizer.
 #[derive(Clone, Debug)]
@@ -35,16 +38,61 @@ pub struct TokenizerModel {
 
 /// Runs a tokenizers call, turning a panic into an error: tokenizers 0.23 panics instead
 /// of returning an error on some malformed `tokenizer.json` sections (found by fuzzing: a
-/// bad `decoder` when loading, a template naming unknown tokens when encoding). The default
-/// panic report is held back so the user sees one error line.
+/// bad `decoder` when loading, a template naming unknown tokens when encoding). The panic
+/// report is held back so the user sees one error line; other panics still report.
 fn without_panics<T>(
     call: impl FnOnce() -> tokenizers::Result<T> + std::panic::UnwindSafe,
 ) -> tokenizers::Result<T> {
-    let report = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    thread_local! {
+        /// Set while this thread is inside a tokenizers call.
+        static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    // One hook for the process, installed once: swapping hooks per call would race when
+    // models load on several threads.
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.get() {
+                report(info)
+            }
+        }));
+    });
+    QUIET.set(true);
     let result = std::panic::catch_unwind(call);
-    std::panic::set_hook(report);
+    QUIET.set(false);
     result.unwrap_or_else(|_| Err("the tokenizers library cannot handle this tokenizer".into()))
+}
+
+/// `Tokenizer::from_bytes`, about twice as fast for BPE and WordPiece: tokenizers reads a
+/// `model` of unknown type by buffering it as a `serde_json::Value` and reading that
+/// again; here a first pass that skips everything else finds the type, and the file is
+/// read once with the model's own type. Other model types go the general way.
+fn parse_tokenizer_json(bytes: &[u8]) -> tokenizers::Result<Tokenizer> {
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        model: PeekModel,
+    }
+    #[derive(serde::Deserialize)]
+    struct PeekModel {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+    }
+    type Typed<M> = TokenizerImpl<
+        M,
+        NormalizerWrapper,
+        PreTokenizerWrapper,
+        PostProcessorWrapper,
+        DecoderWrapper,
+    >;
+    let kind = serde_json::from_slice::<Peek>(bytes)
+        .ok()
+        .and_then(|peek| peek.model.kind);
+    Ok(match kind.as_deref() {
+        Some("BPE") => serde_json::from_slice::<Typed<BPE>>(bytes)?.into(),
+        Some("WordPiece") => serde_json::from_slice::<Typed<WordPiece>>(bytes)?.into(),
+        _ => Tokenizer::from_bytes(bytes)?,
+    })
 }
 
 fn broken(path: &Path, what: &str, error: impl std::fmt::Display) -> anyhow::Error {
@@ -71,7 +119,7 @@ impl TokenizerModel {
 
     /// A tokenizer from the bytes of a `tokenizer.json`.
     pub fn from_json_bytes(bytes: &[u8]) -> tokenizers::Result<Self> {
-        let mut inner = without_panics(|| Tokenizer::from_bytes(bytes))?;
+        let mut inner = without_panics(|| parse_tokenizer_json(bytes))?;
         // Some repos (sentence-transformers among them) save padding and truncation for
         // batching; a word must encode to its own tokens only.
         inner.with_padding(None).with_truncation(None)?;

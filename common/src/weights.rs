@@ -168,13 +168,24 @@ pub fn read_header(path: &Path) -> Result<Vec<TensorInfo>> {
     parse_header(&map_file(path)?).map_err(|e| corrupt(path, e))
 }
 
-/// Reads one 2-D tensor as f32, converting from f16, bf16 or f64.
+/// Reads one 2-D tensor as f32.
 ///
-/// The file's pages are handed back to the kernel as soon as they are converted, so the
-/// process never holds the tensor twice (its bytes in the page cache mapping and its f32
-/// copy): peak memory stays near one copy of the matrix.
+/// An f32 tensor (what GPT-2 and BERT checkpoints hold) is not copied: the matrix is a
+/// view of the file's memory map, so its pages are shared with the page cache and read
+/// in only when used. f16, bf16 and f64 are converted, and each converted piece of the file
+/// is handed back to the kernel at once, so the process never holds the tensor twice.
 pub fn read_matrix(path: &Path, name: &str) -> Result<Matrix> {
     let map = map_file(path)?;
+    let failure = |e| match e {
+        DecodeError::Corrupt(e) => corrupt(path, e),
+        DecodeError::Unusable(why) => anyhow!("{} {why}", path.display()),
+    };
+    let span = find_matrix(&map, name).map_err(failure)?;
+    // The map starts on a page boundary, so a file offset's alignment is the address's.
+    if span.dtype == Dtype::F32 && cfg!(target_endian = "little") && span.bytes.start % 4 == 0 {
+        let values = bytes::Bytes::from_owner(map).slice(span.bytes);
+        return Matrix::from_f32_bytes(span.rows, span.cols, values);
+    }
     let base = map.as_ptr() as usize;
     let release = |converted: &[u8]| {
         // SAFETY: the map is a read-only file mapping; dropping its pages only means that a
@@ -187,10 +198,7 @@ pub fn read_matrix(path: &Path, name: &str) -> Result<Matrix> {
             )
         };
     };
-    decode_matrix_with(&map, name, release).map_err(|e| match e {
-        DecodeError::Corrupt(e) => corrupt(path, e),
-        DecodeError::Unusable(why) => anyhow!("{} {why}", path.display()),
-    })
+    convert_matrix(&map, &span, release).map_err(failure)
 }
 
 /// Why a safetensors file's bytes could not give an embedding matrix.
@@ -219,21 +227,22 @@ pub fn parse_header(bytes: &[u8]) -> Result<Vec<TensorInfo>, safetensors::SafeTe
     Ok(infos)
 }
 
-/// Tensor `name` of a whole safetensors file's bytes as an f32 matrix.
+/// Tensor `name` of a whole safetensors file's bytes as an f32 matrix (a copy).
 pub fn decode_matrix(bytes: &[u8], name: &str) -> Result<Matrix, DecodeError> {
-    decode_matrix_with(bytes, name, |_| {})
+    convert_matrix(bytes, &find_matrix(bytes, name)?, |_| {})
 }
 
-/// Source bytes converted per step of [`decode_matrix_with`].
-const CONVERT_CHUNK: usize = 4 << 20;
+/// Where a 2-D float tensor lies in a safetensors file.
+struct MatrixSpan {
+    rows: usize,
+    cols: usize,
+    dtype: Dtype,
+    /// Its bytes' offsets in the file.
+    bytes: std::ops::Range<usize>,
+}
 
-/// [`decode_matrix`], calling `converted` with each chunk of the tensor's bytes once its
-/// values are copied out.
-fn decode_matrix_with(
-    bytes: &[u8],
-    name: &str,
-    converted: impl Fn(&[u8]),
-) -> Result<Matrix, DecodeError> {
+/// Validates the file's header and finds tensor `name`, which must be a 2-D float tensor.
+fn find_matrix(bytes: &[u8], name: &str) -> Result<MatrixSpan, DecodeError> {
     let tensors = SafeTensors::deserialize(bytes).map_err(DecodeError::Corrupt)?;
     let view = tensors
         .tensor(name)
@@ -244,27 +253,64 @@ fn decode_matrix_with(
             view.shape()
         )));
     };
-    let convert: fn(&[u8]) -> f32 = match view.dtype() {
-        Dtype::F32 => |b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-        Dtype::F16 => |b| f16::from_le_bytes([b[0], b[1]]).to_f32(),
-        Dtype::BF16 => |b| bf16::from_le_bytes([b[0], b[1]]).to_f32(),
-        Dtype::F64 => {
-            |b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32
-        }
-        other => {
-            return Err(DecodeError::Unusable(format!(
-                "has {name} of dtype {other:?}; expected F32, F16, BF16 or F64"
-            )));
-        }
+    if !matches!(
+        view.dtype(),
+        Dtype::F32 | Dtype::F16 | Dtype::BF16 | Dtype::F64
+    ) {
+        return Err(DecodeError::Unusable(format!(
+            "has {name} of dtype {:?}; expected F32, F16, BF16 or F64",
+            view.dtype()
+        )));
+    }
+    let start = view.data().as_ptr() as usize - bytes.as_ptr() as usize;
+    Ok(MatrixSpan {
+        rows,
+        cols,
+        dtype: view.dtype(),
+        bytes: start..start + view.data().len(),
+    })
+}
+
+/// Source bytes converted per step of [`convert_matrix`].
+const CONVERT_CHUNK: usize = 4 << 20;
+
+/// The tensor at `span` converted to f32, calling `converted` with each chunk of its
+/// bytes once its values are copied out.
+fn convert_matrix(
+    bytes: &[u8],
+    span: &MatrixSpan,
+    converted: impl Fn(&[u8]),
+) -> Result<Matrix, DecodeError> {
+    let source = &bytes[span.bytes.clone()];
+    let data = match span.dtype {
+        Dtype::F32 => convert(source, converted, |b: &[u8; 4]| f32::from_le_bytes(*b)),
+        Dtype::F16 => convert(source, converted, |b: &[u8; 2]| {
+            f16::from_le_bytes(*b).to_f32()
+        }),
+        Dtype::BF16 => convert(source, converted, |b: &[u8; 2]| {
+            bf16::from_le_bytes(*b).to_f32()
+        }),
+        _ => convert(source, converted, |b: &[u8; 8]| {
+            f64::from_le_bytes(*b) as f32
+        }),
     };
-    let width = view.dtype().bitsize() / 8;
-    let bytes = view.data();
-    let mut data = Vec::with_capacity(bytes.len() / width);
-    for chunk in bytes.chunks(CONVERT_CHUNK - CONVERT_CHUNK % width) {
-        data.extend(chunk.chunks_exact(width).map(convert));
+    Matrix::new(span.rows, span.cols, data).map_err(|e| DecodeError::Unusable(e.to_string()))
+}
+
+/// Values of `W` little-endian bytes each, decoded by `value`: generic over both, so each
+/// dtype gets its own inlined loop.
+fn convert<const W: usize>(
+    source: &[u8],
+    converted: impl Fn(&[u8]),
+    value: impl Fn(&[u8; W]) -> f32,
+) -> Vec<f32> {
+    let mut data = Vec::with_capacity(source.len() / W);
+    for chunk in source.chunks(CONVERT_CHUNK - CONVERT_CHUNK % W) {
+        let (values, _) = chunk.as_chunks::<W>();
+        data.extend(values.iter().map(&value));
         converted(chunk);
     }
-    Matrix::new(rows, cols, data).map_err(|e| DecodeError::Unusable(e.to_string()))
+    data
 }
 
 /// One tensor to write with [`write_safetensors`]: raw little-endian bytes.

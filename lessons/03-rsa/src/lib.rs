@@ -150,7 +150,8 @@ pub fn run(args: &Args) -> Result<Report> {
         .map(str::trim)
         .filter(|m| !m.is_empty())
         .collect();
-    let sizes = model_sizes(&names, &words, args, &mut session)?;
+    let loaded = [(args.bert.as_str(), &bert), (args.gpt.as_str(), &gpt)];
+    let sizes = model_sizes(&names, &words, args, loaded, &mut session)?;
     session.report.record("model_sizes", &sizes)?;
     let rsa_matrix = Matrix::new(
         sizes.names.len(),
@@ -289,6 +290,7 @@ fn model_sizes(
     names: &[&str],
     words: &[String],
     args: &Args,
+    loaded: [(&str, &Model); 2],
     session: &mut Session,
 ) -> Result<ModelSizes> {
     if names.len() < 2 {
@@ -298,7 +300,6 @@ fn model_sizes(
         );
     }
     let device = session.device.clone();
-    let mut similarity = Vec::new();
     let mut sizes = ModelSizes {
         names: names.iter().map(|n| n.to_string()).collect(),
         models: Vec::new(),
@@ -307,15 +308,26 @@ fn model_sizes(
         spearman: Vec::new(),
         standin: Vec::new(),
     };
+    // Models parts 1-3 did not load yet are loaded side by side.
+    let missing: Vec<(&str, &str)> = names
+        .iter()
+        .filter(|name| !loaded.iter().any(|(l, _)| l == *name))
+        .map(|&name| {
+            let course_default = DEFAULT_MODELS.split(',').find(|d| *d == name);
+            (name, course_default.unwrap_or(""))
+        })
+        .collect();
+    let fresh = session.load_many(&missing)?;
+    let models: Vec<(&str, &Model)> = loaded
+        .into_iter()
+        .chain(missing.iter().map(|(name, _)| *name).zip(&fresh))
+        .collect();
+    let mut similarity = Vec::new();
     for name in names {
-        // One at a time: four vocabularies' matrices need not be in memory together.
-        let course_default = if DEFAULT_MODELS.split(',').any(|d| d == *name) {
-            *name
-        } else {
-            ""
+        let Some((_, model)) = models.iter().find(|(n, _)| n == name) else {
+            bail!("model {name} was not loaded");
         };
-        let [model] = session.load([(name, course_default)])?;
-        similarity.push(similarity_of(&model, words, &device)?);
+        similarity.push(similarity_of(model, words, &device)?);
         sizes.models.push(model.label());
         sizes.widths.push(model.embeddings.cols());
         sizes.standin.push(model.is_standin());
