@@ -11,12 +11,14 @@
 //! (+0.2 / ×0.8, at least 0.01); a Student-t kernel with one degree of freedom.
 
 use anyhow::{Result, ensure};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use burn::tensor::Device;
 
 use crate::linalg::top_right_singular_vectors;
 use crate::matrix::Matrix;
+use crate::nbody::Convolver;
 use crate::ops::knn_graph;
 
 /// Above this many points the affinities are sparse and the repulsion interpolated.
@@ -28,6 +30,9 @@ const KL_EVERY: usize = 50;
 const EXAGGERATION: f64 = 12.0;
 const EXPLORATION_ITERATIONS: usize = 250;
 const MACHINE_EPSILON: f64 = f64::EPSILON;
+/// Longest step a point may take in one iteration of the sparse (whole-vocabulary) path:
+/// openTSNE's default `max_step_norm`.
+const MAX_STEP: f64 = 5.0;
 
 #[derive(Clone, Debug)]
 pub struct TsneOptions {
@@ -217,53 +222,67 @@ fn kl_and_gradient(p: &[f64], y: &[[f64; 2]], exaggeration: f64) -> (f64, Vec<[f
 /// neighbours, repulsion by grid interpolation.
 fn interpolated_kl_and_gradient(
     p: &[Vec<(usize, f64)>],
+    convolver: &mut Convolver,
     y: &[[f64; 2]],
     exaggeration: f64,
     with_kl: bool,
 ) -> (f64, Vec<[f64; 2]>) {
-    let repulsion = crate::nbody::repulsion(y);
+    let repulsion = convolver.repulsion(y);
     let z = repulsion.z.max(MACHINE_EPSILON);
-    let mut kl = 0.0;
-    let mut grad = vec![[0.0; 2]; y.len()];
-    for (i, row) in p.iter().enumerate() {
-        let mut attraction = [0.0; 2];
-        for &(j, pij) in row {
-            let d = [y[i][0] - y[j][0], y[i][1] - y[j][1]];
-            let q = 1.0 / (1.0 + d[0] * d[0] + d[1] * d[1]);
-            let pij = pij * exaggeration;
-            attraction[0] += pij * q * d[0];
-            attraction[1] += pij * q * d[1];
-            if with_kl {
-                kl += pij * (pij.max(MACHINE_EPSILON) / (q / z).max(MACHINE_EPSILON)).ln();
+    // Each row's gradient and KL term on its own thread; the terms are summed in row order,
+    // so the KL is the same on every run.
+    let rows: Vec<([f64; 2], f64)> = p
+        .par_iter()
+        .zip(&repulsion.forces)
+        .enumerate()
+        .map(|(i, (row, force))| {
+            let mut attraction = [0.0; 2];
+            let mut kl = 0.0;
+            for &(j, pij) in row {
+                let d = [y[i][0] - y[j][0], y[i][1] - y[j][1]];
+                let q = 1.0 / (1.0 + d[0] * d[0] + d[1] * d[1]);
+                let pij = pij * exaggeration;
+                attraction[0] += pij * q * d[0];
+                attraction[1] += pij * q * d[1];
+                if with_kl {
+                    kl += pij * (pij.max(MACHINE_EPSILON) / (q / z).max(MACHINE_EPSILON)).ln();
+                }
             }
-        }
-        let force = repulsion.forces[i];
-        grad[i] = [
-            4.0 * (attraction[0] - force[0] / z),
-            4.0 * (attraction[1] - force[1] / z),
-        ];
-    }
-    (if with_kl { kl } else { f64::NAN }, grad)
+            let grad = [
+                4.0 * (attraction[0] - force[0] / z),
+                4.0 * (attraction[1] - force[1] / z),
+            ];
+            (grad, kl)
+        })
+        .collect();
+    let kl = if with_kl {
+        rows.iter().map(|(_, kl)| kl).sum()
+    } else {
+        f64::NAN
+    };
+    (kl, rows.into_iter().map(|(grad, _)| grad).collect())
 }
 
 /// The joint probabilities P: dense for the exact gradient, sparse (each point's
 /// neighbours, symmetrised) for the interpolated gradient.
 enum Affinities {
     Dense(Vec<f64>),
-    Sparse(Vec<Vec<(usize, f64)>>),
+    Sparse(Vec<Vec<(usize, f64)>>, Convolver),
 }
 
 impl Affinities {
     /// The gradient, and the KL divergence when `with_kl` (NaN otherwise).
     fn kl_and_gradient(
-        &self,
+        &mut self,
         y: &[[f64; 2]],
         exaggeration: f64,
         with_kl: bool,
     ) -> (f64, Vec<[f64; 2]>) {
         match self {
             Affinities::Dense(p) => kl_and_gradient(p, y, exaggeration),
-            Affinities::Sparse(p) => interpolated_kl_and_gradient(p, y, exaggeration, with_kl),
+            Affinities::Sparse(p, convolver) => {
+                interpolated_kl_and_gradient(p, convolver, y, exaggeration, with_kl)
+            }
         }
     }
 }
@@ -309,6 +328,39 @@ fn sparse_joint_probabilities(
         .collect())
 }
 
+/// One step of gradient descent with momentum and adaptive gains (+0.2 where the gradient
+/// changed sign, ×0.8 where it did not, at least 0.01), each point's step clipped to
+/// `max_step` map units when given.
+fn descend(
+    y: &mut [[f64; 2]],
+    update: &mut [[f64; 2]],
+    gains: &mut [[f64; 2]],
+    grad: &[[f64; 2]],
+    momentum: f64,
+    learning_rate: f64,
+    max_step: Option<f64>,
+) {
+    for i in 0..y.len() {
+        for k in 0..2 {
+            let g = grad[i][k];
+            if update[i][k] * g < 0.0 {
+                gains[i][k] += 0.2;
+            } else {
+                gains[i][k] = (gains[i][k] * 0.8).max(0.01);
+            }
+            update[i][k] = momentum * update[i][k] - learning_rate * gains[i][k] * g;
+        }
+        if let Some(limit) = max_step {
+            let norm = update[i][0].hypot(update[i][1]);
+            if norm > limit {
+                update[i] = update[i].map(|u| u * limit / norm);
+            }
+        }
+        y[i][0] += update[i][0];
+        y[i][1] += update[i][1];
+    }
+}
+
 /// Embeds the rows of `x` in 2-D.
 pub fn tsne(
     x: &Matrix,
@@ -323,13 +375,20 @@ pub fn tsne(
         "perplexity must be above 0 and below the number of points ({n}), got {}",
         options.perplexity
     );
-    let p = if n <= EXACT_LIMIT {
+    let mut p = if n <= EXACT_LIMIT {
         Affinities::Dense(joint_probabilities(x, options.perplexity))
     } else {
-        Affinities::Sparse(sparse_joint_probabilities(x, options.perplexity, device)?)
+        Affinities::Sparse(
+            sparse_joint_probabilities(x, options.perplexity, device)?,
+            Convolver::default(),
+        )
     };
     let mut y = pca_init(x)?;
     let learning_rate = (n as f64 / EXAGGERATION / 4.0).max(50.0);
+    // With sparse P, a point in many neighbour lists is pulled by many times the average
+    // attraction, and at this learning rate its step overshoots more each iteration. Like
+    // openTSNE (`max_step_norm`), clip each point's step to MAX_STEP map units.
+    let max_step = matches!(p, Affinities::Sparse(..)).then_some(MAX_STEP);
     let mut update = vec![[0.0; 2]; n];
     let mut gains = vec![[1.0f64; 2]; n];
     let mut kl = f64::NAN;
@@ -345,18 +404,15 @@ pub fn tsne(
         if !value.is_nan() {
             kl = value;
         }
-        for i in 0..n {
-            for k in 0..2 {
-                let g = grad[i][k];
-                if update[i][k] * g < 0.0 {
-                    gains[i][k] += 0.2;
-                } else {
-                    gains[i][k] = (gains[i][k] * 0.8).max(0.01);
-                }
-                update[i][k] = momentum * update[i][k] - learning_rate * gains[i][k] * g;
-                y[i][k] += update[i][k];
-            }
-        }
+        descend(
+            &mut y,
+            &mut update,
+            &mut gains,
+            &grad,
+            momentum,
+            learning_rate,
+            max_step,
+        );
         progress(iteration, kl);
     }
     // The KL reported is that of the un-exaggerated P at the final embedding.
@@ -475,7 +531,8 @@ mod tests {
             .map(|_| [2.0 * rng.normal(), 2.0 * rng.normal()])
             .collect();
         let (kl_exact, g_exact) = kl_and_gradient(&dense, &y, 1.0);
-        let (kl_bh, g_bh) = interpolated_kl_and_gradient(&sparse, &y, 1.0, true);
+        let (kl_bh, g_bh) =
+            interpolated_kl_and_gradient(&sparse, &mut Convolver::default(), &y, 1.0, true);
         assert!(
             (kl_exact - kl_bh).abs() < 0.02 * kl_exact,
             "{kl_exact} vs {kl_bh}"
@@ -547,5 +604,17 @@ mod tests {
         });
         assert!(nearer_own);
         assert!(map.kl_divergence.is_finite() && map.kl_divergence > 0.0);
+    }
+
+    #[test]
+    fn a_step_is_clipped_to_the_limit_in_its_own_direction() {
+        // A gradient of (-300, 400) at learning rate 1 asks for a step of (300, -400),
+        // 500 units; clipped to 5 it is (3, -4). Without a limit it is taken whole.
+        let (mut y, mut update, mut gains) = (vec![[1.0, 1.0]], vec![[0.0; 2]], vec![[1.0; 2]]);
+        let grad = vec![[-300.0 / 0.8, 400.0 / 0.8]];
+        descend(&mut y, &mut update, &mut gains, &grad, 0.0, 1.0, Some(5.0));
+        assert!((y[0][0] - 4.0).abs() < 1e-12 && (y[0][1] + 3.0).abs() < 1e-12, "{y:?}");
+        descend(&mut y, &mut update, &mut gains, &grad, 0.0, 1.0, None);
+        assert!(y[0][0] > 200.0, "{y:?}");
     }
 }
