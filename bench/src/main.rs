@@ -98,7 +98,11 @@ fn run(args: &Args) -> Result<()> {
             // Progress on stderr (the harness keeps stdout for the JSON result).
             let map = tsne(&model.embeddings, &options, &device, |iteration, kl| {
                 if (iteration + 1) % 50 == 0 {
-                    eprintln!("iteration {}: KL {kl:.4} after {:.1} s", iteration + 1, seconds(t));
+                    eprintln!(
+                        "iteration {}: KL {kl:.4} after {:.1} s",
+                        iteration + 1,
+                        seconds(t)
+                    );
                 }
             })?;
             let tsne_s = seconds(t);

@@ -246,7 +246,10 @@ impl Convolver {
         }
         transpose_into(grid, spare, size, nodes, size);
         transform_rows(&self.forward, spare, size);
-        spare.iter_mut().zip(&self.kernel).for_each(|(v, k)| *v *= k);
+        spare
+            .iter_mut()
+            .zip(&self.kernel)
+            .for_each(|(v, k)| *v *= k);
         // Inverse: columns, then only the first `nodes` rows.
         transform_rows(&self.inverse, spare, size);
         transpose_into(spare, grid, size, size, nodes);
@@ -296,8 +299,7 @@ impl Convolver {
                 }
             }
             forces.push([p[0] * phi[0] - phi[1], p[1] * phi[0] - phi[2]]);
-            z += (1.0 + p[0] * p[0] + p[1] * p[1]) * phi[0]
-                - 2.0 * (p[0] * phi[1] + p[1] * phi[2])
+            z += (1.0 + p[0] * p[0] + p[1] * p[1]) * phi[0] - 2.0 * (p[0] * phi[1] + p[1] * phi[2])
                 + phi[3]
                 - 1.0;
         }
@@ -337,7 +339,12 @@ mod tests {
                 .map(|_| [width * rng.next_f64(), width * rng.next_f64()])
                 .collect()
         };
-        let maps = [map(500, 10.0), map(700, 90.0), map(600, 20.0), map(650, 89.5)];
+        let maps = [
+            map(500, 10.0),
+            map(700, 90.0),
+            map(600, 20.0),
+            map(650, 89.5),
+        ];
         let mut reused = Convolver::default();
         for y in &maps {
             let (again, fresh) = (reused.repulsion(y), Convolver::default().repulsion(y));
@@ -365,9 +372,11 @@ mod tests {
         // them, on a 72-box grid). The error grows with the box width (measured here:
         // Z 0.5%, forces 4% at one unit, mostly each point's interpolated pull on itself);
         // it is the error of openTSNE's defaults too, and what the benchmark's KL shows.
-        for (n, width, z_tolerance, force_tolerance) in
-            [(800, 4.0, 1e-4, 1e-4), (3000, 35.0, 1e-3, 2e-2), (3000, 70.0, 1e-2, 5e-2)]
-        {
+        for (n, width, z_tolerance, force_tolerance) in [
+            (800, 4.0, 1e-4, 1e-4),
+            (3000, 35.0, 1e-3, 2e-2),
+            (3000, 70.0, 1e-2, 5e-2),
+        ] {
             let mut rng = SeededRng::new(n as u64);
             let y: Vec<[f64; 2]> = (0..n)
                 .map(|_| [width * rng.next_f64(), width * rng.next_f64()])

@@ -6,11 +6,14 @@
 
 use anyhow::{Result, anyhow, ensure};
 use burn::tensor::{AllocationProperty, Bytes, DType, Device, Tensor, TensorData};
+use rayon::prelude::*;
 
 use crate::matrix::{Matrix, squared_norm};
 
-/// Largest block of a matrix sent to the device at once.
-pub const BLOCK_BYTES: usize = 32 << 20;
+/// Largest block of a matrix sent to the device at once. An op that writes (a variance
+/// subtracts the mean) holds a copy of the block and its result beside the matrix, so
+/// this also bounds what a lesson holds on top of its matrices.
+pub const BLOCK_BYTES: usize = 8 << 20;
 
 /// Rows per block for a matrix `cols` wide.
 fn block_rows(cols: usize) -> usize {
@@ -248,17 +251,20 @@ pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Neigh
             let key_count = key_rows.min(n - key_start);
             let keys = rows_tensor(matrix, key_start, key_count, device);
             let dots = to_vec(queries.clone().matmul(keys.transpose()))?;
-            for (q, row) in dots.chunks_exact(key_count).enumerate() {
-                // ‖q − x‖² = ‖q‖² + ‖x‖² − 2 q·x; ‖q‖² is the same for the whole row, so it
-                // is left out of the ranking and added at the end.
-                let nearest = &mut best[q];
-                for (j, &dot) in row.iter().enumerate() {
-                    let id = key_start + j;
-                    if id != start + q {
-                        nearest.offer(squares[id] - 2.0 * dot, id);
+            // ‖q − x‖² = ‖q‖² + ‖x‖² − 2 q·x; ‖q‖² is the same for the whole row, so it is
+            // left out of the ranking and added at the end. Each query row on its own
+            // thread: rows are independent, so the result does not depend on the split.
+            best.par_iter_mut()
+                .zip(dots.par_chunks_exact(key_count))
+                .enumerate()
+                .for_each(|(q, (nearest, row))| {
+                    for (j, &dot) in row.iter().enumerate() {
+                        let id = key_start + j;
+                        if id != start + q {
+                            nearest.offer(squares[id] - 2.0 * dot, id);
+                        }
                     }
-                }
-            }
+                });
         }
         for (q, nearest) in best.into_iter().enumerate() {
             let own = squares[start + q];

@@ -613,7 +613,10 @@ mod tests {
         let (mut y, mut update, mut gains) = (vec![[1.0, 1.0]], vec![[0.0; 2]], vec![[1.0; 2]]);
         let grad = vec![[-300.0 / 0.8, 400.0 / 0.8]];
         descend(&mut y, &mut update, &mut gains, &grad, 0.0, 1.0, Some(5.0));
-        assert!((y[0][0] - 4.0).abs() < 1e-12 && (y[0][1] + 3.0).abs() < 1e-12, "{y:?}");
+        assert!(
+            (y[0][0] - 4.0).abs() < 1e-12 && (y[0][1] + 3.0).abs() < 1e-12,
+            "{y:?}"
+        );
         descend(&mut y, &mut update, &mut gains, &grad, 0.0, 1.0, None);
         assert!(y[0][0] > 200.0, "{y:?}");
     }
