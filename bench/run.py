@@ -103,7 +103,9 @@ def main():
             lesson = f"lesson0{n}"
             rust = [binaries / lesson, "--standin", "--seed", str(args.seed), "--out", OUT / "rust" / lesson]
             py = [python, BENCH / "python" / f"{lesson}.py", OUT / "python" / lesson]
-            rows.append(run_pair(lesson, rust, py, args.repeats, env)[0])
+            row = run_pair(lesson, rust, py, args.repeats, env)[0]
+            row["matrix_mib"] = lesson_matrix_mib(OUT / "rust" / lesson / "report.json")
+            rows.append(row)
     workload = binaries / "workload"
     script = BENCH / "python" / "workload.py"
     if "knn" in cases:
@@ -150,12 +152,13 @@ def markdown(rows, args):
         f"Python {sys.version.split()[0]}; median of {args.repeats} alternating runs "
         f"(whole-vocabulary t-SNE: {max(1, args.repeats // 2)}, no warm-up), after one warm-up run each.",
         "",
-        "| case | Rust | Python | Python ÷ Rust | Rust peak RSS | Python peak RSS |",
-        "|---|---|---|---|---|---|",
+        "| case | Rust | Python | Python ÷ Rust | Rust peak RSS | Python peak RSS | Rust RSS ÷ matrices read |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        ratio = f"{r['rust_rss_mib'] / r['matrix_mib']:.2f}× of {r['matrix_mib']:.0f} MiB" if "matrix_mib" in r else "—"
         lines.append(f"| {r['case']} | {r['rust_wall_s']:.2f} s | {r['python_wall_s']:.2f} s | {r['speedup']:.1f}× "
-                     f"| {r['rust_rss_mib']:.0f} MiB | {r['python_rss_mib']:.0f} MiB |")
+                     f"| {r['rust_rss_mib']:.0f} MiB | {r['python_rss_mib']:.0f} MiB | {ratio} |")
     notes = []
     for r in rows:
         if "graph_agreement" in r:
@@ -171,6 +174,21 @@ def markdown(rows, args):
                          f"scikit-learn {r['python_result']['clusters']} clusters, {r['python_result']['noise']} noise points "
                          f"(stage times {r['rust_result']['dbscan_s']:.3f} s and {r['python_result']['dbscan_s']:.3f} s).")
     return "\n".join(lines + [""] + notes) + "\n"
+
+
+def lesson_matrix_mib(report):
+    """MiB of the embedding matrices of the models a lesson's report lists, read from each
+    stand-in's safetensors header (8-byte length, JSON with each tensor's byte offsets)."""
+    total = 0
+    for model in json.loads(pathlib.Path(report).read_text())["models"]:
+        repo = ROOT / ".standins" / "hub" / f"models--{model['name'].replace('/', '--')}"
+        path = repo / "snapshots" / (repo / "refs" / "main").read_text().strip() / "model.safetensors"
+        with open(path, "rb") as f:
+            header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
+        name = next(k for k in header if k.endswith(("word_embeddings.weight", "wte.weight")))
+        start, end = header[name]["data_offsets"]
+        total += end - start
+    return total / 2**20
 
 
 def agreement(rust_path, python_path):
