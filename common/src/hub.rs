@@ -36,6 +36,11 @@ fn cache_dir_from(env: impl Fn(&str) -> Option<PathBuf>) -> PathBuf {
     cache_home.join("huggingface").join("hub")
 }
 
+/// The cache's folder for model `repo`: `models--owner--name`.
+pub fn repo_folder(repo: &str) -> String {
+    format!("models--{}", repo.replace('/', "--"))
+}
+
 /// Whether `HF_HUB_OFFLINE` asks for no network access.
 pub fn offline_from_env() -> bool {
     std::env::var("HF_HUB_OFFLINE")
@@ -127,9 +132,7 @@ impl Hub {
         if let Some(path) = self.cached(repo, file) {
             return Ok(path);
         }
-        if self.offline {
-            return Err(self.unreachable(repo, "HF_HUB_OFFLINE is set".into()));
-        }
+        self.refuse_if_offline(repo)?;
         let _lock = self.lock(repo, file)?;
         // Another lesson may have finished this download while we waited for the lock.
         if let Some(path) = self.cached(repo, file) {
@@ -141,9 +144,7 @@ impl Hub {
     /// Replaces a damaged cached `file` of `repo` (its snapshot entry and blob) with a
     /// fresh download.
     pub fn refetch(&self, repo: &str, file: &str) -> Result<PathBuf, FetchError> {
-        if self.offline {
-            return Err(self.unreachable(repo, "HF_HUB_OFFLINE is set".into()));
-        }
+        self.refuse_if_offline(repo)?;
         let _lock = self.lock(repo, file)?;
         if let Some(entry) = self.cached(repo, file) {
             let blob = std::fs::canonicalize(&entry).map_err(|e| FetchError::Failed(e.into()))?;
@@ -166,10 +167,7 @@ impl Hub {
     /// wait for a single download instead of racing (hf-hub's own lock gives up after a
     /// few seconds, far less than a large download takes).
     fn lock(&self, repo: &str, file: &str) -> Result<std::fs::File, FetchError> {
-        let dir = self
-            .cache_dir
-            .join(".locks")
-            .join(format!("models--{}", repo.replace('/', "--")));
+        let dir = self.cache_dir.join(".locks").join(repo_folder(repo));
         let path = dir.join(format!("{}.lock", file.replace('/', "--")));
         let lock = std::fs::create_dir_all(&dir)
             .and_then(|()| std::fs::File::create(&path))
@@ -189,9 +187,7 @@ impl Hub {
         if self.cached(repo, file).is_some() {
             return Ok(true);
         }
-        if self.offline {
-            return Err(self.unreachable(repo, "HF_HUB_OFFLINE is set".into()));
-        }
+        self.refuse_if_offline(repo)?;
         let api = self.api()?;
         let url = api.model(repo.to_string()).url(file);
         match api.metadata(&url).map_err(classify) {
@@ -233,11 +229,19 @@ impl Hub {
             .map_err(|e| FetchError::Failed(anyhow!("cannot set up the Hub client: {e}")))
     }
 
+    /// With `HF_HUB_OFFLINE` set, the error a network request would have given.
+    fn refuse_if_offline(&self, repo: &str) -> Result<(), FetchError> {
+        if self.offline {
+            return Err(self.unreachable(repo, "HF_HUB_OFFLINE is set".into()));
+        }
+        Ok(())
+    }
+
     /// The network failed: a repo already in the cache is used as it is.
     fn unreachable(&self, repo: &str, detail: String) -> FetchError {
         let cached_revision = self
             .cache_dir
-            .join(format!("models--{}", repo.replace('/', "--")))
+            .join(repo_folder(repo))
             .join("refs")
             .join("main");
         if cached_revision.is_file() {

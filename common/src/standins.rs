@@ -308,7 +308,7 @@ pub fn synthetic_embeddings(rows: usize, cols: usize, seed: u64) -> Vec<f32> {
 
 /// `<hub>/models--owner--name/snapshots/<rev>/`, with `refs/main` pointing at it.
 fn snapshot_dir(hub_dir: &Path, repo: &str) -> Result<PathBuf> {
-    let repo_dir = hub_dir.join(format!("models--{}", repo.replace('/', "--")));
+    let repo_dir = hub_dir.join(crate::hub::repo_folder(repo));
     let revision = format!("standin{LAYOUT_VERSION:0>33}");
     let snapshot = repo_dir.join("snapshots").join(&revision);
     fs::create_dir_all(&snapshot)
