@@ -137,10 +137,23 @@ def main():
             for side in ("rust", "python"):
                 row[f"{side}_result"] = json.loads(outputs[side])
             rows.append(row)
+    rows = merged_with_earlier(rows)
     (OUT / "results.json").write_text(json.dumps(rows, indent=1, default=str))
     report = markdown(rows, args)
     (BENCH / "results.md").write_text(report)
     print("\n" + report)
+
+
+def merged_with_earlier(rows):
+    """This run's rows, with the earlier run's rows for cases this run left out (so
+    `--cases tsne` updates the t-SNE rows and keeps the lessons'), in the usual order."""
+    earlier_path = OUT / "results.json"
+    earlier = json.loads(earlier_path.read_text()) if earlier_path.exists() else []
+    fresh = {r["case"] for r in rows}
+    kept = [r for r in earlier if r["case"] not in fresh]
+    groups = ("lesson", "kNN", "t-SNE", "DBSCAN")
+    order = lambda r: (next(i for i, g in enumerate(groups + ("",)) if r["case"].startswith(g)), r["case"])
+    return sorted(kept + rows, key=order)
 
 
 def markdown(rows, args):
@@ -150,7 +163,8 @@ def markdown(rows, args):
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}), {rustc}, "
         f"Python {sys.version.split()[0]}; median of {args.repeats} alternating runs "
-        f"(whole-vocabulary t-SNE: {max(1, args.repeats // 2)}, no warm-up), after one warm-up run each.",
+        f"(whole-vocabulary t-SNE: {max(1, args.repeats // 2)}, no warm-up), after one warm-up run each; "
+        f"rows of cases a run leaves out (`--cases`) are those of the previous run.",
         "",
         "| case | Rust | Python | Python ÷ Rust | Rust peak RSS | Python peak RSS | Rust RSS ÷ matrices read |",
         "|---|---|---|---|---|---|---|",
@@ -163,7 +177,7 @@ def markdown(rows, args):
     for r in rows:
         if "graph_agreement" in r:
             notes.append(f"- {r['case']}: the graph stage alone took {r['rust_graph_s']:.2f} s (Rust) and "
-                         f"{r['python_graph_s']:.2f} s (numpy), {r['python_graph_s'] / r['rust_graph_s']:.2f}× ; "
+                         f"{r['python_graph_s']:.2f} s (numpy), {r['python_graph_s'] / r['rust_graph_s']:.2f}×; "
                          f"{100 * r['graph_agreement']:.2f}% of neighbour lists are the same set in both.")
         if "rust_kl" in r:
             notes.append(f"- {r['case']}: final KL {r['rust_kl']:.4f} (Rust) and {r['python_kl']:.4f} (openTSNE), "

@@ -45,6 +45,7 @@ def main():
             graph.astype("<u4").tofile(sys.argv[4])
     elif what == "tsne":
         import openTSNE
+        from openTSNE.affinity import PerplexityBasedNN
 
         x = embeddings(sys.argv[2]).astype(np.float64)
         load_s = time.perf_counter() - start
@@ -53,18 +54,25 @@ def main():
         # The Rust lesson's schedule (scikit-learn's): 250 early-exaggerated iterations,
         # then the rest, one learning rate throughout. openTSNE's gradient lacks
         # scikit-learn's factor 4, so its learning rate is 4 × scikit-learn's N / 48.
-        embedding = openTSNE.TSNE(
+        # The same affinities as the Rust side (scikit-learn's): each token's exact
+        # int(3 * perplexity + 1) nearest neighbours (openTSNE's default takes one fewer).
+        affinities = PerplexityBasedNN(
+            x,
             perplexity=perplexity,
-            neighbors="exact",
+            method="exact",
+            k_neighbors=min(len(x) - 1, int(3 * perplexity + 1)),
+            n_jobs=2,
+            random_state=int(sys.argv[6]),
+        )
+        embedding = openTSNE.TSNE(
             negative_gradient_method="fft",
-            initialization="pca",
             learning_rate=max(len(x) / 12.0, 200.0),
             early_exaggeration_iter=250,
             early_exaggeration=12,
             n_iter=iterations - 250,
             n_jobs=2,
             random_state=int(sys.argv[6]),
-        ).fit(x)
+        ).fit(x, affinities=affinities, initialization="pca")
         result = {"load_s": load_s, "tsne_s": time.perf_counter() - t, "kl": float(embedding.kl_divergence)}
         np.asarray(embedding, dtype="<f8").tofile(sys.argv[5])
     elif what == "dbscan":
