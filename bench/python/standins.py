@@ -5,11 +5,13 @@ need torch, which the stand-ins do not require); tokenizers through transformers
 notebooks load them."""
 import pathlib
 
-from safetensors import safe_open
-
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HUB = ROOT / ".standins" / "hub"
 GPT2_FILES = ROOT / ".standins" / "packages" / "gpt2-tokenizer"
+
+
+# Names of the token-embedding tensor in BERT and GPT-2 checkpoints.
+EMBEDDING_SUFFIXES = ("word_embeddings.weight", "wte.weight")
 
 
 def snapshot(model):
@@ -19,8 +21,10 @@ def snapshot(model):
 
 def embeddings(model):
     """The token-embedding matrix as float32 numpy (the notebook's `.weight.detach().numpy()`)."""
+    from safetensors import safe_open
+
     with safe_open(str(snapshot(model) / "model.safetensors"), "numpy") as f:
-        name = next(k for k in f.keys() if k.endswith(("word_embeddings.weight", "wte.weight")))
+        name = next(k for k in f.keys() if k.endswith(EMBEDDING_SUFFIXES))
         return f.get_tensor(name)
 
 

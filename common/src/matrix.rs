@@ -86,11 +86,6 @@ impl Matrix {
         &self.data()[index * self.cols..(index + 1) * self.cols]
     }
 
-    /// Rows `start..start + count` as one contiguous slice.
-    pub fn row_block(&self, start: usize, count: usize) -> &[f32] {
-        &self.data()[start * self.cols..(start + count) * self.cols]
-    }
-
     /// Rows `start..start + count` as bytes that share this matrix's buffer (no copy).
     pub fn row_block_bytes(&self, start: usize, count: usize) -> bytes::Bytes {
         let width = self.cols * 4;

@@ -608,8 +608,9 @@ mod tests {
 
     #[test]
     fn a_step_is_clipped_to_the_limit_in_its_own_direction() {
-        // A gradient of (-300, 400) at learning rate 1 asks for a step of (300, -400),
-        // 500 units; clipped to 5 it is (3, -4). Without a limit it is taken whole.
+        // A first step (gains become 0.8) with gradient (-375, 500) at learning rate 1 asks
+        // for a step of (300, -400), 500 units; clipped to 5 it is (3, -4). Without a limit
+        // it is taken whole.
         let (mut y, mut update, mut gains) = (vec![[1.0, 1.0]], vec![[0.0; 2]], vec![[1.0; 2]]);
         let grad = vec![[-300.0 / 0.8, 400.0 / 0.8]];
         descend(&mut y, &mut update, &mut gains, &grad, 0.0, 1.0, Some(5.0));
