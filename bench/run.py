@@ -43,8 +43,14 @@ def python_stack():
     return str(python)
 
 
+def lessons():
+    """Every lesson, as (crate, folder): each folder under lessons/ is one, its crate named
+    lessonNN after the folder's number, its notebook's Python side in notebook.py."""
+    return [(f"lesson{d.name[:2]}", d) for d in sorted((ROOT / "lessons").iterdir()) if (d / "Cargo.toml").exists()]
+
+
 def build():
-    packages = ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05", "bench"]
+    packages = [crate for crate, _ in lessons()] + ["bench"]
     args = ["cargo", "build", "--release", "--quiet"] + [a for p in packages for a in ("-p", p)]
     subprocess.run(args, cwd=ROOT, check=True)
     return TARGET / "release"
@@ -99,10 +105,9 @@ def main():
     env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(BENCH / "python"), TOKENIZERS_PARALLELISM="false")
     rows = []
     if "lessons" in cases:
-        for n in range(1, 6):
-            lesson = f"lesson0{n}"
+        for lesson, folder in lessons():
             rust = [binaries / lesson, "--standin", "--seed", str(args.seed), "--out", OUT / "rust" / lesson]
-            py = [python, BENCH / "python" / f"{lesson}.py", OUT / "python" / lesson]
+            py = [python, folder / "notebook.py", OUT / "python" / lesson]
             row = run_pair(lesson, rust, py, args.repeats, env)[0]
             row["matrix_mib"] = lesson_matrix_mib(OUT / "rust" / lesson / "report.json")
             rows.append(row)

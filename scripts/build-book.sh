@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the book: runs every lesson on the offline stand-ins into book/src/generated/,
-# turns each report.json into its chapter's numbers, checks that every figure a chapter
-# shows exists, then runs mdbook (which fails on a broken {{#include}}).
+# Builds the book: runs every lesson (each folder under lessons/) on the offline stand-ins
+# into book/src/generated/, where each writes its figures, report.json and the numbers.md
+# its chapter includes; checks that every figure a chapter shows exists, then runs mdbook
+# (which fails on a broken {{#include}}).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 generated=book/src/generated
@@ -16,7 +17,6 @@ done
 # Lesson 5 at scale: t-SNE (FFT-interpolated forces) of 5,000 BERT stand-in tokens.
 cargo run --quiet -p lesson05 -- --standin --model bert-base-uncased --tokens random:5000 --perplexity 30 --eps 3 \
   --out "$generated/scale" > /dev/null
-python3 scripts/book_numbers.py "$generated"
 missing=0
 for chapter in book/src/*.md; do
   for figure in $(grep -o '](generated/[^)]*)' "$chapter" | sed 's/^](//; s/)$//'); do

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use common::Backend;
 use common::model::{ModelRequest, load_for_lesson};
-use common::tsne::{TsneOptions, tsne};
+use common::analysis::tsne::{TsneOptions, tsne};
 
 #[derive(Parser)]
 #[command(name = "workload")]
@@ -56,7 +56,7 @@ enum Workload {
 }
 
 fn main() -> ExitCode {
-    common::cli::finish(run(&Args::parse()))
+    common::finish(run(&Args::parse()))
 }
 
 fn seconds(since: Instant) -> f64 {
@@ -71,7 +71,7 @@ fn run(args: &Args) -> Result<()> {
             let [model] = load(&args.model)?;
             let load_s = seconds(start);
             let t = Instant::now();
-            let graph = common::ops::knn_graph(&model.embeddings, *k, &device)?;
+            let graph = common::analysis::neighbours::knn_graph(&model.embeddings, *k, &device)?;
             let graph_s = seconds(t);
             if let Some(path) = graph_out {
                 let bytes: Vec<u8> = graph
@@ -130,7 +130,7 @@ fn run(args: &Args) -> Result<()> {
                 })
                 .collect();
             let t = Instant::now();
-            let labels = common::dbscan::dbscan(&points, *eps, *min_samples)?;
+            let labels = common::analysis::dbscan::dbscan(&points, *eps, *min_samples)?;
             let dbscan_s = seconds(t);
             let clusters = labels.iter().max().map_or(0, |&m| m + 1);
             let noise = labels.iter().filter(|&&l| l == -1).count();

@@ -1,30 +1,24 @@
-//! The shared layer of the embedding lessons: models from the Hugging Face cache or Hub
-//! (or offline stand-ins), their tokenizers and embedding matrices, tensor ops on burn's
-//! backends, numpy-compatible statistics, figures and reports.
+//! The shared layer of the embedding lessons, by layer:
+//!
+//! - [`model`]: models from the Hugging Face cache or Hub (or offline stand-ins): their
+//!   files, tokenizers and token-embedding matrices.
+//! - [`tensor`]: the embedding matrix and the ops on it, on burn's backends.
+//! - [`analysis`]: the algorithms the lessons teach — nearest neighbours, statistics, RSA,
+//!   SVD, t-SNE, DBSCAN — and the seeded random numbers they use.
+//! - [`run`]: one run of a lesson — its command line, session, report and output.
+//! - [`plot`]: figures as data, drawn to SVG and PNG.
+//!
+//! What lessons use most is re-exported here, so a lesson's imports stay short.
 
-pub mod backend;
-pub mod cli;
-pub mod dbscan;
-pub mod hub;
-pub mod linalg;
-pub mod matrix;
+pub mod analysis;
 pub mod model;
-pub mod nbody;
-pub mod ops;
+pub mod pair;
 pub mod plot;
-pub mod report;
-pub mod rng;
-pub mod rsa;
-pub mod session;
-pub mod standins;
-pub mod stats;
-pub mod summary;
-pub mod tokenizer;
-pub mod tsne;
-pub mod weights;
-pub mod words;
+pub mod run;
+pub mod tensor;
 
-pub use backend::Backend;
 pub use burn::tensor::Device;
-pub use matrix::Matrix;
 pub use model::{Model, ModelRequest};
+pub use pair::Pair;
+pub use run::{LessonArgs, Report, Session, finish};
+pub use tensor::{Backend, Matrix, ops};

@@ -4,19 +4,12 @@
 //! machine without one — `.ci/run` installs them. Set `EMBEDDING_SKIP_WGPU=1` only on a
 //! machine that has neither; the test then says it compared the CPU backends alone.
 
-use common::rng::SeededRng;
+use common::analysis::SeededRng;
+use common::analysis::neighbours;
 use common::{Backend, Matrix, ops};
 
 fn random_matrix(rows: usize, cols: usize, seed: u64) -> Matrix {
-    let mut rng = SeededRng::new(seed);
-    Matrix::new(
-        rows,
-        cols,
-        (0..rows * cols)
-            .map(|_| (0.1 * rng.normal()) as f32)
-            .collect(),
-    )
-    .unwrap()
+    SeededRng::new(seed).normal_matrix(rows, cols, 0.1).unwrap()
 }
 
 fn backends() -> Vec<Backend> {
@@ -46,7 +39,6 @@ fn every_backend_gives_the_same_numbers() {
     let flex = Backend::Flex.device().unwrap();
     let means = ops::row_means(&m, &flex).unwrap();
     let variances = ops::row_variances(&m, &flex).unwrap();
-    let r = ops::pearson(m.row(0), m.row(1), &flex).unwrap();
     for backend in backends() {
         let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
         assert_close(
@@ -61,13 +53,6 @@ fn every_backend_gives_the_same_numbers() {
             backend,
             &ops::row_variances(&m, &device).unwrap(),
             &variances,
-            1e-5,
-        );
-        assert_close(
-            "pearson",
-            backend,
-            &[ops::pearson(m.row(0), m.row(1), &device).unwrap()],
-            &[r],
             1e-5,
         );
     }
@@ -89,7 +74,7 @@ fn matmul_distances_equal_the_direct_formula() {
         .collect();
     for backend in backends() {
         let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
-        let got = ops::distances_to(&m, &query, ops::Metric::Euclidean, false, &device).unwrap();
+        let got = neighbours::distances_to(&m, &query, neighbours::Metric::Euclidean, false, &device).unwrap();
         for (i, (g, d)) in got.iter().zip(&direct).enumerate() {
             assert!((g - d).abs() < 1e-4, "{backend:?} row {i}: {g} vs {d}");
         }
@@ -104,10 +89,10 @@ fn normalised_euclidean_ranks_like_cosine() {
     let query = m.row(3).to_vec();
     let length = query.iter().map(|v| v * v).sum::<f32>().sqrt();
     let unit_query: Vec<f32> = query.iter().map(|v| v / length).collect();
-    let unit = ops::distances_to(&m, &unit_query, ops::Metric::Euclidean, true, &device).unwrap();
-    let cosine = ops::distances_to(&m, &query, ops::Metric::Cosine, false, &device).unwrap();
+    let unit = neighbours::distances_to(&m, &unit_query, neighbours::Metric::Euclidean, true, &device).unwrap();
+    let cosine = neighbours::distances_to(&m, &query, neighbours::Metric::Cosine, false, &device).unwrap();
     let rank = |d: &[f32]| {
-        ops::smallest(d, 50)
+        neighbours::smallest(d, 50)
             .into_iter()
             .map(|(i, _)| i)
             .collect::<Vec<_>>()
@@ -128,16 +113,16 @@ fn knn_graph_matches_brute_force_on_every_backend() {
                     if i == j {
                         f32::INFINITY
                     } else {
-                        ops::exact_distance(m.row(j), m.row(i), ops::Metric::Euclidean, false)
+                        neighbours::exact_distance(m.row(j), m.row(i), neighbours::Metric::Euclidean, false)
                     }
                 })
                 .collect();
-            ops::smallest(&d, 5).into_iter().map(|(j, _)| j).collect()
+            neighbours::smallest(&d, 5).into_iter().map(|(j, _)| j).collect()
         })
         .collect();
     for backend in backends() {
         let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
-        let graph = ops::knn_graph(&m, 5, &device).unwrap();
+        let graph = neighbours::knn_graph(&m, 5, &device).unwrap();
         let ids: Vec<Vec<usize>> = graph
             .iter()
             .map(|row| row.iter().map(|&(j, _)| j).collect())

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use common::tokenizer::TokenizerModel;
-use common::weights::{decode_matrix, parse_header};
+use common::model::tokenizer::TokenizerModel;
+use common::model::weights::{decode_matrix, parse_header};
 
 fn inputs(kind: &str, target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

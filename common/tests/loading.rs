@@ -4,9 +4,10 @@
 use std::fs;
 use std::path::Path;
 
-use common::hub::Hub;
-use common::model::{Model, locate};
-use common::weights::{
+use common::model::hub::Hub;
+use common::model::Model;
+use common::model::files::locate;
+use common::model::weights::{
     DecodeError, SafetensorsEntry, decode_matrix, parse_header, read_header, write_safetensors,
 };
 use half::{bf16, f16};

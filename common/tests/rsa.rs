@@ -1,17 +1,11 @@
 //! Properties RSA must have, checked on random spaces.
 
-use common::rng::SeededRng;
-use common::rsa::{cosine_similarity_matrix, rsa};
+use common::analysis::SeededRng;
+use common::analysis::rsa::{cosine_similarity_matrix, rsa};
 use common::{Backend, Matrix};
 
 fn random(rows: usize, cols: usize, seed: u64) -> Matrix {
-    let mut rng = SeededRng::new(seed);
-    Matrix::new(
-        rows,
-        cols,
-        (0..rows * cols).map(|_| rng.normal() as f32).collect(),
-    )
-    .unwrap()
+    SeededRng::new(seed).normal_matrix(rows, cols, 1.0).unwrap()
 }
 
 /// A random orthogonal matrix: Gram–Schmidt on Gaussian columns.
@@ -73,7 +67,7 @@ fn rsa_of_a_space_with_itself_is_one_and_survives_rotation() {
     assert!((score.spearman - 1.0).abs() < 1e-3, "{}", score.spearman);
     // …while the coordinates themselves no longer correlate.
     let flat = |m: &Matrix| m.data().to_vec();
-    assert!(common::rsa::pearson(&flat(&space), &flat(&rotated)).abs() < 0.3);
+    assert!(common::analysis::stats::pearson(&flat(&space), &flat(&rotated)).abs() < 0.3);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The SVD behind lesson 4, checked against numpy and against its own definition.
 
-use common::linalg::svd;
-use common::rng::SeededRng;
+use common::analysis::svd::svd;
+use common::analysis::SeededRng;
 use common::{Backend, Matrix, ops};
 
 /// a_ij = sin(0.7 i + 1.3 j) + 0.1 ((i j) mod 7), 6×10, as f32.
@@ -99,7 +99,7 @@ fn projection_onto_the_top_vector_is_the_first_scaled_left_vector() {
 fn the_thin_decomposition_gives_the_same_top_vectors() {
     let a = centred_random(40, 12, 6);
     let full = svd(&a).unwrap();
-    let top = common::linalg::top_right_singular_vectors(&a, 3).unwrap();
+    let top = common::analysis::svd::top_right_singular_vectors(&a, 3).unwrap();
     for k in 0..3 {
         for (x, y) in top.row(k).iter().zip(full.vt.row(k)) {
             assert!((x - y).abs() < 1e-5, "vector {k}: {x} vs {y}");

@@ -2,7 +2,7 @@
 //! answer with an error, never panic or allocate beyond the input.
 #![no_main]
 
-use common::weights::{decode_matrix, parse_header};
+use common::model::weights::{decode_matrix, parse_header};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

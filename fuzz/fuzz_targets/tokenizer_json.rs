@@ -2,7 +2,7 @@
 //! loads must encode and decode a word without panicking.
 #![no_main]
 
-use common::tokenizer::TokenizerModel;
+use common::model::tokenizer::TokenizerModel;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

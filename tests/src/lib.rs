@@ -1,1 +1,75 @@
-//! Integration tests live in `tests/tests/`.
+//! What every lesson's tests share: running a lesson on the offline stand-ins, comparing
+//! its report with the reviewed snapshot in `snapshots/`, and reading a one-line error.
+//! A lesson's own tests live in its folder (`lessons/NN-name/tests/`) and use these.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub use common::run::report::rounded;
+use tempfile::TempDir;
+
+/// Where the reviewed snapshots live: `snapshots/` at the workspace root.
+fn snapshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots")
+}
+
+/// Compares `value`, floats rounded to 4 significant digits (so the last bits of
+/// floating-point arithmetic cannot fail it), with the snapshot `name`.
+pub fn assert_snapshot(name: &str, value: &serde_json::Value) {
+    let rounded = rounded(value, 4);
+    insta::with_settings!({ snapshot_path => snapshot_dir(), prepend_module_to_snapshot => false }, {
+        insta::assert_json_snapshot!(name, rounded);
+    });
+}
+
+/// A lesson's flags for a run on the stand-ins into `out`, with `extra` flags after.
+pub fn standin_args<A: clap::Parser>(lesson: &str, out: &Path, extra: &[&str]) -> A {
+    let out = out.to_str().expect("temporary directories have UTF-8 paths");
+    let mut args = vec![lesson, "--standin", "--out", out];
+    args.extend_from_slice(extra);
+    A::parse_from(args)
+}
+
+/// A fresh output directory for one run.
+pub fn out_dir() -> TempDir {
+    tempfile::tempdir().expect("a temporary directory can be created")
+}
+
+/// Runs a lesson binary (offline) with `args`.
+pub fn run_binary(binary: &str, args: &[&str]) -> Output {
+    Command::new(binary)
+        .args(args)
+        .env("HF_HUB_OFFLINE", "1")
+        .output()
+        .expect("the lesson binary runs")
+}
+
+/// The error a user sees: exactly one line, starting `error:`, last on stderr, no panic.
+pub fn one_line_error(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "stderr: {stderr}");
+    assert_eq!(
+        stderr.lines().last(),
+        Some(errors[0]),
+        "the error is the last line: {stderr}"
+    );
+    errors[0].to_string()
+}
+
+/// Every figure `names` exists in `dir` as SVG and PNG.
+pub fn assert_figures(dir: &Path, names: &[&str]) {
+    for name in names {
+        for ext in ["svg", "png"] {
+            let file = dir.join(format!("{name}.{ext}"));
+            assert!(file.is_file(), "{} is missing", file.display());
+        }
+    }
+}
+
+/// `report.json` as written to `dir`.
+pub fn report_on_disk(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json is written");
+    serde_json::from_str(&text).expect("report.json is JSON")
+}

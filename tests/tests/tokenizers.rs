@@ -4,8 +4,9 @@
 //! same files by `scripts/crosscheck/lesson01.py`); the length histograms were recomputed
 //! there from encoder.json / vocab.txt with Python's `len`.
 
-use common::model::{Model, locate};
-use common::standins;
+use common::model::files::locate;
+use common::model::{Model, standins};
+
 
 fn load(repo: &str) -> Model {
     let hub = standins::ensure().unwrap();
@@ -25,12 +26,13 @@ fn gpt2_tokenizer_facts() {
     assert_eq!(t.decode(&[50256]).unwrap(), "<|endoftext|>");
     assert_eq!(t.decode(&[262]).unwrap(), " the");
     assert_eq!(t.vocab_strings()[262], "Ġthe");
-    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
-        insta::assert_json_snapshot!("gpt2_token_lengths", serde_json::json!({
-            "stored": common::stats::value_counts(t.stored_lengths()),
-            "decoded": common::stats::value_counts(t.decoded_lengths().unwrap()),
-        }));
-    });
+    course_tests::assert_snapshot(
+        "gpt2_token_lengths",
+        &serde_json::json!({
+        "stored": common::analysis::stats::value_counts(t.stored_lengths()),
+        "decoded": common::analysis::stats::value_counts(t.decoded_lengths().unwrap()),
+    }),
+    );
 }
 
 #[test]
@@ -46,10 +48,11 @@ fn bert_tokenizer_facts() {
     assert_eq!(t.encode("ring", false).unwrap(), vec![3614]);
     assert_eq!(t.decode(&[101]).unwrap(), "[CLS]");
     assert_eq!(t.vocab_strings()[100], "[UNK]");
-    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
-        insta::assert_json_snapshot!("bert_token_lengths", serde_json::json!({
-            "stored": common::stats::value_counts(t.stored_lengths()),
-            "decoded": common::stats::value_counts(t.decoded_lengths().unwrap()),
-        }));
-    });
+    course_tests::assert_snapshot(
+        "bert_token_lengths",
+        &serde_json::json!({
+        "stored": common::analysis::stats::value_counts(t.stored_lengths()),
+        "decoded": common::analysis::stats::value_counts(t.decoded_lengths().unwrap()),
+    }),
+    );
 }

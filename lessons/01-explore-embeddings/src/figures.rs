@@ -1,14 +1,12 @@
 //! Lesson 1's figures, drawn as the notebook draws them.
 
-use common::Model;
-use common::model::title_tag;
 use common::plot::{
-    Axes, C0, C1, Colormap, Figure, GRAY, ImagePanel, Marker, Panel, Rgba, Series, Style, XyPanel,
-    indexed, paired,
+    Axes, BLACK, C0, C1, Color, Colormap, Figure, GRAY, ImagePanel, Marker, Panel, Rgba, Series,
+    Style, XyPanel, indexed, paired,
 };
-use plotters::style::{BLACK, RGBColor};
+use common::{Model, Pair};
 
-use crate::{Comparison, Distributions, TokenLengths};
+use crate::{Comparison, Distribution, Distributions, TokenLengths};
 
 fn bars(counts: &[(usize, usize)], axes: Axes) -> Panel<'static> {
     let points = counts
@@ -23,7 +21,7 @@ fn bars(counts: &[(usize, usize)], axes: Axes) -> Panel<'static> {
             style: Style::Bars {
                 width: 0.8,
                 face: BLACK,
-                edge: RGBColor(128, 128, 128),
+                edge: Color(128, 128, 128),
             },
         }],
         legend: false,
@@ -31,54 +29,37 @@ fn bars(counts: &[(usize, usize)], axes: Axes) -> Panel<'static> {
 }
 
 /// Token-length bar charts: the notebook's (stored strings) on the left, decoded on the right.
-pub fn token_lengths(
-    gpt: &TokenLengths,
-    bert: &TokenLengths,
-    gpt_model: &Model,
-    bert_model: &Model,
-) -> Figure<'static> {
-    let axes = |title: String| Axes {
-        title,
+pub fn token_lengths(lengths: Pair<&TokenLengths>) -> Figure<'static> {
+    let axes = |title: &str| Axes {
+        title: title.into(),
         xlabel: "Token length (chars)".into(),
         ylabel: "Token count".into(),
         xlim: Some((0.0, 22.0)),
         ..Axes::default()
     };
-    let (g, b) = (gpt_model.title_tag(), bert_model.title_tag());
+    let Pair { bert, gpt } = lengths;
     Figure::grid(
         1300,
         650,
         2,
         2,
         vec![
-            bars(
-                &gpt.stored,
-                axes(format!("GPT2 token lengths, as stored (clipped at 22){g}")),
-            ),
-            bars(
-                &gpt.decoded,
-                axes(format!("GPT2 token lengths, decoded (clipped at 22){g}")),
-            ),
-            bars(
-                &bert.stored,
-                axes(format!("BERT token lengths, as stored{b}")),
-            ),
-            bars(
-                &bert.decoded,
-                axes(format!("BERT token lengths, decoded{b}")),
-            ),
+            bars(&gpt.stored, axes("GPT2 token lengths, as stored (clipped at 22)")),
+            bars(&gpt.decoded, axes("GPT2 token lengths, decoded (clipped at 22)")),
+            bars(&bert.stored, axes("BERT token lengths, as stored")),
+            bars(&bert.decoded, axes("BERT token lengths, decoded")),
         ],
     )
 }
 
 /// Both embedding matrices, transposed (dimensions × tokens), colour limits ±0.15.
-pub fn heatmaps<'a>(gpt: &'a Model, bert: &'a Model) -> Figure<'a> {
-    let panel = |model: &'a Model, title: String| {
+pub fn heatmaps(models: Pair<&Model>) -> Figure<'_> {
+    fn panel<'a>(model: &'a Model, title: &str) -> Panel<'a> {
         Panel::Image(ImagePanel {
             transposed: true,
             ..ImagePanel::new(
                 Axes {
-                    title,
+                    title: title.into(),
                     xlabel: "Tokens".into(),
                     ylabel: "Dimensions".into(),
                     ..Axes::default()
@@ -88,15 +69,15 @@ pub fn heatmaps<'a>(gpt: &'a Model, bert: &'a Model) -> Figure<'a> {
                 Colormap::Viridis,
             )
         })
-    };
+    }
     Figure::grid(
         1000,
         800,
         2,
         1,
         vec![
-            panel(gpt, format!("GPT-2 embeddings matrix{}", gpt.title_tag())),
-            panel(bert, format!("BERT embedding matrix{}", bert.title_tag())),
+            panel(models.gpt, "GPT-2 embeddings matrix"),
+            panel(models.bert, "BERT embedding matrix"),
         ],
     )
 }
@@ -105,12 +86,12 @@ fn scatter(c: &Comparison, face: Rgba, title: String) -> Panel<'static> {
     Panel::Xy(XyPanel {
         axes: Axes {
             title,
-            xlabel: format!("BERT (\"{}\")", c.bert_token),
-            ylabel: format!("GPT2 (\"{}\")", c.gpt2_token),
+            xlabel: format!("BERT (\"{}\")", c.token.bert),
+            ylabel: format!("GPT2 (\"{}\")", c.token.gpt),
             ..Axes::default()
         },
         series: vec![Series::markers(
-            paired(&c.bert_vector, &c.gpt2_vector),
+            paired(&c.vector.bert, &c.vector.gpt),
             Marker::Square,
             3,
             face,
@@ -121,25 +102,25 @@ fn scatter(c: &Comparison, face: Rgba, title: String) -> Panel<'static> {
 
 /// The same index in both models: both vectors over their dimensions, and (when the widths
 /// match) one against the other.
-pub fn same_index(c: &Comparison, bert: &Model, gpt: &Model) -> Figure<'static> {
+pub fn same_index(c: &Comparison) -> Figure<'static> {
     let lines = Panel::Xy(XyPanel {
         axes: Axes {
-            title: format!("Token {}{}", c.bert_index, title_tag(&[bert, gpt])),
+            title: format!("Token {}", c.index.bert),
             xlabel: "Embeddings dimension".into(),
             ylabel: "Embedding value".into(),
-            xlim: Some((0.0, c.bert_vector.len() as f64)),
+            xlim: Some((0.0, c.vector.bert.len() as f64)),
             ..Axes::default()
         },
         series: vec![
             Series::line(
-                Some(format!("BERT (\"{}\")", c.bert_token)),
-                indexed(&c.bert_vector),
+                Some(format!("BERT (\"{}\")", c.token.bert)),
+                indexed(&c.vector.bert),
                 C0,
                 1,
             ),
             Series::line(
-                Some(format!("GPT2 (\"{}\")", c.gpt2_token)),
-                indexed(&c.gpt2_vector),
+                Some(format!("GPT2 (\"{}\")", c.token.gpt)),
+                indexed(&c.vector.gpt),
                 C1,
                 1,
             ),
@@ -162,12 +143,9 @@ pub fn same_index(c: &Comparison, bert: &Model, gpt: &Model) -> Figure<'static> 
 }
 
 /// The same word in both models, one vector against the other (needs equal widths).
-pub fn same_word(c: &Comparison, bert: &Model, gpt: &Model) -> Option<Figure<'static>> {
+pub fn same_word(c: &Comparison) -> Option<Figure<'static>> {
     let r = c.pearson_r?;
-    let title = format!(
-        "Embedding comparison (r = {r:.2}){}",
-        title_tag(&[bert, gpt])
-    );
+    let title = format!("Embedding comparison (r = {r:.2})");
     Some(Figure::single(
         640,
         480,
@@ -176,22 +154,23 @@ pub fn same_word(c: &Comparison, bert: &Model, gpt: &Model) -> Option<Figure<'st
 }
 
 /// Density of the per-token variances and means in both models.
-pub fn distributions(d: &Distributions, bert: &Model, gpt: &Model) -> Figure<'static> {
-    let curves = |summaries: &[crate::Summary; 2]| -> Vec<Series> {
-        summaries
-            .iter()
-            .zip([("BERT", C0), ("GPT2", C1)])
-            .filter_map(|(s, (name, color))| {
+pub fn distributions(d: &Distributions) -> Figure<'static> {
+    let curves = |pair: &Pair<Distribution>| -> Vec<Series> {
+        pair.as_ref()
+            .zip(Pair::new(C0, C1))
+            .map_named(|name, (s, color)| {
                 s.histogram
                     .as_ref()
                     .map(|h| Series::line(Some(name.to_string()), h.left_edge_points(), color, 2))
             })
+            .into_array()
+            .into_iter()
+            .flatten()
             .collect()
     };
-    let tag = title_tag(&[bert, gpt]);
     let variance = Panel::Xy(XyPanel {
         axes: Axes {
-            title: format!("Variances distributions{tag}"),
+            title: "Variances distributions".into(),
             xlabel: "Variance".into(),
             ylabel: "Density".into(),
             xlim: Some((0.0, f64::NAN)),
@@ -204,6 +183,8 @@ pub fn distributions(d: &Distributions, bert: &Model, gpt: &Model) -> Figure<'st
     let mut mean_series = curves(&d.mean);
     let top = d
         .mean
+        .as_ref()
+        .into_array()
         .iter()
         .filter_map(|s| s.histogram.as_ref())
         .flat_map(|h| h.values.iter().copied())
@@ -211,7 +192,7 @@ pub fn distributions(d: &Distributions, bert: &Model, gpt: &Model) -> Figure<'st
     mean_series.push(Series::vertical_line(0.0, (0.0, top), GRAY));
     let mean = Panel::Xy(XyPanel {
         axes: Axes {
-            title: format!("Means distributions{tag}"),
+            title: "Means distributions".into(),
             xlabel: "Average".into(),
             ylabel: "Density".into(),
             ylim: Some((0.0, f64::NAN)),

@@ -2,26 +2,10 @@
 
 use std::process::{Command, Output};
 
-fn lesson(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lesson01"))
-        .args(args)
-        .env("HF_HUB_OFFLINE", "1")
-        .output()
-        .expect("the lesson binary runs")
-}
+use course_tests::one_line_error;
 
-/// The error a user sees: exactly one line, starting `error:`.
-fn one_line_error(output: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "stderr: {stderr}");
-    assert_eq!(
-        stderr.lines().last(),
-        Some(errors[0]),
-        "the error is the last line: {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    errors[0].to_string()
+fn lesson(args: &[&str]) -> Output {
+    course_tests::run_binary(env!("CARGO_BIN_EXE_lesson01"), args)
 }
 
 #[test]

@@ -1,27 +1,24 @@
 //! Lesson 2's figure: the distributions of distances from the seed word.
 
-use common::Model;
-use common::model::title_tag;
+use common::Pair;
 use common::plot::{Axes, C0, C1, Figure, Panel, Series, XyPanel};
 
 use crate::Search;
 
 /// Overlaid density histograms (90 bins) of the distances in both models.
-pub fn distances(word: &str, search: &Search, bert: &Model, gpt: &Model) -> Figure<'static> {
-    let mut series = Vec::new();
-    for (name, histogram, color) in [
-        ("GPT2", &search.gpt2_histogram, C0),
-        ("BERT", &search.bert_histogram, C1),
-    ] {
-        if let Some(h) = histogram {
-            series.push(Series::line(
-                Some(name.to_string()),
-                h.left_edge_points(),
-                color,
-                2,
-            ));
-        }
-    }
+pub fn distances(word: &str, search: &Search) -> Figure<'static> {
+    // The notebook draws GPT-2 first, in the cycle's first colour.
+    let colors = Pair::new(C1, C0);
+    let lines = search
+        .histogram
+        .as_ref()
+        .zip(colors)
+        .map_named(|name, (histogram, color)| {
+            histogram
+                .as_ref()
+                .map(|h| Series::line(Some(name.to_string()), h.left_edge_points(), color, 2))
+        });
+    let series = [lines.gpt, lines.bert].into_iter().flatten().collect();
     let how = if search.normalised {
         " with vector normalization"
     } else {
@@ -32,7 +29,7 @@ pub fn distances(word: &str, search: &Search, bert: &Model, gpt: &Model) -> Figu
         400,
         Panel::Xy(XyPanel {
             axes: Axes {
-                title: format!("Distances from \"{word}\"{how}{}", title_tag(&[bert, gpt])),
+                title: format!("Distances from \"{word}\"{how}"),
                 xlabel: "Distances".into(),
                 ylabel: "Density".into(),
                 ..Axes::default()

@@ -1,7 +1,3 @@
-use std::process::ExitCode;
-
-use clap::Parser;
-
-fn main() -> ExitCode {
-    common::cli::finish(lesson02::run(&lesson02::Args::parse()).map(|_| ()))
+fn main() -> std::process::ExitCode {
+    common::run::cli::main(lesson02::run)
 }

@@ -1,6 +1,8 @@
 //! Lesson 2's edge cases as a user meets them: exit code and one line on stderr.
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+use course_tests::one_line_error;
 
 fn lesson(args: &[&str]) -> Output {
     let out = tempfile::tempdir().unwrap();
@@ -8,48 +10,43 @@ fn lesson(args: &[&str]) -> Output {
 }
 
 fn lesson_into(args: &[&str], out: &std::path::Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lesson02"))
-        .args(args)
-        .args(["--standin", "--out", out.to_str().unwrap()])
-        .output()
-        .expect("the lesson binary runs")
+    let mut all = args.to_vec();
+    all.extend(["--standin", "--out", out.to_str().unwrap()]);
+    course_tests::run_binary(env!("CARGO_BIN_EXE_lesson02"), &all)
 }
 
 /// The token ids the lesson reports for each of its words, BERT's then GPT-2's.
 fn reported_ids(out: &std::path::Path) -> Vec<(Vec<u64>, Vec<u64>)> {
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
-    let ids = |word: &serde_json::Value, key: &str| -> Vec<u64> {
-        word[key]
-            .as_array()
+    let ids = |ids: &serde_json::Value| -> Vec<u64> {
+        ids.as_array()
             .unwrap()
             .iter()
             .map(|v| v.as_u64().unwrap())
             .collect()
     };
-    report["words"]
+    course_tests::report_on_disk(out)["words"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|w| (ids(w, "bert_ids"), ids(w, "gpt2_ids")))
+        .map(|w| (ids(&w["ids"]["bert"]), ids(&w["ids"]["gpt2"])))
         .collect()
 }
 
-fn last_error_line(output: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let last = stderr.lines().last().unwrap_or_default().to_string();
-    assert!(last.starts_with("error:"), "{stderr}");
-    last
+#[test]
+fn blank_words_are_a_usage_error() {
+    for blank in ["", "  ", "\t\n", " , "] {
+        let out = lesson(&["--words", blank]);
+        assert_eq!(out.status.code(), Some(2), "{blank:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("at least one word"));
+    }
 }
 
 #[test]
-fn an_empty_word_is_refused() {
-    for blank in ["", "  ", "\t\n"] {
-        let out = lesson(&["--word", blank]);
-        assert_eq!(out.status.code(), Some(1));
-        assert!(last_error_line(&out).contains("gives no tokens"));
-    }
+fn a_word_without_tokens_is_refused() {
+    // A zero-width space is not blank to the flag parser but gives no tokens.
+    let out = lesson(&["--words", "\u{200b}"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(one_line_error(&out).contains("gives no tokens"));
 }
 
 #[test]
@@ -58,7 +55,7 @@ fn accented_words_are_searched_as_bert_uncased_strips_them() {
     // (transformers' BertTokenizer gives the same), while GPT-2 keeps the bytes of "é".
     let out = tempfile::tempdir().unwrap();
     let run = lesson_into(
-        &["--word", "Café", "--word", "cafe", "--k", "3"],
+        &["--words", "Café,cafe", "--k", "3"],
         out.path(),
     );
     assert!(
@@ -76,9 +73,9 @@ fn accented_words_are_searched_as_bert_uncased_strips_them() {
 fn a_very_long_word_is_one_short_error_line() {
     // BERT's WordPiece gives [UNK] for any word over 100 characters.
     let long = "a".repeat(5000);
-    let out = lesson(&["--word", &long]);
+    let out = lesson(&["--words", &long]);
     assert_eq!(out.status.code(), Some(1));
-    let line = last_error_line(&out);
+    let line = one_line_error(&out);
     assert!(
         line.contains("[UNK]") && line.contains("5000 characters"),
         "{line}"
@@ -89,7 +86,7 @@ fn a_very_long_word_is_one_short_error_line() {
 #[test]
 fn a_multi_token_word_is_searched_from_the_mean_of_its_tokens() {
     let out = tempfile::tempdir().unwrap();
-    let run = lesson_into(&["--word", "unbelievably", "--k", "3"], out.path());
+    let run = lesson_into(&["--words", "unbelievably", "--k", "3"], out.path());
     assert!(
         run.status.success(),
         "{}",
@@ -102,9 +99,9 @@ fn a_multi_token_word_is_searched_from_the_mean_of_its_tokens() {
 
 #[test]
 fn an_unknown_word_is_refused_not_searched_as_unk() {
-    let out = lesson(&["--word", "🤗"]);
+    let out = lesson(&["--words", "🤗"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(last_error_line(&out).contains("[UNK]"));
+    assert!(one_line_error(&out).contains("[UNK]"));
 }
 
 #[test]
@@ -115,7 +112,7 @@ fn k_zero_is_a_usage_error() {
 
 #[test]
 fn k_larger_than_the_vocabulary_lists_every_token() {
-    let out = lesson(&["--word", "ring", "--k", "60000", "--metric", "cosine"]);
+    let out = lesson(&["--words", "ring", "--k", "60000", "--metric", "cosine"]);
     assert!(
         out.status.success(),
         "{}",

@@ -1,12 +1,11 @@
 //! Lesson 3's figures, drawn as the notebook draws them.
 
-use common::model::title_tag;
+use common::analysis::rsa::upper_triangle;
 use common::plot::{
-    Axes, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, XyPanel, paired,
+    Axes, BLACK, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, XyPanel, every_nth,
+    paired,
 };
-use common::rsa::upper_triangle;
-use common::{Matrix, Model};
-use plotters::style::BLACK;
+use common::{Matrix, Pair};
 
 use crate::{ModelSizes, PerWord};
 
@@ -14,17 +13,14 @@ use crate::{ModelSizes, PerWord};
 /// `None` when the widths differ (there is nothing to pair).
 pub fn per_word(
     words: &[String],
-    bert: &Matrix,
-    gpt: &Matrix,
+    vectors: Pair<&Matrix>,
     per_word: &PerWord,
-    bm: &Model,
-    gm: &Model,
 ) -> Option<Figure<'static>> {
     let r = per_word.correlations.as_ref()?;
-    let tag = title_tag(&[bm, gm]);
+    let Pair { bert, gpt } = vectors;
     let scatter = Panel::Xy(XyPanel {
         axes: Axes {
-            title: format!("A) Embeddings for \"{}\"{tag}", words[0]),
+            title: format!("A) Embeddings for \"{}\"", words[0]),
             xlabel: "BERT embeddings".into(),
             ylabel: "GPT-2 embeddings".into(),
             ..Axes::default()
@@ -60,27 +56,12 @@ pub fn per_word(
     Some(Figure::grid(1000, 400, 1, 2, vec![scatter, correlations]))
 }
 
-/// Every other word as tick text, as the notebook labels its 18×18 matrices.
-fn every_other(words: &[String], first: usize) -> Vec<String> {
-    words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            if i % 2 == first {
-                w.clone()
-            } else {
-                String::new()
-            }
-        })
-        .collect()
-}
-
 fn similarity_panel<'a>(m: &'a Matrix, words: &[String], title: String) -> Panel<'a> {
     Panel::Image(ImagePanel::new(
         Axes {
             title,
-            x_tick_labels: Some(every_other(words, 0)),
-            y_tick_labels: Some(every_other(words, 1)),
+            x_tick_labels: Some(every_nth(words, 2, 0)),
+            y_tick_labels: Some(every_nth(words, 2, 1)),
             ..Axes::default()
         },
         m,
@@ -92,13 +73,10 @@ fn similarity_panel<'a>(m: &'a Matrix, words: &[String], title: String) -> Panel
 /// Part 3: both cosine-similarity matrices and their upper triangles against each other.
 pub fn rsa<'a>(
     words: &[String],
-    bert: &'a Matrix,
-    gpt: &'a Matrix,
+    similarity: Pair<&'a Matrix>,
     r: f64,
-    bm: &Model,
-    gm: &Model,
 ) -> Figure<'a> {
-    let tag = title_tag(&[bm, gm]);
+    let Pair { bert, gpt } = similarity;
     let scatter = Panel::Xy(XyPanel {
         axes: Axes {
             title: format!("C) Correlation (RSA score): r = {r:.2}"),
@@ -120,8 +98,8 @@ pub fn rsa<'a>(
         1,
         3,
         vec![
-            similarity_panel(bert, words, format!("A) Cossim matrix for BERT{tag}")),
-            similarity_panel(gpt, words, format!("B) Cossim matrix for GPT-2{tag}")),
+            similarity_panel(bert, words, "A) Cossim matrix for BERT".into()),
+            similarity_panel(gpt, words, "B) Cossim matrix for GPT-2".into()),
             scatter,
         ],
     )
@@ -135,11 +113,6 @@ pub fn model_matrix<'a>(sizes: &ModelSizes, matrix: &'a Matrix) -> Figure<'a> {
         .zip(&sizes.widths)
         .map(|(m, w)| format!("{m} ({w})"))
         .collect();
-    let tag = if sizes.standin.iter().any(|&s| s) {
-        " [stand-ins]"
-    } else {
-        ""
-    };
     Figure::single(
         900,
         700,
@@ -147,7 +120,7 @@ pub fn model_matrix<'a>(sizes: &ModelSizes, matrix: &'a Matrix) -> Figure<'a> {
             cell_values: true,
             ..ImagePanel::new(
                 Axes {
-                    title: format!("RSA between models of different widths{tag}"),
+                    title: "RSA between models of different widths".into(),
                     x_tick_labels: Some(labels.clone()),
                     y_tick_labels: Some(labels),
                     ..Axes::default()

@@ -1,12 +1,11 @@
 //! Lesson 4's figures, drawn as the notebook draws them.
 
-use common::linalg::Svd;
+use common::analysis::svd::Svd;
 use common::plot::{
-    Axes, Colormap, Figure, GRAY, ImagePanel, Marker, Panel, Placed, Rgba, Series, Style, XyPanel,
-    indexed,
+    Axes, BLACK, BLUE, Color, Colormap, Figure, GRAY, ImagePanel, Marker, Panel, Placed, Rgba,
+    Series, Style, XyPanel, indexed,
 };
 use common::{Matrix, Model};
-use plotters::style::{BLACK, BLUE, RGBColor};
 
 use crate::{RandomDraws, TokenSet};
 
@@ -30,10 +29,7 @@ pub fn opening(model: &Model, one: usize, two: usize) -> Figure<'static> {
         500,
         Panel::Xy(XyPanel {
             axes: Axes {
-                title: format!(
-                    "Embeddings of \"1\" and \"2\", mean-centred{}",
-                    model.title_tag()
-                ),
+                title: "Embeddings of \"1\" and \"2\", mean-centred".into(),
                 xlabel: "Embedding 1".into(),
                 ylabel: "Embedding 2".into(),
                 ..Axes::default()
@@ -52,7 +48,7 @@ pub fn opening(model: &Model, one: usize, two: usize) -> Figure<'static> {
 fn line_with_markers(
     label: String,
     values: &[f32],
-    color: RGBColor,
+    color: Color,
     marker: Marker,
     face: Rgba,
 ) -> [Series; 2] {
@@ -74,7 +70,6 @@ fn line_with_markers(
 /// Top right singular vector of each set (left), both spectra with the spread of many
 /// random draws (right), laid out as the notebook's GridSpec.
 pub fn spectra(
-    model: &Model,
     a: &TokenSet,
     svd_a: &Svd,
     b: &TokenSet,
@@ -82,7 +77,7 @@ pub fn spectra(
     draws: &RandomDraws,
 ) -> Figure<'static> {
     let width = svd_a.vt.cols() as f64;
-    let vector = |title: String, values: &[f32], color: RGBColor, xlabel: &str| {
+    let vector = |title: String, values: &[f32], color: Color, xlabel: &str| {
         Panel::Xy(XyPanel {
             axes: Axes {
                 title,
@@ -98,12 +93,12 @@ pub fn spectra(
     let mut series: Vec<Series> = draws
         .spectra
         .iter()
-        .map(|s| Series::line(None, indexed(s), RGBColor(0xd0, 0xd0, 0xe8), 1))
+        .map(|s| Series::line(None, indexed(s), Color(0xd0, 0xd0, 0xe8), 1))
         .collect();
     series.push(Series::line(
         Some(format!("{} random draws", draws.spectra.len())),
         Vec::new(),
-        RGBColor(0xd0, 0xd0, 0xe8),
+        Color(0xd0, 0xd0, 0xe8),
         1,
     ));
     series.extend(line_with_markers(
@@ -122,7 +117,7 @@ pub fn spectra(
     ));
     let spectrum = Panel::Xy(XyPanel {
         axes: Axes {
-            title: format!("Spectrum of embeddings submatrix{}", model.title_tag()),
+            title: "Spectrum of embeddings submatrix".into(),
             xlabel: "Component (sorted index)".into(),
             ylabel: "Singular value".into(),
             ..Axes::default()
@@ -171,16 +166,13 @@ pub fn spectra(
 }
 
 /// Every token's projection onto the top singular vector, by token index.
-pub fn projections(model: &Model, projections: &[f32], set: &str) -> Figure<'static> {
+pub fn projections(projections: &[f32], set: &str) -> Figure<'static> {
     Figure::single(
         1200,
         400,
         Panel::Xy(XyPanel {
             axes: Axes {
-                title: format!(
-                    "Projection of every token onto the top {set} singular vector{}",
-                    model.title_tag()
-                ),
+                title: format!("Projection of every token onto the top {set} singular vector"),
                 xlabel: "Token".into(),
                 ylabel: "Projection".into(),
                 ..Axes::default()
@@ -201,13 +193,13 @@ pub fn projections(model: &Model, projections: &[f32], set: &str) -> Figure<'sta
 }
 
 /// |R|: absolute correlations between the set's (mean-centred) embeddings.
-pub fn abs_correlations<'a>(model: &Model, m: &'a Matrix, set: &str) -> Figure<'a> {
+pub fn abs_correlations<'a>(m: &'a Matrix, set: &str) -> Figure<'a> {
     Figure::single(
         620,
         520,
         Panel::Image(ImagePanel::new(
             Axes {
-                title: format!("|R| for {set} embeddings{}", model.title_tag()),
+                title: format!("|R| for {set} embeddings"),
                 xlabel: "Tokens".into(),
                 ylabel: "Tokens".into(),
                 ..Axes::default()

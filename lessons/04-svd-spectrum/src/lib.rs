@@ -3,17 +3,19 @@
 //! do not, and the spectrum of each submatrix shows it.
 
 mod figures;
+mod results;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::Parser;
-use common::cli::LessonArgs;
-use common::linalg::{Svd, explained_variance, svd};
-use common::report::Report;
-use common::rng::SeededRng;
-use common::session::Session;
-use common::words::{token_text, word_ids};
-use common::{Matrix, Model, ops};
-use serde::Serialize;
+use common::analysis::SeededRng;
+use common::analysis::stats::Summary;
+use common::analysis::svd::{explained_variance, svd};
+use common::model::{first_token, token_text};
+use common::run::Flags;
+use common::run::cli::{ListItem, expand, list_item};
+use common::{Device, LessonArgs, Matrix, Model, Report, Session, ops};
+
+pub use results::*;
 
 pub const LESSON: &str = "04-svd-spectrum";
 pub const DEFAULT_MODEL: &str = "bert-base-uncased";
@@ -27,50 +29,91 @@ pub struct Args {
     pub model: String,
 
     /// First token set: letters (a–z), digits (0–9), random (as many tokens as the other
-    /// set, seeded), a comma-separated word list, or @FILE with one word per line.
-    #[arg(long, visible_alias = "set", default_value = "letters")]
-    pub set_a: String,
+    /// set, seeded), or a comma-separated word list (@FILE: one word per line).
+    #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = "letters")]
+    pub set_a: Vec<ListItem>,
 
     /// Second token set, in the same forms.
-    #[arg(long, visible_alias = "tokens", default_value = "random")]
-    pub set_b: String,
+    #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = "random")]
+    pub set_b: Vec<ListItem>,
 
     /// Random draws of the random set for the spread of its spectrum.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub draws: u64,
 
     /// Report the fraction of variance in the first K components.
-    #[arg(long, default_value_t = 5)]
-    pub components: usize,
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub components: u64,
 
     #[command(flatten)]
     pub common: LessonArgs,
 }
 
-pub fn run(args: &Args) -> Result<Report> {
-    let mut session = Session::start(LESSON, &args.common)?;
-    let device = session.device.clone();
-    let [model] = session.load([(&args.model, DEFAULT_MODEL)])?;
-    let mut rng = SeededRng::new(args.common.seed);
+impl Flags for Args {
+    fn check(&self) -> Result<(), String> {
+        for (flag, set) in [("--set-a", &self.set_a), ("--set-b", &self.set_b)] {
+            if let TokenSetSpec::Words(words) = TokenSetSpec::from(expand(set))
+                && words.len() < 2
+            {
+                return Err(format!(
+                    "{flag} `{}` has {} tokens; an SVD spectrum needs at least 2",
+                    words.join(","),
+                    words.len()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a token-set flag names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TokenSetSpec {
+    Letters,
+    Digits,
+    /// As many random tokens as the other set has (seeded).
+    Random,
+    /// Each word's first token.
+    Words(Vec<String>),
+}
+
+impl From<Vec<String>> for TokenSetSpec {
+    fn from(words: Vec<String>) -> Self {
+        match words.as_slice() {
+            [one] if one == "letters" => TokenSetSpec::Letters,
+            [one] if one == "digits" => TokenSetSpec::Digits,
+            [one] if one == "random" => TokenSetSpec::Random,
+            _ => TokenSetSpec::Words(words),
+        }
+    }
+}
+
+pub fn run(args: &Args) -> Result<Report<Results>> {
+    let session = Session::start(LESSON, &args.common)?;
+    let device = session.device();
+    let model = session.load_one(&args.model, DEFAULT_MODEL)?;
+    let mut rng = SeededRng::new(session.seed());
+    let components = args.components as usize;
 
     // ANCHOR: opening
-    let one = word_ids(&model, "1")?[0] as usize;
-    let two = word_ids(&model, "2")?[0] as usize;
-    session.figure(&figures::opening(&model, one, two), "opening_1_vs_2")?;
+    let one = first_token(&model, "1")?;
+    let two = first_token(&model, "2")?;
+    session.figure(figures::opening(&model, one, two), "opening_1_vs_2")?;
     // ANCHOR_END: opening
 
     // ANCHOR: submatrices
+    let specs = [&args.set_a, &args.set_b].map(|set| TokenSetSpec::from(expand(set)));
     // A random set is as large as the other set (26, like the alphabet, when both are random).
-    let size = [&args.set_a, &args.set_b]
-        .into_iter()
-        .find(|spec| spec.as_str() != "random")
+    let size = specs
+        .iter()
+        .find(|spec| **spec != TokenSetSpec::Random)
         .map(|spec| token_set(&model, spec, 0, &mut rng).map(|set| set.ids.len()))
         .transpose()?
         .unwrap_or(26);
-    let set_a = token_set(&model, &args.set_a, size, &mut rng)?;
-    let set_b = token_set(&model, &args.set_b, size, &mut rng)?;
-    let (sub_a, mean_a) = ops::centre_rows(&model.embeddings.select_rows(&set_a.ids), &device)?;
-    let (sub_b, _) = ops::centre_rows(&model.embeddings.select_rows(&set_b.ids), &device)?;
+    let set_a = token_set(&model, &specs[0], size, &mut rng)?;
+    let set_b = token_set(&model, &specs[1], size, &mut rng)?;
+    let (sub_a, mean_a) = ops::centre_rows(&model.embeddings.select_rows(&set_a.ids), device)?;
+    let (sub_b, _) = ops::centre_rows(&model.embeddings.select_rows(&set_b.ids), device)?;
     // ANCHOR_END: submatrices
 
     // ANCHOR: svd
@@ -80,214 +123,121 @@ pub fn run(args: &Args) -> Result<Report> {
     println!("U  is size {:?}", svd_a.u.shape_tuple());
     println!("s  is size ({},)", svd_a.s.len());
     println!("Vh is size {:?}", svd_a.vt.shape_tuple());
-    let spectra = Spectra::new(&set_a, &svd_a, &set_b, &svd_b, args.components);
-    spectra.print();
-    session.report.record("spectra", &spectra)?;
+    let spectra = session.show(Spectra::new(&set_a, &svd_a, &set_b, &svd_b, components));
     // ANCHOR_END: svd
 
     // ANCHOR: draws
-    let draws = random_draws(
+    let random_draws = session.show(random_draws(
         &model,
         set_a.ids.len(),
         args.draws as usize,
-        args.components,
+        components,
         &mut rng,
-        &device,
-    )?;
-    session.report.record("random_draws", &draws)?;
+        device,
+    )?);
     session.figure(
-        &figures::spectra(&model, &set_a, &svd_a, &set_b, &svd_b, &draws),
+        figures::spectra(&set_a, &svd_a, &set_b, &svd_b, &random_draws),
         "spectra",
     )?;
     // ANCHOR_END: draws
 
     // ANCHOR: projection
-    let projections = ops::project(&model.embeddings, svd_a.vt.row(0), &mean_a, &device)?;
-    let top = top_projections(&model, &projections, 20)?;
-    session.report.record("top_projections", &top)?;
+    let projections = ops::project(&model.embeddings, svd_a.vt.row(0), &mean_a, device)?;
+    let top_projections = session.show(top_projections(&model, &projections, 20)?);
     session.figure(
-        &figures::projections(&model, &projections, &set_a.name),
+        figures::projections(&projections, &set_a.name),
         "projections",
     )?;
     // ANCHOR_END: projection
 
     // ANCHOR: correlations
-    let correlations = ops::row_correlations(&sub_a, &device)?;
+    let correlations = ops::row_correlations(&sub_a, device)?;
     let absolute = Matrix::new(
         correlations.rows(),
         correlations.cols(),
         correlations.data().iter().map(|r| r.abs()).collect(),
     )?;
-    session.report.record(
-        "abs_correlation_mean_off_diagonal",
-        mean_off_diagonal(&absolute),
-    )?;
     session.figure(
-        &figures::abs_correlations(&model, &absolute, &set_a.name),
+        figures::abs_correlations(&absolute, &set_a.name),
         "abs_correlations",
     )?;
     // ANCHOR_END: correlations
-    session.finish()
+    session.finish(Results {
+        spectra,
+        random_draws,
+        top_projections,
+        abs_correlation_mean_off_diagonal: mean_off_diagonal(&absolute),
+    })
 }
 
-/// A named set of token ids.
-#[derive(Clone, Debug, Serialize)]
-pub struct TokenSet {
-    pub name: String,
-    pub ids: Vec<usize>,
-    pub tokens: Vec<String>,
-}
-
-/// Resolves a token-set flag. Each word contributes its first token, as the notebook's
+/// Resolves a token set. Each word contributes its first token, as the notebook's
 /// `tokenizer.encode(letter)[0]`.
-pub fn token_set(model: &Model, spec: &str, size: usize, rng: &mut SeededRng) -> Result<TokenSet> {
-    let words: Vec<String> = match spec {
-        "letters" => ('a'..='z').map(String::from).collect(),
-        "digits" => ('0'..='9').map(String::from).collect(),
-        "random" => {
-            let ids: Vec<usize> = (0..size.max(2))
-                .map(|_| rng.below(0, model.tokenizer.vocab_size().min(model.embeddings.rows())))
-                .collect();
-            let tokens = ids
-                .iter()
-                .map(|&i| token_text(model, i))
-                .collect::<Result<_>>()?;
+pub fn token_set(
+    model: &Model,
+    spec: &TokenSetSpec,
+    size: usize,
+    rng: &mut SeededRng,
+) -> Result<TokenSet> {
+    let decode = |ids: &[usize]| -> Result<Vec<String>> {
+        ids.iter().map(|&i| token_text(model, i)).collect()
+    };
+    let (name, words): (&str, Vec<String>) = match spec {
+        TokenSetSpec::Letters => ("letters", ('a'..='z').map(String::from).collect()),
+        TokenSetSpec::Digits => ("digits", ('0'..='9').map(String::from).collect()),
+        TokenSetSpec::Random => {
+            let vocab = model.tokenizer.vocab_size().min(model.embeddings.rows());
+            let ids: Vec<usize> = (0..size.max(2)).map(|_| rng.below(0, vocab)).collect();
             return Ok(TokenSet {
                 name: "random".into(),
+                tokens: decode(&ids)?,
                 ids,
-                tokens,
             });
         }
-        _ => match spec.strip_prefix('@') {
-            Some(path) => std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the token list {path}"))?
-                .lines()
-                .map(str::trim)
-                .filter(|w| !w.is_empty())
-                .map(str::to_string)
-                .collect(),
-            None => spec
-                .split(',')
-                .map(str::trim)
-                .filter(|w| !w.is_empty())
-                .map(str::to_string)
-                .collect(),
-        },
+        TokenSetSpec::Words(words) => ("custom", words.clone()),
     };
-    if words.len() < 2 {
-        bail!(
-            "token set `{spec}` has {} tokens; an SVD spectrum needs at least 2",
-            words.len()
-        );
-    }
     let ids = words
         .iter()
-        .map(|w| Ok(word_ids(model, w)?[0] as usize))
+        .map(|w| first_token(model, w))
         .collect::<Result<Vec<_>>>()?;
-    let tokens = ids
-        .iter()
-        .map(|&i| token_text(model, i))
-        .collect::<Result<_>>()?;
-    let name = if spec.contains(',') || spec.starts_with('@') {
-        "custom".to_string()
-    } else {
-        spec.to_string()
-    };
-    Ok(TokenSet { name, ids, tokens })
-}
-
-/// The two spectra and how concentrated each is.
-#[derive(Debug, Serialize)]
-pub struct Spectra {
-    pub set_a: TokenSet,
-    pub set_b: TokenSet,
-    pub singular_values_a: Vec<f32>,
-    pub singular_values_b: Vec<f32>,
-    /// Fraction of variance in the first 1…K components.
-    pub explained_a: Vec<f64>,
-    pub explained_b: Vec<f64>,
-}
-
-impl Spectra {
-    fn new(set_a: &TokenSet, a: &Svd, set_b: &TokenSet, b: &Svd, k: usize) -> Self {
-        let first = |v: Vec<f64>| v.into_iter().take(k).collect();
-        Spectra {
-            set_a: set_a.clone(),
-            set_b: set_b.clone(),
-            singular_values_a: a.s.clone(),
-            singular_values_b: b.s.clone(),
-            explained_a: first(explained_variance(&a.s)),
-            explained_b: first(explained_variance(&b.s)),
-        }
-    }
-
-    fn print(&self) {
-        println!("\nFraction of variance in the first k components:");
-        println!("  k | {:>8} | {:>8}", self.set_a.name, self.set_b.name);
-        for (k, (a, b)) in self.explained_a.iter().zip(&self.explained_b).enumerate() {
-            println!("{:>3} | {:>8.3} | {:>8.3}", k + 1, a, b);
-        }
-        println!(
-            "Top singular value: {} {:.3}, {} {:.3}",
-            self.set_a.name, self.singular_values_a[0], self.set_b.name, self.singular_values_b[0]
-        );
-    }
+    Ok(TokenSet {
+        name: name.into(),
+        tokens: decode(&ids)?,
+        ids,
+    })
 }
 
 /// Spectra of many random draws: the spread a single random draw comes from.
-#[derive(Debug, Serialize)]
-pub struct RandomDraws {
-    pub spectra: Vec<Vec<f32>>,
-    pub top_mean: f64,
-    pub top_sd: f64,
-    /// Mean fraction of variance in the first 1…K components.
-    pub explained_mean: Vec<f64>,
-}
-
 fn random_draws(
     model: &Model,
     size: usize,
     draws: usize,
     k: usize,
     rng: &mut SeededRng,
-    device: &common::Device,
+    device: &Device,
 ) -> Result<RandomDraws> {
     let mut spectra = Vec::with_capacity(draws);
     for _ in 0..draws {
-        let set = token_set(model, "random", size, rng)?;
+        let set = token_set(model, &TokenSetSpec::Random, size, rng)?;
         let (centred, _) = ops::centre_rows(&model.embeddings.select_rows(&set.ids), device)?;
         spectra.push(svd(&centred)?.s);
     }
     let tops: Vec<f64> = spectra.iter().map(|s| s[0] as f64).collect();
-    let top_mean = tops.iter().sum::<f64>() / draws as f64;
-    let top_sd = (tops.iter().map(|t| (t - top_mean).powi(2)).sum::<f64>() / draws as f64).sqrt();
+    let top = Summary::of(&tops);
     let explained: Vec<Vec<f64>> = spectra.iter().map(|s| explained_variance(s)).collect();
-    let explained_mean = (0..k.min(size))
-        .map(|i| explained.iter().map(|e| e[i]).sum::<f64>() / draws as f64)
-        .collect();
-    println!(
-        "\n{draws} random draws of {size} tokens: top singular value {top_mean:.3} ± {top_sd:.3} (mean ± sd);\n\
-         the first component holds {:.1}% of their variance on average.",
-        100.0 * explained.iter().map(|e| e[0]).sum::<f64>() / draws as f64
-    );
+    let mean_of = |i: usize| explained.iter().map(|e| e[i]).sum::<f64>() / draws as f64;
     Ok(RandomDraws {
+        size,
+        first_component: mean_of(0),
+        explained_mean: (0..k.min(size)).map(mean_of).collect(),
         spectra,
-        top_mean,
-        top_sd,
-        explained_mean,
+        top_mean: top.mean,
+        top_sd: top.sd,
     })
-}
-
-#[derive(Debug, Serialize)]
-pub struct Projection {
-    pub id: usize,
-    pub token: String,
-    pub projection: f32,
 }
 
 /// The tokens with the largest |projection| that are not single ASCII letters (the
 /// letters themselves are the set the direction came from).
-fn top_projections(model: &Model, projections: &[f32], count: usize) -> Result<Vec<Projection>> {
+fn top_projections(model: &Model, projections: &[f32], count: usize) -> Result<TopProjections> {
     let mut order: Vec<usize> = (0..projections.len()).collect();
     order.sort_by(|&a, &b| {
         projections[b]
@@ -295,9 +245,6 @@ fn top_projections(model: &Model, projections: &[f32], count: usize) -> Result<V
             .total_cmp(&projections[a].abs())
             .then(a.cmp(&b))
     });
-    println!(
-        "\nTokens with the largest |projection| onto the top letters singular vector (letters left out):"
-    );
     let mut top = Vec::new();
     for id in order {
         let token = token_text(model, id)?;
@@ -305,7 +252,6 @@ fn top_projections(model: &Model, projections: &[f32], count: usize) -> Result<V
         if is_letter {
             continue;
         }
-        println!("{:6.3} for \"{token}\"", projections[id]);
         top.push(Projection {
             id,
             token,
@@ -315,7 +261,7 @@ fn top_projections(model: &Model, projections: &[f32], count: usize) -> Result<V
             break;
         }
     }
-    Ok(top)
+    Ok(TopProjections(top))
 }
 
 fn mean_off_diagonal(m: &Matrix) -> f64 {

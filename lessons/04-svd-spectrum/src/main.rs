@@ -1,7 +1,3 @@
-use std::process::ExitCode;
-
-use clap::Parser;
-
-fn main() -> ExitCode {
-    common::cli::finish(lesson04::run(&lesson04::Args::parse()).map(|_| ()))
+fn main() -> std::process::ExitCode {
+    common::run::cli::main(lesson04::run)
 }

@@ -163,11 +163,11 @@ fn serve(
 /// The stand-in BERT's files, served as a course repo (without the stand-in marker, so
 /// the lesson treats the download as the real model).
 fn bert_repo() -> BTreeMap<String, Vec<u8>> {
-    let standins = common::standins::ensure().expect("stand-ins are prepared");
+    let standins = common::model::standins::ensure().expect("stand-ins are prepared");
     let mut files = BTreeMap::new();
     for file in ["config.json", "tokenizer.json", "model.safetensors"] {
         let path = standins
-            .cached(common::standins::BERT, file)
+            .cached(common::model::standins::BERT, file)
             .expect("the stand-in BERT has this file");
         files.insert(file.to_string(), std::fs::read(path).unwrap());
     }
@@ -208,15 +208,10 @@ fn succeeded(output: &Output) -> bool {
     output.status.success()
 }
 
-/// The error a user sees: the last line of stderr, `error: …`, and exit status 1.
+/// The error a user sees: one line, `error: …`, and exit status 1.
 fn one_line_error(output: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let last = stderr.lines().last().unwrap_or_default();
-    assert!(last.starts_with("error:"), "{stderr}");
-    assert_eq!(stderr.matches("error:").count(), 1, "{stderr}");
-    last.to_string()
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    course_tests::one_line_error(output)
 }
 
 fn cached_weights(cache: &Path) -> std::path::PathBuf {

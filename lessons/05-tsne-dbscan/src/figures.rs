@@ -1,11 +1,11 @@
 //! Lesson 5's figures, drawn as the notebook draws them.
 
+use common::Matrix;
+use common::analysis::tsne::TsneResult;
 use common::plot::{
-    Axes, CYCLE, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, Style, XyPanel,
+    Axes, BLACK, CYCLE, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, Style, XyPanel,
+    every_nth,
 };
-use common::tsne::TsneResult;
-use common::{Matrix, Model};
-use plotters::style::BLACK;
 
 fn image<'a>(m: &'a Matrix, transposed: bool, (vmin, vmax): (f64, f64), axes: Axes) -> Panel<'a> {
     Panel::Image(ImagePanel {
@@ -25,8 +25,7 @@ fn axes(title: &str, xlabel: &str, ylabel: &str) -> Axes {
 }
 
 /// Embeddings, their transpose and the Gram matrix (colour limits ±0.2 and 2–7).
-pub fn gram_parts<'a>(model: &Model, sub: &'a Matrix, gram: &'a Matrix) -> Figure<'a> {
-    let tag = model.title_tag();
+pub fn gram_parts<'a>(sub: &'a Matrix, gram: &'a Matrix) -> Figure<'a> {
     Figure::grid(
         1200,
         400,
@@ -37,7 +36,7 @@ pub fn gram_parts<'a>(model: &Model, sub: &'a Matrix, gram: &'a Matrix) -> Figur
                 sub,
                 false,
                 (-0.2, 0.2),
-                axes(&format!("Embeddings{tag}"), "Embedding dimension", "Token"),
+                axes("Embeddings", "Embedding dimension", "Token"),
             ),
             image(
                 sub,
@@ -55,24 +54,8 @@ pub fn gram_parts<'a>(model: &Model, sub: &'a Matrix, gram: &'a Matrix) -> Figur
     )
 }
 
-/// Tick text for every third token, starting at `first`.
-fn every_third(labels: &[String], first: usize) -> Vec<String> {
-    labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            if i % 3 == first % 3 && i >= first {
-                l.clone()
-            } else {
-                String::new()
-            }
-        })
-        .collect()
-}
-
 /// The Gram matrix with decoded-token ticks beside the t-SNE map with every token written.
 pub fn gram_and_map<'a>(
-    model: &Model,
     gram: &'a Matrix,
     map: &TsneResult,
     ids: &[usize],
@@ -83,13 +66,9 @@ pub fn gram_and_map<'a>(
         origin_lower: true,
         ..ImagePanel::new(
             Axes {
-                title: format!(
-                    "Gram matrix, first {} token embeds{}",
-                    ids.len(),
-                    model.title_tag()
-                ),
-                x_tick_labels: Some(every_third(labels, 1)),
-                y_tick_labels: Some(every_third(labels, 0)),
+                title: format!("Gram matrix, first {} token embeds", ids.len()),
+                x_tick_labels: Some(every_nth(labels, 3, 1)),
+                y_tick_labels: Some(every_nth(labels, 3, 0)),
                 ..Axes::default()
             },
             gram,
@@ -135,7 +114,6 @@ pub fn gram_and_map<'a>(
 /// Each clustered point joined to its cluster's centroid; noise as '+', centroids as
 /// diamonds. Colours cycle, so any number of clusters can be drawn.
 pub fn clusters(
-    model: &Model,
     map: &TsneResult,
     labels: &[i64],
     centres: &[[f64; 2]],
@@ -209,11 +187,7 @@ pub fn clusters(
         600,
         Panel::Xy(XyPanel {
             axes: axes(
-                &format!(
-                    "Result of dbscan clustering (k={}){}",
-                    centres.len(),
-                    model.title_tag()
-                ),
+                &format!("Result of dbscan clustering (k={})", centres.len()),
                 "tSNE axis 1",
                 "tSNE axis 2",
             ),

@@ -3,17 +3,19 @@
 //! the clusters DBSCAN finds on it.
 
 mod figures;
+mod results;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::Parser;
-use common::cli::LessonArgs;
-use common::dbscan::{centroids, dbscan};
-use common::report::Report;
-use common::rng::SeededRng;
-use common::session::Session;
-use common::tsne::{EXACT_LIMIT, TsneOptions, trustworthiness, tsne};
-use common::words::token_text;
-use serde::Serialize;
+use common::analysis::SeededRng;
+use common::analysis::dbscan::{centroids, dbscan};
+use common::analysis::tsne::{EXACT_LIMIT, TsneOptions, trustworthiness, tsne};
+use common::model::token_text;
+use common::run::Flags;
+use common::run::cli::positive;
+use common::{LessonArgs, Report, Session, ops};
+
+pub use results::*;
 
 pub const LESSON: &str = "05-tsne-dbscan";
 pub const DEFAULT_MODEL: &str = "gpt2";
@@ -27,17 +29,17 @@ pub struct Args {
     pub model: String,
 
     /// Which tokens: first:N (the notebook's first 100), random:N (seeded), or @FILE with
-    /// one token id per line. Up to the whole vocabulary: above 2,000 tokens t-SNE
-    /// switches to a nearest-neighbour graph and FFT-interpolated forces.
-    #[arg(long, default_value = "first:100")]
-    pub tokens: String,
+    /// token ids separated by whitespace. Up to the whole vocabulary: above 2,000 tokens
+    /// t-SNE switches to a nearest-neighbour graph and FFT-interpolated forces.
+    #[arg(long, default_value = "first:100", value_parser = TokenSpec::parse)]
+    pub tokens: TokenSpec,
 
     /// Shorthand for --tokens first:N.
-    #[arg(long, value_name = "N", conflicts_with = "tokens")]
-    pub n_tokens: Option<usize>,
+    #[arg(long, value_name = "N", conflicts_with = "tokens", value_parser = clap::value_parser!(u64).range(MIN_TOKENS as u64..))]
+    pub n_tokens: Option<u64>,
 
     /// t-SNE perplexity: roughly how many neighbours each point attends to.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 5.0, value_parser = positive)]
     pub perplexity: f64,
 
     /// t-SNE iterations (the first 250 with early exaggeration).
@@ -45,77 +47,124 @@ pub struct Args {
     pub iterations: usize,
 
     /// DBSCAN neighbourhood radius, in t-SNE map units.
-    #[arg(long, default_value_t = 7.0)]
+    #[arg(long, default_value_t = 7.0, value_parser = positive)]
     pub eps: f64,
 
     /// DBSCAN: points (the point itself included) within eps that make a core point.
-    #[arg(long, default_value_t = 3)]
-    pub min_samples: usize,
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_samples: u64,
 
     #[command(flatten)]
     pub common: LessonArgs,
 }
 
-/// The token ids named by `--tokens`.
-pub fn token_ids(spec: &str, vocab: usize, seed: u64) -> Result<Vec<usize>> {
-    let count = |n: &str| -> Result<usize> {
-        let n: usize = n
-            .parse()
-            .with_context(|| format!("`{spec}`: the count must be a whole number"))?;
-        if n < 4 || n > vocab {
-            bail!("`{spec}`: choose between 4 and {vocab} tokens (the vocabulary's size)");
-        }
-        Ok(n)
-    };
-    if let Some(n) = spec.strip_prefix("first:") {
-        return Ok((0..count(n)?).collect());
-    }
-    if let Some(n) = spec.strip_prefix("random:") {
-        let mut ids: Vec<usize> = (0..vocab).collect();
-        SeededRng::new(seed).shuffle(&mut ids);
-        let mut chosen = ids[..count(n)?].to_vec();
-        chosen.sort_unstable();
-        return Ok(chosen);
-    }
-    if let Some(path) = spec.strip_prefix('@') {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the token list {path}"))?;
-        let ids = text
-            .split_whitespace()
-            .map(|t| {
-                t.parse::<usize>()
-                    .ok()
-                    .filter(|&id| id < vocab)
-                    .with_context(|| format!("{path}: `{t}` is not a token id below {vocab}"))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        count(&ids.len().to_string())?;
-        return Ok(ids);
-    }
-    bail!("--tokens takes first:N, random:N or @FILE, got `{spec}`")
+/// t-SNE needs at least this many points.
+const MIN_TOKENS: usize = 4;
+
+/// The tokens `--tokens` names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TokenSpec {
+    First(usize),
+    Random(usize),
+    /// The ids of a file, in its order.
+    Ids(Vec<usize>),
 }
 
-pub fn run(args: &Args) -> Result<Report> {
-    if args.eps <= 0.0 || !args.eps.is_finite() {
-        bail!("--eps must be a positive distance, got {}", args.eps);
+impl TokenSpec {
+    /// clap's parser: the form and the count are checked here, the ids against the
+    /// vocabulary once the model is loaded.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let count = |n: &str| -> Result<usize, String> {
+            match n.parse::<usize>() {
+                Ok(n) if n >= MIN_TOKENS => Ok(n),
+                _ => Err(format!("`{spec}`: the count must be a whole number, at least {MIN_TOKENS}")),
+            }
+        };
+        if let Some(n) = spec.strip_prefix("first:") {
+            return Ok(TokenSpec::First(count(n)?));
+        }
+        if let Some(n) = spec.strip_prefix("random:") {
+            return Ok(TokenSpec::Random(count(n)?));
+        }
+        if let Some(path) = spec.strip_prefix('@') {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the token list {path} ({e})"))?;
+            let ids = text
+                .split_whitespace()
+                .map(|t| {
+                    t.parse::<usize>()
+                        .map_err(|_| format!("{path}: `{t}` is not a token id"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if ids.len() < MIN_TOKENS {
+                return Err(format!("{path} lists {} ids; t-SNE needs at least {MIN_TOKENS}", ids.len()));
+            }
+            return Ok(TokenSpec::Ids(ids));
+        }
+        Err(format!("takes first:N, random:N or @FILE, got `{spec}`"))
     }
-    if args.min_samples == 0 {
-        bail!("--min-samples must be at least 1 (it counts the point itself)");
+
+    /// How many tokens it names.
+    pub fn count(&self) -> usize {
+        match self {
+            TokenSpec::First(n) | TokenSpec::Random(n) => *n,
+            TokenSpec::Ids(ids) => ids.len(),
+        }
     }
-    let mut session = Session::start(LESSON, &args.common)?;
-    let [model] = session.load([(&args.model, DEFAULT_MODEL)])?;
+
+    /// The ids, checked against a vocabulary of `vocab` tokens.
+    pub fn ids(&self, vocab: usize, seed: u64) -> Result<Vec<usize>> {
+        if self.count() > vocab {
+            bail!(
+                "--tokens names {} tokens; the vocabulary has {vocab}: choose fewer",
+                self.count()
+            );
+        }
+        Ok(match self {
+            TokenSpec::First(n) => (0..*n).collect(),
+            TokenSpec::Random(n) => {
+                let mut ids: Vec<usize> = (0..vocab).collect();
+                SeededRng::new(seed).shuffle(&mut ids);
+                let mut chosen = ids[..*n].to_vec();
+                chosen.sort_unstable();
+                chosen
+            }
+            TokenSpec::Ids(ids) => {
+                if let Some(id) = ids.iter().find(|&&id| id >= vocab) {
+                    bail!("--tokens: {id} is not a token id below {vocab}");
+                }
+                ids.clone()
+            }
+        })
+    }
+}
+
+impl Args {
+    /// `--tokens`, or `--n-tokens N` as `first:N`.
+    pub fn token_spec(&self) -> TokenSpec {
+        self.n_tokens
+            .map_or_else(|| self.tokens.clone(), |n| TokenSpec::First(n as usize))
+    }
+}
+
+impl Flags for Args {
+    fn check(&self) -> Result<(), String> {
+        let n = self.token_spec().count();
+        if self.perplexity >= n as f64 {
+            return Err(format!(
+                "--perplexity must be below the number of tokens ({n}), got {}",
+                self.perplexity
+            ));
+        }
+        Ok(())
+    }
+}
+
+pub fn run(args: &Args) -> Result<Report<Results>> {
+    let session = Session::start(LESSON, &args.common)?;
+    let model = session.load_one(&args.model, DEFAULT_MODEL)?;
     let vocab = model.tokenizer.vocab_size().min(model.embeddings.rows());
-    let spec = args
-        .n_tokens
-        .map_or_else(|| args.tokens.clone(), |n| format!("first:{n}"));
-    let ids = token_ids(&spec, vocab, args.common.seed)?;
-    if args.perplexity <= 0.0 || args.perplexity >= ids.len() as f64 {
-        bail!(
-            "--perplexity must be above 0 and below the number of tokens ({}), got {}",
-            ids.len(),
-            args.perplexity
-        );
-    }
+    let ids = args.token_spec().ids(vocab, session.seed())?;
     let labels: Vec<String> = ids
         .iter()
         .map(|&id| token_text(&model, id))
@@ -123,15 +172,14 @@ pub fn run(args: &Args) -> Result<Report> {
 
     // ANCHOR: gram
     let sub = model.embeddings.select_rows(&ids);
-    session.report.record("tokens", &ids)?;
     // The Gram matrix is N×N: drawn for the notebook's sizes, not for a whole vocabulary.
     let gram = if ids.len() <= EXACT_LIMIT {
-        Some(common::ops::gram(&sub, &session.device)?)
+        Some(ops::gram(&sub, session.device())?)
     } else {
         None
     };
     if let Some(gram) = &gram {
-        session.figure(&figures::gram_parts(&model, &sub, gram), "gram")?;
+        session.figure(figures::gram_parts(&sub, gram), "gram")?;
     }
     // ANCHOR_END: gram
 
@@ -149,41 +197,35 @@ pub fn run(args: &Args) -> Result<Report> {
         indicatif::ProgressStyle::with_template("t-SNE {bar:40} {pos}/{len} iterations, KL {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let map = tsne(&sub, &options, &session.device, |iteration, kl| {
+    let map = tsne(&sub, &options, session.device(), |iteration, kl| {
         bar.set_position(iteration as u64 + 1);
         bar.set_message(format!("{kl:.4}"));
     })?;
     bar.finish_and_clear();
-    println!("t-SNE result shape: ({}, 2)", map.points.len());
-    println!("final KL divergence: {:.4}", map.kl_divergence);
     // Trustworthiness ranks all N² pairs: above the exact limit it is measured on a seeded
     // sample of that many tokens.
-    let sample = trust_sample(ids.len(), args.common.seed);
+    let sample = trust_sample(ids.len(), session.seed());
     let trust = trustworthiness(
         &sub.select_rows(&sample),
         &sample.iter().map(|&i| map.points[i]).collect::<Vec<_>>(),
         5,
     );
-    if sample.len() < ids.len() {
-        println!(
-            "trustworthiness (k = 5, on a sample of {} tokens): {trust:.4}",
-            sample.len()
-        );
-    } else {
-        println!("trustworthiness (k = 5): {trust:.4}");
-    }
-    session.report.record("tsne", &map)?;
-    session.report.record("trustworthiness", trust)?;
+    session.show(MapQuality {
+        points: map.points.len(),
+        kl_divergence: map.kl_divergence,
+        trustworthiness: trust,
+        sample: (sample.len() < ids.len()).then_some(sample.len()),
+    });
     if let Some(gram) = &gram {
         session.figure(
-            &figures::gram_and_map(&model, gram, &map, &ids, &labels),
+            figures::gram_and_map(gram, &map, &ids, &labels),
             "gram_and_tsne",
         )?;
     }
     // ANCHOR_END: tsne
 
     // ANCHOR: dbscan
-    let groups = dbscan(&map.points, args.eps, args.min_samples)?;
+    let groups = dbscan(&map.points, args.eps, args.min_samples as usize)?;
     let centres = centroids(&map.points, &groups);
     println!(
         "\n# DBSCAN (eps {}, min_samples {}): {} clusters\n",
@@ -191,15 +233,15 @@ pub fn run(args: &Args) -> Result<Report> {
         args.min_samples,
         centres.len()
     );
-    let clusters = Clusters::new(&groups, &centres, &labels);
-    clusters.print();
-    session.report.record("dbscan", &clusters)?;
-    session.figure(
-        &figures::clusters(&model, &map, &groups, &centres),
-        "dbscan",
-    )?;
+    let clusters = session.show(Clusters::new(&groups, &centres, &labels));
+    session.figure(figures::clusters(&map, &groups, &centres), "dbscan")?;
     // ANCHOR_END: dbscan
-    session.finish()
+    session.finish(Results {
+        tokens: ids,
+        tsne: map,
+        trustworthiness: trust,
+        dbscan: clusters,
+    })
 }
 
 /// The points trustworthiness is measured on: all of them up to [`EXACT_LIMIT`], else a
@@ -212,58 +254,4 @@ fn trust_sample(n: usize, seed: u64) -> Vec<usize> {
         all.sort_unstable();
     }
     all
-}
-
-/// DBSCAN's result: labels, centroids, and the tokens of every group.
-#[derive(Debug, Serialize)]
-pub struct Clusters {
-    pub labels: Vec<i64>,
-    pub centroids: Vec<[f64; 2]>,
-    /// `members[0]` is the noise (label −1), then clusters 0, 1, ….
-    pub members: Vec<Vec<String>>,
-}
-
-impl Clusters {
-    fn new(labels: &[i64], centroids: &[[f64; 2]], tokens: &[String]) -> Self {
-        let members = (-1..centroids.len() as i64)
-            .map(|c| {
-                labels
-                    .iter()
-                    .zip(tokens)
-                    .filter(|(l, _)| **l == c)
-                    .map(|(_, t)| t.clone())
-                    .collect()
-            })
-            .collect();
-        Clusters {
-            labels: labels.to_vec(),
-            centroids: centroids.to_vec(),
-            members,
-        }
-    }
-
-    /// As the notebook prints them: each token's characters joined by spaces, in a list.
-    fn print(&self) {
-        for (i, group) in self.members.iter().enumerate() {
-            if i == 0 {
-                println!("\nUngrouped tokens:");
-            } else {
-                println!("\nTokens in group {}:", i - 1);
-            }
-            let shown: Vec<String> = group
-                .iter()
-                .map(|t| {
-                    format!(
-                        "'{}'",
-                        t.chars()
-                            .map(String::from)
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                            .replace('\'', "\\'")
-                    )
-                })
-                .collect();
-            println!("[{}]", shown.join(", "));
-        }
-    }
 }

@@ -1,0 +1,151 @@
+//! DBSCAN on 2-D points with scikit-learn's semantics, using a grid as the spatial index.
+//!
+//! A point's neighbourhood is every point within `eps` (itself included); it is a core
+//! point when that neighbourhood holds at least `min_samples` points. Clusters grow from
+//! core points in index order, each fully before the next starts, so a border point
+//! reachable from two clusters joins the one whose first core point comes first. Points in
+//! no cluster are noise, labelled −1 — all as `sklearn.cluster.DBSCAN` does.
+
+use std::collections::HashMap;
+
+use anyhow::{Result, ensure};
+
+// ANCHOR: dbscan
+/// Cluster labels (0, 1, … or −1 for noise), one per point.
+pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i64>> {
+    ensure!(
+        eps > 0.0 && eps.is_finite(),
+        "eps must be a positive distance, got {eps}"
+    );
+    ensure!(
+        min_samples >= 1,
+        "min-samples must be at least 1 (it counts the point itself)"
+    );
+    let grid = Grid::new(points, eps);
+    let neighbourhoods: Vec<Vec<usize>> = (0..points.len())
+        .map(|i| grid.within(points, i, eps))
+        .collect();
+    let core: Vec<bool> = neighbourhoods
+        .iter()
+        .map(|n| n.len() >= min_samples)
+        .collect();
+    let mut labels = vec![-1i64; points.len()];
+    let mut next_label = 0;
+    let mut stack = Vec::new();
+    for start in 0..points.len() {
+        if labels[start] != -1 || !core[start] {
+            continue;
+        }
+        stack.push(start);
+        while let Some(i) = stack.pop() {
+            if labels[i] != -1 {
+                continue;
+            }
+            labels[i] = next_label;
+            if core[i] {
+                stack.extend(
+                    neighbourhoods[i]
+                        .iter()
+                        .copied()
+                        .filter(|&j| labels[j] == -1),
+                );
+            }
+        }
+        next_label += 1;
+    }
+    Ok(labels)
+}
+// ANCHOR_END: dbscan
+
+/// Points bucketed into square cells `eps` wide: a neighbourhood query looks at 9 cells.
+struct Grid {
+    cells: HashMap<(i64, i64), Vec<usize>>,
+}
+
+impl Grid {
+    fn cell(p: &[f64; 2], eps: f64) -> (i64, i64) {
+        ((p[0] / eps).floor() as i64, (p[1] / eps).floor() as i64)
+    }
+
+    fn new(points: &[[f64; 2]], eps: f64) -> Self {
+        let mut cells: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
+        for (i, p) in points.iter().enumerate() {
+            cells.entry(Self::cell(p, eps)).or_default().push(i);
+        }
+        Grid { cells }
+    }
+
+    /// Indices within `eps` of point `i` (inclusive, itself included), ascending.
+    fn within(&self, points: &[[f64; 2]], i: usize, eps: f64) -> Vec<usize> {
+        let (cx, cy) = Self::cell(&points[i], eps);
+        let mut found = Vec::new();
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                if let Some(members) = self.cells.get(&(cx + dx, cy + dy)) {
+                    for &j in members {
+                        let d2 = (points[i][0] - points[j][0]).powi(2)
+                            + (points[i][1] - points[j][1]).powi(2);
+                        if d2 <= eps * eps {
+                            found.push(j);
+                        }
+                    }
+                }
+            }
+        }
+        found.sort_unstable();
+        found
+    }
+}
+
+/// Mean position of each cluster's points, by label 0, 1, ….
+pub fn centroids(points: &[[f64; 2]], labels: &[i64]) -> Vec<[f64; 2]> {
+    let clusters = labels
+        .iter()
+        .copied()
+        .max()
+        .map_or(0, |m| (m + 1).max(0) as usize);
+    let mut sums = vec![[0.0; 3]; clusters];
+    for (p, &l) in points.iter().zip(labels) {
+        if l >= 0 {
+            let s = &mut sums[l as usize];
+            s[0] += p[0];
+            s[1] += p[1];
+            s[2] += 1.0;
+        }
+    }
+    sums.iter().map(|s| [s[0] / s[2], s[1] / s[2]]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_blobs_noise_and_a_border_point() {
+        // blob A around (0,0), blob B around (10,0), a lone point at (5,5), and (2,0):
+        // within eps=1.5 of A's (1,0) only, so a border point of A.
+        let points = [
+            [0.0, 0.0],
+            [1.0, 0.0],
+            [0.0, 1.0],
+            [10.0, 0.0],
+            [11.0, 0.0],
+            [10.0, 1.0],
+            [5.0, 5.0],
+            [2.2, 0.0],
+        ];
+        let labels = dbscan(&points, 1.5, 3).unwrap();
+        assert_eq!(labels, vec![0, 0, 0, 1, 1, 1, -1, 0]);
+        let c = centroids(&points, &labels);
+        assert!((c[0][0] - 3.2 / 4.0).abs() < 1e-12 && (c[1][0] - 31.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn min_samples_counts_the_point_itself_and_eps_is_inclusive() {
+        let points = [[0.0, 0.0], [1.0, 0.0]];
+        assert_eq!(dbscan(&points, 1.0, 2).unwrap(), vec![0, 0]);
+        assert_eq!(dbscan(&points, 0.99, 2).unwrap(), vec![-1, -1]);
+        assert_eq!(dbscan(&points, 0.5, 1).unwrap(), vec![0, 1]);
+        assert!(dbscan(&points, 0.0, 2).is_err() && dbscan(&points, 1.0, 0).is_err());
+    }
+}

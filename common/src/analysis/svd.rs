@@ -1,0 +1,139 @@
+//! Singular value decomposition, as numpy's `np.linalg.svd` returns it (full `U` and `Vt`),
+//! computed in f64 by faer, with a fixed sign for every singular vector.
+
+use anyhow::{Result, anyhow, ensure};
+use faer::Mat;
+
+use crate::tensor::matrix::Matrix;
+
+/// `a = U · diag(s) · Vt`, with `U` m×m, `s` min(m, n) values in descending order, `Vt` n×n.
+#[derive(Clone, Debug)]
+pub struct Svd {
+    pub u: Matrix,
+    pub s: Vec<f32>,
+    pub vt: Matrix,
+}
+
+// ANCHOR: svd
+/// The full SVD of `a`.
+///
+/// Sign convention: singular vectors are only defined up to sign, so each pair
+/// (`U[:, k]`, `Vt[k]`) is flipped, if needed, to make the entry of `Vt[k]` with the
+/// largest magnitude positive (scikit-learn's `svd_flip` on `V`). Projections onto `Vt[0]`
+/// then have the same sign on every machine and in every snapshot.
+pub fn svd(a: &Matrix) -> Result<Svd> {
+    ensure!(
+        a.rows() > 0 && a.cols() > 0,
+        "cannot decompose an empty matrix"
+    );
+    let (m, n) = (a.rows(), a.cols());
+    let mat = Mat::<f64>::from_fn(m, n, |i, j| a.row(i)[j] as f64);
+    let decomposition = mat
+        .svd()
+        .map_err(|e| anyhow!("the SVD did not converge ({e:?})"))?;
+    let (u, v, s) = (
+        decomposition.U(),
+        decomposition.V(),
+        decomposition.S().column_vector(),
+    );
+    let k = m.min(n);
+    let mut u_out = vec![0f32; m * m];
+    let mut vt_out = vec![0f32; n * n];
+    for c in 0..n {
+        // Row c of Vt is column c of V.
+        let flip = if c < k {
+            let (mut best, mut sign) = (0.0f64, 1.0f64);
+            for r in 0..n {
+                let x = v[(r, c)];
+                if x.abs() > best {
+                    best = x.abs();
+                    sign = x.signum();
+                }
+            }
+            sign
+        } else {
+            1.0
+        };
+        for r in 0..n {
+            vt_out[c * n + r] = (flip * v[(r, c)]) as f32;
+        }
+        if c < m {
+            for r in 0..m {
+                u_out[r * m + c] = (flip * u[(r, c)]) as f32;
+            }
+        }
+    }
+    for c in n..m {
+        for r in 0..m {
+            u_out[r * m + c] = u[(r, c)] as f32;
+        }
+    }
+    Ok(Svd {
+        u: Matrix::new(m, m, u_out)?,
+        s: (0..k).map(|i| s[i] as f32).collect(),
+        vt: Matrix::new(n, n, vt_out)?,
+    })
+}
+// ANCHOR_END: svd
+
+/// The top `k` right singular vectors of `a` (the first rows of `Vt`, signed as in
+/// [`svd`]) in memory that does not grow with the square of the row count: for a tall
+/// matrix they are the top singular vectors of the n×n matrix `aᵀa` (whose singular values
+/// are the squares of `a`'s), so a whole vocabulary never forms an m×m `U`.
+pub fn top_right_singular_vectors(a: &Matrix, k: usize) -> Result<Matrix> {
+    let (m, n) = (a.rows(), a.cols());
+    ensure!(
+        k <= m.min(n),
+        "asked for {k} singular vectors of a {m}×{n} matrix"
+    );
+    let reduced = if m > n {
+        let x = Mat::<f64>::from_fn(m, n, |i, j| a.row(i)[j] as f64);
+        let gram = x.transpose() * &x;
+        Matrix::new(
+            n,
+            n,
+            (0..n * n).map(|i| gram[(i / n, i % n)] as f32).collect(),
+        )?
+    } else {
+        a.clone()
+    };
+    let vt = svd(&reduced)?.vt;
+    Matrix::new(k, n, vt.data()[..k * n].to_vec())
+}
+
+/// Fraction of the total variance in the first 1, 2, … components: cumsum(s²) / Σs².
+pub fn explained_variance(s: &[f32]) -> Vec<f64> {
+    let total: f64 = s.iter().map(|&v| (v as f64).powi(2)).sum();
+    s.iter()
+        .scan(0.0, |acc, &v| {
+            *acc += (v as f64).powi(2);
+            Some(if total > 0.0 { *acc / total } else { 0.0 })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn singular_values_by_hand() {
+        // diag(3, 4) has singular values 4, 3; the all-ones 2×2 has 2 and 0.
+        let d = svd(&Matrix::new(2, 2, vec![3., 0., 0., 4.]).unwrap()).unwrap();
+        assert_eq!(d.s, vec![4.0, 3.0]);
+        let ones = svd(&Matrix::new(2, 2, vec![1.; 4]).unwrap()).unwrap();
+        assert!((ones.s[0] - 2.0).abs() < 1e-6 && ones.s[1].abs() < 1e-6);
+        // shapes as numpy's full SVD: U m×m, s min(m, n), Vt n×n
+        let wide = svd(&Matrix::new(2, 3, vec![1., 2., 3., 4., 5., 6.]).unwrap()).unwrap();
+        assert_eq!(
+            (wide.u.shape(), wide.s.len(), wide.vt.shape()),
+            ([2, 2], 2, [3, 3])
+        );
+    }
+
+    #[test]
+    fn explained_variance_accumulates_to_one() {
+        // s = [3, 1]: 9/10, then 10/10
+        assert_eq!(explained_variance(&[3.0, 1.0]), vec![0.9, 1.0]);
+    }
+}

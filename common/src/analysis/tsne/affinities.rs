@@ -1,0 +1,157 @@
+//! t-SNE's input side: the joint probabilities P that say which points are neighbours in
+//! the original space, from a per-point Gaussian whose width matches the perplexity.
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use burn::tensor::Device;
+
+use crate::analysis::neighbours::knn_graph;
+use crate::tensor::Matrix;
+
+use super::MACHINE_EPSILON;
+
+/// Squared Euclidean distances between all rows.
+pub(super) fn squared_distances(x: &Matrix) -> Vec<f64> {
+    let n = x.rows();
+    let mut d = vec![0.0; n * n];
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let s: f64 = x
+                .row(i)
+                .iter()
+                .zip(x.row(j))
+                .map(|(&a, &b)| ((a - b) as f64).powi(2))
+                .sum();
+            d[i * n + j] = s;
+            d[j * n + i] = s;
+        }
+    }
+    d
+}
+
+/// Conditional probabilities p(j|i) over one point's candidate neighbours (squared
+/// distances), with the precision found by binary search so that their entropy is
+/// ln(perplexity) (sklearn's `_binary_search_perplexity`: 100 steps, tolerance 1e-5).
+fn conditional_probabilities_of(distances: &[f64], perplexity: f64) -> Vec<f64> {
+    let desired_entropy = perplexity.ln();
+    let mut p = vec![0.0; distances.len()];
+    let (mut beta, mut beta_min, mut beta_max) = (1.0f64, f64::NEG_INFINITY, f64::INFINITY);
+    for _ in 0..100 {
+        let mut sum = 0.0;
+        for (pj, &d) in p.iter_mut().zip(distances) {
+            *pj = (-d * beta).exp();
+            sum += *pj;
+        }
+        if sum == 0.0 {
+            sum = 1e-8;
+        }
+        let mut weighted = 0.0;
+        for (pj, &d) in p.iter_mut().zip(distances) {
+            *pj /= sum;
+            weighted += d * *pj;
+        }
+        let entropy = sum.ln() + beta * weighted;
+        let diff = entropy - desired_entropy;
+        if diff.abs() <= 1e-5 {
+            break;
+        }
+        if diff > 0.0 {
+            beta_min = beta;
+            beta = if beta_max == f64::INFINITY {
+                beta * 2.0
+            } else {
+                (beta + beta_max) / 2.0
+            };
+        } else {
+            beta_max = beta;
+            beta = if beta_min == f64::NEG_INFINITY {
+                beta / 2.0
+            } else {
+                (beta + beta_min) / 2.0
+            };
+        }
+    }
+    p
+}
+
+/// Dense conditional probabilities: every other point is a candidate neighbour.
+pub(super) fn conditional_probabilities(distances: &[f64], n: usize, perplexity: f64) -> Vec<f64> {
+    let mut p = vec![0.0; n * n];
+    for i in 0..n {
+        let others: Vec<f64> = (0..n)
+            .filter(|&j| j != i)
+            .map(|j| distances[i * n + j])
+            .collect();
+        let row = conditional_probabilities_of(&others, perplexity);
+        for (slot, j) in (0..n).filter(|&j| j != i).enumerate() {
+            p[i * n + j] = row[slot];
+        }
+    }
+    p
+}
+
+/// Symmetric joint probabilities: (P + Pᵀ) / sum, floored at machine epsilon.
+pub(super) fn joint_probabilities(x: &Matrix, perplexity: f64) -> Vec<f64> {
+    let n = x.rows();
+    let conditional = conditional_probabilities(&squared_distances(x), n, perplexity);
+    let mut p = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            p[i * n + j] = conditional[i * n + j] + conditional[j * n + i];
+        }
+    }
+    let sum = p.iter().sum::<f64>().max(MACHINE_EPSILON);
+    for i in 0..n {
+        for j in 0..n {
+            p[i * n + j] = if i == j {
+                0.0
+            } else {
+                (p[i * n + j] / sum).max(MACHINE_EPSILON)
+            };
+        }
+    }
+    p
+}
+
+/// Sparse joint probabilities from each point's `3·perplexity` nearest neighbours
+/// (scikit-learn's Barnes–Hut affinities).
+pub(super) fn sparse_joint_probabilities(
+    x: &Matrix,
+    perplexity: f64,
+    device: &Device,
+) -> Result<Vec<Vec<(usize, f64)>>> {
+    let n = x.rows();
+    let k = ((3.0 * perplexity + 1.0) as usize).min(n - 1);
+    let graph = knn_graph(x, k, device)?;
+    let mut rows: Vec<HashMap<usize, f64>> = vec![Default::default(); n];
+    for (i, neighbours) in graph.iter().enumerate() {
+        let distances: Vec<f64> = neighbours.iter().map(|&(_, d)| d as f64).collect();
+        let conditional = conditional_probabilities_of(&distances, perplexity);
+        for (&(j, _), &p) in neighbours.iter().zip(&conditional) {
+            *rows[i].entry(j).or_default() += p;
+            *rows[j].entry(i).or_default() += p;
+        }
+    }
+    // Sorted before summing: a hash map's order changes from run to run, and so would the
+    // last bits of the total (and, 1000 iterations later, the map).
+    let rows: Vec<Vec<(usize, f64)>> = rows
+        .into_iter()
+        .map(|r| {
+            let mut row: Vec<(usize, f64)> = r.into_iter().collect();
+            row.sort_unstable_by_key(|&(j, _)| j);
+            row
+        })
+        .collect();
+    let total: f64 = rows
+        .iter()
+        .flatten()
+        .map(|&(_, p)| p)
+        .sum::<f64>()
+        .max(MACHINE_EPSILON);
+    Ok(rows
+        .into_iter()
+        .map(|row| row.into_iter().map(|(j, p)| (j, p / total)).collect())
+        .collect())
+}
+

@@ -1,0 +1,314 @@
+//! t-SNE with scikit-learn's semantics: the exact gradient for up to [`EXACT_LIMIT`]
+//! points; beyond, affinities on a k-nearest-neighbour graph and the repulsive forces by
+//! FFT-accelerated interpolation ([`repulsion`], as openTSNE's `fft` method), so a whole
+//! vocabulary is mapped in O(N) per iteration.
+//!
+//! The steps follow `sklearn.manifold.TSNE(method="exact")`: squared Euclidean distances; a
+//! per-point binary search for the Gaussian precision whose conditional distribution has
+//! the requested perplexity; symmetrised joint probabilities; PCA initialisation scaled to
+//! a standard deviation of 1e-4; early exaggeration 12 for 250 iterations with momentum
+//! 0.5, then momentum 0.8; the learning rate `max(N / 12 / 4, 50)`; adaptive gains
+//! (+0.2 / ×0.8, at least 0.01); a Student-t kernel with one degree of freedom.
+
+use anyhow::{Result, ensure};
+use serde::Serialize;
+
+use burn::tensor::Device;
+
+mod affinities;
+mod gradient;
+mod quality;
+pub mod repulsion;
+
+use crate::analysis::svd::top_right_singular_vectors;
+use crate::tensor::Matrix;
+use affinities::{joint_probabilities, sparse_joint_probabilities};
+use gradient::{Affinities, descend};
+use repulsion::Convolver;
+
+pub use quality::trustworthiness;
+
+/// Above this many points the affinities are sparse and the repulsion interpolated.
+pub const EXACT_LIMIT: usize = 2000;
+/// The KL divergence is computed every this many iterations (and at the last), as
+/// scikit-learn does: the gradient does not need it.
+const KL_EVERY: usize = 50;
+
+const EXAGGERATION: f64 = 12.0;
+const EXPLORATION_ITERATIONS: usize = 250;
+pub(super) const MACHINE_EPSILON: f64 = f64::EPSILON;
+/// Longest step a point may take in one iteration of the sparse (whole-vocabulary) path:
+/// openTSNE's default `max_step_norm`.
+const MAX_STEP: f64 = 5.0;
+
+#[derive(Clone, Debug)]
+pub struct TsneOptions {
+    pub perplexity: f64,
+    pub iterations: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TsneResult {
+    /// N×2 coordinates, row-major.
+    pub points: Vec<[f64; 2]>,
+    /// KL(P ‖ Q) at the end.
+    pub kl_divergence: f64,
+    pub iterations: usize,
+}
+
+/// The first two principal components of `x`, scaled so the first has standard
+/// deviation 1e-4 (sklearn's `init="pca"`).
+fn pca_init(x: &Matrix) -> Result<Vec<[f64; 2]>> {
+    let (n, d) = (x.rows(), x.cols());
+    let mut centred = x.data().to_vec();
+    for c in 0..d {
+        let mean = (0..n).map(|r| centred[r * d + c] as f64).sum::<f64>() / n as f64;
+        (0..n).for_each(|r| centred[r * d + c] -= mean as f32);
+    }
+    let centred = Matrix::new(n, d, centred)?;
+    let axes = top_right_singular_vectors(&centred, 2)?;
+    let mut y: Vec<[f64; 2]> = (0..n)
+        .map(|r| {
+            [0, 1].map(|k| {
+                centred
+                    .row(r)
+                    .iter()
+                    .zip(axes.row(k))
+                    .map(|(&a, &b)| a as f64 * b as f64)
+                    .sum()
+            })
+        })
+        .collect();
+    let mean0 = y.iter().map(|p| p[0]).sum::<f64>() / n as f64;
+    let sd0 = (y.iter().map(|p| (p[0] - mean0).powi(2)).sum::<f64>() / n as f64)
+        .sqrt()
+        .max(MACHINE_EPSILON);
+    for p in &mut y {
+        p[0] = p[0] / sd0 * 1e-4;
+        p[1] = p[1] / sd0 * 1e-4;
+    }
+    Ok(y)
+}
+
+/// Embeds the rows of `x` in 2-D.
+pub fn tsne(
+    x: &Matrix,
+    options: &TsneOptions,
+    device: &Device,
+    mut progress: impl FnMut(usize, f64),
+) -> Result<TsneResult> {
+    let n = x.rows();
+    ensure!(n >= 4, "t-SNE needs at least 4 points, got {n}");
+    ensure!(
+        options.perplexity > 0.0 && options.perplexity < n as f64,
+        "perplexity must be above 0 and below the number of points ({n}), got {}",
+        options.perplexity
+    );
+    let mut p = if n <= EXACT_LIMIT {
+        Affinities::Dense(joint_probabilities(x, options.perplexity))
+    } else {
+        Affinities::Sparse(
+            sparse_joint_probabilities(x, options.perplexity, device)?,
+            Convolver::default(),
+        )
+    };
+    let mut y = pca_init(x)?;
+    let learning_rate = (n as f64 / EXAGGERATION / 4.0).max(50.0);
+    // With sparse P, a point in many neighbour lists is pulled by many times the average
+    // attraction, and at this learning rate its step overshoots more each iteration. Like
+    // openTSNE (`max_step_norm`), clip each point's step to MAX_STEP map units.
+    let max_step = matches!(p, Affinities::Sparse(..)).then_some(MAX_STEP);
+    let mut update = vec![[0.0; 2]; n];
+    let mut gains = vec![[1.0f64; 2]; n];
+    let mut kl = f64::NAN;
+    for iteration in 0..options.iterations {
+        let exploring = iteration < EXPLORATION_ITERATIONS;
+        let (exaggeration, momentum) = if exploring {
+            (EXAGGERATION, 0.5)
+        } else {
+            (1.0, 0.8)
+        };
+        let with_kl = (iteration + 1) % KL_EVERY == 0 || iteration + 1 == options.iterations;
+        let (value, grad) = p.kl_and_gradient(&y, exaggeration, with_kl);
+        if !value.is_nan() {
+            kl = value;
+        }
+        descend(
+            &mut y,
+            &mut update,
+            &mut gains,
+            &grad,
+            momentum,
+            learning_rate,
+            max_step,
+        );
+        progress(iteration, kl);
+    }
+    // The KL reported is that of the un-exaggerated P at the final embedding.
+    let (final_kl, _) = p.kl_and_gradient(&y, 1.0, true);
+    if options.iterations > EXPLORATION_ITERATIONS {
+        kl = final_kl;
+    }
+    Ok(TsneResult {
+        points: y,
+        kl_divergence: kl,
+        iterations: options.iterations,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::affinities::{conditional_probabilities, squared_distances};
+    use super::gradient::{interpolated_kl_and_gradient, kl_and_gradient};
+    use super::*;
+    use crate::analysis::rng::SeededRng;
+
+    fn random(rows: usize, cols: usize, seed: u64) -> Matrix {
+        SeededRng::new(seed).normal_matrix(rows, cols, 1.0).unwrap()
+    }
+
+    #[test]
+    fn each_conditional_distribution_has_the_asked_perplexity() {
+        let x = random(30, 8, 1);
+        let n = x.rows();
+        let p = conditional_probabilities(&squared_distances(&x), n, 5.0);
+        for i in 0..n {
+            let row = &p[i * n..(i + 1) * n];
+            assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+            let entropy: f64 = -row
+                .iter()
+                .filter(|&&v| v > 0.0)
+                .map(|v| v * v.ln())
+                .sum::<f64>();
+            assert!(
+                (entropy.exp() - 5.0).abs() < 1e-3,
+                "row {i}: perplexity {}",
+                entropy.exp()
+            );
+        }
+    }
+
+    #[test]
+    fn joint_probabilities_are_symmetric_and_sum_to_one() {
+        let x = random(20, 4, 2);
+        let p = joint_probabilities(&x, 4.0);
+        let n = 20;
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-6);
+        for i in 0..n {
+            for j in 0..n {
+                assert_eq!(p[i * n + j], p[j * n + i]);
+            }
+        }
+    }
+
+    #[test]
+    fn interpolated_gradient_approaches_the_exact_one() {
+        // With every pair as a neighbour, sparse P equals dense P, and the interpolated
+        // repulsion differs from the exact sum only by the interpolation error.
+        let x = random(60, 5, 4);
+        let dense = joint_probabilities(&x, 8.0);
+        let n = 60;
+        let sparse: Vec<Vec<(usize, f64)>> = (0..n)
+            .map(|i| {
+                (0..n)
+                    .filter(|&j| j != i)
+                    .map(|j| (j, dense[i * n + j]))
+                    .collect()
+            })
+            .collect();
+        let mut rng = SeededRng::new(5);
+        let y: Vec<[f64; 2]> = (0..n)
+            .map(|_| [2.0 * rng.normal(), 2.0 * rng.normal()])
+            .collect();
+        let (kl_exact, g_exact) = kl_and_gradient(&dense, &y, 1.0);
+        let (kl_bh, g_bh) =
+            interpolated_kl_and_gradient(&sparse, &mut Convolver::default(), &y, 1.0, true);
+        assert!(
+            (kl_exact - kl_bh).abs() < 0.02 * kl_exact,
+            "{kl_exact} vs {kl_bh}"
+        );
+        let norm = |g: &[[f64; 2]]| {
+            g.iter()
+                .map(|v| v[0] * v[0] + v[1] * v[1])
+                .sum::<f64>()
+                .sqrt()
+        };
+        let diff: Vec<[f64; 2]> = g_exact
+            .iter()
+            .zip(&g_bh)
+            .map(|(a, b)| [a[0] - b[0], a[1] - b[1]])
+            .collect();
+        assert!(
+            norm(&diff) < 0.05 * norm(&g_exact),
+            "gradient error {}",
+            norm(&diff) / norm(&g_exact)
+        );
+    }
+
+    #[test]
+    fn trustworthiness_is_one_for_a_faithful_map_and_lower_for_a_shuffled_one() {
+        // Points on a line, embedded on the same line: every neighbour kept.
+        let line = Matrix::new(12, 1, (0..12).map(|i| i as f32).collect()).unwrap();
+        let faithful: Vec<[f64; 2]> = (0..12).map(|i| [i as f64, 0.0]).collect();
+        assert!((trustworthiness(&line, &faithful, 3) - 1.0).abs() < 1e-12);
+        let shuffled: Vec<[f64; 2]> = (0..12).map(|i| [((i * 5) % 12) as f64, 0.0]).collect();
+        assert!(trustworthiness(&line, &shuffled, 3) < 0.8);
+    }
+
+    #[test]
+    fn two_separated_groups_stay_separated() {
+        // Two tight groups far apart in 10-D must not mix on the map.
+        let mut rng = SeededRng::new(3);
+        let data: Vec<f32> = (0..40)
+            .flat_map(|i| {
+                let offset = if i < 20 { 0.0 } else { 20.0 };
+                (0..10)
+                    .map(|_| (offset + rng.normal()) as f32)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let x = Matrix::new(40, 10, data).unwrap();
+        let device = crate::Backend::Flex.device().unwrap();
+        let map = tsne(
+            &x,
+            &TsneOptions {
+                perplexity: 5.0,
+                iterations: 500,
+            },
+            &device,
+            |_, _| {},
+        )
+        .unwrap();
+        let centre = |range: std::ops::Range<usize>| {
+            let n = range.len() as f64;
+            let (sx, sy) = range.clone().fold((0.0, 0.0), |(a, b), i| {
+                (a + map.points[i][0], b + map.points[i][1])
+            });
+            [sx / n, sy / n]
+        };
+        let (a, b) = (centre(0..20), centre(20..40));
+        let nearer_own = (0..40).all(|i| {
+            let p = map.points[i];
+            let d = |c: [f64; 2]| (p[0] - c[0]).powi(2) + (p[1] - c[1]).powi(2);
+            if i < 20 { d(a) < d(b) } else { d(b) < d(a) }
+        });
+        assert!(nearer_own);
+        assert!(map.kl_divergence.is_finite() && map.kl_divergence > 0.0);
+    }
+
+    #[test]
+    fn a_step_is_clipped_to_the_limit_in_its_own_direction() {
+        // A first step (gains become 0.8) with gradient (-375, 500) at learning rate 1 asks
+        // for a step of (300, -400), 500 units; clipped to 5 it is (3, -4). Without a limit
+        // it is taken whole.
+        let (mut y, mut update, mut gains) = (vec![[1.0, 1.0]], vec![[0.0; 2]], vec![[1.0; 2]]);
+        let grad = vec![[-300.0 / 0.8, 400.0 / 0.8]];
+        descend(&mut y, &mut update, &mut gains, &grad, 0.0, 1.0, Some(5.0));
+        assert!(
+            (y[0][0] - 4.0).abs() < 1e-12 && (y[0][1] + 3.0).abs() < 1e-12,
+            "{y:?}"
+        );
+        descend(&mut y, &mut update, &mut gains, &grad, 0.0, 1.0, None);
+        assert!(y[0][0] > 200.0, "{y:?}");
+    }
+}

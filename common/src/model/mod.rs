@@ -1,0 +1,123 @@
+//! A model, as the lessons see it: its tokenizer and its token-embedding matrix.
+//!
+//! A model is named by a Hub repo id (`gpt2`, `bert-base-uncased`, `owner/name`) or a local
+//! directory holding the same files. Only the embedding tensor is read from the weights.
+
+pub mod architecture;
+pub mod files;
+pub mod hub;
+pub mod standins;
+pub mod tokenizer;
+pub mod weights;
+pub mod word_tokens;
+
+use std::path::Path;
+
+use anyhow::Result;
+use rayon::prelude::*;
+
+use crate::tensor::Matrix;
+use files::{HubUnreachable, ModelFiles, locate};
+use hub::Hub;
+use tokenizer::TokenizerModel;
+
+pub use architecture::{Architecture, architecture};
+pub use word_tokens::{first_token, token_text, word_ids};
+
+/// A loaded model: tokenizer and token-embedding matrix.
+pub struct Model {
+    pub files: ModelFiles,
+    pub tokenizer: TokenizerModel,
+    pub embeddings: Matrix,
+}
+
+impl Model {
+    pub fn load(files: ModelFiles) -> Result<Self> {
+        let (tokenizer, embeddings) = rayon::join(
+            || TokenizerModel::load(&files.tokenizer),
+            || files.checkpoint.read_matrix(&files.embedding_tensor),
+        );
+        let (tokenizer, embeddings) = (tokenizer?, embeddings?);
+        Ok(Self {
+            files,
+            tokenizer,
+            embeddings,
+        })
+    }
+
+    /// The name to show: the repo id, with the stand-in said when it is one.
+    pub fn label(&self) -> String {
+        match &self.files.standin {
+            Some(info) => format!("{} (stand-in for {})", self.files.name, info.stands_in_for),
+            None => self.files.name.clone(),
+        }
+    }
+
+    pub fn is_standin(&self) -> bool {
+        self.files.standin.is_some()
+    }
+
+}
+
+/// How a lesson asks for a model.
+#[derive(Clone, Copy, Debug)]
+pub struct ModelRequest<'a> {
+    pub name: &'a str,
+    /// The course's own default: only these fall back to stand-ins when the Hub is unreachable.
+    pub is_course_default: bool,
+    /// `--standin`: use the stand-in without trying the Hub (a local directory is still
+    /// used as given).
+    pub force_standin: bool,
+}
+
+impl<'a> ModelRequest<'a> {
+    /// A model flag's value; `course_default` is that flag's default (the notebook's model).
+    pub fn new(name: &'a str, course_default: &str, force_standin: bool) -> Self {
+        Self {
+            name,
+            is_course_default: name == course_default,
+            force_standin,
+        }
+    }
+}
+
+/// Loads a lesson's models: from the HF cache or the Hub, or the offline stand-ins when
+/// asked to, or when a course default cannot be had because the Hub is unreachable.
+///
+/// Every model is located before any is loaded, so a mistyped name fails at once.
+pub fn load_for_lesson(requests: &[ModelRequest]) -> Result<Vec<Model>> {
+    let hub = Hub::from_env();
+    let mut located = Vec::with_capacity(requests.len());
+    for request in requests {
+        let standin = request.force_standin && !Path::new(request.name).is_dir();
+        let files = if standin {
+            locate_standin(request.name)?
+        } else {
+            match locate(request.name, &hub) {
+                Ok(files) => files,
+                Err(e)
+                    if request.is_course_default
+                        && e.downcast_ref::<HubUnreachable>().is_some() =>
+                {
+                    if let Some(HubUnreachable { model, detail }) =
+                        e.downcast_ref::<HubUnreachable>()
+                    {
+                        eprintln!(
+                            "note: `{model}` is not in the Hugging Face cache and the Hub is unreachable ({detail}): using its offline stand-in"
+                        );
+                    }
+                    locate_standin(request.name)?
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        located.push(files);
+    }
+    // Parsing a tokenizer.json takes longer than mapping a matrix: load models side by side.
+    located.into_par_iter().map(Model::load).collect()
+}
+
+fn locate_standin(name: &str) -> Result<ModelFiles> {
+    let hub = standins::ensure()?;
+    locate(standins::standin_for(name), &hub)
+}

@@ -1,0 +1,152 @@
+//! Image panels (`imshow`): a matrix as coloured cells, with its colour bar.
+
+use std::ops::Range;
+
+use anyhow::{Result, anyhow, bail};
+use plotters::element::BitMapElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::render::{
+    Area, FONT, build_chart, categorical_x_labels, err, label_font, short_number,
+};
+use super::spec::ImagePanel;
+
+impl ImagePanel<'_> {
+    /// Rows and columns as displayed.
+    fn shape(&self) -> (usize, usize) {
+        let (r, c) = (self.matrix.rows(), self.matrix.cols());
+        if self.transposed { (c, r) } else { (r, c) }
+    }
+
+    fn value(&self, row: usize, col: usize) -> f32 {
+        if self.transposed {
+            self.matrix.row(col)[row]
+        } else {
+            self.matrix.row(row)[col]
+        }
+    }
+}
+
+/// RGB pixels of the displayed matrix scaled to `w × h`, nearest neighbour, as imshow draws it.
+fn raster(panel: &ImagePanel, w: u32, h: u32) -> Vec<u8> {
+    let (rows, cols) = panel.shape();
+    let mut pixels = Vec::with_capacity((w * h * 3) as usize);
+    let span = panel.vmax - panel.vmin;
+    for py in 0..h {
+        let mut row = (((py as f64 + 0.5) / h as f64 * rows as f64) as usize).min(rows - 1);
+        if panel.origin_lower {
+            row = rows - 1 - row;
+        }
+        for px in 0..w {
+            let col = (((px as f64 + 0.5) / w as f64 * cols as f64) as usize).min(cols - 1);
+            let t = (panel.value(row, col) as f64 - panel.vmin) / span;
+            pixels.extend(panel.colormap.color(t));
+        }
+    }
+    pixels
+}
+
+pub(super) fn draw_image<DB: DrawingBackend>(panel: &ImagePanel, area: &Area<DB>) -> Result<()> {
+    if panel.matrix.rows() == 0 || panel.matrix.cols() == 0 {
+        bail!("cannot draw an empty matrix");
+    }
+    let (main, bar) = if panel.colorbar {
+        let (w, _) = area.dim_in_pixel();
+        area.split_horizontally(w.saturating_sub(90))
+    } else {
+        (area.clone(), area.clone().shrink((0, 0), (0, 0)))
+    };
+    let (rows, cols) = panel.shape();
+    let (rows, cols) = (rows as f64, cols as f64);
+    // Cell i spans i-0.5..i+0.5, as imshow places it, so integer ticks sit on cell centres.
+    let y = if panel.origin_lower {
+        -0.5..rows - 0.5
+    } else {
+        rows - 0.5..-0.5
+    };
+    let mut chart = build_chart(&main, &panel.axes, -0.5..cols - 0.5, y)?;
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    let (w, h) = (
+        (px.end - px.start).max(1) as u32,
+        (py.end - py.start).max(1) as u32,
+    );
+    blit(&main, (px.start, py.start), (w, h), raster(panel, w, h))?;
+    if let Some(labels) = &panel.axes.x_tick_labels {
+        categorical_x_labels(&chart, &main, labels)?;
+    }
+    if panel.cell_values {
+        let (rows, cols) = panel.shape();
+        let centred = Pos::new(HPos::Center, VPos::Center);
+        let mut labels = Vec::new();
+        for r in 0..rows {
+            for c in 0..cols {
+                let v = panel.value(r, c) as f64;
+                // dark text on the bright end of the colour map, light text on the dark end
+                let bright = (v - panel.vmin) / (panel.vmax - panel.vmin) > 0.6;
+                let color = if bright { BLACK } else { WHITE };
+                let style = (FONT, 13).into_font().color(&color).pos(centred);
+                labels.push(Text::new(format!("{v:.2}"), (c as f64, r as f64), style));
+            }
+        }
+        chart.draw_series(labels).map_err(err)?;
+    }
+    if panel.colorbar {
+        draw_colorbar(panel, &bar, py)?;
+    }
+    Ok(())
+}
+
+fn draw_colorbar<DB: DrawingBackend>(
+    panel: &ImagePanel,
+    area: &Area<DB>,
+    plot_rows: Range<i32>,
+) -> Result<()> {
+    let (_, area_rows) = area.get_pixel_range();
+    let top = (plot_rows.start - area_rows.start).max(0) as u32;
+    let height = (plot_rows.end - plot_rows.start).max(1) as u32;
+    let strip = area
+        .clone()
+        .shrink((4, top), (area.dim_in_pixel().0.saturating_sub(4), height));
+    let mut chart = ChartBuilder::on(&strip)
+        .margin(0)
+        .y_label_area_size(0)
+        .right_y_label_area_size(55)
+        .build_cartesian_2d(0.0..1.0, panel.vmin..panel.vmax)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .label_style(label_font())
+        .y_label_formatter(&|v| short_number(*v))
+        .draw()
+        .map_err(err)?;
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    let (w, h) = (
+        (px.end - px.start).max(1) as u32,
+        (py.end - py.start).max(1) as u32,
+    );
+    let mut pixels = Vec::with_capacity((w * h * 3) as usize);
+    for row in 0..h {
+        let color = panel.colormap.color(1.0 - (row as f64 + 0.5) / h as f64);
+        for _ in 0..w {
+            pixels.extend(color);
+        }
+    }
+    blit(&strip, (px.start, py.start), (w, h), pixels)
+}
+
+/// Draws RGB `pixels` with their top-left corner at backend pixel `at` (plotters places
+/// elements relative to the area, so the area's own offset is taken off).
+fn blit<DB: DrawingBackend>(
+    area: &Area<DB>,
+    at: (i32, i32),
+    size: (u32, u32),
+    pixels: Vec<u8>,
+) -> Result<()> {
+    let (xs, ys) = area.get_pixel_range();
+    let image = BitMapElement::with_owned_buffer((at.0 - xs.start, at.1 - ys.start), size, pixels)
+        .ok_or_else(|| anyhow!("image buffer has the wrong size"))?;
+    area.draw(&image).map_err(err)
+}

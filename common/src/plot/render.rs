@@ -1,0 +1,488 @@
+//! Drawing a [`Figure`] with plotters, to SVG and PNG.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result, anyhow, bail};
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::image::draw_image;
+use super::spec::{Axes, Figure, Marker, Panel, Series, Style, XyPanel};
+
+pub(super) const FONT: &str = "sans-serif";
+
+fn register_font() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(
+            FONT,
+            FontStyle::Normal,
+            include_bytes!("../../../assets/fonts/DejaVuSans.ttf"),
+        )
+        .is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        bail!("the bundled font could not be loaded")
+    }
+}
+
+/// Writes `dir/stem.svg` and `dir/stem.png`; returns both paths.
+pub fn save(figure: &Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+    register_font()?;
+    let svg = dir.join(format!("{stem}.svg"));
+    let png = dir.join(format!("{stem}.png"));
+    {
+        let area = SVGBackend::new(&svg, (figure.width, figure.height)).into_drawing_area();
+        draw_figure(figure, &area).with_context(|| format!("cannot draw {}", svg.display()))?;
+        area.present()
+            .map_err(|e| anyhow!("cannot write {}: {e}", svg.display()))?;
+    }
+    {
+        let area = BitMapBackend::new(&png, (figure.width, figure.height)).into_drawing_area();
+        draw_figure(figure, &area).with_context(|| format!("cannot draw {}", png.display()))?;
+        area.present()
+            .map_err(|e| anyhow!("cannot write {}: {e}", png.display()))?;
+    }
+    Ok(vec![svg, png])
+}
+
+pub(super) type Area<DB> = DrawingArea<DB, Shift>;
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+pub(super) fn err(e: impl std::fmt::Debug) -> anyhow::Error {
+    anyhow!("plotting failed: {e:?}")
+}
+
+pub(super) fn draw_figure<DB: DrawingBackend>(figure: &Figure, area: &Area<DB>) -> Result<()> {
+    area.fill(&WHITE).map_err(err)?;
+    let cell_w = figure.width as f64 / figure.cols as f64;
+    let cell_h = figure.height as f64 / figure.rows as f64;
+    for placed in &figure.panels {
+        let x = (placed.col as f64 * cell_w).round() as u32;
+        let y = (placed.row as f64 * cell_h).round() as u32;
+        let w = (placed.col_span as f64 * cell_w).round() as u32;
+        let h = (placed.row_span as f64 * cell_h).round() as u32;
+        let cell = area.clone().shrink((x, y), (w, h));
+        match &placed.panel {
+            Panel::Xy(panel) => draw_xy(panel, &cell)?,
+            Panel::Image(panel) => draw_image(panel, &cell)?,
+        }
+    }
+    Ok(())
+}
+
+/// Data range with matplotlib's 5% margins, unless the axes fix it.
+fn range_of(values: impl Iterator<Item = f64>, fixed: Option<(f64, f64)>) -> Range<f64> {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+    let pad = if hi > lo { (hi - lo) * 0.05 } else { 0.5 };
+    let (mut a, mut b) = (lo - pad, hi + pad);
+    if let Some((fa, fb)) = fixed {
+        if fa.is_finite() {
+            a = fa;
+        }
+        if fb.is_finite() {
+            b = fb;
+        }
+    }
+    a..b
+}
+
+/// Every coordinate a series touches (bars include their base and both sides).
+fn extent(series: &[Series]) -> (Vec<f64>, Vec<f64>) {
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for s in series {
+        for &(x, y) in &s.points {
+            match s.style {
+                Style::Bars { width, .. } => {
+                    xs.extend([x - width / 2.0, x + width / 2.0]);
+                    ys.extend([0.0, y]);
+                }
+                _ => {
+                    xs.push(x);
+                    ys.push(y);
+                }
+            }
+        }
+    }
+    (xs, ys)
+}
+
+pub(super) fn label_font<'a>() -> TextStyle<'a> {
+    (FONT, 13).into_font().into()
+}
+
+pub(super) fn build_chart<'a, DB: DrawingBackend>(
+    area: &'a Area<DB>,
+    axes: &Axes,
+    x: Range<f64>,
+    y: Range<f64>,
+) -> Result<Chart<'a, DB>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(&axes.title, (FONT, 15))
+        .margin(8)
+        .x_label_area_size(match &axes.x_tick_labels {
+            // categorical labels are written vertically (matplotlib's labelrotation=90)
+            Some(labels) => labels
+                .iter()
+                .map(|l| l.chars().count() as u32 * 8 + 16)
+                .max()
+                .unwrap_or(0)
+                .max(44),
+            None if axes.xlabel.is_empty() => 24,
+            None => 44,
+        })
+        .y_label_area_size(match &axes.y_tick_labels {
+            // room for the longest label at about 8 pixels a character
+            Some(labels) => labels
+                .iter()
+                .map(|l| l.chars().count() as u32 * 8 + 16)
+                .max()
+                .unwrap_or(0)
+                .max(60),
+            None => 60,
+        })
+        .build_cartesian_2d(x, y)
+        .map_err(err)?;
+    let x_labels = axes.x_tick_labels.clone();
+    let y_labels = axes.y_tick_labels.clone();
+    let category = |labels: &Option<Vec<String>>, v: f64| -> String {
+        match labels {
+            Some(labels) if (v - v.round()).abs() < 1e-6 && v >= -0.5 => {
+                labels.get(v.round() as usize).cloned().unwrap_or_default()
+            }
+            Some(_) => String::new(),
+            None => short_number(v),
+        }
+    };
+    let x_fmt = |v: &f64| category(&x_labels, *v);
+    let y_fmt = |v: &f64| category(&y_labels, *v);
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_mesh()
+        .x_desc(&axes.xlabel)
+        .y_desc(&axes.ylabel)
+        .label_style(label_font())
+        .axis_desc_style((FONT, 14))
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt);
+    if let Some(labels) = &axes.x_tick_labels {
+        // the text itself is drawn by `categorical_x_labels`, rotated, after the data
+        mesh.x_labels(labels.len().min(40))
+            .x_label_formatter(&|_| String::new());
+    }
+    if let Some(labels) = &axes.y_tick_labels {
+        mesh.y_labels(labels.len().min(40));
+    }
+    mesh.draw().map_err(err)?;
+    Ok(chart)
+}
+
+/// Categorical x tick labels written vertically below the axis, reading bottom to top
+/// (matplotlib's `labelrotation=90`).
+pub(super) fn categorical_x_labels<DB: DrawingBackend>(
+    chart: &Chart<'_, DB>,
+    area: &Area<DB>,
+    labels: &[String],
+) -> Result<()> {
+    let (_, y_range) = chart.plotting_area().get_pixel_range();
+    let (x0, y0) = (
+        area.get_pixel_range().0.start,
+        area.get_pixel_range().1.start,
+    );
+    let style = label_font()
+        .transform(FontTransform::Rotate270)
+        .pos(Pos::new(HPos::Right, VPos::Center));
+    for (i, label) in labels.iter().enumerate().filter(|(_, l)| !l.is_empty()) {
+        let (x, _) = chart.backend_coord(&(i as f64, 0.0));
+        area.draw(&Text::new(
+            label.clone(),
+            (x - x0, y_range.end - y0 + 8),
+            style.clone(),
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Tick text without float noise: `0.1` not `0.10000000000000003`.
+pub(super) fn short_number(v: f64) -> String {
+    // Ticks computed as sums of steps land a rounding error away from zero.
+    if v.abs() < 1e-12 {
+        return "0".into();
+    }
+    let magnitude = v.abs();
+    let text = if (1e-3..1e5).contains(&magnitude) {
+        format!("{v:.4}")
+    } else {
+        format!("{v:.1e}")
+    };
+    if text.contains('e') {
+        text
+    } else {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+fn draw_xy<DB: DrawingBackend>(panel: &XyPanel, area: &Area<DB>) -> Result<()> {
+    let (xs, ys) = extent(&panel.series);
+    let x = range_of(xs.into_iter(), panel.axes.xlim);
+    let y = range_of(ys.into_iter(), panel.axes.ylim);
+    let inside = |&(px, py): &(f64, f64)| {
+        let within = |v: f64, r: &Range<f64>| v >= r.start.min(r.end) && v <= r.start.max(r.end);
+        within(px, &x) && within(py, &y)
+    };
+    let mut chart = build_chart(area, &panel.axes, x.clone(), y.clone())?;
+    for series in &panel.series {
+        // plotters clamps points outside the axes onto the frame; leave them out instead, as
+        // matplotlib clips them (a line is cut at its last point inside).
+        let points: Vec<(f64, f64)> = match series.style {
+            Style::Bars { .. }
+            | Style::Segments { .. }
+            | Style::Dashed { .. }
+            | Style::Text { .. } => series.points.clone(),
+            _ => series.points.iter().copied().filter(inside).collect(),
+        };
+        let label = series.label.clone();
+        draw_series(
+            &mut chart,
+            &Series {
+                label,
+                points,
+                style: series.style.clone(),
+            },
+        )?;
+    }
+    if let Some(labels) = &panel.axes.x_tick_labels {
+        categorical_x_labels(&chart, area, labels)?;
+    }
+    if panel.legend {
+        chart
+            .configure_series_labels()
+            .label_font(label_font())
+            .background_style(WHITE.mix(0.85))
+            .border_style(super::GRAY.rgb())
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+fn draw_series<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, series: &Series) -> Result<()> {
+    let points = series.points.iter().copied();
+    match &series.style {
+        Style::Line { color, width } => {
+            let style = color.rgb().stroke_width(*width);
+            // plotters joins thick polyline segments with mitres, which spike far past the
+            // data at sharp turns (a histogram's narrow peak); separate segments have no joins.
+            let points: Vec<(f64, f64)> = points.collect();
+            let segments = points
+                .windows(2)
+                .map(|w| PathElement::new(vec![w[0], w[1]], style));
+            let anno = chart.draw_series(segments).map_err(err)?;
+            if let Some(label) = &series.label {
+                anno.label(label.as_str())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+            }
+        }
+        Style::Dashed { color, width } => {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    points,
+                    6,
+                    4,
+                    color.rgb().stroke_width(*width),
+                ))
+                .map_err(err)?;
+        }
+        Style::Segments { color, width } => {
+            let style = color.rgb().stroke_width(*width);
+            let segments = series
+                .points
+                .chunks_exact(2)
+                .map(|p| PathElement::new(vec![p[0], p[1]], style));
+            chart.draw_series(segments).map_err(err)?;
+        }
+        Style::Bars { width, face, edge } => {
+            let half = width / 2.0;
+            chart
+                .draw_series(
+                    points.clone().map(|(x, y)| {
+                        Rectangle::new([(x - half, 0.0), (x + half, y)], face.rgb().filled())
+                    }),
+                )
+                .map_err(err)?;
+            chart
+                .draw_series(points.map(|(x, y)| {
+                    Rectangle::new([(x - half, 0.0), (x + half, y)], edge.rgb().stroke_width(1))
+                }))
+                .map_err(err)?;
+        }
+        Style::Markers {
+            marker,
+            size,
+            face,
+            edge,
+        } => {
+            draw_markers(
+                chart,
+                &series.points,
+                *marker,
+                *size as i32,
+                face.style(),
+                edge.rgb(),
+            )?;
+        }
+        Style::Text { texts, size } => {
+            let font = (FONT, *size)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Bottom));
+            chart
+                .draw_series(
+                    series
+                        .points
+                        .iter()
+                        .zip(texts)
+                        .map(|(&p, t)| Text::new(t.clone(), p, font.clone())),
+                )
+                .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Marker outline (in pixels around the point) for the polygon-shaped markers.
+fn marker_outline(marker: Marker, s: i32) -> Vec<(i32, i32)> {
+    match marker {
+        Marker::Square => vec![(-s, -s), (s, -s), (s, s), (-s, s)],
+        Marker::Diamond => vec![(0, -s), (s, 0), (0, s), (-s, 0)],
+        _ => (0..6)
+            .map(|k| {
+                let a = std::f64::consts::FRAC_PI_3 * k as f64 + std::f64::consts::FRAC_PI_2;
+                (
+                    (s as f64 * a.cos()).round() as i32,
+                    (s as f64 * a.sin()).round() as i32,
+                )
+            })
+            .collect(),
+    }
+}
+
+fn draw_markers<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    points: &[(f64, f64)],
+    marker: Marker,
+    s: i32,
+    face: RGBAColor,
+    edge: RGBColor,
+) -> Result<()> {
+    let outline = edge.stroke_width(1);
+    let points = points.iter().copied();
+    match marker {
+        Marker::Circle => {
+            chart
+                .draw_series(points.map(|p| {
+                    EmptyElement::at(p)
+                        + Circle::new((0, 0), s, face.filled())
+                        + Circle::new((0, 0), s, outline)
+                }))
+                .map_err(err)?;
+        }
+        Marker::Plus => {
+            chart
+                .draw_series(points.map(|p| {
+                    EmptyElement::at(p)
+                        + PathElement::new(vec![(-s, 0), (s, 0)], outline)
+                        + PathElement::new(vec![(0, -s), (0, s)], outline)
+                }))
+                .map_err(err)?;
+        }
+        Marker::Square | Marker::Diamond | Marker::Hexagon => {
+            let shape = marker_outline(marker, s);
+            let mut closed = shape.clone();
+            closed.push(shape[0]);
+            chart
+                .draw_series(points.map(|p| {
+                    EmptyElement::at(p)
+                        + Polygon::new(shape.clone(), face.filled())
+                        + PathElement::new(closed.clone(), outline)
+                }))
+                .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::{C0, Colormap, ImagePanel};
+    use crate::tensor::Matrix;
+
+    #[test]
+    fn colormap_ends_match_matplotlib() {
+        assert_eq!(Colormap::Viridis.color(0.0), [68, 1, 84]);
+        assert_eq!(Colormap::Viridis.color(1.0), [253, 231, 37]);
+        assert_eq!(Colormap::Plasma.color(0.5), [204, 71, 120]);
+        // clipped like imshow outside vmin..vmax
+        assert_eq!(Colormap::Viridis.color(-3.0), Colormap::Viridis.color(0.0));
+    }
+
+    #[test]
+    fn tick_numbers_are_short() {
+        assert_eq!(short_number(0.1 + 0.2), "0.3");
+        assert_eq!(short_number(-0.15), "-0.15");
+        assert_eq!(short_number(20000.0), "20000");
+        assert_eq!(short_number(0.0), "0");
+    }
+
+    #[test]
+    fn figures_are_written_as_svg_and_png() {
+        let dir = tempfile::tempdir().unwrap();
+        let xy = XyPanel {
+            axes: Axes {
+                title: "t".into(),
+                ..Axes::default()
+            },
+            series: vec![Series::line(
+                Some("a".to_string()),
+                vec![(0.0, 0.0), (1.0, 1.0)],
+                C0,
+                1,
+            )],
+            legend: true,
+        };
+        let matrix = Matrix::new(2, 2, vec![0.0, 1.0, 2.0, 3.0]).unwrap();
+        let image = ImagePanel {
+            axes: Axes::default(),
+            matrix: &matrix,
+            transposed: true,
+            vmin: 0.0,
+            vmax: 3.0,
+            colormap: Colormap::Viridis,
+            colorbar: true,
+            origin_lower: false,
+            cell_values: true,
+        };
+        let figure = Figure::grid(400, 200, 1, 2, vec![Panel::Xy(xy), Panel::Image(image)]);
+        let files = save(&figure, dir.path(), "f").unwrap();
+        let svg = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("<image"),
+            "SVG with the embedded image"
+        );
+        let png = std::fs::read(&files[1]).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+    }
+}

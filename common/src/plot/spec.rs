@@ -1,0 +1,273 @@
+//! What a figure is, as data: panels on a grid, each with axes and lines, markers, bars,
+//! text or an image — the way a notebook calls matplotlib.
+
+use crate::tensor::Matrix;
+
+use super::color::{BLACK, Color, Colormap, Rgba};
+
+/// A figure: `rows × cols` cells, panels placed on them, `width × height` pixels.
+pub struct Figure<'a> {
+    pub width: u32,
+    pub height: u32,
+    pub rows: usize,
+    pub cols: usize,
+    pub panels: Vec<Placed<'a>>,
+}
+
+/// A panel and the grid cells it covers.
+pub struct Placed<'a> {
+    pub row: usize,
+    pub col: usize,
+    pub row_span: usize,
+    pub col_span: usize,
+    pub panel: Panel<'a>,
+}
+
+pub enum Panel<'a> {
+    Xy(XyPanel),
+    Image(ImagePanel<'a>),
+}
+
+/// Title, axis labels and limits, as `ax.set(...)` takes them.
+#[derive(Clone, Debug, Default)]
+pub struct Axes {
+    pub title: String,
+    pub xlabel: String,
+    pub ylabel: String,
+    pub xlim: Option<(f64, f64)>,
+    pub ylim: Option<(f64, f64)>,
+    /// Text for integer x positions (categorical axes); other positions stay unlabelled.
+    pub x_tick_labels: Option<Vec<String>>,
+    pub y_tick_labels: Option<Vec<String>>,
+}
+
+/// Lines, markers, bars and text on x–y axes.
+#[derive(Default)]
+pub struct XyPanel {
+    pub axes: Axes,
+    pub series: Vec<Series>,
+    pub legend: bool,
+}
+
+pub struct Series {
+    pub label: Option<String>,
+    pub points: Vec<(f64, f64)>,
+    pub style: Style,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Marker {
+    Circle,
+    Square,
+    Hexagon,
+    Diamond,
+    Plus,
+}
+
+#[derive(Clone)]
+pub enum Style {
+    Line {
+        color: Color,
+        width: u32,
+    },
+    Dashed {
+        color: Color,
+        width: u32,
+    },
+    Markers {
+        marker: Marker,
+        size: u32,
+        face: Rgba,
+        edge: Color,
+    },
+    /// Bars centred on each x, `width` wide in data units, from 0 to y.
+    Bars {
+        width: f64,
+        face: Color,
+        edge: Color,
+    },
+    /// Points taken two at a time as separate line segments.
+    Segments {
+        color: Color,
+        width: u32,
+    },
+    /// `texts[i]` written centred just above `points[i]`.
+    Text {
+        texts: Vec<String>,
+        size: u32,
+    },
+}
+
+impl Series {
+    pub fn line(
+        label: impl Into<Option<String>>,
+        points: Vec<(f64, f64)>,
+        color: Color,
+        width: u32,
+    ) -> Self {
+        Series {
+            label: label.into(),
+            points,
+            style: Style::Line { color, width },
+        }
+    }
+
+    pub fn markers(points: Vec<(f64, f64)>, marker: Marker, size: u32, face: Rgba) -> Self {
+        Series {
+            label: None,
+            points,
+            style: Style::Markers {
+                marker,
+                size,
+                face,
+                edge: BLACK,
+            },
+        }
+    }
+
+    /// A dashed reference line across the given extent (`axvline`/`axhline`).
+    pub fn vertical_line(x: f64, y: (f64, f64), color: Color) -> Self {
+        Series {
+            label: None,
+            points: vec![(x, y.0), (x, y.1)],
+            style: Style::Dashed { color, width: 1 },
+        }
+    }
+
+    pub fn horizontal_line(y: f64, x: (f64, f64), color: Color) -> Self {
+        Series {
+            label: None,
+            points: vec![(x.0, y), (x.1, y)],
+            style: Style::Dashed { color, width: 1 },
+        }
+    }
+}
+
+/// A matrix drawn as an image (`imshow`), row 0 at the top unless `origin_lower`;
+/// `transposed` draws `matrix.T` without copying it (embedding matrices are large).
+pub struct ImagePanel<'a> {
+    pub axes: Axes,
+    pub matrix: &'a Matrix,
+    pub transposed: bool,
+    pub vmin: f64,
+    pub vmax: f64,
+    pub colormap: Colormap,
+    pub colorbar: bool,
+    pub origin_lower: bool,
+    /// Write each cell's value on it (for small matrices).
+    pub cell_values: bool,
+}
+
+impl<'a> ImagePanel<'a> {
+    /// `matrix` drawn as imshow draws it by default: row 0 at the top, a colour bar, no
+    /// transpose, no values in the cells. Change any field with struct-update syntax.
+    pub fn new(
+        axes: Axes,
+        matrix: &'a Matrix,
+        (vmin, vmax): (f64, f64),
+        colormap: Colormap,
+    ) -> Self {
+        ImagePanel {
+            axes,
+            matrix,
+            transposed: false,
+            vmin,
+            vmax,
+            colormap,
+            colorbar: true,
+            origin_lower: false,
+            cell_values: false,
+        }
+    }
+}
+
+impl<'a> Figure<'a> {
+    /// Appends `tag` to every panel title (the session's stand-in warning).
+    pub fn tag_titles(&mut self, tag: &str) {
+        if tag.is_empty() {
+            return;
+        }
+        for placed in &mut self.panels {
+            let axes = match &mut placed.panel {
+                Panel::Xy(panel) => &mut panel.axes,
+                Panel::Image(panel) => &mut panel.axes,
+            };
+            if !axes.title.is_empty() {
+                axes.title.push_str(tag);
+            }
+        }
+    }
+
+    /// One panel filling the whole figure.
+    pub fn single(width: u32, height: u32, panel: Panel<'a>) -> Self {
+        Figure {
+            width,
+            height,
+            rows: 1,
+            cols: 1,
+            panels: vec![Placed {
+                row: 0,
+                col: 0,
+                row_span: 1,
+                col_span: 1,
+                panel,
+            }],
+        }
+    }
+
+    /// Panels laid out left to right, top to bottom on a `rows × cols` grid.
+    pub fn grid(width: u32, height: u32, rows: usize, cols: usize, panels: Vec<Panel<'a>>) -> Self {
+        let panels = panels
+            .into_iter()
+            .enumerate()
+            .map(|(i, panel)| Placed {
+                row: i / cols,
+                col: i % cols,
+                row_span: 1,
+                col_span: 1,
+                panel,
+            })
+            .collect();
+        Figure {
+            width,
+            height,
+            rows,
+            cols,
+            panels,
+        }
+    }
+}
+
+/// `(i, values[i])` points: a vector drawn over its index, as `plt.plot(v)` draws it.
+pub fn indexed(values: &[f32]) -> Vec<(f64, f64)> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (i as f64, v as f64))
+        .collect()
+}
+
+/// `(a[i], b[i])` points: one vector against another, as `plt.plot(a, b, 'o')` draws it.
+pub fn paired(a: &[f32], b: &[f32]) -> Vec<(f64, f64)> {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as f64, y as f64))
+        .collect()
+}
+
+
+/// Tick text for every `step`-th label from `first` on, the others blank, so a crowded
+/// categorical axis stays legible (the notebooks' `ax.set_xticks(range(first, n, step))`).
+pub fn every_nth(labels: &[String], step: usize, first: usize) -> Vec<String> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            if i >= first && (i - first).is_multiple_of(step.max(1)) {
+                label.clone()
+            } else {
+                String::new()
+            }
+        })
+        .collect()
+}

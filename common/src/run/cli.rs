@@ -1,0 +1,191 @@
+//! What every lesson's command line shares: the common flags, list flags, range checks,
+//! and how a lesson starts and ends.
+//!
+//! Conventions, the same in every lesson: a list is one flag with comma-separated values
+//! (`--words ring,beauty`), where an element `@FILE` stands for the lines of FILE; every
+//! flag is checked by clap before any model loads, so a bad flag is a usage error (exit
+//! 2); an error while running is one line on stderr (exit 1).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use crate::pair::Pair;
+use crate::tensor::Backend;
+
+/// Flags common to all lessons.
+#[derive(clap::Args, Clone, Debug)]
+pub struct LessonArgs {
+    /// Seed for every random choice the lesson makes: the same seed gives the same results.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Tensor backend: flex (CPU, burn's maintained one), ndarray (CPU, deprecated upstream)
+    /// or wgpu (GPU; Mesa's software drivers on machines without one).
+    #[arg(long, value_enum, default_value_t = Backend::Flex)]
+    pub backend: Backend,
+
+    /// Use the offline stand-in models instead of the course models from the Hugging Face
+    /// Hub (prepared on first use; the README explains what they are).
+    #[arg(long)]
+    pub standin: bool,
+
+    /// Directory for figures (SVG and PNG), report.json and numbers.md [default: out/<lesson>/]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+impl LessonArgs {
+    /// The output directory, created and checked writable now rather than after the work.
+    pub fn out_dir(&self, lesson: &str) -> Result<PathBuf> {
+        let dir = self
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("out").join(lesson));
+        std::fs::create_dir_all(&dir).with_context(|| {
+            format!(
+                "cannot create output directory {}; choose another with --out",
+                dir.display()
+            )
+        })?;
+        let probe = dir.join(".write-test");
+        std::fs::write(&probe, b"").with_context(|| {
+            format!(
+                "output directory {} is not writable; choose another with --out",
+                dir.display()
+            )
+        })?;
+        let _ = std::fs::remove_file(probe);
+        Ok(dir)
+    }
+}
+
+/// The BERT/GPT pair of models a lesson compares, as the notebook names them.
+pub trait CourseModels: Clone + std::fmt::Debug + Send + Sync + 'static {
+    const BERT: &'static str;
+    const GPT: &'static str;
+}
+
+/// The `--bert` and `--gpt` flags, defaulting to the lesson's course models `M`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct ModelPairArgs<M: CourseModels> {
+    /// BERT-family model: a Hugging Face repo id or a local directory with its files.
+    #[arg(long, default_value = M::BERT)]
+    pub bert: String,
+
+    /// GPT-family model: a Hugging Face repo id or a local directory with its files.
+    #[arg(long, default_value = M::GPT)]
+    pub gpt: String,
+
+    #[arg(skip)]
+    course: std::marker::PhantomData<M>,
+}
+
+impl<M: CourseModels> ModelPairArgs<M> {
+    /// Each flag's value with its course default, as [`crate::Session::load_pair`] takes them.
+    pub fn requests(&self) -> Pair<(&str, &str)> {
+        Pair::new((self.bert.as_str(), M::BERT), (self.gpt.as_str(), M::GPT))
+    }
+}
+
+/// A lesson's flags: clap checks each flag; `check` checks what one flag alone cannot
+/// (one flag against another), still before any model loads.
+pub trait Flags: clap::Parser {
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A lesson's `main`: parses and checks the flags (a bad one is clap's usage error, exit
+/// 2), runs the lesson, and turns an error into one line on stderr and exit status 1.
+pub fn main<A: Flags, R>(run: impl FnOnce(&A) -> Result<R>) -> ExitCode {
+    let args = A::parse();
+    if let Err(message) = args.check() {
+        A::command()
+            .error(clap::error::ErrorKind::ValueValidation, message)
+            .exit();
+    }
+    finish(run(&args).map(|_| ()))
+}
+
+/// Ends a run: an error becomes one line on stderr and exit status 1.
+pub fn finish(result: Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One element of a list flag: a value, or `@FILE` for the non-empty lines of FILE (read
+/// while the flags are parsed, so an unreadable file is a usage error).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListItem(Vec<String>);
+
+/// clap's parser for [`ListItem`]: `#[arg(value_delimiter = ',', value_parser = list_item)]`.
+pub fn list_item(text: &str) -> Result<ListItem, String> {
+    match text.strip_prefix('@') {
+        Some(path) => {
+            let content = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the list file {path} ({e})"))?;
+            Ok(ListItem(
+                content
+                    .lines()
+                    .map(str::trim)
+                    .filter(|line| !line.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            ))
+        }
+        None => Ok(ListItem(vec![text.trim().to_string()])),
+    }
+}
+
+/// The values of a list flag, files expanded, empty values left out.
+pub fn expand(items: &[ListItem]) -> Vec<String> {
+    items
+        .iter()
+        .flat_map(|item| item.0.iter())
+        .filter(|value| !value.is_empty())
+        .cloned()
+        .collect()
+}
+
+/// clap's parser for a number that must be positive and finite (a radius, a perplexity).
+pub fn positive(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        Ok(v) => Err(format!("must be a positive number, got {v}")),
+        Err(e) => Err(format!("not a number ({e})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_items_expand_files_and_drop_empty_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("words.txt");
+        std::fs::write(&file, "moon\n\n star \n").unwrap();
+        let items = [
+            list_item("sun").unwrap(),
+            list_item(&format!("@{}", file.display())).unwrap(),
+            list_item(" ").unwrap(),
+        ];
+        assert_eq!(expand(&items), ["sun", "moon", "star"]);
+        assert!(list_item("@/no/such/file").unwrap_err().contains("cannot read"));
+    }
+
+    #[test]
+    fn positive_refuses_zero_negative_and_nan() {
+        assert_eq!(positive("7"), Ok(7.0));
+        for bad in ["0", "-1", "NaN", "inf", "seven"] {
+            assert!(positive(bad).is_err(), "{bad}");
+        }
+    }
+}

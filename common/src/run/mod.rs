@@ -1,0 +1,10 @@
+//! One run of a lesson: its command line, its session (output, device, models, figures)
+//! and its report.
+
+pub mod cli;
+pub mod report;
+pub mod session;
+
+pub use cli::{CourseModels, Flags, LessonArgs, ModelPairArgs, finish};
+pub use report::Report;
+pub use session::Session;

@@ -1,0 +1,159 @@
+//! `report.json` and `numbers.md`: every number a lesson prints, typed, in one
+//! machine-readable file and as the Markdown its book chapter includes, with what the
+//! numbers were computed from (models, stand-ins, backend, seed) and the figures made.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::model::standins::StandinInfo;
+use crate::tensor::Backend;
+
+/// What a lesson's results give its book chapter: the "numbers" section, as Markdown.
+pub trait BookNumbers {
+    fn numbers(&self) -> String;
+}
+
+/// A model a report's numbers come from.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelRecord {
+    pub name: String,
+    pub standin: Option<StandinInfo>,
+}
+
+/// One run of a lesson: its typed results and what they were computed from.
+#[derive(Debug, Serialize)]
+pub struct Report<R> {
+    pub lesson: &'static str,
+    pub backend: Backend,
+    pub seed: u64,
+    pub models: Vec<ModelRecord>,
+    #[serde(flatten)]
+    pub results: R,
+    pub figures: Vec<String>,
+}
+
+impl<R: Serialize + BookNumbers> Report<R> {
+    /// The report as JSON, as `report.json` holds it.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or_else(|e| json!({ "error": e.to_string() }))
+    }
+
+    /// Writes `dir/report.json` and `dir/numbers.md`.
+    pub fn write(&self, dir: &Path) -> Result<PathBuf> {
+        let path = dir.join("report.json");
+        std::fs::write(&path, serde_json::to_string_pretty(self)? + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let numbers = dir.join("numbers.md");
+        std::fs::write(&numbers, self.standin_note() + &self.results.numbers())
+            .with_context(|| format!("cannot write {}", numbers.display()))?;
+        Ok(path)
+    }
+
+    /// The book's reminder, above the numbers, of which models are stand-ins.
+    fn standin_note(&self) -> String {
+        let lines: String = self
+            .models
+            .iter()
+            .filter_map(|m| m.standin.as_ref())
+            .map(|s| format!("\n> - {}: {}", s.stands_in_for, s.description))
+            .collect();
+        if lines.is_empty() {
+            String::new()
+        } else {
+            format!("> **Offline stand-ins** (not the course models):{lines}\n\n")
+        }
+    }
+}
+
+/// The loud notice printed when a stand-in is in use.
+pub fn standin_banner(standins: &[&StandinInfo]) -> Option<String> {
+    if standins.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = standins
+        .iter()
+        .map(|s| format!("  {} → {}", s.stands_in_for, s.description))
+        .collect();
+    let rule = "!".repeat(78);
+    Some(format!(
+        "{rule}\n  OFFLINE STAND-IN MODELS: numbers and figures below are NOT those of the course models.\n{}\n{rule}",
+        lines.join("\n")
+    ))
+}
+
+/// A Markdown table; `|` inside a cell is escaped so a token cannot split it.
+pub fn markdown_table<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> String {
+    let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+    let mut out = line(header.iter().map(|h| h.to_string()).collect());
+    out += &format!("|{}\n", "---|".repeat(header.len()));
+    for row in rows {
+        out += &line(row.as_ref().iter().map(|c| c.replace('|', "\\|")).collect());
+    }
+    out
+}
+
+/// `1234567` → `1,234,567`, as Python's `f"{n:,}"`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A copy of `value` with every float rounded to `digits` significant digits, so snapshots
+/// do not depend on the last bits of floating-point arithmetic.
+pub fn rounded(value: &Value, digits: i32) -> Value {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let x = n.as_f64().unwrap_or_default();
+            if x == 0.0 || !x.is_finite() {
+                return json!(x);
+            }
+            let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+            json!((x * scale).round() / scale)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| rounded(v, digits)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), rounded(v, digits)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_keeps_significant_digits() {
+        let v = json!({"a": 0.123456, "b": [1234.5678, -0.00098765], "c": 3, "d": "x"});
+        assert_eq!(
+            rounded(&v, 4),
+            json!({"a": 0.1235, "b": [1235.0, -0.0009877], "c": 3, "d": "x"})
+        );
+    }
+
+    #[test]
+    fn thousands_groups_like_python() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(30522), "30,522");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn table_cells_cannot_split_on_a_pipe() {
+        let table = markdown_table(&["token"], &[vec!["a|b".to_string()]]);
+        assert_eq!(table, "| token |\n|---|\n| a\\|b |\n");
+    }
+}

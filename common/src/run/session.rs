@@ -1,0 +1,155 @@
+//! One run of a lesson: where its output goes, the device its ops run on, the models it
+//! loaded and the figures it drew. Every lesson starts, loads, shows, draws and finishes
+//! the same way, so that lives here and a lesson's code is only its steps.
+
+use std::cell::RefCell;
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+use serde::Serialize;
+
+use crate::Device;
+use crate::model::standins::StandinInfo;
+use crate::model::{Model, ModelRequest, load_for_lesson};
+use crate::pair::Pair;
+use crate::plot::{self, Figure};
+use crate::run::cli::LessonArgs;
+use crate::run::report::{BookNumbers, ModelRecord, Report, standin_banner};
+use crate::tensor::Backend;
+
+pub struct Session {
+    lesson: &'static str,
+    out: PathBuf,
+    device: Device,
+    backend: Backend,
+    seed: u64,
+    standin: bool,
+    /// Every model loaded so far, so a lesson loading in several steps announces each once.
+    models: RefCell<Vec<ModelRecord>>,
+    figures: RefCell<Vec<String>>,
+}
+
+impl Session {
+    /// Checks the output directory and the backend before any work.
+    pub fn start(lesson: &'static str, args: &LessonArgs) -> Result<Self> {
+        Ok(Self {
+            lesson,
+            out: args.out_dir(lesson)?,
+            device: args.backend.device()?,
+            backend: args.backend,
+            seed: args.seed,
+            standin: args.standin,
+            models: RefCell::default(),
+            figures: RefCell::default(),
+        })
+    }
+
+    /// The device every tensor op of this run uses.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// The `--seed` of this run.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn out(&self) -> &Path {
+        &self.out
+    }
+
+    /// Loads the models named by model flags, given as `(value, course default)`, side by
+    /// side; prints the stand-in banner when any is a stand-in, and records them.
+    pub fn load(&self, flags: &[(&str, &str)]) -> Result<Vec<Model>> {
+        let requests: Vec<ModelRequest> = flags
+            .iter()
+            .map(|&(name, default)| ModelRequest::new(name, default, self.standin))
+            .collect();
+        let models = load_for_lesson(&requests)?;
+        let mut known = self.models.borrow_mut();
+        let new: Vec<&Model> = models
+            .iter()
+            .filter(|m| !known.iter().any(|k| k.name == m.files.name))
+            .collect();
+        let standins: Vec<&StandinInfo> =
+            new.iter().filter_map(|m| m.files.standin.as_ref()).collect();
+        if let Some(banner) = standin_banner(&standins) {
+            println!("{banner}");
+        }
+        known.extend(new.iter().map(|m| ModelRecord {
+            name: m.files.name.clone(),
+            standin: m.files.standin.clone(),
+        }));
+        Ok(models)
+    }
+
+    /// [`Session::load`] for a lesson's one model.
+    pub fn load_one(&self, name: &str, course_default: &str) -> Result<Model> {
+        self.load(&[(name, course_default)])?
+            .pop()
+            .ok_or_else(|| anyhow!("no model loaded for {name}"))
+    }
+
+    /// [`Session::load`] for the BERT/GPT pair, each flag as `(value, course default)`.
+    pub fn load_pair(&self, flags: Pair<(&str, &str)>) -> Result<Pair<Model>> {
+        let mut models = self.load(&flags.into_array())?.into_iter();
+        match (models.next(), models.next()) {
+            (Some(bert), Some(gpt)) => Ok(Pair { bert, gpt }),
+            _ => Err(anyhow!("expected two models")),
+        }
+    }
+
+    /// Prints a step's result as its `Display` shows it, and hands it back for the report.
+    pub fn show<T: Display>(&self, value: T) -> T {
+        println!("{value}");
+        value
+    }
+
+    /// Writes `figure` as `stem.svg` and `stem.png`, its panel titles tagged when the
+    /// lesson runs on stand-ins, and lists both in the report.
+    pub fn figure(&self, mut figure: Figure, stem: &str) -> Result<()> {
+        figure.tag_titles(self.standin_tag());
+        let files = plot::save(&figure, &self.out, stem)?;
+        self.figures.borrow_mut().extend(
+            files
+                .iter()
+                .filter_map(|f| f.file_name())
+                .map(|n| n.to_string_lossy().into_owned()),
+        );
+        Ok(())
+    }
+
+    /// What figure titles carry so a stand-in is never mistaken for the real model: the
+    /// strongest warning among the models loaded.
+    fn standin_tag(&self) -> &'static str {
+        let models = self.models.borrow();
+        let standins = models.iter().filter_map(|m| m.standin.as_ref());
+        if standins.clone().any(|s| s.synthetic) {
+            " [SYNTHETIC stand-in]"
+        } else if standins.count() > 0 {
+            " [stand-in]"
+        } else {
+            ""
+        }
+    }
+
+    /// Writes `report.json` and `numbers.md` with the lesson's results, and says where
+    /// everything went.
+    pub fn finish<R: Serialize + BookNumbers>(self, results: R) -> Result<Report<R>> {
+        let report = Report {
+            lesson: self.lesson,
+            backend: self.backend,
+            seed: self.seed,
+            models: self.models.into_inner(),
+            results,
+            figures: self.figures.into_inner(),
+        };
+        report.write(&self.out)?;
+        println!(
+            "\nfigures, report.json and numbers.md written to {}",
+            self.out.display()
+        );
+        Ok(report)
+    }
+}

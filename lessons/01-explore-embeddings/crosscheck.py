@@ -1,0 +1,107 @@
+"""Recompute lesson 1's report.json with numpy and Hugging Face transformers.
+
+Usage: python3 lessons/01-explore-embeddings/crosscheck.py out/01-explore-embeddings/report.json
+
+Run the lesson with --standin first. Every number is recomputed here from the stand-in
+files in .standins/hub, independently of the Rust code: token lengths with Python's
+len() over transformers' own tokenizer classes (GPT2Tokenizer from vocab.json + merges,
+BertTokenizer from vocab.txt), decoded lengths with their pure-Python decoders, and the
+embedding statistics with numpy exactly as the notebook computes them.
+"""
+import json
+import pathlib
+import sys
+
+import numpy as np
+from safetensors import safe_open
+from transformers import BertTokenizer, GPT2Tokenizer
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HUB = ROOT / ".standins" / "hub"
+PACKAGES = ROOT / ".standins" / "packages"
+failures = []
+
+
+def snapshot(repo):
+    d = HUB / f"models--{repo.replace('/', '--')}"
+    return d / "snapshots" / (d / "refs" / "main").read_text().strip()
+
+
+def close(name, got, want, rel=2e-3, abs_=1e-6):
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    if got.shape != want.shape or not np.allclose(got, want, rtol=rel, atol=abs_):
+        failures.append(name)
+        print(f"MISMATCH {name}: rust {got.ravel()[:6]} python {want.ravel()[:6]}")
+    else:
+        print(f"ok {name}")
+
+
+def equal(name, got, want):
+    if got != want:
+        failures.append(name)
+        print(f"MISMATCH {name}: rust {str(got)[:200]} python {str(want)[:200]}")
+    else:
+        print(f"ok {name}")
+
+
+def counts(lengths):
+    u, c = np.unique(lengths, return_counts=True)
+    return [[int(a), int(b)] for a, b in zip(u, c)]
+
+
+def embeddings(repo):
+    path = snapshot(repo) / "model.safetensors"
+    with safe_open(str(path), "numpy") as f:
+        name = [k for k in f.keys() if k.endswith("word_embeddings.weight") or k.endswith("wte.weight")][0]
+        return f.get_tensor(name).astype(np.float32)
+
+
+report = json.loads(pathlib.Path(sys.argv[1]).read_text())
+
+tokG = GPT2Tokenizer(vocab_file=str(PACKAGES / "gpt2-tokenizer" / "encoder.json"),
+                     merges_file=str(PACKAGES / "gpt2-tokenizer" / "vocab.bpe"))
+tokB = BertTokenizer(vocab_file=str(snapshot("standin/bert-base-uncased") / "vocab.txt"))
+equal("vocab sizes", report["vocab_sizes"], {"bert": tokB.vocab_size, "gpt2": tokG.vocab_size})
+
+stored_G = [len(w) for w in tokG.encoder.keys()]
+stored_B = [len(w) for w in tokB.get_vocab().keys()]
+decoded_G = [len(tokG.decode([i], clean_up_tokenization_spaces=False)) for i in range(tokG.vocab_size)]
+decoded_B = [len(tokB.decode([i], clean_up_tokenization_spaces=False)) for i in range(tokB.vocab_size)]
+tl = report["token_lengths"]
+equal("gpt2 stored lengths", tl["gpt2"]["stored"], counts(stored_G))
+equal("gpt2 decoded lengths", tl["gpt2"]["decoded"], counts(decoded_G))
+equal("bert stored lengths", tl["bert"]["stored"], counts(stored_B))
+equal("bert decoded lengths", tl["bert"]["decoded"], counts(decoded_B))
+equal("gpt2 changed by decoding", tl["gpt2"]["changed_by_decoding"], sum(a != b for a, b in zip(stored_G, decoded_G)))
+equal("bert changed by decoding", tl["bert"]["changed_by_decoding"], sum(a != b for a, b in zip(stored_B, decoded_B)))
+
+word = report["same_word"]["word"]
+cmp = report["same_word"]["comparison"]
+equal("same word ids", [cmp["index"]["bert"], cmp["index"]["gpt2"]], [tokB.encode(word)[1], tokG.encode(word)[0]])
+
+eB = embeddings("standin/bert-base-uncased")
+eG = embeddings("standin/gpt2")
+equal("embedding shapes", report["embedding_shapes"], {"bert": list(eB.shape), "gpt2": list(eG.shape)})
+
+idx = report["same_index"]["index"]["bert"]
+equal("same index tokens", [report["same_index"]["token"]["bert"], report["same_index"]["token"]["gpt2"]],
+      [tokB.decode([idx]), tokG.decode([idx])])
+for key, (a, b) in {"same_index": (eB[idx], eG[idx]), "same_word": (eB[cmp["index"]["bert"]], eG[cmp["index"]["gpt2"]])}.items():
+    r = report[key]["pearson_r"] if key == "same_index" else cmp["pearson_r"]
+    if a.shape == b.shape:
+        close(f"{key} pearson r", r, np.corrcoef(a, b)[0, 1])
+    else:
+        equal(f"{key} pearson r skipped", r, None)
+
+for stat, fn in [("variance", lambda e: e.var(axis=1)), ("mean", lambda e: e.mean(axis=1))]:
+    for name, e in [("bert", eB), ("gpt2", eG)]:
+        values = fn(e)
+        s = report["distributions"][stat][name]
+        y, x = np.histogram(values, bins=100, density=True)
+        close(f"{name} {stat} histogram edges", s["histogram"]["edges"], x)
+        close(f"{name} {stat} histogram densities", s["histogram"]["values"], y)
+        close(f"{name} {stat} summary", [s["mean"], s["min"], s["max"]],
+              [values.astype(np.float64).mean(), values.min(), values.max()])
+
+print(f"\n{len(failures)} mismatches" if failures else "\nall values agree")
+sys.exit(1 if failures else 0)

@@ -1,0 +1,274 @@
+//! What lesson 1 finds, as typed values: each prints as the lesson shows it, serialises
+//! into `report.json`, and the whole gives the book its numbers.
+
+use std::fmt;
+
+use anyhow::Result;
+use common::analysis::stats::{Histogram, Summary, histogram, pearson, value_counts};
+use common::model::Architecture;
+use common::run::report::{BookNumbers, markdown_table, thousands};
+use common::{Model, Pair};
+use serde::Serialize;
+
+/// Everything lesson 1 reports.
+#[derive(Debug, Serialize)]
+pub struct Results {
+    pub architectures: Pair<Architecture>,
+    pub vocab_sizes: Pair<usize>,
+    pub token_lengths: Pair<TokenLengths>,
+    pub embedding_shapes: Pair<[usize; 2]>,
+    pub same_index: Comparison,
+    pub same_word: SameWord,
+    pub distributions: Distributions,
+}
+
+/// The models, as the notebook's `print(model)` shows them.
+pub struct Architectures<'a>(pub &'a Pair<Architecture>);
+
+impl fmt::Display for Architectures<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The notebook prints GPT-2 first.
+        write!(f, "{}\n{}", self.0.gpt, self.0.bert)
+    }
+}
+
+/// Token-length counts of a vocabulary, by stored string and by decoded text.
+#[derive(Debug, Serialize)]
+pub struct TokenLengths {
+    /// `(length, count)`, as `np.unique(lengths, return_counts=True)`.
+    pub stored: Vec<(usize, usize)>,
+    pub decoded: Vec<(usize, usize)>,
+    /// Tokens whose decoded text is not as long as their stored string.
+    pub changed_by_decoding: usize,
+}
+
+impl TokenLengths {
+    pub fn of(model: &Model) -> Result<Self> {
+        let stored = model.tokenizer.stored_lengths();
+        let decoded = model.tokenizer.decoded_lengths()?;
+        let changed_by_decoding = stored.iter().zip(&decoded).filter(|(s, d)| s != d).count();
+        Ok(Self {
+            stored: value_counts(stored),
+            decoded: value_counts(decoded),
+            changed_by_decoding,
+        })
+    }
+}
+
+/// The vocabulary sizes and the token-length table of both models.
+pub struct LengthTable<'a> {
+    pub vocab_sizes: Pair<usize>,
+    pub lengths: Pair<&'a TokenLengths>,
+}
+
+impl fmt::Display for LengthTable<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Pair { bert, gpt } = self.lengths;
+        writeln!(f, "BERT has {} tokens.", thousands(self.vocab_sizes.bert as u64))?;
+        writeln!(f, "GPT2 has {} tokens.", thousands(self.vocab_sizes.gpt as u64))?;
+        writeln!(
+            f,
+            "\nToken lengths in characters: the vocabulary string as stored (what the notebook counts)"
+        )?;
+        writeln!(f, "and the text it decodes to.\n")?;
+        writeln!(f, "length | GPT2 stored | GPT2 decoded | BERT stored | BERT decoded")?;
+        writeln!(f, "-------+-------------+--------------+-------------+-------------")?;
+        let count = |table: &[(usize, usize)], len: usize| {
+            table.iter().find(|(l, _)| *l == len).map_or(0, |(_, c)| *c)
+        };
+        let tables = [&gpt.stored, &gpt.decoded, &bert.stored, &bert.decoded];
+        let longest = tables
+            .iter()
+            .filter_map(|t| t.last().map(|(l, _)| *l))
+            .max()
+            .unwrap_or(0);
+        for len in 0..=longest {
+            let row = tables.map(|t| count(t, len));
+            if row.iter().any(|&c| c > 0) {
+                writeln!(
+                    f,
+                    "{len:>6} | {:>11} | {:>12} | {:>11} | {:>12}",
+                    row[0], row[1], row[2], row[3]
+                )?;
+            }
+        }
+        writeln!(
+            f,
+            "\nGPT2: {} tokens change length when decoded. GPT-2 stores every byte as one printable\n\
+             character (a space is 'Ġ'), so a character that takes 2-4 bytes in UTF-8 counts 2-4 stored\n\
+             characters but decodes to 1, and a token holding only part of a character decodes to '�'.",
+            gpt.changed_by_decoding
+        )?;
+        write!(
+            f,
+            "BERT: {} tokens change length when decoded: WordPiece stores text as text, and a lone\n\
+             '##' continuation piece keeps its '##' when decoded on its own.",
+            bert.changed_by_decoding
+        )
+    }
+}
+
+/// The shapes of both embedding matrices.
+pub struct Shapes(pub Pair<[usize; 2]>);
+
+impl fmt::Display for Shapes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [b, g] = self.0.into_array();
+        writeln!(f, "BERT embedding matrix is of size ({}, {}).", b[0], b[1])?;
+        write!(f, "GPT2 embedding matrix is of size ({}, {}).", g[0], g[1])
+    }
+}
+
+/// One BERT row and one GPT-2 row, and their correlation when it is defined.
+#[derive(Debug, Serialize)]
+pub struct Comparison {
+    pub index: Pair<usize>,
+    pub token: Pair<String>,
+    /// Pearson r over the embedding dimensions; `None` when the widths differ.
+    pub pearson_r: Option<f32>,
+    #[serde(skip)]
+    pub vector: Pair<Vec<f32>>,
+}
+
+impl Comparison {
+    pub fn new(models: Pair<&Model>, index: Pair<usize>) -> Result<Self> {
+        let vector = models
+            .zip(index)
+            .map(|(m, i)| m.embeddings.row(i).to_vec());
+        let pearson_r = (vector.bert.len() == vector.gpt.len())
+            .then(|| pearson(&vector.bert, &vector.gpt) as f32);
+        Ok(Self {
+            index,
+            token: models
+                .zip(index)
+                .map(|(m, i)| m.tokenizer.decode(&[i as u32]))
+                .transpose()?,
+            pearson_r,
+            vector,
+        })
+    }
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.index.bert == self.index.gpt {
+            writeln!(
+                f,
+                "Token {}: BERT \"{}\", GPT2 \"{}\"",
+                self.index.bert, self.token.bert, self.token.gpt
+            )?;
+        }
+        match self.pearson_r {
+            Some(r) => write!(f, "Embedding comparison: r = {r:.2}"),
+            None => write!(
+                f,
+                "Embedding comparison skipped: the vectors have {} (BERT) and {} (GPT2) dimensions, and a\n\
+                 point-by-point correlation needs the same dimensions.",
+                self.vector.bert.len(),
+                self.vector.gpt.len()
+            ),
+        }
+    }
+}
+
+/// The same word's first token in both models, compared.
+#[derive(Debug, Serialize)]
+pub struct SameWord {
+    pub word: String,
+    /// How many tokens the word is in each model (only its first is compared).
+    #[serde(skip)]
+    pub pieces: Pair<usize>,
+    pub comparison: Comparison,
+}
+
+impl fmt::Display for SameWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let word = &self.word;
+        let named = self.pieces.zip(self.comparison.index).map_named(|n, p| (n, p));
+        for (name, (pieces, index)) in named.into_array() {
+            if pieces > 1 {
+                writeln!(f, "note: \"{word}\" is {pieces} tokens in {name}; comparing its first token")?;
+            }
+            writeln!(f, "{name}: \"{word}\" is index {index}")?;
+        }
+        write!(f, "{}", self.comparison)
+    }
+}
+
+/// A distribution of per-token values: its 100-bin density histogram and a summary.
+#[derive(Debug, Serialize)]
+pub struct Distribution {
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+    pub histogram: Option<Histogram>,
+}
+
+impl Distribution {
+    pub fn of(values: &[f32]) -> Self {
+        let Summary { mean, min, max, .. } = Summary::of(values);
+        Distribution {
+            mean,
+            min,
+            max,
+            histogram: histogram(values, 100, true),
+        }
+    }
+}
+
+/// Per-token variances and means of both models.
+#[derive(Debug, Serialize)]
+pub struct Distributions {
+    pub variance: Pair<Distribution>,
+    pub mean: Pair<Distribution>,
+}
+
+impl fmt::Display for Distributions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "          |  per-token variance: mean [min, max]  |  per-token mean: mean [min, max]"
+        )?;
+        let rows = self.variance.as_ref().zip(self.mean.as_ref()).map_named(|n, vm| (n, vm));
+        for (name, (v, m)) in rows.into_array() {
+            write!(
+                f,
+                "\n{name:>9} |  {:.5} [{:.5}, {:.5}]          |  {:+.5} [{:+.5}, {:+.5}]",
+                v.mean, v.min, v.max, m.mean, m.min, m.max
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl BookNumbers for Results {
+    fn numbers(&self) -> String {
+        let shape = |s: [usize; 2]| format!("({}, {})", s[0], s[1]);
+        let rows: Vec<Vec<String>> = self
+            .distributions
+            .variance
+            .as_ref()
+            .zip(self.distributions.mean.as_ref())
+            .map_named(|name, (v, m)| {
+                vec![name.to_string(), format!("{:.5}", v.mean), format!("{:+.5}", m.mean)]
+            })
+            .into_array()
+            .into();
+        format!(
+            "Vocabulary: BERT {} tokens, GPT-2 {}; embedding matrices {} and {}.\n\n\
+             GPT-2 tokens whose length changes when decoded: {}. \"{}\" is BERT token {} and GPT-2 token {}.\n\n{}",
+            thousands(self.vocab_sizes.bert as u64),
+            thousands(self.vocab_sizes.gpt as u64),
+            shape(self.embedding_shapes.bert),
+            shape(self.embedding_shapes.gpt),
+            self.token_lengths.gpt.changed_by_decoding,
+            self.same_word.word,
+            self.same_word.comparison.index.bert,
+            self.same_word.comparison.index.gpt,
+            markdown_table(
+                &["model", "mean per-token variance", "mean per-token mean"],
+                &rows
+            )
+        )
+    }
+}

@@ -1,0 +1,105 @@
+//! Lesson 1 end to end on the offline stand-ins.
+//!
+//! The snapshot was reviewed against an independent computation before it was accepted:
+//! `scripts/crosscheck/lesson01.py` recomputes every number in it with numpy (per-token
+//! variances and means, their 100-bin density histograms, Pearson r) and with the Python
+//! `tokenizers` library (vocabulary sizes, token ids, stored and decoded token lengths)
+//! from the same stand-in files, and agreed to the snapshot's 4 significant digits.
+
+use common::Pair;
+use course_tests::{assert_figures, assert_snapshot, out_dir, report_on_disk, rounded, standin_args};
+use lesson01::{Args, run};
+
+#[test]
+fn lesson01_report_on_the_standins() {
+    let out = out_dir();
+    let report = run(&standin_args::<Args>("lesson01", out.path(), &[])).unwrap();
+    let results = &report.results;
+
+    // Facts that do not depend on the GPT stand-in's matrix.
+    assert_eq!(results.vocab_sizes, Pair::new(30522, 50257));
+    assert_eq!(results.same_word.comparison.index, Pair::new(1996, 1169));
+    // 384 vs 768 wide: the correlation must be skipped, not computed on mismatched vectors.
+    assert!(results.same_word.comparison.pearson_r.is_none());
+
+    // Every figure exists in both formats, and report.json on disk is what run returned.
+    assert_figures(
+        out.path(),
+        &["token_lengths", "embedding_matrices", "same_index", "distributions"],
+    );
+    let json = report.to_json();
+    // (f32 values come back from JSON as the nearest f64, so compare them rounded)
+    assert_eq!(rounded(&report_on_disk(out.path()), 6), rounded(&json, 6));
+    let numbers = std::fs::read_to_string(out.path().join("numbers.md")).unwrap();
+    assert!(numbers.contains("\"the\" is BERT token 1996 and GPT-2 token 1169"), "{numbers}");
+
+    assert_snapshot("lesson01_report", &without_histograms(json));
+}
+
+/// The report with each 100-bin histogram replaced by its peak (bin index and density).
+/// Bin edges near zero and counts at bin boundaries move with the last bits of the
+/// per-token statistics; the full histograms are checked by the cross-check script.
+fn without_histograms(mut json: serde_json::Value) -> serde_json::Value {
+    for stat in ["variance", "mean"] {
+        for model in ["bert", "gpt2"] {
+            let summary = &mut json["distributions"][stat][model];
+            let histogram = summary
+                .as_object_mut()
+                .unwrap()
+                .remove("histogram")
+                .unwrap();
+            let values: Vec<f64> = histogram["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            let peak = (0..values.len())
+                .max_by(|&a, &b| values[a].total_cmp(&values[b]))
+                .unwrap();
+            summary["peak_bin"] = serde_json::json!(peak);
+            summary["peak_density"] = serde_json::json!(values[peak]);
+        }
+    }
+    json
+}
+
+#[test]
+fn lesson01_is_identical_run_to_run_and_agrees_across_backends() {
+    let dirs = [(); 4].map(|_| out_dir());
+    let run_on = |backend: &str, dir: &tempfile::TempDir| {
+        run(&standin_args::<Args>("lesson01", dir.path(), &["--backend", backend]))
+            .unwrap()
+            .to_json()
+    };
+    let first = run_on("flex", &dirs[0]);
+    assert_eq!(
+        first,
+        run_on("flex", &dirs[1]),
+        "same seed, same backend: identical report"
+    );
+    for (backend, dir) in [("ndarray", &dirs[2]), ("wgpu", &dirs[3])] {
+        let other = run_on(backend, dir);
+        // Everything but the backend name and the float statistics is identical…
+        let strip = |v: &serde_json::Value| {
+            let mut v = v.clone();
+            v.as_object_mut().unwrap().remove("backend");
+            v.as_object_mut().unwrap().remove("distributions");
+            v
+        };
+        assert_eq!(strip(&first), strip(&other), "{backend}");
+        // …and the statistics agree to float rounding (summation order differs by backend).
+        for stat in ["variance", "mean"] {
+            for model in ["bert", "gpt2"] {
+                for key in ["mean", "min", "max"] {
+                    let a = first["distributions"][stat][model][key].as_f64().unwrap();
+                    let b = other["distributions"][stat][model][key].as_f64().unwrap();
+                    assert!(
+                        (a - b).abs() <= 1e-6 + 1e-4 * a.abs(),
+                        "{backend} {stat}.{model}.{key}: {a} vs {b}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+"""Recompute lesson 2's neighbour tables with numpy, as the notebook does.
+
+Usage: python3 lessons/02-knn-kompetition/crosscheck.py out/02-knn-kompetition/report.json
+
+Run the lesson with --standin first. Distances here are the notebook's direct formula,
+np.sqrt(np.sum((E - seed)**2, axis=1)), over the stand-in files in .standins/hub, and
+the order is np.argsort's (stable, so ties go to the lower index, as in the lesson).
+"""
+import json
+import pathlib
+import sys
+
+import numpy as np
+from safetensors import safe_open
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HUB = ROOT / ".standins" / "hub"
+failures = []
+
+
+def embeddings(repo):
+    d = HUB / f"models--{repo.replace('/', '--')}"
+    path = d / "snapshots" / (d / "refs" / "main").read_text().strip() / "model.safetensors"
+    with safe_open(str(path), "numpy") as f:
+        name = [k for k in f.keys() if k.endswith("word_embeddings.weight") or k.endswith("wte.weight")][0]
+        return f.get_tensor(name).astype(np.float32)
+
+
+def check(name, rust, E, ids, normalise, metric):
+    if normalise:
+        E = E / np.linalg.norm(E, axis=1, keepdims=True)
+    seed = E[ids, :].mean(axis=0)
+    if metric == "cosine":
+        d = 1 - (E @ seed) / (np.linalg.norm(E, axis=1) * np.linalg.norm(seed))
+    else:
+        d = np.sqrt(np.sum((E - seed) ** 2, axis=1))
+    order = np.argsort(d, kind="stable")[: len(rust)]
+    got_ids = [n["id"] for n in rust]
+    got_d = np.array([n["distance"] for n in rust])
+    # Distances from the matmul form differ from the direct one by rounding (~1e-6);
+    # a swap of two neighbours closer than that is not a disagreement.
+    same = got_ids == list(order) or np.allclose(np.sort(d)[: len(rust)], got_d, atol=1e-4)
+    if not same or not np.allclose(got_d, d[got_ids], atol=1e-4, rtol=1e-4):
+        failures.append(name)
+        print(f"MISMATCH {name}: rust {got_ids[:5]} numpy {list(order[:5])}")
+    else:
+        print(f"ok {name}")
+
+
+report = json.loads(pathlib.Path(sys.argv[1]).read_text())
+eB = embeddings("standin/bert-base-uncased")
+eG = embeddings("standin/gpt2")
+for w in report["words"]:
+    for kind in ["raw", "normalised"]:
+        s = w[kind]
+        if s is None:
+            continue
+        check(f'{w["word"]} {kind} bert', s["neighbours"]["bert"], eB, w["ids"]["bert"], s["normalised"], s["metric"])
+        check(f'{w["word"]} {kind} gpt2', s["neighbours"]["gpt2"], eG, w["ids"]["gpt2"], s["normalised"], s["metric"])
+print(f"\n{len(failures)} mismatches" if failures else "\nall tables agree")
+sys.exit(1 if failures else 0)

@@ -1,0 +1,48 @@
+//! Lesson 2 end to end on the offline stand-ins.
+//!
+//! The snapshot was checked before acceptance by `scripts/crosscheck/lesson02.py`, which
+//! recomputes every neighbour table from the same stand-in files with numpy exactly as the
+//! notebook does (`np.sqrt(np.sum((E - E[seed])**2, axis=1))`, `np.argsort`) and agreed
+//! on every token and on every distance to the 4 significant digits kept here.
+
+use common::Pair;
+use course_tests::{assert_figures, assert_snapshot, out_dir, standin_args};
+use lesson02::{Args, run};
+
+#[test]
+fn lesson02_report_on_the_standins() {
+    let out = out_dir();
+    let report = run(&standin_args::<Args>("lesson02", out.path(), &[])).unwrap();
+    let ring = &report.results.words[0];
+    assert_eq!(ring.ids, Pair::new(vec![3614], vec![1806]));
+    // The seed is its own nearest neighbour, at distance 0, in both models.
+    assert_eq!(ring.raw.neighbours.bert[0].id, 3614);
+    assert_eq!(ring.raw.neighbours.gpt[0].id, 1806);
+    assert!(ring.raw.neighbours.bert[0].distance < 1e-3);
+    let beauty = &report.results.words[1];
+    assert_eq!(beauty.ids.gpt, vec![40544, 88]);
+    assert_figures(
+        out.path(),
+        &["distances_ring", "distances_ring_normalised", "distances_beauty"],
+    );
+    // Histograms are bulky and checked by the cross-check; the tables are the lesson.
+    let mut tables = report.to_json();
+    for word in tables["words"].as_array_mut().unwrap() {
+        for search in ["raw", "normalised"] {
+            if let Some(s) = word[search].as_object_mut() {
+                s.remove("histogram");
+            }
+        }
+    }
+    assert_snapshot("lesson02_report", &tables);
+}
+
+#[test]
+fn cosine_metric_skips_the_normalised_search() {
+    let out = out_dir();
+    let args = ["--metric", "cosine", "--words", "ring", "--k", "5"];
+    let report = run(&standin_args::<Args>("lesson02", out.path(), &args)).unwrap();
+    let word = &report.results.words[0];
+    assert!(word.normalised.is_none());
+    assert_eq!(word.raw.neighbours.bert.len(), 5);
+}

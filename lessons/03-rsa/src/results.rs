@@ -1,0 +1,227 @@
+//! What lesson 3 finds, as typed values: each prints as the lesson shows it, serialises
+//! into `report.json`, and the whole gives the book its numbers.
+
+use std::fmt;
+
+use anyhow::Result;
+use common::analysis::rsa::RsaScore;
+use common::run::report::{BookNumbers, markdown_table};
+use common::{Matrix, Model, Pair};
+use serde::Serialize;
+
+/// Everything lesson 3 reports.
+#[derive(Debug, Serialize)]
+pub struct Results {
+    pub vocab_sizes: Pair<usize>,
+    pub embedding_shapes: Pair<[usize; 2]>,
+    pub token_counts: Vec<TokenCounts>,
+    pub tokens: Pair<Vec<usize>>,
+    pub per_word_correlation: PerWord,
+    pub rsa: RsaScore,
+    pub similarity_matrices: Pair<Vec<f32>>,
+    pub model_sizes: ModelSizes,
+}
+
+/// Part 1: vocabulary sizes and embedding shapes.
+pub struct Sizes {
+    pub vocab_sizes: Pair<usize>,
+    pub embedding_shapes: Pair<[usize; 2]>,
+}
+
+impl fmt::Display for Sizes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "BERT vocabulary size: {}", self.vocab_sizes.bert)?;
+        writeln!(f, "GPT2 vocabulary size: {}\n", self.vocab_sizes.gpt)?;
+        writeln!(f, "BERT embeddings shape: {:?}", self.embedding_shapes.bert)?;
+        write!(f, "GPT2 embeddings shape: {:?}", self.embedding_shapes.gpt)
+    }
+}
+
+/// `Word | B-n | G-n | B-s | G-s`: how many tokens each word is, without and with a space.
+#[derive(Debug, Serialize)]
+pub struct TokenCounts {
+    pub word: String,
+    pub no_space: Pair<usize>,
+    pub space: Pair<usize>,
+}
+
+impl TokenCounts {
+    pub fn of(words: &[String], models: Pair<&Model>) -> Result<Vec<Self>> {
+        words
+            .iter()
+            .map(|w| {
+                let count = |text: &str| {
+                    models
+                        .map(|m| m.tokenizer.encode(text, false).map(|ids| ids.len()))
+                        .transpose()
+                };
+                Ok(TokenCounts {
+                    word: w.clone(),
+                    no_space: count(w)?,
+                    space: count(&format!(" {w}"))?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for TokenCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:>10} |  {}  |  {}  |  {}  |  {}",
+            self.word, self.no_space.bert, self.no_space.gpt, self.space.bert, self.space.gpt
+        )
+    }
+}
+
+/// The token-count table.
+pub struct CountTable<'a>(pub &'a [TokenCounts]);
+
+impl fmt::Display for CountTable<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "     Word  | B-n | G-n | B-s | G-s")?;
+        write!(f, "-----------+-----+-----+-----+-----")?;
+        for row in self.0 {
+            write!(f, "\n{row}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Part 2's chosen tokens and the submatrices of their vectors.
+pub struct Selected<'a> {
+    pub tokens: Pair<&'a Vec<usize>>,
+    pub vectors: Pair<&'a Matrix>,
+}
+
+impl fmt::Display for Selected<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "\ntokensB = {:?}\ntokensG = {:?}", self.tokens.bert, self.tokens.gpt)?;
+        write!(
+            f,
+            "\nBERT embeddings shape: {:?}\nGPT2 embeddings shape: {:?}",
+            self.vectors.bert.shape(),
+            self.vectors.gpt.shape()
+        )
+    }
+}
+
+/// Pearson r between each word's BERT and GPT-2 vectors: defined only for equal widths.
+#[derive(Debug, Serialize)]
+pub struct PerWord {
+    pub correlations: Option<Vec<f32>>,
+    pub skipped: Option<String>,
+}
+
+impl fmt::Display for PerWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.correlations, &self.skipped) {
+            (Some(r), _) => write!(
+                f,
+                "\nPer-word correlation of the BERT and GPT-2 vectors: {}",
+                r.iter()
+                    .map(|v| format!("{v:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            (None, Some(why)) => write!(f, "\n{why}"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// An RSA score as the lesson prints it.
+pub struct Score<'a> {
+    pub what: &'a str,
+    pub score: &'a RsaScore,
+}
+
+impl fmt::Display for Score<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.score;
+        let p = s.p_value.map_or("not tested".into(), |p| {
+            format!("{p:.4} ({} label shuffles)", s.permutations)
+        });
+        write!(
+            f,
+            "RSA score ({}): Pearson r = {:.2}, Spearman rho = {:.2}, permutation p = {p}",
+            self.what, s.pearson, s.spearman
+        )
+    }
+}
+
+/// Part 4: RSA between every pair of models, whatever their widths.
+#[derive(Debug, Default, Serialize)]
+pub struct ModelSizes {
+    #[serde(skip)]
+    pub words: usize,
+    /// The names asked for, and the models they resolved to (stand-ins say so).
+    pub names: Vec<String>,
+    pub models: Vec<String>,
+    pub widths: Vec<usize>,
+    /// `rsa[i][j]`: Pearson RSA of model i and model j over the words.
+    pub rsa: Vec<Vec<f64>>,
+    pub spearman: Vec<Vec<f64>>,
+    pub standin: Vec<bool>,
+}
+
+impl fmt::Display for ModelSizes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Pearson RSA between models of different widths:\n")?;
+        let width = self
+            .models
+            .iter()
+            .map(|m| m.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (i, name) in self.models.iter().enumerate() {
+            let cells: Vec<String> = self.rsa[i].iter().map(|r| format!("{r:5.2}")).collect();
+            writeln!(
+                f,
+                "{name:>width$} ({:>4} wide) | {}",
+                self.widths[i],
+                cells.join("  ")
+            )?;
+        }
+        let n = self.words;
+        write!(
+            f,
+            "\nPlain correlation pairs dimension i of one model with dimension i of the other, so it needs\n\
+             equal widths — and even then the pairing is arbitrary: each model's axes are its own.\n\
+             RSA never pairs dimensions. Each model is first reduced to the cosine similarities among\n\
+             the same {n} words (a {n}×{n} matrix, whatever the width), and only those are compared.\n\
+             Rotating, rescaling or widening a space leaves its similarities, and so its RSA, unchanged."
+        )
+    }
+}
+
+impl BookNumbers for Results {
+    fn numbers(&self) -> String {
+        let s = &self.rsa;
+        let p = s.p_value.map_or("not tested".to_string(), |p| {
+            format!("{p:.4} ({} shuffles)", s.permutations)
+        });
+        let sizes = &self.model_sizes;
+        let rows: Vec<Vec<String>> = sizes
+            .names
+            .iter()
+            .zip(&sizes.widths)
+            .zip(&sizes.rsa)
+            .map(|((name, width), row)| {
+                std::iter::once(format!("{name} ({width})"))
+                    .chain(row.iter().map(|v| format!("{v:.2}")))
+                    .collect()
+            })
+            .collect();
+        let header: Vec<&str> = std::iter::once("model")
+            .chain(sizes.names.iter().map(String::as_str))
+            .collect();
+        format!(
+            "RSA score BERT vs GPT-2: Pearson r = {:.2}, Spearman ρ = {:.2}, permutation p = {p}.\n\n{}",
+            s.pearson,
+            s.spearman,
+            markdown_table(&header, &rows)
+        )
+    }
+}

@@ -1,0 +1,76 @@
+//! Lesson 3 end to end on the offline stand-ins.
+//!
+//! The snapshot was checked before acceptance by `scripts/crosscheck/lesson03.py`, which
+//! recomputes from the same stand-in files, with numpy and scipy as the notebook does, the
+//! token counts and ids (transformers' pure-Python tokenizers), the 18×18 cosine matrices,
+//! the Pearson and Spearman RSA scores and the model × model RSA matrix, and agreed to the
+//! 4 significant digits kept here. Part 4 runs on four stand-ins: the BERT and GPT-2 ones,
+//! plus two made for it — the BERT matrix mapped to 1024 dimensions by a fixed random
+//! projection (so its RSA with the 384-wide original must be close to 1) and a synthetic
+//! 1024-wide GPT-2 matrix.
+
+use clap::Parser;
+use common::run::Flags;
+use course_tests::{assert_figures, assert_snapshot, out_dir, standin_args};
+use lesson03::{Args, run};
+
+#[test]
+fn lesson03_report_on_the_standins() {
+    let out = out_dir();
+    let report = run(&standin_args::<Args>("lesson03", out.path(), &[])).unwrap();
+    let sizes = &report.results.model_sizes;
+    // The stand-ins for bert-large and gpt2-medium are 1024 wide, so part 2's per-word
+    // correlation is defined; part 4 compares 768-, 1024- and 384-wide spaces.
+    assert_eq!(sizes.widths, [768, 1024, 384, 1024]);
+    for i in 0..4 {
+        assert!(
+            (sizes.rsa[i][i] - 1.0).abs() < 1e-6,
+            "a model's RSA with itself is 1"
+        );
+    }
+    assert!(sizes.rsa[2][3] > 0.9, "a random projection keeps the geometry");
+    assert_figures(
+        out.path(),
+        &["part2_per_word", "part3_rsa", "part4_model_sizes"],
+    );
+    let mut compact = report.to_json();
+    compact
+        .as_object_mut()
+        .unwrap()
+        .remove("similarity_matrices"); // checked by the cross-check
+    assert_snapshot("lesson03_report", &compact);
+}
+
+#[test]
+fn the_permutation_test_repeats_for_a_seed() {
+    let run_with = |seed: &str| {
+        let out = out_dir();
+        let args = [
+            "--permutations",
+            "200",
+            "--seed",
+            seed,
+            "--models",
+            "gpt2,bert-base-uncased",
+        ];
+        let report = run(&standin_args::<Args>("lesson03", out.path(), &args)).unwrap();
+        report.to_json()["rsa"].clone()
+    };
+    assert_eq!(run_with("7"), run_with("7"));
+}
+
+#[test]
+fn word_lists_come_from_flags_or_files_and_need_three_words() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), "moon\n\nstar\nplanet\n").unwrap();
+    let from_file = format!("@{}", file.path().display());
+    let args = Args::parse_from(["lesson03", "--words", &format!("sun,{from_file}")]);
+    assert_eq!(
+        common::run::cli::expand(&args.words),
+        ["sun", "moon", "star", "planet"]
+    );
+    assert!(args.check().is_ok());
+    assert!(Args::parse_from(["lesson03", "--words", "a,b"]).check().is_err());
+    assert!(Args::parse_from(["lesson03", "--models", "gpt2"]).check().is_err());
+    assert!(Args::try_parse_from(["lesson03", "--words", "@/no/such/file"]).is_err());
+}

@@ -1,0 +1,158 @@
+//! What lesson 4 finds, as typed values: each prints as the lesson shows it, serialises
+//! into `report.json`, and the whole gives the book its numbers.
+
+use std::fmt;
+
+use common::analysis::svd::{Svd, explained_variance};
+use common::run::report::{BookNumbers, markdown_table};
+use serde::Serialize;
+
+/// Everything lesson 4 reports.
+#[derive(Debug, Serialize)]
+pub struct Results {
+    pub spectra: Spectra,
+    pub random_draws: RandomDraws,
+    pub top_projections: TopProjections,
+    pub abs_correlation_mean_off_diagonal: f64,
+}
+
+/// A named set of token ids.
+#[derive(Clone, Debug, Serialize)]
+pub struct TokenSet {
+    pub name: String,
+    pub ids: Vec<usize>,
+    pub tokens: Vec<String>,
+}
+
+/// The two spectra and how concentrated each is.
+#[derive(Debug, Serialize)]
+pub struct Spectra {
+    pub set_a: TokenSet,
+    pub set_b: TokenSet,
+    pub singular_values_a: Vec<f32>,
+    pub singular_values_b: Vec<f32>,
+    /// Fraction of variance in the first 1…K components.
+    pub explained_a: Vec<f64>,
+    pub explained_b: Vec<f64>,
+}
+
+impl Spectra {
+    pub fn new(set_a: &TokenSet, a: &Svd, set_b: &TokenSet, b: &Svd, k: usize) -> Self {
+        let first = |v: Vec<f64>| v.into_iter().take(k).collect();
+        Spectra {
+            set_a: set_a.clone(),
+            set_b: set_b.clone(),
+            singular_values_a: a.s.clone(),
+            singular_values_b: b.s.clone(),
+            explained_a: first(explained_variance(&a.s)),
+            explained_b: first(explained_variance(&b.s)),
+        }
+    }
+}
+
+impl fmt::Display for Spectra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "\nFraction of variance in the first k components:")?;
+        writeln!(f, "  k | {:>8} | {:>8}", self.set_a.name, self.set_b.name)?;
+        for (k, (a, b)) in self.explained_a.iter().zip(&self.explained_b).enumerate() {
+            writeln!(f, "{:>3} | {:>8.3} | {:>8.3}", k + 1, a, b)?;
+        }
+        write!(
+            f,
+            "Top singular value: {} {:.3}, {} {:.3}",
+            self.set_a.name, self.singular_values_a[0], self.set_b.name, self.singular_values_b[0]
+        )
+    }
+}
+
+/// Spectra of many random draws: the spread a single random draw comes from.
+#[derive(Debug, Serialize)]
+pub struct RandomDraws {
+    /// Tokens per draw.
+    #[serde(skip)]
+    pub size: usize,
+    /// Mean fraction of variance in the first component.
+    #[serde(skip)]
+    pub first_component: f64,
+    pub spectra: Vec<Vec<f32>>,
+    pub top_mean: f64,
+    pub top_sd: f64,
+    /// Mean fraction of variance in the first 1…K components.
+    pub explained_mean: Vec<f64>,
+}
+
+impl fmt::Display for RandomDraws {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "\n{} random draws of {} tokens: top singular value {:.3} ± {:.3} (mean ± sd);\n\
+             the first component holds {:.1}% of their variance on average.",
+            self.spectra.len(),
+            self.size,
+            self.top_mean,
+            self.top_sd,
+            100.0 * self.first_component
+        )
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Projection {
+    pub id: usize,
+    pub token: String,
+    pub projection: f32,
+}
+
+/// The tokens projecting most strongly onto the top singular vector.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct TopProjections(pub Vec<Projection>);
+
+impl fmt::Display for TopProjections {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "\nTokens with the largest |projection| onto the top letters singular vector (letters left out):"
+        )?;
+        for p in &self.0 {
+            write!(f, "\n{:6.3} for \"{}\"", p.projection, p.token)?;
+        }
+        Ok(())
+    }
+}
+
+impl BookNumbers for Results {
+    fn numbers(&self) -> String {
+        let s = &self.spectra;
+        let rows: Vec<Vec<String>> = s
+            .explained_a
+            .iter()
+            .zip(&s.explained_b)
+            .zip(&self.random_draws.explained_mean)
+            .enumerate()
+            .map(|(k, ((a, b), m))| {
+                vec![
+                    (k + 1).to_string(),
+                    format!("{a:.3}"),
+                    format!("{b:.3}"),
+                    format!("{m:.3}"),
+                ]
+            })
+            .collect();
+        let top: Vec<String> = self
+            .top_projections
+            .0
+            .iter()
+            .take(10)
+            .map(|p| format!("`{}` ({:.3})", p.token, p.projection))
+            .collect();
+        let first = format!("variance in first k ({})", s.set_a.name);
+        let second = format!("({})", s.set_b.name);
+        format!(
+            "{}\nStrongest projections onto the top {} direction: {}.\n",
+            markdown_table(&["k", &first, &second, "random draws, mean"], &rows),
+            s.set_a.name,
+            top.join(", ")
+        )
+    }
+}

@@ -1,0 +1,49 @@
+//! Lesson 4 end to end on the offline BERT stand-in (all-MiniLM-L6-v2's real matrix).
+//!
+//! The snapshot was checked before acceptance by `scripts/crosscheck/lesson04.py`: numpy's
+//! `np.linalg.svd` of the same mean-centred submatrices gives the same singular values
+//! (relative error below 1e-4), the same explained-variance fractions, and the same
+//! projections of every token onto the top letters vector (with the lesson's sign
+//! convention), in the same order.
+
+use clap::Parser;
+use common::run::Flags;
+use course_tests::{assert_figures, assert_snapshot, out_dir, standin_args};
+use lesson04::{Args, run};
+
+#[test]
+fn lesson04_report_on_the_standins() {
+    let out = out_dir();
+    let report = run(&standin_args::<Args>("lesson04", out.path(), &[])).unwrap();
+    let spectra = &report.results.spectra;
+    assert_eq!(spectra.set_a.ids.len(), 26);
+    assert_eq!(spectra.set_b.ids.len(), 26);
+    // letters share structure that random tokens do not
+    assert!(spectra.explained_a[0] > spectra.explained_b[0], "{spectra:?}");
+    assert_figures(
+        out.path(),
+        &["opening_1_vs_2", "spectra", "projections", "abs_correlations"],
+    );
+    let mut compact = report.to_json();
+    compact["random_draws"]
+        .as_object_mut()
+        .unwrap()
+        .remove("spectra"); // 20 spectra; summarised beside
+    assert_snapshot("lesson04_report", &compact);
+}
+
+#[test]
+fn digits_against_letters_and_word_lists() {
+    let out = out_dir();
+    let args = ["--set-a", "digits", "--set-b", "letters", "--draws", "2"];
+    let report = run(&standin_args::<Args>("lesson04", out.path(), &args)).unwrap();
+    let spectra = &report.results.spectra;
+    assert_eq!(spectra.set_a.tokens[0], "0");
+    assert_eq!(spectra.singular_values_a.len(), 10);
+    let words = ["--set-a", "cat,dog,horse", "--draws", "2"];
+    let report = run(&standin_args::<Args>("lesson04", out.path(), &words)).unwrap();
+    assert_eq!(report.results.spectra.set_a.tokens, ["cat", "dog", "horse"]);
+    assert_eq!(report.results.spectra.set_b.ids.len(), 3, "random set as large");
+    let one = Args::parse_from(["lesson04", "--set-a", "cat"]);
+    assert!(one.check().is_err(), "a one-token set has no spectrum");
+}

@@ -1,0 +1,130 @@
+//! What lesson 5 finds, as typed values: each prints as the lesson shows it, serialises
+//! into `report.json`, and the whole gives the book its numbers.
+
+use std::fmt;
+
+use common::analysis::tsne::TsneResult;
+use common::run::report::{BookNumbers, markdown_table};
+use serde::Serialize;
+
+/// Everything lesson 5 reports.
+#[derive(Debug, Serialize)]
+pub struct Results {
+    pub tokens: Vec<usize>,
+    pub tsne: TsneResult,
+    pub trustworthiness: f64,
+    pub dbscan: Clusters,
+}
+
+/// How the map came out: its size, its final KL divergence and how well it keeps
+/// neighbourhoods (on a sample of `sample` tokens when the map is large).
+pub struct MapQuality {
+    pub points: usize,
+    pub kl_divergence: f64,
+    pub trustworthiness: f64,
+    pub sample: Option<usize>,
+}
+
+impl fmt::Display for MapQuality {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "t-SNE result shape: ({}, 2)", self.points)?;
+        writeln!(f, "final KL divergence: {:.4}", self.kl_divergence)?;
+        match self.sample {
+            Some(n) => write!(
+                f,
+                "trustworthiness (k = 5, on a sample of {n} tokens): {:.4}",
+                self.trustworthiness
+            ),
+            None => write!(f, "trustworthiness (k = 5): {:.4}", self.trustworthiness),
+        }
+    }
+}
+
+/// DBSCAN's result: labels, centroids, and the tokens of every group.
+#[derive(Debug, Serialize)]
+pub struct Clusters {
+    pub labels: Vec<i64>,
+    pub centroids: Vec<[f64; 2]>,
+    /// `members[0]` is the noise (label −1), then clusters 0, 1, ….
+    pub members: Vec<Vec<String>>,
+}
+
+impl Clusters {
+    pub fn new(labels: &[i64], centroids: &[[f64; 2]], tokens: &[String]) -> Self {
+        let members = (-1..centroids.len() as i64)
+            .map(|c| {
+                labels
+                    .iter()
+                    .zip(tokens)
+                    .filter(|(l, _)| **l == c)
+                    .map(|(_, t)| t.clone())
+                    .collect()
+            })
+            .collect();
+        Clusters {
+            labels: labels.to_vec(),
+            centroids: centroids.to_vec(),
+            members,
+        }
+    }
+}
+
+impl fmt::Display for Clusters {
+    /// As the notebook prints them: each token's characters joined by spaces, in a list.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, group) in self.members.iter().enumerate() {
+            if i == 0 {
+                writeln!(f, "\nUngrouped tokens:")?;
+            } else {
+                writeln!(f, "\nTokens in group {}:", i - 1)?;
+            }
+            let shown: Vec<String> = group
+                .iter()
+                .map(|t| {
+                    format!(
+                        "'{}'",
+                        t.chars()
+                            .map(String::from)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                            .replace('\'', "\\'")
+                    )
+                })
+                .collect();
+            write!(f, "[{}]", shown.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl BookNumbers for Results {
+    fn numbers(&self) -> String {
+        let rows: Vec<Vec<String>> = self
+            .dbscan
+            .members
+            .iter()
+            .enumerate()
+            .take(12)
+            .map(|(i, group)| {
+                vec![
+                    if i == 0 { "noise".into() } else { (i - 1).to_string() },
+                    group.len().to_string(),
+                    group
+                        .iter()
+                        .take(12)
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ]
+            })
+            .collect();
+        format!(
+            "{} tokens. Final KL divergence {:.4}; trustworthiness (k = 5) {:.4}; {} clusters.\n\n{}",
+            self.tokens.len(),
+            self.tsne.kl_divergence,
+            self.trustworthiness,
+            self.dbscan.centroids.len(),
+            markdown_table(&["group", "tokens", "first tokens"], &rows)
+        )
+    }
+}
