@@ -146,6 +146,7 @@ fn load(model: &str) -> Result<[common::Model; 1]> {
         name: model,
         is_course_default: true,
         force_standin: true,
+        gguf_file: None,
     }])?;
     models
         .try_into()

@@ -3,28 +3,23 @@
 Usage: python3 lessons/01-explore-embeddings/crosscheck.py out/01-explore-embeddings/report.json
 
 Run the lesson with --standin first. Every number is recomputed here from the stand-in
-files in .standins/hub, independently of the Rust code: token lengths with Python's
-len() over transformers' own tokenizer classes (GPT2Tokenizer from vocab.json + merges,
-BertTokenizer from vocab.txt), decoded lengths with their pure-Python decoders, and the
-embedding statistics with numpy exactly as the notebook computes them.
+files, independently of the Rust code (scripts/crosscheck/standins.py): token lengths
+with Python's len() over the vocabularies of transformers' own tokenizer classes
+(BertTokenizer from vocab.txt; GPT2Tokenizer over SmolLM2's tokens and merges from its
+GGUF metadata), decoded lengths with their pure-Python decoders, and the embedding
+statistics with numpy, exactly as the notebook computes them, on the matrices the
+`safetensors` and `gguf` packages read.
 """
 import json
 import pathlib
 import sys
 
 import numpy as np
-from safetensors import safe_open
-from transformers import BertTokenizer, GPT2Tokenizer
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-HUB = ROOT / ".standins" / "hub"
-PACKAGES = ROOT / ".standins" / "packages"
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "scripts" / "crosscheck"))
+import standins  # noqa: E402  the stand-in files, read independently of the Rust code
+
 failures = []
-
-
-def snapshot(repo):
-    d = HUB / f"models--{repo.replace('/', '--')}"
-    return d / "snapshots" / (d / "refs" / "main").read_text().strip()
 
 
 def close(name, got, want, rel=2e-3, abs_=1e-6):
@@ -49,44 +44,36 @@ def counts(lengths):
     return [[int(a), int(b)] for a, b in zip(u, c)]
 
 
-def embeddings(repo):
-    path = snapshot(repo) / "model.safetensors"
-    with safe_open(str(path), "numpy") as f:
-        name = [k for k in f.keys() if k.endswith("word_embeddings.weight") or k.endswith("wte.weight")][0]
-        return f.get_tensor(name).astype(np.float32)
-
-
 report = json.loads(pathlib.Path(sys.argv[1]).read_text())
 
-tokG = GPT2Tokenizer(vocab_file=str(PACKAGES / "gpt2-tokenizer" / "encoder.json"),
-                     merges_file=str(PACKAGES / "gpt2-tokenizer" / "vocab.bpe"))
-tokB = BertTokenizer(vocab_file=str(snapshot("standin/bert-base-uncased") / "vocab.txt"))
-equal("vocab sizes", report["vocab_sizes"], {"bert": tokB.vocab_size, "gpt2": tokG.vocab_size})
+tokG = standins.SmolTokenizer()
+tokB = standins.bert_tokenizer()
+equal("vocab sizes", report["vocab_sizes"], {"bert": tokB.vocab_size, "gpt": tokG.vocab_size})
 
-stored_G = [len(w) for w in tokG.encoder.keys()]
+stored_G = [len(w) for w in tokG.tokens]
 stored_B = [len(w) for w in tokB.get_vocab().keys()]
-decoded_G = [len(tokG.decode([i], clean_up_tokenization_spaces=False)) for i in range(tokG.vocab_size)]
+decoded_G = [len(tokG.decode([i])) for i in range(tokG.vocab_size)]
 decoded_B = [len(tokB.decode([i], clean_up_tokenization_spaces=False)) for i in range(tokB.vocab_size)]
 tl = report["token_lengths"]
-equal("gpt2 stored lengths", tl["gpt2"]["stored"], counts(stored_G))
-equal("gpt2 decoded lengths", tl["gpt2"]["decoded"], counts(decoded_G))
+equal("gpt stored lengths", tl["gpt"]["stored"], counts(stored_G))
+equal("gpt decoded lengths", tl["gpt"]["decoded"], counts(decoded_G))
 equal("bert stored lengths", tl["bert"]["stored"], counts(stored_B))
 equal("bert decoded lengths", tl["bert"]["decoded"], counts(decoded_B))
-equal("gpt2 changed by decoding", tl["gpt2"]["changed_by_decoding"], sum(a != b for a, b in zip(stored_G, decoded_G)))
+equal("gpt changed by decoding", tl["gpt"]["changed_by_decoding"], sum(a != b for a, b in zip(stored_G, decoded_G)))
 equal("bert changed by decoding", tl["bert"]["changed_by_decoding"], sum(a != b for a, b in zip(stored_B, decoded_B)))
 
 word = report["same_word"]["word"]
 cmp = report["same_word"]["comparison"]
-equal("same word ids", [cmp["index"]["bert"], cmp["index"]["gpt2"]], [tokB.encode(word)[1], tokG.encode(word)[0]])
+equal("same word ids", [cmp["index"]["bert"], cmp["index"]["gpt"]], [tokB.encode(word)[1], tokG.encode(word)[0]])
 
-eB = embeddings("standin/bert-base-uncased")
-eG = embeddings("standin/gpt2")
-equal("embedding shapes", report["embedding_shapes"], {"bert": list(eB.shape), "gpt2": list(eG.shape)})
+eB = standins.embeddings(standins.BERT)
+eG = standins.embeddings(standins.GPT)
+equal("embedding shapes", report["embedding_shapes"], {"bert": list(eB.shape), "gpt": list(eG.shape)})
 
 idx = report["same_index"]["index"]["bert"]
-equal("same index tokens", [report["same_index"]["token"]["bert"], report["same_index"]["token"]["gpt2"]],
+equal("same index tokens", [report["same_index"]["token"]["bert"], report["same_index"]["token"]["gpt"]],
       [tokB.decode([idx]), tokG.decode([idx])])
-for key, (a, b) in {"same_index": (eB[idx], eG[idx]), "same_word": (eB[cmp["index"]["bert"]], eG[cmp["index"]["gpt2"]])}.items():
+for key, (a, b) in {"same_index": (eB[idx], eG[idx]), "same_word": (eB[cmp["index"]["bert"]], eG[cmp["index"]["gpt"]])}.items():
     r = report[key]["pearson_r"] if key == "same_index" else cmp["pearson_r"]
     if a.shape == b.shape:
         close(f"{key} pearson r", r, np.corrcoef(a, b)[0, 1])
@@ -94,7 +81,7 @@ for key, (a, b) in {"same_index": (eB[idx], eG[idx]), "same_word": (eB[cmp["inde
         equal(f"{key} pearson r skipped", r, None)
 
 for stat, fn in [("variance", lambda e: e.var(axis=1)), ("mean", lambda e: e.mean(axis=1))]:
-    for name, e in [("bert", eB), ("gpt2", eG)]:
+    for name, e in [("bert", eB), ("gpt", eG)]:
         values = fn(e)
         s = report["distributions"][stat][name]
         y, x = np.histogram(values, bins=100, density=True)

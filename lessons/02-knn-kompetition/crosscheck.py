@@ -3,7 +3,7 @@
 Usage: python3 lessons/02-knn-kompetition/crosscheck.py out/02-knn-kompetition/report.json
 
 Run the lesson with --standin first. Distances here are the notebook's direct formula,
-np.sqrt(np.sum((E - seed)**2, axis=1)), over the stand-in files in .standins/hub, and
+np.sqrt(np.sum((E - seed)**2, axis=1)), over the stand-in files (the GPT one dequantised from its GGUF by the `gguf` package), and
 the order is np.argsort's (stable, so ties go to the lower index, as in the lesson).
 """
 import json
@@ -11,19 +11,10 @@ import pathlib
 import sys
 
 import numpy as np
-from safetensors import safe_open
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-HUB = ROOT / ".standins" / "hub"
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "scripts" / "crosscheck"))
+import standins  # noqa: E402  the stand-in files, read independently of the Rust code
 failures = []
-
-
-def embeddings(repo):
-    d = HUB / f"models--{repo.replace('/', '--')}"
-    path = d / "snapshots" / (d / "refs" / "main").read_text().strip() / "model.safetensors"
-    with safe_open(str(path), "numpy") as f:
-        name = [k for k in f.keys() if k.endswith("word_embeddings.weight") or k.endswith("wte.weight")][0]
-        return f.get_tensor(name).astype(np.float32)
 
 
 def check(name, rust, E, ids, normalise, metric):
@@ -48,14 +39,14 @@ def check(name, rust, E, ids, normalise, metric):
 
 
 report = json.loads(pathlib.Path(sys.argv[1]).read_text())
-eB = embeddings("standin/bert-base-uncased")
-eG = embeddings("standin/gpt2")
+eB = standins.embeddings(standins.BERT)
+eG = standins.embeddings(standins.GPT)
 for w in report["words"]:
     for kind in ["raw", "normalised"]:
         s = w[kind]
         if s is None:
             continue
         check(f'{w["word"]} {kind} bert', s["neighbours"]["bert"], eB, w["ids"]["bert"], s["normalised"], s["metric"])
-        check(f'{w["word"]} {kind} gpt2', s["neighbours"]["gpt2"], eG, w["ids"]["gpt2"], s["normalised"], s["metric"])
+        check(f'{w["word"]} {kind} gpt', s["neighbours"]["gpt"], eG, w["ids"]["gpt"], s["normalised"], s["metric"])
 print(f"\n{len(failures)} mismatches" if failures else "\nall tables agree")
 sys.exit(1 if failures else 0)

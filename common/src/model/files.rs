@@ -9,6 +9,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use super::hub::{FetchError, Hub, validate_repo_id};
 use super::standins::StandinInfo;
 use super::tokenizer::TokenizerFiles;
+use super::gguf::{EMBEDDING_TENSOR, GgufFile};
 use super::weights::{Checkpoint, find_embedding_name, read_header};
 
 /// The files of one model on local disk.
@@ -103,6 +104,24 @@ impl Source<'_> {
         Ok(Some(path))
     }
 
+    /// The model's files (names only, nothing downloaded).
+    fn list(&self) -> Result<Vec<String>> {
+        match self {
+            Source::Dir(dir) => {
+                let mut files: Vec<String> = std::fs::read_dir(dir)
+                    .with_context(|| format!("cannot list {}", dir.display()))?
+                    .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+                    .collect();
+                files.sort();
+                Ok(files)
+            }
+            Source::Repo { hub, id, partial } => match hub.list(id) {
+                Ok(files) => Ok(files),
+                Err(e) => absent(partial, id, "its file list", e).map(|()| Vec::new()),
+            },
+        }
+    }
+
     /// Whether the model has `file`, without downloading it.
     fn exists(&self, file: &str) -> Result<bool> {
         match self {
@@ -180,11 +199,28 @@ fn valid_json(path: &Path) -> Result<()> {
         })
 }
 
-/// Finds (downloading if needed) the config, tokenizer and embedding weights of `name`.
+/// [`locate_with_gguf`] with no GGUF file named.
 pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
-    let dir = Path::new(name);
-    let source = if dir.is_dir() {
-        Source::Dir(dir)
+    locate_with_gguf(name, hub, None)
+}
+
+/// Finds (downloading if needed) the config, tokenizer and embedding weights of `name`: a
+/// Hub repo id, a local directory, or a local `.gguf` file. A repo or directory with
+/// safetensors weights is read from those; one with only GGUF files from the GGUF that
+/// `gguf_file` names, else from the one [`choose_gguf`] picks.
+pub fn locate_with_gguf(name: &str, hub: &Hub, gguf_file: Option<&str>) -> Result<ModelFiles> {
+    let path = Path::new(name);
+    if path.is_file() {
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gguf")) {
+            valid_gguf(path)?;
+            return Ok(gguf_model(name, path.to_path_buf(), None));
+        }
+        bail!(
+            "`{name}` is a file but not a .gguf; give a model directory, a Hub repo id or a GGUF file"
+        );
+    }
+    let source = if path.is_dir() {
+        Source::Dir(path)
     } else {
         validate_repo_id(name)?;
         Source::Repo {
@@ -193,31 +229,52 @@ pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
             partial: std::cell::Cell::new(false),
         }
     };
+    let standin = match source.local("STANDIN.json") {
+        Some(path) => Some(
+            serde_json::from_str(&std::fs::read_to_string(&path)?)
+                .map_err(|e| anyhow!("{} is malformed ({e})", path.display()))?,
+        ),
+        None => None,
+    };
+    if let Some(file) = gguf_file {
+        let Some(path) = source.get_valid(file, valid_gguf)? else {
+            return Err(source.missing(name, file));
+        };
+        return Ok(gguf_model(name, path, standin));
+    }
     let config = source.get_valid("config.json", valid_json)?;
-    let tokenizer = locate_tokenizer(&source)?;
-    let Some(tokenizer) = tokenizer else {
+    let checkpoint = if let Some(path) = source.get_valid("model.safetensors", valid_safetensors)?
+    {
+        Some(Checkpoint::Single(path))
+    } else if let Some(index) = source.get_valid("model.safetensors.index.json", valid_json)? {
+        Some(Checkpoint::sharded(index)?)
+    } else {
+        None
+    };
+    let Some(mut checkpoint) = checkpoint else {
+        if let Some(file) = choose_gguf(&source.list()?) {
+            let Some(path) = source.get_valid(&file, valid_gguf)? else {
+                return Err(source.missing(name, &file));
+            };
+            return Ok(gguf_model(name, path, standin));
+        }
+        if source.exists("pytorch_model.bin")? {
+            bail!(
+                "model `{name}` has only PyTorch weights (pytorch_model.bin), no model.safetensors or GGUF; choose a repo with safetensors or GGUF weights"
+            );
+        }
         if config.is_none() && matches!(source, Source::Repo { .. }) {
             bail!(
                 "model `{name}` was not found on the Hugging Face Hub; check the spelling (private repos need a token from `huggingface-cli login`)"
             );
         }
+        return Err(source.missing(name, "model.safetensors (or a .gguf file)"));
+    };
+    let Some(tokenizer) = locate_tokenizer(&source)? else {
         return Err(source.missing(
             name,
             "tokenizer (tokenizer.json, vocab.json + merges.txt, or vocab.txt)",
         ));
-    };
-    let mut checkpoint = if let Some(path) =
-        source.get_valid("model.safetensors", valid_safetensors)?
-    {
-        Checkpoint::Single(path)
-    } else if let Some(index) = source.get_valid("model.safetensors.index.json", valid_json)? {
-        Checkpoint::sharded(index)?
-    } else if source.exists("pytorch_model.bin")? {
-        bail!(
-            "model `{name}` has only PyTorch weights (pytorch_model.bin), no model.safetensors; choose a repo with safetensors weights"
-        );
-    } else {
-        return Err(source.missing(name, "model.safetensors"));
     };
     let embedding_tensor = find_embedding_name(&checkpoint.tensor_names()?)
         .with_context(|| format!("in model `{name}`"))?;
@@ -232,13 +289,6 @@ pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
             local.insert(shard, path);
         }
     }
-    let standin = match source.local("STANDIN.json") {
-        Some(path) => Some(
-            serde_json::from_str(&std::fs::read_to_string(&path)?)
-                .map_err(|e| anyhow!("{} is malformed ({e})", path.display()))?,
-        ),
-        None => None,
-    };
     Ok(ModelFiles {
         name: name.to_string(),
         config,
@@ -247,6 +297,51 @@ pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
         embedding_tensor,
         standin,
     })
+}
+
+/// A model read from one GGUF file: weights, tokenizer and description all come from it.
+fn gguf_model(name: &str, path: PathBuf, standin: Option<StandinInfo>) -> ModelFiles {
+    ModelFiles {
+        name: name.to_string(),
+        config: None,
+        tokenizer: TokenizerFiles::Gguf(path.clone()),
+        checkpoint: Checkpoint::Gguf(path),
+        embedding_tensor: EMBEDDING_TENSOR.to_string(),
+        standin,
+    }
+}
+
+/// A GGUF file whose header parses and whose tensors lie inside it.
+fn valid_gguf(path: &Path) -> Result<()> {
+    GgufFile::open(path).map(|_| ())
+}
+
+/// Which of a repo's files to read when it has several GGUF files and `--gguf-file` names
+/// none: the one whose name says the highest precision, so the embeddings are as close to
+/// the trained values as the repo offers (F32, F16, BF16, Q8_0, Q6_K, then Q5 and Q4
+/// variants), else the first in name order.
+pub fn choose_gguf(files: &[String]) -> Option<String> {
+    const PREFERENCE: [&str; 13] = [
+        "F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K_S", "Q5_1", "Q5_0", "Q4_K_M",
+        "Q4_K_S", "Q4_1", "Q4_0",
+    ];
+    let mut ggufs: Vec<&String> = files
+        .iter()
+        .filter(|f| f.to_ascii_lowercase().ends_with(".gguf"))
+        .collect();
+    ggufs.sort();
+    let rank = |file: &str| {
+        let upper = file.to_ascii_uppercase();
+        PREFERENCE
+            .iter()
+            .position(|p| {
+                upper
+                    .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                    .any(|part| part == *p)
+            })
+            .unwrap_or(PREFERENCE.len())
+    };
+    ggufs.into_iter().min_by_key(|f| rank(f)).cloned()
 }
 
 fn locate_tokenizer(source: &Source) -> Result<Option<TokenizerFiles>> {

@@ -199,6 +199,39 @@ impl Hub {
     }
 
     /// Downloads `file` of `repo` into the cache; the caller holds its lock.
+    /// The files of `repo`: from the Hub's repo listing, or, offline (or with the Hub
+    /// unreachable), from the cached snapshot's folder.
+    pub fn list(&self, repo: &str) -> Result<Vec<String>, FetchError> {
+        let listed = if self.offline {
+            Err(FetchError::Unreachable("HF_HUB_OFFLINE is set".into()))
+        } else {
+            self.api()?
+                .model(repo.to_string())
+                .info()
+                .map(|info| info.siblings.into_iter().map(|s| s.rfilename).collect())
+                .map_err(classify)
+        };
+        match listed {
+            Err(FetchError::Unreachable(detail)) => self
+                .cached_files(repo)
+                .ok_or_else(|| self.unreachable(repo, detail)),
+            other => other,
+        }
+    }
+
+    /// The files of `repo`'s cached snapshot, if it has one.
+    fn cached_files(&self, repo: &str) -> Option<Vec<String>> {
+        let folder = self.cache_dir.join(repo_folder(repo));
+        let revision = std::fs::read_to_string(folder.join("refs").join("main")).ok()?;
+        let snapshot = folder.join("snapshots").join(revision.trim());
+        let mut files: Vec<String> = std::fs::read_dir(snapshot)
+            .ok()?
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .collect();
+        files.sort();
+        Some(files)
+    }
+
     fn download(&self, repo: &str, file: &str) -> Result<PathBuf, FetchError> {
         match self
             .api()?

@@ -5,6 +5,7 @@
 
 pub mod architecture;
 pub mod files;
+pub mod gguf;
 pub mod hub;
 pub mod standins;
 pub mod tokenizer;
@@ -17,7 +18,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::tensor::Matrix;
-use files::{HubUnreachable, ModelFiles, locate};
+use files::{HubUnreachable, ModelFiles, locate, locate_with_gguf};
 use hub::Hub;
 use tokenizer::TokenizerModel;
 
@@ -38,6 +39,18 @@ impl Model {
             || files.checkpoint.read_matrix(&files.embedding_tensor),
         );
         let (tokenizer, embeddings) = (tokenizer?, embeddings?);
+        // llama.cpp requires one embedding row per token; a GGUF that differs is broken.
+        if let weights::Checkpoint::Gguf(path) = &files.checkpoint
+            && tokenizer.vocab_size() != embeddings.rows()
+        {
+            anyhow::bail!(
+                "{} has {} tokens but {} has {} rows; the file is inconsistent",
+                path.display(),
+                tokenizer.vocab_size(),
+                files.embedding_tensor,
+                embeddings.rows()
+            );
+        }
         Ok(Self {
             files,
             tokenizer,
@@ -68,6 +81,8 @@ pub struct ModelRequest<'a> {
     /// `--standin`: use the stand-in without trying the Hub (a local directory is still
     /// used as given).
     pub force_standin: bool,
+    /// `--gguf-file`: which GGUF file of a repo or directory holding several to read.
+    pub gguf_file: Option<&'a str>,
 }
 
 impl<'a> ModelRequest<'a> {
@@ -77,6 +92,7 @@ impl<'a> ModelRequest<'a> {
             name,
             is_course_default: name == course_default,
             force_standin,
+            gguf_file: None,
         }
     }
 }
@@ -89,11 +105,11 @@ pub fn load_for_lesson(requests: &[ModelRequest]) -> Result<Vec<Model>> {
     let hub = Hub::from_env();
     let mut located = Vec::with_capacity(requests.len());
     for request in requests {
-        let standin = request.force_standin && !Path::new(request.name).is_dir();
+        let standin = request.force_standin && !Path::new(request.name).exists();
         let files = if standin {
             locate_standin(request.name)?
         } else {
-            match locate(request.name, &hub) {
+            match locate_with_gguf(request.name, &hub, request.gguf_file) {
                 Ok(files) => files,
                 Err(e)
                     if request.is_course_default

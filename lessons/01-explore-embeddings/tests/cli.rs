@@ -99,6 +99,8 @@ fn wgpu_without_a_matching_adapter_is_one_line_not_a_hang() {
             dir.path().to_str().unwrap(),
         ])
         .env("CUBECL_WGPU_DEFAULT_DEVICE", "DiscreteGpu(7)")
+        // Mesa complains on stderr without a runtime directory; give it one (mode 0700).
+        .env("XDG_RUNTIME_DIR", dir.path())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -178,7 +178,7 @@ fn explore_word(
 
     // ANCHOR: emptiness
     let spaced = format!(" {}", word.trim_start());
-    println!("\n# The importance of emptiness: \"{word}\" vs \"{spaced}\" in GPT-2\n");
+    println!("\n# The importance of emptiness: \"{word}\" vs \"{spaced}\" in the GPT model\n");
     let bare_ids = word_ids(models.gpt, word)?;
     let spaced_ids = word_ids(models.gpt, &spaced)?;
     let nearest_to = |ids: &[u32]| search_from(models.gpt, ids, k, Metric::Euclidean, false, device);

@@ -42,7 +42,7 @@ impl fmt::Display for SeedIds<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let word = self.word;
         writeln!(f, "In BERT: \"{word}\" has index {:?}", self.ids.bert)?;
-        write!(f, "In GPT2: \"{word}\" has index {:?}", self.ids.gpt)?;
+        write!(f, "In GPT: \"{word}\" has index {:?}", self.ids.gpt)?;
         for (name, pieces) in self.pieces.map_named(|n, p| (n, p)).into_array() {
             if pieces.len() > 1 {
                 write!(
@@ -83,7 +83,7 @@ impl fmt::Display for Search {
             bert.len().max(gpt.len()),
             self.word
         )?;
-        writeln!(f, "|        BERT        |        GPT2          |")?;
+        writeln!(f, "|        BERT        |        GPT           |")?;
         write!(f, "|--------------------|----------------------|")?;
         for i in 0..bert.len().max(gpt.len()) {
             let left = bert.get(i).map_or(" ".repeat(18), |n| {
@@ -169,8 +169,9 @@ impl fmt::Display for Emptiness {
         }
         write!(
             f,
-            "\nGPT-2 keeps a word's leading space inside the token: \"{word}\" (text-initial or inside a word)\n\
-             and \"{spaced}\" (a new word after a space) are different tokens with different vectors.\n\
+            "\nByte-level BPE (GPT-2's, and this model's) keeps a word's leading space inside the token:\n\
+             \"{word}\" (text-initial or inside a word) and \"{spaced}\" (a new word after a space) are\n\
+             different tokens with different vectors.\n\
              Their neighbour lists share {} of {} tokens; {} of the first list and {} of the second\n\
              begin with a space. BERT strips spaces before WordPiece, so it has one token for both.",
             self.shared,
@@ -237,7 +238,7 @@ impl BookNumbers for Results {
                 out += &format!(
                     "**{}**, {kind} vectors:\n\n{}\n",
                     word.word,
-                    markdown_table(&[Family::BERT, "GPT-2"], &rows)
+                    markdown_table(&[Family::BERT, Family::GPT], &rows)
                 );
             }
         }

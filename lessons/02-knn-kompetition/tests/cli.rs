@@ -28,7 +28,7 @@ fn reported_ids(out: &std::path::Path) -> Vec<(Vec<u64>, Vec<u64>)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|w| (ids(&w["ids"]["bert"]), ids(&w["ids"]["gpt2"])))
+        .map(|w| (ids(&w["ids"]["bert"]), ids(&w["ids"]["gpt"])))
         .collect()
 }
 

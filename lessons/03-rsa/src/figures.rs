@@ -22,7 +22,7 @@ pub fn per_word(
         axes: Axes {
             title: format!("A) Embeddings for \"{}\"", words[0]),
             xlabel: "BERT embeddings".into(),
-            ylabel: "GPT-2 embeddings".into(),
+            ylabel: "GPT embeddings".into(),
             ..Axes::default()
         },
         series: vec![Series::markers(
@@ -81,7 +81,7 @@ pub fn rsa<'a>(
         axes: Axes {
             title: format!("C) Correlation (RSA score): r = {r:.2}"),
             xlabel: "BERT cosine similarities".into(),
-            ylabel: "GPT-2 cosine similarities".into(),
+            ylabel: "GPT cosine similarities".into(),
             ..Axes::default()
         },
         series: vec![Series::markers(
@@ -99,7 +99,7 @@ pub fn rsa<'a>(
         3,
         vec![
             similarity_panel(bert, words, "A) Cossim matrix for BERT".into()),
-            similarity_panel(gpt, words, "B) Cossim matrix for GPT-2".into()),
+            similarity_panel(gpt, words, "B) Cossim matrix for GPT".into()),
             scatter,
         ],
     )

@@ -132,7 +132,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         upper_triangle(&similarity.bert).len()
     );
     session.show(Score {
-        what: "BERT vs GPT2",
+        what: "BERT vs GPT",
         score: &score,
     });
     session.figure(
@@ -178,7 +178,7 @@ fn per_word_correlations(vectors: Pair<&Matrix>) -> PerWord {
         return PerWord {
             correlations: None,
             skipped: Some(format!(
-                "BERT vectors have {} dimensions and GPT-2 vectors {}: there is no dimension-by-dimension pairing to correlate, so the per-word correlation is skipped (part 3 needs no pairing)",
+                "BERT vectors have {} dimensions and GPT vectors {}: there is no dimension-by-dimension pairing to correlate, so the per-word correlation is skipped (part 3 needs no pairing)",
                 bert.cols(),
                 gpt.cols()
             )),

@@ -31,9 +31,9 @@ pub struct Sizes {
 impl fmt::Display for Sizes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "BERT vocabulary size: {}", self.vocab_sizes.bert)?;
-        writeln!(f, "GPT2 vocabulary size: {}\n", self.vocab_sizes.gpt)?;
+        writeln!(f, "GPT vocabulary size: {}\n", self.vocab_sizes.gpt)?;
         writeln!(f, "BERT embeddings shape: {:?}", self.embedding_shapes.bert)?;
-        write!(f, "GPT2 embeddings shape: {:?}", self.embedding_shapes.gpt)
+        write!(f, "GPT embeddings shape: {:?}", self.embedding_shapes.gpt)
     }
 }
 
@@ -100,7 +100,7 @@ impl fmt::Display for Selected<'_> {
         writeln!(f, "\ntokensB = {:?}\ntokensG = {:?}", self.tokens.bert, self.tokens.gpt)?;
         write!(
             f,
-            "\nBERT embeddings shape: {:?}\nGPT2 embeddings shape: {:?}",
+            "\nBERT embeddings shape: {:?}\nGPT embeddings shape: {:?}",
             self.vectors.bert.shape(),
             self.vectors.gpt.shape()
         )
@@ -119,7 +119,7 @@ impl fmt::Display for PerWord {
         match (&self.correlations, &self.skipped) {
             (Some(r), _) => write!(
                 f,
-                "\nPer-word correlation of the BERT and GPT-2 vectors: {}",
+                "\nPer-word correlation of the BERT and GPT vectors: {}",
                 r.iter()
                     .map(|v| format!("{v:.2}"))
                     .collect::<Vec<_>>()
@@ -218,7 +218,7 @@ impl BookNumbers for Results {
             .chain(sizes.names.iter().map(String::as_str))
             .collect();
         format!(
-            "RSA score BERT vs GPT-2: Pearson r = {:.2}, Spearman ρ = {:.2}, permutation p = {p}.\n\n{}",
+            "RSA score BERT vs GPT: Pearson r = {:.2}, Spearman ρ = {:.2}, permutation p = {p}.\n\n{}",
             s.pearson,
             s.spearman,
             markdown_table(&header, &rows)

@@ -1,13 +1,12 @@
 //! Lesson 3 end to end on the offline stand-ins.
 //!
-//! The snapshot was checked before acceptance by `scripts/crosscheck/lesson03.py`, which
+//! The snapshot was checked before acceptance by the lesson's `crosscheck.py`, which
 //! recomputes from the same stand-in files, with numpy and scipy as the notebook does, the
 //! token counts and ids (transformers' pure-Python tokenizers), the 18×18 cosine matrices,
 //! the Pearson and Spearman RSA scores and the model × model RSA matrix, and agreed to the
-//! 4 significant digits kept here. Part 4 runs on four stand-ins: the BERT and GPT-2 ones,
-//! plus two made for it — the BERT matrix mapped to 1024 dimensions by a fixed random
-//! projection (so its RSA with the 384-wide original must be close to 1) and a synthetic
-//! 1024-wide GPT-2 matrix.
+//! 4 significant digits kept here. Part 4 runs on four stand-ins: the BERT (MiniLM) and GPT
+//! (SmolLM2) ones, and each mapped to 1024 dimensions by a fixed random projection, so each
+//! one's RSA with its 1024-wide projection must be close to 1.
 
 use clap::Parser;
 use common::run::Flags;
@@ -20,8 +19,8 @@ fn lesson03_report_on_the_standins() {
     let report = run(&standin_args::<Args>("lesson03", out.path(), &[])).unwrap();
     let sizes = &report.results.model_sizes;
     // The stand-ins for bert-large and gpt2-medium are 1024 wide, so part 2's per-word
-    // correlation is defined; part 4 compares 768-, 1024- and 384-wide spaces.
-    assert_eq!(sizes.widths, [768, 1024, 384, 1024]);
+    // correlation is defined; part 4 compares 576-, 1024- and 384-wide spaces.
+    assert_eq!(sizes.widths, [576, 1024, 384, 1024]);
     for i in 0..4 {
         assert!(
             (sizes.rsa[i][i] - 1.0).abs() < 1e-6,
@@ -29,6 +28,10 @@ fn lesson03_report_on_the_standins() {
         );
     }
     assert!(sizes.rsa[2][3] > 0.9, "a random projection keeps the geometry");
+    assert!(sizes.rsa[0][1] > 0.9, "a random projection keeps the geometry");
+    // Two real models arrange the same words alike, beyond chance.
+    let score = &report.results.rsa;
+    assert!(score.pearson > 0.2 && score.p_value.is_some_and(|p| p < 0.01), "{score:?}");
     assert_figures(
         out.path(),
         &["part2_per_word", "part3_rsa", "part4_model_sizes"],

@@ -1,6 +1,6 @@
 //! Lesson 4 end to end on the offline BERT stand-in (all-MiniLM-L6-v2's real matrix).
 //!
-//! The snapshot was checked before acceptance by `scripts/crosscheck/lesson04.py`: numpy's
+//! The snapshot was checked before acceptance by the lesson's `crosscheck.py`: numpy's
 //! `np.linalg.svd` of the same mean-centred submatrices gives the same singular values
 //! (relative error below 1e-4), the same explained-variance fractions, and the same
 //! projections of every token onto the top letters vector (with the lesson's sign

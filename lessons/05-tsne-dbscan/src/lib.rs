@@ -28,9 +28,10 @@ pub struct Args {
     #[arg(long, default_value = DEFAULT_MODEL)]
     pub model: String,
 
-    /// Which tokens: first:N (the notebook's first 100), random:N (seeded), or @FILE with
-    /// token ids separated by whitespace. Up to the whole vocabulary: above 2,000 tokens
-    /// t-SNE switches to a nearest-neighbour graph and FFT-interpolated forces.
+    /// Which tokens: first:N (the notebook's first 100: the first N that are text, special
+    /// tokens skipped), random:N (seeded, special tokens skipped), or @FILE with token ids
+    /// separated by whitespace. Up to the whole vocabulary: above 2,000 tokens t-SNE
+    /// switches to a nearest-neighbour graph and FFT-interpolated forces.
     #[arg(long, default_value = "first:100", value_parser = TokenSpec::parse)]
     pub tokens: TokenSpec,
 
@@ -112,20 +113,23 @@ impl TokenSpec {
         }
     }
 
-    /// The ids, checked against a vocabulary of `vocab` tokens.
-    pub fn ids(&self, vocab: usize, seed: u64) -> Result<Vec<usize>> {
-        if self.count() > vocab {
-            bail!(
-                "--tokens names {} tokens; the vocabulary has {vocab}: choose fewer",
-                self.count()
-            );
-        }
+    /// The ids, in a vocabulary of `vocab` tokens whose text tokens (not special) are
+    /// `ordinary`, in id order. GPT-2's first 100 ids are its first 100 text tokens; other
+    /// vocabularies begin with special tokens (`<|endoftext|>`, `[PAD]`), which the
+    /// notebook's "first tokens" do not mean.
+    pub fn ids(&self, vocab: usize, ordinary: &[usize], seed: u64) -> Result<Vec<usize>> {
+        let choose_fewer = |n: usize| {
+            anyhow::anyhow!(
+                "--tokens names {n} tokens; the vocabulary has {} that are text ({vocab} in all): choose fewer",
+                ordinary.len()
+            )
+        };
         Ok(match self {
-            TokenSpec::First(n) => (0..*n).collect(),
+            TokenSpec::First(n) => ordinary.get(..*n).ok_or_else(|| choose_fewer(*n))?.to_vec(),
             TokenSpec::Random(n) => {
-                let mut ids: Vec<usize> = (0..vocab).collect();
+                let mut ids = ordinary.to_vec();
                 SeededRng::new(seed).shuffle(&mut ids);
-                let mut chosen = ids[..*n].to_vec();
+                let mut chosen = ids.get(..*n).ok_or_else(|| choose_fewer(*n))?.to_vec();
                 chosen.sort_unstable();
                 chosen
             }
@@ -164,7 +168,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common)?;
     let model = session.load_one(&args.model, DEFAULT_MODEL)?;
     let vocab = model.tokenizer.vocab_size().min(model.embeddings.rows());
-    let ids = args.token_spec().ids(vocab, session.seed())?;
+    let ordinary: Vec<usize> = (0..vocab)
+        .filter(|&id| !model.tokenizer.is_special(id as u32))
+        .collect();
+    let ids = args.token_spec().ids(vocab, &ordinary, session.seed())?;
     let labels: Vec<String> = ids
         .iter()
         .map(|&id| token_text(&model, id))

@@ -76,7 +76,7 @@ impl fmt::Display for Clusters {
             if i == 0 {
                 writeln!(f, "\nUngrouped tokens:")?;
             } else {
-                writeln!(f, "\nTokens in group {}:", i - 1)?;
+                writeln!(f, "\n\nTokens in group {}:", i - 1)?;
             }
             let shown: Vec<String> = group
                 .iter()

@@ -1,0 +1,99 @@
+"""The stand-in files as the cross-checks read them, independently of the Rust code.
+
+BERT: safetensors (the `safetensors` package) and transformers' pure-Python BertTokenizer.
+GPT: SmolLM2-135M's GGUF read with the `gguf` package (`gguf.quants.dequantize`), and a
+pure-Python tokenizer — transformers' GPT2Tokenizer (byte-level BPE) over the GGUF's own
+tokens and merges, after splitting off every digit as llama.cpp's `smollm` pre-tokenizer
+does — so neither the Rust GGUF reader nor the Rust tokenizers library is involved.
+"""
+import json
+import pathlib
+import tempfile
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HUB = ROOT / ".standins" / "hub"
+PACKAGES = ROOT / ".standins" / "packages"
+SMOLLM_GGUF = PACKAGES / "smollm2" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+GPT = "standin/SmolLM2-135M-Instruct"
+BERT = "standin/bert-base-uncased"
+
+
+def snapshot(repo):
+    d = HUB / f"models--{repo.replace('/', '--')}"
+    return d / "snapshots" / (d / "refs" / "main").read_text().strip()
+
+
+def safetensors_embeddings(repo):
+    from safetensors import safe_open
+
+    with safe_open(str(snapshot(repo) / "model.safetensors"), "numpy") as f:
+        suffixes = ("word_embeddings.weight", "wte.weight", "embed_tokens.weight")
+        name = next(k for k in f.keys() if k.endswith(suffixes))
+        return f.get_tensor(name).astype(np.float32)
+
+
+def gguf_reader():
+    from gguf import GGUFReader
+
+    return GGUFReader(str(SMOLLM_GGUF))
+
+
+def smollm_embeddings(reader=None):
+    """token_embd.weight, dequantised by gguf: rows × 576 float32."""
+    from gguf import quants
+
+    reader = reader or gguf_reader()
+    t = next(t for t in reader.tensors if t.name == "token_embd.weight")
+    return quants.dequantize(t.data, t.tensor_type).astype(np.float32).reshape(-1, int(t.shape[0]))
+
+
+def embeddings(repo):
+    return smollm_embeddings() if repo == GPT else safetensors_embeddings(repo)
+
+
+def _strings(reader, key):
+    field = reader.fields[key]
+    return [bytes(field.parts[i]).decode("utf-8") for i in field.data]
+
+
+class SmolTokenizer:
+    """SmolLM2's tokenizer from the GGUF's metadata, in pure Python."""
+
+    def __init__(self, reader=None):
+        from transformers import GPT2Tokenizer
+
+        reader = reader or gguf_reader()
+        tokens = _strings(reader, "tokenizer.ggml.tokens")
+        merges = _strings(reader, "tokenizer.ggml.merges")
+        types = reader.fields["tokenizer.ggml.token_type"]
+        self.special = {i for i, part in enumerate(types.data) if int(types.parts[part][0]) == 3}
+        with tempfile.TemporaryDirectory() as tmp:
+            vocab, merges_file = pathlib.Path(tmp, "vocab.json"), pathlib.Path(tmp, "merges.txt")
+            vocab.write_text(json.dumps({t: i for i, t in enumerate(tokens)}))
+            merges_file.write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
+            self.inner = GPT2Tokenizer(vocab_file=str(vocab), merges_file=str(merges_file))
+        self.tokens = tokens
+        self.vocab_size = len(tokens)
+
+    def encode(self, text):
+        """Ids of `text` without special tokens: digits split off one by one, then BPE."""
+        pieces, current = [], ""
+        for ch in text:
+            if ch.isnumeric():
+                pieces += [current, ch] if current else [ch]
+                current = ""
+            else:
+                current += ch
+        pieces += [current] if current else []
+        return [i for p in pieces for i in self.inner.convert_tokens_to_ids(self.inner._tokenize(p))]
+
+    def decode(self, ids):
+        return self.inner.decode(ids, clean_up_tokenization_spaces=False)
+
+
+def bert_tokenizer():
+    from transformers import BertTokenizer
+
+    return BertTokenizer(vocab_file=str(snapshot(BERT) / "vocab.txt"))
