@@ -196,19 +196,14 @@ def markdown(rows, args):
 
 
 def lesson_matrix_mib(report):
-    """MiB of the embedding matrices of the models a lesson's report lists, read from each
-    stand-in's safetensors header (8-byte length, JSON with each tensor's byte offsets)."""
+    """MiB of the embedding matrices of the models a lesson's report lists, as stored in
+    each stand-in's file (safetensors header offsets, or the GGUF tensor table)."""
     sys.path.insert(0, str(BENCH / "python"))
     import standins  # the Python side's own map of the stand-in files
 
-    total = 0
-    for model in json.loads(pathlib.Path(report).read_text())["models"]:
-        path = standins.snapshot(model["name"].removeprefix("standin/")) / "model.safetensors"
-        with open(path, "rb") as f:
-            header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
-        name = next(k for k in header if k.endswith(standins.EMBEDDING_SUFFIXES))
-        start, end = header[name]["data_offsets"]
-        total += end - start
+    names = {v: k for k, v in standins.STANDINS.items()}
+    total = sum(standins.embedding_bytes(names.get(m["name"].removeprefix("standin/"), m["name"].removeprefix("standin/")))
+                for m in json.loads(pathlib.Path(report).read_text())["models"])
     return total / 2**20
 
 

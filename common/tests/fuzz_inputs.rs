@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use common::model::gguf::{EMBEDDING_TENSOR, Header, decode_matrix as decode_gguf};
 use common::model::tokenizer::TokenizerModel;
 use common::model::weights::{decode_matrix, parse_header};
 
@@ -40,6 +41,29 @@ fn safetensors_seeds_load_and_regressions_answer() {
             for tensor in tensors {
                 let _ = decode_matrix(&bytes, &tensor.name);
             }
+        }
+    }
+}
+
+#[test]
+fn gguf_seeds_load_and_regressions_answer() {
+    // The seeds were written by the gguf Python package's own writer.
+    let seeds = inputs("seeds", "gguf_header");
+    assert!(!seeds.is_empty());
+    for (path, bytes) in &seeds {
+        let header = Header::parse(bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let matrix = decode_gguf(bytes, &header, EMBEDDING_TENSOR)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let tokenizer = TokenizerModel::from_gguf(&header).unwrap();
+        assert_eq!(matrix.rows(), tokenizer.vocab_size(), "{}", path.display());
+        // "ab" is the second merged token (28 + 1), " " is "Ġ" (27), "c" the third letter.
+        assert_eq!(tokenizer.encode("ab c", false).unwrap(), [29, 27, 3]);
+        assert!(tokenizer.is_special(0));
+    }
+    for (_, bytes) in inputs("regressions", "gguf_header") {
+        if let Ok(header) = Header::parse(&bytes) {
+            let _ = decode_gguf(&bytes, &header, EMBEDDING_TENSOR);
+            let _ = TokenizerModel::from_gguf(&header);
         }
     }
 }

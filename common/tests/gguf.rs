@@ -245,3 +245,46 @@ fn smollm2_tokenizer_from_gguf_metadata() {
         assert!((got - want).abs() < 1e-7, "{got} vs {want}");
     }
 }
+
+/// The tiny model with every embedding value `value`, so tests can tell files apart.
+fn tiny_filled(value: f32) -> Vec<u8> {
+    let bytes = (0..8).flat_map(|_| value.to_le_bytes()).collect();
+    tiny_with_tensor("token_embd.weight", &[2, 4], 0, bytes)
+}
+
+#[test]
+fn a_folder_or_cached_repo_of_gguf_files_reads_the_most_precise_unless_told() {
+    use common::model::files::locate_with_gguf;
+    use common::model::hub::Hub;
+
+    // A local folder, as llama.cpp users keep them.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.Q4_K_M.gguf"), tiny_filled(4.0)).unwrap();
+    std::fs::write(dir.path().join("m.Q8_0.gguf"), tiny_filled(8.0)).unwrap();
+    let hub = Hub::new(dir.path(), true);
+    let first_value = |gguf_file: Option<&str>, name: &str, hub: &Hub| {
+        let model = Model::load(locate_with_gguf(name, hub, gguf_file).unwrap()).unwrap();
+        model.embeddings.row(0)[0]
+    };
+    let folder = dir.path().to_str().unwrap();
+    assert_eq!(first_value(None, folder, &hub), 8.0, "Q8_0 before Q4_K_M");
+    assert_eq!(first_value(Some("m.Q4_K_M.gguf"), folder, &hub), 4.0);
+
+    // A Hub repo in the Hugging Face cache, offline: its files are listed from the snapshot.
+    let cache = tempfile::tempdir().unwrap();
+    let repo = cache.path().join("models--someone--tiny-GGUF");
+    let snapshot = repo.join("snapshots").join("0123abcd");
+    std::fs::create_dir_all(&snapshot).unwrap();
+    std::fs::create_dir_all(repo.join("refs")).unwrap();
+    std::fs::write(repo.join("refs").join("main"), "0123abcd").unwrap();
+    std::fs::write(snapshot.join("tiny-F16.gguf"), tiny_filled(16.0)).unwrap();
+    std::fs::write(snapshot.join("tiny-Q4_0.gguf"), tiny_filled(4.0)).unwrap();
+    let offline = Hub::new(cache.path(), true);
+    assert_eq!(first_value(None, "someone/tiny-GGUF", &offline), 16.0);
+    assert_eq!(first_value(Some("tiny-Q4_0.gguf"), "someone/tiny-GGUF", &offline), 4.0);
+    let missing = locate_with_gguf("someone/tiny-GGUF", &offline, Some("tiny-Q2_K.gguf"))
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap();
+    assert!(missing.contains("tiny-Q2_K.gguf"), "{missing}");
+}

@@ -8,17 +8,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from standins import bert_tokenizer, embeddings, gpt2_tokenizer, out_dir, save, snapshot
+from standins import bert_tokenizer, embeddings, gguf_file, gpt_tokenizer, out_dir, save, snapshot
 
 out = out_dir()
-tokenizerG, tokenizerB = gpt2_tokenizer(), bert_tokenizer()
-for model in ("gpt2", "bert-base-uncased"):  # print(model): the architecture
-    print(json.dumps(json.loads((snapshot(model) / "config.json").read_text()), indent=1))
+tokenizerG, tokenizerB = gpt_tokenizer(), bert_tokenizer()
+print(gguf_file("gpt2"))  # print(model): the architecture (the GGUF's metadata for the GPT stand-in)
+print(json.dumps(json.loads((snapshot("bert-base-uncased") / "config.json").read_text()), indent=1))
 print(f"BERT has {tokenizerB.vocab_size:,} tokens.")
 print(f"GPT2 has {tokenizerG.vocab_size:,} tokens.")
 
 token_lengths = np.zeros(tokenizerG.vocab_size, dtype=int)
-for idx, word in enumerate(tokenizerG.encoder.keys()):
+for word, idx in tokenizerG.get_vocab().items():
     token_lengths[idx] = len(word)
 uniqueLengthsG, tokenCountG = np.unique(token_lengths, return_counts=True)
 token_lengths = np.zeros(tokenizerB.vocab_size, dtype=int)

@@ -6,10 +6,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from standins import bert_tokenizer, embeddings, gpt2_tokenizer, out_dir, save
+from standins import bert_tokenizer, embeddings, gpt_tokenizer, out_dir, save
 
 out = out_dir()
-tokenizerB, tokenizerG = bert_tokenizer(), gpt2_tokenizer()
+tokenizerB, tokenizerG = bert_tokenizer(), gpt_tokenizer()
 embeddingsB, embeddingsG = embeddings("bert-base-uncased"), embeddings("gpt2")
 
 

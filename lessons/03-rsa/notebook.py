@@ -6,10 +6,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from standins import bert_tokenizer, embeddings, gpt2_tokenizer, out_dir, save
+from standins import bert_tokenizer, embeddings, gpt_tokenizer, out_dir, save
 
 out = out_dir()
-tokenizerB, tokenizerG = bert_tokenizer("bert-large-uncased"), gpt2_tokenizer()
+tokenizerB, tokenizerG = bert_tokenizer("bert-large-uncased"), gpt_tokenizer("gpt2-medium")
 embeddingsB, embeddingsG = embeddings("bert-large-uncased"), embeddings("gpt2-medium")
 print(f"BERT embeddings shape: {list(embeddingsB.shape)}")
 print(f"GPT2 embeddings shape: {list(embeddingsG.shape)}")

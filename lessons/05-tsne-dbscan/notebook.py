@@ -9,13 +9,17 @@ import numpy as np
 from sklearn.cluster import DBSCAN
 from sklearn.manifold import TSNE
 
-from standins import embeddings, gpt2_tokenizer, out_dir, save
+from standins import embeddings, gpt_tokenizer, out_dir, save, special_ids
 
 out = out_dir()
-tokenizer = gpt2_tokenizer()
+tokenizer = gpt_tokenizer()
 embedding = embeddings("gpt2")
 nToks = 100
-subEmbed = embedding[:nToks, :]
+# GPT-2's ids 0-99 are its first 100 text tokens; the stand-in's vocabulary starts with
+# special tokens, so the first 100 that are text.
+special = special_ids("gpt2")
+ids = [i for i in range(len(embedding)) if i not in special][:nToks]
+subEmbed = embedding[ids, :]
 G = subEmbed @ subEmbed.T
 fig, axs = plt.subplots(1, 3, figsize=(12, 4))
 axs[0].imshow(subEmbed, vmin=-0.2, vmax=0.2)
@@ -29,7 +33,7 @@ fig, axs = plt.subplots(1, 2, figsize=(13, 5))
 axs[0].imshow(G, origin="lower", vmin=2, vmax=7)
 axs[1].scatter(tsne_result[:, 0], tsne_result[:, 1], color=[0.7, 0.7, 1], edgecolor="k")
 for i in range(nToks):
-    axs[1].text(tsne_result[i, 0], tsne_result[i, 1], tokenizer.decode([i]), ha="center")
+    axs[1].text(tsne_result[i, 0], tsne_result[i, 1], tokenizer.decode([ids[i]]), ha="center")
 fig.tight_layout()
 save(fig, out, "gram_and_tsne")
 
@@ -47,4 +51,4 @@ for i in range(len(tsne_result)):
 plt.plot(cents[:, 0], cents[:, 1], "kd", markerfacecolor=[0.8, 0.7, 0.1], markersize=10)
 save(fig, out, "dbscan")
 for cidx in range(-1, nclust):
-    print([" ".join(tokenizer.decode([t])) for t in np.where(groupidx == cidx)[0]])
+    print([" ".join(tokenizer.decode([ids[t]])) for t in np.where(groupidx == cidx)[0]])

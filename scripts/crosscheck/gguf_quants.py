@@ -39,3 +39,36 @@ for t, scales in SCALES.items():
     (OUT / f"{t.name}.f32").write_bytes(quants.dequantize(raw, t).astype("<f4").tobytes())
 
 print(f"wrote {len(list(OUT.glob('*.blocks')))} reference block files to {OUT}")
+
+# Whole files written by gguf's own writer, for the fuzzer's seeds and as files the Rust
+# reader must read: a 64-token byte-level BPE vocabulary and a Q8_0 / Q4_K token_embd.
+from gguf import GGUFWriter  # noqa: E402
+
+SEEDS = OUT.parents[3] / "fuzz" / "seeds" / "gguf_header"
+SEEDS.mkdir(parents=True, exist_ok=True)
+tokens = ["<|endoftext|>"] + [chr(c) for c in range(ord("a"), ord("a") + 26)] + ["Ġ"] + \
+         [a + b for a in "abc" for b in "abcdefghijkl"]
+merges = [f"{a} {b}" for a in "abc" for b in "abcdefghijkl"]
+for kind, cols in [(T.Q8_0, 64), (T.Q4_K, 256)]:
+    path = SEEDS / f"{kind.name.lower()}.gguf"
+    writer = GGUFWriter(str(path), "llama")
+    writer.add_block_count(1)
+    writer.add_embedding_length(cols)
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("smollm")
+    writer.add_token_list(tokens)
+    writer.add_token_types([3] + [1] * (len(tokens) - 1))
+    writer.add_token_merges(merges)
+    x = (rng.standard_normal((len(tokens), cols)) * 0.05).astype(np.float32)
+    if kind == T.Q8_0:
+        data = quants.quantize(x, kind)
+    else:  # gguf cannot quantise to Q4_K: random blocks with sane scales, as above
+        per_block, size = GGML_QUANT_SIZES[kind]
+        data = rng.integers(0, 256, size=(len(tokens), cols // per_block * size), dtype=np.uint8)
+        data[:, 0:4] = (rng.random((len(tokens), 2)) * 0.01).astype(np.float16).view(np.uint8)
+    writer.add_tensor("token_embd.weight", data, raw_dtype=kind)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    print(f"wrote {path}")

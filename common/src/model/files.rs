@@ -371,3 +371,20 @@ fn locate_tokenizer(source: &Source) -> Result<Option<TokenizerFiles>> {
     Ok(None)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::choose_gguf;
+
+    #[test]
+    fn the_most_precise_gguf_is_chosen() {
+        let files = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let pick = |names: &[&str]| choose_gguf(&files(names));
+        assert_eq!(
+            pick(&["m-Q4_K_M.gguf", "m-Q8_0.gguf", "README.md"]).as_deref(),
+            Some("m-Q8_0.gguf")
+        );
+        assert_eq!(pick(&["m.Q4_1.gguf", "m.f16.gguf"]).as_deref(), Some("m.f16.gguf"));
+        assert_eq!(pick(&["b.gguf", "a.gguf"]).as_deref(), Some("a.gguf"));
+        assert_eq!(pick(&["model.safetensors"]), None);
+    }
+}

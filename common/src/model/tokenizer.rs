@@ -121,8 +121,10 @@ impl TokenizerModel {
             }
             TokenizerFiles::BytePairs { vocab, merges } => byte_level_bpe(vocab, merges)?,
             TokenizerFiles::WordPiece { vocab, lowercase } => wordpiece(vocab, *lowercase)?,
-            TokenizerFiles::Gguf(path) => gguf_bpe(&GgufFile::open(path)?.header)
-                .map_err(|e| anyhow!("{} {e}", path.display()))?,
+            TokenizerFiles::Gguf(path) => {
+                return Self::from_gguf(&GgufFile::open(path)?.header)
+                    .map_err(|e| anyhow!("{} {e}", path.display()));
+            }
         };
         Ok(Self { inner })
     }
@@ -133,6 +135,14 @@ impl TokenizerModel {
         // Some repos (sentence-transformers among them) save padding and truncation for
         // batching; a word must encode to its own tokens only.
         inner.with_padding(None).with_truncation(None)?;
+        Ok(Self { inner })
+    }
+
+    /// A tokenizer from a GGUF header's `tokenizer.ggml.*` metadata; the error completes
+    /// a sentence that starts with the file's name.
+    pub fn from_gguf(header: &Header) -> Result<Self, String> {
+        let inner = without_panics(|| gguf_bpe(header).map_err(Into::into))
+            .map_err(|e| e.to_string())?;
         Ok(Self { inner })
     }
 

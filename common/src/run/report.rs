@@ -95,6 +95,15 @@ pub fn markdown_table<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> String
     out
 }
 
+/// `text` as Markdown inline code, whatever it holds: a token may be a backtick.
+pub fn code(text: &str) -> String {
+    if text.contains('`') {
+        format!("`` {text} ``")
+    } else {
+        format!("`{text}`")
+    }
+}
+
 /// `1234567` → `1,234,567`, as Python's `f"{n:,}"`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -149,6 +158,12 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(30522), "30,522");
         assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn inline_code_survives_a_backtick() {
+        assert_eq!(code("ring"), "`ring`");
+        assert_eq!(code("`"), "`` ` ``");
     }
 
     #[test]

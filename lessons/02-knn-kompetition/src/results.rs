@@ -6,7 +6,7 @@ use std::fmt;
 use common::analysis::neighbours::Metric;
 use common::analysis::stats::Histogram;
 use common::pair::Family;
-use common::run::report::{BookNumbers, markdown_table};
+use common::run::report::{BookNumbers, code, markdown_table};
 use common::Pair;
 use serde::Serialize;
 
@@ -226,7 +226,7 @@ impl BookNumbers for Results {
         for word in &self.words {
             for (kind, search) in [("raw", Some(&word.raw)), ("normalised", word.normalised.as_ref())] {
                 let Some(search) = search else { continue };
-                let cell = |n: &Neighbour| format!("`{}` ({:.2})", n.token, n.distance);
+                let cell = |n: &Neighbour| format!("{} ({:.2})", code(&n.token), n.distance);
                 let rows: Vec<Vec<String>> = search
                     .neighbours
                     .bert
@@ -241,6 +241,15 @@ impl BookNumbers for Results {
                     markdown_table(&[Family::BERT, Family::GPT], &rows)
                 );
             }
+            let e = &word.emptiness;
+            out += &format!(
+                "In the GPT model, \"{0}\" and \" {0}\" share {1} of their {2} nearest tokens; {3} of the first list and {4} of the second begin with a space.\n\n",
+                word.word.trim_start(),
+                e.shared,
+                e.without_space.len(),
+                e.word_initial_without_space,
+                e.word_initial_with_space
+            );
         }
         out
     }

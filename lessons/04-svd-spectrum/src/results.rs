@@ -4,7 +4,7 @@
 use std::fmt;
 
 use common::analysis::svd::{Svd, explained_variance};
-use common::run::report::{BookNumbers, markdown_table};
+use common::run::report::{BookNumbers, code, markdown_table};
 use serde::Serialize;
 
 /// Everything lesson 4 reports.
@@ -144,7 +144,7 @@ impl BookNumbers for Results {
             .0
             .iter()
             .take(10)
-            .map(|p| format!("`{}` ({:.3})", p.token, p.projection))
+            .map(|p| format!("{} ({:.3})", code(&p.token), p.projection))
             .collect();
         let first = format!("variance in first k ({})", s.set_a.name);
         let second = format!("({})", s.set_b.name);

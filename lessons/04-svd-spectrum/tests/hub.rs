@@ -5,7 +5,8 @@
 //!
 //! The server speaks the part of the Hub's protocol that `hf-hub` uses: `GET
 //! /{repo}/resolve/main/{file}`, answered with `x-repo-commit`, `etag` and a
-//! `Content-Range` for ranged requests; 401 for an unknown repo, 404 for an unknown file.
+//! `Content-Range` for ranged requests; `GET /api/models/{repo}/revision/main`, the repo's
+//! file list; 401 for an unknown repo, 404 for an unknown file.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -112,6 +113,13 @@ fn serve(
     let Some(request) = read_request(&stream) else {
         return;
     };
+    if let Some(repo) = request
+        .path
+        .strip_prefix("/api/models/")
+        .and_then(|rest| rest.strip_suffix("/revision/main"))
+    {
+        return list_files(&mut stream, repos.get(repo));
+    }
     let Some((repo, file)) = request
         .path
         .trim_start_matches('/')
@@ -158,6 +166,23 @@ fn serve(
     let sent = cut.map_or(body, |after| &body[..after.min(body.len())]);
     let _ = stream.write_all(sent);
     let _ = stream.shutdown(std::net::Shutdown::Both);
+}
+
+/// The Hub's answer to a repo-info request: the commit and the file names.
+fn list_files(stream: &mut TcpStream, files: Option<&BTreeMap<String, Vec<u8>>>) {
+    let Some(files) = files else {
+        return status(stream, "401 Unauthorized");
+    };
+    let siblings: Vec<String> = files
+        .keys()
+        .map(|name| format!("{{\"rfilename\":\"{name}\"}}"))
+        .collect();
+    let body = format!("{{\"sha\":\"{COMMIT}\",\"siblings\":[{}]}}", siblings.join(","));
+    let _ = write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
 }
 
 /// The stand-in BERT's files, served as a course repo (without the stand-in marker, so
@@ -391,3 +416,35 @@ fn a_pytorch_only_repo_is_refused_with_the_reason() {
     )));
     assert!(error.contains("only PyTorch weights"), "{error}");
 }
+
+/// A llama.cpp-style repo: no safetensors, two GGUF files. The lesson lists the repo,
+/// downloads only the most precise GGUF (or the one `--gguf-file` names), and reads it
+/// again offline from the cache.
+#[test]
+fn a_gguf_repo_is_listed_and_its_most_precise_file_downloaded() {
+    let standins = common::model::standins::ensure().expect("stand-ins are prepared");
+    let gguf = standins
+        .cached(common::model::standins::GPT, "SmolLM2-135M-Instruct.Q4_1.gguf")
+        .expect("the stand-in GPT has its GGUF");
+    let bytes = std::fs::read(gguf).unwrap();
+    let files = BTreeMap::from([
+        ("README.md".to_string(), b"# tiny".to_vec()),
+        ("smollm2-Q4_1.gguf".to_string(), bytes.clone()),
+        ("smollm2-Q8_0.gguf".to_string(), bytes),
+    ]);
+    const GGUF_REPO: &str = "course/smollm2-GGUF";
+    let hub = hub_with(&[(GGUF_REPO, files)], Behaviour::default());
+    let cache = tempfile::tempdir().unwrap();
+    let first = run(&mut lesson(GGUF_REPO, cache.path(), &hub.endpoint, false));
+    assert!(succeeded(&first), "{}", String::from_utf8_lossy(&first.stderr));
+    assert_eq!(hub.transfers_of("smollm2-Q8_0.gguf"), 1);
+    assert_eq!(hub.transfers_of("smollm2-Q4_1.gguf"), 0);
+    let offline = run(&mut lesson(GGUF_REPO, cache.path(), NO_HUB, true));
+    assert!(succeeded(&offline), "{}", String::from_utf8_lossy(&offline.stderr));
+    assert_eq!(offline.stdout, first.stdout);
+    let chosen = run(lesson(GGUF_REPO, cache.path(), &hub.endpoint, false)
+        .args(["--gguf-file", "smollm2-Q4_1.gguf"]));
+    assert!(succeeded(&chosen), "{}", String::from_utf8_lossy(&chosen.stderr));
+    assert_eq!(hub.transfers_of("smollm2-Q4_1.gguf"), 1);
+}
+

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use common::analysis::tsne::TsneResult;
-use common::run::report::{BookNumbers, markdown_table};
+use common::run::report::{BookNumbers, code, markdown_table};
 use serde::Serialize;
 
 /// Everything lesson 5 reports.
@@ -97,6 +97,33 @@ impl fmt::Display for Clusters {
     }
 }
 
+/// What a group's tokens are, counted: digits, letters, punctuation, other (a token
+/// counts as a kind when every character of its text, spaces aside, is of it).
+fn kinds(group: &[String]) -> String {
+    let kind = |token: &str| {
+        let text: Vec<char> = token.chars().filter(|c| !c.is_whitespace()).collect();
+        if text.is_empty() {
+            "other"
+        } else if text.iter().all(|c| c.is_numeric()) {
+            "digits"
+        } else if text.iter().all(|c| c.is_alphabetic()) {
+            "letters"
+        } else if text.iter().all(|c| c.is_ascii_punctuation()) {
+            "punctuation"
+        } else {
+            "other"
+        }
+    };
+    ["digits", "letters", "punctuation", "other"]
+        .iter()
+        .filter_map(|name| {
+            let n = group.iter().filter(|t| kind(t) == *name).count();
+            (n > 0).then(|| format!("{n} {name}"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl BookNumbers for Results {
     fn numbers(&self) -> String {
         let rows: Vec<Vec<String>> = self
@@ -109,10 +136,11 @@ impl BookNumbers for Results {
                 vec![
                     if i == 0 { "noise".into() } else { (i - 1).to_string() },
                     group.len().to_string(),
+                    kinds(group),
                     group
                         .iter()
                         .take(12)
-                        .map(|t| format!("`{t}`"))
+                        .map(|t| code(t))
                         .collect::<Vec<_>>()
                         .join(" "),
                 ]
@@ -124,7 +152,7 @@ impl BookNumbers for Results {
             self.tsne.kl_divergence,
             self.trustworthiness,
             self.dbscan.centroids.len(),
-            markdown_table(&["group", "tokens", "first tokens"], &rows)
+            markdown_table(&["group", "tokens", "kinds", "first tokens"], &rows)
         )
     }
 }
