@@ -8,6 +8,12 @@
 //! tensor a name, its dimension count u32, dimensions u64 (fastest first), its ggml type
 //! u32 and its data offset u64; then, aligned to `general.alignment` (default 32), the
 //! tensors' data.
+//!
+//! Written here rather than taken from a crate: candle's quantized module reads GGUF
+//! completely but brings a second tensor library; `ggus`/`ggml-quants` are light but
+//! (0.1) leave the K types' dequantisation unimplemented (`todo!()`), and a panic is not
+//! an answer to a user's file. What is needed — one tensor, eleven block layouts — is
+//! small, and is checked against the `gguf` Python package.
 
 pub mod quants;
 
