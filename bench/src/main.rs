@@ -9,8 +9,8 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use common::Backend;
-use common::model::{ModelRequest, load_for_lesson};
 use common::analysis::tsne::{TsneOptions, tsne};
+use common::model::{ModelRequest, load_for_lesson};
 
 #[derive(Parser)]
 #[command(name = "workload")]

@@ -74,7 +74,9 @@ fn matmul_distances_equal_the_direct_formula() {
         .collect();
     for backend in backends() {
         let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
-        let got = neighbours::distances_to(&m, &query, neighbours::Metric::Euclidean, false, &device).unwrap();
+        let got =
+            neighbours::distances_to(&m, &query, neighbours::Metric::Euclidean, false, &device)
+                .unwrap();
         for (i, (g, d)) in got.iter().zip(&direct).enumerate() {
             assert!((g - d).abs() < 1e-4, "{backend:?} row {i}: {g} vs {d}");
         }
@@ -89,8 +91,16 @@ fn normalised_euclidean_ranks_like_cosine() {
     let query = m.row(3).to_vec();
     let length = query.iter().map(|v| v * v).sum::<f32>().sqrt();
     let unit_query: Vec<f32> = query.iter().map(|v| v / length).collect();
-    let unit = neighbours::distances_to(&m, &unit_query, neighbours::Metric::Euclidean, true, &device).unwrap();
-    let cosine = neighbours::distances_to(&m, &query, neighbours::Metric::Cosine, false, &device).unwrap();
+    let unit = neighbours::distances_to(
+        &m,
+        &unit_query,
+        neighbours::Metric::Euclidean,
+        true,
+        &device,
+    )
+    .unwrap();
+    let cosine =
+        neighbours::distances_to(&m, &query, neighbours::Metric::Cosine, false, &device).unwrap();
     let rank = |d: &[f32]| {
         neighbours::smallest(d, 50)
             .into_iter()
@@ -113,11 +123,19 @@ fn knn_graph_matches_brute_force_on_every_backend() {
                     if i == j {
                         f32::INFINITY
                     } else {
-                        neighbours::exact_distance(m.row(j), m.row(i), neighbours::Metric::Euclidean, false)
+                        neighbours::exact_distance(
+                            m.row(j),
+                            m.row(i),
+                            neighbours::Metric::Euclidean,
+                            false,
+                        )
                     }
                 })
                 .collect();
-            neighbours::smallest(&d, 5).into_iter().map(|(j, _)| j).collect()
+            neighbours::smallest(&d, 5)
+                .into_iter()
+                .map(|(j, _)| j)
+                .collect()
         })
         .collect();
     for backend in backends() {

@@ -4,9 +4,9 @@
 use std::fs;
 use std::path::Path;
 
-use common::model::hub::Hub;
 use common::model::Model;
 use common::model::files::locate;
+use common::model::hub::Hub;
 use common::model::weights::{
     DecodeError, SafetensorsEntry, decode_matrix, parse_header, read_header, write_safetensors,
 };

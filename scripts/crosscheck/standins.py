@@ -6,51 +6,41 @@ pure-Python tokenizer — transformers' GPT2Tokenizer (byte-level BPE) over the 
 tokens and merges, after splitting off every digit as llama.cpp's `smollm` pre-tokenizer
 does — so neither the Rust GGUF reader nor the Rust tokenizers library is involved.
 """
+import importlib.util
 import json
 import pathlib
 import tempfile
 
-import numpy as np
-
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-HUB = ROOT / ".standins" / "hub"
 PACKAGES = ROOT / ".standins" / "packages"
-SMOLLM_GGUF = PACKAGES / "smollm2" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 GPT = "standin/SmolLM2-135M-Instruct"
 BERT = "standin/bert-base-uncased"
 
+# The benchmark's Python side already reads the stand-in files (safetensors, and the GGUF
+# through gguf.quants.dequantize), independently of the Rust code: its readers serve here.
+_spec = importlib.util.spec_from_file_location("bench_standins", ROOT / "bench" / "python" / "standins.py")
+_bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_bench)
+
 
 def snapshot(repo):
-    d = HUB / f"models--{repo.replace('/', '--')}"
-    return d / "snapshots" / (d / "refs" / "main").read_text().strip()
+    return _bench.snapshot(repo.removeprefix("standin/"))
 
 
-def safetensors_embeddings(repo):
-    from safetensors import safe_open
+def embeddings(repo):
+    """The token-embedding matrix of stand-in `repo` as float32 numpy."""
+    return _bench.embeddings(repo.removeprefix("standin/"))
 
-    with safe_open(str(snapshot(repo) / "model.safetensors"), "numpy") as f:
-        suffixes = ("word_embeddings.weight", "wte.weight", "embed_tokens.weight")
-        name = next(k for k in f.keys() if k.endswith(suffixes))
-        return f.get_tensor(name).astype(np.float32)
+
+def smollm_embeddings():
+    """token_embd.weight of the GPT stand-in's GGUF, dequantised by gguf: rows × 576."""
+    return embeddings(GPT)
 
 
 def gguf_reader():
     from gguf import GGUFReader
 
-    return GGUFReader(str(SMOLLM_GGUF))
-
-
-def smollm_embeddings(reader=None):
-    """token_embd.weight, dequantised by gguf: rows × 576 float32."""
-    from gguf import quants
-
-    reader = reader or gguf_reader()
-    t = next(t for t in reader.tensors if t.name == "token_embd.weight")
-    return quants.dequantize(t.data, t.tensor_type).astype(np.float32).reshape(-1, int(t.shape[0]))
-
-
-def embeddings(repo):
-    return smollm_embeddings() if repo == GPT else safetensors_embeddings(repo)
+    return GGUFReader(str(_bench.gguf_file(GPT.removeprefix("standin/"))))
 
 
 def _strings(reader, key):

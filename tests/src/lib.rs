@@ -24,7 +24,9 @@ pub fn assert_snapshot(name: &str, value: &serde_json::Value) {
 
 /// A lesson's flags for a run on the stand-ins into `out`, with `extra` flags after.
 pub fn standin_args<A: clap::Parser>(lesson: &str, out: &Path, extra: &[&str]) -> A {
-    let out = out.to_str().expect("temporary directories have UTF-8 paths");
+    let out = out
+        .to_str()
+        .expect("temporary directories have UTF-8 paths");
     let mut args = vec![lesson, "--standin", "--out", out];
     args.extend_from_slice(extra);
     A::parse_from(args)

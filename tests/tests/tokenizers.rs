@@ -30,9 +30,9 @@ fn gpt2_tokenizer_facts() {
     course_tests::assert_snapshot(
         "gpt2_token_lengths",
         &serde_json::json!({
-        "stored": common::analysis::stats::value_counts(t.stored_lengths()),
-        "decoded": common::analysis::stats::value_counts(t.decoded_lengths().unwrap()),
-    }),
+            "stored": common::analysis::stats::value_counts(t.stored_lengths()),
+            "decoded": common::analysis::stats::value_counts(t.decoded_lengths().unwrap()),
+        }),
     );
 }
 
@@ -52,8 +52,8 @@ fn bert_tokenizer_facts() {
     course_tests::assert_snapshot(
         "bert_token_lengths",
         &serde_json::json!({
-        "stored": common::analysis::stats::value_counts(t.stored_lengths()),
-        "decoded": common::analysis::stats::value_counts(t.decoded_lengths().unwrap()),
-    }),
+            "stored": common::analysis::stats::value_counts(t.stored_lengths()),
+            "decoded": common::analysis::stats::value_counts(t.decoded_lengths().unwrap()),
+        }),
     );
 }

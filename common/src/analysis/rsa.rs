@@ -9,10 +9,10 @@ use anyhow::{Result, ensure};
 use burn::tensor::Device;
 use serde::Serialize;
 
-use crate::tensor::matrix::Matrix;
-use crate::tensor::ops::{matrix_tensor, unit_gram};
 use crate::analysis::rng::SeededRng;
 use crate::analysis::stats::{pearson, spearman};
+use crate::tensor::matrix::Matrix;
+use crate::tensor::ops::{matrix_tensor, unit_gram};
 
 /// Cosine similarity of every pair of rows (`torch.cosine_similarity` row by row): rows
 /// scaled to unit length, then one matmul with the transpose.

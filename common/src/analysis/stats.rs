@@ -140,7 +140,9 @@ impl Summary {
             / n)
             .sqrt();
         let min = values.iter().fold(f64::INFINITY, |m, &v| m.min(v.into()));
-        let max = values.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v.into()));
+        let max = values
+            .iter()
+            .fold(f64::NEG_INFINITY, |m, &v| m.max(v.into()));
         Summary { mean, sd, min, max }
     }
 }
@@ -189,6 +191,4 @@ mod tests {
     fn value_counts_sorts_and_counts() {
         assert_eq!(value_counts([3, 1, 3, 2, 3]), vec![(1, 1), (2, 1), (3, 3)]);
     }
-
-
 }

@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow};
 use serde::Serialize;
 
 use super::Model;
-use super::gguf::{GgufFile, Header};
+use super::gguf::Header;
 use super::weights::{Checkpoint, TensorInfo};
 use crate::run::report::thousands;
 
@@ -56,7 +56,7 @@ fn gguf_config(header: &Header) -> serde_json::Value {
 
 pub fn architecture(model: &Model) -> Result<Architecture> {
     let config: serde_json::Value = match (&model.files.config, &model.files.checkpoint) {
-        (_, Checkpoint::Gguf(path)) => gguf_config(&GgufFile::open(path)?.header),
+        (_, Checkpoint::Gguf(gguf)) => gguf_config(&gguf.header),
         (Some(path), _) => serde_json::from_str(&std::fs::read_to_string(path)?).map_err(|e| {
             anyhow!(
                 "{} is malformed ({e}); delete it so it is fetched again",

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use super::gguf::{EMBEDDING_TENSOR, Gguf};
 use super::hub::{FetchError, Hub, validate_repo_id};
 use super::standins::StandinInfo;
 use super::tokenizer::TokenizerFiles;
-use super::gguf::{EMBEDDING_TENSOR, GgufFile};
 use super::weights::{Checkpoint, find_embedding_name, read_header};
 
 /// The files of one model on local disk.
@@ -80,11 +80,18 @@ impl Source<'_> {
         file: &str,
         validate: impl Fn(&Path) -> Result<()>,
     ) -> Result<Option<PathBuf>> {
+        self.get_read(file, |path| validate(path).map(|()| path.to_path_buf()))
+    }
+
+    /// `file`, read by `read` (which fails on a damaged file), fetched again as
+    /// [`Source::get_valid`] says; the reading is kept, so the file is read once.
+    fn get_read<T>(&self, file: &str, read: impl Fn(&Path) -> Result<T>) -> Result<Option<T>> {
         let Some(path) = self.get(file)? else {
             return Ok(None);
         };
-        let Err(damage) = validate(&path) else {
-            return Ok(Some(path));
+        let damage = match read(&path) {
+            Ok(value) => return Ok(Some(value)),
+            Err(damage) => damage,
         };
         let Source::Repo { hub, id, .. } = self else {
             return Err(damage);
@@ -100,8 +107,7 @@ impl Source<'_> {
             }
             Err(e) => return Err(fetch_failure(id, file, e)),
         };
-        validate(&path)?;
-        Ok(Some(path))
+        read(&path).map(Some)
     }
 
     /// The model's files (names only, nothing downloaded).
@@ -211,9 +217,11 @@ pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
 pub fn locate_with_gguf(name: &str, hub: &Hub, gguf_file: Option<&str>) -> Result<ModelFiles> {
     let path = Path::new(name);
     if path.is_file() {
-        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gguf")) {
-            valid_gguf(path)?;
-            return Ok(gguf_model(name, path.to_path_buf(), None));
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
+        {
+            return Ok(gguf_model(name, Gguf::open(path)?, None));
         }
         bail!(
             "`{name}` is a file but not a .gguf; give a model directory, a Hub repo id or a GGUF file"
@@ -237,14 +245,13 @@ pub fn locate_with_gguf(name: &str, hub: &Hub, gguf_file: Option<&str>) -> Resul
         None => None,
     };
     if let Some(file) = gguf_file {
-        let Some(path) = source.get_valid(file, valid_gguf)? else {
+        let Some(gguf) = source.get_read(file, Gguf::open)? else {
             return Err(source.missing(name, file));
         };
-        return Ok(gguf_model(name, path, standin));
+        return Ok(gguf_model(name, gguf, standin));
     }
     let config = source.get_valid("config.json", valid_json)?;
-    let checkpoint = if let Some(path) = source.get_valid("model.safetensors", valid_safetensors)?
-    {
+    let checkpoint = if let Some(path) = source.get_valid("model.safetensors", valid_safetensors)? {
         Some(Checkpoint::Single(path))
     } else if let Some(index) = source.get_valid("model.safetensors.index.json", valid_json)? {
         Some(Checkpoint::sharded(index)?)
@@ -253,10 +260,10 @@ pub fn locate_with_gguf(name: &str, hub: &Hub, gguf_file: Option<&str>) -> Resul
     };
     let Some(mut checkpoint) = checkpoint else {
         if let Some(file) = choose_gguf(&source.list()?) {
-            let Some(path) = source.get_valid(&file, valid_gguf)? else {
+            let Some(gguf) = source.get_read(&file, Gguf::open)? else {
                 return Err(source.missing(name, &file));
             };
-            return Ok(gguf_model(name, path, standin));
+            return Ok(gguf_model(name, gguf, standin));
         }
         if source.exists("pytorch_model.bin")? {
             bail!(
@@ -300,20 +307,15 @@ pub fn locate_with_gguf(name: &str, hub: &Hub, gguf_file: Option<&str>) -> Resul
 }
 
 /// A model read from one GGUF file: weights, tokenizer and description all come from it.
-fn gguf_model(name: &str, path: PathBuf, standin: Option<StandinInfo>) -> ModelFiles {
+fn gguf_model(name: &str, gguf: Gguf, standin: Option<StandinInfo>) -> ModelFiles {
     ModelFiles {
         name: name.to_string(),
         config: None,
-        tokenizer: TokenizerFiles::Gguf(path.clone()),
-        checkpoint: Checkpoint::Gguf(path),
+        tokenizer: TokenizerFiles::Gguf(gguf.clone()),
+        checkpoint: Checkpoint::Gguf(gguf),
         embedding_tensor: EMBEDDING_TENSOR.to_string(),
         standin,
     }
-}
-
-/// A GGUF file whose header parses and whose tensors lie inside it.
-fn valid_gguf(path: &Path) -> Result<()> {
-    GgufFile::open(path).map(|_| ())
 }
 
 /// Which of a repo's files to read when it has several GGUF files and `--gguf-file` names
@@ -383,7 +385,10 @@ mod tests {
             pick(&["m-Q4_K_M.gguf", "m-Q8_0.gguf", "README.md"]).as_deref(),
             Some("m-Q8_0.gguf")
         );
-        assert_eq!(pick(&["m.Q4_1.gguf", "m.f16.gguf"]).as_deref(), Some("m.f16.gguf"));
+        assert_eq!(
+            pick(&["m.Q4_1.gguf", "m.f16.gguf"]).as_deref(),
+            Some("m.f16.gguf")
+        );
         assert_eq!(pick(&["b.gguf", "a.gguf"]).as_deref(), Some("a.gguf"));
         assert_eq!(pick(&["model.safetensors"]), None);
     }

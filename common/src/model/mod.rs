@@ -40,12 +40,12 @@ impl Model {
         );
         let (tokenizer, embeddings) = (tokenizer?, embeddings?);
         // llama.cpp requires one embedding row per token; a GGUF that differs is broken.
-        if let weights::Checkpoint::Gguf(path) = &files.checkpoint
+        if let weights::Checkpoint::Gguf(gguf) = &files.checkpoint
             && tokenizer.vocab_size() != embeddings.rows()
         {
             anyhow::bail!(
                 "{} has {} tokens but {} has {} rows; the file is inconsistent",
-                path.display(),
+                gguf.path.display(),
                 tokenizer.vocab_size(),
                 files.embedding_tensor,
                 embeddings.rows()
@@ -69,7 +69,6 @@ impl Model {
     pub fn is_standin(&self) -> bool {
         self.files.standin.is_some()
     }
-
 }
 
 /// How a lesson asks for a model.

@@ -26,13 +26,13 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::analysis::rng::SeededRng;
+use crate::model::gguf::Gguf;
 use crate::model::hub::Hub;
+use crate::model::tokenizer::{TokenizerFiles, TokenizerModel};
+use crate::model::weights::{SafetensorsEntry, write_safetensors};
 use crate::tensor::matrix::Matrix;
 use crate::tensor::ops;
-use crate::analysis::rng::SeededRng;
-use crate::model::tokenizer::{TokenizerFiles, TokenizerModel};
-use crate::model::gguf::GgufFile;
-use crate::model::weights::{SafetensorsEntry, write_safetensors};
 
 pub const BERT: &str = "standin/bert-base-uncased";
 pub const BERT_LARGE: &str = "standin/bert-large-uncased";
@@ -209,7 +209,8 @@ pub fn lay_out(packages: &Path, hub_dir: &Path) -> Result<()> {
         synthetic: false,
     })?;
 
-    let smollm_matrix = GgufFile::open(&gguf)?.embeddings(&gguf)?;
+    let gguf = Gguf::open(&gguf)?;
+    let smollm_matrix = gguf.embeddings()?;
     let wide = snapshot_dir(hub_dir, GPT_WIDE)?;
     TokenizerModel::load(&TokenizerFiles::Gguf(gguf))?.save(&wide.join("tokenizer.json"))?;
     fs::write(wide.join("config.json"), GPT_WIDE_CONFIG)?;

@@ -7,8 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::gguf::{GgufFile, Header};
+use super::gguf::{Gguf, Header};
 use anyhow::{Result, anyhow};
+use tokenizers::SplitDelimiterBehavior;
 use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
 use tokenizers::decoders::wordpiece::WordPiece as WordPieceDecoder;
 use tokenizers::models::bpe::{BPE, Vocab};
@@ -19,7 +20,6 @@ use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::pre_tokenizers::digits::Digits;
 use tokenizers::pre_tokenizers::sequence::Sequence;
 use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
-use tokenizers::SplitDelimiterBehavior;
 use tokenizers::processors::bert::BertProcessing;
 use tokenizers::{
     AddedToken, DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper,
@@ -36,7 +36,7 @@ pub enum TokenizerFiles {
     /// BERT style WordPiece: `vocab.txt`, lower-cased or not (`do_lower_case`).
     WordPiece { vocab: PathBuf, lowercase: bool },
     /// The `tokenizer.ggml.*` metadata of a GGUF file.
-    Gguf(PathBuf),
+    Gguf(Gguf),
 }
 
 /// A loaded tokenizer with the few operations the lessons need.
@@ -121,9 +121,9 @@ impl TokenizerModel {
             }
             TokenizerFiles::BytePairs { vocab, merges } => byte_level_bpe(vocab, merges)?,
             TokenizerFiles::WordPiece { vocab, lowercase } => wordpiece(vocab, *lowercase)?,
-            TokenizerFiles::Gguf(path) => {
-                return Self::from_gguf(&GgufFile::open(path)?.header)
-                    .map_err(|e| anyhow!("{} {e}", path.display()));
+            TokenizerFiles::Gguf(gguf) => {
+                return Self::from_gguf(&gguf.header)
+                    .map_err(|e| anyhow!("{} {e}", gguf.path.display()));
             }
         };
         Ok(Self { inner })
@@ -141,8 +141,8 @@ impl TokenizerModel {
     /// A tokenizer from a GGUF header's `tokenizer.ggml.*` metadata; the error completes
     /// a sentence that starts with the file's name.
     pub fn from_gguf(header: &Header) -> Result<Self, String> {
-        let inner = without_panics(|| gguf_bpe(header).map_err(Into::into))
-            .map_err(|e| e.to_string())?;
+        let inner =
+            without_panics(|| gguf_bpe(header).map_err(Into::into)).map_err(|e| e.to_string())?;
         Ok(Self { inner })
     }
 
@@ -193,13 +193,15 @@ impl TokenizerModel {
             .collect()
     }
 
-    /// Whether `id` is a special token (`[CLS]`, `<|endoftext|>`, `<|im_start|>`…): a
-    /// marker for the model, not text.
-    pub fn is_special(&self, id: u32) -> bool {
+    /// The ids of the special tokens (`[CLS]`, `<|endoftext|>`, `<|im_start|>`…): markers
+    /// for the model, not text.
+    pub fn special_ids(&self) -> std::collections::BTreeSet<u32> {
         self.inner
             .get_added_tokens_decoder()
-            .get(&id)
-            .is_some_and(|token| token.special)
+            .into_iter()
+            .filter(|(_, token)| token.special)
+            .map(|(id, _)| id)
+            .collect()
     }
 
     /// The id of a vocabulary entry written as stored (`"Ġthe"`, `"[UNK]"`).
@@ -248,8 +250,12 @@ fn gguf_pre_tokenizer(pre: &str) -> Result<PreTokenizerWrapper, String> {
     const QWEN2: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
     let byte_level = ByteLevel::default().add_prefix_space(false);
     let regex_then_bytes = |regex: &str| -> Result<PreTokenizerWrapper, String> {
-        let split = Split::new(SplitPattern::Regex(regex.into()), SplitDelimiterBehavior::Isolated, false)
-            .map_err(|e| format!("cannot build the {pre} pre-tokenizer: {e}"))?;
+        let split = Split::new(
+            SplitPattern::Regex(regex.into()),
+            SplitDelimiterBehavior::Isolated,
+            false,
+        )
+        .map_err(|e| format!("cannot build the {pre} pre-tokenizer: {e}"))?;
         Ok(Sequence::new(vec![split.into(), byte_level.use_regex(false).into()]).into())
     };
     match pre {

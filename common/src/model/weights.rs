@@ -12,7 +12,7 @@ use half::{bf16, f16};
 use memmap2::Mmap;
 use safetensors::{Dtype, SafeTensors};
 
-use super::gguf::GgufFile;
+use super::gguf::Gguf;
 use super::gguf::quants::type_name;
 use crate::tensor::matrix::Matrix;
 
@@ -29,7 +29,7 @@ pub enum Checkpoint {
         local: BTreeMap<String, PathBuf>,
     },
     /// A llama.cpp GGUF file (see [`super::gguf`]).
-    Gguf(PathBuf),
+    Gguf(Gguf),
 }
 
 /// Name, dtype and shape of one tensor, from a safetensors header.
@@ -80,12 +80,9 @@ impl Checkpoint {
                 Ok(read_header(path)?.into_iter().map(|t| t.name).collect())
             }
             Checkpoint::Sharded { weight_map, .. } => Ok(weight_map.keys().cloned().collect()),
-            Checkpoint::Gguf(path) => Ok(GgufFile::open(path)?
-                .header
-                .tensors
-                .into_iter()
-                .map(|t| t.name)
-                .collect()),
+            Checkpoint::Gguf(gguf) => {
+                Ok(gguf.header.tensors.iter().map(|t| t.name.clone()).collect())
+            }
         }
     }
 
@@ -99,13 +96,13 @@ impl Checkpoint {
                     infos.extend(read_header(path)?);
                 }
             }
-            Checkpoint::Gguf(path) => {
-                infos = GgufFile::open(path)?
+            Checkpoint::Gguf(gguf) => {
+                infos = gguf
                     .header
                     .tensors
-                    .into_iter()
+                    .iter()
                     .map(|t| TensorInfo {
-                        name: t.name,
+                        name: t.name.clone(),
                         dtype: type_name(t.type_id),
                         // Slowest-varying first, as safetensors and PyTorch list shapes.
                         shape: t.dims.iter().rev().map(|&d| d as usize).collect(),
@@ -141,7 +138,7 @@ impl Checkpoint {
                     .ok_or_else(|| anyhow!("shard {shard} (holding {tensor}) is not on disk"))?;
                 read_matrix(path, tensor)
             }
-            Checkpoint::Gguf(path) => GgufFile::open(path)?.embeddings(path),
+            Checkpoint::Gguf(gguf) => gguf.embeddings(),
         }
     }
 }

@@ -108,4 +108,3 @@ impl Colormap {
         [mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2)]
     }
 }
-

@@ -7,9 +7,7 @@ use plotters::element::BitMapElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::render::{
-    Area, FONT, build_chart, categorical_x_labels, err, label_font, short_number,
-};
+use super::render::{Area, FONT, build_chart, categorical_x_labels, err, label_font, short_number};
 use super::spec::ImagePanel;
 
 impl ImagePanel<'_> {

@@ -316,11 +316,9 @@ fn draw_series<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, series: &Series) -
         Style::Bars { width, face, edge } => {
             let half = width / 2.0;
             chart
-                .draw_series(
-                    points.clone().map(|(x, y)| {
-                        Rectangle::new([(x - half, 0.0), (x + half, y)], face.rgb().filled())
-                    }),
-                )
+                .draw_series(points.clone().map(|(x, y)| {
+                    Rectangle::new([(x - half, 0.0), (x + half, y)], face.rgb().filled())
+                }))
                 .map_err(err)?;
             chart
                 .draw_series(points.map(|(x, y)| {

@@ -255,7 +255,6 @@ pub fn paired(a: &[f32], b: &[f32]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-
 /// Tick text for every `step`-th label from `first` on, the others blank, so a crowded
 /// categorical axis stays legible (the notebooks' `ax.set_xticks(range(first, n, step))`).
 pub fn every_nth(labels: &[String], step: usize, first: usize) -> Vec<String> {

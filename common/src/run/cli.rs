@@ -183,7 +183,11 @@ mod tests {
             list_item(" ").unwrap(),
         ];
         assert_eq!(expand(&items), ["sun", "moon", "star"]);
-        assert!(list_item("@/no/such/file").unwrap_err().contains("cannot read"));
+        assert!(
+            list_item("@/no/such/file")
+                .unwrap_err()
+                .contains("cannot read")
+        );
     }
 
     #[test]

@@ -77,8 +77,10 @@ impl Session {
             .iter()
             .filter(|m| !known.iter().any(|k| k.name == m.files.name))
             .collect();
-        let standins: Vec<&StandinInfo> =
-            new.iter().filter_map(|m| m.files.standin.as_ref()).collect();
+        let standins: Vec<&StandinInfo> = new
+            .iter()
+            .filter_map(|m| m.files.standin.as_ref())
+            .collect();
         if let Some(banner) = standin_banner(&standins) {
             println!("{banner}");
         }

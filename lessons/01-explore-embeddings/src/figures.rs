@@ -44,8 +44,14 @@ pub fn token_lengths(lengths: Pair<&TokenLengths>) -> Figure<'static> {
         2,
         2,
         vec![
-            bars(&gpt.stored, axes("GPT token lengths, as stored (clipped at 22)")),
-            bars(&gpt.decoded, axes("GPT token lengths, decoded (clipped at 22)")),
+            bars(
+                &gpt.stored,
+                axes("GPT token lengths, as stored (clipped at 22)"),
+            ),
+            bars(
+                &gpt.decoded,
+                axes("GPT token lengths, decoded (clipped at 22)"),
+            ),
             bars(&bert.stored, axes("BERT token lengths, as stored")),
             bars(&bert.decoded, axes("BERT token lengths, decoded")),
         ],

@@ -69,7 +69,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         vocab_sizes,
         lengths: token_lengths.as_ref(),
     });
-    session.figure(figures::token_lengths(token_lengths.as_ref()), "token_lengths")?;
+    session.figure(
+        figures::token_lengths(token_lengths.as_ref()),
+        "token_lengths",
+    )?;
     // ANCHOR_END: token_lengths
 
     // ANCHOR: matrices
@@ -81,7 +84,11 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     // ANCHOR: same_index
     println!("\n# Comparing the same token index\n");
-    let rows = models.bert.embeddings.rows().min(models.gpt.embeddings.rows());
+    let rows = models
+        .bert
+        .embeddings
+        .rows()
+        .min(models.gpt.embeddings.rows());
     let index = SeededRng::new(session.seed()).below(10_000.min(rows - 1), 20_000.min(rows));
     let same_index = session.show(Comparison::new(models.as_ref(), Pair::new(index, index))?);
     session.figure(figures::same_index(&same_index), "same_index")?;
@@ -90,17 +97,11 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: same_word
     println!("\n# The same word\n");
     let word = &args.word;
-    let ids = models
-        .as_ref()
-        .map(|m| word_ids(m, word).map(|ids| ids[0] as usize))
-        .transpose()?;
+    let ids = models.as_ref().map(|m| word_ids(m, word)).transpose()?;
     let same_word = session.show(SameWord {
         word: word.clone(),
-        pieces: models
-            .as_ref()
-            .map(|m| m.tokenizer.encode(word, false).map(|ids| ids.len()))
-            .transpose()?,
-        comparison: Comparison::new(models.as_ref(), ids)?,
+        pieces: ids.as_ref().map(Vec::len),
+        comparison: Comparison::new(models.as_ref(), ids.map(|ids| ids[0] as usize))?,
     });
     if let Some(figure) = figures::same_word(&same_word.comparison) {
         session.figure(figure, "same_word")?;

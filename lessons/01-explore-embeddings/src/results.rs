@@ -64,15 +64,29 @@ pub struct LengthTable<'a> {
 impl fmt::Display for LengthTable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Pair { bert, gpt } = self.lengths;
-        writeln!(f, "BERT has {} tokens.", thousands(self.vocab_sizes.bert as u64))?;
-        writeln!(f, "GPT has {} tokens.", thousands(self.vocab_sizes.gpt as u64))?;
+        writeln!(
+            f,
+            "BERT has {} tokens.",
+            thousands(self.vocab_sizes.bert as u64)
+        )?;
+        writeln!(
+            f,
+            "GPT has {} tokens.",
+            thousands(self.vocab_sizes.gpt as u64)
+        )?;
         writeln!(
             f,
             "\nToken lengths in characters: the vocabulary string as stored (what the notebook counts)"
         )?;
         writeln!(f, "and the text it decodes to.\n")?;
-        writeln!(f, "length |  GPT stored  |  GPT decoded | BERT stored | BERT decoded")?;
-        writeln!(f, "-------+-------------+--------------+-------------+-------------")?;
+        writeln!(
+            f,
+            "length |  GPT stored  |  GPT decoded | BERT stored | BERT decoded"
+        )?;
+        writeln!(
+            f,
+            "-------+-------------+--------------+-------------+-------------"
+        )?;
         let count = |table: &[(usize, usize)], len: usize| {
             table.iter().find(|(l, _)| *l == len).map_or(0, |(_, c)| *c)
         };
@@ -133,9 +147,7 @@ pub struct Comparison {
 
 impl Comparison {
     pub fn new(models: Pair<&Model>, index: Pair<usize>) -> Result<Self> {
-        let vector = models
-            .zip(index)
-            .map(|(m, i)| m.embeddings.row(i).to_vec());
+        let vector = models.zip(index).map(|(m, i)| m.embeddings.row(i).to_vec());
         let pearson_r = (vector.bert.len() == vector.gpt.len())
             .then(|| pearson(&vector.bert, &vector.gpt) as f32);
         Ok(Self {
@@ -185,10 +197,16 @@ pub struct SameWord {
 impl fmt::Display for SameWord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let word = &self.word;
-        let named = self.pieces.zip(self.comparison.index).map_named(|n, p| (n, p));
+        let named = self
+            .pieces
+            .zip(self.comparison.index)
+            .map_named(|n, p| (n, p));
         for (name, (pieces, index)) in named.into_array() {
             if pieces > 1 {
-                writeln!(f, "note: \"{word}\" is {pieces} tokens in {name}; comparing its first token")?;
+                writeln!(
+                    f,
+                    "note: \"{word}\" is {pieces} tokens in {name}; comparing its first token"
+                )?;
             }
             writeln!(f, "{name}: \"{word}\" is index {index}")?;
         }
@@ -230,7 +248,11 @@ impl fmt::Display for Distributions {
             f,
             "          |  per-token variance: mean [min, max]  |  per-token mean: mean [min, max]"
         )?;
-        let rows = self.variance.as_ref().zip(self.mean.as_ref()).map_named(|n, vm| (n, vm));
+        let rows = self
+            .variance
+            .as_ref()
+            .zip(self.mean.as_ref())
+            .map_named(|n, vm| (n, vm));
         for (name, (v, m)) in rows.into_array() {
             write!(
                 f,
@@ -251,7 +273,11 @@ impl BookNumbers for Results {
             .as_ref()
             .zip(self.distributions.mean.as_ref())
             .map_named(|name, (v, m)| {
-                vec![name.to_string(), format!("{:.5}", v.mean), format!("{:+.5}", m.mean)]
+                vec![
+                    name.to_string(),
+                    format!("{:.5}", v.mean),
+                    format!("{:+.5}", m.mean),
+                ]
             })
             .into_array()
             .into();

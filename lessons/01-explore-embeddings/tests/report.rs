@@ -8,7 +8,9 @@
 //! files, and agreed to the snapshot's 4 significant digits.
 
 use common::Pair;
-use course_tests::{assert_figures, assert_snapshot, out_dir, report_on_disk, rounded, standin_args};
+use course_tests::{
+    assert_figures, assert_snapshot, out_dir, report_on_disk, rounded, standin_args,
+};
 use lesson01::{Args, run};
 
 #[test]
@@ -26,13 +28,21 @@ fn lesson01_report_on_the_standins() {
     // Every figure exists in both formats, and report.json on disk is what run returned.
     assert_figures(
         out.path(),
-        &["token_lengths", "embedding_matrices", "same_index", "distributions"],
+        &[
+            "token_lengths",
+            "embedding_matrices",
+            "same_index",
+            "distributions",
+        ],
     );
     let json = report.to_json();
     // (f32 values come back from JSON as the nearest f64, so compare them rounded)
     assert_eq!(rounded(&report_on_disk(out.path()), 6), rounded(&json, 6));
     let numbers = std::fs::read_to_string(out.path().join("numbers.md")).unwrap();
-    assert!(numbers.contains("\"the\" is BERT token 1996 and GPT token 1195"), "{numbers}");
+    assert!(
+        numbers.contains("\"the\" is BERT token 1996 and GPT token 1195"),
+        "{numbers}"
+    );
 
     assert_snapshot("lesson01_report", &compact(without_histograms(json)));
 }
@@ -80,9 +90,13 @@ fn without_histograms(mut json: serde_json::Value) -> serde_json::Value {
 fn lesson01_is_identical_run_to_run_and_agrees_across_backends() {
     let dirs = [(); 4].map(|_| out_dir());
     let run_on = |backend: &str, dir: &tempfile::TempDir| {
-        run(&standin_args::<Args>("lesson01", dir.path(), &["--backend", backend]))
-            .unwrap()
-            .to_json()
+        run(&standin_args::<Args>(
+            "lesson01",
+            dir.path(),
+            &["--backend", backend],
+        ))
+        .unwrap()
+        .to_json()
     };
     let first = run_on("flex", &dirs[0]);
     assert_eq!(

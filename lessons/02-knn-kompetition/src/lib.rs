@@ -8,12 +8,12 @@ mod results;
 
 use anyhow::Result;
 use clap::Parser;
-use common::analysis::neighbours::{self, Metric};
 use common::analysis::neighbours::hubness;
+use common::analysis::neighbours::{self, Metric};
 use common::analysis::stats::histogram;
 use common::model::{token_text, word_ids};
-use common::run::{CourseModels, Flags, ModelPairArgs};
 use common::run::cli::{ListItem, expand, list_item};
+use common::run::{CourseModels, Flags, ModelPairArgs};
 use common::{Device, LessonArgs, Model, Pair, Report, Session, ops};
 
 pub use results::*;
@@ -74,7 +74,13 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let k = args.k as usize;
     let mut words = Vec::new();
     for word in expand(&args.words) {
-        words.push(explore_word(&word, k, args.metric, models.as_ref(), &session)?);
+        words.push(explore_word(
+            &word,
+            k,
+            args.metric,
+            models.as_ref(),
+            &session,
+        )?);
     }
     let graph = if args.graph {
         // ANCHOR: graph
@@ -179,12 +185,18 @@ fn explore_word(
     // ANCHOR: emptiness
     let spaced = format!(" {}", word.trim_start());
     println!("\n# The importance of emptiness: \"{word}\" vs \"{spaced}\" in the GPT model\n");
-    let bare_ids = word_ids(models.gpt, word)?;
     let spaced_ids = word_ids(models.gpt, &spaced)?;
-    let nearest_to = |ids: &[u32]| search_from(models.gpt, ids, k, Metric::Euclidean, false, device);
+    let nearest_to =
+        |ids: &[u32]| search_from(models.gpt, ids, k, Metric::Euclidean, false, device);
+    // The word itself was searched just above; with raw Euclidean distance that search is
+    // this one.
+    let without_space = match metric {
+        Metric::Euclidean => raw.neighbours.gpt.clone(),
+        Metric::Cosine => nearest_to(&ids.gpt)?.0,
+    };
     let emptiness = session.show(Emptiness::new(
         word,
-        (bare_ids.clone(), nearest_to(&bare_ids)?.0),
+        (ids.gpt.clone(), without_space),
         (spaced_ids.clone(), nearest_to(&spaced_ids)?.0),
     ));
     // ANCHOR_END: emptiness

@@ -3,11 +3,11 @@
 
 use std::fmt;
 
+use common::Pair;
 use common::analysis::neighbours::Metric;
 use common::analysis::stats::Histogram;
 use common::pair::Family;
 use common::run::report::{BookNumbers, code, markdown_table};
-use common::Pair;
 use serde::Serialize;
 
 /// Everything lesson 2 reports.
@@ -95,7 +95,11 @@ impl fmt::Display for Search {
             write!(f, "\n  {left}  |  {right}")?;
         }
         if self.k > bert.len().min(gpt.len()) {
-            write!(f, "\n(k = {} is more than a vocabulary holds: listing every token)", self.k)?;
+            write!(
+                f,
+                "\n(k = {} is more than a vocabulary holds: listing every token)",
+                self.k
+            )?;
         }
         Ok(())
     }
@@ -152,7 +156,11 @@ impl fmt::Display for Emptiness {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let word = &self.word;
         let spaced = format!(" {}", word.trim_start());
-        writeln!(f, "\"{word}\" is {:?}, \"{spaced}\" is {:?}", self.ids.0, self.ids.1)?;
+        writeln!(
+            f,
+            "\"{word}\" is {:?}, \"{spaced}\" is {:?}",
+            self.ids.0, self.ids.1
+        )?;
         writeln!(
             f,
             "|     \"{word}\"{:pad$}|     \"{spaced}\"",
@@ -224,7 +232,10 @@ impl BookNumbers for Results {
     fn numbers(&self) -> String {
         let mut out = String::new();
         for word in &self.words {
-            for (kind, search) in [("raw", Some(&word.raw)), ("normalised", word.normalised.as_ref())] {
+            for (kind, search) in [
+                ("raw", Some(&word.raw)),
+                ("normalised", word.normalised.as_ref()),
+            ] {
                 let Some(search) = search else { continue };
                 let cell = |n: &Neighbour| format!("{} ({:.2})", code(&n.token), n.distance);
                 let rows: Vec<Vec<String>> = search

@@ -54,10 +54,7 @@ fn accented_words_are_searched_as_bert_uncased_strips_them() {
     // bert-base-uncased lower-cases and strips accents: "Café" is the token "cafe"
     // (transformers' BertTokenizer gives the same), while GPT-2 keeps the bytes of "é".
     let out = tempfile::tempdir().unwrap();
-    let run = lesson_into(
-        &["--words", "Café,cafe", "--k", "3"],
-        out.path(),
-    );
+    let run = lesson_into(&["--words", "Café,cafe", "--k", "3"], out.path());
     assert!(
         run.status.success(),
         "{}",

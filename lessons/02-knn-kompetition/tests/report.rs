@@ -24,11 +24,18 @@ fn lesson02_report_on_the_standins() {
     assert_eq!(beauty.ids.gpt, vec![1425, 1648, 105]);
     // Real trained embeddings: " ring" sits among its own variants, as the issue measured
     // with numpy on the gguf-dequantised matrix.
-    let spaced: Vec<&str> = ring.emptiness.with_space[1..5].iter().map(|n| n.token.as_str()).collect();
+    let spaced: Vec<&str> = ring.emptiness.with_space[1..5]
+        .iter()
+        .map(|n| n.token.as_str())
+        .collect();
     assert_eq!(spaced, [" Ring", " rings", "Ring", " circle"]);
     assert_figures(
         out.path(),
-        &["distances_ring", "distances_ring_normalised", "distances_beauty"],
+        &[
+            "distances_ring",
+            "distances_ring_normalised",
+            "distances_beauty",
+        ],
     );
     // Histograms are bulky and checked by the cross-check; the tables are the lesson.
     let mut tables = report.to_json();

@@ -71,11 +71,7 @@ fn similarity_panel<'a>(m: &'a Matrix, words: &[String], title: String) -> Panel
 }
 
 /// Part 3: both cosine-similarity matrices and their upper triangles against each other.
-pub fn rsa<'a>(
-    words: &[String],
-    similarity: Pair<&'a Matrix>,
-    r: f64,
-) -> Figure<'a> {
+pub fn rsa<'a>(words: &[String], similarity: Pair<&'a Matrix>, r: f64) -> Figure<'a> {
     let Pair { bert, gpt } = similarity;
     let scatter = Panel::Xy(XyPanel {
         axes: Axes {

@@ -10,8 +10,8 @@ use clap::Parser;
 use common::analysis::rsa::{RsaScore, cosine_similarity_matrix, rsa, upper_triangle};
 use common::analysis::stats::pearson;
 use common::model::first_token;
-use common::run::{CourseModels, Flags, ModelPairArgs};
 use common::run::cli::{ListItem, expand, list_item};
+use common::run::{CourseModels, Flags, ModelPairArgs};
 use common::{Device, LessonArgs, Matrix, Model, Pair, Report, Session};
 
 pub use results::*;
@@ -57,7 +57,9 @@ impl Flags for Args {
     fn check(&self) -> Result<(), String> {
         let words = expand(&self.words).len();
         if words < 3 {
-            return Err(format!("RSA needs at least 3 words, got {words}; pass more to --words"));
+            return Err(format!(
+                "RSA needs at least 3 words, got {words}; pass more to --words"
+            ));
         }
         let models = expand(&self.models).len();
         if models < 2 {
@@ -152,7 +154,12 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let rsa_matrix = Matrix::new(
         names.len(),
         names.len(),
-        model_sizes.rsa.iter().flatten().map(|&v| v as f32).collect(),
+        model_sizes
+            .rsa
+            .iter()
+            .flatten()
+            .map(|&v| v as f32)
+            .collect(),
     )?;
     session.figure(
         figures::model_matrix(&model_sizes, &rsa_matrix),

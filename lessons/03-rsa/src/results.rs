@@ -97,7 +97,11 @@ pub struct Selected<'a> {
 
 impl fmt::Display for Selected<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "\ntokensB = {:?}\ntokensG = {:?}", self.tokens.bert, self.tokens.gpt)?;
+        writeln!(
+            f,
+            "\ntokensB = {:?}\ntokensG = {:?}",
+            self.tokens.bert, self.tokens.gpt
+        )?;
         write!(
             f,
             "\nBERT embeddings shape: {:?}\nGPT embeddings shape: {:?}",

@@ -27,11 +27,20 @@ fn lesson03_report_on_the_standins() {
             "a model's RSA with itself is 1"
         );
     }
-    assert!(sizes.rsa[2][3] > 0.9, "a random projection keeps the geometry");
-    assert!(sizes.rsa[0][1] > 0.9, "a random projection keeps the geometry");
+    assert!(
+        sizes.rsa[2][3] > 0.9,
+        "a random projection keeps the geometry"
+    );
+    assert!(
+        sizes.rsa[0][1] > 0.9,
+        "a random projection keeps the geometry"
+    );
     // Two real models arrange the same words alike, beyond chance.
     let score = &report.results.rsa;
-    assert!(score.pearson > 0.2 && score.p_value.is_some_and(|p| p < 0.01), "{score:?}");
+    assert!(
+        score.pearson > 0.2 && score.p_value.is_some_and(|p| p < 0.01),
+        "{score:?}"
+    );
     assert_figures(
         out.path(),
         &["part2_per_word", "part3_rsa", "part4_model_sizes"],
@@ -73,7 +82,15 @@ fn word_lists_come_from_flags_or_files_and_need_three_words() {
         ["sun", "moon", "star", "planet"]
     );
     assert!(args.check().is_ok());
-    assert!(Args::parse_from(["lesson03", "--words", "a,b"]).check().is_err());
-    assert!(Args::parse_from(["lesson03", "--models", "gpt2"]).check().is_err());
+    assert!(
+        Args::parse_from(["lesson03", "--words", "a,b"])
+            .check()
+            .is_err()
+    );
+    assert!(
+        Args::parse_from(["lesson03", "--models", "gpt2"])
+            .check()
+            .is_err()
+    );
     assert!(Args::try_parse_from(["lesson03", "--words", "@/no/such/file"]).is_err());
 }

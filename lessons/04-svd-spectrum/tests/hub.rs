@@ -177,7 +177,10 @@ fn list_files(stream: &mut TcpStream, files: Option<&BTreeMap<String, Vec<u8>>>)
         .keys()
         .map(|name| format!("{{\"rfilename\":\"{name}\"}}"))
         .collect();
-    let body = format!("{{\"sha\":\"{COMMIT}\",\"siblings\":[{}]}}", siblings.join(","));
+    let body = format!(
+        "{{\"sha\":\"{COMMIT}\",\"siblings\":[{}]}}",
+        siblings.join(",")
+    );
     let _ = write!(
         stream,
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -235,7 +238,12 @@ fn succeeded(output: &Output) -> bool {
 
 /// The error a user sees: one line, `error: …`, and exit status 1.
 fn one_line_error(output: &Output) -> String {
-    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     course_tests::one_line_error(output)
 }
 
@@ -424,7 +432,10 @@ fn a_pytorch_only_repo_is_refused_with_the_reason() {
 fn a_gguf_repo_is_listed_and_its_most_precise_file_downloaded() {
     let standins = common::model::standins::ensure().expect("stand-ins are prepared");
     let gguf = standins
-        .cached(common::model::standins::GPT, "SmolLM2-135M-Instruct.Q4_1.gguf")
+        .cached(
+            common::model::standins::GPT,
+            "SmolLM2-135M-Instruct.Q4_1.gguf",
+        )
         .expect("the stand-in GPT has its GGUF");
     let bytes = std::fs::read(gguf).unwrap();
     let files = BTreeMap::from([
@@ -436,15 +447,26 @@ fn a_gguf_repo_is_listed_and_its_most_precise_file_downloaded() {
     let hub = hub_with(&[(GGUF_REPO, files)], Behaviour::default());
     let cache = tempfile::tempdir().unwrap();
     let first = run(&mut lesson(GGUF_REPO, cache.path(), &hub.endpoint, false));
-    assert!(succeeded(&first), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        succeeded(&first),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     assert_eq!(hub.transfers_of("smollm2-Q8_0.gguf"), 1);
     assert_eq!(hub.transfers_of("smollm2-Q4_1.gguf"), 0);
     let offline = run(&mut lesson(GGUF_REPO, cache.path(), NO_HUB, true));
-    assert!(succeeded(&offline), "{}", String::from_utf8_lossy(&offline.stderr));
+    assert!(
+        succeeded(&offline),
+        "{}",
+        String::from_utf8_lossy(&offline.stderr)
+    );
     assert_eq!(offline.stdout, first.stdout);
     let chosen = run(lesson(GGUF_REPO, cache.path(), &hub.endpoint, false)
         .args(["--gguf-file", "smollm2-Q4_1.gguf"]));
-    assert!(succeeded(&chosen), "{}", String::from_utf8_lossy(&chosen.stderr));
+    assert!(
+        succeeded(&chosen),
+        "{}",
+        String::from_utf8_lossy(&chosen.stderr)
+    );
     assert_eq!(hub.transfers_of("smollm2-Q4_1.gguf"), 1);
 }
-

@@ -19,10 +19,18 @@ fn lesson04_report_on_the_standins() {
     assert_eq!(spectra.set_a.ids.len(), 26);
     assert_eq!(spectra.set_b.ids.len(), 26);
     // letters share structure that random tokens do not
-    assert!(spectra.explained_a[0] > spectra.explained_b[0], "{spectra:?}");
+    assert!(
+        spectra.explained_a[0] > spectra.explained_b[0],
+        "{spectra:?}"
+    );
     assert_figures(
         out.path(),
-        &["opening_1_vs_2", "spectra", "projections", "abs_correlations"],
+        &[
+            "opening_1_vs_2",
+            "spectra",
+            "projections",
+            "abs_correlations",
+        ],
     );
     let mut compact = report.to_json();
     compact["random_draws"]
@@ -43,7 +51,11 @@ fn digits_against_letters_and_word_lists() {
     let words = ["--set-a", "cat,dog,horse", "--draws", "2"];
     let report = run(&standin_args::<Args>("lesson04", out.path(), &words)).unwrap();
     assert_eq!(report.results.spectra.set_a.tokens, ["cat", "dog", "horse"]);
-    assert_eq!(report.results.spectra.set_b.ids.len(), 3, "random set as large");
+    assert_eq!(
+        report.results.spectra.set_b.ids.len(),
+        3,
+        "random set as large"
+    );
     let one = Args::parse_from(["lesson04", "--set-a", "cat"]);
     assert!(one.check().is_err(), "a one-token set has no spectrum");
 }

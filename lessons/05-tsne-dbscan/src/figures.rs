@@ -113,11 +113,7 @@ pub fn gram_and_map<'a>(
 
 /// Each clustered point joined to its cluster's centroid; noise as '+', centroids as
 /// diamonds. Colours cycle, so any number of clusters can be drawn.
-pub fn clusters(
-    map: &TsneResult,
-    labels: &[i64],
-    centres: &[[f64; 2]],
-) -> Figure<'static> {
+pub fn clusters(map: &TsneResult, labels: &[i64], centres: &[[f64; 2]]) -> Figure<'static> {
     let mut series = Vec::new();
     let noise: Vec<(f64, f64)> = map
         .points

@@ -78,7 +78,9 @@ impl TokenSpec {
         let count = |n: &str| -> Result<usize, String> {
             match n.parse::<usize>() {
                 Ok(n) if n >= MIN_TOKENS => Ok(n),
-                _ => Err(format!("`{spec}`: the count must be a whole number, at least {MIN_TOKENS}")),
+                _ => Err(format!(
+                    "`{spec}`: the count must be a whole number, at least {MIN_TOKENS}"
+                )),
             }
         };
         if let Some(n) = spec.strip_prefix("first:") {
@@ -98,7 +100,10 @@ impl TokenSpec {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             if ids.len() < MIN_TOKENS {
-                return Err(format!("{path} lists {} ids; t-SNE needs at least {MIN_TOKENS}", ids.len()));
+                return Err(format!(
+                    "{path} lists {} ids; t-SNE needs at least {MIN_TOKENS}",
+                    ids.len()
+                ));
             }
             return Ok(TokenSpec::Ids(ids));
         }
@@ -168,8 +173,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common)?;
     let model = session.load_one(&args.model, DEFAULT_MODEL)?;
     let vocab = model.tokenizer.vocab_size().min(model.embeddings.rows());
+    let special = model.tokenizer.special_ids();
     let ordinary: Vec<usize> = (0..vocab)
-        .filter(|&id| !model.tokenizer.is_special(id as u32))
+        .filter(|&id| !special.contains(&(id as u32)))
         .collect();
     let ids = args.token_spec().ids(vocab, &ordinary, session.seed())?;
     let labels: Vec<String> = ids

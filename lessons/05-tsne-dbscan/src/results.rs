@@ -134,7 +134,11 @@ impl BookNumbers for Results {
             .take(12)
             .map(|(i, group)| {
                 vec![
-                    if i == 0 { "noise".into() } else { (i - 1).to_string() },
+                    if i == 0 {
+                        "noise".into()
+                    } else {
+                        (i - 1).to_string()
+                    },
                     group.len().to_string(),
                     kinds(group),
                     group

@@ -60,7 +60,14 @@ fn lesson05_matches_scikit_learn() {
 fn lesson05_is_identical_for_a_seed() {
     let run_with = || {
         let out = out_dir();
-        let args = ["--tokens", "random:60", "--seed", "3", "--iterations", "300"];
+        let args = [
+            "--tokens",
+            "random:60",
+            "--seed",
+            "3",
+            "--iterations",
+            "300",
+        ];
         run(&standin_args::<Args>("lesson05", out.path(), &args))
             .unwrap()
             .to_json()
@@ -86,9 +93,11 @@ fn bad_flags_are_refused_before_any_model_loads() {
     // Checked against each other: the perplexity must be below the number of tokens.
     let args = Args::parse_from(["lesson05", "--perplexity", "100"]);
     assert!(args.check().is_err());
-    assert!(Args::parse_from(["lesson05", "--n-tokens", "200", "--perplexity", "100"])
-        .check()
-        .is_ok());
+    assert!(
+        Args::parse_from(["lesson05", "--n-tokens", "200", "--perplexity", "100"])
+            .check()
+            .is_ok()
+    );
 }
 
 #[test]
@@ -99,7 +108,9 @@ fn more_tokens_than_the_vocabulary_is_one_line() {
         .err()
         .map(|e| format!("{e:#}"));
     assert!(
-        error.as_ref().is_some_and(|e| !e.contains('\n') && e.contains("choose fewer")),
+        error
+            .as_ref()
+            .is_some_and(|e| !e.contains('\n') && e.contains("choose fewer")),
         "{error:?}"
     );
 }
@@ -122,10 +133,7 @@ fn large_token_sets_switch_to_interpolated_forces() {
     let json = run(&args).unwrap().to_json();
     assert_eq!(json["tsne"]["points"].as_array().unwrap().len(), 2050);
     // identical run to run (no hash-map order or thread timing leaks into the map)
-    assert_eq!(
-        json["tsne"],
-        run(&args).unwrap().to_json()["tsne"]
-    );
+    assert_eq!(json["tsne"], run(&args).unwrap().to_json()["tsne"]);
     assert!(json["tsne"]["kl_divergence"].as_f64().unwrap().is_finite());
     let trust = json["trustworthiness"].as_f64().unwrap();
     assert!(trust > 0.5 && trust <= 1.0, "{trust}");

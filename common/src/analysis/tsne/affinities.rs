@@ -154,4 +154,3 @@ pub(super) fn sparse_joint_probabilities(
         .map(|row| row.into_iter().map(|(j, p)| (j, p / total)).collect())
         .collect())
 }
-

@@ -8,7 +8,11 @@ use super::repulsion::Convolver;
 
 // ANCHOR: gradient
 /// KL(P ‖ Q) and its gradient for the current embedding (exact, O(N²)).
-pub(super) fn kl_and_gradient(p: &[f64], y: &[[f64; 2]], exaggeration: f64) -> (f64, Vec<[f64; 2]>) {
+pub(super) fn kl_and_gradient(
+    p: &[f64],
+    y: &[[f64; 2]],
+    exaggeration: f64,
+) -> (f64, Vec<[f64; 2]>) {
     let n = y.len();
     let mut num = vec![0.0; n * n];
     let mut total = 0.0;
@@ -141,4 +145,3 @@ pub(super) fn descend(
         y[i][1] += update[i][1];
     }
 }
-

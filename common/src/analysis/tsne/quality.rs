@@ -38,4 +38,3 @@ pub fn trustworthiness(original: &Matrix, embedded: &[[f64; 2]], k: usize) -> f6
     }
     1.0 - penalty * 2.0 / (n as f64 * k as f64 * (2.0 * n as f64 - 3.0 * k as f64 - 1.0))
 }
-

@@ -19,7 +19,8 @@ pub mod quants;
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 use memmap2::Mmap;
@@ -106,7 +107,9 @@ impl Header {
         }
         let version = r.u32()?;
         if !(2..=3).contains(&version) {
-            return Err(format!("GGUF version {version} (versions 2 and 3 are read)"));
+            return Err(format!(
+                "GGUF version {version} (versions 2 and 3 are read)"
+            ));
         }
         let tensor_count = r.count()?;
         let metadata_count = r.count()?;
@@ -123,7 +126,9 @@ impl Header {
             if n_dims > 4 {
                 return Err(format!("tensor {name} has {n_dims} dimensions (at most 4)"));
             }
-            let dims = (0..n_dims).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?;
+            let dims = (0..n_dims)
+                .map(|_| r.u64())
+                .collect::<Result<Vec<_>, _>>()?;
             let type_id = r.u32()?;
             let offset = r.u64()?;
             tensors.push(TensorEntry {
@@ -191,7 +196,11 @@ impl Header {
 
     /// A string array (the tokenizer's tokens and merges).
     pub fn strings(&self, key: &str) -> Option<Vec<&str>> {
-        self.get(key)?.as_array()?.iter().map(Value::as_str).collect()
+        self.get(key)?
+            .as_array()?
+            .iter()
+            .map(Value::as_str)
+            .collect()
     }
 
     pub fn tensor(&self, name: &str) -> Option<&TensorEntry> {
@@ -246,7 +255,9 @@ impl<'a> Reader<'a> {
         let n = self.u64()?;
         let left = (self.bytes.len() - self.at) as u64;
         if n > left {
-            return Err(format!("a count of {n} exceeds the file's size; the file is corrupt"));
+            return Err(format!(
+                "a count of {n} exceeds the file's size; the file is corrupt"
+            ));
         }
         Ok(n as usize)
     }
@@ -283,32 +294,52 @@ impl<'a> Reader<'a> {
             10 => Value::Uint(self.u64()?),
             11 => Value::Int(i64::from_le_bytes(self.array()?)),
             12 => Value::Float(f64::from_le_bytes(self.array()?)),
-            other => return Err(format!("unknown metadata value type {other}; the file is corrupt")),
+            other => {
+                return Err(format!(
+                    "unknown metadata value type {other}; the file is corrupt"
+                ));
+            }
         })
     }
 }
 
-/// A GGUF file on disk, memory-mapped, with its header parsed.
-pub struct GgufFile {
-    map: Mmap,
-    pub header: Header,
+/// A GGUF file on disk with its header parsed once: the tokenizer, the architecture
+/// summary and the embedding matrix are all read from the same parse (the header of a
+/// 49,152-token model is some 100,000 strings). Cheap to clone.
+#[derive(Clone)]
+pub struct Gguf {
+    pub path: PathBuf,
+    pub header: Arc<Header>,
 }
 
-impl GgufFile {
+impl std::fmt::Debug for Gguf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Gguf({})", self.path.display())
+    }
+}
+
+fn map_file(path: &Path) -> Result<Mmap> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    // SAFETY: a read-only map, read while the file is open; a file truncated under us by
+    // another process is the one hazard, and finished downloads are not rewritten (the
+    // decoder checks its tensor's bounds against the bytes again).
+    unsafe { Mmap::map(&file) }.with_context(|| format!("cannot memory-map {}", path.display()))
+}
+
+impl Gguf {
+    /// Parses the header of the file at `path`; the map is let go afterwards.
     pub fn open(path: &Path) -> Result<Self> {
-        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        // SAFETY: a read-only map, read while the file is open; a file truncated under us by
-        // another process is the one hazard, and finished downloads are not rewritten.
-        let map = unsafe { Mmap::map(&file) }
-            .with_context(|| format!("cannot memory-map {}", path.display()))?;
-        let header = Header::parse(&map).map_err(|e| corrupt(path, e))?;
-        Ok(Self { map, header })
+        let header = Header::parse(&map_file(path)?).map_err(|e| corrupt(path, e))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            header: Arc::new(header),
+        })
     }
 
     /// The token-embedding matrix as f32: one row per token.
-    pub fn embeddings(&self, path: &Path) -> Result<Matrix> {
-        decode_matrix(&self.map, &self.header, EMBEDDING_TENSOR)
-            .map_err(|e| anyhow!("{} {e}", path.display()))
+    pub fn embeddings(&self) -> Result<Matrix> {
+        decode_matrix(&map_file(&self.path)?, &self.header, EMBEDDING_TENSOR)
+            .map_err(|e| anyhow!("{} {e}", self.path.display()))
     }
 }
 
@@ -326,7 +357,10 @@ pub fn decode_matrix(bytes: &[u8], header: &Header, name: &str) -> Result<Matrix
         format!("has no tensor {name}: it holds no token embeddings in llama.cpp's naming")
     })?;
     let [cols, rows] = tensor.dims[..] else {
-        return Err(format!("has {name} of shape {:?}; an embedding matrix is 2-D", tensor.dims));
+        return Err(format!(
+            "has {name} of shape {:?}; an embedding matrix is 2-D",
+            tensor.dims
+        ));
     };
     let kind = GgmlType::from_id(tensor.type_id).ok_or_else(|| {
         format!(
@@ -346,7 +380,9 @@ pub fn decode_matrix(bytes: &[u8], header: &Header, name: &str) -> Result<Matrix
         )
     })?;
     let start = header.data_start + tensor.offset as usize;
-    let data = &bytes[start..start + rows * row_bytes];
+    let data = bytes
+        .get(start..start + rows * row_bytes)
+        .ok_or("is shorter than its header says; the file is truncated")?;
     let mut values = vec![0.0f32; rows * cols];
     values
         .par_chunks_mut(cols)

@@ -93,7 +93,8 @@ impl GgmlType {
     }
 
     /// The types read here, for error messages.
-    pub const SUPPORTED: &'static str = "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K";
+    pub const SUPPORTED: &'static str =
+        "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K";
 
     /// `(values, bytes)` per block.
     pub fn block(self) -> (usize, usize) {
@@ -140,7 +141,10 @@ impl GgmlType {
     /// Decodes whole blocks: `bytes` holds `out.len()` values' worth.
     pub fn dequantize(self, bytes: &[u8], out: &mut [f32]) {
         let (per_block, size) = self.block();
-        for (block, values) in bytes.chunks_exact(size).zip(out.chunks_exact_mut(per_block)) {
+        for (block, values) in bytes
+            .chunks_exact(size)
+            .zip(out.chunks_exact_mut(per_block))
+        {
             self.dequantize_block(block, values);
         }
     }
@@ -225,7 +229,11 @@ fn scale_min(j: usize, q: &[u8]) -> (f32, f32) {
 fn q4_k(b: &[u8], out: &mut [f32]) {
     let (d, min) = (f16_at(b, 0), f16_at(b, 2));
     let (scales, qs) = (&b[4..16], &b[16..144]);
-    for (chunk, (q, y)) in qs.chunks_exact(32).zip(out.chunks_exact_mut(64)).enumerate() {
+    for (chunk, (q, y)) in qs
+        .chunks_exact(32)
+        .zip(out.chunks_exact_mut(64))
+        .enumerate()
+    {
         let (sc1, m1) = scale_min(2 * chunk, scales);
         let (sc2, m2) = scale_min(2 * chunk + 1, scales);
         let (d1, m1, d2, m2) = (d * sc1, min * m1, d * sc2, min * m2);
@@ -240,7 +248,11 @@ fn q4_k(b: &[u8], out: &mut [f32]) {
 fn q5_k(b: &[u8], out: &mut [f32]) {
     let (d, min) = (f16_at(b, 0), f16_at(b, 2));
     let (scales, qh, qs) = (&b[4..16], &b[16..48], &b[48..176]);
-    for (chunk, (ql, y)) in qs.chunks_exact(32).zip(out.chunks_exact_mut(64)).enumerate() {
+    for (chunk, (ql, y)) in qs
+        .chunks_exact(32)
+        .zip(out.chunks_exact_mut(64))
+        .enumerate()
+    {
         let (sc1, m1) = scale_min(2 * chunk, scales);
         let (sc2, m2) = scale_min(2 * chunk + 1, scales);
         let (d1, m1, d2, m2) = (d * sc1, min * m1, d * sc2, min * m2);
