@@ -15,7 +15,7 @@ for lesson in lessons/*/; do
   mv "$generated.$name.log" "$generated/$name/output.txt"
 done
 # Lesson 5 at scale: t-SNE (FFT-interpolated forces) of 5,000 BERT stand-in tokens.
-cargo run --quiet -p lesson05 -- --standin --model bert-base-uncased --tokens random:5000 --perplexity 30 --eps 3 \
+cargo run --quiet -p lesson05 -- --standin --model bert-base-uncased --tokens random:5000 --perplexity 30 --eps 3 --method fft \
   --out "$generated/scale" > /dev/null
 missing=0
 for chapter in book/src/*.md; do

@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use common::Backend;
-use common::analysis::tsne::{TsneOptions, tsne};
+use common::analysis::tsne::{Method, TsneOptions, tsne};
 use common::model::{ModelRequest, load_for_lesson};
 
 #[derive(Parser)]
@@ -94,6 +94,8 @@ fn run(args: &Args) -> Result<()> {
             let options = TsneOptions {
                 perplexity: *perplexity,
                 iterations: *iterations,
+                method: Method::Fft,
+                ..TsneOptions::scikit_learn(*perplexity)
             };
             // Progress on stderr (the harness keeps stdout for the JSON result).
             let map = tsne(&model.embeddings, &options, &device, |iteration, kl| {

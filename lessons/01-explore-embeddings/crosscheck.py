@@ -46,6 +46,31 @@ def counts(lengths):
 
 report = json.loads(pathlib.Path(sys.argv[1]).read_text())
 
+# print(model)'s parameter count: sum(p.numel() for p in model.parameters()) of the base
+# model class, (1) from each architecture's formula over its config and (2) from the base
+# model's floating-point tensors in the files (no buffers such as position_ids, no heads).
+config = json.loads((standins.snapshot(standins.BERT) / "config.json").read_text())
+V, P, T, L, d, I = (config[k] for k in ["vocab_size", "max_position_embeddings", "type_vocab_size",
+                                         "num_hidden_layers", "hidden_size", "intermediate_size"])
+bert_formula = (V + P + T) * d + 2 * d + L * (4 * d * d + 2 * d * I + 9 * d + I) + d * d + d
+from safetensors import safe_open  # noqa: E402
+
+with safe_open(str(standins.snapshot(standins.BERT) / "model.safetensors"), "numpy") as f:
+    bert_files = sum(int(np.prod(f.get_slice(k).get_shape())) for k in f.keys()
+                     if not k.endswith("position_ids") and not k.startswith("cls."))
+reader = standins.gguf_reader()
+field = lambda key: int(reader.fields[key].parts[reader.fields[key].data[0]][0])  # noqa: E731
+V, d, L, F = len(reader.fields["tokenizer.ggml.tokens"].data), field("llama.embedding_length"), \
+    field("llama.block_count"), field("llama.feed_forward_length")
+heads, kv = field("llama.attention.head_count"), field("llama.attention.head_count_kv")
+kv_width = kv * d // heads
+gpt_formula = V * d + L * (2 * d * d + 2 * d * kv_width + 3 * d * F + 2 * d) + d
+gpt_files = sum(int(t.n_elements) for t in reader.tensors if t.name != "output.weight")
+equal("BERT parameters (formula)", report["architectures"]["bert"]["parameters"], bert_formula)
+equal("BERT parameters in files", report["architectures"]["bert"]["parameters"], bert_files)
+equal("GPT parameters (formula)", report["architectures"]["gpt"]["parameters"], gpt_formula)
+equal("GPT parameters in files", report["architectures"]["gpt"]["parameters"], gpt_files)
+
 tokG = standins.SmolTokenizer()
 tokB = standins.bert_tokenizer()
 equal("vocab sizes", report["vocab_sizes"], {"bert": tokB.vocab_size, "gpt": tokG.vocab_size})

@@ -3,10 +3,14 @@
 Usage: python3 lessons/04-svd-spectrum/crosscheck.py out/04-svd-spectrum/report.json
 
 Run the lesson with --standin first. The token sets are read from the report; the SVD is
-np.linalg.svd of the mean-centred submatrices of the stand-in BERT matrix.
+np.linalg.svd of the mean-centred submatrices of the stand-in BERT matrix. The top
+projections are taken and printed as the notebook's cell does (np.argsort(abs(p))[::-1],
+the first 20, transformers' BertTokenizer.decode, skipped when in string.ascii_letters),
+after flipping Vt[0] to the lesson's sign convention, and compared line for line.
 """
 import json
 import pathlib
+import string
 import sys
 
 import numpy as np
@@ -41,10 +45,23 @@ for name, sub, rust in [("set a", letters, s["singular_values_a"]), ("set b", ra
 U, sv, Vt = np.linalg.svd(letters)
 v = Vt[0] * np.sign(Vt[0][np.argmax(np.abs(Vt[0]))])  # the lesson's sign convention
 projections = (E - E[s["set_a"]["ids"]].mean(axis=0)) @ v
-order = np.argsort(-np.abs(projections), kind="stable")
-rust_top = report["top_projections"]
+rust_top = report["top_projections"]["top"]
 check("top projections", all(abs(p["projection"] - projections[p["id"]]) < 1e-4 for p in rust_top), rust_top[:3])
-ranks = {int(i): r for r, i in enumerate(order)}
-check("top projections are in |projection| order", [ranks[p["id"]] for p in rust_top] == sorted(ranks[p["id"]] for p in rust_top), "")
+
+sys.path.insert(0, str(ROOT / "scripts" / "crosscheck"))
+import standins  # noqa: E402
+
+tokenizer = standins.bert_tokenizer()
+sortidx = np.argsort(abs(projections))[::-1]  # the notebook's cell from here on
+printed = []
+for i in range(20):
+    token = tokenizer.decode(sortidx[i])
+    if token not in string.ascii_letters:
+        printed.append(f'{projections[sortidx[i]]:6.3f} for "{token}"')
+check("the same 20 tokens, in the same order", [p["id"] for p in rust_top] == [int(i) for i in sortidx[:20]],
+      ([p["id"] for p in rust_top], sortidx[:20]))
+rust_printed = [f'{p["projection"]:6.3f} for "{p["token"]}"' for p in rust_top if p["printed"]]
+check(f"the printed lines ({len(printed)} of 20)", rust_printed == printed, (rust_printed, printed))
+print("\n".join(printed))
 print(f"\n{len(failures)} mismatches" if failures else "\nall values agree")
 sys.exit(1 if failures else 0)

@@ -27,6 +27,13 @@ fn gpt2_tokenizer_facts() {
     assert_eq!(t.decode(&[50256]).unwrap(), "<|endoftext|>");
     assert_eq!(t.decode(&[262]).unwrap(), " the");
     assert_eq!(t.vocab_strings()[262], "Ġthe");
+    // GPT-2's first 100 ids are the printable ASCII characters from "!" on, one each (the
+    // notebook's "first 100 tokens", which lesson 5 takes as a vocabulary's first 100 text
+    // tokens).
+    let first: Vec<String> = (0..100).map(|id| t.decode(&[id]).unwrap()).collect();
+    let printable: Vec<String> = ('!'..='~').take(100).map(String::from).collect();
+    assert_eq!(first[..94], printable[..94]);
+    assert!(first.iter().all(|s| s.chars().count() == 1));
     course_tests::assert_snapshot(
         "gpt2_token_lengths",
         &serde_json::json!({

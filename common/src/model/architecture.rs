@@ -1,6 +1,6 @@
 //! The answer to the notebooks' `print(model)`: what the model is, read from its
 //! `config.json` and the safetensors header, or from a GGUF file's metadata and tensor
-//! table, without loading any weights.
+//! table, without loading any weights; its module tree is [`module_tree`]'s.
 
 use std::fmt;
 
@@ -8,7 +8,8 @@ use anyhow::{Result, anyhow};
 use serde::Serialize;
 
 use super::Model;
-use super::gguf::Header;
+use super::gguf::{Header, Value};
+use super::module_tree::{base_parameters_in, module_tree};
 use super::weights::{Checkpoint, TensorInfo};
 use crate::run::report::thousands;
 
@@ -24,7 +25,16 @@ pub struct Architecture {
     pub embedding_tensor: String,
     /// Tensors in the weight files on disk, with dtype and shape.
     pub tensors: Vec<TensorInfo>,
+    /// `print(model)` of the base model class, as PyTorch prints it.
+    pub module_tree: String,
+    /// Whether the tree's classes are transformers' (GPT-2, BERT, Llama) or derived from
+    /// the tensor names.
+    pub module_classes_known: bool,
+    /// `sum(p.numel() for p in model.parameters())` of the base model class.
     pub parameters: u64,
+    /// The base model's parameters among the tensors on disk (no buffers, no heads): equal
+    /// to `parameters` when the files hold the whole base model.
+    pub parameters_in_files: u64,
 }
 
 /// The first of several config keys that is present (GPT-2 and BERT name fields differently).
@@ -37,7 +47,13 @@ fn config_number(config: &serde_json::Value, keys: &[&str]) -> Option<u64> {
 /// `config.json` uses.
 fn gguf_config(header: &Header) -> serde_json::Value {
     let arch = header.text("general.architecture").unwrap_or_default();
-    let number = |key: &str| header.number(&format!("{arch}.{key}"));
+    let key = |k: &str| format!("{arch}.{k}");
+    let number = |k: &str| header.number(&key(k));
+    // GGUF keeps floats as f32: their shortest f32 digits are the config's (1e-05).
+    let float = |k: &str| match header.get(&key(k)) {
+        Some(Value::Float(v)) => (*v as f32).to_string().parse::<f64>().ok(),
+        _ => None,
+    };
     let vocab = number("vocab_size").or_else(|| {
         header
             .get("tokenizer.ggml.tokens")
@@ -48,9 +64,14 @@ fn gguf_config(header: &Header) -> serde_json::Value {
         "model_type": arch,
         "num_hidden_layers": number("block_count"),
         "hidden_size": number("embedding_length"),
+        "intermediate_size": number("feed_forward_length"),
         "num_attention_heads": number("attention.head_count"),
+        "num_key_value_heads": number("attention.head_count_kv"),
+        "rms_norm_eps": float("attention.layer_norm_rms_epsilon"),
         "vocab_size": vocab,
         "max_position_embeddings": number("context_length"),
+        "pad_token_id": header.number("tokenizer.ggml.padding_token_id"),
+        "attention_bias": header.tensor("blk.0.attn_q.bias").is_some(),
     })
 }
 
@@ -66,13 +87,7 @@ pub fn architecture(model: &Model) -> Result<Architecture> {
         (None, _) => serde_json::Value::Null,
     };
     let tensors = model.files.checkpoint.local_tensors()?;
-    // Integer tensors (BERT's position_ids) are buffers, not parameters.
-    const INTEGER: [&str; 9] = ["I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "BOOL"];
-    let parameters = tensors
-        .iter()
-        .filter(|t| !INTEGER.contains(&t.dtype.as_str()))
-        .map(|t| t.shape.iter().product::<usize>() as u64)
-        .sum();
+    let (tree, module_classes_known) = module_tree(&config, &tensors);
     Ok(Architecture {
         model: model.label(),
         model_type: config
@@ -85,8 +100,11 @@ pub fn architecture(model: &Model) -> Result<Architecture> {
         vocab_size: config_number(&config, &["vocab_size"]),
         positions: config_number(&config, &["max_position_embeddings", "n_positions"]),
         embedding_tensor: model.files.embedding_tensor.clone(),
+        module_tree: tree.repr(),
+        module_classes_known,
+        parameters: tree.parameters(),
+        parameters_in_files: base_parameters_in(&tensors),
         tensors,
-        parameters,
     })
 }
 
@@ -104,17 +122,19 @@ impl fmt::Display for Architecture {
             show(self.vocab_size),
             show(self.positions)
         )?;
+        if !self.module_classes_known {
+            writeln!(
+                f,
+                "  (module classes derived from the {} tensor names; modules without parameters not shown)",
+                self.tensors.len()
+            )?;
+        }
+        writeln!(f, "{}", self.module_tree)?;
         writeln!(
             f,
-            "  {} tensors in the weights, {} parameters; token embeddings: {}",
-            self.tensors.len(),
+            "{} parameters; token embeddings: {}",
             thousands(self.parameters),
             self.embedding_tensor
-        )?;
-        let width = self.tensors.iter().map(|t| t.name.len()).max().unwrap_or(0);
-        for t in &self.tensors {
-            writeln!(f, "    {:width$}  {:4}  {:?}", t.name, t.dtype, t.shape)?;
-        }
-        Ok(())
+        )
     }
 }

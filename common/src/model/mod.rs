@@ -7,6 +7,7 @@ pub mod architecture;
 pub mod files;
 pub mod gguf;
 pub mod hub;
+pub mod module_tree;
 pub mod standins;
 pub mod tokenizer;
 pub mod weights;

@@ -7,7 +7,7 @@ use plotters::element::BitMapElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::render::{Area, FONT, build_chart, categorical_x_labels, err, label_font, short_number};
+use super::render::{Area, FONT, build_chart, categorical_labels, err, label_font, short_number};
 use super::spec::ImagePanel;
 
 impl ImagePanel<'_> {
@@ -70,9 +70,7 @@ pub(super) fn draw_image<DB: DrawingBackend>(panel: &ImagePanel, area: &Area<DB>
         (py.end - py.start).max(1) as u32,
     );
     blit(&main, (px.start, py.start), (w, h), raster(panel, w, h))?;
-    if let Some(labels) = &panel.axes.x_tick_labels {
-        categorical_x_labels(&chart, &main, labels)?;
-    }
+    categorical_labels(&chart, &main, &panel.axes)?;
     if panel.cell_values {
         let (rows, cols) = panel.shape();
         let centred = Pos::new(HPos::Center, VPos::Center);

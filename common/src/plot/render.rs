@@ -175,41 +175,61 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
         .axis_desc_style((FONT, 14))
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt);
-    if let Some(labels) = &axes.x_tick_labels {
-        // the text itself is drawn by `categorical_x_labels`, rotated, after the data
-        mesh.x_labels(labels.len().min(40))
-            .x_label_formatter(&|_| String::new());
+    // Categorical ticks and their text are drawn by `categorical_labels`, one per label,
+    // after the data: plotters would place its own evenly spaced ticks.
+    if axes.x_tick_labels.is_some() {
+        mesh.x_labels(0);
     }
-    if let Some(labels) = &axes.y_tick_labels {
-        mesh.y_labels(labels.len().min(40));
+    if axes.y_tick_labels.is_some() {
+        mesh.y_labels(0);
     }
     mesh.draw().map_err(err)?;
     Ok(chart)
 }
 
-/// Categorical x tick labels written vertically below the axis, reading bottom to top
-/// (matplotlib's `labelrotation=90`).
-pub(super) fn categorical_x_labels<DB: DrawingBackend>(
+/// Categorical ticks, one at each labelled position: x labels written vertically below the
+/// axis, reading bottom to top (matplotlib's `labelrotation=90`), y labels left of it.
+pub(super) fn categorical_labels<DB: DrawingBackend>(
     chart: &Chart<'_, DB>,
     area: &Area<DB>,
-    labels: &[String],
+    axes: &Axes,
 ) -> Result<()> {
-    let (_, y_range) = chart.plotting_area().get_pixel_range();
+    const TICK: i32 = 5;
+    let (x_range, y_range) = chart.plotting_area().get_pixel_range();
     let (x0, y0) = (
         area.get_pixel_range().0.start,
         area.get_pixel_range().1.start,
     );
-    let style = label_font()
+    let labelled = |labels: &Option<Vec<String>>| -> Vec<(usize, String)> {
+        labels
+            .iter()
+            .flatten()
+            .cloned()
+            .enumerate()
+            .filter(|(_, l)| !l.is_empty())
+            .collect()
+    };
+    let vertical = label_font()
         .transform(FontTransform::Rotate270)
         .pos(Pos::new(HPos::Right, VPos::Center));
-    for (i, label) in labels.iter().enumerate().filter(|(_, l)| !l.is_empty()) {
+    let bottom = y_range.end - y0;
+    for (i, label) in labelled(&axes.x_tick_labels) {
         let (x, _) = chart.backend_coord(&(i as f64, 0.0));
-        area.draw(&Text::new(
-            label.clone(),
-            (x - x0, y_range.end - y0 + 8),
-            style.clone(),
-        ))
-        .map_err(err)?;
+        let x = x - x0;
+        area.draw(&PathElement::new([(x, bottom), (x, bottom + TICK)], BLACK))
+            .map_err(err)?;
+        area.draw(&Text::new(label, (x, bottom + TICK + 3), vertical.clone()))
+            .map_err(err)?;
+    }
+    let horizontal = label_font().pos(Pos::new(HPos::Right, VPos::Center));
+    let left = x_range.start - x0;
+    for (i, label) in labelled(&axes.y_tick_labels) {
+        let (_, y) = chart.backend_coord(&(0.0, i as f64));
+        let y = y - y0;
+        area.draw(&PathElement::new([(left - TICK, y), (left, y)], BLACK))
+            .map_err(err)?;
+        area.draw(&Text::new(label, (left - TICK - 3, y), horizontal.clone()))
+            .map_err(err)?;
     }
     Ok(())
 }
@@ -262,9 +282,7 @@ fn draw_xy<DB: DrawingBackend>(panel: &XyPanel, area: &Area<DB>) -> Result<()> {
             },
         )?;
     }
-    if let Some(labels) = &panel.axes.x_tick_labels {
-        categorical_x_labels(&chart, area, labels)?;
-    }
+    categorical_labels(&chart, area, &panel.axes)?;
     if panel.legend {
         chart
             .configure_series_labels()

@@ -2,6 +2,7 @@
 //! and its report.
 
 pub mod cli;
+pub mod python;
 pub mod report;
 pub mod session;
 

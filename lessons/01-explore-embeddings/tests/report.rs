@@ -24,6 +24,32 @@ fn lesson01_report_on_the_standins() {
     assert_eq!(results.same_word.comparison.index, Pair::new(1996, 1195));
     // 384 vs 576 wide: the correlation must be skipped, not computed on mismatched vectors.
     assert!(results.same_word.comparison.pearson_r.is_none());
+    // print(model): transformers' classes, and a parameter count from the module tree (the
+    // architecture's formula) equal to the base model's tensors in the files — two
+    // independent counts (no buffers, no heads).
+    let architectures = &results.architectures;
+    assert!(
+        architectures
+            .bert
+            .module_tree
+            .starts_with("BertModel(\n  (embeddings): BertEmbeddings(")
+    );
+    assert!(
+        architectures
+            .gpt
+            .module_tree
+            .starts_with("LlamaModel(\n  (embed_tokens): Embedding(49152, 576")
+    );
+    assert!(
+        architectures
+            .gpt
+            .module_tree
+            .contains("(0-29): 30 x LlamaDecoderLayer(")
+    );
+    for a in [&architectures.bert, &architectures.gpt] {
+        assert!(a.module_classes_known);
+        assert_eq!(a.parameters, a.parameters_in_files, "{}", a.model);
+    }
 
     // Every figure exists in both formats, and report.json on disk is what run returned.
     assert_figures(

@@ -19,6 +19,19 @@ pub fn distances(word: &str, search: &Search) -> Figure<'static> {
                 .map(|h| Series::line(Some(name.to_string()), h.left_edge_points(), color, 2))
         });
     let series = [lines.gpt, lines.bert].into_iter().flatten().collect();
+    // The notebook sets the x-limits to the outer bin edges of both histograms (no margins).
+    let edges: Vec<f64> = [&search.histogram.bert, &search.histogram.gpt]
+        .into_iter()
+        .flatten()
+        .flat_map(|h| [h.edges.first(), h.edges.last()])
+        .flatten()
+        .copied()
+        .collect();
+    let xlim = edges
+        .iter()
+        .copied()
+        .reduce(f64::min)
+        .zip(edges.iter().copied().reduce(f64::max));
     let how = if search.normalised {
         " with vector normalization"
     } else {
@@ -32,6 +45,7 @@ pub fn distances(word: &str, search: &Search) -> Figure<'static> {
                 title: format!("Distances from \"{word}\"{how}"),
                 xlabel: "Distances".into(),
                 ylabel: "Density".into(),
+                xlim,
                 ..Axes::default()
             },
             series,

@@ -143,7 +143,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     // ANCHOR: projection
     let projections = ops::project(&model.embeddings, svd_a.vt.row(0), &mean_a, device)?;
-    let top_projections = session.show(top_projections(&model, &projections, 20)?);
+    let top_projections = session.show(top_projections(&model, &projections, 20, &set_a.name)?);
     session.figure(
         figures::projections(&projections, &set_a.name),
         "projections",
@@ -235,34 +235,43 @@ fn random_draws(
     })
 }
 
-/// The tokens with the largest |projection| that are not single ASCII letters (the
-/// letters themselves are the set the direction came from).
-fn top_projections(model: &Model, projections: &[f32], count: usize) -> Result<TopProjections> {
+// ANCHOR: top_projections
+/// The notebook's printout: `np.argsort(abs(projections))[::-1]`, the first `count`, each
+/// decoded and printed unless `token in string.ascii_letters`. Ties in |projection| go to
+/// the higher id first, as a reversed stable argsort orders them.
+fn top_projections(
+    model: &Model,
+    projections: &[f32],
+    count: usize,
+    set: &str,
+) -> Result<TopProjections> {
+    const ASCII_LETTERS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut order: Vec<usize> = (0..projections.len()).collect();
     order.sort_by(|&a, &b| {
         projections[b]
             .abs()
             .total_cmp(&projections[a].abs())
-            .then(a.cmp(&b))
+            .then(b.cmp(&a))
     });
-    let mut top = Vec::new();
-    for id in order {
-        let token = token_text(model, id)?;
-        let is_letter = token.len() == 1 && token.chars().all(|c| c.is_ascii_alphabetic());
-        if is_letter {
-            continue;
-        }
-        top.push(Projection {
-            id,
-            token,
-            projection: projections[id],
-        });
-        if top.len() == count {
-            break;
-        }
-    }
-    Ok(TopProjections(top))
+    let top = order
+        .into_iter()
+        .take(count)
+        .map(|id| {
+            let token = token_text(model, id)?;
+            Ok(Projection {
+                id,
+                printed: !ASCII_LETTERS.contains(token.as_str()),
+                token,
+                projection: projections[id],
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(TopProjections {
+        set: set.to_string(),
+        top,
+    })
 }
+// ANCHOR_END: top_projections
 
 fn mean_off_diagonal(m: &Matrix) -> f64 {
     let n = m.rows();

@@ -99,22 +99,38 @@ impl fmt::Display for RandomDraws {
 #[derive(Debug, Serialize)]
 pub struct Projection {
     pub id: usize,
+    /// The token as `tokenizer.decode(id)` gives it, special tokens kept (`[SEP]`).
     pub token: String,
     pub projection: f32,
+    /// Whether the notebook prints it: its text is not a substring of
+    /// `string.ascii_letters` (single letters and the empty string are not printed).
+    pub printed: bool,
 }
 
-/// The tokens projecting most strongly onto the top singular vector.
+/// The tokens with the largest |projection| onto the top singular vector, as the notebook
+/// takes them: the first `count` in descending |projection| order, of which it prints
+/// those that are not part of `string.ascii_letters`.
 #[derive(Debug, Serialize)]
-#[serde(transparent)]
-pub struct TopProjections(pub Vec<Projection>);
+pub struct TopProjections {
+    pub set: String,
+    pub top: Vec<Projection>,
+}
 
 impl fmt::Display for TopProjections {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let printed = self.top.iter().filter(|p| p.printed).count();
         write!(
             f,
-            "\nTokens with the largest |projection| onto the top letters singular vector (letters left out):"
+            "\nThe {} largest |projections| onto the top {} singular vector; {} printed, {} left out \
+             as part of string.ascii_letters.\nSigns: each singular vector is flipped so that its \
+             largest-magnitude entry is positive (scikit-learn's svd_flip); np.linalg.svd leaves the \
+             sign to LAPACK, so the notebook may show all of them negated.",
+            self.top.len(),
+            self.set,
+            printed,
+            self.top.len() - printed
         )?;
-        for p in &self.0 {
+        for p in self.top.iter().filter(|p| p.printed) {
             write!(f, "\n{:6.3} for \"{}\"", p.projection, p.token)?;
         }
         Ok(())
@@ -141,16 +157,38 @@ impl BookNumbers for Results {
             .collect();
         let top: Vec<String> = self
             .top_projections
-            .0
+            .top
             .iter()
+            .filter(|p| p.printed)
             .take(10)
             .map(|p| format!("{} ({:.3})", code(&p.token), p.projection))
             .collect();
         let first = format!("variance in first k ({})", s.set_a.name);
         let second = format!("({})", s.set_b.name);
+        // Where the first set's first component falls against the random draws' band.
+        let firsts: Vec<f64> = self
+            .random_draws
+            .spectra
+            .iter()
+            .map(|s| explained_variance(s)[0])
+            .collect();
+        let low = firsts.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = firsts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let a = s.explained_a[0];
+        let place = if a > high {
+            "above every random draw"
+        } else if a < low {
+            "below every random draw"
+        } else {
+            "within the random draws' range"
+        };
         format!(
-            "{}\nStrongest projections onto the top {} direction: {}.\n",
+            "{}\nThe {} set's first component holds {a:.3} of its variance; the first components of \
+             the {} random draws hold {low:.3}–{high:.3}: {place}.\n\n\
+             Strongest projections onto the top {} direction: {}.\n",
             markdown_table(&["k", &first, &second, "random draws, mean"], &rows),
+            s.set_a.name,
+            firsts.len(),
             s.set_a.name,
             top.join(", ")
         )

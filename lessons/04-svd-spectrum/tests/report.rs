@@ -23,6 +23,21 @@ fn lesson04_report_on_the_standins() {
         spectra.explained_a[0] > spectra.explained_b[0],
         "{spectra:?}"
     );
+    // The notebook's printout: the 20 largest |projections| in order, of which those whose
+    // text is part of string.ascii_letters are not printed (three letters on the stand-in;
+    // the crosscheck compares the printed lines with numpy + transformers' decode).
+    let top = &report.results.top_projections.top;
+    assert_eq!(top.len(), 20);
+    assert!(
+        top.windows(2)
+            .all(|w| w[0].projection.abs() >= w[1].projection.abs())
+    );
+    const ASCII_LETTERS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    assert!(
+        top.iter()
+            .all(|p| p.printed == !ASCII_LETTERS.contains(p.token.as_str()))
+    );
+    assert_eq!(top.iter().filter(|p| !p.printed).count(), 3);
     assert_figures(
         out.path(),
         &[

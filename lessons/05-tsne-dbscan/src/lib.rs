@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 use clap::Parser;
 use common::analysis::SeededRng;
 use common::analysis::dbscan::{centroids, dbscan};
-use common::analysis::tsne::{EXACT_LIMIT, TsneOptions, trustworthiness, tsne};
+use common::analysis::tsne::{EXACT_LIMIT, Method, TsneOptions, trustworthiness, tsne};
 use common::model::token_text;
 use common::run::Flags;
 use common::run::cli::positive;
@@ -30,8 +30,7 @@ pub struct Args {
 
     /// Which tokens: first:N (the notebook's first 100: the first N that are text, special
     /// tokens skipped), random:N (seeded, special tokens skipped), or @FILE with token ids
-    /// separated by whitespace. Up to the whole vocabulary: above 2,000 tokens t-SNE
-    /// switches to a nearest-neighbour graph and FFT-interpolated forces.
+    /// separated by whitespace. Up to the whole vocabulary (with --method fft for speed).
     #[arg(long, default_value = "first:100", value_parser = TokenSpec::parse)]
     pub tokens: TokenSpec,
 
@@ -43,9 +42,21 @@ pub struct Args {
     #[arg(long, default_value_t = 5.0, value_parser = positive)]
     pub perplexity: f64,
 
-    /// t-SNE iterations (the first 250 with early exaggeration).
+    /// t-SNE's most iterations (scikit-learn's max_iter; the first 250 with early
+    /// exaggeration; barnes-hut and exact stop early as scikit-learn does).
     #[arg(long, default_value_t = 1000)]
     pub iterations: usize,
+
+    /// How t-SNE computes its gradient: barnes-hut (scikit-learn's default, as the
+    /// notebook's `TSNE(n_components=2, perplexity=5)`), exact (scikit-learn's
+    /// method="exact", up to 2,000 tokens) or fft (openTSNE's interpolation, for whole
+    /// vocabularies).
+    #[arg(long, value_enum, default_value_t = Method::BarnesHut)]
+    pub method: Method,
+
+    /// Barnes–Hut's opening angle (scikit-learn's angle): smaller is slower and closer to exact.
+    #[arg(long, default_value_t = 0.5, value_parser = positive)]
+    pub angle: f64,
 
     /// DBSCAN neighbourhood radius, in t-SNE map units.
     #[arg(long, default_value_t = 7.0, value_parser = positive)]
@@ -165,6 +176,11 @@ impl Flags for Args {
                 self.perplexity
             ));
         }
+        if self.method == Method::Exact && n > EXACT_LIMIT {
+            return Err(format!(
+                "--method exact keeps every pair of tokens: use it for up to {EXACT_LIMIT} tokens (got {n}), or choose barnes-hut or fft"
+            ));
+        }
         Ok(())
     }
 }
@@ -197,15 +213,22 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR_END: gram
 
     // ANCHOR: tsne
-    println!(
-        "\n# t-SNE of {} token embeddings (perplexity {})\n",
-        ids.len(),
-        args.perplexity
-    );
     let options = TsneOptions {
         perplexity: args.perplexity,
         iterations: args.iterations,
+        method: args.method,
+        angle: args.angle,
     };
+    println!(
+        "\n# t-SNE of {} token embeddings (perplexity {}, {})\n",
+        ids.len(),
+        args.perplexity,
+        match options.method {
+            Method::BarnesHut => format!("Barnes-Hut, angle {}", options.angle),
+            Method::Exact => "exact".into(),
+            Method::Fft => "FFT-interpolated".into(),
+        }
+    );
     let bar = indicatif::ProgressBar::new(options.iterations as u64).with_style(
         indicatif::ProgressStyle::with_template("t-SNE {bar:40} {pos}/{len} iterations, KL {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),

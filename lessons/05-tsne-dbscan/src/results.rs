@@ -4,6 +4,7 @@
 use std::fmt;
 
 use common::analysis::tsne::TsneResult;
+use common::run::python::{int_array_repr, list_repr};
 use common::run::report::{BookNumbers, code, markdown_table};
 use serde::Serialize;
 
@@ -70,28 +71,21 @@ impl Clusters {
 }
 
 impl fmt::Display for Clusters {
-    /// As the notebook prints them: each token's characters joined by spaces, in a list.
+    /// As the notebook shows them: the labels as numpy prints `groupidx`, then each group's
+    /// tokens, each token's characters joined by spaces, printed as Python prints a list.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "groupidx:\n{}\n", int_array_repr(&self.labels))?;
         for (i, group) in self.members.iter().enumerate() {
             if i == 0 {
                 writeln!(f, "\nUngrouped tokens:")?;
             } else {
                 writeln!(f, "\n\nTokens in group {}:", i - 1)?;
             }
-            let shown: Vec<String> = group
+            let spaced: Vec<String> = group
                 .iter()
-                .map(|t| {
-                    format!(
-                        "'{}'",
-                        t.chars()
-                            .map(String::from)
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                            .replace('\'', "\\'")
-                    )
-                })
+                .map(|t| t.chars().map(String::from).collect::<Vec<_>>().join(" "))
                 .collect();
-            write!(f, "[{}]", shown.join(", "))?;
+            write!(f, "{}", list_repr(&spaced))?;
         }
         Ok(())
     }

@@ -2,9 +2,10 @@
 //!
 //! `tests/reference/lesson05_sklearn.json` is written by `lessons/05-tsne-dbscan/crosscheck.py`
 //! (scikit-learn 1.5.2, see `scripts/crosscheck/requirements.txt`) from the lesson's own
-//! report: sklearn's exact TSNE on the same 100 rows (the method the lesson uses at this
-//! size), and sklearn's DBSCAN
-//! and trustworthiness on the lesson's 2-D points. The snapshot was reviewed against it.
+//! reports: 20 runs of t-SNE called exactly as the notebook calls it,
+//! `TSNE(n_components=2, perplexity=5)` (Barnes–Hut; not deterministic, see the script), one
+//! run of `method="exact"` with `random_state=0`, and sklearn's DBSCAN and trustworthiness on
+//! the lesson's 2-D points. The snapshot was reviewed against it.
 
 use clap::Parser;
 use common::run::Flags;
@@ -15,12 +16,36 @@ fn reference() -> serde_json::Value {
     serde_json::from_str(include_str!("reference/lesson05_sklearn.json")).unwrap()
 }
 
+fn number(v: &serde_json::Value) -> f64 {
+    v.as_f64().unwrap()
+}
+
+/// Mean share of each point's 5 nearest neighbours on map `a` that are also among its 5
+/// nearest on map `b` (ties to the lower index, as a stable argsort).
+fn neighbour_overlap(a: &[[f64; 2]], b: &[[f64; 2]]) -> f64 {
+    let nearest = |m: &[[f64; 2]], i: usize| {
+        let mut others: Vec<usize> = (0..m.len()).filter(|&j| j != i).collect();
+        let d = |j: usize| (m[i][0] - m[j][0]).powi(2) + (m[i][1] - m[j][1]).powi(2);
+        others.sort_by(|&x, &y| d(x).total_cmp(&d(y)).then(x.cmp(&y)));
+        others.truncate(5);
+        others
+    };
+    let shared: usize = (0..a.len())
+        .map(|i| {
+            let theirs = nearest(b, i);
+            nearest(a, i).iter().filter(|j| theirs.contains(j)).count()
+        })
+        .sum();
+    shared as f64 / (5 * a.len()) as f64
+}
+
 #[test]
 fn lesson05_matches_scikit_learn() {
     let out = out_dir();
     let report = run(&standin_args::<Args>("lesson05", out.path(), &[])).unwrap();
     let json = report.to_json();
     let sk = reference();
+    assert_eq!(json["tsne"]["method"], "barnes-hut");
     // DBSCAN: the same labels as scikit-learn on the same points, at the notebook's eps and
     // at a finer one (eps 3, min_samples 2) with other clusters and border points to agree on.
     assert_eq!(
@@ -33,27 +58,64 @@ fn lesson05_matches_scikit_learn() {
         serde_json::json!(fine),
         sk["dbscan_eps3_labels_of_lesson_points"]
     );
-    // t-SNE: final KL within 10% of scikit-learn's on the same input…
-    let (kl, sk_kl) = (
-        json["tsne"]["kl_divergence"].as_f64().unwrap(),
-        sk["sklearn_kl_divergence"].as_f64().unwrap(),
-    );
+    // t-SNE as the notebook calls it: scikit-learn's own runs differ from one another (KL
+    // 0.646–0.699 over 20 runs), so the lesson's map must fall among them — its KL within
+    // their range, its trustworthiness within theirs…
+    let kl = number(&json["tsne"]["kl_divergence"]);
     assert!(
-        (kl - sk_kl).abs() <= 0.1 * sk_kl,
-        "KL {kl} vs scikit-learn {sk_kl}"
+        kl >= number(&sk["notebook_kl_min"]) && kl <= number(&sk["notebook_kl_max"]),
+        "KL {kl} outside scikit-learn's runs"
     );
-    // …neighbourhoods kept no worse than scikit-learn's by more than 0.02…
-    let trust = json["trustworthiness"].as_f64().unwrap();
+    let trust = number(&json["trustworthiness"]);
     assert!(
-        trust >= sk["sklearn_trustworthiness"].as_f64().unwrap() - 0.02,
+        trust >= number(&sk["notebook_trustworthiness_min"])
+            && trust <= number(&sk["notebook_trustworthiness_max"]),
         "trustworthiness {trust}"
     );
-    // …and our trustworthiness is scikit-learn's formula.
-    assert!((trust - sk["trustworthiness_of_lesson_points"].as_f64().unwrap()).abs() < 1e-9);
+    // …and its map as close to theirs as theirs are to one another: the mean share of
+    // shared 5 nearest neighbours on the map, against each run, is no lower than the least
+    // of the runs' pairwise shares.
+    let runs = sk["notebook_runs"].as_array().unwrap();
+    let overlap = runs
+        .iter()
+        .map(|r| {
+            let theirs: Vec<[f64; 2]> = serde_json::from_value(r["points"].clone()).unwrap();
+            neighbour_overlap(&points, &theirs)
+        })
+        .sum::<f64>()
+        / runs.len() as f64;
+    assert!(
+        overlap >= number(&sk["notebook_map_overlap_min"]),
+        "map overlap {overlap}"
+    );
+    // Our trustworthiness is scikit-learn's formula.
+    assert!((trust - number(&sk["trustworthiness_of_lesson_points"])).abs() < 1e-9);
     assert_figures(out.path(), &["gram", "gram_and_tsne", "dbscan"]);
     let mut compact = json.clone();
     compact["tsne"].as_object_mut().unwrap().remove("points"); // covered by the checks above
     assert_snapshot("lesson05_report", &compact);
+}
+
+#[test]
+fn exact_method_agrees_with_scikit_learn_exact() {
+    // scikit-learn's exact method with random_state=0 is deterministic on one thread count;
+    // the lesson starts from the same PCA and follows the same steps in f64 where
+    // scikit-learn keeps the map in f32, so the two end in nearby minima: KL within 2%.
+    let out = out_dir();
+    let args = standin_args::<Args>("lesson05", out.path(), &["--method", "exact"]);
+    let json = run(&args).unwrap().to_json();
+    let sk = reference();
+    let (kl, sk_kl) = (
+        number(&json["tsne"]["kl_divergence"]),
+        number(&sk["exact_kl_divergence"]),
+    );
+    assert!((kl - sk_kl).abs() <= 0.02 * sk_kl, "KL {kl} vs {sk_kl}");
+    assert_eq!(json["tsne"]["iterations"], sk["exact_iterations"]);
+    let trust = number(&json["trustworthiness"]);
+    assert!(
+        (trust - number(&sk["exact_trustworthiness"])).abs() < 0.02,
+        "{trust}"
+    );
 }
 
 #[test]
@@ -85,6 +147,8 @@ fn bad_flags_are_refused_before_any_model_loads() {
         vec!["--tokens", "middle:5"],
         vec!["--tokens", "first:3"],
         vec!["--n-tokens", "2"],
+        vec!["--method", "umap"],
+        vec!["--angle", "0"],
     ] {
         let mut args = vec!["lesson05"];
         args.extend(bad.iter().copied());
@@ -93,6 +157,9 @@ fn bad_flags_are_refused_before_any_model_loads() {
     // Checked against each other: the perplexity must be below the number of tokens.
     let args = Args::parse_from(["lesson05", "--perplexity", "100"]);
     assert!(args.check().is_err());
+    // The exact method keeps every pair: refused past 2,000 tokens.
+    let exact = |n: &str| Args::parse_from(["lesson05", "--n-tokens", n, "--method", "exact"]);
+    assert!(exact("2001").check().is_err() && exact("2000").check().is_ok());
     assert!(
         Args::parse_from(["lesson05", "--n-tokens", "200", "--perplexity", "100"])
             .check()
@@ -116,10 +183,10 @@ fn more_tokens_than_the_vocabulary_is_one_line() {
 }
 
 #[test]
-fn large_token_sets_switch_to_interpolated_forces() {
-    // 2,050 tokens is past the exact limit: sparse affinities from the kNN graph and the
-    // FFT-interpolated gradient; the N×N Gram figure is skipped and trustworthiness is
-    // measured on a sample.
+fn large_token_sets_map_with_interpolated_forces() {
+    // 2,050 tokens with --method fft: sparse affinities from the kNN graph and the
+    // FFT-interpolated gradient; past 2,000 tokens the N×N Gram figure is skipped and
+    // trustworthiness is measured on a sample.
     let out = out_dir();
     let args = [
         "--model",
@@ -128,6 +195,8 @@ fn large_token_sets_switch_to_interpolated_forces() {
         "random:2050",
         "--iterations",
         "260",
+        "--method",
+        "fft",
     ];
     let args = standin_args::<Args>("lesson05", out.path(), &args);
     let json = run(&args).unwrap().to_json();

@@ -4,7 +4,8 @@
 use rayon::prelude::*;
 
 use super::MACHINE_EPSILON;
-use super::repulsion::Convolver;
+use super::barnes_hut;
+use super::repulsion::{Convolver, Repulsion};
 
 // ANCHOR: gradient
 /// KL(P ‖ Q) and its gradient for the current embedding (exact, O(N²)).
@@ -45,15 +46,14 @@ pub(super) fn kl_and_gradient(
 // ANCHOR_END: gradient
 
 /// KL(P ‖ Q) (when asked for) and its gradient with sparse P: attraction exactly over P's
-/// neighbours, repulsion by grid interpolation.
-pub(super) fn interpolated_kl_and_gradient(
+/// neighbours, repulsion from `repulsion` (Barnes–Hut or grid interpolation).
+pub(super) fn sparse_kl_and_gradient(
     p: &[Vec<(usize, f64)>],
-    convolver: &mut Convolver,
+    repulsion: &Repulsion,
     y: &[[f64; 2]],
     exaggeration: f64,
     with_kl: bool,
 ) -> (f64, Vec<[f64; 2]>) {
-    let repulsion = convolver.repulsion(y);
     let z = repulsion.z.max(MACHINE_EPSILON);
     // Each row's gradient and KL term on its own thread; the terms are summed in row order,
     // so the KL is the same on every run.
@@ -89,11 +89,19 @@ pub(super) fn interpolated_kl_and_gradient(
     (kl, rows.into_iter().map(|(grad, _)| grad).collect())
 }
 
+/// How the repulsion of sparse affinities is computed.
+pub(super) enum Repulser {
+    /// scikit-learn's quadtree with this opening angle.
+    BarnesHut(f64),
+    /// openTSNE's grid interpolation.
+    Fft(Convolver),
+}
+
 /// The joint probabilities P: dense for the exact gradient, sparse (each point's
-/// neighbours, symmetrised) for the interpolated gradient.
+/// neighbours, symmetrised) for Barnes–Hut or the interpolated gradient.
 pub(super) enum Affinities {
     Dense(Vec<f64>),
-    Sparse(Vec<Vec<(usize, f64)>>, Convolver),
+    Sparse(Vec<Vec<(usize, f64)>>, Repulser),
 }
 
 impl Affinities {
@@ -106,8 +114,12 @@ impl Affinities {
     ) -> (f64, Vec<[f64; 2]>) {
         match self {
             Affinities::Dense(p) => kl_and_gradient(p, y, exaggeration),
-            Affinities::Sparse(p, convolver) => {
-                interpolated_kl_and_gradient(p, convolver, y, exaggeration, with_kl)
+            Affinities::Sparse(p, repulser) => {
+                let repulsion = match repulser {
+                    Repulser::BarnesHut(angle) => barnes_hut::repulsion(y, *angle),
+                    Repulser::Fft(convolver) => convolver.repulsion(y),
+                };
+                sparse_kl_and_gradient(p, &repulsion, y, exaggeration, with_kl)
             }
         }
     }
@@ -115,7 +127,8 @@ impl Affinities {
 
 /// One step of gradient descent with momentum and adaptive gains (+0.2 where the gradient
 /// changed sign, ×0.8 where it did not, at least 0.01), each point's step clipped to
-/// `max_step` map units when given.
+/// `max_step` map units when given. Returns the norm of the gain-scaled gradient, which
+/// scikit-learn's `min_grad_norm` stopping rule tests.
 pub(super) fn descend(
     y: &mut [[f64; 2]],
     update: &mut [[f64; 2]],
@@ -124,7 +137,8 @@ pub(super) fn descend(
     momentum: f64,
     learning_rate: f64,
     max_step: Option<f64>,
-) {
+) -> f64 {
+    let mut squared_norm = 0.0;
     for i in 0..y.len() {
         for k in 0..2 {
             let g = grad[i][k];
@@ -133,7 +147,9 @@ pub(super) fn descend(
             } else {
                 gains[i][k] = (gains[i][k] * 0.8).max(0.01);
             }
-            update[i][k] = momentum * update[i][k] - learning_rate * gains[i][k] * g;
+            let scaled = gains[i][k] * g;
+            squared_norm += scaled * scaled;
+            update[i][k] = momentum * update[i][k] - learning_rate * scaled;
         }
         if let Some(limit) = max_step {
             let norm = update[i][0].hypot(update[i][1]);
@@ -144,4 +160,5 @@ pub(super) fn descend(
         y[i][0] += update[i][0];
         y[i][1] += update[i][1];
     }
+    squared_norm.sqrt()
 }

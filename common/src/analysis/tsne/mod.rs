@@ -1,14 +1,19 @@
-//! t-SNE with scikit-learn's semantics: the exact gradient for up to [`EXACT_LIMIT`]
-//! points; beyond, affinities on a k-nearest-neighbour graph and the repulsive forces by
-//! FFT-accelerated interpolation ([`repulsion`], as openTSNE's `fft` method), so a whole
-//! vocabulary is mapped in O(N) per iteration.
+//! t-SNE with scikit-learn's semantics, by one of three methods ([`Method`]): Barnes–Hut
+//! (scikit-learn's default, the notebook's), exact, or, for whole vocabularies, repulsive
+//! forces by FFT-accelerated interpolation ([`repulsion`], as openTSNE's `fft` method), so
+//! a whole vocabulary is mapped in O(N) per iteration.
 //!
-//! The steps follow `sklearn.manifold.TSNE(method="exact")`: squared Euclidean distances; a
-//! per-point binary search for the Gaussian precision whose conditional distribution has
-//! the requested perplexity; symmetrised joint probabilities; PCA initialisation scaled to
-//! a standard deviation of 1e-4; early exaggeration 12 for 250 iterations with momentum
-//! 0.5, then momentum 0.8; the learning rate `max(N / 12 / 4, 50)`; adaptive gains
-//! (+0.2 / ×0.8, at least 0.01); a Student-t kernel with one degree of freedom.
+//! The steps follow `sklearn.manifold.TSNE` (1.5): squared Euclidean distances (to every
+//! point for `exact`, to each point's `min(N − 1, ⌊3·perplexity + 1⌋)` nearest neighbours
+//! otherwise); a per-point binary search for the Gaussian precision whose conditional
+//! distribution has the requested perplexity; symmetrised joint probabilities; PCA
+//! initialisation scaled to a standard deviation of 1e-4; early exaggeration 12 for 250
+//! iterations with momentum 0.5, then momentum 0.8 with fresh gains; the learning rate
+//! `max(N / 12 / 4, 50)`; adaptive gains (+0.2 / ×0.8, at least 0.01); a Student-t kernel
+//! with one degree of freedom; every 50 iterations the KL divergence is computed and the
+//! run stops early after 300 iterations without progress or once the gradient's norm is
+//! below 1e-7 (the exploration phase allows 250). The reported KL divergence is the last
+//! one computed, before the last step, as scikit-learn's `kl_divergence_`.
 
 use anyhow::{Result, ensure};
 use serde::Serialize;
@@ -16,6 +21,7 @@ use serde::Serialize;
 use burn::tensor::Device;
 
 mod affinities;
+mod barnes_hut;
 mod gradient;
 mod quality;
 pub mod repulsion;
@@ -23,36 +29,74 @@ pub mod repulsion;
 use crate::analysis::svd::top_right_singular_vectors;
 use crate::tensor::Matrix;
 use affinities::{joint_probabilities, sparse_joint_probabilities};
-use gradient::{Affinities, descend};
+use gradient::{Affinities, Repulser, descend};
 use repulsion::Convolver;
 
 pub use quality::trustworthiness;
 
-/// Above this many points the affinities are sparse and the repulsion interpolated.
+/// The exact method keeps N² affinities: up to this many points.
 pub const EXACT_LIMIT: usize = 2000;
-/// The KL divergence is computed every this many iterations (and at the last), as
-/// scikit-learn does: the gradient does not need it.
-const KL_EVERY: usize = 50;
+/// The KL divergence is computed, and the stopping rules checked, every this many
+/// iterations (and at the last), as scikit-learn does: the gradient does not need it.
+const CHECK_EVERY: usize = 50;
+/// scikit-learn's `n_iter_without_progress`: stop when the KL divergence has not improved
+/// for this many iterations (checked every [`CHECK_EVERY`]).
+const PATIENCE: usize = 300;
+/// scikit-learn's `min_grad_norm`.
+const MIN_GRAD_NORM: f64 = 1e-7;
 
 const EXAGGERATION: f64 = 12.0;
 const EXPLORATION_ITERATIONS: usize = 250;
 pub(super) const MACHINE_EPSILON: f64 = f64::EPSILON;
-/// Longest step a point may take in one iteration of the sparse (whole-vocabulary) path:
-/// openTSNE's default `max_step_norm`.
+/// Longest step a point may take in one iteration of the `fft` method: openTSNE's default
+/// `max_step_norm`.
 const MAX_STEP: f64 = 5.0;
+
+/// How the gradient is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// scikit-learn's default, and so the notebook's: affinities over each point's nearest
+    /// neighbours, repulsion by a Barnes–Hut quadtree (`angle`).
+    BarnesHut,
+    /// scikit-learn's `method="exact"`: every pair, O(N²) time and memory.
+    Exact,
+    /// openTSNE's `fft`: Barnes–Hut's affinities, repulsion interpolated on a grid; for
+    /// whole vocabularies. Follows openTSNE where it differs from scikit-learn: steps
+    /// clipped to 5 map units, gains kept across the two phases, no early stop.
+    Fft,
+}
 
 #[derive(Clone, Debug)]
 pub struct TsneOptions {
     pub perplexity: f64,
+    /// The most iterations (scikit-learn's `max_iter`).
     pub iterations: usize,
+    pub method: Method,
+    /// Barnes–Hut's opening angle (scikit-learn's `angle`).
+    pub angle: f64,
+}
+
+impl TsneOptions {
+    /// `TSNE(n_components=2, perplexity=perplexity)`: scikit-learn's defaults.
+    pub fn scikit_learn(perplexity: f64) -> Self {
+        TsneOptions {
+            perplexity,
+            iterations: 1000,
+            method: Method::BarnesHut,
+            angle: 0.5,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct TsneResult {
+    pub method: Method,
     /// N×2 coordinates, row-major.
     pub points: Vec<[f64; 2]>,
-    /// KL(P ‖ Q) at the end.
+    /// KL(P ‖ Q) at the last check (scikit-learn's `kl_divergence_`).
     pub kl_divergence: f64,
+    /// Iterations run: fewer than asked when a stopping rule ended the run.
     pub iterations: usize,
 }
 
@@ -104,62 +148,90 @@ pub fn tsne(
         "perplexity must be above 0 and below the number of points ({n}), got {}",
         options.perplexity
     );
-    let mut p = if n <= EXACT_LIMIT {
-        Affinities::Dense(joint_probabilities(x, options.perplexity))
-    } else {
-        Affinities::Sparse(
+    ensure!(
+        options.method != Method::Exact || n <= EXACT_LIMIT,
+        "the exact method keeps every pair ({n}² of them): use it for up to {EXACT_LIMIT} tokens, or choose barnes-hut or fft"
+    );
+    let mut p = match options.method {
+        Method::Exact => Affinities::Dense(joint_probabilities(x, options.perplexity)),
+        Method::BarnesHut => Affinities::Sparse(
             sparse_joint_probabilities(x, options.perplexity, device)?,
-            Convolver::default(),
-        )
+            Repulser::BarnesHut(options.angle),
+        ),
+        Method::Fft => Affinities::Sparse(
+            sparse_joint_probabilities(x, options.perplexity, device)?,
+            Repulser::Fft(Convolver::default()),
+        ),
     };
+    let scikit_learn = options.method != Method::Fft;
     let mut y = pca_init(x)?;
     let learning_rate = (n as f64 / EXAGGERATION / 4.0).max(50.0);
     // With sparse P, a point in many neighbour lists is pulled by many times the average
-    // attraction, and at this learning rate its step overshoots more each iteration. Like
-    // openTSNE (`max_step_norm`), clip each point's step to MAX_STEP map units.
-    let max_step = matches!(p, Affinities::Sparse(..)).then_some(MAX_STEP);
+    // attraction, and at the learning rate of a whole vocabulary its step overshoots more
+    // each iteration. openTSNE clips each point's step to MAX_STEP map units.
+    let max_step = (!scikit_learn).then_some(MAX_STEP);
     let mut update = vec![[0.0; 2]; n];
     let mut gains = vec![[1.0f64; 2]; n];
     let mut kl = f64::NAN;
-    for iteration in 0..options.iterations {
-        let exploring = iteration < EXPLORATION_ITERATIONS;
-        let (exaggeration, momentum) = if exploring {
-            (EXAGGERATION, 0.5)
-        } else {
-            (1.0, 0.8)
-        };
-        let with_kl = (iteration + 1) % KL_EVERY == 0 || iteration + 1 == options.iterations;
-        let (value, grad) = p.kl_and_gradient(&y, exaggeration, with_kl);
-        if !value.is_nan() {
-            kl = value;
+    // (exaggeration, momentum, end, patience) of the exploration phase, then of the rest.
+    let phases = [
+        (
+            EXAGGERATION,
+            0.5,
+            EXPLORATION_ITERATIONS.min(options.iterations),
+            EXPLORATION_ITERATIONS,
+        ),
+        (1.0, 0.8, options.iterations, PATIENCE),
+    ];
+    let mut next = 0;
+    for (exaggeration, momentum, end, patience) in phases {
+        if scikit_learn {
+            // Each phase is a fresh call of scikit-learn's `_gradient_descent`.
+            update.fill([0.0; 2]);
+            gains.fill([1.0; 2]);
         }
-        descend(
-            &mut y,
-            &mut update,
-            &mut gains,
-            &grad,
-            momentum,
-            learning_rate,
-            max_step,
-        );
-        progress(iteration, kl);
-    }
-    // The KL reported is that of the un-exaggerated P at the final embedding.
-    let (final_kl, _) = p.kl_and_gradient(&y, 1.0, true);
-    if options.iterations > EXPLORATION_ITERATIONS {
-        kl = final_kl;
+        let (mut best_kl, mut best_iteration) = (f64::MAX, next);
+        for iteration in next..end {
+            next = iteration + 1;
+            let check = (iteration + 1) % CHECK_EVERY == 0;
+            let (value, grad) = p.kl_and_gradient(&y, exaggeration, check || next == end);
+            if !value.is_nan() {
+                kl = value;
+            }
+            let grad_norm = descend(
+                &mut y,
+                &mut update,
+                &mut gains,
+                &grad,
+                momentum,
+                learning_rate,
+                max_step,
+            );
+            progress(iteration, kl);
+            if check && scikit_learn {
+                if kl < best_kl {
+                    (best_kl, best_iteration) = (kl, iteration);
+                } else if iteration - best_iteration > patience {
+                    break;
+                }
+                if grad_norm <= MIN_GRAD_NORM {
+                    break;
+                }
+            }
+        }
     }
     Ok(TsneResult {
+        method: options.method,
         points: y,
         kl_divergence: kl,
-        iterations: options.iterations,
+        iterations: next,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::affinities::{conditional_probabilities, squared_distances};
-    use super::gradient::{interpolated_kl_and_gradient, kl_and_gradient};
+    use super::gradient::{kl_and_gradient, sparse_kl_and_gradient};
     use super::*;
     use crate::analysis::rng::SeededRng;
 
@@ -221,8 +293,8 @@ mod tests {
             .map(|_| [2.0 * rng.normal(), 2.0 * rng.normal()])
             .collect();
         let (kl_exact, g_exact) = kl_and_gradient(&dense, &y, 1.0);
-        let (kl_bh, g_bh) =
-            interpolated_kl_and_gradient(&sparse, &mut Convolver::default(), &y, 1.0, true);
+        let repulsion = Convolver::default().repulsion(&y);
+        let (kl_bh, g_bh) = sparse_kl_and_gradient(&sparse, &repulsion, &y, 1.0, true);
         assert!(
             (kl_exact - kl_bh).abs() < 0.02 * kl_exact,
             "{kl_exact} vs {kl_bh}"
@@ -272,8 +344,8 @@ mod tests {
         let map = tsne(
             &x,
             &TsneOptions {
-                perplexity: 5.0,
                 iterations: 500,
+                ..TsneOptions::scikit_learn(5.0)
             },
             &device,
             |_, _| {},
