@@ -14,9 +14,24 @@ for lesson in lessons/*/; do
     || { cat "$generated.$name.log"; exit 1; }
   mv "$generated.$name.log" "$generated/$name/output.txt"
 done
-# Lesson 5 at scale: t-SNE (FFT-interpolated forces) of 5,000 BERT stand-in tokens.
-cargo run --quiet -p lesson05 -- --standin --model bert-base-uncased --tokens random:5000 --perplexity 30 --eps 3 --method fft \
-  --out "$generated/scale" > /dev/null
+# Lesson 5 at scale: t-SNE (FFT-interpolated forces) of 5,000 tokens of each stand-in,
+# each with its interactive map (map.html), shown in the At-scale chapter with a
+# screenshot taken by headless Chromium with a word selected by a deep link.
+browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+[ -n "$browser" ] || { echo "error: the book's map screenshots need Chromium (apt-get install chromium)" >&2; exit 1; }
+for model in bert-base-uncased gpt2; do
+  out="$generated/scale-$model"
+  cargo run --quiet -p lesson05 -- --standin --model "$model" --tokens random:5000 --perplexity 30 --eps 3 --method fft \
+    --out "$out" > /dev/null
+  # The link selects a common word: the map's lowest-id token of four or more ASCII
+  # letters (both vocabularies give frequent words low ids).
+  word=$(python3 -c 'import json, sys, urllib.parse
+data = json.loads(open(sys.argv[1]).read().split("window.MAP_DATA = ", 1)[1].rstrip().rstrip(";"))
+words = [(i, t) for i, t in zip(data["ids"], data["tokens"]) if len(t.lstrip("Ġ")) >= 4 and t.lstrip("Ġ").isalpha() and t.isascii()]
+print(urllib.parse.quote(min(words)[1]))' "$out/map-data.js")
+  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,700 \
+    --virtual-time-budget=5000 --screenshot="$out/map.png" "file://$PWD/$out/map.html#token=$word" 2> /dev/null
+done
 missing=0
 for chapter in book/src/*.md; do
   for figure in $(grep -o '](generated/[^)]*)' "$chapter" | sed 's/^](//; s/)$//'); do

@@ -24,7 +24,7 @@ use hub::Hub;
 use tokenizer::TokenizerModel;
 
 pub use architecture::{Architecture, architecture};
-pub use word_tokens::{first_token, token_text, word_ids};
+pub use word_tokens::{display_text, first_token, token_text, word_ids};
 
 /// A loaded model: tokenizer and token-embedding matrix.
 pub struct Model {

@@ -63,3 +63,24 @@ pub fn first_token(model: &Model, text: &str) -> Result<usize> {
 pub fn token_text(model: &Model, id: usize) -> Result<String> {
     model.tokenizer.decode(&[id as u32])
 }
+
+/// One token as a student reads it on a map: its decoded text with spaces, newlines and
+/// tabs shown as GPT-2's markers (`Ġ`, `Ċ`, `ĉ`), BERT's `##` kept; a token that is part of
+/// a multi-byte character (decoded as `�`) is shown as its vocabulary entry instead.
+pub fn display_text(model: &Model, id: usize, vocabulary: &[String]) -> Result<String> {
+    let text = token_text(model, id)?;
+    if text.contains('\u{FFFD}') {
+        if let Some(entry) = vocabulary.get(id).filter(|e| !e.is_empty()) {
+            return Ok(entry.clone());
+        }
+    }
+    Ok(text
+        .chars()
+        .map(|c| match c {
+            ' ' => 'Ġ',
+            '\n' => 'Ċ',
+            '\t' => 'ĉ',
+            c => c,
+        })
+        .collect())
+}

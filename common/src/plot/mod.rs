@@ -6,6 +6,7 @@
 //! formats and every lesson.
 
 mod color;
+pub mod explorer;
 mod image;
 mod render;
 mod spec;

@@ -9,11 +9,13 @@ use anyhow::{Result, bail};
 use clap::Parser;
 use common::analysis::SeededRng;
 use common::analysis::dbscan::{centroids, dbscan};
-use common::analysis::tsne::{EXACT_LIMIT, Method, TsneOptions, trustworthiness, tsne};
-use common::model::token_text;
+use common::analysis::neighbours::knn_graph;
+use common::analysis::tsne::{EXACT_LIMIT, Method, TsneOptions, TsneResult, trustworthiness, tsne};
+use common::model::{display_text, token_text};
+use common::plot::explorer::{VocabularyMap, write_explorer};
 use common::run::Flags;
 use common::run::cli::positive;
-use common::{LessonArgs, Report, Session, ops};
+use common::{LessonArgs, Matrix, Model, Report, Session, ops};
 
 pub use results::*;
 
@@ -272,11 +274,62 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let clusters = session.show(Clusters::new(&groups, &centres, &labels));
     session.figure(figures::clusters(&map, &groups, &centres), "dbscan")?;
     // ANCHOR_END: dbscan
+
+    // ANCHOR: explorer
+    let explorer = session.show(explore(&model, &sub, &ids, &map, &groups, &session)?);
+    // ANCHOR_END: explorer
     session.finish(Results {
         tokens: ids,
         tsne: map,
         trustworthiness: trust,
         dbscan: clusters,
+        explorer,
+    })
+}
+
+/// Neighbours listed for each token on the interactive map.
+pub const MAP_NEIGHBOURS: usize = 15;
+
+/// The interactive map, `map.html`: every token with its cluster and its
+/// [`MAP_NEIGHBOURS`] exact nearest neighbours in the embedding space — the first of
+/// t-SNE's own neighbourhoods when they are that long, else a graph of their own.
+fn explore(
+    model: &Model,
+    sub: &Matrix,
+    ids: &[usize],
+    map: &TsneResult,
+    groups: &[i64],
+    session: &Session,
+) -> Result<MapPage> {
+    let start = std::time::Instant::now();
+    let k = MAP_NEIGHBOURS.min(ids.len() - 1);
+    let graph = match &map.neighbourhoods {
+        Some(graph) if graph.iter().all(|row| row.len() >= k) => {
+            graph.iter().map(|row| row[..k].to_vec()).collect()
+        }
+        _ => knn_graph(sub, k, session.device())?,
+    };
+    let vocabulary = model.tokenizer.vocab_strings();
+    let tokens: Vec<String> = ids
+        .iter()
+        .map(|&id| display_text(model, id, &vocabulary))
+        .collect::<Result<_>>()?;
+    let written = write_explorer(
+        session.out(),
+        &VocabularyMap {
+            title: format!("{}: t-SNE map of {} tokens", model.label(), ids.len()),
+            tokens: &tokens,
+            ids,
+            points: &map.points,
+            clusters: groups,
+            neighbours: &graph,
+        },
+    )?;
+    Ok(MapPage {
+        file: "map.html".into(),
+        neighbours: k,
+        data_bytes: written.data_bytes,
+        seconds: start.elapsed().as_secs_f64(),
     })
 }
 

@@ -15,6 +15,33 @@ pub struct Results {
     pub tsne: TsneResult,
     pub trustworthiness: f64,
     pub dbscan: Clusters,
+    pub explorer: MapPage,
+}
+
+/// The interactive map written beside the figures. Its time and size are the
+/// measurements the book quotes; they are left out of the snapshot.
+#[derive(Debug, Serialize)]
+pub struct MapPage {
+    pub file: String,
+    /// Neighbours listed per token.
+    pub neighbours: usize,
+    pub data_bytes: u64,
+    pub seconds: f64,
+}
+
+impl fmt::Display for MapPage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let size = if self.data_bytes >= 1_000_000 {
+            format!("{:.1} MB", self.data_bytes as f64 / 1e6)
+        } else {
+            format!("{:.0} kB", self.data_bytes as f64 / 1e3)
+        };
+        write!(
+            f,
+            "\nInteractive map: {} (every token, its cluster and its {} nearest neighbours; data {size}, written in {:.2} s)",
+            self.file, self.neighbours, self.seconds
+        )
+    }
 }
 
 /// How the map came out: its size, its final KL divergence and how well it keeps

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use anyhow::Result;
 use burn::tensor::Device;
 
-use crate::analysis::neighbours::knn_graph;
+use crate::analysis::neighbours::{Neighbours, knn_graph};
 use crate::tensor::Matrix;
 
 use super::MACHINE_EPSILON;
@@ -114,16 +114,24 @@ pub(super) fn joint_probabilities(x: &Matrix, perplexity: f64) -> Vec<f64> {
     p
 }
 
-/// Sparse joint probabilities from each point's `3·perplexity` nearest neighbours
-/// (scikit-learn's Barnes–Hut affinities).
-pub(super) fn sparse_joint_probabilities(
+/// Each point's `min(N − 1, ⌊3·perplexity + 1⌋)` nearest neighbours (scikit-learn's
+/// Barnes–Hut neighbourhoods).
+pub(super) fn neighbourhoods(
     x: &Matrix,
     perplexity: f64,
     device: &Device,
-) -> Result<Vec<Vec<(usize, f64)>>> {
-    let n = x.rows();
-    let k = ((3.0 * perplexity + 1.0) as usize).min(n - 1);
-    let graph = knn_graph(x, k, device)?;
+) -> Result<Vec<Neighbours>> {
+    let k = ((3.0 * perplexity + 1.0) as usize).min(x.rows() - 1);
+    knn_graph(x, k, device)
+}
+
+/// Sparse joint probabilities over the neighbourhoods (scikit-learn's Barnes–Hut
+/// affinities).
+pub(super) fn sparse_joint_probabilities(
+    graph: &[Neighbours],
+    perplexity: f64,
+) -> Vec<Vec<(usize, f64)>> {
+    let n = graph.len();
     let mut rows: Vec<HashMap<usize, f64>> = vec![Default::default(); n];
     for (i, neighbours) in graph.iter().enumerate() {
         let distances: Vec<f64> = neighbours.iter().map(|&(_, d)| d as f64).collect();
@@ -149,8 +157,7 @@ pub(super) fn sparse_joint_probabilities(
         .map(|&(_, p)| p)
         .sum::<f64>()
         .max(MACHINE_EPSILON);
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|row| row.into_iter().map(|(j, p)| (j, p / total)).collect())
-        .collect())
+        .collect()
 }

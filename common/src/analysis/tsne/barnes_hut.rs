@@ -193,7 +193,12 @@ mod tests {
             .enumerate()
             .map(|(i, p)| {
                 let mut f = [0.0; 2];
-                for (j, q) in y.iter().enumerate().filter(|&(j, _)| j != i) {
+                for q in y
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != i)
+                    .map(|(_, q)| q)
+                {
                     let d = [p[0] - q[0], p[1] - q[1]];
                     let w = 1.0 / (1.0 + d[0] * d[0] + d[1] * d[1]);
                     z += w;

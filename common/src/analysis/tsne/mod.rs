@@ -26,9 +26,10 @@ mod gradient;
 mod quality;
 pub mod repulsion;
 
+use crate::analysis::neighbours::Neighbours;
 use crate::analysis::svd::top_right_singular_vectors;
 use crate::tensor::Matrix;
-use affinities::{joint_probabilities, sparse_joint_probabilities};
+use affinities::{joint_probabilities, neighbourhoods, sparse_joint_probabilities};
 use gradient::{Affinities, Repulser, descend};
 use repulsion::Convolver;
 
@@ -98,6 +99,10 @@ pub struct TsneResult {
     pub kl_divergence: f64,
     /// Iterations run: fewer than asked when a stopping rule ended the run.
     pub iterations: usize,
+    /// The exact nearest neighbours the affinities came from (not with `exact`), nearest
+    /// first, for whoever needs a neighbour graph of the same points.
+    #[serde(skip)]
+    pub neighbourhoods: Option<Vec<Neighbours>>,
 }
 
 /// The first two principal components of `x`, scaled so the first has standard
@@ -152,16 +157,20 @@ pub fn tsne(
         options.method != Method::Exact || n <= EXACT_LIMIT,
         "the exact method keeps every pair ({n}² of them): use it for up to {EXACT_LIMIT} tokens, or choose barnes-hut or fft"
     );
-    let mut p = match options.method {
-        Method::Exact => Affinities::Dense(joint_probabilities(x, options.perplexity)),
-        Method::BarnesHut => Affinities::Sparse(
-            sparse_joint_probabilities(x, options.perplexity, device)?,
+    let graph = match options.method {
+        Method::Exact => None,
+        Method::BarnesHut | Method::Fft => Some(neighbourhoods(x, options.perplexity, device)?),
+    };
+    let mut p = match (options.method, &graph) {
+        (Method::BarnesHut, Some(graph)) => Affinities::Sparse(
+            sparse_joint_probabilities(graph, options.perplexity),
             Repulser::BarnesHut(options.angle),
         ),
-        Method::Fft => Affinities::Sparse(
-            sparse_joint_probabilities(x, options.perplexity, device)?,
+        (Method::Fft, Some(graph)) => Affinities::Sparse(
+            sparse_joint_probabilities(graph, options.perplexity),
             Repulser::Fft(Convolver::default()),
         ),
+        _ => Affinities::Dense(joint_probabilities(x, options.perplexity)),
     };
     let scikit_learn = options.method != Method::Fft;
     let mut y = pca_init(x)?;
@@ -225,6 +234,7 @@ pub fn tsne(
         points: y,
         kl_divergence: kl,
         iterations: next,
+        neighbourhoods: graph,
     })
 }
 
