@@ -2,6 +2,8 @@
 stage times as JSON on stdout.
 
   workload.py knn-graph MODEL K [GRAPH_OUT]     numpy (OpenBLAS) matmul + argpartition, blocked
+  workload.py faiss-graph MODEL K [GRAPH_OUT]   FAISS IndexFlatL2: add, then search(x, k + 1)
+  workload.py compare MODEL K GRAPH_A GRAPH_B    share of identical neighbour lists, and why others differ
   workload.py tsne MODEL PERPLEXITY ITERATIONS MAP_OUT SEED    openTSNE, FFT gradient
   workload.py dbscan MAP EPS MIN_SAMPLES          scikit-learn DBSCAN
   workload.py quality MODEL MAP PERPLEXITY SEED   KL of P v the map, trustworthiness on a sample
@@ -32,6 +34,43 @@ def knn_graph(x, k):
     return graph
 
 
+def faiss_graph(x, k):
+    """FAISS's exact index, as its users build a kNN graph: every row searched for k + 1
+    neighbours, then the row itself dropped (or, when it is not among them because of
+    exact duplicates, the last)."""
+    import faiss
+
+    index = faiss.IndexFlatL2(x.shape[1])
+    index.add(x)
+    _, found = index.search(x, k + 1)
+    graph = np.empty((len(x), k), dtype=np.int64)
+    for i, row in enumerate(found):
+        others = row[row != i]
+        graph[i] = others[:k]
+    return graph
+
+
+def compare(x, k, a, b):
+    """How many neighbour lists are the same set in both graphs; of the others, how many
+    differ only among tokens whose exact (float64) distances to the row are within 1e-4
+    relative of the k-th nearest's: a tie at float32 precision, where both graphs rank by
+    ‖x‖² − 2 q·x in float32 and which of the tied tokens makes the list is rounding."""
+    x = x.astype(np.float64)
+    a = np.fromfile(a, dtype="<u4").reshape(-1, k)
+    b = np.fromfile(b, dtype="<u4").reshape(-1, k)
+    same = ties = 0
+    for i in range(len(a)):
+        sa, sb = set(a[i].tolist()), set(b[i].tolist())
+        if sa == sb:
+            same += 1
+            continue
+        d = lambda ids: np.sqrt(((x[list(ids)] - x[i]) ** 2).sum(axis=1))  # noqa: E731
+        kth = max(d(sa).max(), d(sb).max())
+        if np.all(np.abs(d(sa ^ sb) - kth) <= 1e-4 * kth):
+            ties += 1
+    return {"rows": len(a), "same": same, "ties": ties, "other": len(a) - same - ties}
+
+
 def main():
     what = sys.argv[1]
     start = time.perf_counter()
@@ -43,6 +82,19 @@ def main():
         result = {"load_s": load_s, "graph_s": time.perf_counter() - t, "rows": len(graph)}
         if len(sys.argv) > 4:
             graph.astype("<u4").tofile(sys.argv[4])
+    elif what == "faiss-graph":
+        import faiss
+
+        x = np.ascontiguousarray(embeddings(sys.argv[2]), dtype=np.float32)
+        load_s = time.perf_counter() - start
+        t = time.perf_counter()
+        graph = faiss_graph(x, int(sys.argv[3]))
+        result = {"load_s": load_s, "graph_s": time.perf_counter() - t, "rows": len(graph),
+                  "faiss": faiss.__version__, "threads": faiss.omp_get_max_threads()}
+        if len(sys.argv) > 4:
+            graph.astype("<u4").tofile(sys.argv[4])
+    elif what == "compare":
+        result = compare(embeddings(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
     elif what == "tsne":
         import openTSNE
         from openTSNE.affinity import PerplexityBasedNN

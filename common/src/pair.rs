@@ -25,6 +25,13 @@ impl<T> Pair<T> {
     }
 
     /// `f` applied to each value.
+    pub fn as_mut(&mut self) -> Pair<&mut T> {
+        Pair {
+            bert: &mut self.bert,
+            gpt: &mut self.gpt,
+        }
+    }
+
     pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Pair<U> {
         Pair::new(f(self.bert), f(self.gpt))
     }

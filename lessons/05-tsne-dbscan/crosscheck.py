@@ -112,7 +112,7 @@ if len(sys.argv) > 3:
         lines.append("\nUngrouped tokens:" if cidx == -1 else f"\nTokens in group {cidx}:")
         lines.append(str([" ".join(tokenizer.decode([report["tokens"][t]])) for t in tokensInGroup]))
     printed = pathlib.Path(sys.argv[3]).read_text()
-    printed = printed[printed.index("groupidx:\n") + len("groupidx:\n"):].split("\nfigures")[0]
+    printed = printed[printed.index("groupidx:\n") + len("groupidx:\n"):].split("\n\nInteractive map")[0]
     same = printed.strip() == "\n".join(lines).strip()
     print("groupidx and group lists printed as Python prints them:", "ok" if same else "MISMATCH")
     sys.exit(0 if same else 1)

@@ -1,11 +1,12 @@
 //! Nearest neighbours in an embedding space: of one query (lesson 2's searches) and of
 //! every token at once (the whole-vocabulary graph behind t-SNE at scale and `--graph`).
 
-use anyhow::{Result, ensure};
+use anyhow::{Result, bail, ensure};
 use burn::tensor::Device;
 use rayon::prelude::*;
 
-use crate::tensor::ops::{BLOCK_BYTES, per_row_blocks, rows_tensor, to_tensor, to_vec};
+use crate::tensor::backend::is_cpu;
+use crate::tensor::ops::{per_row_blocks, rows_tensor, to_tensor, to_vec};
 use crate::tensor::{Matrix, squared_norm};
 
 /// How the distance between two embedding vectors is measured.
@@ -20,12 +21,16 @@ pub enum Metric {
 }
 
 // ANCHOR: distances
+/// A search: a query vector and how distances to it are measured.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub vector: Vec<f32>,
+    pub metric: Metric,
+    /// Scale every row to unit length first.
+    pub normalise: bool,
+}
+
 /// Distance from `query` to every row of `matrix`.
-///
-/// The device computes the dot products x·q, one matmul per row block; the rest is per
-/// row on the host: ‖x − q‖² = ‖x‖² + ‖q‖² − 2 x·q (clamped at 0 against rounding) and
-/// cos = x·q / (‖x‖‖q‖). With `normalise`, rows are first scaled to unit length, as the
-/// notebook's second exercise does: x/‖x‖ · q = x·q / ‖x‖ and ‖x/‖x‖‖² = 1.
 pub fn distances_to(
     matrix: &Matrix,
     query: &[f32],
@@ -33,27 +38,60 @@ pub fn distances_to(
     normalise: bool,
     device: &Device,
 ) -> Result<Vec<f32>> {
-    ensure!(
-        query.len() == matrix.cols(),
-        "query has {} values, rows have {}",
-        query.len(),
-        matrix.cols()
-    );
-    let q_sq = squared_norm(query);
-    let squares = matrix.squared_norms();
-    let q_tensor = to_tensor(query, query.len(), 1, device);
+    let query = Query {
+        vector: query.to_vec(),
+        metric,
+        normalise,
+    };
+    Ok(distances_to_all(matrix, std::slice::from_ref(&query), device)?.remove(0))
+}
+
+/// Distances from each query to every row of `matrix`, in one pass over the matrix.
+///
+/// The device computes the dot products x·q of a block of rows with every query at once
+/// (one matmul per row block); the rest is per row on the host: ‖x − q‖² = ‖x‖² + ‖q‖²
+/// − 2 x·q (clamped at 0 against rounding) and cos = x·q / (‖x‖‖q‖). With `normalise`,
+/// rows are first scaled to unit length, as the notebook's second exercise does:
+/// x/‖x‖ · q = x·q / ‖x‖ and ‖x/‖x‖‖² = 1.
+pub fn distances_to_all(
+    matrix: &Matrix,
+    queries: &[Query],
+    device: &Device,
+) -> Result<Vec<Vec<f32>>> {
+    let d = matrix.cols();
+    if let Some(q) = queries.iter().find(|q| q.vector.len() != d) {
+        bail!("query has {} values, rows have {d}", q.vector.len());
+    }
+    let count = queries.len();
+    // The queries as the columns of a d × count matrix.
+    let columns: Vec<f32> = (0..d)
+        .flat_map(|c| queries.iter().map(move |q| q.vector[c]))
+        .collect();
+    let q_tensor = to_tensor(&columns, d, count, device);
     let dots = per_row_blocks(matrix, device, |block| block.matmul(q_tensor.clone()))?;
-    Ok(dots
+    let squares = matrix.squared_norms();
+    Ok(queries
         .iter()
         .enumerate()
-        .map(|(i, &dot)| {
-            let x_sq = squares[i];
-            let x_norm = x_sq.sqrt().max(f32::MIN_POSITIVE);
-            match (metric, normalise) {
-                (Metric::Euclidean, false) => (x_sq + q_sq - 2.0 * dot).max(0.0).sqrt(),
-                (Metric::Euclidean, true) => (1.0 + q_sq - 2.0 * dot / x_norm).max(0.0).sqrt(),
-                (Metric::Cosine, _) => 1.0 - dot / (x_norm * q_sq.sqrt()).max(f32::MIN_POSITIVE),
-            }
+        .map(|(column, query)| {
+            let q_sq = squared_norm(&query.vector);
+            squares
+                .iter()
+                .enumerate()
+                .map(|(i, &x_sq)| {
+                    let dot = dots[i * count + column];
+                    let x_norm = x_sq.sqrt().max(f32::MIN_POSITIVE);
+                    match (query.metric, query.normalise) {
+                        (Metric::Euclidean, false) => (x_sq + q_sq - 2.0 * dot).max(0.0).sqrt(),
+                        (Metric::Euclidean, true) => {
+                            (1.0 + q_sq - 2.0 * dot / x_norm).max(0.0).sqrt()
+                        }
+                        (Metric::Cosine, _) => {
+                            1.0 - dot / (x_norm * q_sq.sqrt()).max(f32::MIN_POSITIVE)
+                        }
+                    }
+                })
+                .collect()
         })
         .collect())
 }
@@ -85,44 +123,55 @@ pub fn smallest(values: &[f32], k: usize) -> Vec<(usize, f32)> {
 /// `(row index, distance)` pairs, nearest first.
 pub type Neighbours = Vec<(usize, f32)>;
 
-/// The `k` rows nearest to `query`, nearest first, and the distances to every row.
+/// For each query, the `k` rows nearest to it, nearest first, and the distances to every
+/// row: one pass over the matrix for all of them.
 ///
-/// All distances come from [`distances_to`] (one matmul per block); the matmul form loses
-/// precision near zero (a row's distance to itself comes out around 1e-3, not 0), so the
-/// `2k` best candidates are re-measured exactly on the host and re-ranked.
-pub fn nearest(
+/// All distances come from [`distances_to_all`] (one matmul per block); the matmul form
+/// loses precision near zero (a row's distance to itself comes out around 1e-3, not 0),
+/// so each query's `2k` best candidates are re-measured exactly on the host and re-ranked.
+pub fn nearest_all(
     matrix: &Matrix,
-    query: &[f32],
+    queries: &[Query],
     k: usize,
-    metric: Metric,
-    normalise: bool,
     device: &Device,
-) -> Result<(Neighbours, Vec<f32>)> {
-    let distances = distances_to(matrix, query, metric, normalise, device)?;
-    let mut best: Vec<(usize, f32)> = smallest(&distances, k.saturating_mul(2))
-        .into_iter()
-        .map(|(i, _)| (i, exact_distance(matrix.row(i), query, metric, normalise)))
-        .collect();
-    best.sort_by(|a, b| {
-        (a.1, a.0)
-            .partial_cmp(&(b.1, b.0))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    best.truncate(k);
-    Ok((best, distances))
+) -> Result<Vec<(Neighbours, Vec<f32>)>> {
+    let distances = distances_to_all(matrix, queries, device)?;
+    Ok(queries
+        .iter()
+        .zip(distances)
+        .map(|(query, distances)| {
+            let mut best: Vec<(usize, f32)> = smallest(&distances, k.saturating_mul(2))
+                .into_iter()
+                .map(|(i, _)| {
+                    let exact =
+                        exact_distance(matrix.row(i), &query.vector, query.metric, query.normalise);
+                    (i, exact)
+                })
+                .collect();
+            best.sort_by(|a, b| {
+                (a.1, a.0)
+                    .partial_cmp(&(b.1, b.0))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+            best.truncate(k);
+            (best, distances)
+        })
+        .collect())
 }
 
-/// Query rows per block in [`knn_graph`].
-const GRAPH_QUERY_ROWS: usize = 1024;
+/// Rows per block in [`knn_graph`].
+const GRAPH_BLOCK_ROWS: usize = 1024;
 
 // ANCHOR: knn_graph
 /// The exact `k` nearest neighbours of every row (itself excluded) by Euclidean distance,
 /// nearest first, as `(index, squared distance)`; ties go to the lower index.
 ///
-/// Query rows go to the device in blocks of [`GRAPH_QUERY_ROWS`], key rows in blocks sized
-/// so one block of dot products stays within [`BLOCK_BYTES`]: one matmul per pair of
-/// blocks, and each row's best `k` kept as the blocks stream past, so memory stays bounded
-/// however large the vocabulary.
+/// ‖q − x‖² = ‖q‖² + ‖x‖² − 2 q·x, and ‖q‖² is the same for a whole row, so rows are
+/// ranked by ‖x‖² − 2 q·x, from one matrix product per pair of row blocks: memory stays
+/// bounded however large the vocabulary. On the CPU the product of blocks I and J (an f32
+/// GEMM by faer, on all cores) is computed once for J ≥ I and offered to I's rows along
+/// its rows and to J's rows down its columns — half the products of the full grid. Other
+/// devices (wgpu) compute every block pair with burn's matmul.
 pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Neighbours>> {
     let n = matrix.rows();
     ensure!(
@@ -131,51 +180,189 @@ pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Neigh
         n.saturating_sub(1)
     );
     let squares = matrix.squared_norms();
-    let key_rows = (BLOCK_BYTES / (GRAPH_QUERY_ROWS * 4)).max(1);
-    let mut graph = Vec::with_capacity(n);
-    for start in (0..n).step_by(GRAPH_QUERY_ROWS) {
-        let count = GRAPH_QUERY_ROWS.min(n - start);
-        let queries = rows_tensor(matrix, start, count, device);
-        let mut best: Vec<Nearest> = (0..count).map(|_| Nearest::new(k)).collect();
-        for key_start in (0..n).step_by(key_rows) {
-            let key_count = key_rows.min(n - key_start);
-            let keys = rows_tensor(matrix, key_start, key_count, device);
-            let dots = to_vec(queries.clone().matmul(keys.transpose()))?;
-            // ‖q − x‖² = ‖q‖² + ‖x‖² − 2 q·x; ‖q‖² is the same for the whole row, so it is
-            // left out of the ranking and added at the end. Each query row on its own
-            // thread: rows are independent, so the result does not depend on the split.
-            best.par_iter_mut()
-                .zip(dots.par_chunks_exact(key_count))
-                .enumerate()
-                .for_each(|(q, (nearest, row))| {
-                    for (j, &dot) in row.iter().enumerate() {
-                        let id = key_start + j;
-                        if id != start + q {
-                            nearest.offer(squares[id] - 2.0 * dot, id);
-                        }
-                    }
-                });
+    let mut best: Vec<Nearest> = (0..n).map(|_| Nearest::new(k)).collect();
+    let blocks: Vec<std::ops::Range<usize>> = (0..n)
+        .step_by(GRAPH_BLOCK_ROWS)
+        .map(|start| start..(start + GRAPH_BLOCK_ROWS).min(n))
+        .collect();
+    if is_cpu(device) {
+        let mut dots = vec![0f32; GRAPH_BLOCK_ROWS * GRAPH_BLOCK_ROWS];
+        for (b, rows) in blocks.iter().enumerate() {
+            for keys in &blocks[b..] {
+                let dots = &mut dots[..rows.len() * keys.len()];
+                block_dots(matrix, rows.clone(), keys.clone(), dots);
+                offer_rows(
+                    &mut best[rows.clone()],
+                    rows.start,
+                    keys.start,
+                    dots,
+                    squares,
+                );
+                if keys.start != rows.start {
+                    offer_columns(
+                        &mut best[keys.clone()],
+                        keys.start,
+                        rows.start,
+                        dots,
+                        squares,
+                    );
+                }
+            }
         }
-        for (q, nearest) in best.into_iter().enumerate() {
-            let own = squares[start + q];
-            graph.push(
-                nearest
-                    .best
-                    .into_iter()
-                    .map(|(score, id)| (id, (score + own).max(0.0)))
-                    .collect(),
-            );
+    } else {
+        for rows in &blocks {
+            let queries = rows_tensor(matrix, rows.start, rows.len(), device);
+            for keys in &blocks {
+                let block = rows_tensor(matrix, keys.start, keys.len(), device);
+                let dots = to_vec(queries.clone().matmul(block.transpose()))?;
+                offer_rows(
+                    &mut best[rows.clone()],
+                    rows.start,
+                    keys.start,
+                    &dots,
+                    squares,
+                );
+            }
         }
     }
-    Ok(graph)
+    Ok(best
+        .into_iter()
+        .enumerate()
+        .map(|(i, nearest)| {
+            nearest
+                .best
+                .into_iter()
+                .map(|(score, id)| (id, (score + squares[i]).max(0.0)))
+                .collect()
+        })
+        .collect())
+}
+
+/// `dots[i][j]` = row `rows[i]` · row `keys[j]`, row-major: f32 GEMMs by faer, one per
+/// strip of rows, two strips per core (each GEMM packs the keys once: fewer, taller strips
+/// pack them less often).
+fn block_dots(
+    matrix: &Matrix,
+    rows: std::ops::Range<usize>,
+    keys: std::ops::Range<usize>,
+    dots: &mut [f32],
+) {
+    use faer::{Accum, MatMut, MatRef, Par};
+    let d = matrix.cols();
+    let data = matrix.data();
+    let rhs = MatRef::from_row_major_slice(&data[keys.start * d..keys.end * d], keys.len(), d);
+    let strip = rows
+        .len()
+        .div_ceil(2 * rayon::current_num_threads())
+        .next_multiple_of(16)
+        .max(64);
+    dots.par_chunks_mut(strip * keys.len())
+        .enumerate()
+        .for_each(|(s, out)| {
+            let first = rows.start + s * strip;
+            let count = out.len() / keys.len();
+            let lhs = MatRef::from_row_major_slice(&data[first * d..(first + count) * d], count, d);
+            let out = MatMut::from_row_major_slice_mut(out, count, keys.len());
+            faer::linalg::matmul::matmul(
+                out,
+                Accum::Replace,
+                lhs,
+                rhs.transpose(),
+                1.0f32,
+                Par::Seq,
+            );
+        });
+}
+
+/// Candidates compared at once: a chunk whose scores all miss its rows' current k-th best
+/// (most chunks, once the lists fill) is passed over with one vectorised test.
+const LANES: usize = 16;
+
+/// Offers each row of `dots` (rows from `row_start`, keys from `key_start`) to its row's
+/// nearest: each row on its own thread, keys in increasing order. Scores are
+/// ‖x‖² − 2 q·x.
+fn offer_rows(
+    best: &mut [Nearest],
+    row_start: usize,
+    key_start: usize,
+    dots: &[f32],
+    squares: &[f32],
+) {
+    let keys = dots.len() / best.len();
+    let key_squares = &squares[key_start..key_start + keys];
+    best.par_iter_mut()
+        .zip(dots.par_chunks_exact(keys))
+        .enumerate()
+        .for_each(|(i, (nearest, row))| {
+            let own = row_start + i;
+            for (c, (dots, squares)) in row.chunks(LANES).zip(key_squares.chunks(LANES)).enumerate()
+            {
+                let worst = nearest.worst;
+                let hit = dots
+                    .iter()
+                    .zip(squares)
+                    .fold(false, |hit, (&dot, &sq)| hit | (sq - 2.0 * dot < worst));
+                if hit {
+                    for (j, (&dot, &sq)) in dots.iter().zip(squares).enumerate() {
+                        let id = key_start + c * LANES + j;
+                        let score = sq - 2.0 * dot;
+                        if score < nearest.worst && id != own {
+                            nearest.insert(score, id);
+                        }
+                    }
+                }
+            }
+        });
+}
+
+/// Offers each column of `dots` to the nearest of the key it belongs to (the symmetric
+/// half: row i's dot with key j is key j's dot with row i). Each thread owns [`LANES`]
+/// keys and walks down their columns, reading `LANES` contiguous values per row.
+fn offer_columns(
+    best: &mut [Nearest],
+    key_start: usize,
+    row_start: usize,
+    dots: &[f32],
+    squares: &[f32],
+) {
+    let keys = best.len();
+    best.par_chunks_mut(LANES)
+        .enumerate()
+        .for_each(|(c, nearest)| {
+            let first = c * LANES;
+            let mut worst = [f32::INFINITY; LANES];
+            for (w, n) in worst.iter_mut().zip(nearest.iter()) {
+                *w = n.worst;
+            }
+            for (i, row) in dots.chunks_exact(keys).enumerate() {
+                let segment = &row[first..first + nearest.len()];
+                let sq = squares[row_start + i];
+                let hit = segment
+                    .iter()
+                    .zip(&worst)
+                    .fold(false, |hit, (&dot, &w)| hit | (sq - 2.0 * dot < w));
+                if hit {
+                    let id = row_start + i;
+                    for (j, &dot) in segment.iter().enumerate() {
+                        let score = sq - 2.0 * dot;
+                        if score < worst[j] && id != key_start + first + j {
+                            nearest[j].insert(score, id);
+                            worst[j] = nearest[j].worst;
+                        }
+                    }
+                }
+            }
+        });
 }
 // ANCHOR_END: knn_graph
 
 /// The `k` smallest scores offered so far, smallest first (ties: the earlier offer, which
-/// in [`knn_graph`] is the lower index).
+/// in [`knn_graph`] is the lower index). `worst` is the score a newcomer must beat: the
+/// k-th best once there are k, else +∞ — one compare rejects most candidates.
 struct Nearest {
     k: usize,
     best: Vec<(f32, usize)>,
+    worst: f32,
 }
 
 impl Nearest {
@@ -183,16 +370,18 @@ impl Nearest {
         Self {
             k,
             best: Vec::with_capacity(k + 1),
+            worst: f32::INFINITY,
         }
     }
 
-    fn offer(&mut self, score: f32, id: usize) {
-        if self.best.len() == self.k && !(score < self.best[self.k - 1].0) {
-            return;
-        }
+    #[inline(never)]
+    fn insert(&mut self, score: f32, id: usize) {
         let at = self.best.partition_point(|&(s, _)| s <= score);
         self.best.insert(at, (score, id));
         self.best.truncate(self.k);
+        if self.best.len() == self.k {
+            self.worst = self.best[self.k - 1].0;
+        }
     }
 }
 

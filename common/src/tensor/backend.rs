@@ -20,6 +20,14 @@ pub enum Backend {
     Wgpu,
 }
 
+/// Whether `device` computes on this machine's CPU (flex or ndarray), where a kernel may
+/// work on the matrix's memory directly instead of through burn tensors.
+pub fn is_cpu(device: &Device) -> bool {
+    #[allow(deprecated)] // compared with, not created
+    let ndarray = Device::ndarray();
+    *device == Device::flex() || *device == ndarray
+}
+
 impl Backend {
     pub const ALL: [Backend; 3] = [Backend::Flex, Backend::Ndarray, Backend::Wgpu];
 

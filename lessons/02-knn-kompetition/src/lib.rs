@@ -9,7 +9,7 @@ mod results;
 use anyhow::Result;
 use clap::Parser;
 use common::analysis::neighbours::hubness;
-use common::analysis::neighbours::{self, Metric};
+use common::analysis::neighbours::{self, Metric, Query};
 use common::analysis::stats::histogram;
 use common::model::{token_text, word_ids};
 use common::run::cli::{ListItem, expand, list_item};
@@ -148,23 +148,49 @@ fn explore_word(
     // ANCHOR_END: seed_ids
 
     // ANCHOR: searches
-    let search = |metric, normalise| -> Result<Search> {
-        let found = models
-            .zip(ids.as_ref())
-            .map(|(model, ids)| search_from(model, ids, k, metric, normalise, device))
-            .transpose()?;
-        Ok(Search {
-            word: word.to_string(),
-            k,
-            metric,
-            normalised: normalise,
-            neighbours: found.as_ref().map(|(n, _)| n.clone()),
-            histogram: found.map(|(_, h)| h),
-        })
+    // Every search of this word in a model — raw, normalised, and in the GPT model the
+    // word with a leading space — in one pass over that model's matrix.
+    let spaced = format!(" {}", word.trim_start());
+    let spaced_ids = word_ids(models.gpt, &spaced)?;
+    let search = |ids: &[u32], metric, normalise| Plan {
+        ids: ids.to_vec(),
+        metric,
+        normalise,
     };
-    let raw = session.show(search(metric, false)?);
+    let mut plans = ids.as_ref().map(|ids| vec![search(ids, metric, false)]);
+    if metric == Metric::Euclidean {
+        plans.bert.push(search(&ids.bert, Metric::Euclidean, true));
+        plans.gpt.push(search(&ids.gpt, Metric::Euclidean, true));
+    } else {
+        // the emptiness table compares Euclidean neighbours of the word itself too
+        plans.gpt.push(search(&ids.gpt, Metric::Euclidean, false));
+    }
+    plans
+        .gpt
+        .push(search(&spaced_ids, Metric::Euclidean, false));
+    let mut found = models
+        .zip(plans)
+        .map(|(model, plans)| search_all(model, &plans, k, device))
+        .transpose()?
+        .map(|found| found.into_iter());
+    let missing = || anyhow::anyhow!("a search is missing");
+    let as_search = |found: Pair<Found>, metric, normalised| Search {
+        word: word.to_string(),
+        k,
+        metric,
+        normalised,
+        neighbours: found.as_ref().map(|(n, _)| n.clone()),
+        histogram: found.map(|(_, h)| h),
+    };
+    let mut next = || {
+        found
+            .as_mut()
+            .map(|searches| searches.next().ok_or_else(missing))
+            .transpose()
+    };
+    let raw = session.show(as_search(next()?, metric, false));
     let normalised = match metric {
-        Metric::Euclidean => Some(session.show(search(Metric::Euclidean, true)?)),
+        Metric::Euclidean => Some(session.show(as_search(next()?, Metric::Euclidean, true))),
         Metric::Cosine => {
             println!(
                 "\n(cosine distance ignores vector length, so normalising first would change nothing: skipped)"
@@ -183,21 +209,17 @@ fn explore_word(
     }
 
     // ANCHOR: emptiness
-    let spaced = format!(" {}", word.trim_start());
     println!("\n# The importance of emptiness: \"{word}\" vs \"{spaced}\" in the GPT model\n");
-    let spaced_ids = word_ids(models.gpt, &spaced)?;
-    let nearest_to =
-        |ids: &[u32]| search_from(models.gpt, ids, k, Metric::Euclidean, false, device);
-    // The word itself was searched just above; with raw Euclidean distance that search is
-    // this one.
+    // With raw Euclidean distance, the word's own search above is the one compared here.
     let without_space = match metric {
         Metric::Euclidean => raw.neighbours.gpt.clone(),
-        Metric::Cosine => nearest_to(&ids.gpt)?.0,
+        Metric::Cosine => found.gpt.next().ok_or_else(missing)?.0,
     };
+    let with_space = found.gpt.next().ok_or_else(missing)?.0;
     let emptiness = session.show(Emptiness::new(
         word,
         (ids.gpt.clone(), without_space),
-        (spaced_ids.clone(), nearest_to(&spaced_ids)?.0),
+        (spaced_ids, with_space),
     ));
     // ANCHOR_END: emptiness
     Ok(WordResult {
@@ -209,37 +231,55 @@ fn explore_word(
     })
 }
 
-/// The `k` tokens nearest to the mean vector of `ids` in `model`, and the density
-/// histogram (90 bins) of the distances to every token. With unit vectors the notebook
-/// leaves the seed's own zero distance out of the histogram (`np.nonzero`); here the seed
-/// token's entry is left out, since the matmul form gives it a distance of rounding size
-/// rather than exactly zero (the neighbour table is re-measured exactly).
-fn search_from(
-    model: &Model,
-    ids: &[u32],
-    k: usize,
+/// One search: the mean vector of `ids`, distances by `metric`, rows normalised or not.
+struct Plan {
+    ids: Vec<u32>,
     metric: Metric,
     normalise: bool,
-    device: &Device,
-) -> Result<(Vec<Neighbour>, Option<common::analysis::stats::Histogram>)> {
-    let rows: Vec<usize> = ids.iter().map(|&id| id as usize).collect();
-    let query = ops::mean_of_rows(&model.embeddings, &rows, normalise, device)?;
-    let (nearest, mut distances) =
-        neighbours::nearest(&model.embeddings, &query, k, metric, normalise, device)?;
-    if normalise && ids.len() == 1 {
-        distances.remove(ids[0] as usize);
-    }
-    let nearest = nearest
-        .into_iter()
-        .map(|(id, distance)| {
-            Ok(Neighbour {
-                id,
-                token: token_text(model, id)?,
-                distance,
+}
+
+/// A search's nearest tokens and the density histogram of its distances.
+type Found = (Vec<Neighbour>, Option<common::analysis::stats::Histogram>);
+
+/// For each plan, the `k` tokens nearest to the mean vector of its `ids` in `model` and
+/// the density histogram (90 bins) of the distances to every token: one pass over the
+/// matrix for all of them. With unit vectors the notebook leaves the seed's own zero
+/// distance out of the histogram (`np.nonzero`); here the seed token's entry is left out,
+/// since the matmul form gives it a distance of rounding size rather than exactly zero
+/// (the neighbour table is re-measured exactly).
+fn search_all(model: &Model, plans: &[Plan], k: usize, device: &Device) -> Result<Vec<Found>> {
+    let queries = plans
+        .iter()
+        .map(|plan| {
+            let rows: Vec<usize> = plan.ids.iter().map(|&id| id as usize).collect();
+            Ok(Query {
+                vector: ops::mean_of_rows(&model.embeddings, &rows, plan.normalise, device)?,
+                metric: plan.metric,
+                normalise: plan.normalise,
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok((nearest, histogram(&distances, 90, true)))
+    let found = neighbours::nearest_all(&model.embeddings, &queries, k, device)?;
+    plans
+        .iter()
+        .zip(found)
+        .map(|(plan, (nearest, mut distances))| {
+            if plan.normalise && plan.ids.len() == 1 {
+                distances.remove(plan.ids[0] as usize);
+            }
+            let nearest = nearest
+                .into_iter()
+                .map(|(id, distance)| {
+                    Ok(Neighbour {
+                        id,
+                        token: token_text(model, id)?,
+                        distance,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((nearest, histogram(&distances, 90, true)))
+        })
+        .collect()
 }
 
 /// A word as part of a file name: letters and digits kept, anything else as `_`.
