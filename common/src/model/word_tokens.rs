@@ -64,17 +64,17 @@ pub fn token_text(model: &Model, id: usize) -> Result<String> {
     model.tokenizer.decode(&[id as u32])
 }
 
-/// One token as a student reads it on a map: its decoded text with spaces, newlines and
-/// tabs shown as GPT-2's markers (`Ġ`, `Ċ`, `ĉ`), BERT's `##` kept; a token that is part of
-/// a multi-byte character (decoded as `�`) is shown as its vocabulary entry instead.
-pub fn display_text(model: &Model, id: usize, vocabulary: &[String]) -> Result<String> {
-    let text = token_text(model, id)?;
-    if text.contains('\u{FFFD}') {
-        if let Some(entry) = vocabulary.get(id).filter(|e| !e.is_empty()) {
-            return Ok(entry.clone());
+/// One token as a student reads it on a map, from its decoded text (`token_text`):
+/// spaces, newlines and tabs shown as GPT-2's markers (`Ġ`, `Ċ`, `ĉ`), BERT's `##` kept;
+/// a token that is part of a multi-byte character (decoded as `�`) is shown as its
+/// vocabulary entry instead.
+pub fn display_text(decoded: &str, vocabulary_entry: Option<&str>) -> String {
+    if decoded.contains('\u{FFFD}') {
+        if let Some(entry) = vocabulary_entry.filter(|e| !e.is_empty()) {
+            return entry.to_string();
         }
     }
-    Ok(text
+    decoded
         .chars()
         .map(|c| match c {
             ' ' => 'Ġ',
@@ -82,5 +82,5 @@ pub fn display_text(model: &Model, id: usize, vocabulary: &[String]) -> Result<S
             '\t' => 'ĉ',
             c => c,
         })
-        .collect())
+        .collect()
 }

@@ -276,7 +276,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR_END: dbscan
 
     // ANCHOR: explorer
-    let explorer = session.show(explore(&model, &sub, &ids, &map, &groups, &session)?);
+    let explorer = session.show(explore(
+        &model, &sub, &ids, &labels, &map, &groups, &session,
+    )?);
     // ANCHOR_END: explorer
     session.finish(Results {
         tokens: ids,
@@ -297,6 +299,7 @@ fn explore(
     model: &Model,
     sub: &Matrix,
     ids: &[usize],
+    labels: &[String],
     map: &TsneResult,
     groups: &[i64],
     session: &Session,
@@ -310,10 +313,12 @@ fn explore(
         _ => knn_graph(sub, k, session.device())?,
     };
     let vocabulary = model.tokenizer.vocab_strings();
+    // The decoded labels of the figures, shown as a student reads them.
     let tokens: Vec<String> = ids
         .iter()
-        .map(|&id| display_text(model, id, &vocabulary))
-        .collect::<Result<_>>()?;
+        .zip(labels)
+        .map(|(&id, label)| display_text(label, vocabulary.get(id).map(String::as_str)))
+        .collect();
     let written = write_explorer(
         session.out(),
         &VocabularyMap {

@@ -13,7 +13,7 @@ use std::process::Command;
 use common::Backend;
 use common::analysis::neighbours::knn_graph;
 use common::model::files::locate;
-use common::model::{Model, display_text, standins};
+use common::model::{Model, display_text, standins, token_text};
 use course_tests::{out_dir, standin_args};
 use lesson05::{Args, MAP_NEIGHBOURS, run};
 
@@ -114,7 +114,10 @@ fn the_map_opens_on_a_deep_link_in_chromium() {
     let vocabulary = model.tokenizer.vocab_strings();
     let texts: Vec<String> = ids
         .iter()
-        .map(|&id| display_text(&model, id, &vocabulary).unwrap())
+        .map(|&id| {
+            let decoded = token_text(&model, id).unwrap();
+            display_text(&decoded, vocabulary.get(id).map(String::as_str))
+        })
         .collect();
     let linked = (0..ids.len())
         .find(|&i| texts[i].contains('<') && texts.iter().filter(|t| **t == texts[i]).count() == 1)
