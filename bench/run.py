@@ -109,7 +109,7 @@ def main():
             rust = [binaries / lesson, "--standin", "--seed", str(args.seed), "--out", OUT / "rust" / lesson]
             py = [python, folder / "notebook.py", OUT / "python" / lesson]
             row = run_pair(lesson, rust, py, args.repeats, env)[0]
-            row["matrix_mib"] = lesson_matrix_mib(OUT / "rust" / lesson / "report.json")
+            row["matrix_mib"] = lesson_matrix_mib(OUT / "rust" / lesson / "report.json", python, env)
             rows.append(row)
     workload = binaries / "workload"
     script = BENCH / "python" / "workload.py"
@@ -140,7 +140,13 @@ def main():
             row[f"{side}_kl"] = result["kl"]
             quality = subprocess.run([python, script, "quality", model, maps[side], perplexity, str(args.seed)],
                                      cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-            row[f"{side}_trustworthiness_5000"] = json.loads(quality.stdout)["trustworthiness_5000"]
+            quality = json.loads(quality.stdout)
+            row[f"{side}_trustworthiness_5000"] = quality["trustworthiness_5000"]
+            row[f"{side}_exact_kl"] = quality["exact_kl"]
+        # Why openTSNE is given scikit-learn's P rather than computing its own.
+        calibration = subprocess.run([python, script, "perplexities", model, perplexity],
+                                     cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+        row["perplexities"] = json.loads(calibration.stdout)
         rows.append(row)
         for eps, min_samples in (("1.0", "10"),):
             rust = [workload, "dbscan", "--map", maps["rust"], "--eps", eps, "--min-samples", min_samples]
@@ -178,7 +184,7 @@ def markdown(rows, args):
         f"(whole-vocabulary t-SNE: {max(1, args.repeats // 2)}, no warm-up), after one warm-up run each; "
         f"rows of cases a run leaves out (`--cases`) are those of the previous run.",
         "",
-        "| case | Rust | Python | Python ÷ Rust | Rust peak RSS | Python peak RSS | Rust RSS ÷ matrices read |",
+        "| case | Rust | Python | Python ÷ Rust | Rust peak RSS | Python peak RSS | Rust RSS ÷ f32 matrices held |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -196,9 +202,19 @@ def markdown(rows, args):
                          f"{c['ties']} differ only among tokens tied with the k-th nearest at float32 precision "
                          f"(exact distances within 1e-4 relative), {c['other']} otherwise.")
         if "rust_kl" in r:
-            notes.append(f"- {r['case']}: final KL {r['rust_kl']:.4f} (Rust) and {r['python_kl']:.4f} (openTSNE), "
-                         f"{100 * (r['rust_kl'] / r['python_kl'] - 1):+.1f}%; trustworthiness (k = 5, 5,000-token sample) "
-                         f"{r['rust_trustworthiness_5000']:.4f} and {r['python_trustworthiness_5000']:.4f}.")
+            notes.append(f"- {r['case']}: both optimise scikit-learn's P (perplexity 30, each token's 91 exact "
+                         f"nearest neighbours); final KL as each reports it {r['rust_kl']:.4f} (Rust) and "
+                         f"{r['python_kl']:.4f} (openTSNE), {100 * (r['rust_kl'] / r['python_kl'] - 1):+.1f}%; "
+                         f"KL of each map with Q summed exactly over all pairs {r['rust_exact_kl']:.4f} and "
+                         f"{r['python_exact_kl']:.4f}, {100 * (r['rust_exact_kl'] / r['python_exact_kl'] - 1):+.1f}%; "
+                         f"trustworthiness (k = 5, 5,000-token sample) {r['rust_trustworthiness_5000']:.4f} and "
+                         f"{r['python_trustworthiness_5000']:.4f}.")
+        if "perplexities" in r:
+            o, s = r["perplexities"]["openTSNE"], r["perplexities"]["scikit-learn"]
+            notes.append(f"- openTSNE's own affinities (`PerplexityBasedNN`) were not used: on the same neighbours its "
+                         f"calibration leaves {o['tokens_off_by_over_1pct']} tokens more than 1% off perplexity 30 "
+                         f"(up to {o['max_perplexity']:.1f}); scikit-learn's, {s['tokens_off_by_over_1pct']} "
+                         f"(up to {s['max_perplexity']:.2f}).")
         if "rust_result" in r:
             notes.append(f"- {r['case']}: Rust {r['rust_result']['clusters']} clusters, {r['rust_result']['noise']} noise points; "
                          f"scikit-learn {r['python_result']['clusters']} clusters, {r['python_result']['noise']} noise points "
@@ -206,16 +222,18 @@ def markdown(rows, args):
     return "\n".join(lines + [""] + notes) + "\n"
 
 
-def lesson_matrix_mib(report):
-    """MiB of the embedding matrices of the models a lesson's report lists, as stored in
-    each stand-in's file (safetensors header offsets, or the GGUF tensor table)."""
+def lesson_matrix_mib(report, python, env):
+    """MiB of the embedding matrices of the models a lesson's report lists, in f32 as the
+    lesson holds them (safetensors header offsets, or the GGUF tensor table read by the
+    `gguf` package in the harness's environment: a GGUF's Q8_0 matrix is dequantised)."""
     sys.path.insert(0, str(BENCH / "python"))
     import standins  # the Python side's own map of the stand-in files
 
     names = {v: k for k, v in standins.STANDINS.items()}
-    total = sum(standins.embedding_bytes(names.get(m["name"].removeprefix("standin/"), m["name"].removeprefix("standin/")))
-                for m in json.loads(pathlib.Path(report).read_text())["models"])
-    return total / 2**20
+    models = [m["name"].removeprefix("standin/") for m in json.loads(pathlib.Path(report).read_text())["models"]]
+    sizes = subprocess.run([python, "-c", "import sys, standins; print(*map(standins.embedding_bytes, sys.argv[1:]))",
+                            *(names.get(m, m) for m in models)], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return sum(map(int, sizes.stdout.split())) / 2**20
 
 
 if __name__ == "__main__":

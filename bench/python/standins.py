@@ -46,12 +46,13 @@ def embeddings(model):
 
 
 def embedding_bytes(model):
-    """Bytes of the token-embedding tensor as stored (quantised, for a GGUF)."""
+    """Bytes of the token-embedding matrix as the lessons hold it, in f32: a safetensors
+    f32 tensor as stored, a GGUF's quantised one once dequantised (4 bytes an entry)."""
     gguf = gguf_file(model)
     if gguf is not None:
         from gguf import GGUFReader
 
-        return int(next(t for t in GGUFReader(str(gguf)).tensors if t.name == "token_embd.weight").n_bytes)
+        return 4 * int(next(t for t in GGUFReader(str(gguf)).tensors if t.name == "token_embd.weight").n_elements)
     import json
 
     with open(snapshot(model) / "model.safetensors", "rb") as f:

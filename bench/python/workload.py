@@ -4,9 +4,10 @@ stage times as JSON on stdout.
   workload.py knn-graph MODEL K [GRAPH_OUT]     numpy (OpenBLAS) matmul + argpartition, blocked
   workload.py faiss-graph MODEL K [GRAPH_OUT]   FAISS IndexFlatL2: add, then search(x, k + 1)
   workload.py compare MODEL K GRAPH_A GRAPH_B    share of identical neighbour lists, and why others differ
-  workload.py tsne MODEL PERPLEXITY ITERATIONS MAP_OUT SEED    openTSNE, FFT gradient
+  workload.py tsne MODEL PERPLEXITY ITERATIONS MAP_OUT SEED    openTSNE, FFT gradient, scikit-learn's P
+  workload.py perplexities MODEL PERPLEXITY      tokens whose P rows miss the perplexity, per library
   workload.py dbscan MAP EPS MIN_SAMPLES          scikit-learn DBSCAN
-  workload.py quality MODEL MAP PERPLEXITY SEED   KL of P v the map, trustworthiness on a sample
+  workload.py quality MODEL MAP PERPLEXITY SEED   trustworthiness on a sample, exact KL of the map under scikit-learn's P
 """
 import json
 import sys
@@ -48,6 +49,53 @@ def faiss_graph(x, k):
         others = row[row != i]
         graph[i] = others[:k]
     return graph
+
+
+def scikit_learn_affinities(x, perplexity):
+    """P as `sklearn.manifold.TSNE` computes it for Barnes-Hut: exact nearest neighbours,
+    squared distances, a binary search per token for its perplexity, symmetrised and
+    normalised to sum 1."""
+    from sklearn.manifold._t_sne import _joint_probabilities_nn
+    from sklearn.neighbors import NearestNeighbors
+
+    k = min(len(x) - 1, int(3.0 * perplexity + 1))
+    distances = NearestNeighbors(n_neighbors=k, n_jobs=2).fit(x).kneighbors_graph(mode="distance")
+    distances.data **= 2
+    return _joint_probabilities_nn(distances, perplexity, 0).tocsr()
+
+
+def exact_kl(p, y):
+    """KL(P ‖ Q) of a map, Q over every pair exactly (Z summed over all N² pairs in blocks),
+    independently of either side's interpolated estimate."""
+    squares = (y**2).sum(1)
+    z = 0.0
+    for start in range(0, len(y), BLOCK):
+        d = squares[start : start + BLOCK, None] + squares[None, :] - 2.0 * (y[start : start + BLOCK] @ y.T)
+        z += (1.0 / (1.0 + np.maximum(d, 0.0))).sum() - len(d)  # less each point's own 1
+    rows = np.repeat(np.arange(p.shape[0]), np.diff(p.indptr))
+    q = 1.0 / (1.0 + ((y[rows] - y[p.indices]) ** 2).sum(1)) / z
+    return float((p.data * np.log(p.data / q)).sum())
+
+
+def perplexities(x, perplexity):
+    """How far each token's conditional distribution is from the asked perplexity, with
+    openTSNE's calibration and with scikit-learn's, on the same exact neighbours."""
+    from openTSNE import _tsne
+    from sklearn.manifold._utils import _binary_search_perplexity
+    from sklearn.neighbors import NearestNeighbors
+
+    k = min(len(x) - 1, int(3.0 * perplexity + 1))
+    distances, _ = NearestNeighbors(n_neighbors=k, n_jobs=2).fit(x).kneighbors()
+    conditional = {
+        "openTSNE": np.asarray(_tsne.compute_gaussian_perplexity(distances, np.array([perplexity]), num_threads=2)),
+        "scikit-learn": _binary_search_perplexity((distances**2).astype(np.float32), perplexity, 0),
+    }
+    result = {}
+    for name, p in conditional.items():
+        reached = np.exp(-(p * np.log(np.maximum(p, 1e-300))).sum(1))
+        off = np.abs(reached - perplexity) > 0.01 * perplexity
+        result[name] = {"tokens_off_by_over_1pct": int(off.sum()), "max_perplexity": float(reached.max())}
+    return result
 
 
 def compare(x, k, a, b):
@@ -97,25 +145,21 @@ def main():
         result = compare(embeddings(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
     elif what == "tsne":
         import openTSNE
-        from openTSNE.affinity import PerplexityBasedNN
+        from openTSNE.affinity import PrecomputedAffinities
 
         x = embeddings(sys.argv[2]).astype(np.float64)
         load_s = time.perf_counter() - start
         perplexity, iterations = float(sys.argv[3]), int(sys.argv[4])
         t = time.perf_counter()
-        # The Rust lesson's schedule (scikit-learn's): 250 early-exaggerated iterations,
-        # then the rest, one learning rate throughout. openTSNE's gradient lacks
-        # scikit-learn's factor 4, so its learning rate is 4 × scikit-learn's N / 48.
-        # The same affinities as the Rust side (scikit-learn's): each token's exact
-        # int(3 * perplexity + 1) nearest neighbours (openTSNE's default takes one fewer).
-        affinities = PerplexityBasedNN(
-            x,
-            perplexity=perplexity,
-            method="exact",
-            k_neighbors=min(len(x) - 1, int(3 * perplexity + 1)),
-            n_jobs=2,
-            random_state=int(sys.argv[6]),
-        )
+        # The same affinities as the Rust side: scikit-learn's P, from each token's exact
+        # int(3 * perplexity + 1) nearest neighbours. openTSNE's own PerplexityBasedNN
+        # leaves some tokens' distributions far from the asked perplexity (see
+        # `perplexities`), so its P, and its KL, would not be comparable.
+        affinities = PrecomputedAffinities(scikit_learn_affinities(x, perplexity), normalize=False)
+        # The Rust lesson's schedule: 250 early-exaggerated iterations, then the rest, one
+        # learning rate throughout. openTSNE's gradient lacks scikit-learn's factor 4, so
+        # its learning rate is 4 × scikit-learn's N / 48. Otherwise openTSNE's defaults,
+        # which the Rust `fft` method follows.
         embedding = openTSNE.TSNE(
             negative_gradient_method="fft",
             learning_rate=max(len(x) / 12.0, 200.0),
@@ -127,6 +171,8 @@ def main():
         ).fit(x, affinities=affinities, initialization="pca")
         result = {"load_s": load_s, "tsne_s": time.perf_counter() - t, "kl": float(embedding.kl_divergence)}
         np.asarray(embedding, dtype="<f8").tofile(sys.argv[5])
+    elif what == "perplexities":
+        result = perplexities(embeddings(sys.argv[2]).astype(np.float64), float(sys.argv[3]))
     elif what == "dbscan":
         from sklearn.cluster import DBSCAN
 
@@ -140,7 +186,10 @@ def main():
         x = embeddings(sys.argv[2])
         points = np.fromfile(sys.argv[3], dtype="<f8").reshape(-1, 2)
         sample = np.sort(np.random.default_rng(int(sys.argv[5])).choice(len(x), 5000, replace=False))
-        result = {"trustworthiness_5000": float(trustworthiness(x[sample], points[sample], n_neighbors=5))}
+        result = {
+            "trustworthiness_5000": float(trustworthiness(x[sample], points[sample], n_neighbors=5)),
+            "exact_kl": exact_kl(scikit_learn_affinities(x.astype(np.float64), float(sys.argv[4])), points),
+        }
     else:
         sys.exit(f"unknown workload {what}")
     print(json.dumps(result))

@@ -1,8 +1,6 @@
 //! t-SNE's input side: the joint probabilities P that say which points are neighbours in
 //! the original space, from a per-point Gaussian whose width matches the perplexity.
 
-use std::collections::HashMap;
-
 use anyhow::Result;
 use burn::tensor::Device;
 
@@ -125,39 +123,83 @@ pub(super) fn neighbourhoods(
     knn_graph(x, k, device)
 }
 
+/// Sparse joint probabilities in compressed rows: row i's neighbours j in ascending order
+/// and p_ij, each row's entries contiguous, so the gradient streams through them.
+pub(super) struct SparseAffinities {
+    /// Row i's entries are `offsets[i]..offsets[i + 1]`.
+    offsets: Vec<usize>,
+    columns: Vec<u32>,
+    values: Vec<f64>,
+}
+
+impl SparseAffinities {
+    /// From each row's (j, p_ij) pairs, j ascending; indices must fit in u32 (checked by
+    /// [`super::tsne`]).
+    pub(super) fn from_rows(rows: impl IntoIterator<Item = Vec<(usize, f64)>>) -> Self {
+        let mut sparse = Self {
+            offsets: vec![0],
+            columns: Vec::new(),
+            values: Vec::new(),
+        };
+        for row in rows {
+            for (j, p) in row {
+                sparse.columns.push(j as u32);
+                sparse.values.push(p);
+            }
+            sparse.offsets.push(sparse.columns.len());
+        }
+        sparse
+    }
+
+    /// Row i's neighbours and their probabilities.
+    pub(super) fn row(&self, i: usize) -> (&[u32], &[f64]) {
+        let range = self.offsets[i]..self.offsets[i + 1];
+        (&self.columns[range.clone()], &self.values[range])
+    }
+
+    pub(super) fn rows(&self) -> usize {
+        self.offsets.len() - 1
+    }
+}
+
 /// Sparse joint probabilities over the neighbourhoods (scikit-learn's Barnes–Hut
-/// affinities).
+/// affinities): p_ij = (p_j|i + p_i|j) / Σ, over the pairs where either is the other's
+/// neighbour.
 pub(super) fn sparse_joint_probabilities(
     graph: &[Neighbours],
     perplexity: f64,
-) -> Vec<Vec<(usize, f64)>> {
+) -> SparseAffinities {
     let n = graph.len();
-    let mut rows: Vec<HashMap<usize, f64>> = vec![Default::default(); n];
+    let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
     for (i, neighbours) in graph.iter().enumerate() {
         let distances: Vec<f64> = neighbours.iter().map(|&(_, d)| d as f64).collect();
         let conditional = conditional_probabilities_of(&distances, perplexity);
         for (&(j, _), &p) in neighbours.iter().zip(&conditional) {
-            *rows[i].entry(j).or_default() += p;
-            *rows[j].entry(i).or_default() += p;
+            rows[i].push((j, p));
+            rows[j].push((i, p));
         }
     }
-    // Sorted before summing: a hash map's order changes from run to run, and so would the
-    // last bits of the total (and, 1000 iterations later, the map).
-    let rows: Vec<Vec<(usize, f64)>> = rows
-        .into_iter()
-        .map(|r| {
-            let mut row: Vec<(usize, f64)> = r.into_iter().collect();
-            row.sort_unstable_by_key(|&(j, _)| j);
-            row
-        })
-        .collect();
+    // Each row sorted, a pair in both neighbour lists summed into one entry (two terms, so
+    // in either order the same), and the total summed in row order: the same bits on
+    // every run.
+    for row in &mut rows {
+        row.sort_unstable_by_key(|&(j, _)| j);
+        row.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 += later.1;
+            }
+            same
+        });
+    }
     let total: f64 = rows
         .iter()
         .flatten()
         .map(|&(_, p)| p)
         .sum::<f64>()
         .max(MACHINE_EPSILON);
-    rows.into_iter()
-        .map(|row| row.into_iter().map(|(j, p)| (j, p / total)).collect())
-        .collect()
+    SparseAffinities::from_rows(
+        rows.into_iter()
+            .map(|row| row.into_iter().map(|(j, p)| (j, p / total)).collect()),
+    )
 }

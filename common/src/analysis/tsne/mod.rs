@@ -14,6 +14,11 @@
 //! run stops early after 300 iterations without progress or once the gradient's norm is
 //! below 1e-7 (the exploration phase allows 250). The reported KL divergence is the last
 //! one computed, before the last step, as scikit-learn's `kl_divergence_`.
+//!
+//! `fft` is optimised as openTSNE optimises it, so the two can be compared on the same P
+//! (`gradient::Rules`): momentum 0.8 in both phases, gains and update kept across them,
+//! openTSNE's gain rule, steps clipped to 5 map units, the map re-centred after every
+//! step, no early stop, and the KL divergence of the final map.
 
 use anyhow::{Result, ensure};
 use serde::Serialize;
@@ -30,7 +35,7 @@ use crate::analysis::neighbours::Neighbours;
 use crate::analysis::svd::top_right_singular_vectors;
 use crate::tensor::Matrix;
 use affinities::{joint_probabilities, neighbourhoods, sparse_joint_probabilities};
-use gradient::{Affinities, Repulser, descend};
+use gradient::{Affinities, Repulser, Rules, descend};
 use repulsion::Convolver;
 
 pub use quality::trustworthiness;
@@ -49,9 +54,6 @@ const MIN_GRAD_NORM: f64 = 1e-7;
 const EXAGGERATION: f64 = 12.0;
 const EXPLORATION_ITERATIONS: usize = 250;
 pub(super) const MACHINE_EPSILON: f64 = f64::EPSILON;
-/// Longest step a point may take in one iteration of the `fft` method: openTSNE's default
-/// `max_step_norm`.
-const MAX_STEP: f64 = 5.0;
 
 /// How the gradient is computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -63,8 +65,8 @@ pub enum Method {
     /// scikit-learn's `method="exact"`: every pair, O(N²) time and memory.
     Exact,
     /// openTSNE's `fft`: Barnes–Hut's affinities, repulsion interpolated on a grid; for
-    /// whole vocabularies. Follows openTSNE where it differs from scikit-learn: steps
-    /// clipped to 5 map units, gains kept across the two phases, no early stop.
+    /// whole vocabularies. Optimised by openTSNE's rules where they differ from
+    /// scikit-learn's (`Rules::OPEN_TSNE`).
     Fft,
 }
 
@@ -149,6 +151,11 @@ pub fn tsne(
     let n = x.rows();
     ensure!(n >= 4, "t-SNE needs at least 4 points, got {n}");
     ensure!(
+        u32::try_from(n).is_ok(),
+        "t-SNE indexes points with 32 bits: choose at most {} tokens, got {n}",
+        u32::MAX
+    );
+    ensure!(
         options.perplexity > 0.0 && options.perplexity < n as f64,
         "perplexity must be above 0 and below the number of points ({n}), got {}",
         options.perplexity
@@ -172,13 +179,12 @@ pub fn tsne(
         ),
         _ => Affinities::Dense(joint_probabilities(x, options.perplexity)),
     };
-    let scikit_learn = options.method != Method::Fft;
+    let rules = match options.method {
+        Method::Fft => Rules::OPEN_TSNE,
+        Method::BarnesHut | Method::Exact => Rules::SCIKIT_LEARN,
+    };
     let mut y = pca_init(x)?;
     let learning_rate = (n as f64 / EXAGGERATION / 4.0).max(50.0);
-    // With sparse P, a point in many neighbour lists is pulled by many times the average
-    // attraction, and at the learning rate of a whole vocabulary its step overshoots more
-    // each iteration. openTSNE clips each point's step to MAX_STEP map units.
-    let max_step = (!scikit_learn).then_some(MAX_STEP);
     let mut update = vec![[0.0; 2]; n];
     let mut gains = vec![[1.0f64; 2]; n];
     let mut kl = f64::NAN;
@@ -186,7 +192,7 @@ pub fn tsne(
     let phases = [
         (
             EXAGGERATION,
-            0.5,
+            rules.exploration_momentum,
             EXPLORATION_ITERATIONS.min(options.iterations),
             EXPLORATION_ITERATIONS,
         ),
@@ -194,7 +200,7 @@ pub fn tsne(
     ];
     let mut next = 0;
     for (exaggeration, momentum, end, patience) in phases {
-        if scikit_learn {
+        if rules.fresh_phases {
             // Each phase is a fresh call of scikit-learn's `_gradient_descent`.
             update.fill([0.0; 2]);
             gains.fill([1.0; 2]);
@@ -203,7 +209,8 @@ pub fn tsne(
         for iteration in next..end {
             next = iteration + 1;
             let check = (iteration + 1) % CHECK_EVERY == 0;
-            let (value, grad) = p.kl_and_gradient(&y, exaggeration, check || next == end);
+            let with_kl = check || (next == end && !rules.kl_of_final_map);
+            let (value, grad) = p.kl_and_gradient(&y, exaggeration, with_kl);
             if !value.is_nan() {
                 kl = value;
             }
@@ -214,10 +221,10 @@ pub fn tsne(
                 &grad,
                 momentum,
                 learning_rate,
-                max_step,
+                &rules,
             );
             progress(iteration, kl);
-            if check && scikit_learn {
+            if check && rules.early_stop {
                 if kl < best_kl {
                     (best_kl, best_iteration) = (kl, iteration);
                 } else if iteration - best_iteration > patience {
@@ -228,6 +235,9 @@ pub fn tsne(
                 }
             }
         }
+    }
+    if rules.kl_of_final_map {
+        kl = p.kl_and_gradient(&y, 1.0, true).0;
     }
     Ok(TsneResult {
         method: options.method,
@@ -240,7 +250,7 @@ pub fn tsne(
 
 #[cfg(test)]
 mod tests {
-    use super::affinities::{conditional_probabilities, squared_distances};
+    use super::affinities::{SparseAffinities, conditional_probabilities, squared_distances};
     use super::gradient::{kl_and_gradient, sparse_kl_and_gradient};
     use super::*;
     use crate::analysis::rng::SeededRng;
@@ -290,14 +300,12 @@ mod tests {
         let x = random(60, 5, 4);
         let dense = joint_probabilities(&x, 8.0);
         let n = 60;
-        let sparse: Vec<Vec<(usize, f64)>> = (0..n)
-            .map(|i| {
-                (0..n)
-                    .filter(|&j| j != i)
-                    .map(|j| (j, dense[i * n + j]))
-                    .collect()
-            })
-            .collect();
+        let sparse = SparseAffinities::from_rows((0..n).map(|i| {
+            (0..n)
+                .filter(|&j| j != i)
+                .map(|j| (j, dense[i * n + j]))
+                .collect()
+        }));
         let mut rng = SeededRng::new(5);
         let y: Vec<[f64; 2]> = (0..n)
             .map(|_| [2.0 * rng.normal(), 2.0 * rng.normal()])
@@ -385,12 +393,53 @@ mod tests {
         // it is taken whole.
         let (mut y, mut update, mut gains) = (vec![[1.0, 1.0]], vec![[0.0; 2]], vec![[1.0; 2]]);
         let grad = vec![[-300.0 / 0.8, 400.0 / 0.8]];
-        descend(&mut y, &mut update, &mut gains, &grad, 0.0, 1.0, Some(5.0));
+        let clipped = Rules {
+            max_step: Some(5.0),
+            ..Rules::SCIKIT_LEARN
+        };
+        descend(&mut y, &mut update, &mut gains, &grad, 0.0, 1.0, &clipped);
         assert!(
             (y[0][0] - 4.0).abs() < 1e-12 && (y[0][1] + 3.0).abs() < 1e-12,
             "{y:?}"
         );
-        descend(&mut y, &mut update, &mut gains, &grad, 0.0, 1.0, None);
+        descend(
+            &mut y,
+            &mut update,
+            &mut gains,
+            &grad,
+            0.0,
+            1.0,
+            &Rules::SCIKIT_LEARN,
+        );
         assert!(y[0][0] > 200.0, "{y:?}");
+    }
+
+    #[test]
+    fn gains_follow_each_libraries_rule() {
+        // The first step (update zero): scikit-learn shrinks the gains (0.8), openTSNE
+        // grows them (1.2: the sign of a zero update differs from the gradient's). Then,
+        // the gradient keeping its sign on x and reversing on y: scikit-learn 0.8 + 0.2
+        // and 0.8·0.8, openTSNE 1.2 + 0.2 and 1.2·0.8 + 0.01. openTSNE also moves the
+        // map's mean back to the origin.
+        let first = vec![[-1.0, -1.0], [-1.0, -1.0]];
+        let second = vec![[-1.0, 1.0], [-1.0, 1.0]];
+        for (rules, want) in [
+            (Rules::SCIKIT_LEARN, [[0.8, 0.8], [1.0, 0.64]]),
+            (Rules::OPEN_TSNE, [[1.2, 1.2], [1.4, 0.97]]),
+        ] {
+            let mut y = vec![[1.0, 2.0], [3.0, 4.0]];
+            let (mut update, mut gains) = (vec![[0.0; 2]; 2], vec![[1.0; 2]; 2]);
+            for (grad, want) in [&first, &second].into_iter().zip(want) {
+                descend(&mut y, &mut update, &mut gains, grad, 0.5, 0.1, &rules);
+                for k in 0..2 {
+                    assert!(
+                        (gains[0][k] - want[k]).abs() < 1e-12,
+                        "{gains:?} v {want:?}"
+                    );
+                }
+            }
+            let centred = (0..2).all(|k| (y[0][k] + y[1][k]).abs() < 1e-12);
+            assert_eq!(rules.recentre, centred, "{y:?}");
+        }
     }
 }

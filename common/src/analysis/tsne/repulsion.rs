@@ -266,43 +266,63 @@ impl Convolver {
         // Four charges per point: 1, x, y and x² + y², packed two to a complex grid (the
         // kernel is real, so real and imaginary parts convolve independently).
         let charges = |p: &[f64; 2]| [1.0, p[0], p[1], p[0] * p[0] + p[1] * p[1]];
-        for (p, s) in y.iter().zip(&grid.stencils) {
-            let q = charges(p);
-            for (a, wx) in s.weights[0].iter().enumerate() {
-                for (b, wy) in s.weights[1].iter().enumerate() {
-                    let node = (s.first_node[0] + a) * size + s.first_node[1] + b;
-                    let w = wx * wy;
-                    self.grids[0][node] += Complex::new(w * q[0], w * q[1]);
-                    self.grids[1][node] += Complex::new(w * q[2], w * q[3]);
-                }
-            }
+        // A point touches only the three node rows of its row of boxes, so rows of boxes are
+        // spread on their own threads; within one, points in index order, so every node
+        // sums its charges in the order a single loop would.
+        let mut by_box_row = vec![Vec::new(); m / NODES_PER_BOX];
+        for (i, s) in grid.stencils.iter().enumerate() {
+            by_box_row[s.first_node[0] / NODES_PER_BOX].push(i);
         }
+        let band = NODES_PER_BOX * size;
+        let [low, high] = &mut self.grids;
+        low[..m * size]
+            .par_chunks_mut(band)
+            .zip(high[..m * size].par_chunks_mut(band))
+            .zip(&by_box_row)
+            .for_each(|((low, high), points)| {
+                for &i in points {
+                    let (q, s) = (charges(&y[i]), &grid.stencils[i]);
+                    for (a, wx) in s.weights[0].iter().enumerate() {
+                        for (b, wy) in s.weights[1].iter().enumerate() {
+                            let node = a * size + s.first_node[1] + b;
+                            let w = wx * wy;
+                            low[node] += Complex::new(w * q[0], w * q[1]);
+                            high[node] += Complex::new(w * q[2], w * q[3]);
+                        }
+                    }
+                }
+            });
         self.convolve(0, m);
         self.convolve(1, m);
 
         // Potentials back at the points; then the force and Z from them:
         // Σⱼ w²(yᵢ − yⱼ) = yᵢ·φ₁ − φ_y, and Σⱼ w = Σⱼ w²(1 + ‖yᵢ − yⱼ‖²), whose j = i
-        // term is exactly 1.
-        let grids = &self.grids;
-        let mut forces = Vec::with_capacity(y.len());
-        let mut z = 0.0;
-        for (p, s) in y.iter().zip(&grid.stencils) {
-            let mut phi = [0.0; 4];
-            for (a, wx) in s.weights[0].iter().enumerate() {
-                for (b, wy) in s.weights[1].iter().enumerate() {
-                    let node = (s.first_node[0] + a) * size + s.first_node[1] + b;
-                    let w = wx * wy;
-                    phi[0] += w * grids[0][node].re;
-                    phi[1] += w * grids[0][node].im;
-                    phi[2] += w * grids[1][node].re;
-                    phi[3] += w * grids[1][node].im;
+        // term is exactly 1. Z's terms are summed in point order.
+        let [low, high] = &self.grids;
+        let (forces, z_terms): (Vec<[f64; 2]>, Vec<f64>) = y
+            .par_iter()
+            .zip(&grid.stencils)
+            .map(|(p, s)| {
+                let mut phi = [0.0; 4];
+                for (a, wx) in s.weights[0].iter().enumerate() {
+                    for (b, wy) in s.weights[1].iter().enumerate() {
+                        let node = (s.first_node[0] + a) * size + s.first_node[1] + b;
+                        let w = wx * wy;
+                        phi[0] += w * low[node].re;
+                        phi[1] += w * low[node].im;
+                        phi[2] += w * high[node].re;
+                        phi[3] += w * high[node].im;
+                    }
                 }
-            }
-            forces.push([p[0] * phi[0] - phi[1], p[1] * phi[0] - phi[2]]);
-            z += (1.0 + p[0] * p[0] + p[1] * p[1]) * phi[0] - 2.0 * (p[0] * phi[1] + p[1] * phi[2])
-                + phi[3]
-                - 1.0;
-        }
+                let force = [p[0] * phi[0] - phi[1], p[1] * phi[0] - phi[2]];
+                let z = (1.0 + p[0] * p[0] + p[1] * p[1]) * phi[0]
+                    - 2.0 * (p[0] * phi[1] + p[1] * phi[2])
+                    + phi[3]
+                    - 1.0;
+                (force, z)
+            })
+            .unzip();
+        let z = z_terms.iter().fold(0.0, |sum, term| sum + term);
         Repulsion { forces, z }
     }
 }
