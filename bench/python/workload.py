@@ -51,15 +51,21 @@ def faiss_graph(x, k):
     return graph
 
 
+def exact_neighbours(x, perplexity):
+    """scikit-learn's exact search for t-SNE's int(3 * perplexity + 1) neighbours of
+    every row, itself excluded."""
+    from sklearn.neighbors import NearestNeighbors
+
+    return NearestNeighbors(n_neighbors=min(len(x) - 1, int(3.0 * perplexity + 1)), n_jobs=2).fit(x)
+
+
 def scikit_learn_affinities(x, perplexity):
     """P as `sklearn.manifold.TSNE` computes it for Barnes-Hut: exact nearest neighbours,
     squared distances, a binary search per token for its perplexity, symmetrised and
     normalised to sum 1."""
     from sklearn.manifold._t_sne import _joint_probabilities_nn
-    from sklearn.neighbors import NearestNeighbors
 
-    k = min(len(x) - 1, int(3.0 * perplexity + 1))
-    distances = NearestNeighbors(n_neighbors=k, n_jobs=2).fit(x).kneighbors_graph(mode="distance")
+    distances = exact_neighbours(x, perplexity).kneighbors_graph(mode="distance")
     distances.data **= 2
     return _joint_probabilities_nn(distances, perplexity, 0).tocsr()
 
@@ -82,10 +88,8 @@ def perplexities(x, perplexity):
     openTSNE's calibration and with scikit-learn's, on the same exact neighbours."""
     from openTSNE import _tsne
     from sklearn.manifold._utils import _binary_search_perplexity
-    from sklearn.neighbors import NearestNeighbors
 
-    k = min(len(x) - 1, int(3.0 * perplexity + 1))
-    distances, _ = NearestNeighbors(n_neighbors=k, n_jobs=2).fit(x).kneighbors()
+    distances, _ = exact_neighbours(x, perplexity).kneighbors()
     conditional = {
         "openTSNE": np.asarray(_tsne.compute_gaussian_perplexity(distances, np.array([perplexity]), num_threads=2)),
         "scikit-learn": _binary_search_perplexity((distances**2).astype(np.float32), perplexity, 0),

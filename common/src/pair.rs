@@ -24,14 +24,12 @@ impl<T> Pair<T> {
         Pair::new(&self.bert, &self.gpt)
     }
 
-    /// `f` applied to each value.
+    /// Both values by mutable reference.
     pub fn as_mut(&mut self) -> Pair<&mut T> {
-        Pair {
-            bert: &mut self.bert,
-            gpt: &mut self.gpt,
-        }
+        Pair::new(&mut self.bert, &mut self.gpt)
     }
 
+    /// `f` applied to each value.
     pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Pair<U> {
         Pair::new(f(self.bert), f(self.gpt))
     }

@@ -186,31 +186,6 @@ mod tests {
     use super::*;
     use crate::analysis::rng::SeededRng;
 
-    fn exact(y: &[[f64; 2]]) -> Repulsion {
-        let mut z = 0.0;
-        let forces = y
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let mut f = [0.0; 2];
-                for q in y
-                    .iter()
-                    .enumerate()
-                    .filter(|&(j, _)| j != i)
-                    .map(|(_, q)| q)
-                {
-                    let d = [p[0] - q[0], p[1] - q[1]];
-                    let w = 1.0 / (1.0 + d[0] * d[0] + d[1] * d[1]);
-                    z += w;
-                    f[0] += w * w * d[0];
-                    f[1] += w * w * d[1];
-                }
-                f
-            })
-            .collect();
-        Repulsion { forces, z }
-    }
-
     #[test]
     fn angle_zero_is_the_exact_sum_and_half_is_close() {
         let mut rng = SeededRng::new(9);
@@ -218,7 +193,7 @@ mod tests {
             .map(|_| [5.0 * rng.normal(), 5.0 * rng.normal()])
             .collect();
         y.push(y[7]); // a duplicate: one body of size two
-        let truth = exact(&y);
+        let truth = Repulsion::exact(&y);
         let zero = repulsion(&y, 0.0);
         // Angle 0 opens every inner cell: only the duplicates' own leaf is left out.
         let own = 2.0; // each duplicate misses the other: w = 1, twice

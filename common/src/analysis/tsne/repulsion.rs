@@ -36,6 +36,27 @@ pub struct Repulsion {
     pub z: f64,
 }
 
+#[cfg(test)]
+impl Repulsion {
+    /// The sums over every pair, O(N²): what the grid and Barnes–Hut approximate.
+    pub(super) fn exact(y: &[[f64; 2]]) -> Self {
+        let mut forces = vec![[0.0; 2]; y.len()];
+        let mut z = 0.0;
+        for i in 0..y.len() {
+            for j in 0..y.len() {
+                if i != j {
+                    let d = [y[i][0] - y[j][0], y[i][1] - y[j][1]];
+                    let w = 1.0 / (1.0 + d[0] * d[0] + d[1] * d[1]);
+                    z += w;
+                    forces[i][0] += w * w * d[0];
+                    forces[i][1] += w * w * d[1];
+                }
+            }
+        }
+        Repulsion { forces, z }
+    }
+}
+
 /// Where a point sits on the grid: its box and its interpolation weights in each dimension.
 struct Stencil {
     first_node: [usize; 2],
@@ -332,23 +353,6 @@ mod tests {
     use super::*;
     use crate::analysis::rng::SeededRng;
 
-    fn exact(y: &[[f64; 2]]) -> Repulsion {
-        let mut forces = vec![[0.0; 2]; y.len()];
-        let mut z = 0.0;
-        for i in 0..y.len() {
-            for j in 0..y.len() {
-                if i != j {
-                    let d = [y[i][0] - y[j][0], y[i][1] - y[j][1]];
-                    let w = 1.0 / (1.0 + d[0] * d[0] + d[1] * d[1]);
-                    z += w;
-                    forces[i][0] += w * w * d[0];
-                    forces[i][1] += w * w * d[1];
-                }
-            }
-        }
-        Repulsion { forces, z }
-    }
-
     #[test]
     fn a_reused_convolver_gives_what_a_fresh_one_gives() {
         // Grids of another size, then of the same size and another spacing, then the same
@@ -401,7 +405,7 @@ mod tests {
             let y: Vec<[f64; 2]> = (0..n)
                 .map(|_| [width * rng.next_f64(), width * rng.next_f64()])
                 .collect();
-            let (want, got) = (exact(&y), Convolver::default().repulsion(&y));
+            let (want, got) = (Repulsion::exact(&y), Convolver::default().repulsion(&y));
             assert!(
                 (got.z - want.z).abs() < z_tolerance * want.z,
                 "{n} points: Z {} vs {}",
