@@ -1,11 +1,14 @@
 //! flex, ndarray and wgpu must give the same numbers for every op the lessons use.
 //!
-//! wgpu needs an adapter: a GPU, or Mesa's software drivers (lavapipe or llvmpipe) on a
-//! machine without one — `.ci/run` installs them. Set `EMBEDDING_SKIP_WGPU=1` only on a
-//! machine that has neither; the test then says it compared the CPU backends alone.
+//! wgpu is compared when it is built in (`cargo test --features common/wgpu`, which
+//! `.ci/run` runs). It needs an adapter: a GPU, or Mesa's software drivers (lavapipe or
+//! llvmpipe) on a machine without one — `.ci/run` installs them. Set
+//! `EMBEDDING_SKIP_WGPU=1` only on a machine that has neither; the test then says it
+//! compared the CPU backends alone.
 
 use common::analysis::SeededRng;
 use common::analysis::neighbours;
+use common::tensor::backend::WGPU_BUILT;
 use common::{Backend, Matrix, ops};
 
 fn random_matrix(rows: usize, cols: usize, seed: u64) -> Matrix {
@@ -13,7 +16,10 @@ fn random_matrix(rows: usize, cols: usize, seed: u64) -> Matrix {
 }
 
 fn backends() -> Vec<Backend> {
-    if std::env::var("EMBEDDING_SKIP_WGPU").is_ok_and(|v| v == "1") {
+    if !WGPU_BUILT {
+        eprintln!("built without the wgpu feature: comparing flex and ndarray only");
+        vec![Backend::Flex, Backend::Ndarray]
+    } else if std::env::var("EMBEDDING_SKIP_WGPU").is_ok_and(|v| v == "1") {
         eprintln!("EMBEDDING_SKIP_WGPU=1: comparing flex and ndarray only");
         vec![Backend::Flex, Backend::Ndarray]
     } else {

@@ -3,8 +3,6 @@
 //! burn 0.22 picks the backend at run time through its `Device`, so every op in
 //! [`crate::tensor::ops`] is written once and runs on any of these.
 
-use std::sync::OnceLock;
-
 use anyhow::{Result, anyhow};
 use burn::tensor::Device;
 
@@ -46,17 +44,33 @@ impl Backend {
             Backend::Flex => Ok(Device::flex()),
             #[allow(deprecated)] // offered on purpose: the course names ndarray
             Backend::Ndarray => Ok(Device::ndarray()),
-            Backend::Wgpu => {
-                // burn registers one wgpu runtime per process: initialise it once, share it.
-                static WGPU: OnceLock<Result<Device, String>> = OnceLock::new();
-                WGPU.get_or_init(|| Device::wgpu_options().init().map_err(|e| e.to_string()))
-                    .clone()
-                    .map_err(|e| {
-                        anyhow!(
-                            "no wgpu adapter ({e}); install a GPU driver (or Mesa's Vulkan/OpenGL drivers) or run with --backend flex"
-                        )
-                    })
-            }
+            Backend::Wgpu => wgpu_device(),
         }
     }
+}
+
+/// Whether this build has burn's wgpu backend (the `wgpu` cargo feature).
+pub const WGPU_BUILT: bool = cfg!(feature = "wgpu");
+
+#[cfg(feature = "wgpu")]
+fn wgpu_device() -> Result<Device> {
+    use std::sync::OnceLock;
+    // burn registers one wgpu runtime per process: initialise it once, share it.
+    static WGPU: OnceLock<Result<Device, String>> = OnceLock::new();
+    WGPU.get_or_init(|| Device::wgpu_options().init().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(|e| {
+            anyhow!(
+                "no wgpu adapter ({e}); install a GPU driver (or Mesa's Vulkan/OpenGL drivers) or run with --backend flex"
+            )
+        })
+}
+
+/// Without the feature `--backend wgpu` still parses (it is one of the course's backends),
+/// and says how to get it.
+#[cfg(not(feature = "wgpu"))]
+fn wgpu_device() -> Result<Device> {
+    Err(anyhow!(
+        "this build has no wgpu backend; rebuild with the wgpu feature, e.g. `cargo run -p lesson02 --features wgpu -- --backend wgpu`, or run with --backend flex"
+    ))
 }

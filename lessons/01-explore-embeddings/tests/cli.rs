@@ -87,6 +87,10 @@ fn an_unwritable_output_directory_is_refused_before_any_work() {
 
 #[test]
 fn wgpu_without_a_matching_adapter_is_one_line_not_a_hang() {
+    if !common::tensor::backend::WGPU_BUILT {
+        eprintln!("built without the wgpu feature: see wgpu_not_built_names_the_feature");
+        return;
+    }
     // Ask cubecl's wgpu runtime for a discrete GPU no machine here has: the same path as a
     // machine with no adapter at all, answered at start-up.
     let dir = tempfile::tempdir().unwrap();
@@ -109,4 +113,17 @@ fn wgpu_without_a_matching_adapter_is_one_line_not_a_hang() {
         error.contains("no wgpu adapter") && error.contains("--backend flex"),
         "{error}"
     );
+}
+
+#[test]
+fn wgpu_not_built_names_the_feature() {
+    if common::tensor::backend::WGPU_BUILT {
+        eprintln!("built with the wgpu feature: see wgpu_without_a_matching_adapter_is_one_line_not_a_hang");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = lesson(&["--standin", "--backend", "wgpu", "--out", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let error = one_line_error(&out);
+    assert!(error.contains("--features wgpu") && error.contains("--backend flex"), "{error}");
 }

@@ -130,7 +130,13 @@ fn lesson01_is_identical_run_to_run_and_agrees_across_backends() {
         run_on("flex", &dirs[1]),
         "same seed, same backend: identical report"
     );
-    for (backend, dir) in [("ndarray", &dirs[2]), ("wgpu", &dirs[3])] {
+    // wgpu when the build has it (`.ci/run` tests with `--features common/wgpu`).
+    let others: &[_] = if common::tensor::backend::WGPU_BUILT {
+        &[("ndarray", &dirs[2]), ("wgpu", &dirs[3])]
+    } else {
+        &[("ndarray", &dirs[2])]
+    };
+    for &(backend, dir) in others {
         let other = run_on(backend, dir);
         // Everything but the backend name and the float statistics is identical…
         let strip = |v: &serde_json::Value| {
