@@ -2,9 +2,12 @@
 //! and its report.
 
 pub mod cli;
+pub mod output;
 pub mod python;
 pub mod report;
+pub mod resources;
 pub mod session;
+pub mod text;
 
 pub use cli::{CourseModels, Flags, LessonArgs, ModelPairArgs, finish};
 pub use report::Report;

@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 use std::fmt::Display;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Result, anyhow};
 use serde::Serialize;
@@ -15,12 +15,15 @@ use crate::model::{Model, ModelRequest, load_for_lesson};
 use crate::pair::Pair;
 use crate::plot::{self, Figure};
 use crate::run::cli::LessonArgs;
+use crate::run::output::Staged;
 use crate::run::report::{BookNumbers, ModelRecord, Report, standin_banner};
+use crate::run::text::terminal;
 use crate::tensor::Backend;
 
 pub struct Session {
     lesson: &'static str,
-    out: PathBuf,
+    /// Every file of the run is written here and moved into `--out` only by `finish`.
+    out: Staged,
     device: Device,
     backend: Backend,
     seed: u64,
@@ -36,7 +39,7 @@ impl Session {
     pub fn start(lesson: &'static str, args: &LessonArgs) -> Result<Self> {
         Ok(Self {
             lesson,
-            out: args.out_dir(lesson)?,
+            out: Staged::begin(&args.out_path(lesson), lesson)?,
             device: args.backend.device()?,
             backend: args.backend,
             seed: args.seed,
@@ -57,8 +60,17 @@ impl Session {
         self.seed
     }
 
+    /// Where this run writes its files: a staging folder that `finish` swaps into
+    /// `--out`, so an interrupted run leaves the earlier output whole.
     pub fn out(&self) -> &Path {
-        &self.out
+        self.out.dir()
+    }
+
+    /// After the first `done` of `count` like steps (a word's figures, say), whether the
+    /// rest fit on the disk at the size the first ones took; past it, a one-line error
+    /// naming `flag` and the largest count that fits, before the rest is written.
+    pub fn ensure_room(&self, flag: &str, done: u64, count: u64) -> Result<()> {
+        crate::run::resources::ensure_disk(self.out.dir(), flag, done, count, self.out.bytes())
     }
 
     /// Loads the models named by model flags, given as `(value, course default)`, side by
@@ -107,9 +119,10 @@ impl Session {
         }
     }
 
-    /// Prints a step's result as its `Display` shows it, and hands it back for the report.
+    /// Prints a step's result as its `Display` shows it (control characters in words
+    /// escaped), and hands it back for the report.
     pub fn show<T: Display>(&self, value: T) -> T {
-        println!("{value}");
+        println!("{}", terminal(&value.to_string()));
         value
     }
 
@@ -117,7 +130,8 @@ impl Session {
     /// lesson runs on stand-ins, and lists both in the report.
     pub fn figure(&self, mut figure: Figure, stem: &str) -> Result<()> {
         figure.tag_titles(self.standin_tag());
-        let files = plot::save(&figure, &self.out, stem)?;
+        let files = plot::save(&figure, self.out.dir(), stem)?;
+        self.out.wrote(&files);
         self.figures.borrow_mut().extend(
             files
                 .iter()
@@ -141,8 +155,8 @@ impl Session {
         }
     }
 
-    /// Writes `report.json` and `numbers.md` with the lesson's results, and says where
-    /// everything went.
+    /// Writes `report.json` and `numbers.md` with the lesson's results, swaps the whole
+    /// output into place, and says where everything went.
     pub fn finish<R: Serialize + BookNumbers>(self, results: R) -> Result<Report<R>> {
         let report = Report {
             lesson: self.lesson,
@@ -152,10 +166,12 @@ impl Session {
             results,
             figures: self.figures.into_inner(),
         };
-        report.write(&self.out)?;
+        let json = report.write(self.out.dir())?;
+        self.out.wrote(&[json, self.out.dir().join("numbers.md")]);
+        let out = self.out.commit()?;
         println!(
             "\nfigures, report.json and numbers.md written to {}",
-            self.out.display()
+            out.display()
         );
         Ok(report)
     }
