@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::pair::Pair;
 use crate::tensor::Backend;
@@ -42,27 +42,12 @@ pub struct LessonArgs {
 }
 
 impl LessonArgs {
-    /// The output directory, created and checked writable now rather than after the work.
-    pub fn out_dir(&self, lesson: &str) -> Result<PathBuf> {
-        let dir = self
-            .out
+    /// The output directory: `--out`, else `out/<lesson>/`. [`crate::run::output::Staged`]
+    /// checks it before any work.
+    pub fn out_path(&self, lesson: &str) -> PathBuf {
+        self.out
             .clone()
-            .unwrap_or_else(|| PathBuf::from("out").join(lesson));
-        std::fs::create_dir_all(&dir).with_context(|| {
-            format!(
-                "cannot create output directory {}; choose another with --out",
-                dir.display()
-            )
-        })?;
-        let probe = dir.join(".write-test");
-        std::fs::write(&probe, b"").with_context(|| {
-            format!(
-                "output directory {} is not writable; choose another with --out",
-                dir.display()
-            )
-        })?;
-        let _ = std::fs::remove_file(probe);
-        Ok(dir)
+            .unwrap_or_else(|| PathBuf::from("out").join(lesson))
     }
 }
 
@@ -114,12 +99,13 @@ pub fn main<A: Flags, R>(run: impl FnOnce(&A) -> Result<R>) -> ExitCode {
     finish(run(&args).map(|_| ()))
 }
 
-/// Ends a run: an error becomes one line on stderr and exit status 1.
+/// Ends a run: an error becomes one line on stderr (control characters escaped, so a
+/// word in it cannot break the line) and exit status 1.
 pub fn finish(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", crate::run::text::terminal(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
@@ -134,8 +120,7 @@ pub struct ListItem(Vec<String>);
 pub fn list_item(text: &str) -> Result<ListItem, String> {
     match text.strip_prefix('@') {
         Some(path) => {
-            let content = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read the list file {path} ({e})"))?;
+            let content = read_list_file(path)?;
             Ok(ListItem(
                 content
                     .lines()
@@ -147,6 +132,27 @@ pub fn list_item(text: &str) -> Result<ListItem, String> {
         }
         None => Ok(ListItem(vec![text.trim().to_string()])),
     }
+}
+
+/// The most a list file may hold: far more words than any lesson can use, and a bound
+/// on what an endless file (`/dev/zero`, a pipe) can make a lesson read.
+pub const LIST_FILE_LIMIT: u64 = 16 << 20;
+
+/// A list file's text, read up to [`LIST_FILE_LIMIT`] bytes.
+pub fn read_list_file(path: &str) -> Result<String, String> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("cannot read the list file {path} ({e})");
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(LIST_FILE_LIMIT + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > LIST_FILE_LIMIT {
+        return Err(format!(
+            "the list file {path} holds more than {} MiB (or never ends); pass a shorter list",
+            LIST_FILE_LIMIT >> 20
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("the list file {path} is not UTF-8 text"))
 }
 
 /// The values of a list flag, files expanded, empty values left out.
@@ -188,6 +194,15 @@ mod tests {
                 .unwrap_err()
                 .contains("cannot read")
         );
+    }
+
+    #[test]
+    fn an_endless_list_file_is_refused_after_the_limit() {
+        if !std::path::Path::new("/dev/zero").exists() {
+            return;
+        }
+        let error = list_item("@/dev/zero").unwrap_err();
+        assert!(error.contains("more than 16 MiB"), "{error}");
     }
 
     #[test]

@@ -13,6 +13,8 @@ use common::analysis::neighbours::{self, Metric, Query};
 use common::analysis::stats::histogram;
 use common::model::{token_text, word_ids};
 use common::run::cli::{ListItem, expand, list_item};
+use common::run::resources::ensure_memory;
+use common::run::text::{file_stem, terminal};
 use common::run::{CourseModels, Flags, ModelPairArgs};
 use common::{Device, LessonArgs, Model, Pair, Report, Session, ops};
 
@@ -73,14 +75,13 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let models = session.load_pair(args.pair.requests())?;
     let k = args.k as usize;
     let mut words = Vec::new();
-    for word in expand(&args.words) {
-        words.push(explore_word(
-            &word,
-            k,
-            args.metric,
-            models.as_ref(),
-            &session,
-        )?);
+    let seeds = expand(&args.words);
+    for word in &seeds {
+        words.push(explore_word(word, k, args.metric, models.as_ref(), &session)?);
+        if words.len() == 1 {
+            // The first word's figures measure what every word will write.
+            session.ensure_room("--words", 1, seeds.len() as u64)?;
+        }
     }
     let graph = if args.graph {
         // ANCHOR: graph
@@ -104,6 +105,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 fn vocabulary_graph(model: &Model, k: usize, device: &Device) -> Result<VocabularyGraph> {
     let rows = model.embeddings.rows();
     let k = k.min(rows - 1);
+    // Each token's k nearest, as candidates and as the graph: (id, distance) twice.
+    ensure_memory("the neighbour graph of every token", "--k", k as u64, |k| {
+        (rows as u64).saturating_mul(k).saturating_mul(16)
+    })?;
     let graph = neighbours::knn_graph(&model.embeddings, k, device)?;
     let hubness = hubness(&graph, 10);
     let hubs = hubness
@@ -130,7 +135,7 @@ fn explore_word(
 ) -> Result<WordResult> {
     let device = session.device();
     // ANCHOR: seed_ids
-    println!("\n# Seed word \"{word}\"\n");
+    println!("\n# Seed word \"{}\"\n", terminal(word));
     let ids = models.map(|m| word_ids(m, word)).transpose()?;
     let pieces = models
         .zip(ids.as_ref())
@@ -199,7 +204,7 @@ fn explore_word(
         }
     };
     // ANCHOR_END: searches
-    let stem = format!("distances_{}", file_safe(word));
+    let stem = file_stem("distances", word);
     session.figure(figures::distances(word, &raw), &stem)?;
     if let Some(normalised) = &normalised {
         session.figure(
@@ -209,7 +214,11 @@ fn explore_word(
     }
 
     // ANCHOR: emptiness
-    println!("\n# The importance of emptiness: \"{word}\" vs \"{spaced}\" in the GPT model\n");
+    println!(
+        "\n# The importance of emptiness: \"{}\" vs \"{}\" in the GPT model\n",
+        terminal(word),
+        terminal(&spaced)
+    );
     // With raw Euclidean distance, the word's own search above is the one compared here.
     let without_space = match metric {
         Metric::Euclidean => raw.neighbours.gpt.clone(),
@@ -280,13 +289,4 @@ fn search_all(model: &Model, plans: &[Plan], k: usize, device: &Device) -> Resul
             Ok((nearest, histogram(&distances, 90, true)))
         })
         .collect()
-}
-
-/// A word as part of a file name: letters and digits kept, anything else as `_`.
-fn file_safe(word: &str) -> String {
-    let safe: String = word
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { '_' })
-        .collect();
-    if safe.is_empty() { "_".into() } else { safe }
 }

@@ -117,3 +117,65 @@ fn k_larger_than_the_vocabulary_lists_every_token() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("more than a vocabulary holds"));
 }
+
+#[test]
+fn figure_names_from_words_are_bounded_and_distinct() {
+    let out = tempfile::tempdir().unwrap();
+    let long = "東".repeat(90);
+    let words = format!("new-york,new_york,{long}");
+    let output = lesson_into(&["--words", &words], out.path());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = course_tests::report_on_disk(out.path());
+    let figures: Vec<&str> = report["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    // Three words, a raw and a normalised figure each, as SVG and PNG: twelve files.
+    assert_eq!(figures.len(), 12, "{figures:?}");
+    let distinct: std::collections::BTreeSet<&&str> = figures.iter().collect();
+    assert_eq!(distinct.len(), 12, "{figures:?}");
+    for figure in &figures {
+        assert!(figure.len() < 255, "{figure}");
+        assert!(out.path().join(figure).is_file(), "{figure} is missing");
+    }
+}
+
+#[test]
+fn control_characters_in_words_are_shown_escaped() {
+    let output = lesson(&["--words", "ring\u{1b}]0;retitled\u{7}"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'));
+    assert!(stdout.contains("ring\\u{1b}]0;retitled\\u{7}"), "{stdout}");
+}
+
+#[test]
+fn an_endless_word_list_is_refused_before_it_is_read_whole() {
+    let out = lesson(&["--words", "@/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never ends"));
+}
+
+#[test]
+fn a_graph_larger_than_memory_names_the_largest_k_that_fits() {
+    // k = 30,521 neighbours of each of 49,152 GPT stand-in tokens: about 24 GB.
+    let free = common::run::resources::available_memory().unwrap_or(u64::MAX);
+    if free > 20_000_000_000 {
+        eprintln!("skipped: this machine has {free} bytes free, enough for the whole graph");
+        return;
+    }
+    let out = lesson(&["--words", "ring", "--k", "1000000", "--graph"]);
+    assert_eq!(out.status.code(), Some(1));
+    let error = one_line_error(&out);
+    assert!(error.contains("the largest --k that fits is"), "{error}");
+}

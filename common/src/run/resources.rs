@@ -1,0 +1,167 @@
+//! What a run will take, checked before the work: memory estimated from the flags and the
+//! model's shape, against what the machine has free, so a run that cannot fit stops at
+//! once with the flag to change, instead of swapping, being killed, or aborting late.
+
+use anyhow::{Result, bail};
+
+/// Bytes of memory this process may still use: the kernel's `MemAvailable`, or the
+/// cgroup's limit when it is lower. `None` where neither can be read (no check then).
+pub fn available_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok();
+    let available = meminfo.as_deref().and_then(|text| {
+        text.lines()
+            .find_map(|line| line.strip_prefix("MemAvailable:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kib| kib * 1024)
+    });
+    let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok());
+    match (available, cgroup) {
+        (Some(a), Some(c)) => Some(a.min(c)),
+        (a, c) => a.or(c),
+    }
+}
+
+/// Bytes free for an unprivileged writer on the file system holding `path`.
+#[cfg(unix)]
+pub fn available_disk(path: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `path` is NUL-terminated and `stats` is written by the call before it is read.
+    let stats = unsafe {
+        if libc::statvfs(path.as_ptr(), stats.as_mut_ptr()) != 0 {
+            return None;
+        }
+        stats.assume_init()
+    };
+    Some((stats.f_bavail as u64).saturating_mul(stats.f_frsize as u64))
+}
+
+#[cfg(not(unix))]
+pub fn available_disk(_: &std::path::Path) -> Option<u64> {
+    None
+}
+
+/// How much a run of `what` may take: `bytes(value)` is its estimate for the flag's
+/// value. Past the free memory, a one-line error naming `flag` and the largest value that
+/// fits (`bytes` must grow with the value).
+pub fn ensure_memory(what: &str, flag: &str, value: u64, bytes: impl Fn(u64) -> u64) -> Result<()> {
+    match available_memory() {
+        Some(budget) => ensure_fits(what, flag, value, bytes, budget),
+        None => Ok(()),
+    }
+}
+
+/// [`ensure_memory`] against a given `budget` of bytes.
+pub fn ensure_fits(
+    what: &str,
+    flag: &str,
+    value: u64,
+    bytes: impl Fn(u64) -> u64,
+    budget: u64,
+) -> Result<()> {
+    let need = bytes(value);
+    if need <= budget {
+        return Ok(());
+    }
+    // The largest value in 0..value whose estimate fits: a binary search.
+    let (mut fits, mut too_big) = (0, value);
+    while too_big - fits > 1 {
+        let middle = fits + (too_big - fits) / 2;
+        if bytes(middle) <= budget {
+            fits = middle;
+        } else {
+            too_big = middle;
+        }
+    }
+    let advice = if fits == 0 || bytes(fits) > budget {
+        format!("no value of {flag} fits")
+    } else {
+        format!("the largest {flag} that fits is {fits}")
+    };
+    bail!(
+        "{what} needs about {} of memory with {flag} {value}, and this machine has {} free; {advice}",
+        gigabytes(need),
+        gigabytes(budget)
+    )
+}
+
+/// Whether `count` more steps like the ones already written (`written` bytes for `done`
+/// steps) fit on the disk holding `dir`: past it, a one-line error naming `flag` and the
+/// largest count that fits. Called after the first step, so the size is measured, not
+/// guessed, before the rest is written.
+pub fn ensure_disk(
+    dir: &std::path::Path,
+    flag: &str,
+    done: u64,
+    count: u64,
+    written: u64,
+) -> Result<()> {
+    let Some(free) = available_disk(dir) else {
+        return Ok(());
+    };
+    let per_step = written / done.max(1);
+    let need = per_step.saturating_mul(count - done.min(count));
+    if need <= free {
+        return Ok(());
+    }
+    let fits = done + free / per_step.max(1);
+    bail!(
+        "{flag} {count} would write about {} ({} for each of the first {done}), and the disk holding {} has {} free; the largest {flag} that fits is {fits}",
+        gigabytes(written + need),
+        gigabytes(per_step),
+        dir.display(),
+        gigabytes(free)
+    )
+}
+
+fn gigabytes(bytes: u64) -> String {
+    format!("{:.1} GB", bytes as f64 / 1e9)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_that_fits_passes() {
+        assert!(ensure_fits("RSA", "--words", 100, |n| n * n * 4, 1_000_000).is_ok());
+    }
+
+    #[test]
+    fn a_value_past_the_budget_names_the_flag_and_the_largest_that_fits() {
+        let error = ensure_fits("RSA", "--words", 100_000, |n| n * n * 4, 4_000_000)
+            .unwrap_err()
+            .to_string();
+        // 1000² × 4 = 4,000,000 bytes: exactly the budget.
+        assert!(error.contains("--words 100000"), "{error}");
+        assert!(error.contains("the largest --words that fits is 1000"), "{error}");
+        assert!(!error.contains('\n'));
+    }
+
+    #[test]
+    fn a_disk_estimate_scales_the_first_steps_and_names_the_largest_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let free = available_disk(dir.path()).unwrap();
+        assert!(ensure_disk(dir.path(), "--words", 1, 2, 1000).is_ok());
+        // One step took a tenth of what is free: ten fit, a hundred do not.
+        let error = ensure_disk(dir.path(), "--words", 1, 100, free / 10)
+            .unwrap_err()
+            .to_string();
+        let fits: u64 = error
+            .rsplit("fits is ")
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        assert!((9..=12).contains(&fits), "{error}");
+    }
+
+    #[test]
+    fn the_machine_reports_some_memory() {
+        if cfg!(target_os = "linux") {
+            assert!(available_memory().is_some_and(|bytes| bytes > 0));
+        }
+    }
+}
