@@ -48,6 +48,12 @@ pub fn rsa(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<Rsa
         "RSA needs two similarity matrices over the same 3+ words"
     );
     let (ua, ub) = (upper_triangle(a), upper_triangle(b));
+    for (which, triangle) in [("first", &ua), ("second", &ub)] {
+        ensure!(
+            !is_constant(triangle),
+            "RSA is undefined here: every similarity among the words in the {which} space is the same (the words are one token, or tokens with one vector there), so no correlation with it exists; choose words that are distinct tokens"
+        );
+    }
     let observed = pearson(&ua, &ub);
     let p_value = (permutations > 0).then(|| {
         let mut rng = SeededRng::new(seed);
@@ -74,10 +80,26 @@ pub fn rsa(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<Rsa
 }
 // ANCHOR_END: rsa
 
+/// Whether every value is the same: a correlation with it is 0/0 (scipy's `pearsonr`
+/// warns and returns NaN), and a permutation test of it meaningless.
+fn is_constant(values: &[f32]) -> bool {
+    values.windows(2).all(|w| w[0] == w[1])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::analysis::stats::ranks;
+
+    #[test]
+    fn a_constant_triangle_is_refused_not_scored() {
+        let constant = Matrix::new(3, 3, vec![1.0; 9]).unwrap();
+        let varied = Matrix::new(3, 3, (0..9).map(|v| v as f32).collect()).unwrap();
+        let error = rsa(&constant, &varied, 100, 1).unwrap_err().to_string();
+        assert!(error.contains("undefined") && error.contains("distinct"), "{error}");
+        assert!(rsa(&varied, &constant, 0, 1).is_err());
+        assert!(rsa(&varied, &varied, 0, 1).is_ok());
+    }
 
     #[test]
     fn upper_triangle_is_row_major_above_the_diagonal() {

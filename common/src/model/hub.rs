@@ -36,6 +36,14 @@ fn cache_dir_from(env: impl Fn(&str) -> Option<PathBuf>) -> PathBuf {
     cache_home.join("huggingface").join("hub")
 }
 
+/// The variable that chose the cache folder, as [`cache_dir_from`] reads them.
+fn cache_variable() -> &'static str {
+    ["HF_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME"]
+        .into_iter()
+        .find(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+        .unwrap_or("HF_HOME")
+}
+
 /// The cache's folder for model `repo`: `models--owner--name`.
 pub fn repo_folder(repo: &str) -> String {
     format!("models--{}", repo.replace('/', "--"))
@@ -142,25 +150,39 @@ impl Hub {
     }
 
     /// Replaces a damaged cached `file` of `repo` (its snapshot entry and blob) with a
-    /// fresh download.
+    /// fresh download. The damaged copy is moved aside, not deleted, until the new one is
+    /// in hand: a failed download puts it back as it was.
     pub fn refetch(&self, repo: &str, file: &str) -> Result<PathBuf, FetchError> {
         self.refuse_if_offline(repo)?;
         let _lock = self.lock(repo, file)?;
+        let mut aside = Vec::new();
         if let Some(entry) = self.cached(repo, file) {
             let blob = std::fs::canonicalize(&entry).map_err(|e| FetchError::Failed(e.into()))?;
             for path in [blob, entry] {
-                match std::fs::remove_file(&path) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                let mut moved = path.clone().into_os_string();
+                moved.push(".damaged");
+                let moved = PathBuf::from(moved);
+                match std::fs::rename(&path, &moved) {
+                    Ok(()) => aside.push((path, moved)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        restore(&aside);
                         return Err(FetchError::Failed(anyhow!(
-                            "cannot remove the damaged {}: {e}",
+                            "cannot move the damaged {} aside: {e}",
                             path.display()
                         )));
                     }
-                    _ => {}
                 }
             }
         }
-        self.download(repo, file)
+        let fetched = self.download(repo, file);
+        match &fetched {
+            Ok(_) => aside.iter().for_each(|(_, moved)| {
+                let _ = std::fs::remove_file(moved);
+            }),
+            Err(_) => restore(&aside),
+        }
+        fetched
     }
 
     /// Holds a lock on one file of one repo, so lessons run at the same time on one cache
@@ -169,16 +191,27 @@ impl Hub {
     fn lock(&self, repo: &str, file: &str) -> Result<std::fs::File, FetchError> {
         let dir = self.cache_dir.join(".locks").join(repo_folder(repo));
         let path = dir.join(format!("{}.lock", file.replace('/', "--")));
-        let lock = std::fs::create_dir_all(&dir)
+        std::fs::create_dir_all(&dir)
             .and_then(|()| std::fs::File::create(&path))
             .and_then(|lock| lock.lock().map(|()| lock))
-            .map_err(|e| {
-                FetchError::Failed(anyhow!(
-                    "cannot lock {} in the Hugging Face cache: {e}",
-                    path.display()
-                ))
-            })?;
-        Ok(lock)
+            .map_err(|e| self.unusable(repo, file, e))
+    }
+
+    /// The cache folder cannot be written: with the Hub unreachable that is the same as
+    /// offline (a course model falls back to its stand-in, as with `HF_HUB_OFFLINE`);
+    /// with the Hub reachable, an error naming the variable that chose the folder.
+    fn unusable(&self, repo: &str, file: &str, error: std::io::Error) -> FetchError {
+        if let Ok(api) = self.api() {
+            let url = api.model(repo.to_string()).url(file);
+            if let Err(FetchError::Unreachable(detail)) = api.metadata(&url).map_err(classify) {
+                return self.unreachable(repo, detail);
+            }
+        }
+        FetchError::Failed(anyhow!(
+            "the Hugging Face cache {} cannot be written ({error}); point {} at a writable folder",
+            self.cache_dir.display(),
+            cache_variable()
+        ))
     }
 
     /// Whether `repo` has `file`, asked of the Hub without downloading it (a one-byte
@@ -282,6 +315,13 @@ impl Hub {
         } else {
             FetchError::Unreachable(detail)
         }
+    }
+}
+
+/// Puts files moved aside by [`Hub::refetch`] back where they were.
+fn restore(aside: &[(PathBuf, PathBuf)]) {
+    for (path, moved) in aside.iter().rev() {
+        let _ = std::fs::rename(moved, path);
     }
 }
 

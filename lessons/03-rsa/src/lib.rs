@@ -11,6 +11,7 @@ use common::analysis::rsa::{RsaScore, cosine_similarity_matrix, rsa, upper_trian
 use common::analysis::stats::pearson;
 use common::model::first_token;
 use common::run::cli::{ListItem, expand, list_item};
+use common::run::resources::ensure_memory;
 use common::run::{CourseModels, Flags, ModelPairArgs};
 use common::{Device, LessonArgs, Matrix, Model, Pair, Report, Session};
 
@@ -73,6 +74,11 @@ impl Flags for Args {
 
 pub fn run(args: &Args) -> Result<Report<Results>> {
     let words = expand(&args.words);
+    // An n×n similarity matrix per model, and the triangles, ranks and shuffles of two.
+    let matrices = expand(&args.models).len() as u64 + 2;
+    ensure_memory("RSA", "--words", words.len() as u64, |n| {
+        n.saturating_mul(n).saturating_mul(4 * (matrices + 2) + 8)
+    })?;
     let session = Session::start(LESSON, &args.common)?;
     let device = session.device();
     let models = session.load_pair(args.pair.requests())?;

@@ -94,3 +94,55 @@ fn word_lists_come_from_flags_or_files_and_need_three_words() {
     );
     assert!(Args::try_parse_from(["lesson03", "--words", "@/no/such/file"]).is_err());
 }
+
+#[test]
+fn identical_tokens_are_refused_not_scored() {
+    // The BERT stand-in is uncased: three spellings, one token, a constant similarity
+    // triangle. Its correlation is undefined (scipy's pearsonr gives NaN), so no score
+    // and no p-value is printed: the run stops with one line.
+    let out = out_dir();
+    let output = course_tests::run_binary(
+        env!("CARGO_BIN_EXE_lesson03"),
+        &[
+            "--standin",
+            "--words",
+            "Ring,ring,RING",
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let error = course_tests::one_line_error(&output);
+    assert!(error.contains("RSA is undefined"), "{error}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("permutation p"));
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn more_words_than_memory_holds_are_refused_before_any_work() {
+    // 100,000 words: 10¹⁰ similarities per model, about 400 GB in all.
+    if common::run::resources::available_memory().is_some_and(|free| free > 400_000_000_000) {
+        eprintln!("skipped: this machine has more memory free than the run needs");
+        return;
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let words: String = (0..100_000).map(|i| format!("w{i}\n")).collect();
+    std::fs::write(file.path(), words).unwrap();
+    let out = out_dir();
+    let output = course_tests::run_binary(
+        env!("CARGO_BIN_EXE_lesson03"),
+        &[
+            "--standin",
+            "--words",
+            &format!("@{}", file.path().display()),
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let error = course_tests::one_line_error(&output);
+    assert!(
+        error.contains("--words 100000") && error.contains("the largest --words that fits is"),
+        "{error}"
+    );
+}

@@ -37,8 +37,9 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = "random")]
     pub set_b: Vec<ListItem>,
 
-    /// Random draws of the random set for the spread of its spectrum.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Random draws of the random set for the spread of its spectrum (at most 1,000:
+    /// each is kept, drawn and reported).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub draws: u64,
 
     /// Report the fraction of variance in the first K components.
@@ -199,6 +200,14 @@ pub fn token_set(
         .iter()
         .map(|w| first_token(model, w))
         .collect::<Result<Vec<_>>>()?;
+    // One token given several times is one point: no spread, so no spectrum (numpy's
+    // fractions of variance would be 0/0).
+    anyhow::ensure!(
+        ids.iter().any(|id| Some(id) != ids.first()),
+        "the words {} are all one token in {}: a set needs at least two distinct tokens for its spectrum; give more words",
+        words.join(","),
+        model.label()
+    );
     Ok(TokenSet {
         name: name.into(),
         tokens: decode(&ids)?,

@@ -338,6 +338,43 @@ fn a_damaged_cached_file_is_fetched_again_online_and_named_offline() {
     truncate();
     let error = one_line_error(&run(&mut lesson(REPO, cache.path(), NO_HUB, false)));
     assert!(error.contains("cannot be fetched again"), "{error}");
+    // The damaged copy is kept until a replacement is in hand: it is still there.
+    assert_eq!(std::fs::metadata(&weights).unwrap().len(), full / 2);
+    assert!(
+        std::fs::read_dir(weights.parent().unwrap())
+            .unwrap()
+            .all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".damaged")),
+        "nothing is left aside"
+    );
+}
+
+#[test]
+fn an_unusable_cache_falls_back_offline_and_is_named_online() {
+    let place = tempfile::tempdir().unwrap();
+    let not_a_folder = place.path().join("cache-file");
+    std::fs::write(&not_a_folder, "").unwrap();
+    let course_model = |endpoint: &str, offline: bool| {
+        let mut command = lesson("bert-base-uncased", place.path(), endpoint, offline);
+        command.env("HF_HUB_CACHE", &not_a_folder);
+        run(&mut command)
+    };
+    // No network, declared or not: the course model's stand-in, the same both ways.
+    for offline in [true, false] {
+        let output = course_model(NO_HUB, offline);
+        assert!(
+            succeeded(&output),
+            "offline={offline}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(String::from_utf8_lossy(&output.stderr).contains("offline stand-in"));
+    }
+    // A Hub that answers: the cache is the problem, and the error names its variable.
+    let hub = hub_with(&[(REPO, bert_repo())], Behaviour::default());
+    let error = one_line_error(&course_model(&hub.endpoint, false));
+    assert!(
+        error.contains("cannot be written") && error.contains("HF_HUB_CACHE"),
+        "{error}"
+    );
 }
 
 #[test]

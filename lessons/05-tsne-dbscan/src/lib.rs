@@ -14,7 +14,8 @@ use common::analysis::tsne::{EXACT_LIMIT, Method, TsneOptions, TsneResult, trust
 use common::model::{display_text, token_text};
 use common::plot::explorer::{VocabularyMap, write_explorer};
 use common::run::Flags;
-use common::run::cli::positive;
+use common::run::cli::{positive, read_list_file};
+use common::run::resources::ensure_memory;
 use common::{LessonArgs, Matrix, Model, Report, Session, ops};
 
 pub use results::*;
@@ -103,8 +104,7 @@ impl TokenSpec {
             return Ok(TokenSpec::Random(count(n)?));
         }
         if let Some(path) = spec.strip_prefix('@') {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read the token list {path} ({e})"))?;
+            let text = read_list_file(path)?;
             let ids = text
                 .split_whitespace()
                 .map(|t| {
@@ -112,6 +112,12 @@ impl TokenSpec {
                         .map_err(|_| format!("{path}: `{t}` is not a token id"))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            let mut seen = std::collections::HashSet::new();
+            if let Some(id) = ids.iter().find(|&&id| !seen.insert(id)) {
+                return Err(format!(
+                    "{path} lists id {id} more than once; each token is one point of the map (duplicates have no distances to spread them), so list each id once"
+                ));
+            }
             if ids.len() < MIN_TOKENS {
                 return Err(format!(
                     "{path} lists {} ids; t-SNE needs at least {MIN_TOKENS}",
@@ -196,6 +202,11 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         .filter(|&id| !special.contains(&(id as u32)))
         .collect();
     let ids = args.token_spec().ids(vocab, &ordinary, session.seed())?;
+    // t-SNE keeps 3×perplexity+1 neighbours of each token (graph, then symmetrised P).
+    let n = ids.len() as u64;
+    ensure_memory("t-SNE's neighbour lists", "--perplexity", args.perplexity.ceil() as u64, |p| {
+        n.saturating_mul((3 * p + 1).min(n - 1)).saturating_mul(40)
+    })?;
     let labels: Vec<String> = ids
         .iter()
         .map(|&id| token_text(&model, id))

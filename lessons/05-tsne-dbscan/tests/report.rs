@@ -214,3 +214,20 @@ fn large_token_sets_map_with_interpolated_forces() {
     assert!(trust > 0.5 && trust <= 1.0, "{trust}");
     assert!(out.path().join("dbscan.png").is_file() && !out.path().join("gram.png").exists());
 }
+
+#[test]
+fn a_token_listed_twice_is_a_usage_error() {
+    // Duplicates are points at distance zero: the KL divergence printed for them came out
+    // negative (-39.04 for `1 1 1 1 1`), which a KL divergence never is.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    for ids in ["1 1 1 1 1", "10 10 10 10 11 12 13 14 15 16"] {
+        std::fs::write(file.path(), ids).unwrap();
+        let spec = format!("@{}", file.path().display());
+        let error = lesson05::TokenSpec::parse(&spec).unwrap_err();
+        assert!(error.contains("more than once"), "{ids}: {error}");
+        let parsed = Args::try_parse_from(["lesson05", "--tokens", &spec]);
+        assert!(parsed.is_err(), "{ids}");
+    }
+    std::fs::write(file.path(), "10 11 12 13 14").unwrap();
+    assert!(lesson05::TokenSpec::parse(&format!("@{}", file.path().display())).is_ok());
+}
