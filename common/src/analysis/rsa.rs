@@ -96,7 +96,10 @@ mod tests {
         let constant = Matrix::new(3, 3, vec![1.0; 9]).unwrap();
         let varied = Matrix::new(3, 3, (0..9).map(|v| v as f32).collect()).unwrap();
         let error = rsa(&constant, &varied, 100, 1).unwrap_err().to_string();
-        assert!(error.contains("undefined") && error.contains("distinct"), "{error}");
+        assert!(
+            error.contains("undefined") && error.contains("distinct"),
+            "{error}"
+        );
         assert!(rsa(&varied, &constant, 0, 1).is_err());
         assert!(rsa(&varied, &varied, 0, 1).is_ok());
     }

@@ -109,7 +109,12 @@ pub fn standins_dir() -> PathBuf {
 /// folder shared by two clones must read the stand-ins of the clone they run in.
 fn workspace_root() -> PathBuf {
     let is_root = |dir: &Path| dir.join("scripts").join("fetch-standins.sh").is_file();
-    let from = |start: Option<PathBuf>| start?.ancestors().find(|d| is_root(d)).map(Path::to_path_buf);
+    let from = |start: Option<PathBuf>| {
+        start?
+            .ancestors()
+            .find(|d| is_root(d))
+            .map(Path::to_path_buf)
+    };
     from(std::env::current_dir().ok())
         .or_else(|| from(std::env::current_exe().ok()))
         .unwrap_or_else(|| {
@@ -212,8 +217,12 @@ fn record(hub_dir: &Path) -> Result<()> {
 /// changed since it was hashed is hashed again (and the new time recorded when it still
 /// matches); a missing file, or one whose sha256 differs, is the error.
 fn verify(hub_dir: &Path) -> Result<()> {
-    let text = fs::read_to_string(hub_dir.join(MANIFEST))
-        .with_context(|| format!("the stand-ins in {} have no sha256 record", hub_dir.display()))?;
+    let text = fs::read_to_string(hub_dir.join(MANIFEST)).with_context(|| {
+        format!(
+            "the stand-ins in {} have no sha256 record",
+            hub_dir.display()
+        )
+    })?;
     let mut manifest: Manifest = serde_json::from_str(&text)
         .with_context(|| format!("the sha256 record of {} is damaged", hub_dir.display()))?;
     let mut changed = false;
@@ -287,7 +296,9 @@ fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut folders = vec![dir.to_path_buf()];
     while let Some(folder) = folders.pop() {
-        for entry in fs::read_dir(&folder).with_context(|| format!("cannot list {}", folder.display()))? {
+        for entry in
+            fs::read_dir(&folder).with_context(|| format!("cannot list {}", folder.display()))?
+        {
             let entry = entry?;
             let path = entry.path();
             if entry.file_type()?.is_dir() {
@@ -500,7 +511,12 @@ mod tests {
 
         // Same bytes, new modification time: hashed again, still valid, time recorded.
         let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
-        File::options().write(true).open(&weights).unwrap().set_modified(later).unwrap();
+        File::options()
+            .write(true)
+            .open(&weights)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
         verify(hub.path()).unwrap();
         let manifest: Manifest =
             serde_json::from_str(&fs::read_to_string(hub.path().join(MANIFEST)).unwrap()).unwrap();

@@ -232,6 +232,19 @@ fn swap(staging: &Path, target: &Path) -> Result<()> {
     fs::rename(&aside, staging).map_err(failed)
 }
 
+#[cfg(unix)]
+fn kill_self() {
+    // SAFETY: signalling our own process id has no memory effects.
+    unsafe {
+        libc::kill(libc::getpid(), libc::SIGKILL);
+    }
+}
+
+#[cfg(not(unix))]
+fn kill_self() {
+    std::process::abort();
+}
+
 /// Exchanges two paths atomically.
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
@@ -273,7 +286,11 @@ mod tests {
 
     fn report(dir: &Path, lesson: &str) {
         fs::create_dir_all(dir).unwrap();
-        fs::write(dir.join("report.json"), format!("{{\"lesson\": \"{lesson}\"}}")).unwrap();
+        fs::write(
+            dir.join("report.json"),
+            format!("{{\"lesson\": \"{lesson}\"}}"),
+        )
+        .unwrap();
     }
 
     #[test]
@@ -287,8 +304,15 @@ mod tests {
         fs::write(staged.dir().join("new.svg"), "new").unwrap();
         staged.commit().unwrap();
         assert!(out.join("new.svg").is_file());
-        assert!(!out.join("old.svg").exists(), "the earlier run's files are gone");
-        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1, "no staging left");
+        assert!(
+            !out.join("old.svg").exists(),
+            "the earlier run's files are gone"
+        );
+        assert_eq!(
+            fs::read_dir(root.path()).unwrap().count(),
+            1,
+            "no staging left"
+        );
     }
 
     #[test]
@@ -304,7 +328,11 @@ mod tests {
             fs::read_to_string(out.join("report.json")).unwrap(),
             "{\"lesson\": \"01\"}"
         );
-        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1, "no staging left");
+        assert_eq!(
+            fs::read_dir(root.path()).unwrap().count(),
+            1,
+            "no staging left"
+        );
     }
 
     #[test]
@@ -313,12 +341,18 @@ mod tests {
         let out = root.path().join("out");
         report(&out, "02");
         let error = Staged::begin(&out, "01").unwrap_err().to_string();
-        assert!(error.contains("lesson 02") && error.contains("--out"), "{error}");
+        assert!(
+            error.contains("lesson 02") && error.contains("--out"),
+            "{error}"
+        );
         let mine = root.path().join("documents");
         fs::create_dir(&mine).unwrap();
         fs::write(mine.join("thesis.tex"), "").unwrap();
         let error = Staged::begin(&mine, "01").unwrap_err().to_string();
-        assert!(error.contains("not empty") && error.contains("--out"), "{error}");
+        assert!(
+            error.contains("not empty") && error.contains("--out"),
+            "{error}"
+        );
         assert!(mine.join("thesis.tex").is_file());
     }
 

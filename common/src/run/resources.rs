@@ -11,7 +11,13 @@ pub fn available_memory() -> Option<u64> {
     let available = meminfo.as_deref().and_then(|text| {
         text.lines()
             .find_map(|line| line.strip_prefix("MemAvailable:"))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
             .map(|kib| kib * 1024)
     });
     let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
@@ -137,7 +143,10 @@ mod tests {
             .to_string();
         // 1000² × 4 = 4,000,000 bytes: exactly the budget.
         assert!(error.contains("--words 100000"), "{error}");
-        assert!(error.contains("the largest --words that fits is 1000"), "{error}");
+        assert!(
+            error.contains("the largest --words that fits is 1000"),
+            "{error}"
+        );
         assert!(!error.contains('\n'));
     }
 

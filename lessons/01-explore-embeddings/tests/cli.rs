@@ -118,12 +118,23 @@ fn wgpu_without_a_matching_adapter_is_one_line_not_a_hang() {
 #[test]
 fn wgpu_not_built_names_the_feature() {
     if common::tensor::backend::WGPU_BUILT {
-        eprintln!("built with the wgpu feature: see wgpu_without_a_matching_adapter_is_one_line_not_a_hang");
+        eprintln!(
+            "built with the wgpu feature: see wgpu_without_a_matching_adapter_is_one_line_not_a_hang"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let out = lesson(&["--standin", "--backend", "wgpu", "--out", dir.path().to_str().unwrap()]);
+    let out = lesson(&[
+        "--standin",
+        "--backend",
+        "wgpu",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let error = one_line_error(&out);
-    assert!(error.contains("--features wgpu") && error.contains("--backend flex"), "{error}");
+    assert!(
+        error.contains("--features wgpu") && error.contains("--backend flex"),
+        "{error}"
+    );
 }

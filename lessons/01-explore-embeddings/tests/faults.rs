@@ -75,9 +75,14 @@ fn a_run_killed_while_writing_leaves_the_earlier_output_intact() {
     // Killed (SIGKILL: nothing of the run's own clean-up happens) after the first file,
     // halfway through, and with every file written but not yet swapped into place.
     for after in [1, total / 2, total] {
-        let killed = run(lesson(&out, &["--seed", "7"])
-            .env("EMBEDDING_KILL_AFTER_FILES", after.to_string()));
-        assert_eq!(killed.status.signal(), Some(9), "killed after {after} files");
+        let killed = run(
+            lesson(&out, &["--seed", "7"]).env("EMBEDDING_KILL_AFTER_FILES", after.to_string())
+        );
+        assert_eq!(
+            killed.status.signal(),
+            Some(9),
+            "killed after {after} files"
+        );
         assert_eq!(contents(&out), before, "killed after {after} files");
     }
     // The next complete run replaces the output, and clears the killed runs' staging.
@@ -113,7 +118,10 @@ fn another_lessons_output_and_foreign_files_are_not_overwritten() {
         error.contains("02-knn-kompetition") && error.contains("--out"),
         "{error}"
     );
-    assert_eq!(std::fs::read_to_string(out.join("report.json")).unwrap(), other);
+    assert_eq!(
+        std::fs::read_to_string(out.join("report.json")).unwrap(),
+        other
+    );
 
     let documents = root.path().join("documents");
     std::fs::create_dir(&documents).unwrap();

@@ -77,7 +77,13 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let mut words = Vec::new();
     let seeds = expand(&args.words);
     for word in &seeds {
-        words.push(explore_word(word, k, args.metric, models.as_ref(), &session)?);
+        words.push(explore_word(
+            word,
+            k,
+            args.metric,
+            models.as_ref(),
+            &session,
+        )?);
         if words.len() == 1 {
             // The first word's figures measure what every word will write.
             session.ensure_room("--words", 1, seeds.len() as u64)?;

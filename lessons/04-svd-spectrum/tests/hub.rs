@@ -343,7 +343,11 @@ fn a_damaged_cached_file_is_fetched_again_online_and_named_offline() {
     assert!(
         std::fs::read_dir(weights.parent().unwrap())
             .unwrap()
-            .all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".damaged")),
+            .all(|e| !e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".damaged")),
         "nothing is left aside"
     );
 }

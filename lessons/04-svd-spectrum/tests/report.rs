@@ -80,10 +80,21 @@ fn a_set_of_one_token_is_refused_not_given_a_zero_spectrum() {
     // The BERT stand-in is uncased: Cat, cat and CAT are one token, one point, whose
     // fractions of variance are 0/0 — the lesson had printed them as 0.
     let out = out_dir();
-    let args = standin_args::<Args>("lesson04", out.path(), &["--set-a", "Cat,cat,CAT", "--draws", "2"]);
+    let args = standin_args::<Args>(
+        "lesson04",
+        out.path(),
+        &["--set-a", "Cat,cat,CAT", "--draws", "2"],
+    );
     let error = run(&args).unwrap_err().to_string();
-    assert!(error.contains("all one token") && error.contains("two distinct"), "{error}");
-    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "nothing written");
+    assert!(
+        error.contains("all one token") && error.contains("two distinct"),
+        "{error}"
+    );
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
 }
 
 #[test]

@@ -204,9 +204,12 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let ids = args.token_spec().ids(vocab, &ordinary, session.seed())?;
     // t-SNE keeps 3×perplexity+1 neighbours of each token (graph, then symmetrised P).
     let n = ids.len() as u64;
-    ensure_memory("t-SNE's neighbour lists", "--perplexity", args.perplexity.ceil() as u64, |p| {
-        n.saturating_mul((3 * p + 1).min(n - 1)).saturating_mul(40)
-    })?;
+    ensure_memory(
+        "t-SNE's neighbour lists",
+        "--perplexity",
+        args.perplexity.ceil() as u64,
+        |p| n.saturating_mul((3 * p + 1).min(n - 1)).saturating_mul(40),
+    )?;
     let labels: Vec<String> = ids
         .iter()
         .map(|&id| token_text(&model, id))
