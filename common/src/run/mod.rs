@@ -2,10 +2,9 @@
 //! and its report.
 
 pub mod cli;
-pub mod python;
 pub mod report;
 pub mod session;
 
-pub use cli::{CourseModels, Flags, LessonArgs, ModelPairArgs, finish};
+pub use cli::{BaseModels, CourseModels, Flags, LargeModels, LessonArgs, ModelPairArgs, finish};
 pub use report::Report;
 pub use session::Session;
