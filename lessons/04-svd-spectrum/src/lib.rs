@@ -54,8 +54,22 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     println!("Vh is size {:?}", svd_a.vt.shape_tuple());
     // ANCHOR_END: svd
 
-    // Visualize the spectra (the figure, with the random draws' band, is drawn below)
+    // Visualize the spectra
     let spectra = session.show(spectra(&set_a, &svd_a, &set_b, &svd_b, components));
+    // Beyond the notebook, in this cell's figure: many random draws, the spread a single
+    // random spectrum comes from, drawn as a band behind the two spectra
+    let random_draws = session.show(random_draws(
+        &model,
+        set_a.ids.len(),
+        args.draws as usize,
+        components,
+        &mut rng,
+        device,
+    )?);
+    session.figure(
+        figures::spectra(&set_a, &svd_a, &set_b, &svd_b, &random_draws),
+        "spectra",
+    )?;
 
     // Project all embeddings onto the eigenvector; print top magnitude-projection tokens
     // ANCHOR: projection
@@ -79,20 +93,6 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         "abs_correlations",
     )?;
 
-    // Beyond the notebook: many random draws, the spread a single random spectrum comes
-    // from, drawn as a band behind the two spectra
-    let random_draws = session.show(random_draws(
-        &model,
-        set_a.ids.len(),
-        args.draws as usize,
-        components,
-        &mut rng,
-        device,
-    )?);
-    session.figure(
-        figures::spectra(&set_a, &svd_a, &set_b, &svd_b, &random_draws),
-        "spectra",
-    )?;
     session.finish(Results {
         spectra,
         random_draws,
