@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Builds the book: runs every lesson (each folder under lessons/) on the offline stand-ins
-# into book/src/generated/, where each writes its figures, report.json and the numbers.md
-# its chapter includes; checks that every figure a chapter shows exists, then runs mdbook
-# (which fails on a broken {{#include}}).
+# Builds the book: checks the code regions the chapters show (every ANCHOR included by a
+# chapter, none longer than 40 lines: scripts/check-anchors.py), runs every lesson (each
+# folder under lessons/) on the offline stand-ins into book/src/generated/, where each
+# writes its figures, report.json and the numbers.md its chapter includes; checks that
+# every figure a chapter shows exists, then runs mdbook (which fails on a broken
+# {{#include}}).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+python3 scripts/check-anchors.py
 generated=book/src/generated
 rm -rf "$generated"
 for lesson in lessons/*/; do

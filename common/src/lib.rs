@@ -4,16 +4,21 @@
 //!   files, tokenizers and token-embedding matrices.
 //! - [`tensor`]: the embedding matrix and the ops on it, on burn's backends.
 //! - [`analysis`]: the algorithms the lessons teach — nearest neighbours, statistics, RSA,
-//!   SVD, t-SNE, DBSCAN — and the seeded random numbers they use.
+//!   SVD, t-SNE, DBSCAN.
 //! - [`run`]: one run of a lesson — its command line, session, report and output.
 //! - [`plot`]: figures as data, drawn to SVG and PNG.
+//!
+//! Leaf modules every layer may use: [`format`] (numbers and Python-style reprs as the
+//! notebooks print them), [`rng`] (the seeded random numbers), [`pair`].
 //!
 //! What lessons use most is re-exported here, so a lesson's imports stay short.
 
 pub mod analysis;
+pub mod format;
 pub mod model;
 pub mod pair;
 pub mod plot;
+pub mod rng;
 pub mod run;
 pub mod tensor;
 

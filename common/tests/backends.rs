@@ -6,13 +6,13 @@
 //! `EMBEDDING_SKIP_WGPU=1` only on a machine that has neither; the test then says it
 //! compared the CPU backends alone.
 
-use common::analysis::SeededRng;
 use common::analysis::neighbours;
+use common::rng::SeededRng;
 use common::tensor::backend::WGPU_BUILT;
 use common::{Backend, Matrix, ops};
 
 fn random_matrix(rows: usize, cols: usize, seed: u64) -> Matrix {
-    SeededRng::new(seed).normal_matrix(rows, cols, 0.1).unwrap()
+    Matrix::random_normal(rows, cols, 0.1, &mut SeededRng::new(seed)).unwrap()
 }
 
 fn backends() -> Vec<Backend> {

@@ -1,11 +1,11 @@
 //! Properties RSA must have, checked on random spaces.
 
-use common::analysis::SeededRng;
 use common::analysis::rsa::{cosine_similarity_matrix, rsa};
+use common::rng::SeededRng;
 use common::{Backend, Matrix};
 
 fn random(rows: usize, cols: usize, seed: u64) -> Matrix {
-    SeededRng::new(seed).normal_matrix(rows, cols, 1.0).unwrap()
+    Matrix::random_normal(rows, cols, 1.0, &mut SeededRng::new(seed)).unwrap()
 }
 
 /// A random orthogonal matrix: Gram–Schmidt on Gaussian columns.

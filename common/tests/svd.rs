@@ -1,7 +1,7 @@
 //! The SVD behind lesson 4, checked against numpy and against its own definition.
 
-use common::analysis::SeededRng;
 use common::analysis::svd::svd;
+use common::rng::SeededRng;
 use common::{Backend, Matrix, ops};
 
 /// a_ij = sin(0.7 i + 1.3 j) + 0.1 ((i j) mod 7), 6×10, as f32.

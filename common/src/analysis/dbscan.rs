@@ -10,7 +10,6 @@ use std::collections::HashMap;
 
 use anyhow::{Result, ensure};
 
-// ANCHOR: dbscan
 /// Cluster labels (0, 1, … or −1 for noise), one per point.
 pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i64>> {
     ensure!(
@@ -21,6 +20,7 @@ pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i
         min_samples >= 1,
         "min-samples must be at least 1 (it counts the point itself)"
     );
+    // ANCHOR: dbscan
     let grid = Grid::new(points, eps);
     let neighbourhoods: Vec<Vec<usize>> = (0..points.len())
         .map(|i| grid.within(points, i, eps))
@@ -54,8 +54,8 @@ pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i
         next_label += 1;
     }
     Ok(labels)
+    // ANCHOR_END: dbscan
 }
-// ANCHOR_END: dbscan
 
 /// Points bucketed into square cells `eps` wide: a neighbourhood query looks at 9 cells.
 struct Grid {

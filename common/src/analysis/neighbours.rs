@@ -20,7 +20,6 @@ pub enum Metric {
     Cosine,
 }
 
-// ANCHOR: distances
 /// A search: a query vector and how distances to it are measured.
 #[derive(Clone, Debug)]
 pub struct Query {
@@ -95,7 +94,6 @@ pub fn distances_to_all(
         })
         .collect())
 }
-// ANCHOR_END: distances
 
 /// The `k` smallest values with their indices, smallest first; ties go to the lower
 /// index, so the order is the same on every backend and every run.
@@ -123,46 +121,40 @@ pub fn smallest(values: &[f32], k: usize) -> Vec<(usize, f32)> {
 /// `(row index, distance)` pairs, nearest first.
 pub type Neighbours = Vec<(usize, f32)>;
 
-/// For each query, the `k` rows nearest to it, nearest first, and the distances to every
-/// row: one pass over the matrix for all of them.
+// ANCHOR: nearest
+/// The `k` rows nearest to `query`, nearest first, and the distances to every row.
 ///
-/// All distances come from [`distances_to_all`] (one matmul per block); the matmul form
-/// loses precision near zero (a row's distance to itself comes out around 1e-3, not 0),
-/// so each query's `2k` best candidates are re-measured exactly on the host and re-ranked.
-pub fn nearest_all(
+/// All distances come from [`distances_to_all`] (one matmul per block of rows); the
+/// matmul form loses precision near zero (a row's distance to itself comes out around
+/// 1e-3, not 0), so the `2k` best candidates are re-measured exactly on the host and
+/// re-ranked (ties to the lower index).
+pub fn nearest(
     matrix: &Matrix,
-    queries: &[Query],
+    query: &Query,
     k: usize,
     device: &Device,
-) -> Result<Vec<(Neighbours, Vec<f32>)>> {
-    let distances = distances_to_all(matrix, queries, device)?;
-    Ok(queries
-        .iter()
-        .zip(distances)
-        .map(|(query, distances)| {
-            let mut best: Vec<(usize, f32)> = smallest(&distances, k.saturating_mul(2))
-                .into_iter()
-                .map(|(i, _)| {
-                    let exact =
-                        exact_distance(matrix.row(i), &query.vector, query.metric, query.normalise);
-                    (i, exact)
-                })
-                .collect();
-            best.sort_by(|a, b| {
-                (a.1, a.0)
-                    .partial_cmp(&(b.1, b.0))
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            });
-            best.truncate(k);
-            (best, distances)
+) -> Result<(Neighbours, Vec<f32>)> {
+    let distances = distances_to_all(matrix, std::slice::from_ref(query), device)?.remove(0);
+    let mut best: Neighbours = smallest(&distances, k.saturating_mul(2))
+        .into_iter()
+        .map(|(i, _)| {
+            let exact = exact_distance(matrix.row(i), &query.vector, query.metric, query.normalise);
+            (i, exact)
         })
-        .collect())
+        .collect();
+    best.sort_by(|a, b| {
+        (a.1, a.0)
+            .partial_cmp(&(b.1, b.0))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    best.truncate(k);
+    Ok((best, distances))
 }
+// ANCHOR_END: nearest
 
 /// Rows per block in [`knn_graph`].
 const GRAPH_BLOCK_ROWS: usize = 1024;
 
-// ANCHOR: knn_graph
 /// The exact `k` nearest neighbours of every row (itself excluded) by Euclidean distance,
 /// nearest first, as `(index, squared distance)`; ties go to the lower index.
 ///
@@ -210,6 +202,7 @@ pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Neigh
             }
         }
     } else {
+        // ANCHOR: knn_blocks
         for rows in &blocks {
             let queries = rows_tensor(matrix, rows.start, rows.len(), device);
             for keys in &blocks {
@@ -224,6 +217,7 @@ pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Neigh
                 );
             }
         }
+        // ANCHOR_END: knn_blocks
     }
     Ok(best
         .into_iter()
@@ -354,8 +348,8 @@ fn offer_columns(
             }
         });
 }
-// ANCHOR_END: knn_graph
 
+// ANCHOR: top_k
 /// The `k` smallest scores offered so far, smallest first (ties: the earlier offer, which
 /// in [`knn_graph`] is the lower index). `worst` is the score a newcomer must beat: the
 /// k-th best once there are k, else +∞ — one compare rejects most candidates.
@@ -384,6 +378,7 @@ impl Nearest {
         }
     }
 }
+// ANCHOR_END: top_k
 
 /// One distance computed directly in f64: the reference the matmul form is checked against.
 pub fn exact_distance(x: &[f32], q: &[f32], metric: Metric, normalise: bool) -> f32 {

@@ -9,8 +9,8 @@ use anyhow::{Result, ensure};
 use burn::tensor::Device;
 use serde::Serialize;
 
-use crate::analysis::rng::SeededRng;
 use crate::analysis::stats::{pearson, spearman};
+use crate::rng::SeededRng;
 use crate::tensor::matrix::Matrix;
 use crate::tensor::ops::{matrix_tensor, unit_gram};
 

@@ -36,6 +36,7 @@ pub fn svd(a: &Matrix) -> Result<Svd> {
         decomposition.V(),
         decomposition.S().column_vector(),
     );
+    // ANCHOR_END: svd
     let k = m.min(n);
     let mut u_out = vec![0f32; m * m];
     let mut vt_out = vec![0f32; n * n];
@@ -74,7 +75,6 @@ pub fn svd(a: &Matrix) -> Result<Svd> {
         vt: Matrix::new(n, n, vt_out)?,
     })
 }
-// ANCHOR_END: svd
 
 /// The top `k` right singular vectors of `a` (the first rows of `Vt`, signed as in
 /// [`svd`]) in memory that does not grow with the square of the row count: for a tall

@@ -11,7 +11,7 @@ use super::Model;
 use super::gguf::{Header, Value};
 use super::module_tree::{base_parameters_in, module_tree};
 use super::weights::{Checkpoint, TensorInfo};
-use crate::run::report::thousands;
+use crate::format::thousands;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Architecture {

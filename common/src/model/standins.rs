@@ -31,11 +31,11 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::analysis::rng::SeededRng;
 use crate::model::gguf::Gguf;
 use crate::model::hub::Hub;
 use crate::model::tokenizer::{TokenizerFiles, TokenizerModel};
 use crate::model::weights::{SafetensorsEntry, write_safetensors};
+use crate::rng::SeededRng;
 use crate::tensor::matrix::Matrix;
 use crate::tensor::ops;
 
@@ -434,8 +434,8 @@ fn write_matrix(snapshot: &Path, name: &str, matrix: &Matrix) -> Result<()> {
 /// `matrix` times a fixed `cols × width` Gaussian matrix scaled by 1/√width, so lengths and
 /// angles are kept on average (one burn matmul per row block).
 fn random_projection(matrix: &Matrix, width: usize, seed: u64) -> Result<Matrix> {
-    let projection =
-        SeededRng::new(seed).normal_matrix(matrix.cols(), width, 1.0 / (width as f64).sqrt())?;
+    let scale = 1.0 / (width as f64).sqrt();
+    let projection = Matrix::random_normal(matrix.cols(), width, scale, &mut SeededRng::new(seed))?;
     let device = burn::tensor::Device::flex();
     let p = ops::matrix_tensor(&projection, &device);
     let x = ops::matrix_tensor(matrix, &device);

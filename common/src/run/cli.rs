@@ -57,6 +57,24 @@ pub trait CourseModels: Clone + std::fmt::Debug + Send + Sync + 'static {
     const GPT: &'static str;
 }
 
+/// The models of notebooks 1 and 2: `bert-base-uncased` and `gpt2`.
+#[derive(Clone, Debug)]
+pub struct BaseModels;
+
+impl CourseModels for BaseModels {
+    const BERT: &'static str = "bert-base-uncased";
+    const GPT: &'static str = "gpt2";
+}
+
+/// The models of notebook 3: `bert-large-uncased` and `gpt2-medium`.
+#[derive(Clone, Debug)]
+pub struct LargeModels;
+
+impl CourseModels for LargeModels {
+    const BERT: &'static str = "bert-large-uncased";
+    const GPT: &'static str = "gpt2-medium";
+}
+
 /// The `--bert` and `--gpt` flags, defaulting to the lesson's course models `M`.
 #[derive(clap::Args, Clone, Debug)]
 pub struct ModelPairArgs<M: CourseModels> {

@@ -3,12 +3,11 @@
 
 pub mod cli;
 pub mod output;
-pub mod python;
 pub mod report;
 pub mod resources;
 pub mod session;
 pub mod text;
 
-pub use cli::{CourseModels, Flags, LessonArgs, ModelPairArgs, finish};
+pub use cli::{BaseModels, CourseModels, Flags, LargeModels, LessonArgs, ModelPairArgs, finish};
 pub use report::Report;
 pub use session::Session;

@@ -104,19 +104,6 @@ pub fn code(text: &str) -> String {
     }
 }
 
-/// `1234567` → `1,234,567`, as Python's `f"{n:,}"`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// A copy of `value` with every float rounded to `digits` significant digits, so snapshots
 /// do not depend on the last bits of floating-point arithmetic.
 pub fn rounded(value: &Value, digits: i32) -> Value {
@@ -150,14 +137,6 @@ mod tests {
             rounded(&v, 4),
             json!({"a": 0.1235, "b": [1235.0, -0.0009877], "c": 3, "d": "x"})
         );
-    }
-
-    #[test]
-    fn thousands_groups_like_python() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(30522), "30,522");
-        assert_eq!(thousands(1234567), "1,234,567");
     }
 
     #[test]

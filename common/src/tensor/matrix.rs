@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 
 use anyhow::{Result, ensure};
 
+use crate::rng::SeededRng;
+
 #[derive(Clone)]
 pub struct Matrix {
     rows: usize,
@@ -37,6 +39,16 @@ impl Matrix {
             cols,
             bytes::Bytes::from_owner(F32Buffer(data)),
         ))
+    }
+
+    /// A `rows × cols` matrix of N(0, scale²) values drawn from `rng`, filled row by row.
+    pub fn random_normal(
+        rows: usize,
+        cols: usize,
+        scale: f64,
+        rng: &mut SeededRng,
+    ) -> Result<Self> {
+        Self::new(rows, cols, rng.normal_values(rows * cols, scale))
     }
 
     /// A matrix over bytes that already hold native-order f32 values (a memory-mapped

@@ -3,47 +3,20 @@
 //! are, what their embedding matrices look like, and how the same index and the same
 //! word compare across them.
 
+mod args;
 mod figures;
 mod results;
 
 use anyhow::Result;
-use clap::Parser;
-use common::analysis::SeededRng;
+use common::analysis::stats::{Summary, histogram, pearson, value_counts};
 use common::model::{architecture, word_ids};
-use common::run::{CourseModels, Flags, ModelPairArgs};
-use common::{LessonArgs, Pair, Report, Session, ops};
+use common::rng::SeededRng;
+use common::{Model, Pair, Report, Session, ops};
 
+pub use args::Args;
 pub use results::*;
 
 pub const LESSON: &str = "01-explore-embeddings";
-
-/// The notebook's models.
-#[derive(Clone, Debug)]
-pub struct Course;
-
-impl CourseModels for Course {
-    const BERT: &'static str = "bert-base-uncased";
-    const GPT: &'static str = "gpt2";
-}
-
-/// Lesson 1: GPT-2 and BERT embeddings side by side — architectures, token lengths,
-/// embedding-matrix heatmaps, same-index and same-word comparisons, and the
-/// distributions of per-token variances and means.
-#[derive(Parser, Clone, Debug)]
-#[command(name = "lesson01", version)]
-pub struct Args {
-    #[command(flatten)]
-    pub pair: ModelPairArgs<Course>,
-
-    /// The word whose embedding vectors are compared across the two models.
-    #[arg(long, default_value = "the")]
-    pub word: String,
-
-    #[command(flatten)]
-    pub common: LessonArgs,
-}
-
-impl Flags for Args {}
 
 /// Runs every step of the lesson, printing its tables and writing its figures,
 /// `report.json` and `numbers.md` to the output directory.
@@ -51,20 +24,23 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common)?;
     let device = session.device();
 
+    // Import GPT-2 and BERT models and tokenizers
     // ANCHOR: load
     let models = session.load_pair(args.pair.requests())?;
     // ANCHOR_END: load
 
+    // check out the model
     // ANCHOR: architectures
     println!("\n# The models (the notebook's print(model))\n");
     let architectures = models.as_ref().map(architecture).transpose()?;
     session.show(Architectures(&architectures));
     // ANCHOR_END: architectures
 
+    // How long are the tokens?
     // ANCHOR: token_lengths
     println!("# How long are the tokens?\n");
     let vocab_sizes = models.as_ref().map(|m| m.tokenizer.vocab_size());
-    let token_lengths = models.as_ref().map(TokenLengths::of).transpose()?;
+    let token_lengths = models.as_ref().map(token_lengths).transpose()?;
     session.show(LengthTable {
         vocab_sizes,
         lengths: token_lengths.as_ref(),
@@ -75,6 +51,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     )?;
     // ANCHOR_END: token_lengths
 
+    // Extract and visualize the embeddings matrices
     // ANCHOR: matrices
     println!("\n# The embedding matrices\n");
     let embedding_shapes = models.as_ref().map(|m| m.embeddings.shape());
@@ -82,6 +59,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     session.figure(figures::heatmaps(models.as_ref()), "embedding_matrices")?;
     // ANCHOR_END: matrices
 
+    // Comparing the same token index: pick a random token index
     // ANCHOR: same_index
     println!("\n# Comparing the same token index\n");
     let rows = models
@@ -90,10 +68,11 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         .rows()
         .min(models.gpt.embeddings.rows());
     let index = SeededRng::new(session.seed()).below(10_000.min(rows - 1), 20_000.min(rows));
-    let same_index = session.show(Comparison::new(models.as_ref(), Pair::new(index, index))?);
+    let same_index = session.show(compare(models.as_ref(), Pair::new(index, index))?);
     session.figure(figures::same_index(&same_index), "same_index")?;
     // ANCHOR_END: same_index
 
+    // how about the same word? their correlation
     // ANCHOR: same_word
     println!("\n# The same word\n");
     let word = &args.word;
@@ -101,23 +80,24 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let same_word = session.show(SameWord {
         word: word.clone(),
         pieces: ids.as_ref().map(Vec::len),
-        comparison: Comparison::new(models.as_ref(), ids.map(|ids| ids[0] as usize))?,
+        comparison: compare(models.as_ref(), ids.map(|ids| ids[0] as usize))?,
     });
     if let Some(figure) = figures::same_word(&same_word.comparison) {
         session.figure(figure, "same_word")?;
     }
     // ANCHOR_END: same_word
 
+    // Distributions of embeddings characteristics
     // ANCHOR: distributions
     println!("\n# Distributions of embedding characteristics\n");
     let distributions = session.show(Distributions {
         variance: models
             .as_ref()
-            .map(|m| ops::row_variances(&m.embeddings, device).map(|v| Distribution::of(&v)))
+            .map(|m| ops::row_variances(&m.embeddings, device).map(|v| distribution(&v)))
             .transpose()?,
         mean: models
             .as_ref()
-            .map(|m| ops::row_means(&m.embeddings, device).map(|v| Distribution::of(&v)))
+            .map(|m| ops::row_means(&m.embeddings, device).map(|v| distribution(&v)))
             .transpose()?,
     });
     session.figure(figures::distributions(&distributions), "distributions")?;
@@ -132,4 +112,48 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         same_word,
         distributions,
     })
+}
+
+/// Token-length counts of a vocabulary (the notebook's `len(token)` for every token and
+/// `np.unique(lengths, return_counts=True)`), by stored string and by decoded text.
+fn token_lengths(model: &Model) -> Result<TokenLengths> {
+    let stored = model.tokenizer.stored_lengths();
+    let decoded = model.tokenizer.decoded_lengths()?;
+    let changed_by_decoding = stored.iter().zip(&decoded).filter(|(s, d)| s != d).count();
+    Ok(TokenLengths {
+        stored: value_counts(stored),
+        decoded: value_counts(decoded),
+        changed_by_decoding,
+    })
+}
+
+/// One BERT row and one GPT-2 row, and their correlation (`np.corrcoef`) when both have
+/// the same width.
+fn compare(models: Pair<&Model>, index: Pair<usize>) -> Result<Comparison> {
+    let vector = models.zip(index).map(|(m, i)| m.embeddings.row(i).to_vec());
+    // A constant vector has no correlation (0/0): none is given, not NaN.
+    let pearson_r = (vector.bert.len() == vector.gpt.len())
+        .then(|| pearson(&vector.bert, &vector.gpt) as f32)
+        .filter(|r| r.is_finite());
+    Ok(Comparison {
+        index,
+        token: models
+            .zip(index)
+            .map(|(m, i)| m.tokenizer.decode(&[i as u32]))
+            .transpose()?,
+        pearson_r,
+        vector,
+    })
+}
+
+/// A distribution of per-token values: the notebook's `np.histogram(…, bins=100,
+/// density=True)` and a summary.
+fn distribution(values: &[f32]) -> Distribution {
+    let Summary { mean, min, max, .. } = Summary::of(values);
+    Distribution {
+        mean,
+        min,
+        max,
+        histogram: histogram(values, 100, true),
+    }
 }

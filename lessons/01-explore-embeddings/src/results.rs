@@ -3,11 +3,11 @@
 
 use std::fmt;
 
-use anyhow::Result;
-use common::analysis::stats::{Histogram, Summary, histogram, pearson, value_counts};
+use common::Pair;
+use common::analysis::stats::Histogram;
+use common::format::thousands;
 use common::model::Architecture;
-use common::run::report::{BookNumbers, markdown_table, thousands};
-use common::{Model, Pair};
+use common::run::report::{BookNumbers, markdown_table};
 use serde::Serialize;
 
 /// Everything lesson 1 reports.
@@ -40,19 +40,6 @@ pub struct TokenLengths {
     pub decoded: Vec<(usize, usize)>,
     /// Tokens whose decoded text is not as long as their stored string.
     pub changed_by_decoding: usize,
-}
-
-impl TokenLengths {
-    pub fn of(model: &Model) -> Result<Self> {
-        let stored = model.tokenizer.stored_lengths();
-        let decoded = model.tokenizer.decoded_lengths()?;
-        let changed_by_decoding = stored.iter().zip(&decoded).filter(|(s, d)| s != d).count();
-        Ok(Self {
-            stored: value_counts(stored),
-            decoded: value_counts(decoded),
-            changed_by_decoding,
-        })
-    }
 }
 
 /// The vocabulary sizes and the token-length table of both models.
@@ -145,25 +132,6 @@ pub struct Comparison {
     pub vector: Pair<Vec<f32>>,
 }
 
-impl Comparison {
-    pub fn new(models: Pair<&Model>, index: Pair<usize>) -> Result<Self> {
-        let vector = models.zip(index).map(|(m, i)| m.embeddings.row(i).to_vec());
-        // A constant vector has no correlation (0/0): none is given, not NaN.
-        let pearson_r = (vector.bert.len() == vector.gpt.len())
-            .then(|| pearson(&vector.bert, &vector.gpt) as f32)
-            .filter(|r| r.is_finite());
-        Ok(Self {
-            index,
-            token: models
-                .zip(index)
-                .map(|(m, i)| m.tokenizer.decode(&[i as u32]))
-                .transpose()?,
-            pearson_r,
-            vector,
-        })
-    }
-}
-
 impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.index.bert == self.index.gpt {
@@ -227,18 +195,6 @@ pub struct Distribution {
     pub min: f64,
     pub max: f64,
     pub histogram: Option<Histogram>,
-}
-
-impl Distribution {
-    pub fn of(values: &[f32]) -> Self {
-        let Summary { mean, min, max, .. } = Summary::of(values);
-        Distribution {
-            mean,
-            min,
-            max,
-            histogram: histogram(values, 100, true),
-        }
-    }
 }
 
 /// Per-token variances and means of both models.

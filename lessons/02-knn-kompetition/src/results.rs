@@ -105,6 +105,14 @@ impl fmt::Display for Search {
     }
 }
 
+/// One model's answer to one search: its nearest tokens and the density histogram of the
+/// distances to every token.
+pub struct Nearest {
+    pub neighbours: Vec<Neighbour>,
+    pub histogram: Option<Histogram>,
+}
+
+/// A neighbour: its token id and text and its distance to the query.
 #[derive(Clone, Debug, Serialize)]
 pub struct Neighbour {
     pub id: usize,
@@ -126,30 +134,6 @@ pub struct Emptiness {
     /// Neighbours that begin with a space (word-initial tokens), in each list.
     pub word_initial_without_space: usize,
     pub word_initial_with_space: usize,
-}
-
-impl Emptiness {
-    /// The two searches' results, compared: `(ids, neighbours)` without and with the space.
-    pub fn new(
-        word: &str,
-        (bare_ids, without_space): (Vec<u32>, Vec<Neighbour>),
-        (spaced_ids, with_space): (Vec<u32>, Vec<Neighbour>),
-    ) -> Self {
-        let shared = without_space
-            .iter()
-            .filter(|a| with_space.iter().any(|b| b.id == a.id))
-            .count();
-        let initial = |list: &[Neighbour]| list.iter().filter(|n| n.token.starts_with(' ')).count();
-        Emptiness {
-            word: word.to_string(),
-            ids: (bare_ids, spaced_ids),
-            shared,
-            word_initial_without_space: initial(&without_space),
-            word_initial_with_space: initial(&with_space),
-            without_space,
-            with_space,
-        }
-    }
 }
 
 impl fmt::Display for Emptiness {

@@ -2,75 +2,22 @@
 //! notebook `03-rsa-gpt2-vs-bert`): the two models' vectors for the same words cannot be
 //! compared coordinate by coordinate, but the way each model arranges the words can.
 
+mod args;
 mod figures;
 mod results;
 
 use anyhow::{Result, bail};
-use clap::Parser;
 use common::analysis::rsa::{RsaScore, cosine_similarity_matrix, rsa, upper_triangle};
 use common::analysis::stats::pearson;
 use common::model::first_token;
-use common::run::cli::{ListItem, expand, list_item};
+use common::run::cli::expand;
 use common::run::resources::ensure_memory;
-use common::run::{CourseModels, Flags, ModelPairArgs};
-use common::{Device, LessonArgs, Matrix, Model, Pair, Report, Session};
+use common::{Device, Matrix, Model, Pair, Report, Session};
 
+pub use args::{Args, DEFAULT_MODELS, DEFAULT_WORDS};
 pub use results::*;
 
 pub const LESSON: &str = "03-rsa";
-
-/// The notebook's models.
-#[derive(Clone, Debug)]
-pub struct Course;
-
-impl CourseModels for Course {
-    const BERT: &'static str = "bert-large-uncased";
-    const GPT: &'static str = "gpt2-medium";
-}
-pub const DEFAULT_MODELS: &str = "gpt2,gpt2-medium,bert-base-uncased,bert-large-uncased";
-pub const DEFAULT_WORDS: &str = "space,spaceship,planet,moon,star,galaxy,chair,table,couch,stool,floor,desk,apple,banana,pear,orange,peach,grape";
-
-/// Lesson 3: RSA — compare how BERT and GPT-2 arrange the same words, then compare models
-/// of different widths the same way.
-#[derive(Parser, Clone, Debug)]
-#[command(name = "lesson03", version)]
-pub struct Args {
-    #[command(flatten)]
-    pub pair: ModelPairArgs<Course>,
-
-    /// The words to compare, comma-separated (@FILE: one per line); at least 3.
-    #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = DEFAULT_WORDS)]
-    pub words: Vec<ListItem>,
-
-    /// Models for part 4 (RSA between every pair, whatever their widths), comma-separated.
-    #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = DEFAULT_MODELS)]
-    pub models: Vec<ListItem>,
-
-    /// Label shuffles in the permutation test of each RSA score (0 to skip it).
-    #[arg(long, default_value_t = 1000)]
-    pub permutations: usize,
-
-    #[command(flatten)]
-    pub common: LessonArgs,
-}
-
-impl Flags for Args {
-    fn check(&self) -> Result<(), String> {
-        let words = expand(&self.words).len();
-        if words < 3 {
-            return Err(format!(
-                "RSA needs at least 3 words, got {words}; pass more to --words"
-            ));
-        }
-        let models = expand(&self.models).len();
-        if models < 2 {
-            return Err(format!(
-                "--models needs at least two models to compare, got {models}"
-            ));
-        }
-        Ok(())
-    }
-}
 
 pub fn run(args: &Args) -> Result<Report<Results>> {
     let words = expand(&args.words);
@@ -83,6 +30,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let device = session.device();
     let models = session.load_pair(args.pair.requests())?;
 
+    // Part 1: Embeddings from two LLMs
     // ANCHOR: part1
     println!("\n# Part 1: embeddings from two LLMs\n");
     let vocab_sizes = models.as_ref().map(|m| m.tokenizer.vocab_size());
@@ -93,9 +41,12 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     });
     // ANCHOR_END: part1
 
+    // Part 2: Comparing model embeddings — the list of words, their tokens with and
+    // without a preceding space, the embeddings matrix for these words, and the
+    // correlation for each word
     // ANCHOR: part2
     println!("\n# Part 2: comparing model embeddings\n");
-    let token_counts = TokenCounts::of(&words, models.as_ref())?;
+    let token_counts = token_counts(&words, models.as_ref())?;
     session.show(CountTable(&token_counts));
     // GPT-2's tokens for the words come with their leading space, as in the notebook.
     let tokens = Pair::new(
@@ -122,6 +73,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     }
     // ANCHOR_END: part2
 
+    // Part 3: Representational similarity analysis — cosine similarities, their
+    // upper-triangular elements, the Pearson correlation, and visualize
     // ANCHOR: part3
     println!("\n# Part 3: representational similarity analysis\n");
     let similarity = vectors
@@ -149,14 +102,12 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     )?;
     // ANCHOR_END: part3
 
+    // Part 4: Different embeddings sizes (a heading the notebook leaves without code: the
+    // lesson's own) — RSA between every pair of models, whatever their widths
     // ANCHOR: part4
     println!("\n# Part 4: different embedding sizes\n");
     let names = expand(&args.models);
-    let loaded = [
-        (args.pair.bert.as_str(), &models.bert),
-        (args.pair.gpt.as_str(), &models.gpt),
-    ];
-    let model_sizes = session.show(model_sizes(&names, &words, loaded, &session)?);
+    let model_sizes = session.show(model_sizes(&names, &words, args, &models, &session)?);
     let rsa_matrix = Matrix::new(
         names.len(),
         names.len(),
@@ -182,6 +133,26 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         similarity_matrices: similarity.map(|m| m.data().to_vec()),
         model_sizes,
     })
+}
+
+/// The notebook's table `Word | B-n | G-n | B-s | G-s`: how many tokens each word is in
+/// each model, without and with a preceding space.
+fn token_counts(words: &[String], models: Pair<&Model>) -> Result<Vec<TokenCounts>> {
+    words
+        .iter()
+        .map(|w| {
+            let count = |text: &str| {
+                models
+                    .map(|m| m.tokenizer.encode(text, false).map(|ids| ids.len()))
+                    .transpose()
+            };
+            Ok(TokenCounts {
+                word: w.clone(),
+                no_space: count(w)?,
+                space: count(&format!(" {w}"))?,
+            })
+        })
+        .collect()
 }
 
 /// Pearson r between each word's BERT and GPT-2 vectors: defined only for equal widths.
@@ -226,27 +197,37 @@ fn similarity_of(model: &Model, words: &[String], device: &Device) -> Result<Mat
     cosine_similarity_matrix(&model.embeddings.select_rows(&tokens), device)
 }
 
-/// Part 4: RSA between every pair of the named models (those parts 1–3 loaded are reused).
+/// Part 4: RSA between every pair of the named models. The two models parts 1–3 loaded
+/// (`args.pair`) are reused; the others are loaded now, side by side.
 fn model_sizes(
     names: &[String],
     words: &[String],
-    loaded: [(&str, &Model); 2],
+    args: &Args,
+    loaded: &Pair<Model>,
     session: &Session,
 ) -> Result<ModelSizes> {
-    // Models parts 1-3 did not load yet are loaded side by side.
-    let missing: Vec<(&str, &str)> = names
+    let is_loaded = |name: &str| name == args.pair.bert || name == args.pair.gpt;
+    let to_load: Vec<(&str, &str)> = names
         .iter()
-        .filter(|name| !loaded.iter().any(|(l, _)| l == name))
+        .filter(|name| !is_loaded(name))
         .map(|name| {
             let course_default = DEFAULT_MODELS.split(',').find(|d| d == name);
             (name.as_str(), course_default.unwrap_or(""))
         })
         .collect();
-    let fresh = session.load(&missing)?;
-    let models: Vec<(&str, &Model)> = loaded
-        .into_iter()
-        .chain(missing.iter().map(|(name, _)| *name).zip(&fresh))
-        .collect();
+    let fresh = session.load(&to_load)?;
+    let model_named = |name: &str| -> Result<&Model> {
+        if name == args.pair.bert {
+            return Ok(&loaded.bert);
+        }
+        if name == args.pair.gpt {
+            return Ok(&loaded.gpt);
+        }
+        match to_load.iter().position(|(n, _)| *n == name) {
+            Some(i) => Ok(&fresh[i]),
+            None => bail!("model {name} was not loaded"),
+        }
+    };
     let mut sizes = ModelSizes {
         words: words.len(),
         names: names.to_vec(),
@@ -254,9 +235,7 @@ fn model_sizes(
     };
     let mut similarity = Vec::new();
     for name in names {
-        let Some((_, model)) = models.iter().find(|(n, _)| n == name) else {
-            bail!("model {name} was not loaded");
-        };
+        let model = model_named(name)?;
         similarity.push(similarity_of(model, words, session.device())?);
         sizes.models.push(model.label());
         sizes.widths.push(model.embeddings.cols());

@@ -3,10 +3,9 @@
 
 use std::fmt;
 
-use anyhow::Result;
 use common::analysis::rsa::RsaScore;
 use common::run::report::{BookNumbers, markdown_table};
-use common::{Matrix, Model, Pair};
+use common::{Matrix, Pair};
 use serde::Serialize;
 
 /// Everything lesson 3 reports.
@@ -43,26 +42,6 @@ pub struct TokenCounts {
     pub word: String,
     pub no_space: Pair<usize>,
     pub space: Pair<usize>,
-}
-
-impl TokenCounts {
-    pub fn of(words: &[String], models: Pair<&Model>) -> Result<Vec<Self>> {
-        words
-            .iter()
-            .map(|w| {
-                let count = |text: &str| {
-                    models
-                        .map(|m| m.tokenizer.encode(text, false).map(|ids| ids.len()))
-                        .transpose()
-                };
-                Ok(TokenCounts {
-                    word: w.clone(),
-                    no_space: count(w)?,
-                    space: count(&format!(" {w}"))?,
-                })
-            })
-            .collect()
-    }
 }
 
 impl fmt::Display for TokenCounts {

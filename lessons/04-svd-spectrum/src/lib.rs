@@ -2,92 +2,21 @@
 //! `04-svd-spectrum`): the 26 letter tokens of BERT share structure that 26 random tokens
 //! do not, and the spectrum of each submatrix shows it.
 
+mod args;
 mod figures;
 mod results;
 
 use anyhow::Result;
-use clap::Parser;
-use common::analysis::SeededRng;
 use common::analysis::stats::Summary;
-use common::analysis::svd::{explained_variance, svd};
+use common::analysis::svd::{Svd, explained_variance, svd};
 use common::model::{first_token, token_text};
-use common::run::Flags;
-use common::run::cli::{ListItem, expand, list_item};
-use common::{Device, LessonArgs, Matrix, Model, Report, Session, ops};
+use common::rng::SeededRng;
+use common::{Device, Matrix, Model, Report, Session, ops};
 
+pub use args::{Args, DEFAULT_MODEL, TokenSetSpec};
 pub use results::*;
 
 pub const LESSON: &str = "04-svd-spectrum";
-pub const DEFAULT_MODEL: &str = "bert-base-uncased";
-
-/// Lesson 4: SVD of embedding submatrices — letters against random tokens.
-#[derive(Parser, Clone, Debug)]
-#[command(name = "lesson04", version)]
-pub struct Args {
-    /// The model: a Hugging Face repo id or a local directory with its files.
-    #[arg(long, default_value = DEFAULT_MODEL)]
-    pub model: String,
-
-    /// First token set: letters (a–z), digits (0–9), random (as many tokens as the other
-    /// set, seeded), or a comma-separated word list (@FILE: one word per line).
-    #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = "letters")]
-    pub set_a: Vec<ListItem>,
-
-    /// Second token set, in the same forms.
-    #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = "random")]
-    pub set_b: Vec<ListItem>,
-
-    /// Random draws of the random set for the spread of its spectrum (at most 1,000:
-    /// each is kept, drawn and reported).
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
-    pub draws: u64,
-
-    /// Report the fraction of variance in the first K components.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
-    pub components: u64,
-
-    #[command(flatten)]
-    pub common: LessonArgs,
-}
-
-impl Flags for Args {
-    fn check(&self) -> Result<(), String> {
-        for (flag, set) in [("--set-a", &self.set_a), ("--set-b", &self.set_b)] {
-            if let TokenSetSpec::Words(words) = TokenSetSpec::from(expand(set))
-                && words.len() < 2
-            {
-                return Err(format!(
-                    "{flag} `{}` has {} tokens; an SVD spectrum needs at least 2",
-                    words.join(","),
-                    words.len()
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// What a token-set flag names.
-#[derive(Clone, Debug, PartialEq)]
-pub enum TokenSetSpec {
-    Letters,
-    Digits,
-    /// As many random tokens as the other set has (seeded).
-    Random,
-    /// Each word's first token.
-    Words(Vec<String>),
-}
-
-impl From<Vec<String>> for TokenSetSpec {
-    fn from(words: Vec<String>) -> Self {
-        match words.as_slice() {
-            [one] if one == "letters" => TokenSetSpec::Letters,
-            [one] if one == "digits" => TokenSetSpec::Digits,
-            [one] if one == "random" => TokenSetSpec::Random,
-            _ => TokenSetSpec::Words(words),
-        }
-    }
-}
 
 pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common)?;
@@ -96,27 +25,26 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let mut rng = SeededRng::new(session.seed());
     let components = args.components as usize;
 
+    // the figure in the beginning of the lecture
     // ANCHOR: opening
     let one = first_token(&model, "1")?;
     let two = first_token(&model, "2")?;
     session.figure(figures::opening(&model, one, two), "opening_1_vs_2")?;
     // ANCHOR_END: opening
 
+    // Extract submatrices and mean-center: the tokens for lower-case letters, the same
+    // number of random tokens, their embeddings submatrices, mean-centred
     // ANCHOR: submatrices
-    let specs = [&args.set_a, &args.set_b].map(|set| TokenSetSpec::from(expand(set)));
+    let [spec_a, spec_b] = args.token_sets();
     // A random set is as large as the other set (26, like the alphabet, when both are random).
-    let size = specs
-        .iter()
-        .find(|spec| **spec != TokenSetSpec::Random)
-        .map(|spec| token_set(&model, spec, 0, &mut rng).map(|set| set.ids.len()))
-        .transpose()?
-        .unwrap_or(26);
-    let set_a = token_set(&model, &specs[0], size, &mut rng)?;
-    let set_b = token_set(&model, &specs[1], size, &mut rng)?;
+    let size = spec_a.size().or(spec_b.size()).unwrap_or(26);
+    let set_a = token_set(&model, &spec_a, size, &mut rng)?;
+    let set_b = token_set(&model, &spec_b, size, &mut rng)?;
     let (sub_a, mean_a) = ops::centre_rows(&model.embeddings.select_rows(&set_a.ids), device)?;
     let (sub_b, _) = ops::centre_rows(&model.embeddings.select_rows(&set_b.ids), device)?;
     // ANCHOR_END: submatrices
 
+    // SVD of both matrices, and print sizes
     // ANCHOR: svd
     let svd_b = svd(&sub_b)?;
     let svd_a = svd(&sub_a)?;
@@ -124,10 +52,12 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     println!("U  is size {:?}", svd_a.u.shape_tuple());
     println!("s  is size ({},)", svd_a.s.len());
     println!("Vh is size {:?}", svd_a.vt.shape_tuple());
-    let spectra = session.show(Spectra::new(&set_a, &svd_a, &set_b, &svd_b, components));
     // ANCHOR_END: svd
 
-    // ANCHOR: draws
+    // Visualize the spectra
+    let spectra = session.show(spectra(&set_a, &svd_a, &set_b, &svd_b, components));
+    // Beyond the notebook, in this cell's figure: many random draws, the spread a single
+    // random spectrum comes from, drawn as a band behind the two spectra
     let random_draws = session.show(random_draws(
         &model,
         set_a.ids.len(),
@@ -140,8 +70,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         figures::spectra(&set_a, &svd_a, &set_b, &svd_b, &random_draws),
         "spectra",
     )?;
-    // ANCHOR_END: draws
 
+    // Project all embeddings onto the eigenvector; print top magnitude-projection tokens
     // ANCHOR: projection
     let projections = ops::project(&model.embeddings, svd_a.vt.row(0), &mean_a, device)?;
     let top_projections = session.show(top_projections(&model, &projections, 20, &set_a.name)?);
@@ -151,7 +81,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     )?;
     // ANCHOR_END: projection
 
-    // ANCHOR: correlations
+    // correlation matrix of all letter embeddings
     let correlations = ops::row_correlations(&sub_a, device)?;
     let absolute = Matrix::new(
         correlations.rows(),
@@ -162,13 +92,26 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         figures::abs_correlations(&absolute, &set_a.name),
         "abs_correlations",
     )?;
-    // ANCHOR_END: correlations
+
     session.finish(Results {
         spectra,
         random_draws,
         top_projections,
         abs_correlation_mean_off_diagonal: mean_off_diagonal(&absolute),
     })
+}
+
+/// The two spectra and the fraction of variance in each one's first `k` components.
+fn spectra(set_a: &TokenSet, a: &Svd, set_b: &TokenSet, b: &Svd, k: usize) -> Spectra {
+    let first = |v: Vec<f64>| v.into_iter().take(k).collect();
+    Spectra {
+        set_a: set_a.clone(),
+        set_b: set_b.clone(),
+        singular_values_a: a.s.clone(),
+        singular_values_b: b.s.clone(),
+        explained_a: first(explained_variance(&a.s)),
+        explained_b: first(explained_variance(&b.s)),
+    }
 }
 
 /// Resolves a token set. Each word contributes its first token, as the notebook's
@@ -244,7 +187,6 @@ fn random_draws(
     })
 }
 
-// ANCHOR: top_projections
 /// The notebook's printout: `np.argsort(abs(projections))[::-1]`, the first `count`, each
 /// decoded and printed unless `token in string.ascii_letters`. Ties in |projection| go to
 /// the higher id first, as a reversed stable argsort orders them.
@@ -280,7 +222,6 @@ fn top_projections(
         top,
     })
 }
-// ANCHOR_END: top_projections
 
 fn mean_off_diagonal(m: &Matrix) -> f64 {
     let n = m.rows();

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use common::analysis::svd::{Svd, explained_variance};
+use common::analysis::svd::explained_variance;
 use common::run::report::{BookNumbers, code, markdown_table};
 use serde::Serialize;
 
@@ -34,20 +34,6 @@ pub struct Spectra {
     /// Fraction of variance in the first 1…K components.
     pub explained_a: Vec<f64>,
     pub explained_b: Vec<f64>,
-}
-
-impl Spectra {
-    pub fn new(set_a: &TokenSet, a: &Svd, set_b: &TokenSet, b: &Svd, k: usize) -> Self {
-        let first = |v: Vec<f64>| v.into_iter().take(k).collect();
-        Spectra {
-            set_a: set_a.clone(),
-            set_b: set_b.clone(),
-            singular_values_a: a.s.clone(),
-            singular_values_b: b.s.clone(),
-            explained_a: first(explained_variance(&a.s)),
-            explained_b: first(explained_variance(&b.s)),
-        }
-    }
 }
 
 impl fmt::Display for Spectra {

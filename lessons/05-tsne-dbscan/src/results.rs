@@ -4,7 +4,7 @@
 use std::fmt;
 
 use common::analysis::tsne::TsneResult;
-use common::run::python::{int_array_repr, list_repr};
+use common::format::python::{int_array_repr, list_repr};
 use common::run::report::{BookNumbers, code, markdown_table};
 use serde::Serialize;
 
@@ -75,26 +75,6 @@ pub struct Clusters {
     pub centroids: Vec<[f64; 2]>,
     /// `members[0]` is the noise (label −1), then clusters 0, 1, ….
     pub members: Vec<Vec<String>>,
-}
-
-impl Clusters {
-    pub fn new(labels: &[i64], centroids: &[[f64; 2]], tokens: &[String]) -> Self {
-        let members = (-1..centroids.len() as i64)
-            .map(|c| {
-                labels
-                    .iter()
-                    .zip(tokens)
-                    .filter(|(l, _)| **l == c)
-                    .map(|(_, t)| t.clone())
-                    .collect()
-            })
-            .collect();
-        Clusters {
-            labels: labels.to_vec(),
-            centroids: centroids.to_vec(),
-            members,
-        }
-    }
 }
 
 impl fmt::Display for Clusters {

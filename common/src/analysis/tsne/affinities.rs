@@ -32,6 +32,7 @@ pub(super) fn squared_distances(x: &Matrix) -> Vec<f64> {
 /// distances), with the precision found by binary search so that their entropy is
 /// ln(perplexity) (sklearn's `_binary_search_perplexity`: 100 steps, tolerance 1e-5).
 fn conditional_probabilities_of(distances: &[f64], perplexity: f64) -> Vec<f64> {
+    // ANCHOR: perplexity
     let desired_entropy = perplexity.ln();
     let mut p = vec![0.0; distances.len()];
     let (mut beta, mut beta_min, mut beta_max) = (1.0f64, f64::NEG_INFINITY, f64::INFINITY);
@@ -70,6 +71,7 @@ fn conditional_probabilities_of(distances: &[f64], perplexity: f64) -> Vec<f64> 
             };
         }
     }
+    // ANCHOR_END: perplexity
     p
 }
 

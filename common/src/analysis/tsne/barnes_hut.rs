@@ -184,7 +184,7 @@ pub fn repulsion(y: &[[f64; 2]], angle: f64) -> Repulsion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::rng::SeededRng;
+    use crate::rng::SeededRng;
 
     #[test]
     fn angle_zero_is_the_exact_sum_and_half_is_close() {

@@ -198,6 +198,7 @@ pub fn tsne(
         ),
         (1.0, 0.8, options.iterations, PATIENCE),
     ];
+    // ANCHOR: descent
     let mut next = 0;
     for (exaggeration, momentum, end, patience) in phases {
         if rules.fresh_phases {
@@ -236,6 +237,7 @@ pub fn tsne(
             }
         }
     }
+    // ANCHOR_END: descent
     if rules.kl_of_final_map {
         kl = p.kl_and_gradient(&y, 1.0, true).0;
     }
@@ -253,10 +255,10 @@ mod tests {
     use super::affinities::{SparseAffinities, conditional_probabilities, squared_distances};
     use super::gradient::{kl_and_gradient, sparse_kl_and_gradient};
     use super::*;
-    use crate::analysis::rng::SeededRng;
+    use crate::rng::SeededRng;
 
     fn random(rows: usize, cols: usize, seed: u64) -> Matrix {
-        SeededRng::new(seed).normal_matrix(rows, cols, 1.0).unwrap()
+        Matrix::random_normal(rows, cols, 1.0, &mut SeededRng::new(seed)).unwrap()
     }
 
     #[test]

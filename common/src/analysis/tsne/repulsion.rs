@@ -351,7 +351,7 @@ impl Convolver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::rng::SeededRng;
+    use crate::rng::SeededRng;
 
     #[test]
     fn a_reused_convolver_gives_what_a_fresh_one_gives() {

@@ -4,10 +4,6 @@
 //! `--seed`, so they use this fixed, documented algorithm (SplitMix64) rather than a
 //! library generator whose stream may change between versions.
 
-use anyhow::Result;
-
-use crate::tensor::Matrix;
-
 /// SplitMix64: a 64-bit state advanced by a constant, then mixed.
 #[derive(Clone, Debug)]
 pub struct SeededRng {
@@ -51,12 +47,9 @@ impl SeededRng {
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 
-    /// A `rows × cols` matrix of N(0, scale²) values, filled row by row.
-    pub fn normal_matrix(&mut self, rows: usize, cols: usize, scale: f64) -> Result<Matrix> {
-        let values = (0..rows * cols)
-            .map(|_| (scale * self.normal()) as f32)
-            .collect();
-        Matrix::new(rows, cols, values)
+    /// `count` values drawn from N(0, scale²), as f32.
+    pub fn normal_values(&mut self, count: usize, scale: f64) -> Vec<f32> {
+        (0..count).map(|_| (scale * self.normal()) as f32).collect()
     }
 
     /// Fisher–Yates shuffle.

@@ -1,0 +1,52 @@
+//! Lesson 3's command line.
+
+use anyhow::Result;
+use clap::Parser;
+use common::LessonArgs;
+use common::run::cli::{ListItem, expand, list_item};
+use common::run::{Flags, LargeModels, ModelPairArgs};
+
+pub const DEFAULT_MODELS: &str = "gpt2,gpt2-medium,bert-base-uncased,bert-large-uncased";
+pub const DEFAULT_WORDS: &str = "space,spaceship,planet,moon,star,galaxy,chair,table,couch,stool,floor,desk,apple,banana,pear,orange,peach,grape";
+
+/// Lesson 3: RSA — compare how BERT and GPT-2 arrange the same words, then compare models
+/// of different widths the same way.
+#[derive(Parser, Clone, Debug)]
+#[command(name = "lesson03", version)]
+pub struct Args {
+    #[command(flatten)]
+    pub pair: ModelPairArgs<LargeModels>,
+
+    /// The words to compare, comma-separated (@FILE: one per line); at least 3.
+    #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = DEFAULT_WORDS)]
+    pub words: Vec<ListItem>,
+
+    /// Models for part 4 (RSA between every pair, whatever their widths), comma-separated.
+    #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = DEFAULT_MODELS)]
+    pub models: Vec<ListItem>,
+
+    /// Label shuffles in the permutation test of each RSA score (0 to skip it).
+    #[arg(long, default_value_t = 1000)]
+    pub permutations: usize,
+
+    #[command(flatten)]
+    pub common: LessonArgs,
+}
+
+impl Flags for Args {
+    fn check(&self) -> Result<(), String> {
+        let words = expand(&self.words).len();
+        if words < 3 {
+            return Err(format!(
+                "RSA needs at least 3 words, got {words}; pass more to --words"
+            ));
+        }
+        let models = expand(&self.models).len();
+        if models < 2 {
+            return Err(format!(
+                "--models needs at least two models to compare, got {models}"
+            ));
+        }
+        Ok(())
+    }
+}

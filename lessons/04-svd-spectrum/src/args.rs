@@ -1,0 +1,99 @@
+//! Lesson 4's command line.
+
+use anyhow::Result;
+use clap::Parser;
+use common::LessonArgs;
+use common::run::Flags;
+use common::run::cli::{ListItem, expand, list_item};
+
+pub const DEFAULT_MODEL: &str = "bert-base-uncased";
+
+/// Lesson 4: SVD of embedding submatrices — letters against random tokens.
+#[derive(Parser, Clone, Debug)]
+#[command(name = "lesson04", version)]
+pub struct Args {
+    /// The model: a Hugging Face repo id or a local directory with its files.
+    #[arg(long, default_value = DEFAULT_MODEL)]
+    pub model: String,
+
+    /// First token set (the notebook's letters): letters (a–z), digits (0–9), random (as
+    /// many tokens as the other set, seeded), or a comma-separated word list (@FILE: one
+    /// word per line).
+    #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = "letters")]
+    pub set_a: Vec<ListItem>,
+
+    /// Second token set (the notebook's random tokens), in the same forms.
+    #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = "random")]
+    pub set_b: Vec<ListItem>,
+
+    /// Random draws of the random set for the spread of its spectrum (at most 1,000:
+    /// each is kept, drawn and reported).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub draws: u64,
+
+    /// Report the fraction of variance in the first K components.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub components: u64,
+
+    #[command(flatten)]
+    pub common: LessonArgs,
+}
+
+impl Args {
+    /// The two token sets the flags name, `[--set-a, --set-b]`.
+    pub fn token_sets(&self) -> [TokenSetSpec; 2] {
+        [&self.set_a, &self.set_b].map(|set| TokenSetSpec::from(expand(set)))
+    }
+}
+
+impl Flags for Args {
+    fn check(&self) -> Result<(), String> {
+        for (flag, set) in [("--set-a", &self.set_a), ("--set-b", &self.set_b)] {
+            if let TokenSetSpec::Words(words) = TokenSetSpec::from(expand(set))
+                && words.len() < 2
+            {
+                return Err(format!(
+                    "{flag} `{}` has {} tokens; an SVD spectrum needs at least 2",
+                    words.join(","),
+                    words.len()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a token-set flag names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TokenSetSpec {
+    Letters,
+    Digits,
+    /// As many random tokens as the other set has (seeded).
+    Random,
+    /// Each word's first token.
+    Words(Vec<String>),
+}
+
+impl TokenSetSpec {
+    /// How many tokens the set holds, known before any model loads; `None` for a random
+    /// set, whose size is the other set's.
+    pub fn size(&self) -> Option<usize> {
+        match self {
+            TokenSetSpec::Letters => Some(26),
+            TokenSetSpec::Digits => Some(10),
+            TokenSetSpec::Random => None,
+            TokenSetSpec::Words(words) => Some(words.len()),
+        }
+    }
+}
+
+impl From<Vec<String>> for TokenSetSpec {
+    fn from(words: Vec<String>) -> Self {
+        match words.as_slice() {
+            [one] if one == "letters" => TokenSetSpec::Letters,
+            [one] if one == "digits" => TokenSetSpec::Digits,
+            [one] if one == "random" => TokenSetSpec::Random,
+            _ => TokenSetSpec::Words(words),
+        }
+    }
+}

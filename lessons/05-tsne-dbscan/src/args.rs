@@ -1,0 +1,181 @@
+//! Lesson 5's command line.
+
+use anyhow::{Result, bail};
+use clap::Parser;
+use common::LessonArgs;
+use common::analysis::tsne::{EXACT_LIMIT, Method};
+use common::rng::SeededRng;
+use common::run::Flags;
+use common::run::cli::{positive, read_list_file};
+
+pub const DEFAULT_MODEL: &str = "gpt2";
+
+/// Lesson 5: t-SNE of token embeddings and DBSCAN clusters on the map.
+#[derive(Parser, Clone, Debug)]
+#[command(name = "lesson05", version)]
+pub struct Args {
+    /// The model: a Hugging Face repo id or a local directory with its files.
+    #[arg(long, default_value = DEFAULT_MODEL)]
+    pub model: String,
+
+    /// Which tokens: first:N (the notebook's first 100: the first N that are text, special
+    /// tokens skipped), random:N (seeded, special tokens skipped), or @FILE with token ids
+    /// separated by whitespace. Up to the whole vocabulary (with --method fft for speed).
+    #[arg(long, default_value = "first:100", value_parser = TokenSpec::parse)]
+    pub tokens: TokenSpec,
+
+    /// Shorthand for --tokens first:N.
+    #[arg(long, value_name = "N", conflicts_with = "tokens", value_parser = clap::value_parser!(u64).range(MIN_TOKENS as u64..))]
+    pub n_tokens: Option<u64>,
+
+    /// t-SNE perplexity: roughly how many neighbours each point attends to.
+    #[arg(long, default_value_t = 5.0, value_parser = positive)]
+    pub perplexity: f64,
+
+    /// t-SNE's most iterations (scikit-learn's max_iter; the first 250 with early
+    /// exaggeration; barnes-hut and exact stop early as scikit-learn does).
+    #[arg(long, default_value_t = 1000)]
+    pub iterations: usize,
+
+    /// How t-SNE computes its gradient: barnes-hut (scikit-learn's default, as the
+    /// notebook's `TSNE(n_components=2, perplexity=5)`), exact (scikit-learn's
+    /// method="exact", up to 2,000 tokens) or fft (openTSNE's interpolation, for whole
+    /// vocabularies).
+    #[arg(long, value_enum, default_value_t = Method::BarnesHut)]
+    pub method: Method,
+
+    /// Barnes–Hut's opening angle (scikit-learn's angle): smaller is slower and closer to exact.
+    #[arg(long, default_value_t = 0.5, value_parser = positive)]
+    pub angle: f64,
+
+    /// DBSCAN neighbourhood radius, in t-SNE map units.
+    #[arg(long, default_value_t = 7.0, value_parser = positive)]
+    pub eps: f64,
+
+    /// DBSCAN: points (the point itself included) within eps that make a core point.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_samples: u64,
+
+    #[command(flatten)]
+    pub common: LessonArgs,
+}
+
+/// t-SNE needs at least this many points.
+const MIN_TOKENS: usize = 4;
+
+/// The tokens `--tokens` names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TokenSpec {
+    First(usize),
+    Random(usize),
+    /// The ids of a file, in its order.
+    Ids(Vec<usize>),
+}
+
+impl TokenSpec {
+    /// clap's parser: the form and the count are checked here, the ids against the
+    /// vocabulary once the model is loaded.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let count = |n: &str| -> Result<usize, String> {
+            match n.parse::<usize>() {
+                Ok(n) if n >= MIN_TOKENS => Ok(n),
+                _ => Err(format!(
+                    "`{spec}`: the count must be a whole number, at least {MIN_TOKENS}"
+                )),
+            }
+        };
+        if let Some(n) = spec.strip_prefix("first:") {
+            return Ok(TokenSpec::First(count(n)?));
+        }
+        if let Some(n) = spec.strip_prefix("random:") {
+            return Ok(TokenSpec::Random(count(n)?));
+        }
+        if let Some(path) = spec.strip_prefix('@') {
+            let text = read_list_file(path)?;
+            let ids = text
+                .split_whitespace()
+                .map(|t| {
+                    t.parse::<usize>()
+                        .map_err(|_| format!("{path}: `{t}` is not a token id"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut seen = std::collections::HashSet::new();
+            if let Some(id) = ids.iter().find(|&&id| !seen.insert(id)) {
+                return Err(format!(
+                    "{path} lists id {id} more than once; each token is one point of the map (duplicates have no distances to spread them), so list each id once"
+                ));
+            }
+            if ids.len() < MIN_TOKENS {
+                return Err(format!(
+                    "{path} lists {} ids; t-SNE needs at least {MIN_TOKENS}",
+                    ids.len()
+                ));
+            }
+            return Ok(TokenSpec::Ids(ids));
+        }
+        Err(format!("takes first:N, random:N or @FILE, got `{spec}`"))
+    }
+
+    /// How many tokens it names.
+    pub fn count(&self) -> usize {
+        match self {
+            TokenSpec::First(n) | TokenSpec::Random(n) => *n,
+            TokenSpec::Ids(ids) => ids.len(),
+        }
+    }
+
+    /// The ids, in a vocabulary of `vocab` tokens whose text tokens (not special) are
+    /// `ordinary`, in id order. GPT-2's first 100 ids are its first 100 text tokens; other
+    /// vocabularies begin with special tokens (`<|endoftext|>`, `[PAD]`), which the
+    /// notebook's "first tokens" do not mean.
+    pub fn ids(&self, vocab: usize, ordinary: &[usize], seed: u64) -> Result<Vec<usize>> {
+        let choose_fewer = |n: usize| {
+            anyhow::anyhow!(
+                "--tokens names {n} tokens; the vocabulary has {} that are text ({vocab} in all): choose fewer",
+                ordinary.len()
+            )
+        };
+        Ok(match self {
+            TokenSpec::First(n) => ordinary.get(..*n).ok_or_else(|| choose_fewer(*n))?.to_vec(),
+            TokenSpec::Random(n) => {
+                let mut ids = ordinary.to_vec();
+                SeededRng::new(seed).shuffle(&mut ids);
+                let mut chosen = ids.get(..*n).ok_or_else(|| choose_fewer(*n))?.to_vec();
+                chosen.sort_unstable();
+                chosen
+            }
+            TokenSpec::Ids(ids) => {
+                if let Some(id) = ids.iter().find(|&&id| id >= vocab) {
+                    bail!("--tokens: {id} is not a token id below {vocab}");
+                }
+                ids.clone()
+            }
+        })
+    }
+}
+
+impl Args {
+    /// `--tokens`, or `--n-tokens N` as `first:N`.
+    pub fn token_spec(&self) -> TokenSpec {
+        self.n_tokens
+            .map_or_else(|| self.tokens.clone(), |n| TokenSpec::First(n as usize))
+    }
+}
+
+impl Flags for Args {
+    fn check(&self) -> Result<(), String> {
+        let n = self.token_spec().count();
+        if self.perplexity >= n as f64 {
+            return Err(format!(
+                "--perplexity must be below the number of tokens ({n}), got {}",
+                self.perplexity
+            ));
+        }
+        if self.method == Method::Exact && n > EXACT_LIMIT {
+            return Err(format!(
+                "--method exact keeps every pair of tokens: use it for up to {EXACT_LIMIT} tokens (got {n}), or choose barnes-hut or fft"
+            ));
+        }
+        Ok(())
+    }
+}
