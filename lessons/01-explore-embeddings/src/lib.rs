@@ -10,6 +10,7 @@ use anyhow::Result;
 use clap::Parser;
 use common::analysis::SeededRng;
 use common::model::{architecture, word_ids};
+use common::plot::model_labels;
 use common::run::{CourseModels, Flags, ModelPairArgs};
 use common::{LessonArgs, Pair, Report, Session, ops};
 
@@ -53,6 +54,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     // ANCHOR: load
     let models = session.load_pair(args.pair.requests())?;
+    let labels = model_labels(models.as_ref(), args.pair.requests().map(|(_, course)| course));
     // ANCHOR_END: load
 
     // ANCHOR: architectures
@@ -66,11 +68,12 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let vocab_sizes = models.as_ref().map(|m| m.tokenizer.vocab_size());
     let token_lengths = models.as_ref().map(TokenLengths::of).transpose()?;
     session.show(LengthTable {
+        labels: &labels,
         vocab_sizes,
         lengths: token_lengths.as_ref(),
     });
     session.figure(
-        figures::token_lengths(token_lengths.as_ref()),
+        figures::token_lengths(token_lengths.as_ref(), &labels),
         "token_lengths",
     )?;
     // ANCHOR_END: token_lengths
@@ -78,8 +81,11 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: matrices
     println!("\n# The embedding matrices\n");
     let embedding_shapes = models.as_ref().map(|m| m.embeddings.shape());
-    session.show(Shapes(embedding_shapes));
-    session.figure(figures::heatmaps(models.as_ref()), "embedding_matrices")?;
+    session.show(Shapes(embedding_shapes, &labels));
+    session.figure(
+        figures::heatmaps(models.as_ref(), &labels),
+        "embedding_matrices",
+    )?;
     // ANCHOR_END: matrices
 
     // ANCHOR: same_index
@@ -90,7 +96,11 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         .rows()
         .min(models.gpt.embeddings.rows());
     let index = SeededRng::new(session.seed()).below(10_000.min(rows - 1), 20_000.min(rows));
-    let same_index = session.show(Comparison::new(models.as_ref(), Pair::new(index, index))?);
+    let same_index = session.show(Comparison::new(
+        models.as_ref(),
+        Pair::new(index, index),
+        &labels,
+    )?);
     session.figure(figures::same_index(&same_index), "same_index")?;
     // ANCHOR_END: same_index
 
@@ -101,11 +111,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let same_word = session.show(SameWord {
         word: word.clone(),
         pieces: ids.as_ref().map(Vec::len),
-        comparison: Comparison::new(models.as_ref(), ids.map(|ids| ids[0] as usize))?,
+        comparison: Comparison::new(models.as_ref(), ids.map(|ids| ids[0] as usize), &labels)?,
     });
-    if let Some(figure) = figures::same_word(&same_word.comparison) {
-        session.figure(figure, "same_word")?;
-    }
+    session.figure(figures::same_word(&same_word.comparison), "same_word")?;
     // ANCHOR_END: same_word
 
     // ANCHOR: distributions
@@ -119,11 +127,13 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
             .as_ref()
             .map(|m| ops::row_means(&m.embeddings, device).map(|v| Distribution::of(&v)))
             .transpose()?,
+        labels: labels.clone(),
     });
     session.figure(figures::distributions(&distributions), "distributions")?;
     // ANCHOR_END: distributions
 
     session.finish(Results {
+        labels,
         architectures,
         vocab_sizes,
         token_lengths,

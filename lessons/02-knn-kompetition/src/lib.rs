@@ -12,6 +12,7 @@ use common::analysis::neighbours::hubness;
 use common::analysis::neighbours::{self, Metric, Query};
 use common::analysis::stats::histogram;
 use common::model::{token_text, word_ids};
+use common::plot::model_labels;
 use common::run::cli::{ListItem, expand, list_item};
 use common::run::{CourseModels, Flags, ModelPairArgs};
 use common::{Device, LessonArgs, Model, Pair, Report, Session, ops};
@@ -71,6 +72,7 @@ impl Flags for Args {
 pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common)?;
     let models = session.load_pair(args.pair.requests())?;
+    let labels = model_labels(models.as_ref(), args.pair.requests().map(|(_, course)| course));
     let k = args.k as usize;
     let mut words = Vec::new();
     for word in expand(&args.words) {
@@ -79,6 +81,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
             k,
             args.metric,
             models.as_ref(),
+            &labels,
             &session,
         )?);
     }
@@ -126,6 +129,7 @@ fn explore_word(
     k: usize,
     metric: Metric,
     models: Pair<&Model>,
+    labels: &Pair<String>,
     session: &Session,
 ) -> Result<WordResult> {
     let device = session.device();
@@ -200,10 +204,10 @@ fn explore_word(
     };
     // ANCHOR_END: searches
     let stem = format!("distances_{}", file_safe(word));
-    session.figure(figures::distances(word, &raw), &stem)?;
+    session.figure(figures::distances(word, &raw, labels), &stem)?;
     if let Some(normalised) = &normalised {
         session.figure(
-            figures::distances(word, normalised),
+            figures::distances(word, normalised, labels),
             &format!("{stem}_normalised"),
         )?;
     }

@@ -10,6 +10,7 @@ use clap::Parser;
 use common::analysis::rsa::{RsaScore, cosine_similarity_matrix, rsa, upper_triangle};
 use common::analysis::stats::pearson;
 use common::model::first_token;
+use common::plot::model_labels;
 use common::run::cli::{ListItem, expand, list_item};
 use common::run::{CourseModels, Flags, ModelPairArgs};
 use common::{Device, LessonArgs, Matrix, Model, Pair, Report, Session};
@@ -76,6 +77,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common)?;
     let device = session.device();
     let models = session.load_pair(args.pair.requests())?;
+    let labels = model_labels(models.as_ref(), args.pair.requests().map(|(_, course)| course));
 
     // ANCHOR: part1
     println!("\n# Part 1: embeddings from two LLMs\n");
@@ -111,7 +113,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         vectors: vectors.as_ref(),
     });
     let per_word_correlation = session.show(per_word_correlations(vectors.as_ref()));
-    if let Some(figure) = figures::per_word(&words, vectors.as_ref(), &per_word_correlation) {
+    if let Some(figure) = figures::per_word(&words, vectors.as_ref(), &per_word_correlation, &labels) {
         session.figure(figure, "part2_per_word")?;
     }
     // ANCHOR_END: part2
@@ -138,7 +140,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         score: &score,
     });
     session.figure(
-        figures::rsa(&words, similarity.as_ref(), score.pearson),
+        figures::rsa(&words, similarity.as_ref(), score.pearson, &labels),
         "part3_rsa",
     )?;
     // ANCHOR_END: part3
