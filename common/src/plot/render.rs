@@ -18,9 +18,12 @@ pub(super) const FONT: &str = "sans-serif";
 /// The width, in CSS pixels, the book shows a figure at (mdbook's content column).
 pub const PAGE_WIDTH: u32 = 750;
 
+/// The most text is enlarged on a wide figure.
+const MAX_SCALE: f64 = 1.3;
+
 /// Text and spacing sizes for one figure. A figure wider than the book's column is shown
-/// scaled down, so its text is drawn larger by the same factor: every tick label lands at
-/// 12 px or more on the page, as a reader's browser draws body text.
+/// scaled down, so its text is drawn larger by the same factor (up to `MAX_SCALE`): a
+/// tick label of a figure up to 975 px wide lands at 12 px on the page.
 #[derive(Clone, Copy)]
 pub(super) struct Sizes {
     scale: f64,
@@ -29,7 +32,8 @@ pub(super) struct Sizes {
 impl Sizes {
     pub(super) fn of(figure: &Figure) -> Self {
         Sizes {
-            scale: (figure.width as f64 / PAGE_WIDTH as f64).max(1.0),
+            // capped: a three-panel figure's titles must still fit their panels
+            scale: (figure.width as f64 / PAGE_WIDTH as f64).clamp(1.0, MAX_SCALE),
         }
     }
 
