@@ -7,9 +7,7 @@ use plotters::element::BitMapElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::render::{
-    Area, FONT, Sizes, build_chart, categorical_labels, err, frame, short_number,
-};
+use super::render::{Area, FONT, Sizes, build_chart, categorical_labels, err, frame, short_number};
 use super::spec::ImagePanel;
 
 impl ImagePanel<'_> {
@@ -127,7 +125,10 @@ fn square_cells<DB: DrawingBackend>(
         let probe = BitMapBackend::with_buffer(&mut scratch, (w, h)).into_drawing_area();
         let chart = build_chart(&probe, &panel.axes, x.clone(), y.clone(), sizes)?;
         let (px, py) = chart.plotting_area().get_pixel_range();
-        ((px.end - px.start).max(1) as f64, (py.end - py.start).max(1) as f64)
+        (
+            (px.end - px.start).max(1) as f64,
+            (py.end - py.start).max(1) as f64,
+        )
     };
     let cols = (x.end - x.start).abs();
     let rows = (y.end - y.start).abs();

@@ -21,13 +21,7 @@ pub fn model_labels(models: Pair<&Model>, course: Pair<&str>) -> Pair<String> {
         })
 }
 
-fn label(
-    name: &str,
-    standin: Option<&str>,
-    course: &str,
-    notebook: &str,
-    family: &str,
-) -> String {
+fn label(name: &str, standin: Option<&str>, course: &str, notebook: &str, family: &str) -> String {
     let last = |repo: &str| {
         repo.trim_end_matches('/')
             .rsplit('/')

@@ -246,26 +246,36 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
 fn grid<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, sizes: Sizes) -> Result<()> {
     let (x, y) = (chart.x_range(), chart.y_range());
     let style = RGBColor(230, 230, 230).stroke_width(1);
-    let dashed = |points: [(f64, f64); 2]| {
-        DashedLineSeries::new(points, sizes.px(4), sizes.px(3), style)
-    };
+    let dashed =
+        |points: [(f64, f64); 2]| DashedLineSeries::new(points, sizes.px(4), sizes.px(3), style);
     for v in RangedCoordf64::from(x.clone()).key_points(10) {
-        chart.draw_series(dashed([(v, y.start), (v, y.end)])).map_err(err)?;
+        chart
+            .draw_series(dashed([(v, y.start), (v, y.end)]))
+            .map_err(err)?;
     }
     for v in RangedCoordf64::from(y.clone()).key_points(10) {
-        chart.draw_series(dashed([(x.start, v), (x.end, v)])).map_err(err)?;
+        chart
+            .draw_series(dashed([(x.start, v), (x.end, v)]))
+            .map_err(err)?;
     }
     Ok(())
 }
 
 /// The top and right spines matplotlib draws by default (plotters draws only the left and
 /// bottom axes).
-pub(super) fn frame<DB: DrawingBackend>(chart: &Chart<'_, DB>, area: &Area<DB>, axes: &Axes) -> Result<()> {
+pub(super) fn frame<DB: DrawingBackend>(
+    chart: &Chart<'_, DB>,
+    area: &Area<DB>,
+    axes: &Axes,
+) -> Result<()> {
     if axes.rc == Rc::OpenBold {
         return Ok(());
     }
     let (xs, ys) = chart.plotting_area().get_pixel_range();
-    let (x0, y0) = (area.get_pixel_range().0.start, area.get_pixel_range().1.start);
+    let (x0, y0) = (
+        area.get_pixel_range().0.start,
+        area.get_pixel_range().1.start,
+    );
     let (left, right) = (xs.start - x0, xs.end - x0 - 1);
     let (top, bottom) = (ys.start - y0, ys.end - y0 - 1);
     area.draw(&PathElement::new(

@@ -47,7 +47,10 @@ pub fn token_lengths(lengths: Pair<&TokenLengths>, labels: &Pair<String>) -> Fig
                 &lengths.gpt.stored,
                 format!("{} token lengths (clipped at 22)", labels.gpt),
             ),
-            bars(&lengths.bert.stored, format!("{} token lengths", labels.bert)),
+            bars(
+                &lengths.bert.stored,
+                format!("{} token lengths", labels.bert),
+            ),
         ],
     )
 }

@@ -54,7 +54,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     // ANCHOR: load
     let models = session.load_pair(args.pair.requests())?;
-    let labels = model_labels(models.as_ref(), args.pair.requests().map(|(_, course)| course));
+    let labels = model_labels(
+        models.as_ref(),
+        args.pair.requests().map(|(_, course)| course),
+    );
     // ANCHOR_END: load
 
     // ANCHOR: architectures

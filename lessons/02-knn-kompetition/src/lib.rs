@@ -72,7 +72,10 @@ impl Flags for Args {
 pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common)?;
     let models = session.load_pair(args.pair.requests())?;
-    let labels = model_labels(models.as_ref(), args.pair.requests().map(|(_, course)| course));
+    let labels = model_labels(
+        models.as_ref(),
+        args.pair.requests().map(|(_, course)| course),
+    );
     let k = args.k as usize;
     let mut words = Vec::new();
     for word in expand(&args.words) {

@@ -2,11 +2,11 @@
 //! or right spines, bold titles and axis labels.
 
 use common::analysis::rsa::upper_triangle;
-use common::plot::{
-    Axes, BLACK, Colormap, Figure, ImagePanel, Marker, Panel, Rc, Rgba, Series, XyPanel,
-    every_nth, paired,
-};
 use common::pair::Family;
+use common::plot::{
+    Axes, BLACK, Colormap, Figure, ImagePanel, Marker, Panel, Rc, Rgba, Series, XyPanel, every_nth,
+    paired,
+};
 use common::{Matrix, Pair};
 
 use crate::{ModelSizes, PerWord};
@@ -110,7 +110,11 @@ pub fn rsa<'a>(
         3,
         vec![
             // the family alone: a label and the stand-in tag overflow a third of the figure
-            similarity_panel(bert, words, format!("A) Cossim matrix for {}", Family::BERT)),
+            similarity_panel(
+                bert,
+                words,
+                format!("A) Cossim matrix for {}", Family::BERT),
+            ),
             similarity_panel(gpt, words, format!("B) Cossim matrix for {}", Family::GPT)),
             scatter,
         ],

@@ -77,7 +77,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common)?;
     let device = session.device();
     let models = session.load_pair(args.pair.requests())?;
-    let labels = model_labels(models.as_ref(), args.pair.requests().map(|(_, course)| course));
+    let labels = model_labels(
+        models.as_ref(),
+        args.pair.requests().map(|(_, course)| course),
+    );
 
     // ANCHOR: part1
     println!("\n# Part 1: embeddings from two LLMs\n");
@@ -113,7 +116,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         vectors: vectors.as_ref(),
     });
     let per_word_correlation = session.show(per_word_correlations(vectors.as_ref()));
-    if let Some(figure) = figures::per_word(&words, vectors.as_ref(), &per_word_correlation, &labels) {
+    if let Some(figure) =
+        figures::per_word(&words, vectors.as_ref(), &per_word_correlation, &labels)
+    {
         session.figure(figure, "part2_per_word")?;
     }
     // ANCHOR_END: part2

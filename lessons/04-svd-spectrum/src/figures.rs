@@ -2,8 +2,8 @@
 
 use common::analysis::svd::Svd;
 use common::plot::{
-    Axes, BLACK, BLUE, Color, Colormap, Figure, ImagePanel, Marker, Panel, Placed, Rgba,
-    Series, Style, XyPanel, indexed,
+    Axes, BLACK, BLUE, Color, Colormap, Figure, ImagePanel, Marker, Panel, Placed, Rgba, Series,
+    Style, XyPanel, indexed,
 };
 use common::{Matrix, Model};
 

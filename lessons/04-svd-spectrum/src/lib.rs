@@ -144,10 +144,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: projection
     let projections = ops::project(&model.embeddings, svd_a.vt.row(0), &mean_a, device)?;
     let top_projections = session.show(top_projections(&model, &projections, 20, &set_a.name)?);
-    session.figure(
-        figures::projections(&projections),
-        "projections",
-    )?;
+    session.figure(figures::projections(&projections), "projections")?;
     // ANCHOR_END: projection
 
     // ANCHOR: correlations

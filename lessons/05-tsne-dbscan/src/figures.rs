@@ -3,8 +3,8 @@
 use common::Matrix;
 use common::analysis::tsne::TsneResult;
 use common::plot::{
-    Axes, BLACK, CYCLE, Color, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, Style, XyPanel,
-    every_nth,
+    Axes, BLACK, CYCLE, Color, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, Style,
+    XyPanel, every_nth,
 };
 
 fn image<'a>(m: &'a Matrix, transposed: bool, (vmin, vmax): (f64, f64), axes: Axes) -> Panel<'a> {
