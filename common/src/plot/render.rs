@@ -19,11 +19,11 @@ pub(super) const FONT: &str = "sans-serif";
 pub const PAGE_WIDTH: u32 = 750;
 
 /// The most text is enlarged on a wide figure.
-const MAX_SCALE: f64 = 1.3;
+const MAX_SCALE: f64 = 1.6;
 
 /// Text and spacing sizes for one figure. A figure wider than the book's column is shown
 /// scaled down, so its text is drawn larger by the same factor (up to `MAX_SCALE`): a
-/// tick label of a figure up to 975 px wide lands at 12 px on the page.
+/// tick label of a figure up to 1200 px wide lands at 12 px on the page.
 #[derive(Clone, Copy)]
 pub(super) struct Sizes {
     scale: f64,
@@ -51,8 +51,12 @@ impl Sizes {
         (FONT, self.px(13), weight(rc)).into_font().into()
     }
 
-    fn title_font<'a>(self, rc: Rc) -> TextStyle<'a> {
-        (FONT, self.px(14), weight(rc)).into_font().into()
+    /// The title's font, smaller when the title would not fit `width` pixels (about 0.6
+    /// of the font size a character), so that it never runs into the next panel.
+    fn title_font<'a>(self, rc: Rc, title: &str, width: u32) -> TextStyle<'a> {
+        let fits = width as f64 / (0.6 * title.chars().count().max(1) as f64);
+        let size = (self.px(14) as f64).min(fits).max(10.0);
+        (FONT, size, weight(rc)).into_font().into()
     }
 }
 
@@ -195,7 +199,10 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
         None => sizes.px(40),
     };
     let mut chart = ChartBuilder::on(area)
-        .caption(&axes.title, sizes.title_font(axes.rc))
+        .caption(
+            &axes.title,
+            sizes.title_font(axes.rc, &axes.title, area.dim_in_pixel().0),
+        )
         .margin(sizes.px(6))
         .x_label_area_size(x_label_area)
         .y_label_area_size(match &axes.y_tick_labels {
