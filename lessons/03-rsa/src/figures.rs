@@ -79,18 +79,14 @@ fn similarity_panel<'a>(m: &'a Matrix, words: &[String], title: String) -> Panel
 }
 
 /// Part 3: both cosine-similarity matrices and their upper triangles against each other.
-pub fn rsa<'a>(
-    words: &[String],
-    similarity: Pair<&'a Matrix>,
-    r: f64,
-    labels: &Pair<String>,
-) -> Figure<'a> {
+pub fn rsa<'a>(words: &[String], similarity: Pair<&'a Matrix>, r: f64) -> Figure<'a> {
     let Pair { bert, gpt } = similarity;
     let scatter = Panel::Xy(XyPanel {
         axes: Axes {
             title: format!("C) Correlation (RSA score): r = {r:.2}"),
-            xlabel: format!("{} cosine similarities", labels.bert),
-            ylabel: format!("{} cosine similarities", labels.gpt),
+            // the families alone, as in the matrices' titles: a panel a third wide
+            xlabel: format!("{} cosine similarities", Family::BERT),
+            ylabel: format!("{} cosine similarities", Family::GPT),
             grid: true,
             rc: Rc::OpenBold,
             ..Axes::default()

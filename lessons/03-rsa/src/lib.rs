@@ -145,7 +145,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         score: &score,
     });
     session.figure(
-        figures::rsa(&words, similarity.as_ref(), score.pearson, &labels),
+        figures::rsa(&words, similarity.as_ref(), score.pearson),
         "part3_rsa",
     )?;
     // ANCHOR_END: part3
