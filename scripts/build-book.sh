@@ -2,9 +2,9 @@
 # Builds the book: checks the code regions the chapters show (every ANCHOR included by a
 # chapter, none longer than 40 lines: scripts/check-anchors.py), runs every lesson (each
 # folder under lessons/) on the offline stand-ins into book/src/generated/, where each
-# writes its figures, report.json and the numbers.md its chapter includes; checks that
-# every figure a chapter shows exists, then runs mdbook (which fails on a broken
-# {{#include}}).
+# writes its figures, report.json and the numbers.md its chapter includes; draws the
+# notebooks' own figures beside them for the appendix; checks that every figure a chapter
+# shows exists, then runs mdbook (which fails on a broken {{#include}}).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 python3 scripts/check-anchors.py
@@ -35,8 +35,14 @@ print(urllib.parse.quote(min(words)[1]))' "$out/map-data.js")
   "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,700 \
     --virtual-time-budget=5000 --screenshot="$out/map.png" "file://$PWD/$out/map.html#token=$word" 2> /dev/null
 done
+# The appendix: the notebooks' own plotting cells (matplotlib) on the same data, beside the
+# lessons' figures. FIGURES_PYTHON is a Python with scripts/figures/requirements.txt.
+python=${FIGURES_PYTHON:-python3}
+"$python" -c 'import matplotlib, gguf, safetensors, transformers' 2> /dev/null \
+  || { echo "error: the appendix needs a Python with scripts/figures/requirements.txt installed (pip install -r scripts/figures/requirements.txt, or set FIGURES_PYTHON to one)" >&2; exit 1; }
+"$python" scripts/figures/notebook_figures.py "$generated" > /dev/null
 missing=0
-for chapter in book/src/*.md; do
+for chapter in book/src/*.md "$generated"/notebooks/appendix.md; do
   for figure in $(grep -o '](generated/[^)]*)' "$chapter" | sed 's/^](//; s/)$//'); do
     if [ ! -f "book/src/$figure" ]; then
       echo "error: $chapter shows $figure, which the lessons did not write" >&2

@@ -7,7 +7,7 @@ use plotters::element::BitMapElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::render::{Area, FONT, build_chart, categorical_labels, err, label_font, short_number};
+use super::render::{Area, FONT, Sizes, build_chart, categorical_labels, err, frame, short_number};
 use super::spec::ImagePanel;
 
 impl ImagePanel<'_> {
@@ -45,15 +45,23 @@ fn raster(panel: &ImagePanel, w: u32, h: u32) -> Vec<u8> {
     pixels
 }
 
-pub(super) fn draw_image<DB: DrawingBackend>(panel: &ImagePanel, area: &Area<DB>) -> Result<()> {
+pub(super) fn draw_image<DB: DrawingBackend>(
+    panel: &ImagePanel,
+    area: &Area<DB>,
+    sizes: Sizes,
+) -> Result<()> {
     if panel.matrix.rows() == 0 || panel.matrix.cols() == 0 {
         bail!("cannot draw an empty matrix");
     }
-    let (main, bar) = if panel.colorbar {
+    let bar_width = if panel.colorbar { sizes.px(80) } else { 0 };
+    let split = |area: &Area<DB>| {
         let (w, _) = area.dim_in_pixel();
-        area.split_horizontally(w.saturating_sub(90))
-    } else {
-        (area.clone(), area.clone().shrink((0, 0), (0, 0)))
+        let (main, bar) = area.split_horizontally(w.saturating_sub(bar_width));
+        if panel.colorbar {
+            (main, bar)
+        } else {
+            (area.clone(), bar)
+        }
     };
     let (rows, cols) = panel.shape();
     let (rows, cols) = (rows as f64, cols as f64);
@@ -63,14 +71,22 @@ pub(super) fn draw_image<DB: DrawingBackend>(panel: &ImagePanel, area: &Area<DB>
     } else {
         rows - 0.5..-0.5
     };
-    let mut chart = build_chart(&main, &panel.axes, -0.5..cols - 0.5, y)?;
+    let x = -0.5..cols - 0.5;
+    let area = if panel.equal_aspect {
+        square_cells(area, &split(area).0, panel, (x.clone(), y.clone()), sizes)?
+    } else {
+        area.clone()
+    };
+    let (main, bar) = split(&area);
+    let mut chart = build_chart(&main, &panel.axes, x, y, sizes)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
     let (w, h) = (
         (px.end - px.start).max(1) as u32,
         (py.end - py.start).max(1) as u32,
     );
     blit(&main, (px.start, py.start), (w, h), raster(panel, w, h))?;
-    categorical_labels(&chart, &main, &panel.axes)?;
+    categorical_labels(&chart, &main, &panel.axes, sizes)?;
+    frame(&chart, &main, &panel.axes)?;
     if panel.cell_values {
         let (rows, cols) = panel.shape();
         let centred = Pos::new(HPos::Center, VPos::Center);
@@ -81,22 +97,58 @@ pub(super) fn draw_image<DB: DrawingBackend>(panel: &ImagePanel, area: &Area<DB>
                 // dark text on the bright end of the colour map, light text on the dark end
                 let bright = (v - panel.vmin) / (panel.vmax - panel.vmin) > 0.6;
                 let color = if bright { BLACK } else { WHITE };
-                let style = (FONT, 13).into_font().color(&color).pos(centred);
+                let style = (FONT, sizes.px(12)).into_font().color(&color).pos(centred);
                 labels.push(Text::new(format!("{v:.2}"), (c as f64, r as f64), style));
             }
         }
         chart.draw_series(labels).map_err(err)?;
     }
     if panel.colorbar {
-        draw_colorbar(panel, &bar, py)?;
+        draw_colorbar(panel, &bar, py, sizes)?;
     }
     Ok(())
+}
+
+/// The part of `area`, centred, in which the image's cells come out square (imshow's
+/// default `aspect='equal'`): the axes are laid out once on a scratch bitmap of `main`'s
+/// size to find the plotting area, which then loses its excess width or height.
+fn square_cells<DB: DrawingBackend>(
+    area: &Area<DB>,
+    main: &Area<DB>,
+    panel: &ImagePanel,
+    (x, y): (Range<f64>, Range<f64>),
+    sizes: Sizes,
+) -> Result<Area<DB>> {
+    let (w, h) = main.dim_in_pixel();
+    let mut scratch = vec![0u8; (w * h * 3) as usize];
+    let (pw, ph) = {
+        let probe = BitMapBackend::with_buffer(&mut scratch, (w, h)).into_drawing_area();
+        let chart = build_chart(&probe, &panel.axes, x.clone(), y.clone(), sizes)?;
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        (
+            (px.end - px.start).max(1) as f64,
+            (py.end - py.start).max(1) as f64,
+        )
+    };
+    let cols = (x.end - x.start).abs();
+    let rows = (y.end - y.start).abs();
+    let (aw, ah) = area.dim_in_pixel();
+    let (dx, dy) = if pw / ph > cols / rows {
+        ((pw - ph * cols / rows).round() as u32, 0)
+    } else {
+        (0, (ph - pw * rows / cols).round() as u32)
+    };
+    Ok(area.clone().shrink(
+        (dx / 2, dy / 2),
+        (aw.saturating_sub(dx), ah.saturating_sub(dy)),
+    ))
 }
 
 fn draw_colorbar<DB: DrawingBackend>(
     panel: &ImagePanel,
     area: &Area<DB>,
     plot_rows: Range<i32>,
+    sizes: Sizes,
 ) -> Result<()> {
     let (_, area_rows) = area.get_pixel_range();
     let top = (plot_rows.start - area_rows.start).max(0) as u32;
@@ -107,14 +159,14 @@ fn draw_colorbar<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(&strip)
         .margin(0)
         .y_label_area_size(0)
-        .right_y_label_area_size(55)
+        .right_y_label_area_size(sizes.px(48))
         .build_cartesian_2d(0.0..1.0, panel.vmin..panel.vmax)
         .map_err(err)?;
     chart
         .configure_mesh()
         .disable_mesh()
         .disable_x_axis()
-        .label_style(label_font())
+        .label_style(sizes.label_font())
         .y_label_formatter(&|v| short_number(*v))
         .draw()
         .map_err(err)?;

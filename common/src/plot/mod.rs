@@ -8,9 +8,11 @@
 mod color;
 pub mod explorer;
 mod image;
+mod labels;
 mod render;
 mod spec;
 
 pub use color::*;
+pub use labels::model_labels;
 pub use render::save;
 pub use spec::*;

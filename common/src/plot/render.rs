@@ -11,9 +11,54 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::image::draw_image;
-use super::spec::{Axes, Figure, Marker, Panel, Series, Style, XyPanel};
+use super::spec::{Axes, Figure, Marker, Panel, Rc, Series, Style, XyPanel};
 
 pub(super) const FONT: &str = "sans-serif";
+
+/// The width, in CSS pixels, the book shows a figure at (mdbook's content column).
+pub const PAGE_WIDTH: u32 = 750;
+
+/// The most text is enlarged on a wide figure.
+const MAX_SCALE: f64 = 1.6;
+
+/// Text and spacing sizes for one figure. A figure wider than the book's column is shown
+/// scaled down, so its text is drawn larger by the same factor (up to `MAX_SCALE`): a
+/// tick label of a figure up to 1200 px wide lands at 12 px on the page.
+#[derive(Clone, Copy)]
+pub(super) struct Sizes {
+    scale: f64,
+}
+
+impl Sizes {
+    pub(super) fn of(figure: &Figure) -> Self {
+        Sizes {
+            // capped: a three-panel figure's titles must still fit their panels
+            scale: (figure.width as f64 / PAGE_WIDTH as f64).clamp(1.0, MAX_SCALE),
+        }
+    }
+
+    /// `n` page pixels in figure pixels.
+    pub(super) fn px(self, n: u32) -> u32 {
+        (n as f64 * self.scale).round() as u32
+    }
+
+    /// Tick labels and text in panels.
+    pub(super) fn label_font<'a>(self) -> TextStyle<'a> {
+        (FONT, self.px(12)).into_font().into()
+    }
+
+    fn axis_font<'a>(self, rc: Rc) -> TextStyle<'a> {
+        (FONT, self.px(13), weight(rc)).into_font().into()
+    }
+
+    /// The title's font, smaller when the title would not fit `width` pixels (about 0.6
+    /// of the font size a character), so that it never runs into the next panel.
+    fn title_font<'a>(self, rc: Rc, title: &str, width: u32) -> TextStyle<'a> {
+        let fits = width as f64 / (0.6 * title.chars().count().max(1) as f64);
+        let size = (self.px(14) as f64).min(fits).max(10.0);
+        (FONT, size, weight(rc)).into_font().into()
+    }
+}
 
 fn register_font() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
@@ -24,11 +69,24 @@ fn register_font() -> Result<()> {
             include_bytes!("../../../assets/fonts/DejaVuSans.ttf"),
         )
         .is_ok()
+            && plotters::style::register_font(
+                FONT,
+                FontStyle::Bold,
+                include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf"),
+            )
+            .is_ok()
     });
     if ok {
         Ok(())
     } else {
         bail!("the bundled font could not be loaded")
+    }
+}
+
+fn weight(rc: Rc) -> FontStyle {
+    match rc {
+        Rc::Matplotlib => FontStyle::Normal,
+        Rc::OpenBold => FontStyle::Bold,
     }
 }
 
@@ -61,6 +119,7 @@ pub(super) fn err(e: impl std::fmt::Debug) -> anyhow::Error {
 
 pub(super) fn draw_figure<DB: DrawingBackend>(figure: &Figure, area: &Area<DB>) -> Result<()> {
     area.fill(&WHITE).map_err(err)?;
+    let sizes = Sizes::of(figure);
     let cell_w = figure.width as f64 / figure.cols as f64;
     let cell_h = figure.height as f64 / figure.rows as f64;
     for placed in &figure.panels {
@@ -70,8 +129,8 @@ pub(super) fn draw_figure<DB: DrawingBackend>(figure: &Figure, area: &Area<DB>) 
         let h = (placed.row_span as f64 * cell_h).round() as u32;
         let cell = area.clone().shrink((x, y), (w, h));
         match &placed.panel {
-            Panel::Xy(panel) => draw_xy(panel, &cell)?,
-            Panel::Image(panel) => draw_image(panel, &cell)?,
+            Panel::Xy(panel) => draw_xy(panel, &cell, sizes)?,
+            Panel::Image(panel) => draw_image(panel, &cell, sizes)?,
         }
     }
     Ok(())
@@ -118,39 +177,37 @@ fn extent(series: &[Series]) -> (Vec<f64>, Vec<f64>) {
     (xs, ys)
 }
 
-pub(super) fn label_font<'a>() -> TextStyle<'a> {
-    (FONT, 13).into_font().into()
-}
-
 pub(super) fn build_chart<'a, DB: DrawingBackend>(
     area: &'a Area<DB>,
     axes: &Axes,
     x: Range<f64>,
     y: Range<f64>,
+    sizes: Sizes,
 ) -> Result<Chart<'a, DB>> {
+    // room for the longest categorical label at about 7.5 page pixels a character
+    let longest = |labels: &Vec<String>| {
+        labels
+            .iter()
+            .map(|l| sizes.px(l.chars().count() as u32 * 15 / 2 + 14))
+            .max()
+            .unwrap_or(0)
+    };
+    let x_label_area = match &axes.x_tick_labels {
+        Some(labels) if axes.x_tick_rotation => longest(labels).max(sizes.px(40)),
+        Some(_) => sizes.px(40),
+        None if axes.xlabel.is_empty() => sizes.px(24),
+        None => sizes.px(40),
+    };
     let mut chart = ChartBuilder::on(area)
-        .caption(&axes.title, (FONT, 15))
-        .margin(8)
-        .x_label_area_size(match &axes.x_tick_labels {
-            // categorical labels are written vertically (matplotlib's labelrotation=90)
-            Some(labels) => labels
-                .iter()
-                .map(|l| l.chars().count() as u32 * 8 + 16)
-                .max()
-                .unwrap_or(0)
-                .max(44),
-            None if axes.xlabel.is_empty() => 24,
-            None => 44,
-        })
+        .caption(
+            &axes.title,
+            sizes.title_font(axes.rc, &axes.title, area.dim_in_pixel().0),
+        )
+        .margin(sizes.px(6))
+        .x_label_area_size(x_label_area)
         .y_label_area_size(match &axes.y_tick_labels {
-            // room for the longest label at about 8 pixels a character
-            Some(labels) => labels
-                .iter()
-                .map(|l| l.chars().count() as u32 * 8 + 16)
-                .max()
-                .unwrap_or(0)
-                .max(60),
-            None => 60,
+            Some(labels) => longest(labels).max(sizes.px(56)),
+            None => sizes.px(56),
         })
         .build_cartesian_2d(x, y)
         .map_err(err)?;
@@ -171,30 +228,80 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
     mesh.disable_mesh()
         .x_desc(&axes.xlabel)
         .y_desc(&axes.ylabel)
-        .label_style(label_font())
-        .axis_desc_style((FONT, 14))
+        .label_style(sizes.label_font())
+        .axis_desc_style(sizes.axis_font(axes.rc))
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt);
     // Categorical ticks and their text are drawn by `categorical_labels`, one per label,
-    // after the data: plotters would place its own evenly spaced ticks.
-    if axes.x_tick_labels.is_some() {
+    // after the data: plotters would place its own evenly spaced ticks. An empty list keeps
+    // plotters' ticks without their text (`xticklabels=[]`).
+    let categorical = |labels: &Option<Vec<String>>| labels.as_ref().is_some_and(|l| !l.is_empty());
+    if categorical(&axes.x_tick_labels) {
         mesh.x_labels(0);
     }
-    if axes.y_tick_labels.is_some() {
+    if categorical(&axes.y_tick_labels) {
         mesh.y_labels(0);
     }
     mesh.draw().map_err(err)?;
+    if axes.grid {
+        grid(&mut chart, sizes)?;
+    }
     Ok(chart)
 }
 
-/// Categorical ticks, one at each labelled position: x labels written vertically below the
-/// axis, reading bottom to top (matplotlib's `labelrotation=90`), y labels left of it.
-pub(super) fn categorical_labels<DB: DrawingBackend>(
+/// Dashed grid lines at the tick positions, in matplotlib's `grid(color=[.9,.9,.9])` grey.
+fn grid<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, sizes: Sizes) -> Result<()> {
+    let (x, y) = (chart.x_range(), chart.y_range());
+    let style = RGBColor(230, 230, 230).stroke_width(1);
+    let dashed =
+        |points: [(f64, f64); 2]| DashedLineSeries::new(points, sizes.px(4), sizes.px(3), style);
+    for v in RangedCoordf64::from(x.clone()).key_points(10) {
+        chart
+            .draw_series(dashed([(v, y.start), (v, y.end)]))
+            .map_err(err)?;
+    }
+    for v in RangedCoordf64::from(y.clone()).key_points(10) {
+        chart
+            .draw_series(dashed([(x.start, v), (x.end, v)]))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The top and right spines matplotlib draws by default (plotters draws only the left and
+/// bottom axes).
+pub(super) fn frame<DB: DrawingBackend>(
     chart: &Chart<'_, DB>,
     area: &Area<DB>,
     axes: &Axes,
 ) -> Result<()> {
-    const TICK: i32 = 5;
+    if axes.rc == Rc::OpenBold {
+        return Ok(());
+    }
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    let (x0, y0) = (
+        area.get_pixel_range().0.start,
+        area.get_pixel_range().1.start,
+    );
+    let (left, right) = (xs.start - x0, xs.end - x0 - 1);
+    let (top, bottom) = (ys.start - y0, ys.end - y0 - 1);
+    area.draw(&PathElement::new(
+        [(left, top), (right, top), (right, bottom)],
+        BLACK,
+    ))
+    .map_err(err)
+}
+
+/// Categorical ticks, one at each labelled position: x labels below the axis, horizontal
+/// (matplotlib's default) or written vertically reading bottom to top when the axes ask
+/// for `labelrotation=90`; y labels left of it.
+pub(super) fn categorical_labels<DB: DrawingBackend>(
+    chart: &Chart<'_, DB>,
+    area: &Area<DB>,
+    axes: &Axes,
+    sizes: Sizes,
+) -> Result<()> {
+    let tick = sizes.px(5) as i32;
     let (x_range, y_range) = chart.plotting_area().get_pixel_range();
     let (x0, y0) = (
         area.get_pixel_range().0.start,
@@ -209,26 +316,31 @@ pub(super) fn categorical_labels<DB: DrawingBackend>(
             .filter(|(_, l)| !l.is_empty())
             .collect()
     };
-    let vertical = label_font()
-        .transform(FontTransform::Rotate270)
-        .pos(Pos::new(HPos::Right, VPos::Center));
+    let below = if axes.x_tick_rotation {
+        sizes
+            .label_font()
+            .transform(FontTransform::Rotate270)
+            .pos(Pos::new(HPos::Right, VPos::Center))
+    } else {
+        sizes.label_font().pos(Pos::new(HPos::Center, VPos::Top))
+    };
     let bottom = y_range.end - y0;
     for (i, label) in labelled(&axes.x_tick_labels) {
         let (x, _) = chart.backend_coord(&(i as f64, 0.0));
         let x = x - x0;
-        area.draw(&PathElement::new([(x, bottom), (x, bottom + TICK)], BLACK))
+        area.draw(&PathElement::new([(x, bottom), (x, bottom + tick)], BLACK))
             .map_err(err)?;
-        area.draw(&Text::new(label, (x, bottom + TICK + 3), vertical.clone()))
+        area.draw(&Text::new(label, (x, bottom + tick + 3), below.clone()))
             .map_err(err)?;
     }
-    let horizontal = label_font().pos(Pos::new(HPos::Right, VPos::Center));
+    let horizontal = sizes.label_font().pos(Pos::new(HPos::Right, VPos::Center));
     let left = x_range.start - x0;
     for (i, label) in labelled(&axes.y_tick_labels) {
         let (_, y) = chart.backend_coord(&(0.0, i as f64));
         let y = y - y0;
-        area.draw(&PathElement::new([(left - TICK, y), (left, y)], BLACK))
+        area.draw(&PathElement::new([(left - tick, y), (left, y)], BLACK))
             .map_err(err)?;
-        area.draw(&Text::new(label, (left - TICK - 3, y), horizontal.clone()))
+        area.draw(&Text::new(label, (left - tick - 3, y), horizontal.clone()))
             .map_err(err)?;
     }
     Ok(())
@@ -253,7 +365,7 @@ pub(super) fn short_number(v: f64) -> String {
     }
 }
 
-fn draw_xy<DB: DrawingBackend>(panel: &XyPanel, area: &Area<DB>) -> Result<()> {
+fn draw_xy<DB: DrawingBackend>(panel: &XyPanel, area: &Area<DB>, sizes: Sizes) -> Result<()> {
     let (xs, ys) = extent(&panel.series);
     let x = range_of(xs.into_iter(), panel.axes.xlim);
     let y = range_of(ys.into_iter(), panel.axes.ylim);
@@ -261,15 +373,20 @@ fn draw_xy<DB: DrawingBackend>(panel: &XyPanel, area: &Area<DB>) -> Result<()> {
         let within = |v: f64, r: &Range<f64>| v >= r.start.min(r.end) && v <= r.start.max(r.end);
         within(px, &x) && within(py, &y)
     };
-    let mut chart = build_chart(area, &panel.axes, x.clone(), y.clone())?;
+    let mut chart = build_chart(area, &panel.axes, x.clone(), y.clone(), sizes)?;
     for series in &panel.series {
         // plotters clamps points outside the axes onto the frame; leave them out instead, as
         // matplotlib clips them (a line is cut at its last point inside).
         let points: Vec<(f64, f64)> = match series.style {
-            Style::Bars { .. }
-            | Style::Segments { .. }
-            | Style::Dashed { .. }
-            | Style::Text { .. } => series.points.clone(),
+            // a reference line's infinite end is the edge of the axes (axvline, axhline)
+            Style::Dashed { .. } => series
+                .points
+                .iter()
+                .map(|&(px, py)| (edge(px, &x), edge(py, &y)))
+                .collect(),
+            Style::Bars { .. } | Style::Segments { .. } | Style::Text { .. } => {
+                series.points.clone()
+            }
             _ => series.points.iter().copied().filter(inside).collect(),
         };
         let label = series.label.clone();
@@ -280,13 +397,15 @@ fn draw_xy<DB: DrawingBackend>(panel: &XyPanel, area: &Area<DB>) -> Result<()> {
                 points,
                 style: series.style.clone(),
             },
+            sizes,
         )?;
     }
-    categorical_labels(&chart, area, &panel.axes)?;
+    categorical_labels(&chart, area, &panel.axes, sizes)?;
+    frame(&chart, area, &panel.axes)?;
     if panel.legend {
         chart
             .configure_series_labels()
-            .label_font(label_font())
+            .label_font(sizes.label_font())
             .background_style(WHITE.mix(0.85))
             .border_style(super::GRAY.rgb())
             .position(SeriesLabelPosition::UpperRight)
@@ -296,11 +415,26 @@ fn draw_xy<DB: DrawingBackend>(panel: &XyPanel, area: &Area<DB>) -> Result<()> {
     Ok(())
 }
 
-fn draw_series<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, series: &Series) -> Result<()> {
+/// `v`, or the near (−∞) or far (+∞) end of `range` when `v` is infinite.
+fn edge(v: f64, range: &Range<f64>) -> f64 {
+    if v == f64::NEG_INFINITY {
+        range.start.min(range.end)
+    } else if v == f64::INFINITY {
+        range.start.max(range.end)
+    } else {
+        v
+    }
+}
+
+fn draw_series<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    series: &Series,
+    sizes: Sizes,
+) -> Result<()> {
     let points = series.points.iter().copied();
     match &series.style {
         Style::Line { color, width } => {
-            let style = color.rgb().stroke_width(*width);
+            let style = color.rgb().stroke_width(sizes.px(*width).max(1));
             // plotters joins thick polyline segments with mitres, which spike far past the
             // data at sharp turns (a histogram's narrow peak); separate segments have no joins.
             let points: Vec<(f64, f64)> = points.collect();
@@ -317,14 +451,14 @@ fn draw_series<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, series: &Series) -
             chart
                 .draw_series(DashedLineSeries::new(
                     points,
-                    6,
-                    4,
-                    color.rgb().stroke_width(*width),
+                    sizes.px(6),
+                    sizes.px(4),
+                    color.rgb().stroke_width(sizes.px(*width).max(1)),
                 ))
                 .map_err(err)?;
         }
         Style::Segments { color, width } => {
-            let style = color.rgb().stroke_width(*width);
+            let style = color.rgb().stroke_width(sizes.px(*width).max(1));
             let segments = series
                 .points
                 .chunks_exact(2)
@@ -354,13 +488,13 @@ fn draw_series<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, series: &Series) -
                 chart,
                 &series.points,
                 *marker,
-                *size as i32,
+                sizes.px(*size) as i32,
                 face.style(),
                 edge.rgb(),
             )?;
         }
         Style::Text { texts, size } => {
-            let font = (FONT, *size)
+            let font = (FONT, sizes.px(*size))
                 .into_font()
                 .color(&BLACK)
                 .pos(Pos::new(HPos::Center, VPos::Bottom));
@@ -490,6 +624,7 @@ mod tests {
             colorbar: true,
             origin_lower: false,
             cell_values: true,
+            equal_aspect: true,
         };
         let figure = Figure::grid(400, 200, 1, 2, vec![Panel::Xy(xy), Panel::Image(image)]);
         let files = save(&figure, dir.path(), "f").unwrap();

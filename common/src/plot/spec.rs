@@ -39,6 +39,23 @@ pub struct Axes {
     /// Text for integer x positions (categorical axes); other positions stay unlabelled.
     pub x_tick_labels: Option<Vec<String>>,
     pub y_tick_labels: Option<Vec<String>>,
+    /// Categorical x labels written vertically (`tick_params(axis='x', labelrotation=90)`);
+    /// horizontal otherwise, as matplotlib writes them by default.
+    pub x_tick_rotation: bool,
+    /// Dashed light-grey grid lines at the ticks (`ax.grid(linestyle='--')`).
+    pub grid: bool,
+    /// The look a notebook sets with `plt.rcParams` for all its axes.
+    pub rc: Rc,
+}
+
+/// The notebook-wide settings (`plt.rcParams`) that change how axes look.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Rc {
+    /// matplotlib's defaults: a frame on all four sides, regular-weight text.
+    #[default]
+    Matplotlib,
+    /// No top and right spines, bold titles and axis labels (lesson 3's notebook).
+    OpenBold,
 }
 
 /// Lines, markers, bars and text on x–y axes.
@@ -125,19 +142,20 @@ impl Series {
         }
     }
 
-    /// A dashed reference line across the given extent (`axvline`/`axhline`).
-    pub fn vertical_line(x: f64, y: (f64, f64), color: Color) -> Self {
+    /// A dashed vertical line spanning the axes from bottom to top (`axvline`).
+    pub fn axvline(x: f64, color: Color) -> Self {
         Series {
             label: None,
-            points: vec![(x, y.0), (x, y.1)],
+            points: vec![(x, f64::NEG_INFINITY), (x, f64::INFINITY)],
             style: Style::Dashed { color, width: 1 },
         }
     }
 
-    pub fn horizontal_line(y: f64, x: (f64, f64), color: Color) -> Self {
+    /// A dashed horizontal line spanning the axes from left to right (`axhline`).
+    pub fn axhline(y: f64, color: Color) -> Self {
         Series {
             label: None,
-            points: vec![(x.0, y), (x.1, y)],
+            points: vec![(f64::NEG_INFINITY, y), (f64::INFINITY, y)],
             style: Style::Dashed { color, width: 1 },
         }
     }
@@ -156,11 +174,15 @@ pub struct ImagePanel<'a> {
     pub origin_lower: bool,
     /// Write each cell's value on it (for small matrices).
     pub cell_values: bool,
+    /// Square cells (imshow's default `aspect='equal'`); false stretches the image over
+    /// the panel (`aspect='auto'`).
+    pub equal_aspect: bool,
 }
 
 impl<'a> ImagePanel<'a> {
-    /// `matrix` drawn as imshow draws it by default: row 0 at the top, a colour bar, no
-    /// transpose, no values in the cells. Change any field with struct-update syntax.
+    /// `matrix` drawn as imshow draws it by default: row 0 at the top, square cells, a
+    /// colour bar, no transpose, no values in the cells. Change any field with
+    /// struct-update syntax.
     pub fn new(
         axes: Axes,
         matrix: &'a Matrix,
@@ -177,6 +199,7 @@ impl<'a> ImagePanel<'a> {
             colorbar: true,
             origin_lower: false,
             cell_values: false,
+            equal_aspect: true,
         }
     }
 }

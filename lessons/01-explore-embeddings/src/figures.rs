@@ -1,20 +1,26 @@
 //! Lesson 1's figures, drawn as the notebook draws them.
 
 use common::plot::{
-    Axes, BLACK, C0, C1, Color, Colormap, Figure, GRAY, ImagePanel, Marker, Panel, Rgba, Series,
-    Style, XyPanel, indexed, paired,
+    Axes, BLACK, C0, C1, Color, Figure, GRAY, ImagePanel, Marker, Panel, Rgba, Series, Style,
+    XyPanel, indexed, paired,
 };
 use common::{Model, Pair};
 
 use crate::{Comparison, Distribution, Distributions, TokenLengths};
 
-fn bars(counts: &[(usize, usize)], axes: Axes) -> Panel<'static> {
+fn bars(counts: &[(usize, usize)], title: String) -> Panel<'static> {
     let points = counts
         .iter()
         .map(|&(len, count)| (len as f64, count as f64))
         .collect();
     Panel::Xy(XyPanel {
-        axes,
+        axes: Axes {
+            title,
+            xlabel: "Token length (chars)".into(),
+            ylabel: "Token count".into(),
+            xlim: Some((0.0, 22.0)),
+            ..Axes::default()
+        },
         series: vec![Series {
             label: None,
             points,
@@ -28,51 +34,44 @@ fn bars(counts: &[(usize, usize)], axes: Axes) -> Panel<'static> {
     })
 }
 
-/// Token-length bar charts: the notebook's (stored strings) on the left, decoded on the right.
-pub fn token_lengths(lengths: Pair<&TokenLengths>) -> Figure<'static> {
-    let axes = |title: &str| Axes {
-        title: title.into(),
-        xlabel: "Token length (chars)".into(),
-        ylabel: "Token count".into(),
-        xlim: Some((0.0, 22.0)),
-        ..Axes::default()
-    };
-    let Pair { bert, gpt } = lengths;
+/// Token-length bar charts of the stored vocabulary strings (what the notebook counts),
+/// GPT above BERT; the decoded lengths are in the lesson's table.
+pub fn token_lengths(lengths: Pair<&TokenLengths>, labels: &Pair<String>) -> Figure<'static> {
     Figure::grid(
-        1300,
-        650,
+        800,
+        600,
         2,
-        2,
+        1,
         vec![
             bars(
-                &gpt.stored,
-                axes("GPT token lengths, as stored (clipped at 22)"),
+                &lengths.gpt.stored,
+                format!("{} token lengths (clipped at 22)", labels.gpt),
             ),
             bars(
-                &gpt.decoded,
-                axes("GPT token lengths, decoded (clipped at 22)"),
+                &lengths.bert.stored,
+                format!("{} token lengths", labels.bert),
             ),
-            bars(&bert.stored, axes("BERT token lengths, as stored")),
-            bars(&bert.decoded, axes("BERT token lengths, decoded")),
         ],
     )
 }
 
-/// Both embedding matrices, transposed (dimensions × tokens), colour limits ±0.15.
-pub fn heatmaps(models: Pair<&Model>) -> Figure<'_> {
-    fn panel<'a>(model: &'a Model, title: &str) -> Panel<'a> {
+/// Both embedding matrices, transposed (dimensions × tokens), colour limits ±0.15,
+/// stretched over the panel (`aspect='auto'`).
+pub fn heatmaps<'a>(models: Pair<&'a Model>, labels: &Pair<String>) -> Figure<'a> {
+    fn panel(model: &Model, title: String) -> Panel<'_> {
         Panel::Image(ImagePanel {
             transposed: true,
+            equal_aspect: false,
             ..ImagePanel::new(
                 Axes {
-                    title: title.into(),
+                    title,
                     xlabel: "Tokens".into(),
                     ylabel: "Dimensions".into(),
                     ..Axes::default()
                 },
                 &model.embeddings,
                 (-0.15, 0.15),
-                Colormap::Viridis,
+                common::plot::Colormap::Viridis,
             )
         })
     }
@@ -82,32 +81,48 @@ pub fn heatmaps(models: Pair<&Model>) -> Figure<'_> {
         2,
         1,
         vec![
-            panel(models.gpt, "GPT embedding matrix"),
-            panel(models.bert, "BERT embedding matrix"),
+            panel(models.gpt, format!("{} embeddings matrix", labels.gpt)),
+            panel(models.bert, format!("{} embedding matrix", labels.bert)),
         ],
     )
 }
 
+/// One vector against the other on the dimensions compared, square markers as `'s'` draws
+/// them (the face given, the edge the first colour of the cycle).
 fn scatter(c: &Comparison, face: Rgba, title: String) -> Panel<'static> {
+    let compared = c.compared();
     Panel::Xy(XyPanel {
         axes: Axes {
             title,
-            xlabel: format!("BERT (\"{}\")", c.token.bert),
-            ylabel: format!("GPT (\"{}\")", c.token.gpt),
+            xlabel: format!("{} (\"{}\")", c.labels.bert, c.token.bert),
+            ylabel: format!("{} (\"{}\")", c.labels.gpt, c.token.gpt),
             ..Axes::default()
         },
-        series: vec![Series::markers(
-            paired(&c.vector.bert, &c.vector.gpt),
-            Marker::Square,
-            3,
-            face,
-        )],
+        series: vec![Series {
+            label: None,
+            points: paired(compared.bert, compared.gpt),
+            style: Style::Markers {
+                marker: Marker::Square,
+                size: 3,
+                face,
+                edge: C0,
+            },
+        }],
         legend: false,
     })
 }
 
-/// The same index in both models: both vectors over their dimensions, and (when the widths
-/// match) one against the other.
+/// "Embedding comparison", saying when only the leading dimensions are compared.
+fn comparison_title(c: &Comparison) -> String {
+    if c.cut() {
+        format!("Embedding comparison, first {} dims", c.dimensions)
+    } else {
+        "Embedding comparison".into()
+    }
+}
+
+/// The same index in both models: both vectors over their dimensions, and one against the
+/// other on the first min(d_BERT, d_GPT) dimensions.
 pub fn same_index(c: &Comparison) -> Figure<'static> {
     let lines = Panel::Xy(XyPanel {
         axes: Axes {
@@ -118,56 +133,31 @@ pub fn same_index(c: &Comparison) -> Figure<'static> {
             ..Axes::default()
         },
         series: vec![
-            Series::line(
-                Some(format!("BERT (\"{}\")", c.token.bert)),
-                indexed(&c.vector.bert),
-                C0,
-                1,
-            ),
-            Series::line(
-                Some(format!("GPT (\"{}\")", c.token.gpt)),
-                indexed(&c.vector.gpt),
-                C1,
-                1,
-            ),
+            Series::line(c.labels.bert.clone(), indexed(&c.vector.bert), C0, 1),
+            Series::line(c.labels.gpt.clone(), indexed(&c.vector.gpt), C1, 1),
         ],
         legend: true,
     });
-    match c.pearson_r {
-        Some(_) => Figure::grid(
-            1200,
-            400,
-            1,
-            2,
-            vec![
-                lines,
-                scatter(c, Rgba(0.7, 0.9, 0.7, 1.0), "Embedding comparison".into()),
-            ],
-        ),
-        None => Figure::single(800, 400, lines),
-    }
+    let scatter = scatter(c, Rgba(0.7, 0.9, 0.7, 1.0), comparison_title(c));
+    Figure::grid(1200, 400, 1, 2, vec![lines, scatter])
 }
 
-/// The same word in both models, one vector against the other (needs equal widths).
-pub fn same_word(c: &Comparison) -> Option<Figure<'static>> {
-    let r = c.pearson_r?;
-    let title = format!("Embedding comparison (r = {r:.2})");
-    Some(Figure::single(
-        640,
-        480,
-        scatter(c, Rgba(0.7, 0.9, 0.9, 1.0), title),
-    ))
+/// The same word in both models, one vector against the other, with r.
+pub fn same_word(c: &Comparison) -> Figure<'static> {
+    let title = format!("{} (r = {:.2})", comparison_title(c), c.pearson_r);
+    Figure::single(640, 480, scatter(c, Rgba(0.7, 0.9, 0.9, 1.0), title))
 }
 
 /// Density of the per-token variances and means in both models.
 pub fn distributions(d: &Distributions) -> Figure<'static> {
     let curves = |pair: &Pair<Distribution>| -> Vec<Series> {
         pair.as_ref()
+            .zip(d.labels.as_ref())
             .zip(Pair::new(C0, C1))
-            .map_named(|name, (s, color)| {
+            .map(|((s, name), color)| {
                 s.histogram
                     .as_ref()
-                    .map(|h| Series::line(Some(name.to_string()), h.left_edge_points(), color, 2))
+                    .map(|h| Series::line(name.clone(), h.left_edge_points(), color, 2))
             })
             .into_array()
             .into_iter()
@@ -187,15 +177,7 @@ pub fn distributions(d: &Distributions) -> Figure<'static> {
         legend: true,
     });
     let mut mean_series = curves(&d.mean);
-    let top = d
-        .mean
-        .as_ref()
-        .into_array()
-        .iter()
-        .filter_map(|s| s.histogram.as_ref())
-        .flat_map(|h| h.values.iter().copied())
-        .fold(0.0, f64::max);
-    mean_series.push(Series::vertical_line(0.0, (0.0, top), GRAY));
+    mean_series.push(Series::axvline(0.0, GRAY));
     let mean = Panel::Xy(XyPanel {
         axes: Axes {
             title: "Means distributions".into(),

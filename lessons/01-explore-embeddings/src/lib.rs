@@ -10,6 +10,7 @@ mod results;
 use anyhow::Result;
 use common::analysis::stats::{Summary, histogram, pearson, value_counts};
 use common::model::{architecture, word_ids};
+use common::plot::model_labels;
 use common::rng::SeededRng;
 use common::{Model, Pair, Report, Session, ops};
 
@@ -27,6 +28,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // Import GPT-2 and BERT models and tokenizers
     // ANCHOR: load
     let models = session.load_pair(args.pair.requests())?;
+    let labels = model_labels(
+        models.as_ref(),
+        args.pair.requests().map(|(_, course)| course),
+    );
     // ANCHOR_END: load
 
     // check out the model
@@ -42,11 +47,12 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let vocab_sizes = models.as_ref().map(|m| m.tokenizer.vocab_size());
     let token_lengths = models.as_ref().map(token_lengths).transpose()?;
     session.show(LengthTable {
+        labels: &labels,
         vocab_sizes,
         lengths: token_lengths.as_ref(),
     });
     session.figure(
-        figures::token_lengths(token_lengths.as_ref()),
+        figures::token_lengths(token_lengths.as_ref(), &labels),
         "token_lengths",
     )?;
     // ANCHOR_END: token_lengths
@@ -55,8 +61,11 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: matrices
     println!("\n# The embedding matrices\n");
     let embedding_shapes = models.as_ref().map(|m| m.embeddings.shape());
-    session.show(Shapes(embedding_shapes));
-    session.figure(figures::heatmaps(models.as_ref()), "embedding_matrices")?;
+    session.show(Shapes(embedding_shapes, &labels));
+    session.figure(
+        figures::heatmaps(models.as_ref(), &labels),
+        "embedding_matrices",
+    )?;
     // ANCHOR_END: matrices
 
     // Comparing the same token index: pick a random token index
@@ -68,7 +77,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         .rows()
         .min(models.gpt.embeddings.rows());
     let index = SeededRng::new(session.seed()).below(10_000.min(rows - 1), 20_000.min(rows));
-    let same_index = session.show(compare(models.as_ref(), Pair::new(index, index))?);
+    let same_index = session.show(compare(models.as_ref(), Pair::new(index, index), &labels)?);
     session.figure(figures::same_index(&same_index), "same_index")?;
     // ANCHOR_END: same_index
 
@@ -80,11 +89,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let same_word = session.show(SameWord {
         word: word.clone(),
         pieces: ids.as_ref().map(Vec::len),
-        comparison: compare(models.as_ref(), ids.map(|ids| ids[0] as usize))?,
+        comparison: compare(models.as_ref(), ids.map(|ids| ids[0] as usize), &labels)?,
     });
-    if let Some(figure) = figures::same_word(&same_word.comparison) {
-        session.figure(figure, "same_word")?;
-    }
+    session.figure(figures::same_word(&same_word.comparison), "same_word")?;
     // ANCHOR_END: same_word
 
     // Distributions of embeddings characteristics
@@ -99,11 +106,13 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
             .as_ref()
             .map(|m| ops::row_means(&m.embeddings, device).map(|v| distribution(&v)))
             .transpose()?,
+        labels: labels.clone(),
     });
     session.figure(figures::distributions(&distributions), "distributions")?;
     // ANCHOR_END: distributions
 
     session.finish(Results {
+        labels,
         architectures,
         vocab_sizes,
         token_lengths,
@@ -129,20 +138,29 @@ fn token_lengths(model: &Model) -> Result<TokenLengths> {
 
 /// One BERT row and one GPT-2 row, and their correlation (`np.corrcoef`) when both have
 /// the same width.
-fn compare(models: Pair<&Model>, index: Pair<usize>) -> Result<Comparison> {
+fn compare(models: Pair<&Model>, index: Pair<usize>, labels: &Pair<String>) -> Result<Comparison> {
     let vector = models.zip(index).map(|(m, i)| m.embeddings.row(i).to_vec());
-    // A constant vector has no correlation (0/0): none is given, not NaN.
-    let pearson_r = (vector.bert.len() == vector.gpt.len())
-        .then(|| pearson(&vector.bert, &vector.gpt) as f32)
-        .filter(|r| r.is_finite());
+    // Dimension k of one model has nothing to do with dimension k of another, whatever
+    // the widths: the first min(d_BERT, d_GPT) are compared.
+    let dimensions = vector.bert.len().min(vector.gpt.len());
+    let pearson_r = pearson(&vector.bert[..dimensions], &vector.gpt[..dimensions]) as f32;
+    // A constant vector has no correlation (0/0): refused, never printed as NaN.
+    anyhow::ensure!(
+        pearson_r.is_finite(),
+        "token {} (BERT) or {} (GPT) has the same value in each of its first {dimensions} dimensions, so it has no correlation; choose another with --seed or --word",
+        index.bert,
+        index.gpt
+    );
     Ok(Comparison {
         index,
         token: models
             .zip(index)
             .map(|(m, i)| m.tokenizer.decode(&[i as u32]))
             .transpose()?,
+        dimensions,
         pearson_r,
         vector,
+        labels: labels.clone(),
     })
 }
 

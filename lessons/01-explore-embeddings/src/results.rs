@@ -13,6 +13,9 @@ use serde::Serialize;
 /// Everything lesson 1 reports.
 #[derive(Debug, Serialize)]
 pub struct Results {
+    /// How the tables and figures name the models (the notebook's names for the course
+    /// models, the family and the model's own name otherwise).
+    pub labels: Pair<String>,
     pub architectures: Pair<Architecture>,
     pub vocab_sizes: Pair<usize>,
     pub token_lengths: Pair<TokenLengths>,
@@ -44,6 +47,7 @@ pub struct TokenLengths {
 
 /// The vocabulary sizes and the token-length table of both models.
 pub struct LengthTable<'a> {
+    pub labels: &'a Pair<String>,
     pub vocab_sizes: Pair<usize>,
     pub lengths: Pair<&'a TokenLengths>,
 }
@@ -51,14 +55,17 @@ pub struct LengthTable<'a> {
 impl fmt::Display for LengthTable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Pair { bert, gpt } = self.lengths;
+        let labels = self.labels;
         writeln!(
             f,
-            "BERT has {} tokens.",
+            "{} has {} tokens.",
+            labels.bert,
             thousands(self.vocab_sizes.bert as u64)
         )?;
         writeln!(
             f,
-            "GPT has {} tokens.",
+            "{} has {} tokens.",
+            labels.gpt,
             thousands(self.vocab_sizes.gpt as u64)
         )?;
         writeln!(
@@ -66,14 +73,22 @@ impl fmt::Display for LengthTable<'_> {
             "\nToken lengths in characters: the vocabulary string as stored (what the notebook counts)"
         )?;
         writeln!(f, "and the text it decodes to.\n")?;
-        writeln!(
-            f,
-            "length |  GPT stored  |  GPT decoded | BERT stored | BERT decoded"
-        )?;
-        writeln!(
-            f,
-            "-------+-------------+--------------+-------------+-------------"
-        )?;
+        let headers = [
+            format!("{} stored", labels.gpt),
+            format!("{} decoded", labels.gpt),
+            format!("{} stored", labels.bert),
+            format!("{} decoded", labels.bert),
+        ];
+        let widths = headers.each_ref().map(|h| h.chars().count().max(11));
+        write!(f, "length")?;
+        for (header, width) in headers.iter().zip(widths) {
+            write!(f, " | {header:>width$}")?;
+        }
+        write!(f, "\n-------")?;
+        for width in widths {
+            write!(f, "+{}", "-".repeat(width + 2))?;
+        }
+        writeln!(f)?;
         let count = |table: &[(usize, usize)], len: usize| {
             table.iter().find(|(l, _)| *l == len).map_or(0, |(_, c)| *c)
         };
@@ -86,50 +101,77 @@ impl fmt::Display for LengthTable<'_> {
         for len in 0..=longest {
             let row = tables.map(|t| count(t, len));
             if row.iter().any(|&c| c > 0) {
-                writeln!(
-                    f,
-                    "{len:>6} | {:>11} | {:>12} | {:>11} | {:>12}",
-                    row[0], row[1], row[2], row[3]
-                )?;
+                write!(f, "{len:>6}")?;
+                for (count, width) in row.iter().zip(widths) {
+                    write!(f, " | {count:>width$}")?;
+                }
+                writeln!(f)?;
             }
         }
         writeln!(
             f,
-            "\nGPT: {} tokens change length when decoded. Byte-level BPE (GPT-2's, and this model's) stores\n\
+            "\n{}: {} tokens change length when decoded. Byte-level BPE (GPT-2's, and this model's) stores\n\
              every byte as one printable character (a space is 'Ġ'), so a character that takes 2-4 bytes in\n\
              UTF-8 counts 2-4 stored characters but decodes to 1, and a token holding only part of a\n\
              character decodes to '�'.",
-            gpt.changed_by_decoding
+            labels.gpt, gpt.changed_by_decoding
         )?;
         write!(
             f,
-            "BERT: {} tokens change length when decoded: WordPiece stores text as text, and a lone\n\
+            "{}: {} tokens change length when decoded: WordPiece stores text as text, and a lone\n\
              '##' continuation piece keeps its '##' when decoded on its own.",
-            bert.changed_by_decoding
+            labels.bert, bert.changed_by_decoding
         )
     }
 }
 
-/// The shapes of both embedding matrices.
-pub struct Shapes(pub Pair<[usize; 2]>);
+/// The shapes of both embedding matrices, with the models' labels.
+pub struct Shapes<'a>(pub Pair<[usize; 2]>, pub &'a Pair<String>);
 
-impl fmt::Display for Shapes {
+impl fmt::Display for Shapes<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [b, g] = self.0.into_array();
-        writeln!(f, "BERT embedding matrix is of size ({}, {}).", b[0], b[1])?;
-        write!(f, "GPT embedding matrix is of size ({}, {}).", g[0], g[1])
+        let labels = self.1;
+        writeln!(
+            f,
+            "{} embedding matrix is of size ({}, {}).",
+            labels.bert, b[0], b[1]
+        )?;
+        write!(
+            f,
+            "{} embedding matrix is of size ({}, {}).",
+            labels.gpt, g[0], g[1]
+        )
     }
 }
 
-/// One BERT row and one GPT-2 row, and their correlation when it is defined.
+/// One BERT row and one GPT row, and their correlation over the dimensions both have.
 #[derive(Debug, Serialize)]
 pub struct Comparison {
     pub index: Pair<usize>,
     pub token: Pair<String>,
-    /// Pearson r over the embedding dimensions; `None` when the widths differ.
-    pub pearson_r: Option<f32>,
+    /// How many leading dimensions are compared: min(d_BERT, d_GPT). Dimension k of one
+    /// model has nothing to do with dimension k of another, whatever the widths, so r ≈ 0
+    /// is the notebook's point for any two models.
+    pub dimensions: usize,
+    /// Pearson r over the first `dimensions` values of both vectors.
+    pub pearson_r: f32,
     #[serde(skip)]
     pub vector: Pair<Vec<f32>>,
+    #[serde(skip)]
+    pub labels: Pair<String>,
+}
+
+impl Comparison {
+    /// Both vectors cut to the dimensions compared.
+    pub fn compared(&self) -> Pair<&[f32]> {
+        self.vector.as_ref().map(|v| &v[..self.dimensions])
+    }
+
+    /// True when the widths differ and only the leading dimensions are compared.
+    pub fn cut(&self) -> bool {
+        self.vector.bert.len() != self.vector.gpt.len()
+    }
 }
 
 impl fmt::Display for Comparison {
@@ -137,23 +179,23 @@ impl fmt::Display for Comparison {
         if self.index.bert == self.index.gpt {
             writeln!(
                 f,
-                "Token {}: BERT \"{}\", GPT \"{}\"",
-                self.index.bert, self.token.bert, self.token.gpt
+                "Token {}: {} \"{}\", {} \"{}\"",
+                self.index.bert, self.labels.bert, self.token.bert, self.labels.gpt, self.token.gpt
             )?;
         }
-        match self.pearson_r {
-            Some(r) => write!(f, "Embedding comparison: r = {r:.2}"),
-            None if self.vector.bert.len() == self.vector.gpt.len() => write!(
+        let r = self.pearson_r;
+        if self.cut() {
+            write!(
                 f,
-                "Embedding comparison undefined: a vector with every value the same has no correlation."
-            ),
-            None => write!(
-                f,
-                "Embedding comparison skipped: the vectors have {} (BERT) and {} (GPT) dimensions, and a\n\
-                 point-by-point correlation needs the same dimensions.",
+                "Embedding comparison on the first {} dimensions ({} has {}, {} has {}): r = {r:.2}",
+                self.dimensions,
+                self.labels.bert,
                 self.vector.bert.len(),
+                self.labels.gpt,
                 self.vector.gpt.len()
-            ),
+            )
+        } else {
+            write!(f, "Embedding comparison: r = {r:.2}")
         }
     }
 }
@@ -172,9 +214,10 @@ impl fmt::Display for SameWord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let word = &self.word;
         let named = self
-            .pieces
-            .zip(self.comparison.index)
-            .map_named(|n, p| (n, p));
+            .comparison
+            .labels
+            .as_ref()
+            .zip(self.pieces.zip(self.comparison.index));
         for (name, (pieces, index)) in named.into_array() {
             if pieces > 1 {
                 writeln!(
@@ -202,6 +245,8 @@ pub struct Distribution {
 pub struct Distributions {
     pub variance: Pair<Distribution>,
     pub mean: Pair<Distribution>,
+    #[serde(skip)]
+    pub labels: Pair<String>,
 }
 
 impl fmt::Display for Distributions {
@@ -211,10 +256,9 @@ impl fmt::Display for Distributions {
             "          |  per-token variance: mean [min, max]  |  per-token mean: mean [min, max]"
         )?;
         let rows = self
-            .variance
+            .labels
             .as_ref()
-            .zip(self.mean.as_ref())
-            .map_named(|n, vm| (n, vm));
+            .zip(self.variance.as_ref().zip(self.mean.as_ref()));
         for (name, (v, m)) in rows.into_array() {
             write!(
                 f,
@@ -234,18 +278,22 @@ impl BookNumbers for Results {
             .variance
             .as_ref()
             .zip(self.distributions.mean.as_ref())
-            .map_named(|name, (v, m)| {
+            .zip(self.labels.as_ref())
+            .map(|((v, m), name)| {
                 vec![
-                    name.to_string(),
+                    name.clone(),
                     format!("{:.5}", v.mean),
                     format!("{:+.5}", m.mean),
                 ]
             })
             .into_array()
             .into();
+        let same_index = &self.same_index;
+        let same_word = &self.same_word.comparison;
         format!(
             "Vocabulary: BERT {} tokens, GPT {}; embedding matrices {} and {}.\n\n\
-             GPT tokens whose length changes when decoded: {}. \"{}\" is BERT token {} and GPT token {}.\n\n{}",
+             GPT tokens whose length changes when decoded: {}. \"{}\" is BERT token {} and GPT token {}.\n\n\
+             Compared on the first {} dimensions: token {} r = {:.2}, \"{}\" r = {:.2}.\n\n{}",
             thousands(self.vocab_sizes.bert as u64),
             thousands(self.vocab_sizes.gpt as u64),
             shape(self.embedding_shapes.bert),
@@ -254,6 +302,11 @@ impl BookNumbers for Results {
             self.same_word.word,
             self.same_word.comparison.index.bert,
             self.same_word.comparison.index.gpt,
+            same_word.dimensions,
+            same_index.index.bert,
+            same_index.pearson_r,
+            self.same_word.word,
+            same_word.pearson_r,
             markdown_table(
                 &["model", "mean per-token variance", "mean per-token mean"],
                 &rows

@@ -2,7 +2,8 @@
 //!
 //! The snapshot was reviewed against an independent computation before it was accepted:
 //! the lesson's `crosscheck.py` recomputes every number in it with numpy (per-token
-//! variances and means, their 100-bin density histograms, Pearson r) on the matrices the
+//! variances and means, their 100-bin density histograms, Pearson r on the first 384
+//! dimensions of the same-index and same-word rows) on the matrices the
 //! `safetensors` and `gguf` packages read, and with transformers' pure-Python tokenizers
 //! (vocabulary sizes, token ids, stored and decoded token lengths) from the same stand-in
 //! files, and agreed to the snapshot's 4 significant digits.
@@ -13,6 +14,11 @@ use course_tests::{
 };
 use lesson01::{Args, run};
 
+/// numpy's Pearson r (`np.corrcoef`) on the first 384 dimensions: BERT and GPT row 15413
+/// (the seeded same-index draw), and "the" (BERT 1996, GPT 1195).
+const R_SAME_INDEX: f64 = -0.016_617_263;
+const R_THE: f64 = -0.001_998_019_6;
+
 #[test]
 fn lesson01_report_on_the_standins() {
     let out = out_dir();
@@ -22,8 +28,29 @@ fn lesson01_report_on_the_standins() {
     // bert-base-uncased's vocabulary (MiniLM) and SmolLM2's own (the GPT stand-in).
     assert_eq!(results.vocab_sizes, Pair::new(30522, 49152));
     assert_eq!(results.same_word.comparison.index, Pair::new(1996, 1195));
-    // 384 vs 576 wide: the correlation must be skipped, not computed on mismatched vectors.
-    assert!(results.same_word.comparison.pearson_r.is_none());
+    // 384 vs 576 wide: both comparisons use the first 384 dimensions of each vector, and
+    // the notebook's point holds — unrelated dimensions, r near 0 even for the same word.
+    // numpy's corrcoef on the first 384 values of the same rows of the matrices the
+    // `safetensors` and `gguf` packages read (crosscheck.py) gives R_SAME_INDEX and R_THE.
+    for (comparison, numpy) in [
+        (&results.same_index, R_SAME_INDEX),
+        (&results.same_word.comparison, R_THE),
+    ] {
+        assert_eq!(comparison.dimensions, 384);
+        assert!(
+            (comparison.pearson_r as f64 - numpy).abs() < 1e-5,
+            "r = {} where numpy gives {numpy}",
+            comparison.pearson_r
+        );
+        assert!(comparison.pearson_r.abs() < 0.2, "{}", comparison.pearson_r);
+    }
+    assert_eq!(
+        results.labels,
+        Pair::new(
+            "BERT (MiniLM stand-in)".to_string(),
+            "GPT (SmolLM2 stand-in)".to_string()
+        )
+    );
     // print(model): transformers' classes, and a parameter count from the module tree (the
     // architecture's formula) equal to the base model's tensors in the files — two
     // independent counts (no buffers, no heads).
@@ -58,6 +85,7 @@ fn lesson01_report_on_the_standins() {
             "token_lengths",
             "embedding_matrices",
             "same_index",
+            "same_word",
             "distributions",
         ],
     );

@@ -6,17 +6,18 @@ use common::plot::{Axes, C0, C1, Figure, Panel, Series, XyPanel};
 use crate::Search;
 
 /// Overlaid density histograms (90 bins) of the distances in both models.
-pub fn distances(word: &str, search: &Search) -> Figure<'static> {
+pub fn distances(word: &str, search: &Search, labels: &Pair<String>) -> Figure<'static> {
     // The notebook draws GPT-2 first, in the cycle's first colour.
     let colors = Pair::new(C1, C0);
     let lines = search
         .histogram
         .as_ref()
         .zip(colors)
-        .map_named(|name, (histogram, color)| {
+        .zip(labels.as_ref())
+        .map(|((histogram, color), name)| {
             histogram
                 .as_ref()
-                .map(|h| Series::line(Some(name.to_string()), h.left_edge_points(), color, 2))
+                .map(|h| Series::line(name.clone(), h.left_edge_points(), color, 2))
         });
     let series = [lines.gpt, lines.bert].into_iter().flatten().collect();
     // The notebook sets the x-limits to the outer bin edges of both histograms (no margins).

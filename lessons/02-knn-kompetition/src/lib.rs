@@ -11,6 +11,7 @@ use anyhow::Result;
 use common::analysis::neighbours::{self, Metric, Query, hubness};
 use common::analysis::stats::histogram;
 use common::model::{token_text, word_ids};
+use common::plot::model_labels;
 use common::run::cli::expand;
 use common::run::resources::ensure_memory;
 use common::run::text::{file_stem, terminal};
@@ -25,6 +26,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common)?;
     // load BERT tokenizer and model; pretrained GPT-2 model and tokenizer
     let models = session.load_pair(args.pair.requests())?;
+    let labels = model_labels(
+        models.as_ref(),
+        args.pair.requests().map(|(_, course)| course),
+    );
     let k = args.k as usize;
 
     // Exercises 1-4, for each seed word ("ring", then the multi-token "beauty")
@@ -36,6 +41,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
             k,
             args.metric,
             models.as_ref(),
+            &labels,
             &session,
         )?);
         if words.len() == 1 {
@@ -69,6 +75,7 @@ fn explore_word(
     k: usize,
     metric: Metric,
     models: Pair<&Model>,
+    labels: &Pair<String>,
     session: &Session,
 ) -> Result<WordResult> {
     let device = session.device();
@@ -100,7 +107,7 @@ fn explore_word(
     // ANCHOR: raw
     let raw = session.show(search(metric, false)?);
     let stem = file_stem("distances", word);
-    session.figure(figures::distances(word, &raw), &stem)?;
+    session.figure(figures::distances(word, &raw, labels), &stem)?;
     // ANCHOR_END: raw
 
     // Exercise 2: Using normalized vectors
@@ -108,7 +115,7 @@ fn explore_word(
     let normalised = match metric {
         Metric::Euclidean => {
             let normalised = session.show(search(metric, true)?);
-            let figure = figures::distances(word, &normalised);
+            let figure = figures::distances(word, &normalised, labels);
             session.figure(figure, &format!("{stem}_normalised"))?;
             Some(normalised)
         }

@@ -1,8 +1,10 @@
-//! Lesson 3's figures, drawn as the notebook draws them.
+//! Lesson 3's figures, drawn as the notebook draws them, with its `plt.rcParams`: no top
+//! or right spines, bold titles and axis labels.
 
 use common::analysis::rsa::upper_triangle;
+use common::pair::Family;
 use common::plot::{
-    Axes, BLACK, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, XyPanel, every_nth,
+    Axes, BLACK, Colormap, Figure, ImagePanel, Marker, Panel, Rc, Rgba, Series, XyPanel, every_nth,
     paired,
 };
 use common::{Matrix, Pair};
@@ -15,14 +17,16 @@ pub fn per_word(
     words: &[String],
     vectors: Pair<&Matrix>,
     per_word: &PerWord,
+    labels: &Pair<String>,
 ) -> Option<Figure<'static>> {
     let r = per_word.correlations.as_ref()?;
     let Pair { bert, gpt } = vectors;
     let scatter = Panel::Xy(XyPanel {
         axes: Axes {
             title: format!("A) Embeddings for \"{}\"", words[0]),
-            xlabel: "BERT embeddings".into(),
-            ylabel: "GPT embeddings".into(),
+            xlabel: format!("{} embeddings", labels.bert),
+            ylabel: format!("{} embeddings", labels.gpt),
+            rc: Rc::OpenBold,
             ..Axes::default()
         },
         series: vec![Series::markers(
@@ -45,10 +49,12 @@ pub fn per_word(
             ylim: Some((-0.5, 0.5)),
             xlim: Some((-0.5, words.len() as f64 - 0.5)),
             x_tick_labels: Some(words.to_vec()),
+            x_tick_rotation: true,
+            rc: Rc::OpenBold,
             ..Axes::default()
         },
         series: vec![
-            Series::horizontal_line(0.0, (-0.5, words.len() as f64 - 0.5), BLACK),
+            Series::axhline(0.0, BLACK),
             Series::markers(points, Marker::Hexagon, 7, Rgba(0.9, 0.7, 0.7, 1.0)),
         ],
         legend: false,
@@ -62,6 +68,8 @@ fn similarity_panel<'a>(m: &'a Matrix, words: &[String], title: String) -> Panel
             title,
             x_tick_labels: Some(every_nth(words, 2, 0)),
             y_tick_labels: Some(every_nth(words, 2, 1)),
+            x_tick_rotation: true,
+            rc: Rc::OpenBold,
             ..Axes::default()
         },
         m,
@@ -76,8 +84,11 @@ pub fn rsa<'a>(words: &[String], similarity: Pair<&'a Matrix>, r: f64) -> Figure
     let scatter = Panel::Xy(XyPanel {
         axes: Axes {
             title: format!("C) Correlation (RSA score): r = {r:.2}"),
-            xlabel: "BERT cosine similarities".into(),
-            ylabel: "GPT cosine similarities".into(),
+            // the families alone, as in the matrices' titles: a panel a third wide
+            xlabel: format!("{} cosine similarities", Family::BERT),
+            ylabel: format!("{} cosine similarities", Family::GPT),
+            grid: true,
+            rc: Rc::OpenBold,
             ..Axes::default()
         },
         series: vec![Series::markers(
@@ -94,8 +105,13 @@ pub fn rsa<'a>(words: &[String], similarity: Pair<&'a Matrix>, r: f64) -> Figure
         1,
         3,
         vec![
-            similarity_panel(bert, words, "A) Cossim matrix for BERT".into()),
-            similarity_panel(gpt, words, "B) Cossim matrix for GPT".into()),
+            // the family alone: a label and the stand-in tag overflow a third of the figure
+            similarity_panel(
+                bert,
+                words,
+                format!("A) Cossim matrix for {}", Family::BERT),
+            ),
+            similarity_panel(gpt, words, format!("B) Cossim matrix for {}", Family::GPT)),
             scatter,
         ],
     )
@@ -119,6 +135,8 @@ pub fn model_matrix<'a>(sizes: &ModelSizes, matrix: &'a Matrix) -> Figure<'a> {
                     title: "RSA between models of different widths".into(),
                     x_tick_labels: Some(labels.clone()),
                     y_tick_labels: Some(labels),
+                    x_tick_rotation: true,
+                    rc: Rc::OpenBold,
                     ..Axes::default()
                 },
                 matrix,

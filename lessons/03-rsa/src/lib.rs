@@ -10,6 +10,7 @@ use anyhow::{Result, bail};
 use common::analysis::rsa::{RsaScore, cosine_similarity_matrix, rsa, upper_triangle};
 use common::analysis::stats::pearson;
 use common::model::first_token;
+use common::plot::model_labels;
 use common::run::cli::expand;
 use common::run::resources::ensure_memory;
 use common::{Device, Matrix, Model, Pair, Report, Session};
@@ -29,6 +30,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common)?;
     let device = session.device();
     let models = session.load_pair(args.pair.requests())?;
+    let labels = model_labels(
+        models.as_ref(),
+        args.pair.requests().map(|(_, course)| course),
+    );
 
     // Part 1: Embeddings from two LLMs
     // ANCHOR: part1
@@ -68,7 +73,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         vectors: vectors.as_ref(),
     });
     let per_word_correlation = session.show(per_word_correlations(vectors.as_ref()));
-    if let Some(figure) = figures::per_word(&words, vectors.as_ref(), &per_word_correlation) {
+    if let Some(figure) =
+        figures::per_word(&words, vectors.as_ref(), &per_word_correlation, &labels)
+    {
         session.figure(figure, "part2_per_word")?;
     }
     // ANCHOR_END: part2

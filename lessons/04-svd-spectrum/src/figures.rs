@@ -2,14 +2,35 @@
 
 use common::analysis::svd::Svd;
 use common::plot::{
-    Axes, BLACK, BLUE, Color, Colormap, Figure, GRAY, ImagePanel, Marker, Panel, Placed, Rgba,
-    Series, Style, XyPanel, indexed,
+    Axes, BLACK, BLUE, Color, Colormap, Figure, ImagePanel, Marker, Panel, Placed, Rgba, Series,
+    Style, XyPanel, indexed,
 };
 use common::{Matrix, Model};
 
 use crate::{RandomDraws, TokenSet};
 
-/// The lecture's opening figure: embeddings of "1" and "2", each mean-centred.
+/// A token set's name as the notebook's titles use it before a noun: "letter embeddings",
+/// "random-token singular vector".
+fn attributive(set: &str) -> &str {
+    match set {
+        "letters" => "letter",
+        "digits" => "digit",
+        "random" => "random-token",
+        other => other,
+    }
+}
+
+/// A token set's name as the notebook's legend writes it: "Letters", "Random".
+fn capitalised(set: &str) -> String {
+    let mut chars = set.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The lecture's opening figure (no title, as in the notebook): embeddings of "1" and "2",
+/// each mean-centred.
 pub fn opening(model: &Model, one: usize, two: usize) -> Figure<'static> {
     let centred = |row: &[f32]| {
         let mean = row.iter().sum::<f32>() / row.len() as f32;
@@ -29,7 +50,6 @@ pub fn opening(model: &Model, one: usize, two: usize) -> Figure<'static> {
         500,
         Panel::Xy(XyPanel {
             axes: Axes {
-                title: "Embeddings of \"1\" and \"2\", mean-centred".into(),
                 xlabel: "Embedding 1".into(),
                 ylabel: "Embedding 2".into(),
                 ..Axes::default()
@@ -77,6 +97,7 @@ pub fn spectra(
     draws: &RandomDraws,
 ) -> Figure<'static> {
     let width = svd_a.vt.cols() as f64;
+    // `xticklabels=[]`: the ticks stay, their text goes
     let vector = |title: String, values: &[f32], color: Color, xlabel: &str| {
         Panel::Xy(XyPanel {
             axes: Axes {
@@ -84,6 +105,7 @@ pub fn spectra(
                 xlabel: xlabel.into(),
                 ylabel: "Score".into(),
                 xlim: Some((0.0, width)),
+                x_tick_labels: Some(Vec::new()),
                 ..Axes::default()
             },
             series: vec![Series::line(None, indexed(values), color, 1)],
@@ -102,14 +124,14 @@ pub fn spectra(
         1,
     ));
     series.extend(line_with_markers(
-        a.name.clone(),
+        capitalised(&a.name),
         &svd_a.s,
         BLACK,
         Marker::Square,
         Rgba(0.7, 0.7, 0.9, 1.0),
     ));
     series.extend(line_with_markers(
-        b.name.clone(),
+        capitalised(&b.name),
         &svd_b.s,
         BLUE,
         Marker::Circle,
@@ -119,7 +141,7 @@ pub fn spectra(
         axes: Axes {
             title: "Spectrum of embeddings submatrix".into(),
             xlabel: "Component (sorted index)".into(),
-            ylabel: "Singular value".into(),
+            ylabel: "Singular value (max-norm)".into(),
             ..Axes::default()
         },
         series,
@@ -143,7 +165,7 @@ pub fn spectra(
                 0,
                 1,
                 vector(
-                    format!("Top {} singular vector", a.name),
+                    format!("Top {} singular vector", attributive(&a.name)),
                     svd_a.vt.row(0),
                     BLACK,
                     "",
@@ -154,7 +176,7 @@ pub fn spectra(
                 0,
                 1,
                 vector(
-                    format!("Top {} singular vector", b.name),
+                    format!("Top {} singular vector", attributive(&b.name)),
                     svd_b.vt.row(0),
                     BLUE,
                     "Embedding dimension",
@@ -165,14 +187,14 @@ pub fn spectra(
     }
 }
 
-/// Every token's projection onto the top singular vector, by token index.
-pub fn projections(projections: &[f32], set: &str) -> Figure<'static> {
+/// Every token's projection onto the top singular vector, by token index (no title, as
+/// in the notebook: the chapter says which set's vector).
+pub fn projections(projections: &[f32]) -> Figure<'static> {
     Figure::single(
         1200,
         400,
         Panel::Xy(XyPanel {
             axes: Axes {
-                title: format!("Projection of every token onto the top {set} singular vector"),
                 xlabel: "Token".into(),
                 ylabel: "Projection".into(),
                 ..Axes::default()
@@ -184,7 +206,7 @@ pub fn projections(projections: &[f32], set: &str) -> Figure<'static> {
                     marker: Marker::Circle,
                     size: 2,
                     face: Rgba(0.7, 0.7, 0.7, 0.6),
-                    edge: GRAY,
+                    edge: BLACK,
                 },
             }],
             legend: false,
@@ -199,7 +221,7 @@ pub fn abs_correlations<'a>(m: &'a Matrix, set: &str) -> Figure<'a> {
         520,
         Panel::Image(ImagePanel::new(
             Axes {
-                title: format!("|R| for {set} embeddings"),
+                title: format!("|R| for {} embeddings", attributive(set)),
                 xlabel: "Tokens".into(),
                 ylabel: "Tokens".into(),
                 ..Axes::default()

@@ -75,10 +75,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: projection
     let projections = ops::project(&model.embeddings, svd_a.vt.row(0), &mean_a, device)?;
     let top_projections = session.show(top_projections(&model, &projections, 20, &set_a.name)?);
-    session.figure(
-        figures::projections(&projections, &set_a.name),
-        "projections",
-    )?;
+    session.figure(figures::projections(&projections), "projections")?;
     // ANCHOR_END: projection
 
     // correlation matrix of all letter embeddings

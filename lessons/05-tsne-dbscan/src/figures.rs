@@ -3,8 +3,8 @@
 use common::Matrix;
 use common::analysis::tsne::TsneResult;
 use common::plot::{
-    Axes, BLACK, CYCLE, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, Style, XyPanel,
-    every_nth,
+    Axes, BLACK, CYCLE, Color, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, Style,
+    XyPanel, every_nth,
 };
 
 fn image<'a>(m: &'a Matrix, transposed: bool, (vmin, vmax): (f64, f64), axes: Axes) -> Panel<'a> {
@@ -111,8 +111,20 @@ pub fn gram_and_map<'a>(
     Figure::grid(1300, 560, 1, 2, vec![gram_panel, scatter])
 }
 
+/// The notebook's `lineColors = 'rkbgm'`: matplotlib's red, black, blue, green, magenta.
+const LINE_COLORS: [Color; 5] = [
+    Color(255, 0, 0),
+    Color(0, 0, 0),
+    Color(0, 0, 255),
+    Color(0, 128, 0),
+    Color(191, 0, 191),
+];
+
 /// Each clustered point joined to its cluster's centroid; noise as '+', centroids as
-/// diamonds. Colours cycle, so any number of clusters can be drawn.
+/// diamonds. As the notebook draws them: cluster i's spokes and marker faces in
+/// `'rkbgm'[i]`, its marker edges in the i-th colour of matplotlib's cycle (each
+/// `plt.plot(..., 'o', markerfacecolor=...)` call takes the next). The notebook stops at 5
+/// clusters (`lineColors[5]` is an IndexError); here both lists wrap around.
 pub fn clusters(map: &TsneResult, labels: &[i64], centres: &[[f64; 2]]) -> Figure<'static> {
     let mut series = Vec::new();
     let noise: Vec<(f64, f64)> = map
@@ -133,7 +145,7 @@ pub fn clusters(map: &TsneResult, labels: &[i64], centres: &[[f64; 2]]) -> Figur
         },
     });
     for (c, centre) in centres.iter().enumerate() {
-        let color = CYCLE[c % CYCLE.len()];
+        let color = LINE_COLORS[c % LINE_COLORS.len()];
         let members: Vec<(f64, f64)> = map
             .points
             .iter()
@@ -163,7 +175,7 @@ pub fn clusters(map: &TsneResult, labels: &[i64], centres: &[[f64; 2]]) -> Figur
                 marker: Marker::Circle,
                 size: 4,
                 face,
-                edge: BLACK,
+                edge: CYCLE[c % CYCLE.len()],
             },
         });
     }

