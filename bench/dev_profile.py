@@ -20,17 +20,9 @@ import subprocess
 import sys
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from run import ROOT, build, cpu_model, lessons  # the benchmark's lesson list and build
+
 OUT = ROOT / "out" / "bench" / "dev-profile"
-TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-PACKAGES = [f"lesson{d.name[:2]}" for d in sorted((ROOT / "lessons").iterdir()) if (d / "Cargo.toml").exists()]
-
-
-def build(release):
-    flags = ["--release"] if release else []
-    subprocess.run(["cargo", "build", "--quiet", *flags, *(a for p in PACKAGES + ["bench"] for a in ("-p", p))],
-                   cwd=ROOT, check=True)
-    return TARGET / ("release" if release else "debug")
 
 
 def wall(command):
@@ -45,7 +37,7 @@ def wall(command):
 def cases(wanted, seed):
     """(name, command as a function of a binaries folder and a tag, repeats)."""
     if "lessons" in wanted:
-        for lesson in PACKAGES:
+        for lesson, _ in lessons():
             yield lesson, lambda b, tag, l=lesson: [b / l, "--standin", "--seed", str(seed), "--out", OUT / tag / l], 5
     if "knn" in wanted:
         for model in ("bert-base-uncased", "gpt2"):
@@ -84,7 +76,7 @@ def main():
               f"dev ÷ reference {medians['dev'] / medians['reference']:.2f}", flush=True)
     maps = [OUT / tag / "tsne.f64" for tag in builds]
     same_map = all(m.exists() for m in maps) and filecmp.cmp(*maps, shallow=False)
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    cpu = cpu_model()
     lines = [f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}); reference: "
              f"{'the binaries in ' + str(args.reference) if args.reference else '`cargo build --release`'}.", "",
              "| case | runs | reference | dev build | dev ÷ reference |", "|---|---|---|---|---|"]

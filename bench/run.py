@@ -5,12 +5,9 @@ same stand-in data, then the whole-vocabulary workloads (kNN graph, t-SNE, DBSCA
     python3 bench/run.py --cases lessons     # or knn, tsne (comma-separated)
     python3 bench/run.py --cases knn --knn-models bert-base-uncased
     python3 bench/run.py --repeats 3
-    python3 bench/run.py --dev               # also time the dev build (`cargo run`'s)
 
 The harness installs the pinned Python stack (bench/requirements.txt) into its own
-virtual environment, builds the Rust side with `cargo build --release` (and, with --dev,
-with `cargo build`, the profile `cargo run` and `cargo test` use: its Rust runs join the
-alternation and the table gets a "dev ÷ release" column), runs each pair
+virtual environment, builds the Rust side with `cargo build --release`, runs each pair
 once to warm the page cache, then alternates Rust and Python runs (A B A B …) and reports
 the median wall time and peak RSS (the process's max resident set, from wait4) of each.
 Results go to bench/results.md (shown in the README and the book) and, in full, to
@@ -52,50 +49,36 @@ def lessons():
     return [(f"lesson{d.name[:2]}", d) for d in sorted((ROOT / "lessons").iterdir()) if (d / "Cargo.toml").exists()]
 
 
-def build(profile):
-    """Builds every lesson and the workload binary; returns the folder of the binaries."""
+def build(release=True):
+    """Builds every lesson and the workload binary (`--release`, or the dev profile that
+    `cargo run` uses); returns the folder of the binaries."""
     packages = [crate for crate, _ in lessons()] + ["bench"]
-    flags = ["--release"] if profile == "release" else []
-    args = ["cargo", "build", "--quiet", *flags] + [a for p in packages for a in ("-p", p)]
+    args = ["cargo", "build", "--quiet", *(["--release"] if release else [])] + [a for p in packages for a in ("-p", p)]
     subprocess.run(args, cwd=ROOT, check=True)
-    return TARGET / ("release" if profile == "release" else "debug")
+    return TARGET / ("release" if release else "debug")
 
 
-class Binaries:
-    """The release binaries, and the dev build's when --dev asks to time them too."""
-
-    def __init__(self, dev):
-        self.release = build("release")
-        self.dev = build("dev") if dev else None
-
-    def rust(self, command):
-        """The Rust sides of a case: `command` is a function of the binaries' folder."""
-        sides = {"rust": command(self.release)}
-        if self.dev:
-            sides["rust_dev"] = command(self.dev)
-        return sides
+def cpu_model():
+    return next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 
 
 def run_pair(name, rust, python, repeats, env, warm_up=True):
-    """Alternates the commands (`rust` holds one or two: release, and dev with --dev);
-    returns medians and each side's last stdout."""
-    commands = {**rust, "python": python}
-    results = {side: [] for side in commands}
+    """Alternates the two commands; returns medians and each side's last stdout."""
+    results = {"rust": [], "python": []}
     outputs = {}
-    for command in commands.values() if warm_up else ():
+    for command in (rust, python) if warm_up else ():
         run_one(command, env)
     for _ in range(repeats):
-        for side, command in commands.items():
+        for side, command in (("rust", rust), ("python", python)):
             wall, rss, stdout = run_one(command, env)
             results[side].append((wall, rss))
             outputs[side] = stdout
-    row = {"case": name, **{f"{side}_cmd": " ".join(map(str, c)) for side, c in commands.items()}}
+    row = {"case": name, "rust_cmd": " ".join(map(str, rust)), "python_cmd": " ".join(map(str, python))}
     for side in results:
         row[f"{side}_wall_s"] = statistics.median(w for w, _ in results[side])
         row[f"{side}_rss_mib"] = statistics.median(r for _, r in results[side])
     row["speedup"] = row["python_wall_s"] / row["rust_wall_s"]
-    dev = f", dev build {row['rust_dev_wall_s']:.2f} s" if "rust_dev_wall_s" in row else ""
-    print(f"{name}: rust {row['rust_wall_s']:.2f} s / {row['rust_rss_mib']:.0f} MiB{dev}, "
+    print(f"{name}: rust {row['rust_wall_s']:.2f} s / {row['rust_rss_mib']:.0f} MiB, "
           f"python {row['python_wall_s']:.2f} s / {row['python_rss_mib']:.0f} MiB, "
           f"python/rust {row['speedup']:.1f}x", flush=True)
     return row, outputs
@@ -120,26 +103,26 @@ def main():
     parser.add_argument("--cases", default="lessons,knn,tsne")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--knn-models", default="bert-base-uncased,gpt2", help="models for the kNN-graph case")
-    parser.add_argument("--dev", action="store_true", help="also time the dev build that `cargo run` uses")
     args = parser.parse_args()
     cases = args.cases.split(",")
     python = python_stack()
-    binaries = Binaries(args.dev)
+    binaries = build()
     OUT.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(BENCH / "python"), TOKENIZERS_PARALLELISM="false")
     rows = []
     if "lessons" in cases:
         for lesson, folder in lessons():
-            rust = binaries.rust(lambda b: [b / lesson, "--standin", "--seed", str(args.seed), "--out", OUT / "rust" / lesson])
+            rust = [binaries / lesson, "--standin", "--seed", str(args.seed), "--out", OUT / "rust" / lesson]
             py = [python, folder / "notebook.py", OUT / "python" / lesson]
             row = run_pair(lesson, rust, py, args.repeats, env)[0]
             row["matrix_mib"] = lesson_matrix_mib(OUT / "rust" / lesson / "report.json", python, env)
             rows.append(row)
+    workload = binaries / "workload"
     script = BENCH / "python" / "workload.py"
     if "knn" in cases:
         for model in args.knn_models.split(","):
             graphs = {side: OUT / f"knn-{model}-{side}.u32" for side in ("rust", "numpy", "faiss")}
-            rust = binaries.rust(lambda b: [b / "workload", "--model", model, "knn-graph", "--k", "15", "--graph-out", graphs["rust"]])
+            rust = [workload, "--model", model, "knn-graph", "--k", "15", "--graph-out", graphs["rust"]]
             # The strongest tool a user would pick, FAISS's exact index, and numpy + OpenBLAS.
             for anchor, what in (("faiss", "faiss-graph"), ("numpy", "knn-graph")):
                 py = [python, script, what, model, "15", graphs[anchor]]
@@ -155,7 +138,7 @@ def main():
     if "tsne" in cases:
         model, perplexity, iterations = "bert-base-uncased", "30", "1000"
         maps = {side: OUT / f"tsne-{side}.f64" for side in ("rust", "python")}
-        rust = binaries.rust(lambda b: [b / "workload", "--model", model, "tsne", "--perplexity", perplexity, "--iterations", iterations, "--map-out", maps["rust"]])
+        rust = [workload, "--model", model, "tsne", "--perplexity", perplexity, "--iterations", iterations, "--map-out", maps["rust"]]
         py = [python, script, "tsne", model, perplexity, iterations, maps["python"], str(args.seed)]
         row, outputs = run_pair(f"t-SNE of all tokens, {model}", rust, py, max(1, args.repeats // 2), env, warm_up=False)
         for side in ("rust", "python"):
@@ -172,7 +155,7 @@ def main():
         row["perplexities"] = json.loads(calibration.stdout)
         rows.append(row)
         for eps, min_samples in (("1.0", "10"),):
-            rust = binaries.rust(lambda b: [b / "workload", "dbscan", "--map", maps["rust"], "--eps", eps, "--min-samples", min_samples])
+            rust = [workload, "dbscan", "--map", maps["rust"], "--eps", eps, "--min-samples", min_samples]
             py = [python, script, "dbscan", maps["rust"], eps, min_samples]
             row, outputs = run_pair(f"DBSCAN of the t-SNE map (eps {eps}, min_samples {min_samples})", rust, py, args.repeats, env)
             for side in ("rust", "python"):
@@ -199,7 +182,7 @@ def merged_with_earlier(rows):
 
 def markdown(rows, args):
     """The results as the README and the book show them."""
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    cpu = cpu_model()
     rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}), {rustc}, "
@@ -207,14 +190,13 @@ def markdown(rows, args):
         f"(whole-vocabulary t-SNE: {max(1, args.repeats // 2)}, no warm-up), after one warm-up run each; "
         f"rows of cases a run leaves out (`--cases`) are those of the previous run.",
         "",
-        "| case | Rust | Python | Python ÷ Rust | Rust peak RSS | Python peak RSS | Rust RSS ÷ f32 matrices held | dev build ÷ release |",
-        "|---|---|---|---|---|---|---|---|",
+        "| case | Rust | Python | Python ÷ Rust | Rust peak RSS | Python peak RSS | Rust RSS ÷ f32 matrices held |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         ratio = f"{r['rust_rss_mib'] / r['matrix_mib']:.2f}× of {r['matrix_mib']:.0f} MiB" if "matrix_mib" in r else "—"
-        dev = f"{r['rust_dev_wall_s'] / r['rust_wall_s']:.2f} ({r['rust_dev_wall_s']:.2f} s)" if "rust_dev_wall_s" in r else "—"
         lines.append(f"| {r['case']} | {r['rust_wall_s']:.2f} s | {r['python_wall_s']:.2f} s | {r['speedup']:.1f}× "
-                     f"| {r['rust_rss_mib']:.0f} MiB | {r['python_rss_mib']:.0f} MiB | {ratio} | {dev} |")
+                     f"| {r['rust_rss_mib']:.0f} MiB | {r['python_rss_mib']:.0f} MiB | {ratio} |")
     notes = []
     for r in rows:
         if "graph_comparison" in r:
