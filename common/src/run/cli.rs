@@ -95,6 +95,12 @@ impl<M: CourseModels> ModelPairArgs<M> {
     pub fn requests(&self) -> Pair<(&str, &str)> {
         Pair::new((self.bert.as_str(), M::BERT), (self.gpt.as_str(), M::GPT))
     }
+
+    /// What tables and figures call the loaded `models`: the notebook's names for the
+    /// course models, family and own name for any other.
+    pub fn labels(&self, models: Pair<&crate::Model>) -> Pair<String> {
+        crate::plot::model_labels(models, Pair::new(M::BERT, M::GPT))
+    }
 }
 
 /// A lesson's flags: clap checks each flag; `check` checks what one flag alone cannot

@@ -101,11 +101,6 @@ impl Staged {
         &self.staging
     }
 
-    /// Where the files will be once committed.
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
     /// Puts every staged file on disk, then swaps the staging folder into place (one
     /// atomic exchange on Linux) and removes the earlier output.
     pub fn commit(mut self) -> Result<PathBuf> {

@@ -10,7 +10,6 @@ mod results;
 use anyhow::Result;
 use common::analysis::stats::{Summary, histogram, pearson, value_counts};
 use common::model::{architecture, word_ids};
-use common::plot::model_labels;
 use common::rng::SeededRng;
 use common::{Model, Pair, Report, Session, ops};
 
@@ -28,10 +27,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // Import GPT-2 and BERT models and tokenizers
     // ANCHOR: load
     let models = session.load_pair(args.pair.requests())?;
-    let labels = model_labels(
-        models.as_ref(),
-        args.pair.requests().map(|(_, course)| course),
-    );
+    let labels = args.pair.labels(models.as_ref());
     // ANCHOR_END: load
 
     // check out the model

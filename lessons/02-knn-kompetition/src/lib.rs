@@ -11,7 +11,6 @@ use anyhow::Result;
 use common::analysis::neighbours::{self, Metric, Query, hubness};
 use common::analysis::stats::histogram;
 use common::model::{token_text, word_ids};
-use common::plot::model_labels;
 use common::run::cli::expand;
 use common::run::resources::ensure_memory;
 use common::run::text::{file_stem, terminal};
@@ -26,10 +25,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common)?;
     // load BERT tokenizer and model; pretrained GPT-2 model and tokenizer
     let models = session.load_pair(args.pair.requests())?;
-    let labels = model_labels(
-        models.as_ref(),
-        args.pair.requests().map(|(_, course)| course),
-    );
+    let labels = args.pair.labels(models.as_ref());
     let k = args.k as usize;
 
     // Exercises 1-4, for each seed word ("ring", then the multi-token "beauty")

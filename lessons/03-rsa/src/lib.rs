@@ -10,7 +10,6 @@ use anyhow::{Result, bail};
 use common::analysis::rsa::{RsaScore, cosine_similarity_matrix, rsa, upper_triangle};
 use common::analysis::stats::pearson;
 use common::model::first_token;
-use common::plot::model_labels;
 use common::run::cli::expand;
 use common::run::resources::ensure_memory;
 use common::{Device, Matrix, Model, Pair, Report, Session};
@@ -30,10 +29,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common)?;
     let device = session.device();
     let models = session.load_pair(args.pair.requests())?;
-    let labels = model_labels(
-        models.as_ref(),
-        args.pair.requests().map(|(_, course)| course),
-    );
+    let labels = args.pair.labels(models.as_ref());
 
     // Part 1: Embeddings from two LLMs
     // ANCHOR: part1

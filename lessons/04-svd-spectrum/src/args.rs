@@ -48,8 +48,8 @@ impl Args {
 
 impl Flags for Args {
     fn check(&self) -> Result<(), String> {
-        for (flag, set) in [("--set-a", &self.set_a), ("--set-b", &self.set_b)] {
-            if let TokenSetSpec::Words(words) = TokenSetSpec::from(expand(set))
+        for (flag, spec) in ["--set-a", "--set-b"].into_iter().zip(self.token_sets()) {
+            if let TokenSetSpec::Words(words) = spec
                 && words.len() < 2
             {
                 return Err(format!(
