@@ -7,7 +7,9 @@ use plotters::element::BitMapElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::render::{Area, FONT, Sizes, build_chart, categorical_labels, err, frame, short_number};
+use super::render::{
+    Area, FONT, Sizes, TICK_PX, build_chart, categorical_labels, err, frame, short_number,
+};
 use super::spec::ImagePanel;
 
 impl ImagePanel<'_> {
@@ -97,7 +99,10 @@ pub(super) fn draw_image<DB: DrawingBackend>(
                 // dark text on the bright end of the colour map, light text on the dark end
                 let bright = (v - panel.vmin) / (panel.vmax - panel.vmin) > 0.6;
                 let color = if bright { BLACK } else { WHITE };
-                let style = (FONT, sizes.px(12)).into_font().color(&color).pos(centred);
+                let style = (FONT, sizes.font_size(TICK_PX))
+                    .into_font()
+                    .color(&color)
+                    .pos(centred);
                 labels.push(Text::new(format!("{v:.2}"), (c as f64, r as f64), style));
             }
         }

@@ -11,19 +11,30 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::image::draw_image;
-use super::spec::{Axes, Figure, Marker, Panel, Rc, Series, Style, XyPanel};
+use super::spec::{Axes, Figure, Marker, Panel, RcParams, Series, Style, XyPanel};
 
 pub(super) const FONT: &str = "sans-serif";
 
 /// The width, in CSS pixels, the book shows a figure at (mdbook's content column).
 pub const PAGE_WIDTH: u32 = 750;
 
-/// The most text is enlarged on a wide figure.
-const MAX_SCALE: f64 = 1.6;
+/// The text's size on the book's page, in CSS pixels (the font's em): matplotlib's 10 pt
+/// tick and axis labels and its 12 pt ("large") titles, in that proportion, with the
+/// smallest at 12 px so that a student reads them at the page's width.
+pub(super) const TICK_PX: f64 = 12.0;
+const AXIS_LABEL_PX: f64 = 12.0;
+const TITLE_PX: f64 = 14.4;
+
+/// Page pixels left of a panel for its y tick labels ("-0.005") and the axis label.
+const Y_LABEL_AREA: u32 = 66;
+
+/// plotters writes a font of size `s` as CSS `font-size: s / 1.24` (its SVG backend) and
+/// lays text out at the same em, so sizes given to it are this much larger than the em.
+const PLOTTERS_FONT: f64 = 1.24;
 
 /// Text and spacing sizes for one figure. A figure wider than the book's column is shown
-/// scaled down, so its text is drawn larger by the same factor (up to `MAX_SCALE`): a
-/// tick label of a figure up to 1200 px wide lands at 12 px on the page.
+/// scaled down to it, so its text and spacing are drawn larger by the same factor: every
+/// figure's text lands on the page at the sizes above, whatever the figure's width.
 #[derive(Clone, Copy)]
 pub(super) struct Sizes {
     scale: f64,
@@ -32,8 +43,7 @@ pub(super) struct Sizes {
 impl Sizes {
     pub(super) fn of(figure: &Figure) -> Self {
         Sizes {
-            // capped: a three-panel figure's titles must still fit their panels
-            scale: (figure.width as f64 / PAGE_WIDTH as f64).clamp(1.0, MAX_SCALE),
+            scale: (figure.width as f64 / PAGE_WIDTH as f64).max(1.0),
         }
     }
 
@@ -42,22 +52,55 @@ impl Sizes {
         (n as f64 * self.scale).round() as u32
     }
 
+    /// The plotters font size whose em is `page_px` CSS pixels on the page.
+    pub(super) fn font_size(self, page_px: f64) -> f64 {
+        page_px * self.scale * PLOTTERS_FONT
+    }
+
     /// Tick labels and text in panels.
     pub(super) fn label_font<'a>(self) -> TextStyle<'a> {
-        (FONT, self.px(12)).into_font().into()
+        (FONT, self.font_size(TICK_PX)).into_font().into()
     }
 
-    fn axis_font<'a>(self, rc: Rc) -> TextStyle<'a> {
-        (FONT, self.px(13), weight(rc)).into_font().into()
+    fn axis_font<'a>(self, rc: RcParams) -> TextStyle<'a> {
+        (FONT, self.font_size(AXIS_LABEL_PX), weight(rc))
+            .into_font()
+            .into()
     }
 
-    /// The title's font, smaller when the title would not fit `width` pixels (about 0.6
-    /// of the font size a character), so that it never runs into the next panel.
-    fn title_font<'a>(self, rc: Rc, title: &str, width: u32) -> TextStyle<'a> {
-        let fits = width as f64 / (0.6 * title.chars().count().max(1) as f64);
-        let size = (self.px(14) as f64).min(fits).max(10.0);
-        (FONT, size, weight(rc)).into_font().into()
+    fn title_font<'a>(self, rc: RcParams) -> TextStyle<'a> {
+        (FONT, self.font_size(TITLE_PX), weight(rc))
+            .into_font()
+            .into()
     }
+
+    /// A title's lines in a panel `width` figure pixels wide: one line when it fits at
+    /// about 0.6 em a character (0.66 in bold), otherwise wrapped between words, so that
+    /// it never runs into the next panel nor shrinks below the page's title size.
+    fn title_lines(self, title: &str, width: u32, rc: RcParams) -> Vec<String> {
+        let em_per_char = match rc {
+            RcParams::Matplotlib => 0.6,
+            RcParams::OpenBold => 0.66,
+        };
+        let em = TITLE_PX * self.scale;
+        wrap(title, (width as f64 / (em_per_char * em)) as usize)
+    }
+}
+
+/// `text` in lines of at most `chars` characters, broken between words (a longer word
+/// stays whole on its own line).
+fn wrap(text: &str, chars: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= chars => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
 }
 
 fn register_font() -> Result<()> {
@@ -83,10 +126,10 @@ fn register_font() -> Result<()> {
     }
 }
 
-fn weight(rc: Rc) -> FontStyle {
+fn weight(rc: RcParams) -> FontStyle {
     match rc {
-        Rc::Matplotlib => FontStyle::Normal,
-        Rc::OpenBold => FontStyle::Bold,
+        RcParams::Matplotlib => FontStyle::Normal,
+        RcParams::OpenBold => FontStyle::Bold,
     }
 }
 
@@ -184,7 +227,7 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
     y: Range<f64>,
     sizes: Sizes,
 ) -> Result<Chart<'a, DB>> {
-    // room for the longest categorical label at about 7.5 page pixels a character
+    // room for the longest categorical label at about 0.6 em (7.5 page pixels) a character
     let longest = |labels: &Vec<String>| {
         labels
             .iter()
@@ -198,16 +241,31 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
         None if axes.xlabel.is_empty() => sizes.px(24),
         None => sizes.px(40),
     };
+    // The title, drawn here rather than as plotters' one-line caption so that a long one
+    // wraps; the chart starts below it.
+    let margin = sizes.px(6);
+    let lines = sizes.title_lines(&axes.title, area.dim_in_pixel().0, axes.rc);
+    let line_height = (sizes.font_size(TITLE_PX) / PLOTTERS_FONT * 1.25).round() as u32;
+    let font = sizes
+        .title_font(axes.rc)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    let centre = area.dim_in_pixel().0 as i32 / 2;
+    for (i, line) in lines.iter().enumerate() {
+        let top = (margin + i as u32 * line_height) as i32;
+        area.draw(&Text::new(line.as_str(), (centre, top), font.clone()))
+            .map_err(err)?;
+    }
+    let title_height = match lines.len() {
+        0 => 0,
+        n => n as u32 * line_height + sizes.px(4),
+    };
     let mut chart = ChartBuilder::on(area)
-        .caption(
-            &axes.title,
-            sizes.title_font(axes.rc, &axes.title, area.dim_in_pixel().0),
-        )
-        .margin(sizes.px(6))
+        .margin(margin)
+        .margin_top(margin + title_height)
         .x_label_area_size(x_label_area)
         .y_label_area_size(match &axes.y_tick_labels {
-            Some(labels) => longest(labels).max(sizes.px(56)),
-            None => sizes.px(56),
+            Some(labels) => longest(labels).max(sizes.px(Y_LABEL_AREA)),
+            None => sizes.px(Y_LABEL_AREA),
         })
         .build_cartesian_2d(x, y)
         .map_err(err)?;
@@ -275,7 +333,7 @@ pub(super) fn frame<DB: DrawingBackend>(
     area: &Area<DB>,
     axes: &Axes,
 ) -> Result<()> {
-    if axes.rc == Rc::OpenBold {
+    if axes.rc == RcParams::OpenBold {
         return Ok(());
     }
     let (xs, ys) = chart.plotting_area().get_pixel_range();
@@ -494,7 +552,7 @@ fn draw_series<DB: DrawingBackend>(
             )?;
         }
         Style::Text { texts, size } => {
-            let font = (FONT, sizes.px(*size))
+            let font = (FONT, sizes.font_size(*size as f64))
                 .into_font()
                 .color(&BLACK)
                 .pos(Pos::new(HPos::Center, VPos::Bottom));
@@ -587,6 +645,25 @@ mod tests {
         assert_eq!(Colormap::Plasma.color(0.5), [204, 71, 120]);
         // clipped like imshow outside vmin..vmax
         assert_eq!(Colormap::Viridis.color(-3.0), Colormap::Viridis.color(0.0));
+    }
+
+    #[test]
+    fn long_titles_wrap_between_words_and_short_ones_stay_on_one_line() {
+        assert_eq!(
+            wrap("A) Cossim matrix for BERT [stand-in]", 26),
+            ["A) Cossim matrix for BERT", "[stand-in]"]
+        );
+        assert_eq!(wrap("Token 42", 26), ["Token 42"]);
+        assert!(wrap("", 26).is_empty());
+        // a three-panel figure 1500 px wide shows 250-px panels: 26 bold characters at 14.4 px
+        let sizes = Sizes { scale: 2.0 };
+        let lines = sizes.title_lines(
+            "B) Cossim matrix for GPT-2 [stand-in]",
+            500,
+            RcParams::OpenBold,
+        );
+        assert_eq!(lines, ["B) Cossim matrix for GPT-2", "[stand-in]"]);
+        assert_eq!(sizes.font_size(TICK_PX), 12.0 * 2.0 * PLOTTERS_FONT);
     }
 
     #[test]

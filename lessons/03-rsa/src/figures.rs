@@ -4,8 +4,8 @@
 use common::analysis::rsa::upper_triangle;
 use common::pair::Family;
 use common::plot::{
-    Axes, BLACK, Colormap, Figure, ImagePanel, Marker, Panel, Rc, Rgba, Series, XyPanel, every_nth,
-    paired,
+    Axes, BLACK, Colormap, Figure, ImagePanel, Marker, Panel, RcParams, Rgba, Series, XyPanel,
+    every_nth, paired,
 };
 use common::{Matrix, Pair};
 
@@ -26,7 +26,7 @@ pub fn per_word(
             title: format!("A) Embeddings for \"{}\"", words[0]),
             xlabel: format!("{} embeddings", labels.bert),
             ylabel: format!("{} embeddings", labels.gpt),
-            rc: Rc::OpenBold,
+            rc: RcParams::OpenBold,
             ..Axes::default()
         },
         series: vec![Series::markers(
@@ -50,7 +50,7 @@ pub fn per_word(
             xlim: Some((-0.5, words.len() as f64 - 0.5)),
             x_tick_labels: Some(words.to_vec()),
             x_tick_rotation: true,
-            rc: Rc::OpenBold,
+            rc: RcParams::OpenBold,
             ..Axes::default()
         },
         series: vec![
@@ -69,7 +69,7 @@ fn similarity_panel<'a>(m: &'a Matrix, words: &[String], title: String) -> Panel
             x_tick_labels: Some(every_nth(words, 2, 0)),
             y_tick_labels: Some(every_nth(words, 2, 1)),
             x_tick_rotation: true,
-            rc: Rc::OpenBold,
+            rc: RcParams::OpenBold,
             ..Axes::default()
         },
         m,
@@ -88,7 +88,7 @@ pub fn rsa<'a>(words: &[String], similarity: Pair<&'a Matrix>, r: f64) -> Figure
             xlabel: format!("{} cosine similarities", Family::BERT),
             ylabel: format!("{} cosine similarities", Family::GPT),
             grid: true,
-            rc: Rc::OpenBold,
+            rc: RcParams::OpenBold,
             ..Axes::default()
         },
         series: vec![Series::markers(
@@ -136,7 +136,7 @@ pub fn model_matrix<'a>(sizes: &ModelSizes, matrix: &'a Matrix) -> Figure<'a> {
                     x_tick_labels: Some(labels.clone()),
                     y_tick_labels: Some(labels),
                     x_tick_rotation: true,
-                    rc: Rc::OpenBold,
+                    rc: RcParams::OpenBold,
                     ..Axes::default()
                 },
                 matrix,
