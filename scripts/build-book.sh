@@ -4,7 +4,8 @@
 # folder under lessons/) on the offline stand-ins into book/src/generated/, where each
 # writes its figures, report.json and the numbers.md its chapter includes; draws the
 # notebooks' own figures beside them for the appendix; checks that every figure a chapter
-# shows exists, then runs mdbook (which fails on a broken {{#include}}).
+# shows exists and that no figure's text is under 11 px on the page
+# (scripts/figures/text_sizes.py), then runs mdbook (which fails on a broken {{#include}}).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 python3 scripts/check-anchors.py
@@ -51,5 +52,6 @@ for chapter in book/src/*.md "$generated"/notebooks/appendix.md; do
   done
 done
 [ "$missing" = 0 ]
+python3 scripts/figures/text_sizes.py "$generated" --min 11 > /dev/null
 mdbook build book
 echo "book written to book/book/index.html"

@@ -18,12 +18,16 @@ pub(super) const FONT: &str = "sans-serif";
 /// The width, in CSS pixels, the book shows a figure at (mdbook's content column).
 pub const PAGE_WIDTH: u32 = 750;
 
-/// The text's size on the book's page, in CSS pixels (the font's em): matplotlib's 10 pt
-/// tick and axis labels and its 12 pt ("large") titles, in that proportion, with the
-/// smallest at 12 px so that a student reads them at the page's width.
+/// The text's least size on the book's page, in CSS pixels (the font's em): matplotlib's
+/// 10 pt tick and axis labels and its 12 pt ("large") titles, in that proportion, with the
+/// smallest at 12 px so that a student reads them at the page's width. A figure narrow
+/// enough for matplotlib's own text to come out larger on the page gets matplotlib's.
 pub(super) const TICK_PX: f64 = 12.0;
 const AXIS_LABEL_PX: f64 = 12.0;
 const TITLE_PX: f64 = 14.4;
+
+/// The most numbered ticks on an axis: matplotlib's 9 intervals.
+const MAX_TICKS: usize = 10;
 
 /// Page pixels left of a panel for its y tick labels ("-0.005") and the axis label.
 const Y_LABEL_AREA: u32 = 66;
@@ -32,18 +36,30 @@ const Y_LABEL_AREA: u32 = 66;
 /// lays text out at the same em, so sizes given to it are this much larger than the em.
 const PLOTTERS_FONT: f64 = 1.24;
 
+/// matplotlib's 10 pt labels in CSS pixels on the page, for a figure `width` pixels wide
+/// at the notebooks' 100 pixels an inch: its SVG is `0.96 × width` CSS pixels wide (72 pt
+/// an inch), shown at most at the column's width.
+fn matplotlib_label_px(width: u32) -> f64 {
+    let css_width = 0.96 * width as f64;
+    10.0 * 4.0 / 3.0 * (PAGE_WIDTH as f64 / css_width).min(1.0)
+}
+
 /// Text and spacing sizes for one figure. A figure wider than the book's column is shown
 /// scaled down to it, so its text and spacing are drawn larger by the same factor: every
-/// figure's text lands on the page at the sizes above, whatever the figure's width.
+/// figure's text lands on the page at the sizes above, or matplotlib's where larger.
 #[derive(Clone, Copy)]
 pub(super) struct Sizes {
+    /// Figure pixels a page pixel.
     scale: f64,
+    /// How much larger than the least sizes the text is (matplotlib's on a narrow figure).
+    text: f64,
 }
 
 impl Sizes {
     pub(super) fn of(figure: &Figure) -> Self {
         Sizes {
             scale: (figure.width as f64 / PAGE_WIDTH as f64).max(1.0),
+            text: (matplotlib_label_px(figure.width) / TICK_PX).max(1.0),
         }
     }
 
@@ -52,9 +68,21 @@ impl Sizes {
         (n as f64 * self.scale).round() as u32
     }
 
-    /// The plotters font size whose em is `page_px` CSS pixels on the page.
+    /// The plotters font size for text of least size `page_px` CSS pixels on the page.
     pub(super) fn font_size(self, page_px: f64) -> f64 {
-        page_px * self.scale * PLOTTERS_FONT
+        page_px * self.text * self.scale * PLOTTERS_FONT
+    }
+
+    /// At most how many numbered ticks fit a plotting area of `(width, height)` figure
+    /// pixels with room between their labels: 4 em apart across ("10000" is 3), 2 em up;
+    /// at least 2, at most [`MAX_TICKS`]. (matplotlib's locator likewise spaces ticks by
+    /// the labels' size, 3 and 2 font sizes, in at most 9 intervals.)
+    pub(super) fn tick_counts(self, (width, height): (u32, u32)) -> (usize, usize) {
+        let em = TICK_PX * self.text * self.scale;
+        let fit = |pixels: u32, spacing: f64| {
+            ((pixels as f64 / (spacing * em)) as usize).clamp(2, MAX_TICKS)
+        };
+        (fit(width, 4.0), fit(height, 2.0))
     }
 
     /// Tick labels and text in panels.
@@ -82,7 +110,7 @@ impl Sizes {
             RcParams::Matplotlib => 0.6,
             RcParams::OpenBold => 0.66,
         };
-        let em = TITLE_PX * self.scale;
+        let em = TITLE_PX * self.text * self.scale;
         wrap(title, (width as f64 / (em_per_char * em)) as usize)
     }
 }
@@ -282,6 +310,7 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
     };
     let x_fmt = |v: &f64| category(&x_labels, *v);
     let y_fmt = |v: &f64| category(&y_labels, *v);
+    let (x_ticks, y_ticks) = sizes.tick_counts(chart.plotting_area().dim_in_pixel());
     let mut mesh = chart.configure_mesh();
     mesh.disable_mesh()
         .x_desc(&axes.xlabel)
@@ -294,12 +323,16 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
     // after the data: plotters would place its own evenly spaced ticks. An empty list keeps
     // plotters' ticks without their text (`xticklabels=[]`).
     let categorical = |labels: &Option<Vec<String>>| labels.as_ref().is_some_and(|l| !l.is_empty());
-    if categorical(&axes.x_tick_labels) {
-        mesh.x_labels(0);
-    }
-    if categorical(&axes.y_tick_labels) {
-        mesh.y_labels(0);
-    }
+    mesh.x_labels(if categorical(&axes.x_tick_labels) {
+        0
+    } else {
+        x_ticks
+    })
+    .y_labels(if categorical(&axes.y_tick_labels) {
+        0
+    } else {
+        y_ticks
+    });
     mesh.draw().map_err(err)?;
     if axes.grid {
         grid(&mut chart, sizes)?;
@@ -310,15 +343,17 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
 /// Dashed grid lines at the tick positions, in matplotlib's `grid(color=[.9,.9,.9])` grey.
 fn grid<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, sizes: Sizes) -> Result<()> {
     let (x, y) = (chart.x_range(), chart.y_range());
+    // at the ticks `build_chart` numbered
+    let (x_ticks, y_ticks) = sizes.tick_counts(chart.plotting_area().dim_in_pixel());
     let style = RGBColor(230, 230, 230).stroke_width(1);
     let dashed =
         |points: [(f64, f64); 2]| DashedLineSeries::new(points, sizes.px(4), sizes.px(3), style);
-    for v in RangedCoordf64::from(x.clone()).key_points(10) {
+    for v in RangedCoordf64::from(x.clone()).key_points(x_ticks) {
         chart
             .draw_series(dashed([(v, y.start), (v, y.end)]))
             .map_err(err)?;
     }
-    for v in RangedCoordf64::from(y.clone()).key_points(10) {
+    for v in RangedCoordf64::from(y.clone()).key_points(y_ticks) {
         chart
             .draw_series(dashed([(x.start, v), (x.end, v)]))
             .map_err(err)?;
@@ -426,7 +461,19 @@ pub(super) fn short_number(v: f64) -> String {
 fn draw_xy<DB: DrawingBackend>(panel: &XyPanel, area: &Area<DB>, sizes: Sizes) -> Result<()> {
     let (xs, ys) = extent(&panel.series);
     let x = range_of(xs.into_iter(), panel.axes.xlim);
-    let y = range_of(ys.into_iter(), panel.axes.ylim);
+    let mut y = range_of(ys.into_iter(), panel.axes.ylim);
+    // bars stand on the axis, as matplotlib's sticky edges keep them (no margin below 0)
+    let bars = |s: &Series| matches!(s.style, Style::Bars { .. });
+    if panel.axes.ylim.is_none()
+        && panel.series.iter().any(bars)
+        && panel
+            .series
+            .iter()
+            .flat_map(|s| &s.points)
+            .all(|&(_, v)| v >= 0.0)
+    {
+        y.start = 0.0;
+    }
     let inside = |&(px, py): &(f64, f64)| {
         let within = |v: f64, r: &Range<f64>| v >= r.start.min(r.end) && v <= r.start.max(r.end);
         within(px, &x) && within(py, &y)
@@ -656,7 +703,10 @@ mod tests {
         assert_eq!(wrap("Token 42", 26), ["Token 42"]);
         assert!(wrap("", 26).is_empty());
         // a three-panel figure 1500 px wide shows 250-px panels: 26 bold characters at 14.4 px
-        let sizes = Sizes { scale: 2.0 };
+        let sizes = Sizes {
+            scale: 2.0,
+            text: 1.0,
+        };
         let lines = sizes.title_lines(
             "B) Cossim matrix for GPT-2 [stand-in]",
             500,
@@ -664,6 +714,11 @@ mod tests {
         );
         assert_eq!(lines, ["B) Cossim matrix for GPT-2", "[stand-in]"]);
         assert_eq!(sizes.font_size(TICK_PX), 12.0 * 2.0 * PLOTTERS_FONT);
+        // matplotlib's own 10 pt: 13.3 px on the page for a 6.4-inch figure, 8.7 px for a
+        // 12-inch one (which the lessons draw at 12 px)
+        assert!((matplotlib_label_px(640) - 13.33).abs() < 0.01);
+        assert!((matplotlib_label_px(1200) - 8.68).abs() < 0.01);
+        assert_eq!(Sizes::of(&Figure::grid(1200, 400, 1, 1, vec![])).text, 1.0);
     }
 
     #[test]
