@@ -4,7 +4,8 @@
 # folder under lessons/) on the offline stand-ins into book/src/generated/, where each
 # writes its figures, report.json and the numbers.md its chapter includes; draws the
 # notebooks' own figures beside them for the appendix; checks that every figure a chapter
-# shows exists, then runs mdbook (which fails on a broken {{#include}}).
+# shows exists and that no figure's text is under 11 px on the page
+# (scripts/figures/text_sizes.py), then runs mdbook (which fails on a broken {{#include}}).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 python3 scripts/check-anchors.py
@@ -63,6 +64,7 @@ for chapter in book/src/*.md "$generated"/notebooks/appendix.md; do
   done
 done
 [ "$missing" = 0 ]
+python3 scripts/figures/text_sizes.py "$generated" --min 11 > /dev/null
 # mdbook-katex keeps a formula it cannot parse as raw text with a warning; fail instead.
 mdbook build book 2>&1 | tee book/build.log
 if grep -q 'Rendering failed' book/build.log; then

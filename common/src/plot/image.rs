@@ -7,7 +7,9 @@ use plotters::element::BitMapElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::render::{Area, FONT, Sizes, build_chart, categorical_labels, err, frame, short_number};
+use super::render::{
+    Area, FONT, Sizes, TICK_PX, build_chart, categorical_labels, err, frame, short_number,
+};
 use super::spec::ImagePanel;
 
 impl ImagePanel<'_> {
@@ -26,20 +28,45 @@ impl ImagePanel<'_> {
     }
 }
 
-/// RGB pixels of the displayed matrix scaled to `w × h`, nearest neighbour, as imshow draws it.
+/// The cells each of `pixels` pixels shows along an axis of `cells` cells: the nearest
+/// one when the image is enlarged, every cell the pixel covers when it is shrunk.
+fn cells_per_pixel(cells: usize, pixels: u32) -> Vec<Range<usize>> {
+    (0..pixels as usize)
+        .map(|p| {
+            let at = |p: usize| p * cells / pixels as usize;
+            if cells > pixels as usize {
+                at(p)..at(p + 1).max(at(p) + 1)
+            } else {
+                let nearest =
+                    (((p as f64 + 0.5) / pixels as f64 * cells as f64) as usize).min(cells - 1);
+                nearest..nearest + 1
+            }
+        })
+        .collect()
+}
+
+/// RGB pixels of the displayed matrix scaled to `w × h` as imshow draws it: an enlarged
+/// image shows each cell as a block, a shrunk one the mean of the cells a pixel covers
+/// (matplotlib's default antialiasing on the data, so that a 50,000-token matrix in a few
+/// hundred pixels shows its structure instead of one token in a hundred).
 fn raster(panel: &ImagePanel, w: u32, h: u32) -> Vec<u8> {
     let (rows, cols) = panel.shape();
     let mut pixels = Vec::with_capacity((w * h * 3) as usize);
     let span = panel.vmax - panel.vmin;
-    for py in 0..h {
-        let mut row = (((py as f64 + 0.5) / h as f64 * rows as f64) as usize).min(rows - 1);
+    let columns = cells_per_pixel(cols, w);
+    for mut displayed in cells_per_pixel(rows, h) {
         if panel.origin_lower {
-            row = rows - 1 - row;
+            displayed = rows - displayed.end..rows - displayed.start;
         }
-        for px in 0..w {
-            let col = (((px as f64 + 0.5) / w as f64 * cols as f64) as usize).min(cols - 1);
-            let t = (panel.value(row, col) as f64 - panel.vmin) / span;
-            pixels.extend(panel.colormap.color(t));
+        for columns in &columns {
+            let mut sum = 0.0;
+            for row in displayed.clone() {
+                for col in columns.clone() {
+                    sum += panel.value(row, col) as f64;
+                }
+            }
+            let mean = sum / (displayed.len() * columns.len()) as f64;
+            pixels.extend(panel.colormap.color((mean - panel.vmin) / span));
         }
     }
     pixels
@@ -53,7 +80,7 @@ pub(super) fn draw_image<DB: DrawingBackend>(
     if panel.matrix.rows() == 0 || panel.matrix.cols() == 0 {
         bail!("cannot draw an empty matrix");
     }
-    let bar_width = if panel.colorbar { sizes.px(80) } else { 0 };
+    let bar_width = if panel.colorbar { sizes.px(64) } else { 0 };
     let split = |area: &Area<DB>| {
         let (w, _) = area.dim_in_pixel();
         let (main, bar) = area.split_horizontally(w.saturating_sub(bar_width));
@@ -97,7 +124,10 @@ pub(super) fn draw_image<DB: DrawingBackend>(
                 // dark text on the bright end of the colour map, light text on the dark end
                 let bright = (v - panel.vmin) / (panel.vmax - panel.vmin) > 0.6;
                 let color = if bright { BLACK } else { WHITE };
-                let style = (FONT, sizes.px(12)).into_font().color(&color).pos(centred);
+                let style = (FONT, sizes.font_size(TICK_PX))
+                    .into_font()
+                    .color(&color)
+                    .pos(centred);
                 labels.push(Text::new(format!("{v:.2}"), (c as f64, r as f64), style));
             }
         }
@@ -159,7 +189,7 @@ fn draw_colorbar<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(&strip)
         .margin(0)
         .y_label_area_size(0)
-        .right_y_label_area_size(sizes.px(48))
+        .right_y_label_area_size(sizes.px(46))
         .build_cartesian_2d(0.0..1.0, panel.vmin..panel.vmax)
         .map_err(err)?;
     chart
@@ -167,6 +197,7 @@ fn draw_colorbar<DB: DrawingBackend>(
         .disable_mesh()
         .disable_x_axis()
         .label_style(sizes.label_font())
+        .y_labels(sizes.tick_counts(strip.dim_in_pixel()).1)
         .y_label_formatter(&|v| short_number(*v))
         .draw()
         .map_err(err)?;
@@ -197,4 +228,25 @@ fn blit<DB: DrawingBackend>(
     let image = BitMapElement::with_owned_buffer((at.0 - xs.start, at.1 - ys.start), size, pixels)
         .ok_or_else(|| anyhow!("image buffer has the wrong size"))?;
     area.draw(&image).map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::{Axes, Colormap};
+    use crate::tensor::Matrix;
+
+    #[test]
+    fn a_shrunk_image_shows_the_mean_of_its_cells_and_an_enlarged_one_each_cell() {
+        assert_eq!(cells_per_pixel(6, 3), [0..2, 2..4, 4..6]);
+        assert_eq!(cells_per_pixel(2, 4), [0..1, 0..1, 1..2, 1..2]);
+        // one row of four cells, 0 1 0 1, in two pixels: both the mean 0.5
+        let matrix = Matrix::new(1, 4, vec![0.0, 1.0, 0.0, 1.0]).unwrap();
+        let panel = ImagePanel::new(Axes::default(), &matrix, (0.0, 1.0), Colormap::Viridis);
+        let middle = Colormap::Viridis.color(0.5);
+        assert_eq!(raster(&panel, 2, 1), [middle, middle].concat());
+        // in four pixels, each cell as it is
+        let (low, high) = (Colormap::Viridis.color(0.0), Colormap::Viridis.color(1.0));
+        assert_eq!(raster(&panel, 4, 1), [low, high, low, high].concat());
+    }
 }

@@ -36,6 +36,23 @@ fn label(name: &str, standin: Option<&str>, course: &str, notebook: &str, family
     }
 }
 
+/// A label as the notebooks spell it where they write "GPT-2" (lesson 1's matrix title,
+/// lesson 3's figures): the course GPT's "GPT2" becomes "GPT-2", any other label stays.
+pub fn hyphenated(label: &str) -> String {
+    if label == NOTEBOOK.gpt {
+        "GPT-2".to_string()
+    } else {
+        label.to_string()
+    }
+}
+
+/// A label short enough for a narrow axis: the notebook's name for a course model, the
+/// family alone for any other ("GPT" for "GPT (SmolLM2 stand-in)"), whose figure's
+/// titles say which model it is.
+pub fn short_label(label: &str) -> &str {
+    label.split_once(" (").map_or(label, |(family, _)| family)
+}
+
 /// A stand-in's model family from its description's first word: "SmolLM2" from
 /// "SmolLM2-135M-Instruct (…", "MiniLM" from "all-MiniLM-L6-v2 (…" (lower-case prefixes
 /// such as "all" name no model).
@@ -71,5 +88,19 @@ mod tests {
             "BERT",
         );
         assert_eq!(bert, "BERT (MiniLM stand-in)");
+    }
+
+    #[test]
+    fn figures_spell_the_course_gpt_as_the_notebook_and_shorten_only_other_models() {
+        assert_eq!(hyphenated("GPT2"), "GPT-2");
+        assert_eq!(hyphenated("BERT"), "BERT");
+        assert_eq!(
+            hyphenated("GPT (SmolLM2 stand-in)"),
+            "GPT (SmolLM2 stand-in)"
+        );
+        assert_eq!(short_label("GPT (SmolLM2 stand-in)"), "GPT");
+        assert_eq!(short_label("BERT (bert-large-cased)"), "BERT");
+        assert_eq!(short_label("GPT2"), "GPT2");
+        assert_eq!(short_label("BERT"), "BERT");
     }
 }

@@ -13,6 +13,6 @@ mod render;
 mod spec;
 
 pub use color::*;
-pub use labels::model_labels;
+pub use labels::{hyphenated, model_labels, short_label};
 pub use render::save;
 pub use spec::*;

@@ -11,29 +11,55 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::image::draw_image;
-use super::spec::{Axes, Figure, Marker, Panel, Rc, Series, Style, XyPanel};
+use super::spec::{Axes, Figure, Marker, Panel, RcParams, Series, Style, XyPanel};
 
 pub(super) const FONT: &str = "sans-serif";
 
 /// The width, in CSS pixels, the book shows a figure at (mdbook's content column).
 pub const PAGE_WIDTH: u32 = 750;
 
-/// The most text is enlarged on a wide figure.
-const MAX_SCALE: f64 = 1.6;
+/// The text's least size on the book's page, in CSS pixels (the font's em): matplotlib's
+/// 10 pt tick and axis labels and its 12 pt ("large") titles, in that proportion, with the
+/// smallest at 12 px so that a student reads them at the page's width. A figure narrow
+/// enough for matplotlib's own text to come out larger on the page gets matplotlib's.
+pub(super) const TICK_PX: f64 = 12.0;
+const AXIS_LABEL_PX: f64 = 12.0;
+const TITLE_PX: f64 = 14.4;
+
+/// The most numbered ticks on an axis: matplotlib's 9 intervals.
+const MAX_TICKS: usize = 10;
+
+/// Page pixels left of a panel for its y tick labels ("-0.005") and the axis label.
+const Y_LABEL_AREA: u32 = 66;
+
+/// plotters writes a font of size `s` as CSS `font-size: s / 1.24` (its SVG backend) and
+/// lays text out at the same em, so sizes given to it are this much larger than the em.
+const PLOTTERS_FONT: f64 = 1.24;
+
+/// matplotlib's 10 pt labels in CSS pixels on the page, for a figure `width` pixels wide
+/// at the notebooks' 100 pixels an inch: its SVG is `0.96 × width` CSS pixels wide (72 pt
+/// an inch), shown at most at the column's width.
+fn matplotlib_label_px(width: u32) -> f64 {
+    let css_width = 0.96 * width as f64;
+    10.0 * 4.0 / 3.0 * (PAGE_WIDTH as f64 / css_width).min(1.0)
+}
 
 /// Text and spacing sizes for one figure. A figure wider than the book's column is shown
-/// scaled down, so its text is drawn larger by the same factor (up to `MAX_SCALE`): a
-/// tick label of a figure up to 1200 px wide lands at 12 px on the page.
+/// scaled down to it, so its text and spacing are drawn larger by the same factor: every
+/// figure's text lands on the page at the sizes above, or matplotlib's where larger.
 #[derive(Clone, Copy)]
 pub(super) struct Sizes {
+    /// Figure pixels a page pixel.
     scale: f64,
+    /// How much larger than the least sizes the text is (matplotlib's on a narrow figure).
+    text: f64,
 }
 
 impl Sizes {
     pub(super) fn of(figure: &Figure) -> Self {
         Sizes {
-            // capped: a three-panel figure's titles must still fit their panels
-            scale: (figure.width as f64 / PAGE_WIDTH as f64).clamp(1.0, MAX_SCALE),
+            scale: (figure.width as f64 / PAGE_WIDTH as f64).max(1.0),
+            text: (matplotlib_label_px(figure.width) / TICK_PX).max(1.0),
         }
     }
 
@@ -42,22 +68,67 @@ impl Sizes {
         (n as f64 * self.scale).round() as u32
     }
 
+    /// The plotters font size for text of least size `page_px` CSS pixels on the page.
+    pub(super) fn font_size(self, page_px: f64) -> f64 {
+        page_px * self.text * self.scale * PLOTTERS_FONT
+    }
+
+    /// At most how many numbered ticks fit a plotting area of `(width, height)` figure
+    /// pixels with room between their labels: 4 em apart across ("10000" is 3), 2 em up;
+    /// at least 2, at most [`MAX_TICKS`]. (matplotlib's locator likewise spaces ticks by
+    /// the labels' size, 3 and 2 font sizes, in at most 9 intervals.)
+    pub(super) fn tick_counts(self, (width, height): (u32, u32)) -> (usize, usize) {
+        let em = TICK_PX * self.text * self.scale;
+        let fit = |pixels: u32, spacing: f64| {
+            ((pixels as f64 / (spacing * em)) as usize).clamp(2, MAX_TICKS)
+        };
+        (fit(width, 4.0), fit(height, 2.0))
+    }
+
     /// Tick labels and text in panels.
     pub(super) fn label_font<'a>(self) -> TextStyle<'a> {
-        (FONT, self.px(12)).into_font().into()
+        (FONT, self.font_size(TICK_PX)).into_font().into()
     }
 
-    fn axis_font<'a>(self, rc: Rc) -> TextStyle<'a> {
-        (FONT, self.px(13), weight(rc)).into_font().into()
+    fn axis_font<'a>(self, rc: RcParams) -> TextStyle<'a> {
+        (FONT, self.font_size(AXIS_LABEL_PX), weight(rc))
+            .into_font()
+            .into()
     }
 
-    /// The title's font, smaller when the title would not fit `width` pixels (about 0.6
-    /// of the font size a character), so that it never runs into the next panel.
-    fn title_font<'a>(self, rc: Rc, title: &str, width: u32) -> TextStyle<'a> {
-        let fits = width as f64 / (0.6 * title.chars().count().max(1) as f64);
-        let size = (self.px(14) as f64).min(fits).max(10.0);
-        (FONT, size, weight(rc)).into_font().into()
+    fn title_font<'a>(self, rc: RcParams) -> TextStyle<'a> {
+        (FONT, self.font_size(TITLE_PX), weight(rc))
+            .into_font()
+            .into()
     }
+
+    /// A title's lines in a panel `width` figure pixels wide: one line when it fits at
+    /// about 0.6 em a character (0.66 in bold), otherwise wrapped between words, so that
+    /// it never runs into the next panel nor shrinks below the page's title size.
+    fn title_lines(self, title: &str, width: u32, rc: RcParams) -> Vec<String> {
+        let em_per_char = match rc {
+            RcParams::Matplotlib => 0.6,
+            RcParams::OpenBold => 0.66,
+        };
+        let em = TITLE_PX * self.text * self.scale;
+        wrap(title, (width as f64 / (em_per_char * em)) as usize)
+    }
+}
+
+/// `text` in lines of at most `chars` characters, broken between words (a longer word
+/// stays whole on its own line).
+fn wrap(text: &str, chars: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= chars => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
 }
 
 fn register_font() -> Result<()> {
@@ -83,10 +154,10 @@ fn register_font() -> Result<()> {
     }
 }
 
-fn weight(rc: Rc) -> FontStyle {
+fn weight(rc: RcParams) -> FontStyle {
     match rc {
-        Rc::Matplotlib => FontStyle::Normal,
-        Rc::OpenBold => FontStyle::Bold,
+        RcParams::Matplotlib => FontStyle::Normal,
+        RcParams::OpenBold => FontStyle::Bold,
     }
 }
 
@@ -184,7 +255,7 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
     y: Range<f64>,
     sizes: Sizes,
 ) -> Result<Chart<'a, DB>> {
-    // room for the longest categorical label at about 7.5 page pixels a character
+    // room for the longest categorical label at about 0.6 em (7.5 page pixels) a character
     let longest = |labels: &Vec<String>| {
         labels
             .iter()
@@ -198,16 +269,31 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
         None if axes.xlabel.is_empty() => sizes.px(24),
         None => sizes.px(40),
     };
+    // The title, drawn here rather than as plotters' one-line caption so that a long one
+    // wraps; the chart starts below it.
+    let margin = sizes.px(6);
+    let lines = sizes.title_lines(&axes.title, area.dim_in_pixel().0, axes.rc);
+    let line_height = (sizes.font_size(TITLE_PX) / PLOTTERS_FONT * 1.25).round() as u32;
+    let font = sizes
+        .title_font(axes.rc)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    let centre = area.dim_in_pixel().0 as i32 / 2;
+    for (i, line) in lines.iter().enumerate() {
+        let top = (margin + i as u32 * line_height) as i32;
+        area.draw(&Text::new(line.as_str(), (centre, top), font.clone()))
+            .map_err(err)?;
+    }
+    let title_height = match lines.len() {
+        0 => 0,
+        n => n as u32 * line_height + sizes.px(4),
+    };
     let mut chart = ChartBuilder::on(area)
-        .caption(
-            &axes.title,
-            sizes.title_font(axes.rc, &axes.title, area.dim_in_pixel().0),
-        )
-        .margin(sizes.px(6))
+        .margin(margin)
+        .margin_top(margin + title_height)
         .x_label_area_size(x_label_area)
         .y_label_area_size(match &axes.y_tick_labels {
-            Some(labels) => longest(labels).max(sizes.px(56)),
-            None => sizes.px(56),
+            Some(labels) => longest(labels).max(sizes.px(Y_LABEL_AREA)),
+            None => sizes.px(Y_LABEL_AREA),
         })
         .build_cartesian_2d(x, y)
         .map_err(err)?;
@@ -224,6 +310,7 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
     };
     let x_fmt = |v: &f64| category(&x_labels, *v);
     let y_fmt = |v: &f64| category(&y_labels, *v);
+    let (x_ticks, y_ticks) = sizes.tick_counts(chart.plotting_area().dim_in_pixel());
     let mut mesh = chart.configure_mesh();
     mesh.disable_mesh()
         .x_desc(&axes.xlabel)
@@ -236,12 +323,16 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
     // after the data: plotters would place its own evenly spaced ticks. An empty list keeps
     // plotters' ticks without their text (`xticklabels=[]`).
     let categorical = |labels: &Option<Vec<String>>| labels.as_ref().is_some_and(|l| !l.is_empty());
-    if categorical(&axes.x_tick_labels) {
-        mesh.x_labels(0);
-    }
-    if categorical(&axes.y_tick_labels) {
-        mesh.y_labels(0);
-    }
+    mesh.x_labels(if categorical(&axes.x_tick_labels) {
+        0
+    } else {
+        x_ticks
+    })
+    .y_labels(if categorical(&axes.y_tick_labels) {
+        0
+    } else {
+        y_ticks
+    });
     mesh.draw().map_err(err)?;
     if axes.grid {
         grid(&mut chart, sizes)?;
@@ -252,15 +343,17 @@ pub(super) fn build_chart<'a, DB: DrawingBackend>(
 /// Dashed grid lines at the tick positions, in matplotlib's `grid(color=[.9,.9,.9])` grey.
 fn grid<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, sizes: Sizes) -> Result<()> {
     let (x, y) = (chart.x_range(), chart.y_range());
+    // at the ticks `build_chart` numbered
+    let (x_ticks, y_ticks) = sizes.tick_counts(chart.plotting_area().dim_in_pixel());
     let style = RGBColor(230, 230, 230).stroke_width(1);
     let dashed =
         |points: [(f64, f64); 2]| DashedLineSeries::new(points, sizes.px(4), sizes.px(3), style);
-    for v in RangedCoordf64::from(x.clone()).key_points(10) {
+    for v in RangedCoordf64::from(x.clone()).key_points(x_ticks) {
         chart
             .draw_series(dashed([(v, y.start), (v, y.end)]))
             .map_err(err)?;
     }
-    for v in RangedCoordf64::from(y.clone()).key_points(10) {
+    for v in RangedCoordf64::from(y.clone()).key_points(y_ticks) {
         chart
             .draw_series(dashed([(x.start, v), (x.end, v)]))
             .map_err(err)?;
@@ -275,7 +368,7 @@ pub(super) fn frame<DB: DrawingBackend>(
     area: &Area<DB>,
     axes: &Axes,
 ) -> Result<()> {
-    if axes.rc == Rc::OpenBold {
+    if axes.rc == RcParams::OpenBold {
         return Ok(());
     }
     let (xs, ys) = chart.plotting_area().get_pixel_range();
@@ -368,7 +461,19 @@ pub(super) fn short_number(v: f64) -> String {
 fn draw_xy<DB: DrawingBackend>(panel: &XyPanel, area: &Area<DB>, sizes: Sizes) -> Result<()> {
     let (xs, ys) = extent(&panel.series);
     let x = range_of(xs.into_iter(), panel.axes.xlim);
-    let y = range_of(ys.into_iter(), panel.axes.ylim);
+    let mut y = range_of(ys.into_iter(), panel.axes.ylim);
+    // bars stand on the axis, as matplotlib's sticky edges keep them (no margin below 0)
+    let bars = |s: &Series| matches!(s.style, Style::Bars { .. });
+    if panel.axes.ylim.is_none()
+        && panel.series.iter().any(bars)
+        && panel
+            .series
+            .iter()
+            .flat_map(|s| &s.points)
+            .all(|&(_, v)| v >= 0.0)
+    {
+        y.start = 0.0;
+    }
     let inside = |&(px, py): &(f64, f64)| {
         let within = |v: f64, r: &Range<f64>| v >= r.start.min(r.end) && v <= r.start.max(r.end);
         within(px, &x) && within(py, &y)
@@ -494,7 +599,7 @@ fn draw_series<DB: DrawingBackend>(
             )?;
         }
         Style::Text { texts, size } => {
-            let font = (FONT, sizes.px(*size))
+            let font = (FONT, sizes.font_size(*size as f64))
                 .into_font()
                 .color(&BLACK)
                 .pos(Pos::new(HPos::Center, VPos::Bottom));
@@ -587,6 +692,33 @@ mod tests {
         assert_eq!(Colormap::Plasma.color(0.5), [204, 71, 120]);
         // clipped like imshow outside vmin..vmax
         assert_eq!(Colormap::Viridis.color(-3.0), Colormap::Viridis.color(0.0));
+    }
+
+    #[test]
+    fn long_titles_wrap_between_words_and_short_ones_stay_on_one_line() {
+        assert_eq!(
+            wrap("A) Cossim matrix for BERT [stand-in]", 26),
+            ["A) Cossim matrix for BERT", "[stand-in]"]
+        );
+        assert_eq!(wrap("Token 42", 26), ["Token 42"]);
+        assert!(wrap("", 26).is_empty());
+        // a three-panel figure 1500 px wide shows 250-px panels: 26 bold characters at 14.4 px
+        let sizes = Sizes {
+            scale: 2.0,
+            text: 1.0,
+        };
+        let lines = sizes.title_lines(
+            "B) Cossim matrix for GPT-2 [stand-in]",
+            500,
+            RcParams::OpenBold,
+        );
+        assert_eq!(lines, ["B) Cossim matrix for GPT-2", "[stand-in]"]);
+        assert_eq!(sizes.font_size(TICK_PX), 12.0 * 2.0 * PLOTTERS_FONT);
+        // matplotlib's own 10 pt: 13.3 px on the page for a 6.4-inch figure, 8.7 px for a
+        // 12-inch one (which the lessons draw at 12 px)
+        assert!((matplotlib_label_px(640) - 13.33).abs() < 0.01);
+        assert!((matplotlib_label_px(1200) - 8.68).abs() < 0.01);
+        assert_eq!(Sizes::of(&Figure::grid(1200, 400, 1, 1, vec![])).text, 1.0);
     }
 
     #[test]

@@ -45,12 +45,12 @@ pub struct Axes {
     /// Dashed light-grey grid lines at the ticks (`ax.grid(linestyle='--')`).
     pub grid: bool,
     /// The look a notebook sets with `plt.rcParams` for all its axes.
-    pub rc: Rc,
+    pub rc: RcParams,
 }
 
 /// The notebook-wide settings (`plt.rcParams`) that change how axes look.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub enum Rc {
+pub enum RcParams {
     /// matplotlib's defaults: a frame on all four sides, regular-weight text.
     #[default]
     Matplotlib,
@@ -108,7 +108,7 @@ pub enum Style {
         color: Color,
         width: u32,
     },
-    /// `texts[i]` written centred just above `points[i]`.
+    /// `texts[i]` written centred just above `points[i]`, `size` pixels on the page.
     Text {
         texts: Vec<String>,
         size: u32,

@@ -2,7 +2,7 @@
 
 use common::plot::{
     Axes, BLACK, C0, C1, Color, Figure, GRAY, ImagePanel, Marker, Panel, Rgba, Series, Style,
-    XyPanel, indexed, paired,
+    XyPanel, hyphenated, indexed, paired,
 };
 use common::{Model, Pair};
 
@@ -81,7 +81,10 @@ pub fn heatmaps<'a>(models: Pair<&'a Model>, labels: &Pair<String>) -> Figure<'a
         2,
         1,
         vec![
-            panel(models.gpt, format!("{} embeddings matrix", labels.gpt)),
+            panel(
+                models.gpt,
+                format!("{} embeddings matrix", hyphenated(&labels.gpt)),
+            ),
             panel(models.bert, format!("{} embedding matrix", labels.bert)),
         ],
     )

@@ -96,8 +96,18 @@ fn explore_word(
     // ANCHOR_END: seed_ids
 
     // One search of the seed in both models: its distances, their histogram, the top k.
-    let search =
-        |metric, normalise| search_both(word, models, ids.as_ref(), k, metric, normalise, device);
+    let search = |metric, normalise| {
+        search_both(
+            word,
+            models,
+            labels,
+            ids.as_ref(),
+            k,
+            metric,
+            normalise,
+            device,
+        )
+    };
 
     // Euclidean distances; visualize the distributions; sort and get top k, and print
     // ANCHOR: raw
@@ -162,6 +172,7 @@ fn explore_word(
 fn search_both(
     word: &str,
     models: Pair<&Model>,
+    labels: &Pair<String>,
     ids: Pair<&Vec<u32>>,
     k: usize,
     metric: Metric,
@@ -175,6 +186,7 @@ fn search_both(
     Ok(Search {
         word: word.to_string(),
         k,
+        labels: labels.clone(),
         metric,
         normalised: normalise,
         neighbours: found.as_ref().map(|f| f.neighbours.clone()),

@@ -6,7 +6,6 @@ use std::fmt;
 use common::Pair;
 use common::analysis::neighbours::Metric;
 use common::analysis::stats::Histogram;
-use common::pair::Family;
 use common::run::report::{BookNumbers, code, markdown_table};
 use serde::Serialize;
 
@@ -62,6 +61,9 @@ pub struct Search {
     pub word: String,
     #[serde(skip)]
     pub k: usize,
+    /// What the table's columns call the models (the notebook's BERT and GPT2).
+    #[serde(skip)]
+    pub labels: Pair<String>,
     pub metric: Metric,
     pub normalised: bool,
     pub neighbours: Pair<Vec<Neighbour>>,
@@ -83,7 +85,11 @@ impl fmt::Display for Search {
             bert.len().max(gpt.len()),
             self.word
         )?;
-        writeln!(f, "|        BERT        |        GPT           |")?;
+        writeln!(
+            f,
+            "|        {:<12}|        {:<14}|",
+            self.labels.bert, self.labels.gpt
+        )?;
         write!(f, "|--------------------|----------------------|")?;
         for i in 0..bert.len().max(gpt.len()) {
             let left = bert.get(i).map_or(" ".repeat(18), |n| {
@@ -233,7 +239,7 @@ impl BookNumbers for Results {
                 out += &format!(
                     "**{}**, {kind} vectors:\n\n{}\n",
                     word.word,
-                    markdown_table(&[Family::BERT, Family::GPT], &rows)
+                    markdown_table(&[&search.labels.bert, &search.labels.gpt], &rows)
                 );
             }
             let e = &word.emptiness;

@@ -2,10 +2,9 @@
 //! or right spines, bold titles and axis labels.
 
 use common::analysis::rsa::upper_triangle;
-use common::pair::Family;
 use common::plot::{
-    Axes, BLACK, Colormap, Figure, ImagePanel, Marker, Panel, Rc, Rgba, Series, XyPanel, every_nth,
-    paired,
+    Axes, BLACK, Colormap, Figure, ImagePanel, Marker, Panel, Placed, RcParams, Rgba, Series,
+    XyPanel, every_nth, hyphenated, paired, short_label,
 };
 use common::{Matrix, Pair};
 
@@ -25,8 +24,8 @@ pub fn per_word(
         axes: Axes {
             title: format!("A) Embeddings for \"{}\"", words[0]),
             xlabel: format!("{} embeddings", labels.bert),
-            ylabel: format!("{} embeddings", labels.gpt),
-            rc: Rc::OpenBold,
+            ylabel: format!("{} embeddings", hyphenated(&labels.gpt)),
+            rc: RcParams::OpenBold,
             ..Axes::default()
         },
         series: vec![Series::markers(
@@ -50,7 +49,7 @@ pub fn per_word(
             xlim: Some((-0.5, words.len() as f64 - 0.5)),
             x_tick_labels: Some(words.to_vec()),
             x_tick_rotation: true,
-            rc: Rc::OpenBold,
+            rc: RcParams::OpenBold,
             ..Axes::default()
         },
         series: vec![
@@ -69,7 +68,7 @@ fn similarity_panel<'a>(m: &'a Matrix, words: &[String], title: String) -> Panel
             x_tick_labels: Some(every_nth(words, 2, 0)),
             y_tick_labels: Some(every_nth(words, 2, 1)),
             x_tick_rotation: true,
-            rc: Rc::OpenBold,
+            rc: RcParams::OpenBold,
             ..Axes::default()
         },
         m,
@@ -79,16 +78,23 @@ fn similarity_panel<'a>(m: &'a Matrix, words: &[String], title: String) -> Panel
 }
 
 /// Part 3: both cosine-similarity matrices and their upper triangles against each other.
-pub fn rsa<'a>(words: &[String], similarity: Pair<&'a Matrix>, r: f64) -> Figure<'a> {
+/// The matrices' titles name the models in full (a long title wraps); the scatter's axes,
+/// a third of the page wide, name them by [`short_label`].
+pub fn rsa<'a>(
+    words: &[String],
+    similarity: Pair<&'a Matrix>,
+    r: f64,
+    labels: &Pair<String>,
+) -> Figure<'a> {
     let Pair { bert, gpt } = similarity;
+    let labels = labels.as_ref().map(|label| hyphenated(label));
     let scatter = Panel::Xy(XyPanel {
         axes: Axes {
             title: format!("C) Correlation (RSA score): r = {r:.2}"),
-            // the families alone, as in the matrices' titles: a panel a third wide
-            xlabel: format!("{} cosine similarities", Family::BERT),
-            ylabel: format!("{} cosine similarities", Family::GPT),
+            xlabel: format!("{} cosine similarities", short_label(&labels.bert)),
+            ylabel: format!("{} cosine similarities", short_label(&labels.gpt)),
             grid: true,
-            rc: Rc::OpenBold,
+            rc: RcParams::OpenBold,
             ..Axes::default()
         },
         series: vec![Series::markers(
@@ -99,22 +105,34 @@ pub fn rsa<'a>(words: &[String], similarity: Pair<&'a Matrix>, r: f64) -> Figure
         )],
         legend: false,
     });
-    Figure::grid(
-        1500,
-        460,
-        1,
-        3,
-        vec![
-            // the family alone: a label and the stand-in tag overflow a third of the figure
-            similarity_panel(
-                bert,
-                words,
-                format!("A) Cossim matrix for {}", Family::BERT),
+    // The notebook's three panels in a row leave each a third of the page, too narrow for
+    // word labels at a legible size: the matrices side by side, the scatter centred below.
+    let place = |row, col, panel| Placed {
+        row,
+        col,
+        row_span: 1,
+        col_span: 2,
+        panel,
+    };
+    Figure {
+        width: 1000,
+        height: 900,
+        rows: 2,
+        cols: 4,
+        panels: vec![
+            place(
+                0,
+                0,
+                similarity_panel(bert, words, format!("A) Cossim matrix for {}", labels.bert)),
             ),
-            similarity_panel(gpt, words, format!("B) Cossim matrix for {}", Family::GPT)),
-            scatter,
+            place(
+                0,
+                2,
+                similarity_panel(gpt, words, format!("B) Cossim matrix for {}", labels.gpt)),
+            ),
+            place(1, 1, scatter),
         ],
-    )
+    }
 }
 
 /// Part 4: the model × model RSA matrix (`sizes.rsa` as a matrix), values in the cells.
@@ -136,7 +154,7 @@ pub fn model_matrix<'a>(sizes: &ModelSizes, matrix: &'a Matrix) -> Figure<'a> {
                     x_tick_labels: Some(labels.clone()),
                     y_tick_labels: Some(labels),
                     x_tick_rotation: true,
-                    rc: Rc::OpenBold,
+                    rc: RcParams::OpenBold,
                     ..Axes::default()
                 },
                 matrix,
@@ -145,4 +163,58 @@ pub fn model_matrix<'a>(sizes: &ModelSizes, matrix: &'a Matrix) -> Figure<'a> {
             )
         }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every panel's title and axis labels, in order.
+    fn texts(figure: &Figure) -> Vec<String> {
+        figure
+            .panels
+            .iter()
+            .flat_map(|placed| {
+                let axes = match &placed.panel {
+                    Panel::Xy(panel) => &panel.axes,
+                    Panel::Image(panel) => &panel.axes,
+                };
+                [&axes.title, &axes.xlabel, &axes.ylabel]
+                    .into_iter()
+                    .filter(|t| !t.is_empty())
+                    .cloned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_rsa_figure_says_the_notebooks_names_for_the_course_models_and_what_a_stand_in_is() {
+        let m = Matrix::new(2, 2, vec![1.0, 0.3, 0.3, 1.0]).unwrap();
+        let words = ["cat".to_string(), "dog".to_string()];
+        let course = Pair::new("BERT".to_string(), "GPT2".to_string());
+        assert_eq!(
+            texts(&rsa(&words, Pair::new(&m, &m), 0.5, &course)),
+            [
+                "A) Cossim matrix for BERT",
+                "B) Cossim matrix for GPT-2",
+                "C) Correlation (RSA score): r = 0.50",
+                "BERT cosine similarities",
+                "GPT-2 cosine similarities",
+            ]
+        );
+        let standins = Pair::new(
+            "BERT (MiniLM stand-in)".to_string(),
+            "GPT (SmolLM2 stand-in)".to_string(),
+        );
+        assert_eq!(
+            texts(&rsa(&words, Pair::new(&m, &m), 0.5, &standins)),
+            [
+                "A) Cossim matrix for BERT (MiniLM stand-in)",
+                "B) Cossim matrix for GPT (SmolLM2 stand-in)",
+                "C) Correlation (RSA score): r = 0.50",
+                "BERT cosine similarities",
+                "GPT cosine similarities",
+            ]
+        );
+    }
 }

@@ -100,7 +100,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         score: &score,
     });
     session.figure(
-        figures::rsa(&words, similarity.as_ref(), score.pearson),
+        figures::rsa(&words, similarity.as_ref(), score.pearson, &labels),
         "part3_rsa",
     )?;
     // ANCHOR_END: part3

@@ -20,6 +20,17 @@ fn attributive(set: &str) -> &str {
     }
 }
 
+/// A set's singular-vector panel title as the notebook writes it: "Top letters singular
+/// vector" (the set's name as it is), "Top random-token singular vector".
+fn vector_title(set: &str) -> String {
+    let name = if set == "random" {
+        attributive(set)
+    } else {
+        set
+    };
+    format!("Top {name} singular vector")
+}
+
 /// A token set's name as the notebook's legend writes it: "Letters", "Random".
 fn capitalised(set: &str) -> String {
     let mut chars = set.chars();
@@ -57,7 +68,8 @@ pub fn opening(model: &Model, one: usize, two: usize) -> Figure<'static> {
             series: vec![Series::markers(
                 points,
                 Marker::Circle,
-                3,
+                // matplotlib's 'o' at its default 6 pt: 8 px across on the page
+                4,
                 Rgba(0.9, 0.7, 0.7, 0.6),
             )],
             legend: false,
@@ -155,8 +167,10 @@ pub fn spectra(
         panel,
     };
     Figure {
+        // the notebook's 12 × 5 inches, taller: two vector panels above each other keep
+        // room for their plots under 12 px text
         width: 1200,
-        height: 500,
+        height: 640,
         rows: 2,
         cols: 2,
         panels: vec![
@@ -164,19 +178,14 @@ pub fn spectra(
                 0,
                 0,
                 1,
-                vector(
-                    format!("Top {} singular vector", attributive(&a.name)),
-                    svd_a.vt.row(0),
-                    BLACK,
-                    "",
-                ),
+                vector(vector_title(&a.name), svd_a.vt.row(0), BLACK, ""),
             ),
             place(
                 1,
                 0,
                 1,
                 vector(
-                    format!("Top {} singular vector", attributive(&b.name)),
+                    vector_title(&b.name),
                     svd_b.vt.row(0),
                     BLUE,
                     "Embedding dimension",
