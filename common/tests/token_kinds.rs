@@ -55,7 +55,11 @@ fn gpt_kinds_follow_byte_level_bpe() {
     let all: Vec<usize> = (0..gpt.tokenizer.vocab_size()).collect();
     let kinds = token_kinds(&gpt, &all).unwrap();
     let count = |k: TokenKind| kinds.iter().filter(|&&x| x == k).count();
-    assert!(count(TokenKind::WordInitial) > 10_000, "{}", count(TokenKind::WordInitial));
+    assert!(
+        count(TokenKind::WordInitial) > 10_000,
+        "{}",
+        count(TokenKind::WordInitial)
+    );
     assert!(count(TokenKind::Continuation) > 5_000);
     assert!(count(TokenKind::Special) >= 1);
 }

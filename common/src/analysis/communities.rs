@@ -128,7 +128,11 @@ pub fn named_regions(neighbours: &[Vec<usize>], tokens: &[String], seed: u64) ->
     for &l in &label {
         sizes[l] += 1;
     }
-    let named = sizes.iter().take_while(|&&s| s >= big).count().min(MAX_REGIONS);
+    let named = sizes
+        .iter()
+        .take_while(|&&s| s >= big)
+        .count()
+        .min(MAX_REGIONS);
     let names = typical_members(neighbours, &label, named, 3)
         .into_iter()
         .map(|typical| {
@@ -159,7 +163,13 @@ mod tests {
             range.filter(|&j| j != i).collect()
         };
         let mut graph: Vec<Vec<usize>> = (0..10)
-            .map(|i| if i < 5 { clique(0..5, i) } else { clique(5..10, i) })
+            .map(|i| {
+                if i < 5 {
+                    clique(0..5, i)
+                } else {
+                    clique(5..10, i)
+                }
+            })
             .collect();
         graph[4].push(5);
         let label = label_propagation(&graph, 7);

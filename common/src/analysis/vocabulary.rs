@@ -30,11 +30,19 @@ pub fn vocabulary_neighbours(
     graph: Option<&[Neighbours]>,
     device: &Device,
 ) -> Result<VocabularyNeighbours> {
-    let row_of: std::collections::HashMap<usize, usize> =
-        vocabulary.iter().enumerate().map(|(r, &id)| (id, r)).collect();
+    let row_of: std::collections::HashMap<usize, usize> = vocabulary
+        .iter()
+        .enumerate()
+        .map(|(r, &id)| (id, r))
+        .collect();
     let rows: Vec<usize> = ids
         .iter()
-        .map(|id| row_of.get(id).copied().with_context(|| format!("token {id} is not in the vocabulary")))
+        .map(|id| {
+            row_of
+                .get(id)
+                .copied()
+                .with_context(|| format!("token {id} is not in the vocabulary"))
+        })
         .collect::<Result<_>>()?;
     let matrix = embeddings.select_rows(vocabulary);
     let as_ids = |lists: Vec<Neighbours>, of: &[usize]| -> Vec<Neighbours> {

@@ -213,9 +213,15 @@ mod tests {
     #[test]
     fn markers_of_each_convention() {
         let wp = Convention::WordPiece;
-        assert_eq!(kind_of("##ing", "##ing", false, wp), TokenKind::Continuation);
+        assert_eq!(
+            kind_of("##ing", "##ing", false, wp),
+            TokenKind::Continuation
+        );
         assert_eq!(kind_of("ring", "ring", false, wp), TokenKind::WordInitial);
-        assert_eq!(kind_of("##っ", "##っ", false, wp), TokenKind::OtherScript(Script::Kana));
+        assert_eq!(
+            kind_of("##っ", "##っ", false, wp),
+            TokenKind::OtherScript(Script::Kana)
+        );
         assert_eq!(kind_of("##", "##", false, wp), TokenKind::Punctuation);
         let sp = Convention::SentencePiece;
         assert_eq!(kind_of("▁the", " the", false, sp), TokenKind::WordInitial);

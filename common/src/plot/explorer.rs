@@ -104,20 +104,23 @@ pub fn write_explorer(dir: &Path, map: &VocabularyMap) -> Result<Explorer> {
         .and_then(|m| m.lists.first())
         .map_or(0, Vec::len);
     ensure!(
-        map.metrics.iter().flat_map(|m| &m.lists).all(|row| row.len() == k),
+        map.metrics
+            .iter()
+            .flat_map(|m| &m.lists)
+            .all(|row| row.len() == k),
         "every token needs the same number of neighbours"
     );
     // The token table: the map's points, then the off-map tokens the lists name.
     let mut tokens: Vec<&str> = map.tokens.iter().map(String::as_str).collect();
     let mut ids = map.ids.to_vec();
-    let mut row_of: HashMap<usize, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    let mut row_of: HashMap<usize, usize> =
+        ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
     for metric in map.metrics {
         for &(id, _) in metric.lists.iter().flatten() {
             if let std::collections::hash_map::Entry::Vacant(slot) = row_of.entry(id) {
-                let text = map
-                    .off_map
-                    .get(&id)
-                    .with_context(|| format!("a neighbour list names token {id}, whose text is missing"))?;
+                let text = map.off_map.get(&id).with_context(|| {
+                    format!("a neighbour list names token {id}, whose text is missing")
+                })?;
                 slot.insert(tokens.len());
                 tokens.push(text);
                 ids.push(id);
@@ -129,12 +132,21 @@ pub fn write_explorer(dir: &Path, map: &VocabularyMap) -> Result<Explorer> {
         .iter()
         .flat_map(|p| [p[0] as f32, p[1] as f32])
         .collect();
-    let index_bytes = if tokens.len() <= u16::MAX as usize + 1 { 2 } else { 4 };
+    let index_bytes = if tokens.len() <= u16::MAX as usize + 1 {
+        2
+    } else {
+        4
+    };
     let metrics: Vec<serde_json::Value> = map
         .metrics
         .iter()
         .map(|metric| {
-            let rows: Vec<usize> = metric.lists.iter().flatten().map(|(id, _)| row_of[id]).collect();
+            let rows: Vec<usize> = metric
+                .lists
+                .iter()
+                .flatten()
+                .map(|(id, _)| row_of[id])
+                .collect();
             let scale = metric
                 .lists
                 .iter()

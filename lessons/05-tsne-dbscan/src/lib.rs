@@ -9,10 +9,10 @@ mod results;
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
-use common::analysis::dbscan::{centroids, dbscan};
 use common::analysis::communities::named_regions;
-use common::analysis::vocabulary::vocabulary_neighbours;
+use common::analysis::dbscan::{centroids, dbscan};
 use common::analysis::tsne::{EXACT_LIMIT, Method, TsneOptions, TsneResult, trustworthiness, tsne};
+use common::analysis::vocabulary::vocabulary_neighbours;
 use common::model::token_kinds::{TokenKind, token_kinds};
 use common::model::{display_text, token_text};
 use common::plot::explorer::{MetricNeighbours, VocabularyMap, write_explorer};
@@ -201,8 +201,13 @@ fn explore(
     )?;
     // Tokens as a student reads them: the decoded labels of the figures.
     let entries = model.tokenizer.vocab_strings();
-    let shown = |id: usize, decoded: &str| display_text(decoded, entries.get(id).map(String::as_str));
-    let tokens: Vec<String> = ids.iter().zip(labels).map(|(&id, l)| shown(id, l)).collect();
+    let shown =
+        |id: usize, decoded: &str| display_text(decoded, entries.get(id).map(String::as_str));
+    let tokens: Vec<String> = ids
+        .iter()
+        .zip(labels)
+        .map(|(&id, l)| shown(id, l))
+        .collect();
     let position: HashMap<usize, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
     let off_map = lists
         .euclidean
@@ -215,10 +220,17 @@ fn explore(
     let cosine_graph: Vec<Vec<usize>> = lists
         .cosine
         .iter()
-        .map(|row| row.iter().map(|(id, _)| position.get(id).copied().unwrap_or(usize::MAX)).collect())
+        .map(|row| {
+            row.iter()
+                .map(|(id, _)| position.get(id).copied().unwrap_or(usize::MAX))
+                .collect()
+        })
         .collect();
     let regions = named_regions(&cosine_graph, &tokens, session.seed());
-    let kinds: Vec<String> = token_kinds(model, ids)?.into_iter().map(TokenKind::name).collect();
+    let kinds: Vec<String> = token_kinds(model, ids)?
+        .into_iter()
+        .map(TokenKind::name)
+        .collect();
     let lengths: Vec<f32> = sub.squared_norms().iter().map(|s| s.sqrt()).collect();
     let written = write_explorer(
         session.out(),

@@ -46,7 +46,10 @@ impl fmt::Display for MapPage {
             "\nInteractive map: {} (every token, its cluster, kind and region, and its {} nearest neighbours among {} vocabulary tokens by Euclidean and by cosine distance; data {size}, written in {:.2} s)",
             self.file, self.neighbours, self.vocabulary, self.seconds
         )?;
-        writeln!(f, "\nNamed regions (communities of the cosine neighbour graph, largest first):")?;
+        writeln!(
+            f,
+            "\nNamed regions (communities of the cosine neighbour graph, largest first):"
+        )?;
         for (r, name) in self.regions.iter().enumerate() {
             writeln!(f, "{r:>3}  {name}")?;
         }
