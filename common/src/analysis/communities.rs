@@ -8,7 +8,7 @@
 //! are mostly each other's neighbours in the embedding space itself, however dense.
 //! Label propagation (Raghavan, Albert & Kumara 2007) finds them in a few passes over the
 //! edges: every token starts as its own community and repeatedly joins the one most of
-//! its neighbours (counted both ways) belong to, until no token moves.
+//! its mutual neighbours belong to, until no token moves.
 
 use crate::rng::SeededRng;
 
@@ -16,20 +16,23 @@ use crate::rng::SeededRng;
 const MAX_PASSES: usize = 30;
 
 /// Communities of the graph `neighbours[i]` (indices of i's neighbours, any that are not
-/// below `neighbours.len()` ignored), each edge counted in both directions. Tokens are
+/// below `neighbours.len()` ignored), keeping only mutual edges (i lists j and j lists i):
+/// a hub, in thousands of lists but listing few of them back, would otherwise pull them
+/// all into one giant community (see the At-scale chapter). Tokens are
 /// visited in a seeded random order; a tie goes to the community with the lower label.
 /// Returns each token's community, numbered from 0 by size, largest first.
 pub fn label_propagation(neighbours: &[Vec<usize>], seed: u64) -> Vec<usize> {
     let n = neighbours.len();
-    let mut adjacent: Vec<Vec<usize>> = neighbours
+    let adjacent: Vec<Vec<usize>> = neighbours
         .iter()
-        .map(|row| row.iter().copied().filter(|&j| j < n).collect())
+        .enumerate()
+        .map(|(i, row)| {
+            row.iter()
+                .copied()
+                .filter(|&j| j < n && j != i && neighbours[j].contains(&i))
+                .collect()
+        })
         .collect();
-    for (i, row) in neighbours.iter().enumerate() {
-        for &j in row.iter().filter(|&&j| j < n && j != i) {
-            adjacent[j].push(i);
-        }
-    }
     let mut label: Vec<usize> = (0..n).collect();
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng = SeededRng::new(seed);
@@ -113,7 +116,7 @@ pub struct Regions {
 
 /// Regions with at least this share of the map's tokens are named (and at least
 /// [`MIN_REGION`] tokens); at most [`MAX_REGIONS`] of them, the largest.
-const MIN_SHARE: f64 = 0.005;
+const MIN_SHARE: f64 = 0.002;
 const MIN_REGION: usize = 5;
 pub const MAX_REGIONS: usize = 30;
 
@@ -158,7 +161,7 @@ mod tests {
 
     #[test]
     fn two_cliques_joined_by_one_edge_are_two_communities() {
-        // 0–4 all neighbours of each other, 5–9 likewise; 4 → 5 the one bridge.
+        // 0–4 all neighbours of each other, 5–9 likewise; 4 ↔ 5 the one bridge.
         let clique = |range: std::ops::Range<usize>, i: usize| -> Vec<usize> {
             range.filter(|&j| j != i).collect()
         };
@@ -172,6 +175,7 @@ mod tests {
             })
             .collect();
         graph[4].push(5);
+        graph[5].push(4);
         let label = label_propagation(&graph, 7);
         assert!(label[..5].iter().all(|&l| l == label[0]), "{label:?}");
         assert!(label[5..].iter().all(|&l| l == label[5]), "{label:?}");

@@ -10,7 +10,7 @@
 //!
 //! The data is a script (`window.MAP_DATA = …`) rather than JSON because a page opened
 //! from `file://` may not fetch files beside it, but may load scripts. Coordinates are
-//! f32, neighbour indices u16 (u32 past 65,535 tokens) and distances u16 steps of a
+//! f32, neighbour indices u16 (three bytes past 65,536 tokens) and distances u16 steps of a
 //! scale per metric, each array little-endian and base64-encoded (`bench/map-page.md`
 //! measures the size and speed at a whole vocabulary).
 
@@ -132,11 +132,13 @@ pub fn write_explorer(dir: &Path, map: &VocabularyMap) -> Result<Explorer> {
         .iter()
         .flat_map(|p| [p[0] as f32, p[1] as f32])
         .collect();
-    let index_bytes = if tokens.len() <= u16::MAX as usize + 1 {
-        2
-    } else {
-        4
-    };
+    // Indices in two bytes up to 65,536 tokens, else three (up to 16.7 million).
+    let index_bytes = if tokens.len() <= 1 << 16 { 2 } else { 3 };
+    ensure!(
+        tokens.len() <= 1 << 24,
+        "{} tokens are more than the map's data can index",
+        tokens.len()
+    );
     let metrics: Vec<serde_json::Value> = map
         .metrics
         .iter()
@@ -161,11 +163,7 @@ pub fn write_explorer(dir: &Path, map: &VocabularyMap) -> Result<Explorer> {
                 .flatten()
                 .map(|&(_, d)| (d.max(0.0) as f64 / scale).round() as u16)
                 .collect();
-            let neighbours = if index_bytes == 2 {
-                base64_of(&rows, |j| (j as u16).to_le_bytes().to_vec())
-            } else {
-                base64_of(&rows, |j| (j as u32).to_le_bytes().to_vec())
-            };
+            let neighbours = base64_of(&rows, |j| (j as u32).to_le_bytes()[..index_bytes].to_vec());
             serde_json::json!({
                 "name": metric.name,
                 "description": metric.description,

@@ -19,13 +19,22 @@ function typed(Type, base64) {
   return new Type(bytes.buffer);
 }
 
+/** Neighbour indices: u16, or three little-endian bytes each past 65,536 tokens. */
+function indices(base64) {
+  if (data.index_bytes === 2) return typed(Uint16Array, base64);
+  const bytes = typed(Uint8Array, base64);
+  const out = new Uint32Array(bytes.length / 3);
+  for (let i = 0; i < out.length; i++) out[i] = bytes[3 * i] | (bytes[3 * i + 1] << 8) | (bytes[3 * i + 2] << 16);
+  return out;
+}
+
 const count = data.count; // points on the map; data.tokens goes on with off-map neighbours
 const xy = typed(Float32Array, data.xy); // x0, y0, x1, y1, …
 const k = data.k;
 const metrics = data.metrics.map((m) => ({
   name: m.name,
   description: m.description,
-  neighbours: typed(data.index_bytes === 2 ? Uint16Array : Uint32Array, m.neighbours),
+  neighbours: indices(m.neighbours),
   distances: typed(Uint16Array, m.distances), // × m.distance_scale
   scale: m.distance_scale,
 }));
