@@ -168,8 +168,11 @@ fn clusters(labels: &[i64], centroids: &[[f64; 2]], tokens: &[String]) -> Cluste
     }
 }
 
-/// Neighbours listed for each token on the interactive map.
+/// Neighbours listed for each token on the interactive map, under each metric.
 pub const MAP_NEIGHBOURS: usize = 15;
+/// Fewer on a map of more than 65,536 tokens, so that the data of a 150,000-token map
+/// stays under 25 MB (`bench/map-page.md`).
+pub const LARGE_MAP_NEIGHBOURS: usize = 8;
 
 /// The interactive map, `map.html`: every token with its cluster, kind, vector length and
 /// region, and its [`MAP_NEIGHBOURS`] exact nearest neighbours in the whole vocabulary
@@ -190,7 +193,8 @@ fn explore(
     let mut vocabulary: Vec<usize> = ordinary.iter().chain(ids).copied().collect();
     vocabulary.sort_unstable();
     vocabulary.dedup();
-    let k = MAP_NEIGHBOURS.min(vocabulary.len() - 1);
+    let listed = if ids.len() > 1 << 16 { LARGE_MAP_NEIGHBOURS } else { MAP_NEIGHBOURS };
+    let k = listed.min(vocabulary.len() - 1);
     let lists = vocabulary_neighbours(
         &model.embeddings,
         &vocabulary,

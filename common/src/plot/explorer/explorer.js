@@ -52,7 +52,7 @@ const ramp = ["#440154", "#46327e", "#365c8d", "#277f8e", "#1fa187", "#4ac16d", 
 /** Groups of a categorical labelling (−1: the grey "none" group). */
 function categorical(labels, nameOf, noneName) {
   const values = Int32Array.from(labels);
-  const top = Math.max(-1, ...values);
+  const top = values.reduce((a, b) => Math.max(a, b), -1);
   const names = [];
   for (let c = 0; c <= top; c++) names.push(nameOf(c));
   return { values, names, colours: names.map((_, c) => palette[c % palette.length]), noneName };
@@ -138,6 +138,7 @@ let selected = -1;
 let metric = metrics[0];
 let group = null; // the legend entry whose tokens are listed, or null
 let pending = false;
+let image = null; // the frame's pixels, reused while the canvas keeps its size
 
 /** Where each named region's label goes: the mean of its members. */
 const regionCentres = data.region_names.map(() => [0, 0, 0]);
@@ -157,7 +158,7 @@ function draw() {
   // written straight into the pixels: one canvas call per frame, however many points.
   const base = Math.max(2, Math.min(7, 500 / Math.sqrt(count)));
   const size = Math.max(1, Math.round(base * Math.min(3, Math.max(1, Math.sqrt(view.scale / fitScale))) * devicePixelRatio));
-  const image = context.createImageData(w, h);
+  if (image === null || image.width !== w || image.height !== h) image = context.createImageData(w, h);
   const pixels = new Uint32Array(image.data.buffer);
   pixels.fill(0xffffffff);
   const half = size >> 1;
