@@ -140,15 +140,30 @@ let group = null; // the legend entry whose tokens are listed, or null
 let pending = false;
 let image = null; // the frame's pixels, reused while the canvas keeps its size
 
-/** Where each named region's label goes: the mean of its members. */
-const regionCentres = data.region_names.map(() => [0, 0, 0]);
-for (let i = 0; i < count; i++) {
-  const r = data.regions[i];
-  if (r < 0) continue;
-  regionCentres[r][0] += xy[2 * i];
-  regionCentres[r][1] += xy[2 * i + 1];
-  regionCentres[r][2] += 1;
-}
+/** Where each named region's label goes: the middle of its members in the cell (of a
+ *  32 × 32 grid over the map) that holds most of them — its densest part, not its mean,
+ *  which for a region spread over the map falls in the middle of everything. */
+const regionCentres = (() => {
+  const side = 32;
+  const cellOf = (i) =>
+    Math.min(side - 1, Math.floor(((xy[2 * i] - bounds.minX) / (bounds.maxX - bounds.minX || 1)) * side)) * side +
+    Math.min(side - 1, Math.floor(((xy[2 * i + 1] - bounds.minY) / (bounds.maxY - bounds.minY || 1)) * side));
+  const counts = data.region_names.map(() => new Map());
+  for (let i = 0; i < count; i++) {
+    const r = data.regions[i];
+    if (r >= 0) counts[r].set(cellOf(i), (counts[r].get(cellOf(i)) ?? 0) + 1);
+  }
+  const best = counts.map((cells) => [...cells].reduce((a, b) => (b[1] > a[1] ? b : a), [-1, 0])[0]);
+  const centres = data.region_names.map(() => [0, 0, 0]);
+  for (let i = 0; i < count; i++) {
+    const r = data.regions[i];
+    if (r < 0 || cellOf(i) !== best[r]) continue;
+    centres[r][0] += xy[2 * i];
+    centres[r][1] += xy[2 * i + 1];
+    centres[r][2] += 1;
+  }
+  return centres;
+})();
 
 function draw() {
   pending = false;
@@ -210,10 +225,16 @@ function drawRegionNames() {
   context.lineWidth = 4 * devicePixelRatio;
   context.strokeStyle = "rgba(255, 255, 255, 0.85)";
   context.fillStyle = "#111";
+  // Largest regions first; a name that would overlap one already drawn waits for a zoom.
+  const drawn = [];
+  const height = 14 * devicePixelRatio;
   regionCentres.forEach(([x, y, members], r) => {
     if (members === 0) return;
     const px = (x / members - view.x) * view.scale;
     const py = (view.y - y / members) * view.scale;
+    const half = context.measureText(data.region_names[r]).width / 2 + 2;
+    if (drawn.some(([qx, qy, qh]) => Math.abs(qx - px) < qh + half && Math.abs(qy - py) < height)) return;
+    drawn.push([px, py, half]);
     context.strokeText(data.region_names[r], px, py);
     context.fillText(data.region_names[r], px, py);
   });
