@@ -114,9 +114,8 @@ pub struct Regions {
     pub names: Vec<String>,
 }
 
-/// Regions with at least this share of the map's tokens are named (and at least
-/// [`MIN_REGION`] tokens); at most [`MAX_REGIONS`] of them, the largest.
-const MIN_SHARE: f64 = 0.002;
+/// The largest [`MAX_REGIONS`] communities of at least [`MIN_REGION`] tokens are named:
+/// as many as a map can label legibly at its default zoom.
 const MIN_REGION: usize = 5;
 pub const MAX_REGIONS: usize = 30;
 
@@ -126,7 +125,6 @@ pub const MAX_REGIONS: usize = 30;
 pub fn named_regions(neighbours: &[Vec<usize>], tokens: &[String], seed: u64) -> Regions {
     let n = neighbours.len();
     let label = label_propagation(neighbours, seed);
-    let big = MIN_REGION.max((MIN_SHARE * n as f64).ceil() as usize);
     let mut sizes = vec![0usize; n];
     for &l in &label {
         sizes[l] += 1;

@@ -172,62 +172,82 @@ pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Neigh
         n.saturating_sub(1)
     );
     let squares = matrix.squared_norms();
+    let own: Vec<usize> = (0..n).collect();
+    if !is_cpu(device) {
+        let best = nearest_by_blocks(matrix, &own, k, device)?;
+        return Ok(as_neighbours(best, &own, squares));
+    }
     let mut best: Vec<Nearest> = (0..n).map(|_| Nearest::new(k)).collect();
     let blocks = row_blocks(n);
-    let own: Vec<usize> = (0..n).collect();
-    if is_cpu(device) {
-        let mut dots = vec![0f32; GRAPH_BLOCK_ROWS * GRAPH_BLOCK_ROWS];
-        for (b, rows) in blocks.iter().enumerate() {
-            for keys in &blocks[b..] {
-                let dots = &mut dots[..rows.len() * keys.len()];
-                block_dots(matrix, rows.clone(), keys.clone(), dots);
-                offer_rows(
-                    &mut best[rows.clone()],
-                    &own[rows.clone()],
+    let mut dots = vec![0f32; GRAPH_BLOCK_ROWS * GRAPH_BLOCK_ROWS];
+    for (b, rows) in blocks.iter().enumerate() {
+        for keys in &blocks[b..] {
+            let dots = &mut dots[..rows.len() * keys.len()];
+            block_dots(matrix, rows.clone(), keys.clone(), dots);
+            offer_rows(
+                &mut best[rows.clone()],
+                &own[rows.clone()],
+                keys.start,
+                dots,
+                squares,
+            );
+            if keys.start != rows.start {
+                offer_columns(
+                    &mut best[keys.clone()],
                     keys.start,
+                    rows.start,
                     dots,
                     squares,
                 );
-                if keys.start != rows.start {
-                    offer_columns(
-                        &mut best[keys.clone()],
-                        keys.start,
-                        rows.start,
-                        dots,
-                        squares,
-                    );
-                }
             }
         }
-    } else {
-        // ANCHOR: knn_blocks
-        for rows in &blocks {
-            let queries = rows_tensor(matrix, rows.start, rows.len(), device);
-            for keys in &blocks {
-                let block = rows_tensor(matrix, keys.start, keys.len(), device);
-                let dots = to_vec(queries.clone().matmul(block.transpose()))?;
-                offer_rows(
-                    &mut best[rows.clone()],
-                    &own[rows.clone()],
-                    keys.start,
-                    &dots,
-                    squares,
-                );
-            }
-        }
-        // ANCHOR_END: knn_blocks
     }
-    Ok(best
-        .into_iter()
-        .enumerate()
-        .map(|(i, nearest)| {
+    Ok(as_neighbours(best, &own, squares))
+}
+
+/// The nearest of each of the rows `queries` among all rows, from one matrix product per
+/// pair of blocks (a block of queries, a block of rows) with burn's matmul: any device.
+fn nearest_by_blocks(
+    matrix: &Matrix,
+    queries: &[usize],
+    k: usize,
+    device: &Device,
+) -> Result<Vec<Nearest>> {
+    let squares = matrix.squared_norms();
+    let mut best: Vec<Nearest> = queries.iter().map(|_| Nearest::new(k)).collect();
+    let key_blocks = row_blocks(matrix.rows());
+    // ANCHOR: knn_blocks
+    for rows in row_blocks(queries.len()) {
+        let block = matrix.select_rows(&queries[rows.clone()]);
+        let lhs = rows_tensor(&block, 0, rows.len(), device);
+        for keys in &key_blocks {
+            let rhs = rows_tensor(matrix, keys.start, keys.len(), device);
+            let dots = to_vec(lhs.clone().matmul(rhs.transpose()))?;
+            offer_rows(
+                &mut best[rows.clone()],
+                &queries[rows.clone()],
+                keys.start,
+                &dots,
+                squares,
+            );
+        }
+    }
+    // ANCHOR_END: knn_blocks
+    Ok(best)
+}
+
+/// Each query's nearest as `(row, squared distance)`: its score ‖x‖² − 2 q·x plus ‖q‖².
+fn as_neighbours(best: Vec<Nearest>, queries: &[usize], squares: &[f32]) -> Vec<Neighbours> {
+    best.into_iter()
+        .zip(queries)
+        .map(|(nearest, &q)| {
             nearest
                 .best
                 .into_iter()
-                .map(|(score, id)| (id, (score + squares[i]).max(0.0)))
+                .map(|(score, id)| (id, (score + squares[q]).max(0.0)))
                 .collect()
         })
-        .collect())
+        .collect()
 }
 
 /// `0..n` in blocks of [`GRAPH_BLOCK_ROWS`].
@@ -263,35 +283,8 @@ pub fn knn_of_rows(
     if let Some(q) = queries.iter().find(|&&q| q >= n) {
         bail!("row {q} is not below {n}");
     }
-    let squares = matrix.squared_norms();
-    let mut best: Vec<Nearest> = queries.iter().map(|_| Nearest::new(k)).collect();
-    let key_blocks = row_blocks(n);
-    for rows in row_blocks(queries.len()) {
-        let block = matrix.select_rows(&queries[rows.clone()]);
-        let lhs = rows_tensor(&block, 0, rows.len(), device);
-        for keys in &key_blocks {
-            let rhs = rows_tensor(matrix, keys.start, keys.len(), device);
-            let dots = to_vec(lhs.clone().matmul(rhs.transpose()))?;
-            offer_rows(
-                &mut best[rows.clone()],
-                &queries[rows.clone()],
-                keys.start,
-                &dots,
-                squares,
-            );
-        }
-    }
-    Ok(best
-        .into_iter()
-        .zip(queries)
-        .map(|(nearest, &q)| {
-            nearest
-                .best
-                .into_iter()
-                .map(|(score, id)| (id, (score + squares[q]).max(0.0)))
-                .collect()
-        })
-        .collect())
+    let best = nearest_by_blocks(matrix, queries, k, device)?;
+    Ok(as_neighbours(best, queries, matrix.squared_norms()))
 }
 
 /// `matrix` with every row scaled to unit length (a zero row stays zero): Euclidean

@@ -193,7 +193,11 @@ fn explore(
     let mut vocabulary: Vec<usize> = ordinary.iter().chain(ids).copied().collect();
     vocabulary.sort_unstable();
     vocabulary.dedup();
-    let listed = if ids.len() > 1 << 16 { LARGE_MAP_NEIGHBOURS } else { MAP_NEIGHBOURS };
+    let listed = if ids.len() > 1 << 16 {
+        LARGE_MAP_NEIGHBOURS
+    } else {
+        MAP_NEIGHBOURS
+    };
     let k = listed.min(vocabulary.len() - 1);
     let lists = vocabulary_neighbours(
         &model.embeddings,

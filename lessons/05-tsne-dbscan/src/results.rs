@@ -164,13 +164,20 @@ impl BookNumbers for Results {
                 ]
             })
             .collect();
+        let regions: Vec<String> = self
+            .explorer
+            .regions
+            .iter()
+            .map(|name| name.split(' ').map(code).collect::<Vec<_>>().join(" "))
+            .collect();
         format!(
-            "{} tokens. Final KL divergence {:.4}; trustworthiness (k = 5) {:.4}; {} clusters.\n\n{}",
+            "{} tokens. Final KL divergence {:.4}; trustworthiness (k = 5) {:.4}; {} clusters.\n\n{}\n\nThe map's named regions (communities of the cosine neighbour graph, largest first): {}.",
             self.tokens.len(),
             self.tsne.kl_divergence,
             self.trustworthiness,
             self.dbscan.centroids.len(),
-            markdown_table(&["group", "tokens", "kinds", "first tokens"], &rows)
+            markdown_table(&["group", "tokens", "kinds", "first tokens"], &rows),
+            regions.join("; ")
         )
     }
 }

@@ -99,8 +99,9 @@ fn lesson05_matches_scikit_learn() {
         .remove("seconds"); // a measurement
     // The map's regions are communities of the cosine neighbour graph (its lists checked
     // against a brute-force loop in tests/explorer.rs), each named by map tokens: on the
-    // first 100 tokens (ASCII characters) they are the capitals, the lower-case letters,
-    // the punctuation and the digits, as the snapshot shows; the 49,135 vocabulary
+    // first 100 tokens (ASCII characters) they are the capitals, the lower-case
+    // consonants, the punctuation, the digits and the vowels, as the snapshot shows (read
+    // from its names; a region of 5 or more tokens is named); the 49,135 vocabulary
     // tokens are the GPT stand-in's non-special tokens.
     let shown: Vec<String> = report
         .results

@@ -307,10 +307,10 @@ function tokenSpan(i) {
   return span;
 }
 
-/** The link that reopens the page as it is: the selected token under the metric. */
+/** The link that reopens the page as it is: the selected token, the metric, the colouring. */
 function link() {
   const token = selected >= 0 ? "token=" + encodeURIComponent(data.tokens[selected]) + "&" : "";
-  history.replaceState(null, "", "#" + token + "metric=" + metric.name);
+  history.replaceState(null, "", "#" + token + "metric=" + metric.name + "&colour=" + encodeURIComponent(colourName));
 }
 
 function select(i, centre) {
@@ -357,6 +357,7 @@ function select(i, centre) {
 /** Colours the map by `name` and draws its legend: each group's colour, name and size. */
 function colourBy(name) {
   colourName = name;
+  if (metric) link();
   colouring = colourings[name]();
   group = null;
   const colourOf = (v) => (v < 0 ? GREY : colouring.colours[v]);
@@ -555,7 +556,10 @@ function selfTest(status) {
 const hash = new URLSearchParams(location.hash.slice(1));
 setUp();
 fit();
-colourBy(Object.keys(colourings)[0]);
+// `&colour=token kind` (any "Colour by" choice) opens with that colouring.
+const colour = Object.hasOwn(colourings, hash.get("colour")) ? hash.get("colour") : Object.keys(colourings)[0];
+$("colour-by").value = colour;
+colourBy(colour);
 metric = metrics.find((m) => m.name === hash.get("metric")) ?? metrics[0];
 $("metric").value = metric.name;
 const linked = fromLink(hash);
