@@ -131,7 +131,7 @@ pub fn named_regions(neighbours: &[Vec<usize>], tokens: &[String], seed: u64) ->
     }
     let named = sizes
         .iter()
-        .take_while(|&&s| s >= big)
+        .take_while(|&&s| s >= MIN_REGION)
         .count()
         .min(MAX_REGIONS);
     let names = typical_members(neighbours, &label, named, 3)
