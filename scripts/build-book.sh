@@ -18,23 +18,29 @@ for lesson in lessons/*/; do
     || { cat "$generated.$name.log"; exit 1; }
   mv "$generated.$name.log" "$generated/$name/output.txt"
 done
-# Lesson 5 at scale: t-SNE (FFT-interpolated forces) of 5,000 tokens of each stand-in,
-# each with its interactive map (map.html), shown in the At-scale chapter with a
-# screenshot taken by headless Chromium with a word selected by a deep link.
+# Lesson 5 at scale: t-SNE (FFT-interpolated forces, perplexity 30) of every text token of
+# each stand-in, each with its interactive map (map.html), shown in the At-scale chapter
+# with screenshots taken by headless Chromium: the map coloured by token kind, and two
+# words selected by deep links, each under both metrics, over the named regions.
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 [ -n "$browser" ] || { echo "error: the book's map screenshots need Chromium (apt-get install chromium)" >&2; exit 1; }
-for model in bert-base-uncased gpt2; do
+# model, its text tokens (the vocabulary less its special tokens), two words as stored
+# (URL-encoded; a screenshot is named by the word without GPT's leading Ġ, %C4%A0)
+for run in "bert-base-uncased 30517 ring paris" "gpt2 49135 %C4%A0ring %C4%A0Paris"; do
+  read -r model tokens first second <<< "$run"
   out="$generated/scale-$model"
-  cargo run --quiet -p lesson05 -- --standin --model "$model" --tokens random:5000 --perplexity 30 --eps 3 --method fft \
-    --out "$out" > /dev/null
-  # The link selects a common word: the map's lowest-id token of four or more ASCII
-  # letters (both vocabularies give frequent words low ids).
-  word=$(python3 -c 'import json, sys, urllib.parse
-data = json.loads(open(sys.argv[1]).read().split("window.MAP_DATA = ", 1)[1].rstrip().rstrip(";"))
-words = [(i, t) for i, t in zip(data["ids"], data["tokens"]) if len(t.lstrip("Ġ")) >= 4 and t.lstrip("Ġ").isalpha() and t.isascii()]
-print(urllib.parse.quote(min(words)[1]))' "$out/map-data.js")
-  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,700 \
-    --virtual-time-budget=5000 --screenshot="$out/map.png" "file://$PWD/$out/map.html#token=$word" 2> /dev/null
+  cargo run --quiet -p lesson05 -- --standin --model "$model" --tokens "first:$tokens" --perplexity 30 --eps 1 \
+    --method fft --out "$out" > "$generated.scale-$model.log" 2>&1 || { cat "$generated.scale-$model.log"; exit 1; }
+  mv "$generated.scale-$model.log" "$out/output.txt"
+  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,820 \
+    --virtual-time-budget=8000 --screenshot="$out/map-kinds.png" "file://$PWD/$out/map.html#colour=token%20kind" 2> /dev/null
+  for word in "$first" "$second"; do
+    for metric in euclidean cosine; do
+      "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,820 \
+        --virtual-time-budget=8000 --screenshot="$out/map-${word#%C4%A0}-$metric.png" \
+        "file://$PWD/$out/map.html#token=$word&metric=$metric" 2> /dev/null
+    done
+  done
 done
 # The appendix: the notebooks' own plotting cells (matplotlib) on the same data, beside the
 # lessons' figures. FIGURES_PYTHON is a Python with scripts/figures/requirements.txt.

@@ -44,6 +44,18 @@ enum Workload {
         #[arg(long)]
         map_out: PathBuf,
     },
+    /// The interactive map (`map.html`, `map-data.js`) of a **generated** vocabulary of
+    /// `tokens` points: clustered random positions, random neighbour lists under both
+    /// metrics, named regions, and among the token texts a few written to look like markup.
+    /// For timing the page at a size no stand-in has; nothing in it is a real embedding.
+    MapPage {
+        #[arg(long, default_value_t = 150_000)]
+        tokens: usize,
+        #[arg(long, default_value_t = 15)]
+        k: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// DBSCAN of a map written by `tsne`.
     Dbscan {
         #[arg(long)]
@@ -117,6 +129,10 @@ fn run(args: &Args) -> Result<()> {
             write(map_out, &bytes)?;
             serde_json::json!({ "load_s": load_s, "tsne_s": tsne_s, "kl": map.kl_divergence })
         }
+        Workload::MapPage { tokens, k, out } => {
+            let written = generated_map(*tokens, *k, out)?;
+            serde_json::json!({ "write_s": seconds(start), "data_bytes": written.data_bytes })
+        }
         Workload::Dbscan {
             map,
             eps,
@@ -159,4 +175,92 @@ fn write(path: &PathBuf, bytes: &[u8]) -> Result<()> {
     std::fs::File::create(path)
         .and_then(|mut f| f.write_all(bytes))
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Token texts the generated map hides among its tokens: markup, entities, quotes.
+pub const HOSTILE_TOKENS: [&str; 4] = [
+    "<img src=x onerror=\"window.pwned=1\">",
+    "</script><script>window.pwned=1</script>",
+    "&lt;b&gt; & \"quoted\" 'single'",
+    "<b>bold</b>",
+];
+
+/// Writes the map page of a generated vocabulary of `n` tokens (see `Workload::MapPage`).
+fn generated_map(n: usize, k: usize, out: &PathBuf) -> Result<common::plot::explorer::Explorer> {
+    use common::analysis::communities::Regions;
+    use common::plot::explorer::{MetricNeighbours, VocabularyMap, write_explorer};
+    let mut rng = common::rng::SeededRng::new(0);
+    const BLOBS: usize = 40;
+    let centres: Vec<[f64; 2]> = (0..BLOBS)
+        .map(|_| [rng.normal() * 60.0, rng.normal() * 60.0])
+        .collect();
+    let blob: Vec<usize> = (0..n).map(|_| rng.below(0, BLOBS)).collect();
+    let points: Vec<[f64; 2]> = blob
+        .iter()
+        .map(|&b| {
+            [
+                centres[b][0] + rng.normal() * 8.0,
+                centres[b][1] + rng.normal() * 8.0,
+            ]
+        })
+        .collect();
+    let tokens: Vec<String> = (0..n)
+        .map(|i| match HOSTILE_TOKENS.get(i % 1000) {
+            Some(text) if i / 1000 == 0 => text.to_string(),
+            _ => format!("Ġtoken{i}"),
+        })
+        .collect();
+    let ids: Vec<usize> = (0..n).collect();
+    let mut lists = |scale: f64| -> Vec<Vec<(usize, f32)>> {
+        (0..n)
+            .map(|_| {
+                let mut d = 0.0;
+                (0..k)
+                    .map(|_| {
+                        d += rng.next_f64() * scale;
+                        (rng.below(0, n), d as f32)
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let metrics = [
+        MetricNeighbours {
+            name: "euclidean",
+            description: "Euclidean distance (generated)".into(),
+            lists: lists(0.2),
+        },
+        MetricNeighbours {
+            name: "cosine",
+            description: "unit-length vectors (generated)".into(),
+            lists: lists(0.05),
+        },
+    ];
+    let kinds: Vec<String> = blob.iter().map(|b| format!("kind {}", b % 12)).collect();
+    let lengths: Vec<f32> = (0..n).map(|_| 1.0 + rng.next_f64() as f32).collect();
+    let regions = Regions {
+        labels: blob
+            .iter()
+            .map(|&b| if b < 30 { b as i64 } else { -1 })
+            .collect(),
+        names: (0..30)
+            .map(|r| format!("token{r} token{} token{}", r + 1, r + 2))
+            .collect(),
+    };
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    write_explorer(
+        out,
+        &VocabularyMap {
+            title: format!("Generated map of {n} tokens (random data, for timing)"),
+            tokens: &tokens,
+            ids: &ids,
+            points: &points,
+            clusters: &blob.iter().map(|&b| b as i64).collect::<Vec<_>>(),
+            kinds: &kinds,
+            vector_lengths: &lengths,
+            regions: &regions,
+            metrics: &metrics,
+            off_map: &Default::default(),
+        },
+    )
 }

@@ -124,28 +124,8 @@ fn knn_graph_matches_brute_force_on_every_backend() {
     // 2,100 rows: three blocks of the graph (the last partial), so the CPU path's products
     // of different blocks serve both blocks' rows.
     let m = random_matrix(2100, 24, 8);
-    let brute: Vec<Vec<usize>> = (0..m.rows())
-        .map(|i| {
-            let d: Vec<f32> = (0..m.rows())
-                .map(|j| {
-                    if i == j {
-                        f32::INFINITY
-                    } else {
-                        neighbours::exact_distance(
-                            m.row(j),
-                            m.row(i),
-                            neighbours::Metric::Euclidean,
-                            false,
-                        )
-                    }
-                })
-                .collect();
-            neighbours::smallest(&d, 5)
-                .into_iter()
-                .map(|(j, _)| j)
-                .collect()
-        })
-        .collect();
+    let all: Vec<usize> = (0..m.rows()).collect();
+    let brute = brute_force(&m, &all, 5, neighbours::Metric::Euclidean);
     for backend in backends() {
         let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
         let graph = neighbours::knn_graph(&m, 5, &device).unwrap();
@@ -155,4 +135,72 @@ fn knn_graph_matches_brute_force_on_every_backend() {
             .collect();
         assert_eq!(ids, brute, "{backend:?}");
     }
+}
+
+#[test]
+fn neighbours_of_some_rows_among_all_match_brute_force_for_both_metrics() {
+    // 300 scattered queries among 2,100 rows (three blocks of keys), by Euclidean distance
+    // and by Euclidean distance between unit-length rows (the cosine ranking).
+    let m = random_matrix(2100, 24, 9);
+    let queries: Vec<usize> = (0..300).map(|i| (i * 7 + 3) % 2100).collect();
+    for (normalise, matrix) in [
+        (false, m.clone()),
+        (true, neighbours::unit_length_rows(&m).unwrap()),
+    ] {
+        let metric = if normalise {
+            neighbours::Metric::Cosine
+        } else {
+            neighbours::Metric::Euclidean
+        };
+        let brute = brute_force(&m, &queries, 6, metric);
+        for backend in backends() {
+            let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
+            let found = neighbours::knn_of_rows(&matrix, &queries, 6, &device).unwrap();
+            let ids: Vec<Vec<usize>> = found
+                .iter()
+                .map(|row| row.iter().map(|&(j, _)| j).collect())
+                .collect();
+            assert_eq!(ids, brute, "{backend:?}, unit length: {normalise}");
+            // The squared distances are the exact ones (for unit rows, 2 − 2 cos).
+            for (&q, row) in queries.iter().zip(&found) {
+                for &(j, d2) in row {
+                    let exact = neighbours::exact_distance(
+                        matrix.row(j),
+                        matrix.row(q),
+                        neighbours::Metric::Euclidean,
+                        false,
+                    );
+                    assert!((d2.sqrt() - exact).abs() < 1e-3 * exact.max(1.0));
+                }
+            }
+        }
+    }
+}
+
+/// The `k` nearest rows of each of `queries` (itself excluded) by `metric`, from every
+/// distance computed in f64.
+fn brute_force(
+    m: &Matrix,
+    queries: &[usize],
+    k: usize,
+    metric: neighbours::Metric,
+) -> Vec<Vec<usize>> {
+    queries
+        .iter()
+        .map(|&i| {
+            let d: Vec<f32> = (0..m.rows())
+                .map(|j| {
+                    if i == j {
+                        f32::INFINITY
+                    } else {
+                        neighbours::exact_distance(m.row(j), m.row(i), metric, false)
+                    }
+                })
+                .collect();
+            neighbours::smallest(&d, k)
+                .into_iter()
+                .map(|(j, _)| j)
+                .collect()
+        })
+        .collect()
 }

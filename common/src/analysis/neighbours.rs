@@ -172,64 +172,136 @@ pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Neigh
         n.saturating_sub(1)
     );
     let squares = matrix.squared_norms();
+    let own: Vec<usize> = (0..n).collect();
+    if !is_cpu(device) {
+        let best = nearest_by_blocks(matrix, &own, k, device)?;
+        return Ok(as_neighbours(best, &own, squares));
+    }
     let mut best: Vec<Nearest> = (0..n).map(|_| Nearest::new(k)).collect();
-    let blocks: Vec<std::ops::Range<usize>> = (0..n)
-        .step_by(GRAPH_BLOCK_ROWS)
-        .map(|start| start..(start + GRAPH_BLOCK_ROWS).min(n))
-        .collect();
-    if is_cpu(device) {
-        let mut dots = vec![0f32; GRAPH_BLOCK_ROWS * GRAPH_BLOCK_ROWS];
-        for (b, rows) in blocks.iter().enumerate() {
-            for keys in &blocks[b..] {
-                let dots = &mut dots[..rows.len() * keys.len()];
-                block_dots(matrix, rows.clone(), keys.clone(), dots);
-                offer_rows(
-                    &mut best[rows.clone()],
-                    rows.start,
+    let blocks = row_blocks(n);
+    let mut dots = vec![0f32; GRAPH_BLOCK_ROWS * GRAPH_BLOCK_ROWS];
+    for (b, rows) in blocks.iter().enumerate() {
+        for keys in &blocks[b..] {
+            let dots = &mut dots[..rows.len() * keys.len()];
+            block_dots(matrix, rows.clone(), keys.clone(), dots);
+            offer_rows(
+                &mut best[rows.clone()],
+                &own[rows.clone()],
+                keys.start,
+                dots,
+                squares,
+            );
+            if keys.start != rows.start {
+                offer_columns(
+                    &mut best[keys.clone()],
                     keys.start,
+                    rows.start,
                     dots,
                     squares,
                 );
-                if keys.start != rows.start {
-                    offer_columns(
-                        &mut best[keys.clone()],
-                        keys.start,
-                        rows.start,
-                        dots,
-                        squares,
-                    );
-                }
             }
         }
-    } else {
-        // ANCHOR: knn_blocks
-        for rows in &blocks {
-            let queries = rows_tensor(matrix, rows.start, rows.len(), device);
-            for keys in &blocks {
-                let block = rows_tensor(matrix, keys.start, keys.len(), device);
-                let dots = to_vec(queries.clone().matmul(block.transpose()))?;
-                offer_rows(
-                    &mut best[rows.clone()],
-                    rows.start,
-                    keys.start,
-                    &dots,
-                    squares,
-                );
-            }
-        }
-        // ANCHOR_END: knn_blocks
     }
-    Ok(best
-        .into_iter()
-        .enumerate()
-        .map(|(i, nearest)| {
+    Ok(as_neighbours(best, &own, squares))
+}
+
+/// The nearest of each of the rows `queries` among all rows, from one matrix product per
+/// pair of blocks (a block of queries, a block of rows) with burn's matmul: any device.
+fn nearest_by_blocks(
+    matrix: &Matrix,
+    queries: &[usize],
+    k: usize,
+    device: &Device,
+) -> Result<Vec<Nearest>> {
+    let squares = matrix.squared_norms();
+    let mut best: Vec<Nearest> = queries.iter().map(|_| Nearest::new(k)).collect();
+    let key_blocks = row_blocks(matrix.rows());
+    // ANCHOR: knn_blocks
+    for rows in row_blocks(queries.len()) {
+        let block = matrix.select_rows(&queries[rows.clone()]);
+        let lhs = rows_tensor(&block, 0, rows.len(), device);
+        for keys in &key_blocks {
+            let rhs = rows_tensor(matrix, keys.start, keys.len(), device);
+            let dots = to_vec(lhs.clone().matmul(rhs.transpose()))?;
+            offer_rows(
+                &mut best[rows.clone()],
+                &queries[rows.clone()],
+                keys.start,
+                &dots,
+                squares,
+            );
+        }
+    }
+    // ANCHOR_END: knn_blocks
+    Ok(best)
+}
+
+/// Each query's nearest as `(row, squared distance)`: its score ‖x‖² − 2 q·x plus ‖q‖².
+fn as_neighbours(best: Vec<Nearest>, queries: &[usize], squares: &[f32]) -> Vec<Neighbours> {
+    best.into_iter()
+        .zip(queries)
+        .map(|(nearest, &q)| {
             nearest
                 .best
                 .into_iter()
-                .map(|(score, id)| (id, (score + squares[i]).max(0.0)))
+                .map(|(score, id)| (id, (score + squares[q]).max(0.0)))
                 .collect()
         })
-        .collect())
+        .collect()
+}
+
+/// `0..n` in blocks of [`GRAPH_BLOCK_ROWS`].
+fn row_blocks(n: usize) -> Vec<std::ops::Range<usize>> {
+    (0..n)
+        .step_by(GRAPH_BLOCK_ROWS)
+        .map(|start| start..(start + GRAPH_BLOCK_ROWS).min(n))
+        .collect()
+}
+
+/// The exact `k` nearest neighbours of each of the rows `queries` among **all** rows of
+/// `matrix` (the query itself excluded), as [`knn_graph`] gives them: `(row index, squared
+/// distance)`, nearest first, ties to the lower index. A map of a sample of the vocabulary
+/// lists each token's neighbours in the whole vocabulary, most of them off the map.
+///
+/// When `queries` is every row in order this is [`knn_graph`] (which halves the work by
+/// symmetry); otherwise each block of queries meets every block of rows in one matmul.
+pub fn knn_of_rows(
+    matrix: &Matrix,
+    queries: &[usize],
+    k: usize,
+    device: &Device,
+) -> Result<Vec<Neighbours>> {
+    let n = matrix.rows();
+    if queries.len() == n && queries.iter().enumerate().all(|(i, &q)| i == q) {
+        return knn_graph(matrix, k, device);
+    }
+    ensure!(
+        k >= 1 && k < n,
+        "k must be between 1 and {} for {n} rows, got {k}",
+        n.saturating_sub(1)
+    );
+    if let Some(q) = queries.iter().find(|&&q| q >= n) {
+        bail!("row {q} is not below {n}");
+    }
+    let best = nearest_by_blocks(matrix, queries, k, device)?;
+    Ok(as_neighbours(best, queries, matrix.squared_norms()))
+}
+
+/// `matrix` with every row scaled to unit length (a zero row stays zero): Euclidean
+/// neighbours of these rows are the cosine neighbours of the originals, since
+/// ‖u − v‖² = 2 − 2 cos(u, v) for unit u and v (lesson 2's normalised search).
+pub fn unit_length_rows(matrix: &Matrix) -> Result<Matrix> {
+    let d = matrix.cols();
+    let mut data = matrix.data().to_vec();
+    data.par_chunks_mut(d.max(1))
+        .zip(matrix.squared_norms().par_iter())
+        .for_each(|(row, &sq)| {
+            let norm = sq.sqrt();
+            if norm > 0.0 {
+                row.iter_mut().for_each(|x| *x /= norm);
+            }
+        });
+    Matrix::new(matrix.rows(), d, data)
 }
 
 /// `dots[i][j]` = row `rows[i]` · row `keys[j]`, row-major: f32 GEMMs by faer, one per
@@ -272,12 +344,12 @@ fn block_dots(
 /// (most chunks, once the lists fill) is passed over with one vectorised test.
 const LANES: usize = 16;
 
-/// Offers each row of `dots` (rows from `row_start`, keys from `key_start`) to its row's
-/// nearest: each row on its own thread, keys in increasing order. Scores are
-/// ‖x‖² − 2 q·x.
+/// Offers each row of `dots` (the rows `own`, keys from `key_start`) to its row's
+/// nearest: each row on its own thread, keys in increasing order, a row never its own
+/// neighbour. Scores are ‖x‖² − 2 q·x.
 fn offer_rows(
     best: &mut [Nearest],
-    row_start: usize,
+    own: &[usize],
     key_start: usize,
     dots: &[f32],
     squares: &[f32],
@@ -288,7 +360,7 @@ fn offer_rows(
         .zip(dots.par_chunks_exact(keys))
         .enumerate()
         .for_each(|(i, (nearest, row))| {
-            let own = row_start + i;
+            let own = own[i];
             for (c, (dots, squares)) in row.chunks(LANES).zip(key_squares.chunks(LANES)).enumerate()
             {
                 let worst = nearest.worst;

@@ -9,6 +9,7 @@ pub mod gguf;
 pub mod hub;
 pub mod module_tree;
 pub mod standins;
+pub mod token_kinds;
 pub mod tokenizer;
 pub mod weights;
 pub mod word_tokens;

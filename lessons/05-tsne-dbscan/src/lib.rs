@@ -6,12 +6,16 @@ mod args;
 mod figures;
 mod results;
 
+use std::collections::{BTreeMap, HashMap};
+
 use anyhow::Result;
+use common::analysis::communities::named_regions;
 use common::analysis::dbscan::{centroids, dbscan};
-use common::analysis::neighbours::knn_graph;
 use common::analysis::tsne::{EXACT_LIMIT, Method, TsneOptions, TsneResult, trustworthiness, tsne};
+use common::analysis::vocabulary::vocabulary_neighbours;
+use common::model::token_kinds::{TokenKind, token_kinds};
 use common::model::{display_text, token_text};
-use common::plot::explorer::{VocabularyMap, write_explorer};
+use common::plot::explorer::{MetricNeighbours, VocabularyMap, write_explorer};
 use common::rng::SeededRng;
 use common::run::resources::ensure_memory;
 use common::{Device, Matrix, Model, Report, Session, ops};
@@ -119,7 +123,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     // Beyond the notebook: the interactive map of the tokens, their clusters and neighbours
     let explorer = session.show(explore(
-        &model, &sub, &ids, &labels, &map, &groups, &session,
+        &model, &ordinary, &sub, &ids, &labels, &map, &groups, &session,
     )?);
     session.finish(Results {
         tokens: ids,
@@ -164,14 +168,20 @@ fn clusters(labels: &[i64], centroids: &[[f64; 2]], tokens: &[String]) -> Cluste
     }
 }
 
-/// Neighbours listed for each token on the interactive map.
+/// Neighbours listed for each token on the interactive map, under each metric.
 pub const MAP_NEIGHBOURS: usize = 15;
+/// Fewer on a map of more than 65,536 tokens, so that the data of a 150,000-token map
+/// stays under 25 MB (`bench/map-page.md`).
+pub const LARGE_MAP_NEIGHBOURS: usize = 8;
 
-/// The interactive map, `map.html`: every token with its cluster and its
-/// [`MAP_NEIGHBOURS`] exact nearest neighbours in the embedding space — the first of
-/// t-SNE's own neighbourhoods when they are that long, else a graph of their own.
+/// The interactive map, `map.html`: every token with its cluster, kind, vector length and
+/// region, and its [`MAP_NEIGHBOURS`] exact nearest neighbours in the whole vocabulary
+/// (the text tokens, and any special ones the map shows) under both metrics. Regions are
+/// communities of the cosine neighbour graph among the map's tokens.
+#[allow(clippy::too_many_arguments)]
 fn explore(
     model: &Model,
+    ordinary: &[usize],
     sub: &Matrix,
     ids: &[usize],
     labels: &[String],
@@ -180,20 +190,56 @@ fn explore(
     session: &Session,
 ) -> Result<MapPage> {
     let start = std::time::Instant::now();
-    let k = MAP_NEIGHBOURS.min(ids.len() - 1);
-    let graph = match &map.neighbourhoods {
-        Some(graph) if graph.iter().all(|row| row.len() >= k) => {
-            graph.iter().map(|row| row[..k].to_vec()).collect()
-        }
-        _ => knn_graph(sub, k, session.device())?,
+    let mut vocabulary: Vec<usize> = ordinary.iter().chain(ids).copied().collect();
+    vocabulary.sort_unstable();
+    vocabulary.dedup();
+    let listed = if ids.len() > 1 << 16 {
+        LARGE_MAP_NEIGHBOURS
+    } else {
+        MAP_NEIGHBOURS
     };
-    let vocabulary = model.tokenizer.vocab_strings();
-    // The decoded labels of the figures, shown as a student reads them.
+    let k = listed.min(vocabulary.len() - 1);
+    let lists = vocabulary_neighbours(
+        &model.embeddings,
+        &vocabulary,
+        ids,
+        k,
+        map.neighbourhoods.as_deref(),
+        session.device(),
+    )?;
+    // Tokens as a student reads them: the decoded labels of the figures.
+    let entries = model.tokenizer.vocab_strings();
+    let shown =
+        |id: usize, decoded: &str| display_text(decoded, entries.get(id).map(String::as_str));
     let tokens: Vec<String> = ids
         .iter()
         .zip(labels)
-        .map(|(&id, label)| display_text(label, vocabulary.get(id).map(String::as_str)))
+        .map(|(&id, l)| shown(id, l))
         .collect();
+    let position: HashMap<usize, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    let off_map = lists
+        .euclidean
+        .iter()
+        .chain(&lists.cosine)
+        .flatten()
+        .filter(|(id, _)| !position.contains_key(id))
+        .map(|&(id, _)| Ok((id, shown(id, &token_text(model, id)?))))
+        .collect::<Result<BTreeMap<usize, String>>>()?;
+    let cosine_graph: Vec<Vec<usize>> = lists
+        .cosine
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|(id, _)| position.get(id).copied().unwrap_or(usize::MAX))
+                .collect()
+        })
+        .collect();
+    let regions = named_regions(&cosine_graph, &tokens, session.seed());
+    let kinds: Vec<String> = token_kinds(model, ids)?
+        .into_iter()
+        .map(TokenKind::name)
+        .collect();
+    let lengths: Vec<f32> = sub.squared_norms().iter().map(|s| s.sqrt()).collect();
     let written = write_explorer(
         session.out(),
         &VocabularyMap {
@@ -202,12 +248,29 @@ fn explore(
             ids,
             points: &map.points,
             clusters: groups,
-            neighbours: &graph,
+            kinds: &kinds,
+            vector_lengths: &lengths,
+            regions: &regions,
+            metrics: &[
+                MetricNeighbours {
+                    name: "euclidean",
+                    description: "Euclidean distance between the raw vectors".into(),
+                    lists: lists.euclidean,
+                },
+                MetricNeighbours {
+                    name: "cosine",
+                    description: "Euclidean distance between unit-length vectors (cosine)".into(),
+                    lists: lists.cosine,
+                },
+            ],
+            off_map: &off_map,
         },
     )?;
     Ok(MapPage {
         file: "map.html".into(),
         neighbours: k,
+        vocabulary: vocabulary.len(),
+        regions: regions.names,
         data_bytes: written.data_bytes,
         seconds: start.elapsed().as_secs_f64(),
     })

@@ -23,8 +23,13 @@ pub struct Results {
 #[derive(Debug, Serialize)]
 pub struct MapPage {
     pub file: String,
-    /// Neighbours listed per token.
+    /// Neighbours listed per token, under each metric.
     pub neighbours: usize,
+    /// Tokens they are searched among: the whole vocabulary's text tokens (and any
+    /// special tokens on the map).
+    pub vocabulary: usize,
+    /// The named regions, largest first, each by its most typical tokens.
+    pub regions: Vec<String>,
     pub data_bytes: u64,
     pub seconds: f64,
 }
@@ -38,9 +43,17 @@ impl fmt::Display for MapPage {
         };
         write!(
             f,
-            "\nInteractive map: {} (every token, its cluster and its {} nearest neighbours; data {size}, written in {:.2} s)",
-            self.file, self.neighbours, self.seconds
-        )
+            "\nInteractive map: {} (every token, its cluster, kind and region, and its {} nearest neighbours among {} vocabulary tokens by Euclidean and by cosine distance; data {size}, written in {:.2} s)",
+            self.file, self.neighbours, self.vocabulary, self.seconds
+        )?;
+        writeln!(
+            f,
+            "\nNamed regions (communities of the cosine neighbour graph, largest first):"
+        )?;
+        for (r, name) in self.regions.iter().enumerate() {
+            writeln!(f, "{r:>3}  {name}")?;
+        }
+        Ok(())
     }
 }
 
@@ -151,13 +164,20 @@ impl BookNumbers for Results {
                 ]
             })
             .collect();
+        let regions: Vec<String> = self
+            .explorer
+            .regions
+            .iter()
+            .map(|name| name.split(' ').map(code).collect::<Vec<_>>().join(" "))
+            .collect();
         format!(
-            "{} tokens. Final KL divergence {:.4}; trustworthiness (k = 5) {:.4}; {} clusters.\n\n{}",
+            "{} tokens. Final KL divergence {:.4}; trustworthiness (k = 5) {:.4}; {} clusters.\n\n{}\n\nThe map's named regions (communities of the cosine neighbour graph, largest first): {}.",
             self.tokens.len(),
             self.tsne.kl_divergence,
             self.trustworthiness,
             self.dbscan.centroids.len(),
-            markdown_table(&["group", "tokens", "kinds", "first tokens"], &rows)
+            markdown_table(&["group", "tokens", "kinds", "first tokens"], &rows),
+            regions.join("; ")
         )
     }
 }

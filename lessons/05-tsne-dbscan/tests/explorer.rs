@@ -1,7 +1,7 @@
 //! Lesson 5's interactive map, `map.html`, opened in a real browser: headless Chromium
-//! loads it from `file://` with a deep link, and the DOM it renders must show the linked
-//! token with the lesson's own nearest-neighbour graph, after hover and search ran
-//! without an error. Tokens holding `<` and `&` are in the map, so text that looks like
+//! loads it from `file://` with deep links, and the DOM it renders must show the linked
+//! token with its nearest neighbours in the whole vocabulary under each metric, after
+//! hover, search and the "Colour by" legend ran without an error. Tokens holding `<` and `&` are in the map, so text that looks like
 //! markup must arrive as text.
 //!
 //! CI installs Chromium (`apt-get install chromium`) and sets `REQUIRE_BROWSER=1`;
@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::Backend;
-use common::analysis::neighbours::knn_graph;
+use common::analysis::neighbours::{Metric, exact_distance, smallest};
+use common::analysis::vocabulary::vocabulary_neighbours;
 use common::model::files::locate;
+use common::model::token_kinds::token_kinds;
 use common::model::{Model, display_text, standins, token_text};
 use course_tests::{out_dir, standin_args};
 use lesson05::{Args, MAP_NEIGHBOURS, run};
@@ -71,12 +73,27 @@ fn map_data_holds_every_token_with_its_neighbours() {
         .and_then(|s| s.trim_end().strip_suffix(';'))
         .unwrap();
     let data: serde_json::Value = serde_json::from_str(json).unwrap();
-    assert_eq!(data["tokens"].as_array().unwrap().len(), 100);
-    assert_eq!(data["ids"], serde_json::json!(report.results.tokens));
-    assert_eq!(
-        data["clusters"],
-        serde_json::json!(report.results.dbscan.labels)
+    // The map's 100 tokens first, then the off-map tokens their neighbour lists name.
+    assert_eq!(data["count"], 100);
+    let ids = data["ids"].as_array().unwrap();
+    assert_eq!(ids.len(), data["tokens"].as_array().unwrap().len());
+    assert!(
+        ids.len() > 100,
+        "whole-vocabulary neighbours lie off a 100-token map"
     );
+    assert_eq!(
+        ids[..100],
+        serde_json::json!(report.results.tokens).as_array().unwrap()[..]
+    );
+    let metrics: Vec<&str> = data["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(metrics, ["euclidean", "cosine"]);
+    assert_eq!(data["kinds"].as_array().unwrap().len(), 100);
+    assert_eq!(data["regions"].as_array().unwrap().len(), 100);
     assert_eq!(data["k"], MAP_NEIGHBOURS);
     let page = std::fs::read_to_string(out.path().join("map.html")).unwrap();
     assert!(page.contains("<script src=\"map-data.js\"></script>") && !page.contains("http"));
@@ -105,7 +122,7 @@ fn the_map_opens_on_a_deep_link_in_chromium() {
     let lists = out_dir();
     let (file, ids) = token_file(&model, lists.path());
     let tokens = format!("@{}", file.display());
-    let report = run(&standin_args::<Args>(
+    run(&standin_args::<Args>(
         "lesson05",
         out.path(),
         &["--tokens", &tokens],
@@ -125,23 +142,24 @@ fn the_map_opens_on_a_deep_link_in_chromium() {
         .find(|&i| texts[i].contains('<') && texts.iter().filter(|t| **t == texts[i]).count() == 1)
         .unwrap();
     let encoded: String = texts[linked].bytes().map(|b| format!("%{b:02X}")).collect();
-    let url = format!(
-        "file://{}#token={encoded}&selftest",
-        out.path().join("map.html").display()
-    );
-    let dom = Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--window-size=1200,800",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            &url,
-        ])
-        .output()
-        .unwrap();
-    let html = String::from_utf8_lossy(&dom.stdout);
+    let page = out.path().join("map.html");
+    let open = |fragment: &str| -> String {
+        let url = format!("file://{}#token={encoded}{fragment}", page.display());
+        let dom = Command::new(&browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--window-size=1200,800",
+                "--virtual-time-budget=5000",
+                "--dump-dom",
+                &url,
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&dom.stdout).into_owned()
+    };
+    let html = open("&selftest");
     let status = "<div id=\"status\"";
     assert_eq!(attribute(&html, status, "data-done"), "yes", "{html}");
     assert_eq!(attribute(&html, status, "data-errors"), "");
@@ -151,9 +169,23 @@ fn the_map_opens_on_a_deep_link_in_chromium() {
         attribute(&html, status, "data-search"),
         format!("found (id {})", ids[linked])
     );
-    // Its cluster, exported: one row per member in CSV and in JSON.
-    let labels = &report.results.dbscan.labels;
-    let members = labels.iter().filter(|&&l| l == labels[linked]).count();
+    // Colour by token kind: the legend counts every token once; clicking the linked
+    // token's kind listed and exported as many tokens as have that kind.
+    let kinds: Vec<String> = token_kinds(&model, &ids)
+        .unwrap()
+        .into_iter()
+        .map(|kind| kind.name())
+        .collect();
+    assert_eq!(
+        attribute(&html, status, "data-legend-total"),
+        ids.len().to_string()
+    );
+    assert_eq!(attribute(&html, status, "data-kind"), kinds[linked]);
+    let members = kinds.iter().filter(|k| **k == kinds[linked]).count();
+    assert_eq!(
+        attribute(&html, status, "data-kind-listed"),
+        format!("token kind: {}, {members} tokens", kinds[linked])
+    );
     assert_eq!(
         attribute(&html, status, "data-export-csv-rows"),
         members.to_string()
@@ -170,27 +202,84 @@ fn the_map_opens_on_a_deep_link_in_chromium() {
         texts[linked]
     );
 
-    // The neighbour list is the lesson's graph: the 15 exact nearest tokens, in order.
-    let device = Backend::Flex.device().unwrap();
-    let graph = knn_graph(&model.embeddings.select_rows(&ids), MAP_NEIGHBOURS, &device).unwrap();
-    let list = &html[html.find("<ol id=\"neighbours\">").unwrap()..];
-    let list = &list[..list.find("</ol>").unwrap()];
-    let shown: Vec<(usize, f64)> = list
-        .split("<li ")
-        .skip(1)
-        .map(|item| {
-            let id = attribute(item, "data-", "data-id").parse().unwrap();
-            let distance = attribute(item, "data-", "data-distance").parse().unwrap();
-            (id, distance)
-        })
+    // Under each metric (the default, then a deep link to each), the list is the 15
+    // nearest tokens in the whole vocabulary, in order, those off the map marked: checked
+    // against a brute-force f64 loop over every text token, and against the lesson's own
+    // whole-vocabulary lists.
+    let special = model.tokenizer.special_ids();
+    let vocabulary: Vec<usize> = (0..model.tokenizer.vocab_size())
+        .filter(|&id| !special.contains(&(id as u32)))
         .collect();
-    assert_eq!(shown.len(), MAP_NEIGHBOURS);
-    for (&(id, distance), &(j, squared)) in shown.iter().zip(&graph[linked]) {
-        assert_eq!(id, ids[j]);
-        let expected = (squared as f64).sqrt();
-        assert!(
-            (distance - expected).abs() < 1e-3 * expected,
-            "{distance} vs {expected}"
-        );
+    let device = Backend::Flex.device().unwrap();
+    let lesson = vocabulary_neighbours(
+        &model.embeddings,
+        &vocabulary,
+        &ids[linked..=linked],
+        MAP_NEIGHBOURS,
+        None,
+        &device,
+    )
+    .unwrap();
+    let query = model.embeddings.row(ids[linked]);
+    for (fragment, metric) in [
+        ("", Metric::Euclidean),
+        ("&metric=euclidean", Metric::Euclidean),
+        ("&metric=cosine", Metric::Cosine),
+    ] {
+        let html = open(fragment);
+        assert_eq!(attribute(&html, status, "data-errors"), "");
+        let name = if metric == Metric::Cosine {
+            "cosine"
+        } else {
+            "euclidean"
+        };
+        assert_eq!(attribute(&html, status, "data-metric"), name);
+        let distances: Vec<f32> = vocabulary
+            .iter()
+            .map(|&id| {
+                if id == ids[linked] {
+                    return f32::INFINITY;
+                }
+                let d = exact_distance(model.embeddings.row(id), query, metric, false);
+                // Unit-length vectors: ‖u − v‖ = √(2 − 2 cos), the distance the page shows.
+                if metric == Metric::Cosine {
+                    (2.0 * d).max(0.0).sqrt()
+                } else {
+                    d
+                }
+            })
+            .collect();
+        let brute: Vec<(usize, f32)> = smallest(&distances, MAP_NEIGHBOURS)
+            .into_iter()
+            .map(|(r, d)| (vocabulary[r], d))
+            .collect();
+        let own = if metric == Metric::Cosine {
+            &lesson.cosine[0]
+        } else {
+            &lesson.euclidean[0]
+        };
+        let list = &html[html.find("<ol id=\"neighbours\">").unwrap()..];
+        let list = &list[..list.find("</ol>").unwrap()];
+        let shown: Vec<(usize, f64, String)> = list
+            .split("<li ")
+            .skip(1)
+            .map(|item| {
+                let id = attribute(item, "data-", "data-id").parse().unwrap();
+                let distance = attribute(item, "data-", "data-distance").parse().unwrap();
+                (id, distance, attribute(item, "data-", "data-on-map"))
+            })
+            .collect();
+        assert_eq!(shown.len(), MAP_NEIGHBOURS, "{name}");
+        for ((&(id, distance, ref on_map), &(expected_id, expected)), &(own_id, _)) in
+            shown.iter().zip(&brute).zip(own)
+        {
+            assert_eq!((id, id), (expected_id, own_id), "{name}");
+            let expected = expected as f64;
+            assert!(
+                (distance - expected).abs() < 1e-3 * expected,
+                "{name}: {distance} vs {expected}"
+            );
+            assert_eq!(on_map, if ids.contains(&id) { "yes" } else { "no" });
+        }
     }
 }

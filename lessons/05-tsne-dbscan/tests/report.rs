@@ -97,6 +97,26 @@ fn lesson05_matches_scikit_learn() {
         .as_object_mut()
         .unwrap()
         .remove("seconds"); // a measurement
+    // The map's regions are communities of the cosine neighbour graph (its lists checked
+    // against a brute-force loop in tests/explorer.rs), each named by map tokens: on the
+    // first 100 tokens (ASCII characters) they are the capitals, the lower-case
+    // consonants, the punctuation, the digits and the vowels, as the snapshot shows (read
+    // from its names; a region of 5 or more tokens is named); the 49,135 vocabulary
+    // tokens are the GPT stand-in's non-special tokens.
+    let shown: Vec<String> = report
+        .results
+        .dbscan
+        .members
+        .iter()
+        .flatten()
+        .map(|t| t.replace(' ', "Ġ"))
+        .collect();
+    for name in &report.results.explorer.regions {
+        assert!(
+            name.split(' ').all(|t| shown.contains(&t.to_string())),
+            "{name}"
+        );
+    }
     assert_snapshot("lesson05_report", &compact);
 }
 

@@ -1,8 +1,11 @@
-// The vocabulary map explorer: every token of a lesson's t-SNE map on a canvas, its
-// DBSCAN cluster, and its exact nearest neighbours in the original embedding space (from
-// map-data.js, written by the lesson beside this page). No network, no libraries.
+// The vocabulary map explorer: every token of a lesson's t-SNE map on a canvas, coloured
+// by a choice of the reader's (DBSCAN cluster, region, token kind, token length, vector
+// length), the named regions labelled, and each token's exact nearest neighbours in the
+// whole vocabulary under two metrics (from map-data.js, written by the lesson beside this
+// page). No network, no libraries.
 //
-// Token text is data, never markup: it reaches the page only through textContent.
+// Token text is data, never markup: it reaches the page only through textContent and
+// canvas fillText.
 "use strict";
 
 const data = window.MAP_DATA;
@@ -16,22 +19,77 @@ function typed(Type, base64) {
   return new Type(bytes.buffer);
 }
 
-const count = data.tokens.length;
-const xy = typed(Float32Array, data.xy); // x0, y0, x1, y1, …
-const neighbours = typed(data.index_bytes === 2 ? Uint16Array : Uint32Array, data.neighbours);
-const distances = typed(Uint16Array, data.distances); // × data.distance_scale
-const k = data.k;
+/** Neighbour indices: u16, or three little-endian bytes each past 65,536 tokens. */
+function indices(base64) {
+  if (data.index_bytes === 2) return typed(Uint16Array, base64);
+  const bytes = typed(Uint8Array, base64);
+  const out = new Uint32Array(bytes.length / 3);
+  for (let i = 0; i < out.length; i++) out[i] = bytes[3 * i] | (bytes[3 * i + 1] << 8) | (bytes[3 * i + 2] << 16);
+  return out;
+}
 
-// Colours: ten for clusters (cycled), grey for noise.
-const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-const colourOf = (c) => (c < 0 ? "#c8c8c8" : palette[c % palette.length]);
-// Points in drawing order, grouped by colour so each colour is set once per frame.
-const byColour = new Map();
-for (let i = 0; i < count; i++) {
-  const colour = colourOf(data.clusters[i]);
-  if (!byColour.has(colour)) byColour.set(colour, []);
-  byColour.get(colour).push(i);
+const count = data.count; // points on the map; data.tokens goes on with off-map neighbours
+const xy = typed(Float32Array, data.xy); // x0, y0, x1, y1, …
+const k = data.k;
+const metrics = data.metrics.map((m) => ({
+  name: m.name,
+  description: m.description,
+  neighbours: indices(m.neighbours),
+  distances: typed(Uint16Array, m.distances), // × m.distance_scale
+  scale: m.distance_scale,
+}));
+const vectorLengths = typed(Float32Array, data.vector_lengths);
+const tokenLength = (i) => [...data.tokens[i].replace(/^(Ġ|##|▁)/, "")].length;
+
+// ---- colourings: each point's group under each "Colour by" choice, with a legend ----
+const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                 "#e377c2", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31",
+                 "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1"];
+const GREY = "#c8c8c8";
+// A sequential scale (viridis) for the binned continuous colourings.
+const ramp = ["#440154", "#46327e", "#365c8d", "#277f8e", "#1fa187", "#4ac16d", "#a0da39", "#fde725"];
+
+/** Groups of a categorical labelling (−1: the grey "none" group). */
+function categorical(labels, nameOf, noneName) {
+  const values = Int32Array.from(labels);
+  const top = values.reduce((a, b) => Math.max(a, b), -1);
+  const names = [];
+  for (let c = 0; c <= top; c++) names.push(nameOf(c));
+  return { values, names, colours: names.map((_, c) => palette[c % palette.length]), noneName };
+}
+
+/** Groups of a continuous value: eight equal bins between its 1st and 99th percentiles. */
+function binned(valueOf, digits) {
+  const values = Float64Array.from({ length: count }, (_, i) => valueOf(i));
+  const sorted = Float64Array.from(values).sort();
+  const lo = sorted[Math.floor(0.01 * (count - 1))];
+  const hi = sorted[Math.floor(0.99 * (count - 1))];
+  const bins = ramp.length;
+  const width = (hi - lo) / bins || 1;
+  const bin = (v) => Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)));
+  const names = ramp.map((_, b) => {
+    const from = b === 0 ? "≤" : (lo + b * width).toFixed(digits) + "–";
+    const to = b === bins - 1 ? `≥ ${(lo + b * width).toFixed(digits)}` : (lo + (b + 1) * width).toFixed(digits);
+    return b === 0 ? `${from} ${to}` : b === bins - 1 ? to : from + to;
+  });
+  return { values: Int32Array.from(values, bin), names, colours: ramp, noneName: null };
+}
+
+const colourings = {
+  "region": () => categorical(data.regions, (c) => data.region_names[c], "no region"),
+  "token kind": () => categorical(data.kinds, (c) => data.kind_names[c], null),
+  "DBSCAN cluster": () => categorical(data.clusters, (c) => `cluster ${c}`, "noise"),
+  "token length": () => binned(tokenLength, 0),
+  "vector length": () => binned((i) => vectorLengths[i], 2),
+};
+let colouring = null; // the current one: { values, names, colours, noneName }
+let colourName = "";
+let order = null; // points in drawing order: grey first, so groups are drawn on top
+let pixel = null; // each point's colour as a canvas pixel (RGBA bytes in a Uint32)
+
+function rgba(hex) {
+  const v = parseInt(hex.slice(1), 16);
+  return new Uint32Array(new Uint8Array([v >> 16, (v >> 8) & 255, v & 255, 255]).buffer)[0];
 }
 
 // ---- view: data coordinates to canvas pixels, panned and zoomed by the reader ----
@@ -77,36 +135,74 @@ const toData = (px, py) => [px / view.scale + view.x, view.y - py / view.scale];
 
 // ---- state ----
 let selected = -1;
-let cluster = null; // the cluster whose tokens are listed, or null
+let metric = metrics[0];
+let group = null; // the legend entry whose tokens are listed, or null
 let pending = false;
+let image = null; // the frame's pixels, reused while the canvas keeps its size
+
+/** Where each named region's label goes: the middle of its members in the cell (of a
+ *  32 × 32 grid over the map) that holds most of them — its densest part, not its mean,
+ *  which for a region spread over the map falls in the middle of everything. */
+const regionCentres = (() => {
+  const side = 32;
+  const cellOf = (i) =>
+    Math.min(side - 1, Math.floor(((xy[2 * i] - bounds.minX) / (bounds.maxX - bounds.minX || 1)) * side)) * side +
+    Math.min(side - 1, Math.floor(((xy[2 * i + 1] - bounds.minY) / (bounds.maxY - bounds.minY || 1)) * side));
+  const counts = data.region_names.map(() => new Map());
+  for (let i = 0; i < count; i++) {
+    const r = data.regions[i];
+    if (r >= 0) counts[r].set(cellOf(i), (counts[r].get(cellOf(i)) ?? 0) + 1);
+  }
+  const best = counts.map((cells) => [...cells].reduce((a, b) => (b[1] > a[1] ? b : a), [-1, 0])[0]);
+  const centres = data.region_names.map(() => [0, 0, 0]);
+  for (let i = 0; i < count; i++) {
+    const r = data.regions[i];
+    if (r < 0 || cellOf(i) !== best[r]) continue;
+    centres[r][0] += xy[2 * i];
+    centres[r][1] += xy[2 * i + 1];
+    centres[r][2] += 1;
+  }
+  return centres;
+})();
 
 function draw() {
   pending = false;
-  context.clearRect(0, 0, canvas.width, canvas.height);
-  // Points are larger in small maps, and grow a little as the reader zooms in.
+  const w = canvas.width;
+  const h = canvas.height;
+  // Points are larger in small maps, and grow a little as the reader zooms in. They are
+  // written straight into the pixels: one canvas call per frame, however many points.
   const base = Math.max(2, Math.min(7, 500 / Math.sqrt(count)));
-  const size = base * Math.min(3, Math.max(1, Math.sqrt(view.scale / fitScale))) * devicePixelRatio;
-  for (const [colour, points] of byColour) {
-    context.fillStyle = colour;
-    for (const i of points) {
-      const [px, py] = toPixel(i);
-      context.fillRect(px - size / 2, py - size / 2, size, size);
-    }
+  const size = Math.max(1, Math.round(base * Math.min(3, Math.max(1, Math.sqrt(view.scale / fitScale))) * devicePixelRatio));
+  if (image === null || image.width !== w || image.height !== h) image = context.createImageData(w, h);
+  const pixels = new Uint32Array(image.data.buffer);
+  pixels.fill(0xffffffff);
+  const half = size >> 1;
+  for (const i of order) {
+    const px = Math.round((xy[2 * i] - view.x) * view.scale) - half;
+    const py = Math.round((view.y - xy[2 * i + 1]) * view.scale) - half;
+    if (px < 0 || py < 0 || px + size > w || py + size > h) continue;
+    const colour = pixel[i];
+    for (let dy = 0; dy < size; dy++) pixels.fill(colour, (py + dy) * w + px, (py + dy) * w + px + size);
   }
-  if (cluster !== null) {
+  context.putImageData(image, 0, 0);
+  if (group !== null) {
     context.strokeStyle = "#000";
+    context.lineWidth = 1;
     for (let i = 0; i < count; i++) {
-      if (data.clusters[i] !== cluster) continue;
+      if (colouring.values[i] !== group) continue;
       const [px, py] = toPixel(i);
       context.strokeRect(px - size, py - size, 2 * size, 2 * size);
     }
   }
+  drawRegionNames();
   if (selected >= 0) {
     const [sx, sy] = toPixel(selected);
     context.strokeStyle = "#d00";
     context.lineWidth = devicePixelRatio;
     for (let n = 0; n < k; n++) {
-      const [px, py] = toPixel(neighbours[selected * k + n]);
+      const j = metric.neighbours[selected * k + n];
+      if (j >= count) continue; // not on the map
+      const [px, py] = toPixel(j);
       context.beginPath();
       context.moveTo(sx, sy);
       context.lineTo(px, py);
@@ -119,6 +215,31 @@ function draw() {
     context.stroke();
   }
 }
+
+/** Each named region's name at its centre, dark on a white halo. */
+function drawRegionNames() {
+  context.font = `bold ${12 * devicePixelRatio}px system-ui, sans-serif`;
+  context.textAlign = "center";
+  context.textBaseline = "middle";
+  context.lineJoin = "round";
+  context.lineWidth = 4 * devicePixelRatio;
+  context.strokeStyle = "rgba(255, 255, 255, 0.85)";
+  context.fillStyle = "#111";
+  // Largest regions first; a name that would overlap one already drawn waits for a zoom.
+  const drawn = [];
+  const height = 14 * devicePixelRatio;
+  regionCentres.forEach(([x, y, members], r) => {
+    if (members === 0) return;
+    const px = (x / members - view.x) * view.scale;
+    const py = (view.y - y / members) * view.scale;
+    const half = context.measureText(data.region_names[r]).width / 2 + 2;
+    if (drawn.some(([qx, qy, qh]) => Math.abs(qx - px) < qh + half && Math.abs(qy - py) < height)) return;
+    drawn.push([px, py, half]);
+    context.strokeText(data.region_names[r], px, py);
+    context.fillText(data.region_names[r], px, py);
+  });
+}
+
 function redraw() {
   if (!pending) {
     pending = true;
@@ -167,14 +288,15 @@ function pointAt(px, py, radius) {
 
 /** How a query is written in the map's token text: a space as GPT-2's `Ġ`. */
 const asToken = (query) => query.replace(/ /g, "Ġ").replace(/\n/g, "Ċ");
+const mapTokens = data.tokens.slice(0, count);
 
-/** The index of the token whose text is `query` (else the first that starts with it), or −1. */
+/** The index of the map token whose text is `query` (else the first that starts with it), or −1. */
 function find(query) {
   if (query === "") return -1;
   const text = asToken(query);
-  const exact = data.tokens.indexOf(text);
+  const exact = mapTokens.indexOf(text);
   if (exact >= 0) return exact;
-  return data.tokens.findIndex((t) => t.startsWith(text));
+  return mapTokens.findIndex((t) => t.startsWith(text));
 }
 
 // ---- the side panel ----
@@ -185,39 +307,107 @@ function tokenSpan(i) {
   return span;
 }
 
+/** The link that reopens the page as it is: the selected token, the metric, the colouring. */
+function link() {
+  const token = selected >= 0 ? "token=" + encodeURIComponent(data.tokens[selected]) + "&" : "";
+  history.replaceState(null, "", "#" + token + "metric=" + metric.name + "&colour=" + encodeURIComponent(colourName));
+}
+
 function select(i, centre) {
   selected = i;
   const list = $("neighbours");
   list.replaceChildren();
+  link();
   if (i < 0) return redraw();
-  const title = $("selected");
-  title.replaceChildren(tokenSpan(i), ` id ${data.ids[i]}, cluster ${data.clusters[i] < 0 ? "none (noise)" : data.clusters[i]}; its ${k} nearest tokens in the embedding space:`);
+  const region = data.regions[i] < 0 ? "none" : data.region_names[data.regions[i]];
+  const cluster = data.clusters[i] < 0 ? "none (noise)" : data.clusters[i];
+  let offMap = 0;
+  for (let n = 0; n < k; n++) if (metric.neighbours[i * k + n] >= count) offMap++;
+  const where = offMap > 0 ? ` (${offMap} of them not on this map, marked ✕)` : "";
+  $("selected").replaceChildren(
+    tokenSpan(i),
+    ` id ${data.ids[i]}, ${data.kind_names[data.kinds[i]]}, region ${region}, cluster ${cluster}. ` +
+    `Its ${k} nearest tokens in the whole vocabulary by ${metric.description}${where}:`);
   for (let n = 0; n < k; n++) {
-    const j = neighbours[i * k + n];
-    const distance = distances[i * k + n] * data.distance_scale;
+    const j = metric.neighbours[i * k + n];
+    const distance = metric.distances[i * k + n] * metric.scale;
     const item = document.createElement("li");
     item.dataset.index = j;
     item.dataset.id = data.ids[j];
     item.dataset.distance = distance.toPrecision(6);
+    item.dataset.onMap = j < count ? "yes" : "no";
     const d = document.createElement("span");
     d.className = "distance";
-    d.textContent = distance.toFixed(4);
+    d.textContent = metric.name === "cosine"
+      ? `${distance.toFixed(4)} (cos ${(1 - distance * distance / 2).toFixed(3)})`
+      : distance.toFixed(4);
     item.append(tokenSpan(j), d);
-    item.addEventListener("click", () => select(j, true));
+    if (j < count) item.addEventListener("click", () => select(j, true));
+    else {
+      item.className = "off-map";
+      item.title = "not on this map";
+      item.prepend("✕ ");
+    }
     list.append(item);
   }
   if (centre) centreOn(xy[2 * i], xy[2 * i + 1]);
-  history.replaceState(null, "", "#token=" + encodeURIComponent(data.tokens[i]));
   redraw();
 }
 
-const LISTED = 500; // a cluster list longer than this is cut (the export has all)
-function showCluster(c) {
-  cluster = c;
+/** Colours the map by `name` and draws its legend: each group's colour, name and size. */
+function colourBy(name) {
+  colourName = name;
+  if (metric) link();
+  colouring = colourings[name]();
+  group = null;
+  const colourOf = (v) => (v < 0 ? GREY : colouring.colours[v]);
+  pixel = new Uint32Array(count);
+  const codes = new Map();
+  for (let i = 0; i < count; i++) {
+    const c = colourOf(colouring.values[i]);
+    if (!codes.has(c)) codes.set(c, rgba(c));
+    pixel[i] = codes.get(c);
+  }
+  order = [];
+  for (let i = 0; i < count; i++) if (colouring.values[i] < 0) order.push(i);
+  for (let i = 0; i < count; i++) if (colouring.values[i] >= 0) order.push(i);
+  const sizes = new Map();
+  for (const v of colouring.values) sizes.set(v, (sizes.get(v) ?? 0) + 1);
+  const legend = $("legend");
+  legend.replaceChildren();
+  const entries = colouring.names.map((n, v) => [v, n]);
+  if (sizes.has(-1)) entries.push([-1, colouring.noneName]);
+  for (const [v, label] of entries) {
+    if (!sizes.has(v)) continue;
+    const item = document.createElement("li");
+    item.dataset.group = v;
+    item.dataset.size = sizes.get(v);
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = colourOf(v);
+    const size = document.createElement("span");
+    size.className = "distance";
+    size.textContent = sizes.get(v).toLocaleString("en");
+    const text = document.createElement("span");
+    text.textContent = label;
+    item.append(swatch, text, size);
+    item.addEventListener("click", () => showGroup(v));
+    legend.append(item);
+  }
+  $("group-size").textContent = "";
+  $("group-tokens").replaceChildren();
+  redraw();
+}
+
+const LISTED = 500; // a group's list longer than this is cut (the export has all)
+/** Lists the tokens of legend entry `v` and outlines them on the map. */
+function showGroup(v) {
+  group = v;
   const members = [];
-  for (let i = 0; i < count; i++) if (data.clusters[i] === c) members.push(i);
-  $("cluster-size").textContent = `${members.length} tokens`;
-  const list = $("cluster-tokens");
+  for (let i = 0; i < count; i++) if (colouring.values[i] === v) members.push(i);
+  const name = v < 0 ? colouring.noneName : colouring.names[v];
+  $("group-size").textContent = `${colourName}: ${name}, ${members.length} tokens`;
+  const list = $("group-tokens");
   list.replaceChildren();
   for (const i of members.slice(0, LISTED)) {
     const item = document.createElement("li");
@@ -237,29 +427,37 @@ function download(name, type, text) {
   link.click();
   URL.revokeObjectURL(link.href);
 }
-const rows = () => showCluster(cluster).map((i) => ({
+const rows = () => (group === null ? [] : showGroup(group)).map((i) => ({
   id: data.ids[i], token: data.tokens[i], x: xy[2 * i], y: xy[2 * i + 1], cluster: data.clusters[i],
+  region: data.regions[i] < 0 ? "" : data.region_names[data.regions[i]], kind: data.kind_names[data.kinds[i]],
 }));
 const csvField = (v) => (typeof v === "string" ? `"${v.replace(/"/g, '""')}"` : String(v));
-/** The listed cluster's tokens as CSV (text quoted, quotes doubled). */
+/** The listed group's tokens as CSV (text quoted, quotes doubled). */
 const csv = () =>
-  "id,token,x,y,cluster\n" + rows().map((r) => Object.values(r).map(csvField).join(",")).join("\n") + "\n";
+  "id,token,x,y,cluster,region,kind\n" + rows().map((r) => Object.values(r).map(csvField).join(",")).join("\n") + "\n";
+const exportName = () => `${colourName}-${group}`.replace(/[^A-Za-z0-9-]+/g, "-");
 
 // ---- wiring ----
 function setUp() {
   $("title").textContent = data.title;
-  const clusters = Math.max(-1, ...data.clusters) + 1;
-  const select_ = $("cluster-select");
-  for (let c = -1; c < clusters; c++) {
+  const chooser = $("colour-by");
+  for (const name of Object.keys(colourings)) {
     const option = document.createElement("option");
-    option.value = c;
-    option.textContent = c < 0 ? "noise" : `cluster ${c}`;
-    select_.append(option);
+    option.value = option.textContent = name;
+    chooser.append(option);
   }
-  select_.addEventListener("change", () => showCluster(Number(select_.value)));
-  $("export-csv").addEventListener("click", () => download(`cluster-${cluster}.csv`, "text/csv", csv()));
+  chooser.addEventListener("change", () => colourBy(chooser.value));
+  const metricChooser = $("metric");
+  for (const m of metrics) {
+    const option = document.createElement("option");
+    option.value = m.name;
+    option.textContent = m.name;
+    metricChooser.append(option);
+  }
+  metricChooser.addEventListener("change", () => setMetric(metricChooser.value));
+  $("export-csv").addEventListener("click", () => download(`${exportName()}.csv`, "text/csv", csv()));
   $("export-json").addEventListener("click", () => download(
-    `cluster-${cluster}.json`, "application/json", JSON.stringify(rows(), null, 1)));
+    `${exportName()}.json`, "application/json", JSON.stringify(rows(), null, 1)));
 
   const tooltip = $("tooltip");
   let drag = null;
@@ -307,16 +505,23 @@ function setUp() {
   window.addEventListener("resize", () => { resize(); redraw(); });
 }
 
+/** Lists the selected token's neighbours under the metric named `name`. */
+function setMetric(name) {
+  metric = metrics.find((m) => m.name === name) ?? metrics[0];
+  $("metric").value = metric.name;
+  select(selected, false);
+}
+
 /** `#token=<text>` (URL-encoded) or `#id=<token id>`: the token to open with. */
-function fromLink() {
-  const hash = new URLSearchParams(location.hash.slice(1));
+function fromLink(hash) {
   if (hash.has("token")) return find(hash.get("token"));
-  if (hash.has("id")) return data.ids.indexOf(Number(hash.get("id")));
+  if (hash.has("id")) return data.ids.slice(0, count).indexOf(Number(hash.get("id")));
   return -1;
 }
 
 /** With `&selftest` in the link: hover over and search for the selected token as a reader
- *  would, and record what the page showed in #status for a headless browser to read. */
+ *  would, colour by token kind and list the selected token's kind from the legend, and
+ *  record what the page showed in #status for a headless browser to read. */
 function selfTest(status) {
   if (selected < 0) return;
   // Zoomed in far, so that the pointer (whole CSS pixels) lands on this token alone.
@@ -331,29 +536,45 @@ function selfTest(status) {
   search.value = data.tokens[selected];
   search.dispatchEvent(new Event("input", { bubbles: true }));
   status.dataset.search = $("search-result").textContent;
-  status.dataset.searchSelected = data.tokens[selected];
-  // The selected token's cluster, listed and exported as the buttons would.
-  showCluster(data.clusters[selected]);
+  // Colour by token kind, then click the selected token's kind in the legend.
+  const chooser = $("colour-by");
+  chooser.value = "token kind";
+  chooser.dispatchEvent(new Event("change", { bubbles: true }));
+  const legend = [...$("legend").children];
+  status.dataset.legendTotal = legend.reduce((sum, item) => sum + Number(item.dataset.size), 0);
+  const mine = legend.find((item) => Number(item.dataset.group) === data.kinds[selected]);
+  mine.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+  status.dataset.kind = data.kind_names[data.kinds[selected]];
+  status.dataset.kindListed = $("group-size").textContent;
   status.dataset.exportCsvRows = csv().trim().split("\n").length - 1;
   status.dataset.exportJsonRows = JSON.parse(JSON.stringify(rows())).length;
+  // Back to the first colouring: the screenshot shows the named regions.
+  chooser.value = Object.keys(colourings)[0];
+  chooser.dispatchEvent(new Event("change", { bubbles: true }));
 }
 
-const selfTesting = location.hash.includes("selftest"); // before select() rewrites the link
+const hash = new URLSearchParams(location.hash.slice(1));
 setUp();
 fit();
-const linked = fromLink();
+// `&colour=token kind` (any "Colour by" choice) opens with that colouring.
+const colour = Object.hasOwn(colourings, hash.get("colour")) ? hash.get("colour") : Object.keys(colourings)[0];
+$("colour-by").value = colour;
+colourBy(colour);
+metric = metrics.find((m) => m.name === hash.get("metric")) ?? metrics[0];
+$("metric").value = metric.name;
+const linked = fromLink(hash);
 select(linked, true);
-if (linked < 0 && location.hash.length > 1) {
-  const named = new URLSearchParams(location.hash.slice(1));
-  $("selected").textContent = `The link names a token that is not on this map: ${named.get("token") ?? named.get("id") ?? location.hash}`;
+if (linked < 0 && (hash.has("token") || hash.has("id"))) {
+  $("selected").textContent = `The link names a token that is not on this map: ${hash.get("token") ?? hash.get("id")}`;
 }
 draw();
 const status = $("status");
 status.dataset.points = count;
+status.dataset.metric = metric.name;
 status.dataset.readyMs = performance.now().toFixed(0);
 const before = performance.now(); // one more frame, as a pan or zoom draws it
 draw();
 status.dataset.frameMs = (performance.now() - before).toFixed(1);
-if (selfTesting) selfTest(status);
+if (hash.has("selftest")) selfTest(status);
 status.dataset.errors = window.pageErrors.join(" | ");
 status.dataset.done = "yes";
