@@ -243,13 +243,11 @@ fn search_both(
 }
 
 // ANCHOR: nearest
-/// The `k` tokens nearest to the mean vector of `ids` among `vectors` (`model`'s
-/// embeddings, or a transform of them, row for row; the notebook's
-/// `np.argsort(distances)[:k]`) and the density histogram of the distances to every
-/// token (`np.histogram(distances, bins=90, density=True)`). With unit vectors the
-/// notebook leaves the seed's own zero distance out of the histogram (`np.nonzero`); here
-/// the seed token's entry is left out, since the matmul form gives it a distance of
-/// rounding size rather than exactly zero (the neighbour table is re-measured exactly).
+/// The `k` tokens nearest to the mean vector of `ids` among `vectors` (`model`'s rows,
+/// raw or centred; `np.argsort(distances)[:k]`) and the density histogram of the distances
+/// (`np.histogram(distances, bins=90, density=True)`). With unit vectors the seed's own
+/// distance is left out of it, as the notebook's `np.nonzero` does (the matmul form gives
+/// it rounding size, not 0; the neighbour table is re-measured exactly).
 fn nearest(
     model: &Model,
     vectors: &Matrix,
