@@ -281,7 +281,9 @@ impl BookNumbers for Results {
             ),
         );
         for (number, word) in self.words.iter().enumerate() {
-            let cell = |n: &Neighbour| format!("{} ({:.2})", code(&n.token), n.distance);
+            // Quoted, so that a token's leading space shows (" ring" is not "ring").
+            let cell =
+                |n: &Neighbour| format!("{} ({:.2})", code(&format!("{:?}", n.token)), n.distance);
             let searches: Vec<(&str, &Search)> = [
                 ("raw", Some(&word.raw)),
                 ("unit length", word.normalised.as_ref()),
