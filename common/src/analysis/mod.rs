@@ -1,6 +1,7 @@
 //! The algorithms the lessons teach, each over plain matrices and vectors (their random
 //! numbers come from [`crate::rng`]).
 
+pub mod anisotropy;
 pub mod communities;
 pub mod dbscan;
 pub mod neighbours;

@@ -95,6 +95,16 @@ pub fn markdown_table<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> String
     out
 }
 
+/// A part of `numbers.md` that a chapter can include on its own, right after the code that
+/// computed it (`{{#include …/numbers.md:name}}`): mdBook's anchor lines, written as HTML
+/// comments so that the file included whole still reads clean.
+pub fn book_section(name: &str, body: &str) -> String {
+    format!(
+        "<!-- ANCHOR: {name} -->\n{}\n<!-- ANCHOR_END: {name} -->\n\n",
+        body.trim_end()
+    )
+}
+
 /// `text` as Markdown inline code, whatever it holds: a token may be a backtick.
 pub fn code(text: &str) -> String {
     if text.contains('`') {

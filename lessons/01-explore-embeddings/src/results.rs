@@ -7,7 +7,7 @@ use common::Pair;
 use common::analysis::stats::Histogram;
 use common::format::thousands;
 use common::model::Architecture;
-use common::run::report::{BookNumbers, markdown_table};
+use common::run::report::{BookNumbers, book_section, code, markdown_table};
 use serde::Serialize;
 
 /// Everything lesson 1 reports.
@@ -290,27 +290,52 @@ impl BookNumbers for Results {
             .into();
         let same_index = &self.same_index;
         let same_word = &self.same_word.comparison;
-        format!(
-            "Vocabulary: BERT {} tokens, GPT {}; embedding matrices {} and {}.\n\n\
-             GPT tokens whose length changes when decoded: {}. \"{}\" is BERT token {} and GPT token {}.\n\n\
-             Compared on the first {} dimensions: token {} r = {:.2}, \"{}\" r = {:.2}.\n\n{}",
-            thousands(self.vocab_sizes.bert as u64),
-            thousands(self.vocab_sizes.gpt as u64),
-            shape(self.embedding_shapes.bert),
-            shape(self.embedding_shapes.gpt),
-            self.token_lengths.gpt.changed_by_decoding,
-            self.same_word.word,
-            self.same_word.comparison.index.bert,
-            self.same_word.comparison.index.gpt,
-            same_word.dimensions,
-            same_index.index.bert,
-            same_index.pearson_r,
-            self.same_word.word,
-            same_word.pearson_r,
-            markdown_table(
+        let lengths = &self.token_lengths;
+        let longest = |t: &TokenLengths| t.stored.last().map_or(0, |(l, _)| *l);
+        book_section(
+            "sizes",
+            &format!(
+                "Vocabulary: BERT {} tokens, GPT {}; embedding matrices {} and {}.",
+                thousands(self.vocab_sizes.bert as u64),
+                thousands(self.vocab_sizes.gpt as u64),
+                shape(self.embedding_shapes.bert),
+                shape(self.embedding_shapes.gpt),
+            ),
+        ) + &book_section(
+            "lengths",
+            &format!(
+                "Longest stored token: BERT {} characters, GPT {}. Tokens whose length changes when decoded: GPT {}, BERT {}.",
+                longest(&lengths.bert),
+                longest(&lengths.gpt),
+                lengths.gpt.changed_by_decoding,
+                lengths.bert.changed_by_decoding,
+            ),
+        ) + &book_section(
+            "same_index",
+            &format!(
+                "Token {}: BERT {}, GPT {}; compared on the first {} dimensions, r = {:.2}.",
+                same_index.index.bert,
+                code(&same_index.token.bert),
+                code(&same_index.token.gpt),
+                same_index.dimensions,
+                same_index.pearson_r,
+            ),
+        ) + &book_section(
+            "same_word",
+            &format!(
+                "\"{}\" is BERT token {} and GPT token {}; compared on the first {} dimensions, r = {:.2}.",
+                self.same_word.word,
+                same_word.index.bert,
+                same_word.index.gpt,
+                same_word.dimensions,
+                same_word.pearson_r,
+            ),
+        ) + &book_section(
+            "distributions",
+            &markdown_table(
                 &["model", "mean per-token variance", "mean per-token mean"],
-                &rows
-            )
+                &rows,
+            ),
         )
     }
 }

@@ -8,13 +8,14 @@ mod figures;
 mod results;
 
 use anyhow::Result;
+use common::analysis::anisotropy::anisotropy;
 use common::analysis::neighbours::{self, Metric, Query, hubness};
 use common::analysis::stats::histogram;
 use common::model::{token_text, word_ids};
 use common::run::cli::expand;
 use common::run::resources::ensure_memory;
 use common::run::text::{file_stem, terminal};
-use common::{Device, Model, Pair, Report, Session, ops};
+use common::{Device, Matrix, Model, Pair, Report, Session, ops};
 
 pub use args::Args;
 pub use results::*;
@@ -28,6 +29,23 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let labels = args.pair.labels(models.as_ref());
     let k = args.k as usize;
 
+    // Beyond the notebook: every token minus the mean vector (centring), searched beside
+    // the raw and unit-length vectors, and how alike random directions are before and
+    // after centring (anisotropy)
+    // ANCHOR: anisotropy
+    let centred = models
+        .as_ref()
+        .map(|m| ops::centre_rows(&m.embeddings, session.device()).map(|(c, _)| c))
+        .transpose()?;
+    let anisotropy = session.show(Anisotropies {
+        labels: labels.clone(),
+        of: models
+            .as_ref()
+            .map(|m| anisotropy(&m.embeddings))
+            .transpose()?,
+    });
+    // ANCHOR_END: anisotropy
+
     // Exercises 1-4, for each seed word ("ring", then the multi-token "beauty")
     let mut words = Vec::new();
     let seeds = expand(&args.words);
@@ -37,6 +55,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
             k,
             args.metric,
             models.as_ref(),
+            centred.as_ref(),
             &labels,
             &session,
         )?);
@@ -60,6 +79,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     };
     session.finish(Results {
         metric: args.metric,
+        anisotropy: anisotropy.of,
         words,
         graph,
     })
@@ -71,6 +91,7 @@ fn explore_word(
     k: usize,
     metric: Metric,
     models: Pair<&Model>,
+    centred: Pair<&Matrix>,
     labels: &Pair<String>,
     session: &Session,
 ) -> Result<WordResult> {
@@ -96,10 +117,11 @@ fn explore_word(
     // ANCHOR_END: seed_ids
 
     // One search of the seed in both models: its distances, their histogram, the top k.
-    let search = |metric, normalise| {
+    let raw_vectors = models.map(|m| &m.embeddings);
+    let search = |vectors: Pair<&Matrix>, metric, normalise| {
         search_both(
             word,
-            models,
+            models.zip(vectors),
             labels,
             ids.as_ref(),
             k,
@@ -111,7 +133,7 @@ fn explore_word(
 
     // Euclidean distances; visualize the distributions; sort and get top k, and print
     // ANCHOR: raw
-    let raw = session.show(search(metric, false)?);
+    let raw = session.show(search(raw_vectors, metric, false)?);
     let stem = file_stem("distances", word);
     session.figure(figures::distances(word, &raw, labels), &stem)?;
     // ANCHOR_END: raw
@@ -120,7 +142,7 @@ fn explore_word(
     // ANCHOR: normalised
     let normalised = match metric {
         Metric::Euclidean => {
-            let normalised = session.show(search(metric, true)?);
+            let normalised = session.show(search(raw_vectors, metric, true)?);
             let figure = figures::distances(word, &normalised, labels);
             session.figure(figure, &format!("{stem}_normalised"))?;
             Some(normalised)
@@ -133,6 +155,14 @@ fn explore_word(
         }
     };
     // ANCHOR_END: normalised
+
+    // Beyond the notebook: the same search among centred vectors, scaled to unit length
+    // ANCHOR: centred
+    let centred = session.show(Search {
+        centred: true,
+        ..search(centred, metric, true)?
+    });
+    // ANCHOR_END: centred
 
     // Exercise 3: The importance of emptiness (the notebook's cell has no code: "ring" and
     // " ring" searched in the GPT model, by raw Euclidean distance)
@@ -148,11 +178,29 @@ fn explore_word(
         // the raw search above already is this one
         Metric::Euclidean => raw.neighbours.gpt.clone(),
         Metric::Cosine => {
-            nearest(models.gpt, &ids.gpt, k, Metric::Euclidean, false, device)?.neighbours
+            let vectors = &models.gpt.embeddings;
+            nearest(
+                models.gpt,
+                vectors,
+                &ids.gpt,
+                k,
+                Metric::Euclidean,
+                false,
+                device,
+            )?
+            .neighbours
         }
     };
-    let with_space =
-        nearest(models.gpt, &spaced_ids, k, Metric::Euclidean, false, device)?.neighbours;
+    let with_space = nearest(
+        models.gpt,
+        &models.gpt.embeddings,
+        &spaced_ids,
+        k,
+        Metric::Euclidean,
+        false,
+        device,
+    )?
+    .neighbours;
     let emptiness = session.show(emptiness(
         word,
         (ids.gpt.clone(), without_space),
@@ -164,14 +212,16 @@ fn explore_word(
         ids,
         raw,
         normalised,
+        centred,
         emptiness,
     })
 }
 
-/// One search in both models: each model's [`nearest`] tokens and distance histogram.
+/// One search in both models: each model's [`nearest`] tokens and distance histogram,
+/// among the vectors given with each model.
 fn search_both(
     word: &str,
-    models: Pair<&Model>,
+    models: Pair<(&Model, &Matrix)>,
     labels: &Pair<String>,
     ids: Pair<&Vec<u32>>,
     k: usize,
@@ -181,7 +231,7 @@ fn search_both(
 ) -> Result<Search> {
     let found = models
         .zip(ids)
-        .map(|(model, ids)| nearest(model, ids, k, metric, normalise, device))
+        .map(|((model, vectors), ids)| nearest(model, vectors, ids, k, metric, normalise, device))
         .transpose()?;
     Ok(Search {
         word: word.to_string(),
@@ -189,20 +239,21 @@ fn search_both(
         labels: labels.clone(),
         metric,
         normalised: normalise,
+        centred: false,
         neighbours: found.as_ref().map(|f| f.neighbours.clone()),
         histogram: found.map(|f| f.histogram),
     })
 }
 
 // ANCHOR: nearest
-/// The `k` tokens nearest to the mean vector of `ids` in `model` (the notebook's
-/// `np.argsort(distances)[:k]`) and the density histogram of the distances to every
-/// token (`np.histogram(distances, bins=90, density=True)`). With unit vectors the
-/// notebook leaves the seed's own zero distance out of the histogram (`np.nonzero`); here
-/// the seed token's entry is left out, since the matmul form gives it a distance of
-/// rounding size rather than exactly zero (the neighbour table is re-measured exactly).
+/// The `k` tokens nearest to the mean vector of `ids` among `vectors` (`model`'s rows,
+/// raw or centred; `np.argsort(distances)[:k]`) and the density histogram of the distances
+/// (`np.histogram(distances, bins=90, density=True)`). With unit vectors the seed's own
+/// distance is left out of it, as the notebook's `np.nonzero` does (the matmul form gives
+/// it rounding size, not 0; the neighbour table is re-measured exactly).
 fn nearest(
     model: &Model,
+    vectors: &Matrix,
     ids: &[u32],
     k: usize,
     metric: Metric,
@@ -211,11 +262,11 @@ fn nearest(
 ) -> Result<Nearest> {
     let rows: Vec<usize> = ids.iter().map(|&id| id as usize).collect();
     let query = Query {
-        vector: ops::mean_of_rows(&model.embeddings, &rows, normalise, device)?,
+        vector: ops::mean_of_rows(vectors, &rows, normalise, device)?,
         metric,
         normalise,
     };
-    let (nearest, mut distances) = neighbours::nearest(&model.embeddings, &query, k, device)?;
+    let (nearest, mut distances) = neighbours::nearest(vectors, &query, k, device)?;
     if normalise && rows.len() == 1 {
         distances.remove(rows[0]);
     }

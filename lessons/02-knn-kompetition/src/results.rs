@@ -4,15 +4,18 @@
 use std::fmt;
 
 use common::Pair;
+use common::analysis::anisotropy::Anisotropy;
 use common::analysis::neighbours::Metric;
 use common::analysis::stats::Histogram;
-use common::run::report::{BookNumbers, code, markdown_table};
+use common::run::report::{BookNumbers, book_section, code, markdown_table};
 use serde::Serialize;
 
 /// Everything lesson 2 reports.
 #[derive(Debug, Serialize)]
 pub struct Results {
     pub metric: Metric,
+    /// Each model's mean cosine of every pair of tokens, raw and centred.
+    pub anisotropy: Pair<Anisotropy>,
     pub words: Vec<WordResult>,
     /// With `--graph`: both vocabularies' neighbour graphs, summarised.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -27,6 +30,8 @@ pub struct WordResult {
     pub raw: Search,
     /// `None` when the raw search already used cosine distance (normalising changes nothing).
     pub normalised: Option<Search>,
+    /// Among the vectors minus their mean, scaled to unit length.
+    pub centred: Search,
     pub emptiness: Emptiness,
 }
 
@@ -66,6 +71,8 @@ pub struct Search {
     pub labels: Pair<String>,
     pub metric: Metric,
     pub normalised: bool,
+    /// Searched among the vectors minus the mean vector.
+    pub centred: bool,
     pub neighbours: Pair<Vec<Neighbour>>,
     pub histogram: Pair<Option<Histogram>>,
 }
@@ -74,10 +81,14 @@ impl fmt::Display for Search {
     /// The notebook's two-column table: BERT token and distance | distance and GPT-2 token.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Pair { bert, gpt } = &self.neighbours;
-        let what = match (self.metric, self.normalised) {
-            (Metric::Euclidean, false) => "Euclidean distance",
-            (Metric::Euclidean, true) => "Euclidean distance between unit-length vectors",
-            (Metric::Cosine, _) => "cosine distance",
+        let what = match (self.metric, self.normalised, self.centred) {
+            (Metric::Euclidean, false, _) => "Euclidean distance",
+            (Metric::Euclidean, true, false) => "Euclidean distance between unit-length vectors",
+            (Metric::Euclidean, true, true) => {
+                "Euclidean distance between centred, unit-length vectors"
+            }
+            (Metric::Cosine, _, false) => "cosine distance",
+            (Metric::Cosine, _, true) => "cosine distance between centred vectors",
         };
         writeln!(
             f,
@@ -105,6 +116,33 @@ impl fmt::Display for Search {
                 f,
                 "\n(k = {} is more than a vocabulary holds: listing every token)",
                 self.k
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Both models' anisotropy: how alike the directions of two tokens are on average.
+pub struct Anisotropies {
+    pub labels: Pair<String>,
+    pub of: Pair<Anisotropy>,
+}
+
+impl fmt::Display for Anisotropies {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "\n# Anisotropy: the mean cosine similarity of every pair of tokens\n"
+        )?;
+        write!(
+            f,
+            "          |  raw    |  centred  |  length of the mean vector / mean length of a token"
+        )?;
+        for (name, a) in self.labels.as_ref().zip(self.of.as_ref()).into_array() {
+            write!(
+                f,
+                "\n{name:>9} |  {:+.3} |  {:+.4}  |  {:.3} / {:.3}",
+                a.raw, a.centred, a.mean_vector_norm, a.mean_row_norm
             )?;
         }
         Ok(())
@@ -221,36 +259,87 @@ impl fmt::Display for VocabularyGraph {
 impl BookNumbers for Results {
     fn numbers(&self) -> String {
         let mut out = String::new();
-        for word in &self.words {
-            for (kind, search) in [
+        let rows: Vec<Vec<String>> = self
+            .anisotropy
+            .as_ref()
+            .map_named(|name, a| {
+                vec![
+                    name.to_string(),
+                    format!("{:+.3}", a.raw),
+                    format!("{:+.4}", a.centred),
+                    format!("{:.3}", a.mean_vector_norm),
+                    format!("{:.3}", a.mean_row_norm),
+                ]
+            })
+            .into_array()
+            .into();
+        out += &book_section(
+            "anisotropy",
+            &markdown_table(
+                &[
+                    "model",
+                    "mean cosine, raw",
+                    "mean cosine, centred",
+                    "‖mean vector‖",
+                    "mean ‖token vector‖",
+                ],
+                &rows,
+            ),
+        );
+        for (number, word) in self.words.iter().enumerate() {
+            // Quoted, so that a token's leading space shows (" ring" is not "ring").
+            let cell =
+                |n: &Neighbour| format!("{} ({:.2})", code(&format!("{:?}", n.token)), n.distance);
+            let searches: Vec<(&str, &Search)> = [
                 ("raw", Some(&word.raw)),
-                ("normalised", word.normalised.as_ref()),
+                ("unit length", word.normalised.as_ref()),
+                ("centred, unit length", Some(&word.centred)),
+            ]
+            .into_iter()
+            .filter_map(|(kind, search)| Some((kind, search?)))
+            .collect();
+            let header: Vec<&str> = searches.iter().map(|(kind, _)| *kind).collect();
+            let mut tables = String::new();
+            for (label, lists) in [
+                (
+                    &word.raw.labels.bert,
+                    searches
+                        .iter()
+                        .map(|(_, s)| &s.neighbours.bert)
+                        .collect::<Vec<_>>(),
+                ),
+                (
+                    &word.raw.labels.gpt,
+                    searches.iter().map(|(_, s)| &s.neighbours.gpt).collect(),
+                ),
             ] {
-                let Some(search) = search else { continue };
-                let cell = |n: &Neighbour| format!("{} ({:.2})", code(&n.token), n.distance);
-                let rows: Vec<Vec<String>> = search
-                    .neighbours
-                    .bert
-                    .iter()
-                    .zip(&search.neighbours.gpt)
-                    .take(8)
-                    .map(|(b, g)| vec![cell(b), cell(g)])
-                    .collect();
-                out += &format!(
-                    "**{}**, {kind} vectors:\n\n{}\n",
+                let rows: Vec<Vec<String>> =
+                    (0..lists.iter().map(|l| l.len()).max().unwrap_or(0).min(8))
+                        .map(|i| {
+                            lists
+                                .iter()
+                                .map(|l| l.get(i).map_or(String::new(), cell))
+                                .collect()
+                        })
+                        .collect();
+                tables += &format!(
+                    "**{}** in {label}:\n\n{}\n",
                     word.word,
-                    markdown_table(&[&search.labels.bert, &search.labels.gpt], &rows)
+                    markdown_table(&header, &rows)
                 );
             }
             let e = &word.emptiness;
-            out += &format!(
-                "In the GPT model, \"{0}\" and \" {0}\" share {1} of their {2} nearest tokens; {3} of the first list and {4} of the second begin with a space.\n\n",
+            let emptiness = format!(
+                "In the GPT model, \"{0}\" and \" {0}\" share {1} of their {2} nearest tokens; {3} of the first list and {4} of the second begin with a space.",
                 word.word.trim_start(),
                 e.shared,
                 e.without_space.len(),
                 e.word_initial_without_space,
                 e.word_initial_with_space
             );
+            // The chapter shows the first two words' sections where it discusses them.
+            out += &book_section(&format!("word{}", number + 1), &tables);
+            out += &book_section(&format!("emptiness{}", number + 1), &emptiness);
         }
         out
     }

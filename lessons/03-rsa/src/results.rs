@@ -4,7 +4,7 @@
 use std::fmt;
 
 use common::analysis::rsa::RsaScore;
-use common::run::report::{BookNumbers, markdown_table};
+use common::run::report::{BookNumbers, book_section, markdown_table};
 use common::{Matrix, Pair};
 use serde::Serialize;
 
@@ -182,9 +182,34 @@ impl fmt::Display for ModelSizes {
 impl BookNumbers for Results {
     fn numbers(&self) -> String {
         let s = &self.rsa;
+        let words = self.token_counts.len();
         let p = s.p_value.map_or("not tested".to_string(), |p| {
-            format!("{p:.4} ({} shuffles)", s.permutations)
+            // With (hits + 1) / (N + 1), no p can be below 1 / (N + 1).
+            format!(
+                "{p:.4} ({} shuffles; the smallest p this many shuffles can give is 1/{} = {:.4})",
+                s.permutations,
+                s.permutations + 1,
+                1.0 / (s.permutations + 1) as f64
+            )
         });
+        let per_word = match (
+            &self.per_word_correlation.correlations,
+            &self.per_word_correlation.skipped,
+        ) {
+            (Some(r), _) => {
+                let (low, high) = r
+                    .iter()
+                    .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                        (lo.min(v), hi.max(v))
+                    });
+                format!(
+                    "Per-word correlation of the {words} words' BERT and GPT vectors (both {} wide): from {low:.2} to {high:.2}.",
+                    self.embedding_shapes.bert[1]
+                )
+            }
+            (None, Some(why)) => why.clone(),
+            (None, None) => String::new(),
+        };
         let sizes = &self.model_sizes;
         let rows: Vec<Vec<String>> = sizes
             .names
@@ -200,11 +225,23 @@ impl BookNumbers for Results {
         let header: Vec<&str> = std::iter::once("model")
             .chain(sizes.names.iter().map(String::as_str))
             .collect();
-        format!(
-            "RSA score BERT vs GPT: Pearson r = {:.2}, Spearman ρ = {:.2}, permutation p = {p}.\n\n{}",
-            s.pearson,
-            s.spearman,
-            markdown_table(&header, &rows)
-        )
+        book_section(
+            "sizes",
+            &format!(
+                "Embedding matrices: BERT {:?}, GPT {:?}.",
+                self.embedding_shapes.bert, self.embedding_shapes.gpt
+            ),
+        ) + &book_section("per_word", &per_word)
+            + &book_section(
+                "rsa",
+                &format!(
+                    "{words} words give {words}×{words} similarity matrices with {} values above the diagonal.\n\n\
+                     RSA score BERT vs GPT: Pearson r = {:.2}, Spearman ρ = {:.2}, permutation p = {p}.",
+                    words * (words - 1) / 2,
+                    s.pearson,
+                    s.spearman
+                ),
+            )
+            + &book_section("model_sizes", &markdown_table(&header, &rows))
     }
 }
