@@ -56,6 +56,18 @@ python=${FIGURES_PYTHON:-python3}
 "$python" -c 'import matplotlib, gguf, safetensors, transformers' 2> /dev/null \
   || { echo "error: the appendix needs a Python with scripts/figures/requirements.txt installed (pip install -r scripts/figures/requirements.txt, or set FIGURES_PYTHON to one)" >&2; exit 1; }
 "$python" scripts/figures/notebook_figures.py "$generated" > /dev/null
+# KaTeX's stylesheet and fonts for the maths (rendered at build time by mdbook-katex),
+# from Debian's libjs-katex and fonts-katex (0.16.4, the KaTeX inside mdbook-katex 0.10),
+# so the built book loads nothing from the network.
+katex=/usr/share/javascript/katex
+[ -f "$katex/katex.min.css" ] && [ -d "$katex/fonts/" ] \
+  || { echo "error: the book's maths needs KaTeX's stylesheet and fonts (apt-get install libjs-katex fonts-katex)" >&2; exit 1; }
+command -v mdbook-katex > /dev/null \
+  || { echo "error: the book's maths needs mdbook-katex (cargo install mdbook-katex --version 0.10.0 --locked)" >&2; exit 1; }
+rm -rf book/src/katex
+mkdir -p book/src/katex/fonts
+cp "$katex/katex.min.css" book/src/katex/
+cp "$katex"/fonts/*.woff2 book/src/katex/fonts/
 missing=0
 for chapter in book/src/*.md "$generated"/notebooks/appendix.md; do
   for figure in $(grep -o '](generated/[^)]*)' "$chapter" | sed 's/^](//; s/)$//'); do
@@ -66,7 +78,16 @@ for chapter in book/src/*.md "$generated"/notebooks/appendix.md; do
   done
 done
 [ "$missing" = 0 ]
-mdbook build book
+# mdbook-katex keeps a formula it cannot parse as raw text with a warning; fail instead.
+mdbook build book 2>&1 | tee book/build.log
+if grep -q 'Rendering failed' book/build.log; then
+  grep 'Rendering failed' book/build.log >&2
+  echo "error: a formula above does not parse (KaTeX); fix it in its chapter" >&2
+  exit 1
+fi
+# The book is read offline: no page may load a script, stylesheet, font or image from the
+# network (links to references are fine: they load nothing until followed).
+python3 scripts/check-offline.py book/book
 # The lesson 5 widgets, opened from disk in headless Chromium: moving a slider shows
 # another map.
 python3 scripts/check-widget.py "$browser" book/book/lesson05.html
