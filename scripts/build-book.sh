@@ -42,6 +42,21 @@ for run in "bert-base-uncased 30517 ring paris" "gpt2 49135 %C4%A0ring %C4%A0Par
     done
   done
 done
+# Lesson 5's small multiples: the notebook's 100 tokens mapped at perplexities 2 to 50
+# from two random starts (--init random, the start drawn from --seed), and DBSCAN's eps
+# on the notebook's own map; scripts/lesson05-multiples.py inlines them into the
+# chapter's slider widgets (generated/05-multiples/perplexity.md and eps.md).
+multiples="$generated/05-multiples"
+for perplexity in 2 5 10 30 50; do
+  for seed in 1 2; do
+    cargo run --quiet -p lesson05 -- --standin --init random --seed "$seed" --perplexity "$perplexity" \
+      --out "$multiples/perplexity-$perplexity-seed-$seed" > /dev/null
+  done
+done
+for eps in 2 3 5 7 10 15; do
+  cargo run --quiet -p lesson05 -- --standin --eps "$eps" --out "$multiples/eps-$eps" > /dev/null
+done
+python3 scripts/lesson05-multiples.py "$multiples"
 # The appendix: the notebooks' own plotting cells (matplotlib) on the same data, beside the
 # lessons' figures. FIGURES_PYTHON is a Python with scripts/figures/requirements.txt.
 python=${FIGURES_PYTHON:-python3}
@@ -81,4 +96,7 @@ fi
 # The book is read offline: no page may load a script, stylesheet, font or image from the
 # network (links to references are fine: they load nothing until followed).
 python3 scripts/check-offline.py book/book
+# The lesson 5 widgets, opened from disk in headless Chromium: moving a slider shows
+# another map.
+python3 scripts/check-widget.py "$browser" book/book/lesson05.html
 echo "book written to book/book/index.html"

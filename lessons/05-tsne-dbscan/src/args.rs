@@ -3,7 +3,7 @@
 use anyhow::{Result, bail};
 use clap::Parser;
 use common::LessonArgs;
-use common::analysis::tsne::{EXACT_LIMIT, Method};
+use common::analysis::tsne::{EXACT_LIMIT, Init, Method};
 use common::rng::SeededRng;
 use common::run::Flags;
 use common::run::cli::{positive, read_list_file};
@@ -48,6 +48,12 @@ pub struct Args {
     #[arg(long, default_value_t = 0.5, value_parser = positive)]
     pub angle: f64,
 
+    /// Where t-SNE's map starts: pca (scikit-learn's default, the notebook's: the same map
+    /// on every run) or random (scikit-learn's init="random", drawn from --seed: maps from
+    /// two seeds show how much the result depends on where the descent began).
+    #[arg(long, value_enum, default_value_t = Start::Pca)]
+    pub init: Start,
+
     /// DBSCAN neighbourhood radius, in t-SNE map units.
     #[arg(long, default_value_t = 7.0, value_parser = positive)]
     pub eps: f64,
@@ -58,6 +64,13 @@ pub struct Args {
 
     #[command(flatten)]
     pub common: LessonArgs,
+}
+
+/// `--init`: where t-SNE's map starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Start {
+    Pca,
+    Random,
 }
 
 /// t-SNE needs at least this many points.
@@ -155,6 +168,14 @@ impl TokenSpec {
 }
 
 impl Args {
+    /// `--init` as t-SNE takes it: a random start draws from the run's seed.
+    pub fn init(&self, seed: u64) -> Init {
+        match self.init {
+            Start::Pca => Init::Pca,
+            Start::Random => Init::Random(seed),
+        }
+    }
+
     /// `--tokens`, or `--n-tokens N` as `first:N`.
     pub fn token_spec(&self) -> TokenSpec {
         self.n_tokens

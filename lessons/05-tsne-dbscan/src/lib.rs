@@ -70,6 +70,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         iterations: args.iterations,
         method: args.method,
         angle: args.angle,
+        init: args.init(session.seed()),
     };
     println!(
         "\n# t-SNE of {} token embeddings (perplexity {}, {})\n",

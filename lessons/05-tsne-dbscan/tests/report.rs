@@ -164,6 +164,25 @@ fn lesson05_is_identical_for_a_seed() {
 }
 
 #[test]
+fn a_random_start_is_the_seeds() {
+    // --init random draws the start from --seed: the same seed gives the same map, another
+    // seed another map of the same tokens (the book's seed-1/seed-2 small multiples).
+    let map_of = |seed: &str| {
+        let out = out_dir();
+        let args = ["--init", "random", "--seed", seed, "--iterations", "300"];
+        let json = run(&standin_args::<Args>("lesson05", out.path(), &args))
+            .unwrap()
+            .to_json();
+        (json["tokens"].clone(), json["tsne"]["points"].clone())
+    };
+    let (tokens_1, map_1) = map_of("1");
+    let (tokens_2, map_2) = map_of("2");
+    assert_eq!(map_1, map_of("1").1);
+    assert_eq!(tokens_1, tokens_2);
+    assert_ne!(map_1, map_2);
+}
+
+#[test]
 fn bad_flags_are_refused_before_any_model_loads() {
     for bad in [
         vec!["--perplexity", "0"],
@@ -175,6 +194,7 @@ fn bad_flags_are_refused_before_any_model_loads() {
         vec!["--n-tokens", "2"],
         vec!["--method", "umap"],
         vec!["--angle", "0"],
+        vec!["--init", "umap"],
     ] {
         let mut args = vec!["lesson05"];
         args.extend(bad.iter().copied());

@@ -33,6 +33,7 @@ pub mod repulsion;
 
 use crate::analysis::neighbours::Neighbours;
 use crate::analysis::svd::top_right_singular_vectors;
+use crate::rng::SeededRng;
 use crate::tensor::Matrix;
 use affinities::{joint_probabilities, neighbourhoods, sparse_joint_probabilities};
 use gradient::{Affinities, Repulser, Rules, descend};
@@ -78,6 +79,19 @@ pub struct TsneOptions {
     pub method: Method,
     /// Barnes–Hut's opening angle (scikit-learn's `angle`).
     pub angle: f64,
+    pub init: Init,
+}
+
+/// Where the map starts. scikit-learn's default is PCA, which has no randomness: the
+/// same map on every run. A random start (scikit-learn's `init="random"`) shows how
+/// much the final map depends on where the descent began.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Init {
+    /// The first two principal components, scaled to standard deviation 1e-4.
+    Pca,
+    /// Gaussian noise of standard deviation 1e-4 drawn from this seed.
+    Random(u64),
 }
 
 impl TsneOptions {
@@ -88,6 +102,7 @@ impl TsneOptions {
             iterations: 1000,
             method: Method::BarnesHut,
             angle: 0.5,
+            init: Init::Pca,
         }
     }
 }
@@ -141,6 +156,15 @@ fn pca_init(x: &Matrix) -> Result<Vec<[f64; 2]>> {
     Ok(y)
 }
 
+/// `n` points drawn from a Gaussian of standard deviation 1e-4 (sklearn's
+/// `init="random"`).
+fn random_init(n: usize, seed: u64) -> Vec<[f64; 2]> {
+    let mut rng = SeededRng::new(seed);
+    (0..n)
+        .map(|_| [rng.normal() * 1e-4, rng.normal() * 1e-4])
+        .collect()
+}
+
 /// Embeds the rows of `x` in 2-D.
 pub fn tsne(
     x: &Matrix,
@@ -183,7 +207,10 @@ pub fn tsne(
         Method::Fft => Rules::OPEN_TSNE,
         Method::BarnesHut | Method::Exact => Rules::SCIKIT_LEARN,
     };
-    let mut y = pca_init(x)?;
+    let mut y = match options.init {
+        Init::Pca => pca_init(x)?,
+        Init::Random(seed) => random_init(n, seed),
+    };
     let learning_rate = (n as f64 / EXAGGERATION / 4.0).max(50.0);
     let mut update = vec![[0.0; 2]; n];
     let mut gains = vec![[1.0f64; 2]; n];
