@@ -194,17 +194,15 @@ fn explore(
         .zip(labels)
         .map(|(&id, label)| display_text(label, vocabulary.get(id).map(String::as_str)))
         .collect();
-    let written = write_explorer(
-        session.out(),
-        &VocabularyMap {
-            title: format!("{}: t-SNE map of {} tokens", model.label(), ids.len()),
-            tokens: &tokens,
-            ids,
-            points: &map.points,
-            clusters: groups,
-            neighbours: &graph,
-        },
-    )?;
+    let page = VocabularyMap {
+        title: format!("{}: t-SNE map of {} tokens", model.label(), ids.len()),
+        tokens: &tokens,
+        ids,
+        points: &map.points,
+        clusters: groups,
+        neighbours: &graph,
+    };
+    let written = session.write_files(|dir| write_explorer(dir, &page))?;
     Ok(MapPage {
         file: "map.html".into(),
         neighbours: k,
