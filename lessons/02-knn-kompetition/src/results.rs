@@ -15,6 +15,9 @@ use serde::Serialize;
 pub struct Results {
     pub metric: Metric,
     pub words: Vec<WordResult>,
+    /// The words past `--max-word-figures`: searched and reported, not drawn.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub words_not_drawn: Vec<String>,
     /// With `--graph`: both vocabularies' neighbour graphs, summarised.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub graph: Option<Pair<VocabularyGraph>>,
