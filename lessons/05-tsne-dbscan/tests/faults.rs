@@ -2,10 +2,11 @@
 //! figures, counted by the kill hook, and a run stopped between them leaves the earlier
 //! complete output byte for byte.
 
-use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Output};
+
+use course_tests::contents;
 
 /// Lesson 5 on the stand-ins into `out`, offline, with a short optimisation.
 fn lesson(out: &Path, extra: &[&str]) -> Command {
@@ -21,20 +22,6 @@ fn lesson(out: &Path, extra: &[&str]) -> Command {
 
 fn run(command: &mut Command) -> Output {
     command.output().expect("the lesson binary runs")
-}
-
-/// Every file of `dir` with its bytes.
-fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| {
-            let entry = entry.unwrap();
-            (
-                entry.file_name().to_string_lossy().into_owned(),
-                std::fs::read(entry.path()).unwrap(),
-            )
-        })
-        .collect()
 }
 
 #[test]
