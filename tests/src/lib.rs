@@ -75,3 +75,15 @@ pub fn report_on_disk(dir: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json is written");
     serde_json::from_str(&text).expect("report.json is JSON")
 }
+
+/// Every file of `dir` with its bytes, to show an output is untouched byte for byte.
+pub fn contents(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("the folder can be listed")
+        .map(|entry| {
+            let entry = entry.expect("the folder can be listed");
+            let bytes = std::fs::read(entry.path()).expect("its files can be read");
+            (entry.file_name().to_string_lossy().into_owned(), bytes)
+        })
+        .collect()
+}

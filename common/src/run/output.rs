@@ -82,13 +82,43 @@ impl Staged {
             .map(|m| m.len())
             .sum();
         self.bytes.set(self.bytes.get() + bytes);
-        self.written.set(self.written.get() + files.len());
         let limit = std::env::var("EMBEDDING_KILL_AFTER_FILES")
             .ok()
             .and_then(|v| v.parse::<usize>().ok());
-        if limit.is_some_and(|limit| self.written.get() >= limit) {
-            kill_self();
+        // One file at a time, so N can fall between two files written together.
+        for _ in files {
+            self.written.set(self.written.get() + 1);
+            if limit.is_some_and(|limit| self.written.get() >= limit) {
+                kill_self();
+            }
         }
+    }
+
+    /// Runs `write` on the staging folder and counts the files it added, for writers
+    /// that name their files themselves (the map's page and data).
+    pub fn write_with<T>(&self, write: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+        let before = self.files()?;
+        let value = write(&self.staging)?;
+        let added: Vec<PathBuf> = self
+            .files()?
+            .into_iter()
+            .filter(|f| !before.contains(f))
+            .collect();
+        self.wrote(&added);
+        Ok(value)
+    }
+
+    /// The staging folder's files, in name order.
+    fn files(&self) -> Result<Vec<PathBuf>> {
+        let mut files = fs::read_dir(&self.staging)
+            .and_then(|entries| {
+                entries
+                    .map(|e| e.map(|e| e.path()))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .with_context(|| format!("cannot list {}", self.staging.display()))?;
+        files.sort();
+        Ok(files)
     }
 
     /// Bytes of the files written so far.

@@ -126,6 +126,12 @@ impl Session {
         value
     }
 
+    /// Runs `write` on the output folder (see [`Session::out`]) and counts every file it
+    /// adds as written, for writers that name their own files, such as the map's page.
+    pub fn write_files<T>(&self, write: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+        self.out.write_with(write)
+    }
+
     /// Writes `figure` as `stem.svg` and `stem.png`, its panel titles tagged when the
     /// lesson runs on stand-ins, and lists both in the report.
     pub fn figure(&self, mut figure: Figure, stem: &str) -> Result<()> {

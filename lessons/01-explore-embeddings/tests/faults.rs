@@ -8,7 +8,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use course_tests::one_line_error;
+use course_tests::{contents, one_line_error};
 
 /// Lesson 1 on the stand-ins into `out`, offline.
 fn lesson(out: &Path, extra: &[&str]) -> Command {
@@ -32,20 +32,6 @@ fn succeeded(output: &Output) {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-/// Every file of `dir` with its bytes.
-fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| {
-            let entry = entry.unwrap();
-            (
-                entry.file_name().to_string_lossy().into_owned(),
-                std::fs::read(entry.path()).unwrap(),
-            )
-        })
-        .collect()
 }
 
 /// The names in `dir` (a staging folder left over would show here).

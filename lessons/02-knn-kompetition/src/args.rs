@@ -19,6 +19,11 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = "ring,beauty")]
     pub words: Vec<ListItem>,
 
+    /// Figures are drawn for the first N words only (two per word, about 4 KB each);
+    /// the rest are searched and reported, and listed as not drawn.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_word_figures: u64,
+
     /// How many neighbours to list (the seed itself included, as in the notebook).
     #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
     pub k: u64,

@@ -17,6 +17,9 @@ pub struct Results {
     /// Each model's mean cosine of every pair of tokens, raw and centred.
     pub anisotropy: Pair<Anisotropy>,
     pub words: Vec<WordResult>,
+    /// The words past `--max-word-figures`: searched and reported, not drawn.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub words_not_drawn: Vec<String>,
     /// With `--graph`: both vocabularies' neighbour graphs, summarised.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub graph: Option<Pair<VocabularyGraph>>,

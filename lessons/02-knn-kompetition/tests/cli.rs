@@ -179,3 +179,54 @@ fn a_graph_larger_than_memory_names_the_largest_k_that_fits() {
     let error = one_line_error(&out);
     assert!(error.contains("the largest --k that fits is"), "{error}");
 }
+
+#[test]
+fn figures_past_max_word_figures_are_listed_as_not_drawn() {
+    let out = tempfile::tempdir().unwrap();
+    let output = lesson_into(
+        &["--words", "ring,moon,star", "--max-word-figures", "1"],
+        out.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = course_tests::report_on_disk(out.path());
+    // Every word searched and reported, the first drawn: raw and normalised, SVG and PNG.
+    assert_eq!(report["words"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        report["words_not_drawn"],
+        serde_json::json!(["moon", "star"])
+    );
+    let figures = report["figures"].as_array().unwrap();
+    assert_eq!(figures.len(), 4, "{figures:?}");
+    assert!(figures.iter().all(|f| f.as_str().unwrap().contains("ring")));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("2 words past --max-word-figures 1 were searched, not drawn"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_word_list_larger_than_memory_names_the_largest_count_that_fits() {
+    // Five million words (15 MB, under the list-file limit) at about 70 KB of results
+    // each: some 350 GB, refused before the first word is searched.
+    let free = common::run::resources::available_memory().unwrap_or(u64::MAX);
+    if free > 300_000_000_000 {
+        eprintln!("skipped: this machine has {free} bytes free, enough for every word");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("words.txt");
+    std::fs::write(&list, "ab\n".repeat(5_000_000)).unwrap();
+    let out = lesson(&["--words", &format!("@{}", list.display())]);
+    assert_eq!(out.status.code(), Some(1));
+    let error = one_line_error(&out);
+    assert!(
+        error.contains("--words 5000000") && error.contains("the largest --words that fits is"),
+        "{error}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Seed word"));
+}

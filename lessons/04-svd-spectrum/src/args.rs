@@ -26,9 +26,9 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = "random")]
     pub set_b: Vec<ListItem>,
 
-    /// Random draws of the random set for the spread of its spectrum (at most 1,000:
-    /// each is kept, drawn and reported).
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    /// Random draws of the random set for the spread of its spectrum (each is kept, drawn
+    /// and reported: as many as fit in memory, checked before the work).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub draws: u64,
 
     /// Report the fraction of variance in the first K components.

@@ -98,7 +98,20 @@ fn a_set_of_one_token_is_refused_not_given_a_zero_spectrum() {
 }
 
 #[test]
-fn draws_are_bounded_by_the_flag_parser() {
-    assert!(Args::try_parse_from(["lesson04", "--draws", "1000"]).is_ok());
-    assert!(Args::try_parse_from(["lesson04", "--draws", "10000"]).is_err());
+fn draws_past_free_memory_are_refused_naming_the_largest_that_fits() {
+    assert!(Args::try_parse_from(["lesson04", "--draws", "0"]).is_err());
+    // A billion draws at about 1.3 MB each: far past any machine, refused before the work.
+    let out = out_dir();
+    let args = ["--draws", "1000000000"];
+    let error = run(&standin_args::<Args>("lesson04", out.path(), &args))
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap_or_default();
+    assert!(
+        error.contains("--draws 1000000000")
+            && error.contains("the largest --draws that fits is")
+            && !error.contains('\n'),
+        "{error}"
+    );
+    assert!(!out.path().join("report.json").exists());
 }

@@ -241,9 +241,7 @@ fn explore(
         .map(TokenKind::name)
         .collect();
     let lengths: Vec<f32> = sub.squared_norms().iter().map(|s| s.sqrt()).collect();
-    let written = write_explorer(
-        session.out(),
-        &VocabularyMap {
+    let page = VocabularyMap {
             title: format!("{}: t-SNE map of {} tokens", model.label(), ids.len()),
             tokens: &tokens,
             ids,
@@ -265,8 +263,8 @@ fn explore(
                 },
             ],
             off_map: &off_map,
-        },
-    )?;
+    };
+    let written = session.write_files(|dir| write_explorer(dir, &page))?;
     Ok(MapPage {
         file: "map.html".into(),
         neighbours: k,

@@ -136,17 +136,21 @@ impl QuadTree {
 
     // ANCHOR: summarise
     /// The repulsion on `point`: Σ size·w² (point − barycentre) over the cells that
-    /// summarise the map for it, and Σ size·w, with w = 1 / (1 + distance²). The point's
-    /// own leaf is left out.
-    fn repulsion_on(&self, point: [f64; 2], squared_angle: f64) -> ([f64; 2], f64) {
+    /// summarise the map for it, and Σ size·w, with w = 1 / (1 + distance²). The leaves
+    /// coincident with it (its own among them) are left out, as scikit-learn leaves them
+    /// out; their Σ size·w less the point itself is returned third.
+    fn repulsion_on(&self, point: [f64; 2], squared_angle: f64) -> ([f64; 2], f64, f64) {
         let mut force = [0.0; 2];
         let mut z = 0.0;
+        // The leaves coincident with `point`, the point itself among them.
+        let mut coincident = 0.0;
         let mut stack = vec![0usize];
         while let Some(id) = stack.pop() {
             let cell = &self.cells[id];
             let d = [point[0] - cell.barycentre[0], point[1] - cell.barycentre[1]];
             let distance2 = d[0] * d[0] + d[1] * d[1];
             if cell.is_leaf && d.iter().all(|v| v.abs() <= DUPLICATE) {
+                coincident += cell.size as f64 / (1.0 + distance2);
                 continue;
             }
             if cell.is_leaf || cell.squared_width / distance2 < squared_angle {
@@ -160,7 +164,8 @@ impl QuadTree {
                 stack.extend(cell.children.iter().rev().filter(|&&c| c != NO_CHILD));
             }
         }
-        (force, z)
+        // Less the point itself (w = 1): exactly 0 when no other point coincides.
+        (force, z, coincident - 1.0)
     }
     // ANCHOR_END: summarise
 }
@@ -169,15 +174,17 @@ impl QuadTree {
 pub fn repulsion(y: &[[f64; 2]], angle: f64) -> Repulsion {
     let tree = QuadTree::build(y);
     let squared_angle = angle * angle;
-    let per_point: Vec<([f64; 2], f64)> = y
+    let per_point: Vec<([f64; 2], f64, f64)> = y
         .par_iter()
         .map(|&p| tree.repulsion_on(p, squared_angle))
         .collect();
     // Summed in point order: the same Z on every run, whatever the thread timing.
-    let z = per_point.iter().map(|(_, z)| z).sum();
+    let z = per_point.iter().map(|(_, z, _)| z).sum();
+    let coincident = per_point.iter().map(|(_, _, c)| c).sum();
     Repulsion {
-        forces: per_point.into_iter().map(|(f, _)| f).collect(),
+        forces: per_point.into_iter().map(|(f, _, _)| f).collect(),
         z,
+        coincident,
     }
 }
 
@@ -195,10 +202,11 @@ mod tests {
         y.push(y[7]); // a duplicate: one body of size two
         let truth = Repulsion::exact(&y);
         let zero = repulsion(&y, 0.0);
-        // Angle 0 opens every inner cell: only the duplicates' own leaf is left out.
-        let own = 2.0; // each duplicate misses the other: w = 1, twice
+        // Angle 0 opens every inner cell: only the duplicates' own leaf is left out of Z
+        // (as scikit-learn leaves it out), and counted apart: w = 1, twice.
+        assert_eq!(zero.coincident, 2.0);
         assert!(
-            (zero.z + own - truth.z).abs() < 1e-9 * truth.z,
+            (zero.z + zero.coincident - truth.z).abs() < 1e-9 * truth.z,
             "{}",
             zero.z
         );

@@ -56,6 +56,8 @@ pub(super) fn sparse_kl_and_gradient(
     with_kl: bool,
 ) -> (f64, Vec<[f64; 2]>) {
     let z = repulsion.z.max(MACHINE_EPSILON);
+    // Q of the KL divergence sums to 1 over every pair, coincident ones included.
+    let kl_z = (repulsion.z + repulsion.coincident).max(MACHINE_EPSILON);
     // Each row's gradient and KL term on its own thread; the terms are summed in row order,
     // so the KL is the same on every run.
     let rows: Vec<([f64; 2], f64)> = (0..p.rows())
@@ -65,9 +67,9 @@ pub(super) fn sparse_kl_and_gradient(
         .map(|(i, force)| {
             let (columns, values) = p.row(i);
             let (attraction, kl) = if with_kl {
-                attraction::<true>(columns, values, y, y[i], exaggeration, z)
+                attraction::<true>(columns, values, y, y[i], exaggeration, kl_z)
             } else {
-                attraction::<false>(columns, values, y, y[i], exaggeration, z)
+                attraction::<false>(columns, values, y, y[i], exaggeration, kl_z)
             };
             let grad = [
                 4.0 * (attraction[0] - force[0] / z),

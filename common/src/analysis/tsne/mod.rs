@@ -310,6 +310,33 @@ mod tests {
     }
 
     #[test]
+    fn coincident_points_never_give_a_negative_kl_divergence() {
+        // Ten points, five of them one vector (two tokens with one embedding, as the GPT
+        // stand-in's ids 8, 10, 13, 15 and 16): Barnes–Hut's tree holds them as one body,
+        // and scikit-learn's leaves their pairs out of Z while P keeps them, which put
+        // -15.13 on the lesson's terminal. Every method's KL is now a KL: at least 0.
+        let base = random(10, 6, 3);
+        let mut rows: Vec<f32> = Vec::new();
+        for r in 0..10 {
+            rows.extend_from_slice(base.row(if r < 5 { 0 } else { r }));
+        }
+        let x = Matrix::new(10, 6, rows).unwrap();
+        let device = Default::default();
+        for method in [Method::BarnesHut, Method::Exact, Method::Fft] {
+            let options = TsneOptions {
+                method,
+                ..TsneOptions::scikit_learn(2.0)
+            };
+            let map = tsne(&x, &options, &device, |_, _| {}).unwrap();
+            assert!(
+                map.kl_divergence.is_finite() && map.kl_divergence >= 0.0,
+                "{method:?}: {}",
+                map.kl_divergence
+            );
+        }
+    }
+
+    #[test]
     fn joint_probabilities_are_symmetric_and_sum_to_one() {
         let x = random(20, 4, 2);
         let p = joint_probabilities(&x, 4.0);

@@ -34,6 +34,11 @@ const MAX_BOXES: usize = 300;
 pub struct Repulsion {
     pub forces: Vec<[f64; 2]>,
     pub z: f64,
+    /// Σ w_ij over the pairs closer than Barnes–Hut's duplicate distance, left out of `z`
+    /// as scikit-learn's gradient leaves them out. P keeps those pairs (two tokens with one
+    /// vector are each other's nearest), so the KL divergence needs them in Q's
+    /// normaliser: without them Q sums past 1 and the "divergence" goes negative.
+    pub coincident: f64,
 }
 
 #[cfg(test)]
@@ -53,7 +58,11 @@ impl Repulsion {
                 }
             }
         }
-        Repulsion { forces, z }
+        Repulsion {
+            forces,
+            z,
+            coincident: 0.0,
+        }
     }
 }
 
@@ -344,7 +353,11 @@ impl Convolver {
             })
             .unzip();
         let z = z_terms.iter().fold(0.0, |sum, term| sum + term);
-        Repulsion { forces, z }
+        Repulsion {
+            forces,
+            z,
+            coincident: 0.0,
+        }
     }
 }
 
