@@ -46,6 +46,25 @@ pub fn run_binary(binary: &str, args: &[&str]) -> Output {
         .expect("the lesson binary runs")
 }
 
+/// A lesson binary on the stand-ins, offline, writing into `out`, with `args`; the kill
+/// hook of a fault test is never inherited from the environment.
+pub fn standin_lesson(binary: &str, out: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .arg("--standin")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .env("HF_HUB_OFFLINE", "1")
+        .env_remove("EMBEDDING_KILL_AFTER_FILES");
+    command
+}
+
+/// Runs a prepared lesson command to its end.
+pub fn output_of(command: &mut Command) -> Output {
+    command.output().expect("the lesson binary runs")
+}
+
 /// The error a user sees: exactly one line, starting `error:`, last on stderr, no panic.
 pub fn one_line_error(output: &Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -8,22 +8,11 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use course_tests::{contents, one_line_error};
+use course_tests::{contents, one_line_error, output_of, standin_lesson};
 
 /// Lesson 1 on the stand-ins into `out`, offline.
 fn lesson(out: &Path, extra: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lesson01"));
-    command
-        .args(["--standin", "--out"])
-        .arg(out)
-        .args(extra)
-        .env("HF_HUB_OFFLINE", "1")
-        .env_remove("EMBEDDING_KILL_AFTER_FILES");
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    command.output().expect("the lesson binary runs")
+    standin_lesson(env!("CARGO_BIN_EXE_lesson01"), out, &extra)
 }
 
 fn succeeded(output: &Output) {
@@ -47,7 +36,7 @@ fn names(dir: &Path) -> Vec<String> {
 /// A complete first run into `root/out`, and what it wrote.
 fn first_run(root: &Path) -> (PathBuf, BTreeMap<String, Vec<u8>>) {
     let out = root.join("out");
-    succeeded(&run(&mut lesson(&out, &[])));
+    succeeded(&output_of(&mut lesson(&out, &[])));
     let files = contents(&out);
     assert!(files.contains_key("report.json"));
     (out, files)
@@ -61,8 +50,8 @@ fn a_run_killed_while_writing_leaves_the_earlier_output_intact() {
     // Killed (SIGKILL: nothing of the run's own clean-up happens) after the first file,
     // halfway through, and with every file written but not yet swapped into place.
     for after in [1, total / 2, total] {
-        let killed = run(
-            lesson(&out, &["--seed", "7"]).env("EMBEDDING_KILL_AFTER_FILES", after.to_string())
+        let killed = output_of(
+            lesson(&out, &["--seed", "7"]).env("EMBEDDING_KILL_AFTER_FILES", after.to_string()),
         );
         assert_eq!(
             killed.status.signal(),
@@ -72,7 +61,7 @@ fn a_run_killed_while_writing_leaves_the_earlier_output_intact() {
         assert_eq!(contents(&out), before, "killed after {after} files");
     }
     // The next complete run replaces the output, and clears the killed runs' staging.
-    succeeded(&run(&mut lesson(&out, &["--seed", "7"])));
+    succeeded(&output_of(&mut lesson(&out, &["--seed", "7"])));
     let report = course_tests::report_on_disk(&out);
     assert_eq!(report["seed"], 7);
     assert_eq!(names(root.path()), ["out"]);
@@ -83,7 +72,7 @@ fn a_word_refused_after_figures_were_drawn_writes_nothing() {
     let root = tempfile::tempdir().unwrap();
     let (out, before) = first_run(root.path());
     let long_word = "ab".repeat(5000);
-    let refused = run(&mut lesson(&out, &["--word", &long_word]));
+    let refused = output_of(&mut lesson(&out, &["--word", &long_word]));
     assert_eq!(refused.status.code(), Some(1));
     one_line_error(&refused);
     assert_eq!(contents(&out), before);
@@ -97,7 +86,7 @@ fn another_lessons_output_and_foreign_files_are_not_overwritten() {
     std::fs::create_dir(&out).unwrap();
     let other = r#"{"lesson": "02-knn-kompetition"}"#;
     std::fs::write(out.join("report.json"), other).unwrap();
-    let refused = run(&mut lesson(&out, &[]));
+    let refused = output_of(&mut lesson(&out, &[]));
     assert_eq!(refused.status.code(), Some(1));
     let error = one_line_error(&refused);
     assert!(
@@ -112,7 +101,7 @@ fn another_lessons_output_and_foreign_files_are_not_overwritten() {
     let documents = root.path().join("documents");
     std::fs::create_dir(&documents).unwrap();
     std::fs::write(documents.join("notes.txt"), "mine").unwrap();
-    let error = one_line_error(&run(&mut lesson(&documents, &[])));
+    let error = one_line_error(&output_of(&mut lesson(&documents, &[])));
     assert!(error.contains("not empty"), "{error}");
     assert_eq!(names(&documents), ["notes.txt"]);
 }
@@ -152,7 +141,7 @@ fn a_disk_that_fills_up_leaves_the_earlier_output_intact() {
         return;
     };
     let (out, before) = first_run(disk.path());
-    let full = run(&mut lesson(&out, &["--seed", "7"]));
+    let full = output_of(&mut lesson(&out, &["--seed", "7"]));
     assert_eq!(
         full.status.code(),
         Some(1),
@@ -182,7 +171,7 @@ fn damaged_stand_in_bytes_are_found_and_laid_out_again() {
     let with_standins = |out: &Path| {
         let mut command = lesson(out, &[]);
         command.env("EMBEDDING_STANDINS_DIR", standins.path());
-        run(&mut command)
+        output_of(&mut command)
     };
     let root = tempfile::tempdir().unwrap();
     let clean = with_standins(&root.path().join("clean"));

@@ -242,27 +242,27 @@ fn explore(
         .collect();
     let lengths: Vec<f32> = sub.squared_norms().iter().map(|s| s.sqrt()).collect();
     let page = VocabularyMap {
-            title: format!("{}: t-SNE map of {} tokens", model.label(), ids.len()),
-            tokens: &tokens,
-            ids,
-            points: &map.points,
-            clusters: groups,
-            kinds: &kinds,
-            vector_lengths: &lengths,
-            regions: &regions,
-            metrics: &[
-                MetricNeighbours {
-                    name: "euclidean",
-                    description: "Euclidean distance between the raw vectors".into(),
-                    lists: lists.euclidean,
-                },
-                MetricNeighbours {
-                    name: "cosine",
-                    description: "Euclidean distance between unit-length vectors (cosine)".into(),
-                    lists: lists.cosine,
-                },
-            ],
-            off_map: &off_map,
+        title: format!("{}: t-SNE map of {} tokens", model.label(), ids.len()),
+        tokens: &tokens,
+        ids,
+        points: &map.points,
+        clusters: groups,
+        kinds: &kinds,
+        vector_lengths: &lengths,
+        regions: &regions,
+        metrics: &[
+            MetricNeighbours {
+                name: "euclidean",
+                description: "Euclidean distance between the raw vectors".into(),
+                lists: lists.euclidean,
+            },
+            MetricNeighbours {
+                name: "cosine",
+                description: "Euclidean distance between unit-length vectors (cosine)".into(),
+                lists: lists.cosine,
+            },
+        ],
+        off_map: &off_map,
     };
     let written = session.write_files(|dir| write_explorer(dir, &page))?;
     Ok(MapPage {

@@ -4,31 +4,24 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use course_tests::contents;
+use course_tests::{contents, output_of, standin_lesson};
 
 /// Lesson 5 on the stand-ins into `out`, offline, with a short optimisation.
 fn lesson(out: &Path, extra: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lesson05"));
-    command
-        .args(["--standin", "--iterations", "300", "--out"])
-        .arg(out)
-        .args(extra)
-        .env("HF_HUB_OFFLINE", "1")
-        .env_remove("EMBEDDING_KILL_AFTER_FILES");
-    command
-}
-
-fn run(command: &mut Command) -> Output {
-    command.output().expect("the lesson binary runs")
+    standin_lesson(
+        env!("CARGO_BIN_EXE_lesson05"),
+        out,
+        &[&["--iterations", "300"], extra].concat(),
+    )
 }
 
 #[test]
 fn a_run_killed_while_writing_its_map_leaves_the_earlier_output_intact() {
     let root = tempfile::tempdir().unwrap();
     let out = root.path().join("out");
-    let first = run(&mut lesson(&out, &[]));
+    let first = output_of(&mut lesson(&out, &[]));
     assert!(
         first.status.success(),
         "{}",
@@ -41,9 +34,9 @@ fn a_run_killed_while_writing_its_map_leaves_the_earlier_output_intact() {
         .filter(|name| name.ends_with(".svg") || name.ends_with(".png"))
         .count();
     assert!(before.contains_key("map-data.js") && before.contains_key("map.html"));
-    let killed =
-        run(lesson(&out, &["--seed", "7"])
-            .env("EMBEDDING_KILL_AFTER_FILES", (figures + 1).to_string()));
+    let killed = output_of(
+        lesson(&out, &["--seed", "7"]).env("EMBEDDING_KILL_AFTER_FILES", (figures + 1).to_string()),
+    );
     assert_eq!(
         killed.status.signal(),
         Some(9),
