@@ -73,8 +73,10 @@ pub enum Start {
     Random,
 }
 
-/// t-SNE needs at least this many points.
-const MIN_TOKENS: usize = 4;
+/// The fewest tokens a map is drawn for: t-SNE needs 4 points, and the map's
+/// trustworthiness (k = 5 neighbours) is defined, as scikit-learn defines it, only for
+/// more than 2k = 10 points; below that it would print a number for an undefined score.
+const MIN_TOKENS: usize = 11;
 
 /// The tokens `--tokens` names.
 #[derive(Clone, Debug, PartialEq)]
@@ -120,7 +122,7 @@ impl TokenSpec {
             }
             if ids.len() < MIN_TOKENS {
                 return Err(format!(
-                    "{path} lists {} ids; t-SNE needs at least {MIN_TOKENS}",
+                    "{path} lists {} ids; the map needs at least {MIN_TOKENS} (its trustworthiness, k = 5, is defined only for more than 10 points)",
                     ids.len()
                 ));
             }

@@ -192,6 +192,9 @@ fn bad_flags_are_refused_before_any_model_loads() {
         vec!["--tokens", "middle:5"],
         vec!["--tokens", "first:3"],
         vec!["--n-tokens", "2"],
+        // Trustworthiness with k = 5 is undefined below 11 points (scikit-learn refuses).
+        vec!["--n-tokens", "10"],
+        vec!["--tokens", "first:10"],
         vec!["--method", "umap"],
         vec!["--angle", "0"],
         vec!["--init", "umap"],
@@ -268,6 +271,10 @@ fn a_token_listed_twice_is_a_usage_error() {
         let parsed = Args::try_parse_from(["lesson05", "--tokens", &spec]);
         assert!(parsed.is_err(), "{ids}");
     }
-    std::fs::write(file.path(), "10 11 12 13 14").unwrap();
+    std::fs::write(file.path(), "10 11 12 13 14 15 16 17 18 19 20").unwrap();
     assert!(lesson05::TokenSpec::parse(&format!("@{}", file.path().display())).is_ok());
+    // Ten distinct ids are one too few for the map's trustworthiness (k = 5).
+    std::fs::write(file.path(), "10 11 12 13 14 15 16 17 18 19").unwrap();
+    let error = lesson05::TokenSpec::parse(&format!("@{}", file.path().display())).unwrap_err();
+    assert!(error.contains("at least 11"), "{error}");
 }
