@@ -205,7 +205,8 @@ fn the_map_opens_on_a_deep_link_in_chromium() {
     // Under each metric (the default, then a deep link to each), the list is the 15
     // nearest tokens in the whole vocabulary, in order, those off the map marked: checked
     // against a brute-force f64 loop over every text token, and against the lesson's own
-    // whole-vocabulary lists.
+    // whole-vocabulary lists. (numpy, on the GGUF dequantised by the gguf package, agrees
+    // on all 6,000 lists of a 3,000-token sample's map: `crosscheck_map.py`.)
     let special = model.tokenizer.special_ids();
     let vocabulary: Vec<usize> = (0..model.tokenizer.vocab_size())
         .filter(|&id| !special.contains(&(id as u32)))
