@@ -49,6 +49,11 @@ fn encode(dtype: &str, values: &[f32]) -> Vec<u8> {
 /// A BERT-like model directory: vocab.txt, config.json, and a checkpoint holding the
 /// embeddings under BERT's real tensor name plus another tensor that must not be read.
 fn bert_dir(dir: &Path, dtype: &str) {
+    bert_dir_with(dir, dtype, &values());
+}
+
+/// [`bert_dir`] with the given embedding values.
+fn bert_dir_with(dir: &Path, dtype: &str, embeddings: &[f32]) {
     fs::write(dir.join("vocab.txt"), VOCAB).unwrap();
     fs::write(
         dir.join("config.json"),
@@ -68,7 +73,7 @@ fn bert_dir(dir: &Path, dtype: &str) {
                 "bert.embeddings.word_embeddings.weight",
                 dtype,
                 vec![ROWS, COLS],
-                encode(dtype, &values()),
+                encode(dtype, embeddings),
             ),
         ],
     )
@@ -89,6 +94,36 @@ fn every_dtype_reads_back_as_f32() {
         assert_eq!(model.embeddings.shape(), [ROWS, COLS], "{dtype}");
         assert_eq!(model.embeddings.data(), values().as_slice(), "{dtype}");
     }
+}
+
+#[test]
+fn embeddings_holding_nan_infinity_or_an_overflowing_value_are_refused_by_row() {
+    // 1e20² overflows f32 (3.4e38): every distance from that row would be infinite.
+    for (row, bad) in [(6, f32::NAN), (2, f32::NEG_INFINITY), (4, 1e20)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut embeddings = values();
+        embeddings[row * COLS + 1] = bad;
+        bert_dir_with(dir.path(), "F32", &embeddings);
+        let files = locate(dir.path().to_str().unwrap(), &Hub::new(dir.path(), true)).unwrap();
+        let error = Model::load(files)
+            .err()
+            .expect("a damaged matrix loads")
+            .to_string();
+        assert!(
+            error.contains(&format!(
+                "row {row} of bert.embeddings.word_embeddings.weight"
+            )) && error.contains("the file is damaged")
+                && !error.contains('\n'),
+            "{error}"
+        );
+    }
+    // The largest value whose square still fits loads.
+    let dir = tempfile::tempdir().unwrap();
+    let mut embeddings = values();
+    embeddings[1] = 1e19;
+    bert_dir_with(dir.path(), "F32", &embeddings);
+    let files = locate(dir.path().to_str().unwrap(), &Hub::new(dir.path(), true)).unwrap();
+    assert!(Model::load(files).is_ok());
 }
 
 #[test]

@@ -76,6 +76,72 @@ pub fn svd(a: &Matrix) -> Result<Svd> {
     })
 }
 
+/// Spectra of many same-sized sets of rows, each centred first, in one reused workspace:
+/// a random-baseline loop draws thousands of token sets.
+///
+/// Why reused: a fresh matrix and SVD scratch per draw, freed at once, left glibc's heap
+/// fragmented: 10,000 draws of 26 of the BERT stand-in's tokens held 1.07 GB resident
+/// while their live data peaked at 52 MB (heaptrack; 117 MB with jemalloc preloaded).
+/// With one workspace a draw allocates only its spectrum.
+pub struct CentredSpectra {
+    rows: Mat<f64>,
+    s: faer::diag::Diag<f64>,
+    scratch: faer::dyn_stack::MemBuffer,
+}
+
+impl CentredSpectra {
+    /// A workspace for sets of `count` rows, `width` wide.
+    pub fn new(count: usize, width: usize) -> Self {
+        let scratch = faer::linalg::svd::svd_scratch::<f64>(
+            count,
+            width,
+            faer::linalg::svd::ComputeSvdVectors::No,
+            faer::linalg::svd::ComputeSvdVectors::No,
+            faer::get_global_parallelism(),
+            Default::default(),
+        );
+        Self {
+            rows: Mat::zeros(count, width),
+            s: faer::diag::Diag::zeros(count.min(width)),
+            scratch: faer::dyn_stack::MemBuffer::new(scratch),
+        }
+    }
+
+    /// The singular values of `matrix`'s rows `ids` minus their mean, largest first
+    /// (`np.linalg.svd(X - X.mean(axis=0), compute_uv=False)`), centred in f64.
+    pub fn of(&mut self, matrix: &Matrix, ids: &[usize]) -> Result<Vec<f32>> {
+        let (count, width) = (self.rows.nrows(), self.rows.ncols());
+        ensure!(
+            ids.len() == count && matrix.cols() == width,
+            "a workspace for {count}×{width} sets was given {} rows {} wide",
+            ids.len(),
+            matrix.cols()
+        );
+        for (i, &id) in ids.iter().enumerate() {
+            for (j, &x) in matrix.row(id).iter().enumerate() {
+                self.rows[(i, j)] = x as f64;
+            }
+        }
+        for j in 0..width {
+            let mean = (0..count).map(|i| self.rows[(i, j)]).sum::<f64>() / count as f64;
+            for i in 0..count {
+                self.rows[(i, j)] -= mean;
+            }
+        }
+        faer::linalg::svd::svd(
+            self.rows.as_ref(),
+            self.s.as_mut(),
+            None,
+            None,
+            faer::get_global_parallelism(),
+            faer::dyn_stack::MemStack::new(&mut self.scratch),
+            Default::default(),
+        )
+        .map_err(|e| anyhow!("the SVD did not converge ({e:?})"))?;
+        Ok(self.s.column_vector().iter().map(|&v| v as f32).collect())
+    }
+}
+
 /// The top `k` right singular vectors of `a` (the first rows of `Vt`, signed as in
 /// [`svd`]) in memory that does not grow with the square of the row count: for a tall
 /// matrix they are the top singular vectors of the n×n matrix `aᵀa` (whose singular values
@@ -129,6 +195,32 @@ mod tests {
             (wide.u.shape(), wide.s.len(), wide.vt.shape()),
             ([2, 2], 2, [3, 3])
         );
+    }
+
+    #[test]
+    fn a_reused_workspace_gives_each_sets_centred_spectrum() {
+        let mut rng = crate::rng::SeededRng::new(5);
+        let matrix = Matrix::new(40, 7, (0..280).map(|_| rng.normal() as f32).collect()).unwrap();
+        let mut workspace = CentredSpectra::new(5, 7);
+        for ids in [[0, 3, 9, 12, 39], [5, 5, 1, 2, 30], [39, 38, 0, 1, 2]] {
+            let centred = Matrix::new(5, 7, {
+                let rows = matrix.select_rows(&ids);
+                let mean: Vec<f64> = (0..7)
+                    .map(|j| (0..5).map(|i| rows.row(i)[j] as f64).sum::<f64>() / 5.0)
+                    .collect();
+                (0..35)
+                    .map(|k| (rows.row(k / 7)[k % 7] as f64 - mean[k % 7]) as f32)
+                    .collect()
+            })
+            .unwrap();
+            let full = svd(&centred).unwrap().s;
+            let reused = workspace.of(&matrix, &ids).unwrap();
+            assert_eq!(reused.len(), 5);
+            for (x, y) in reused.iter().zip(&full) {
+                assert!((x - y).abs() <= 1e-5 * y.max(1.0), "{ids:?}: {x} vs {y}");
+            }
+        }
+        assert!(workspace.of(&matrix, &[1, 2]).is_err());
     }
 
     #[test]

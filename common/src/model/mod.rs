@@ -53,6 +53,20 @@ impl Model {
                 embeddings.rows()
             );
         }
+        // A NaN, an infinity or a value whose square overflows f32 would turn every
+        // distance, mean and correlation that touches its row into nonsense: refused here,
+        // once (the squared norms are kept for the neighbour searches).
+        if let Some(row) = embeddings
+            .squared_norms()
+            .iter()
+            .position(|n| !n.is_finite())
+        {
+            anyhow::bail!(
+                "{}: row {row} of {} holds a value that is NaN, infinite or too large to measure distances with (|x| above 1.8e19); the file is damaged: replace it (a Hub download: delete it from the cache and run again)",
+                files.name,
+                files.embedding_tensor
+            );
+        }
         Ok(Self {
             files,
             tokenizer,

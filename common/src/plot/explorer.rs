@@ -23,6 +23,10 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::analysis::communities::Regions;
 
+mod content;
+
+pub use content::{LARGE_MAP_NEIGHBOURS, MAP_NEIGHBOURS, MapContent, MapTokens, map_content};
+
 const PAGE: &str = include_str!("explorer/map.html");
 const SCRIPT: &str = include_str!("explorer/explorer.js");
 

@@ -60,6 +60,28 @@ pub fn ensure_memory(what: &str, flag: &str, value: u64, bytes: impl Fn(u64) -> 
     }
 }
 
+/// [`ensure_memory`] for what a run will write: `bytes(value)` is the estimated output,
+/// against the free space of the disk holding `dir`.
+pub fn ensure_disk_for(
+    dir: &std::path::Path,
+    what: &str,
+    flag: &str,
+    value: u64,
+    bytes: impl Fn(u64) -> u64,
+) -> Result<()> {
+    match available_disk(dir) {
+        Some(budget) => fits_in(
+            what,
+            flag,
+            value,
+            bytes,
+            budget,
+            &format!("on the disk holding {}", dir.display()),
+        ),
+        None => Ok(()),
+    }
+}
+
 /// [`ensure_memory`] against a given `budget` of bytes.
 pub fn ensure_fits(
     what: &str,
@@ -67,6 +89,19 @@ pub fn ensure_fits(
     value: u64,
     bytes: impl Fn(u64) -> u64,
     budget: u64,
+) -> Result<()> {
+    fits_in(what, flag, value, bytes, budget, "of memory")
+}
+
+/// Whether `bytes(value)` fits in `budget` bytes of `place` ("of memory", "on the disk
+/// holding …"); past it, a one-line error naming `flag` and the largest value that fits.
+fn fits_in(
+    what: &str,
+    flag: &str,
+    value: u64,
+    bytes: impl Fn(u64) -> u64,
+    budget: u64,
+    place: &str,
 ) -> Result<()> {
     let need = bytes(value);
     if need <= budget {
@@ -88,9 +123,9 @@ pub fn ensure_fits(
         format!("the largest {flag} that fits is {fits}")
     };
     bail!(
-        "{what} needs about {} of memory with {flag} {value}, and this machine has {} free; {advice}",
-        gigabytes(need),
-        gigabytes(budget)
+        "{what} needs about {} {place} with {flag} {value}, and {} is free; {advice}",
+        size(need),
+        size(budget)
     )
 }
 
@@ -116,15 +151,23 @@ pub fn ensure_disk(
     let fits = done + free / per_step.max(1);
     bail!(
         "{flag} {count} would write about {} ({} for each of the first {done}), and the disk holding {} has {} free; the largest {flag} that fits is {fits}",
-        gigabytes(written + need),
-        gigabytes(per_step),
+        size(written + need),
+        size(per_step),
         dir.display(),
-        gigabytes(free)
+        size(free)
     )
 }
 
-fn gigabytes(bytes: u64) -> String {
-    format!("{:.1} GB", bytes as f64 / 1e9)
+/// A size as a person reads it: GB, MB or kB, one decimal.
+fn size(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{:.1} kB", b / 1e3)
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +208,24 @@ mod tests {
             .and_then(|n| n.parse().ok())
             .unwrap();
         assert!((9..=12).contains(&fits), "{error}");
+    }
+
+    #[test]
+    fn an_output_past_the_free_disk_names_the_disk_and_the_largest_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let free = available_disk(dir.path()).unwrap();
+        assert!(ensure_disk_for(dir.path(), "the draws", "--draws", 10, |d| d * 1000).is_ok());
+        // Each draw a hundredth of the free space: 100 fit, 1000 do not.
+        let error = ensure_disk_for(dir.path(), "the draws", "--draws", 1000, |d| {
+            d * (free / 100)
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("on the disk holding"), "{error}");
+        assert!(
+            error.contains("the largest --draws that fits is 100"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -52,6 +52,14 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     ensure_memory("lesson 2's results", "--words", seeds.len() as u64, |n| {
         n.saturating_mul(word_result_bytes(k))
     })?;
+    if args.graph {
+        // Checked before the words are searched, so a graph too large fails at once; the
+        // graphs are built one model after the other.
+        let rows = models.as_ref().map(|m| m.embeddings.rows());
+        ensure_memory("the neighbour graph of every token", "--k", k as u64, |k| {
+            graph_bytes(rows.bert, k).max(graph_bytes(rows.gpt, k))
+        })?;
+    }
     let drawn = seeds.len().min(args.max_word_figures as usize);
     for word in &seeds {
         let draw = words.len() < drawn;
@@ -107,6 +115,15 @@ fn word_result_bytes(k: usize) -> u64 {
     let lists = 4 * k as u64 * 200;
     let histograms = 4 * 181 * 32;
     2 * (lists + histograms)
+}
+
+/// Memory the neighbour graph of a `rows`-token vocabulary takes: each token's `k`
+/// nearest (no more than the other tokens), as candidates and as the graph, an
+/// (id, distance) pair of 8 bytes twice.
+fn graph_bytes(rows: usize, k: u64) -> u64 {
+    let rows = rows as u64;
+    rows.saturating_mul(k.min(rows.saturating_sub(1)))
+        .saturating_mul(16)
 }
 
 /// The notebook's exercises for one seed word; its figures drawn when `draw` is set.
@@ -344,10 +361,6 @@ fn emptiness(
 fn vocabulary_graph(model: &Model, k: usize, device: &Device) -> Result<VocabularyGraph> {
     let rows = model.embeddings.rows();
     let k = k.min(rows - 1);
-    // Each token's k nearest, as candidates and as the graph: (id, distance) twice.
-    ensure_memory("the neighbour graph of every token", "--k", k as u64, |k| {
-        (rows as u64).saturating_mul(k).saturating_mul(16)
-    })?;
     let graph = neighbours::knn_graph(&model.embeddings, k, device)?;
     let hubness = hubness(&graph, 10);
     let hubs = hubness

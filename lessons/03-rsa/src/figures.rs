@@ -36,10 +36,11 @@ pub fn per_word(
         )],
         legend: false,
     });
+    // A word whose r is undefined (a constant vector) has no point.
     let points = r
         .iter()
         .enumerate()
-        .map(|(i, &v)| (i as f64, v as f64))
+        .filter_map(|(i, v)| v.map(|v| (i as f64, v as f64)))
         .collect();
     let correlations = Panel::Xy(XyPanel {
         axes: Axes {

@@ -12,6 +12,7 @@ use common::analysis::stats::pearson;
 use common::model::first_token;
 use common::run::cli::expand;
 use common::run::resources::ensure_memory;
+use common::run::text::terminal;
 use common::{Device, Matrix, Model, Pair, Report, Session};
 
 pub use args::{Args, DEFAULT_MODELS, DEFAULT_WORDS};
@@ -68,7 +69,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         tokens: tokens.as_ref(),
         vectors: vectors.as_ref(),
     });
-    let per_word_correlation = session.show(per_word_correlations(vectors.as_ref()));
+    let per_word_correlation = session.show(per_word_correlations(&words, vectors.as_ref()));
     if let Some(figure) =
         figures::per_word(&words, vectors.as_ref(), &per_word_correlation, &labels)
     {
@@ -158,11 +159,13 @@ fn token_counts(words: &[String], models: Pair<&Model>) -> Result<Vec<TokenCount
         .collect()
 }
 
-/// Pearson r between each word's BERT and GPT-2 vectors: defined only for equal widths.
-fn per_word_correlations(vectors: Pair<&Matrix>) -> PerWord {
+/// Pearson r between each word's BERT and GPT-2 vectors: defined only for equal widths,
+/// and only where neither vector is constant (r is 0/0 there: named, not printed as NaN).
+fn per_word_correlations(words: &[String], vectors: Pair<&Matrix>) -> PerWord {
     let Pair { bert, gpt } = vectors;
     if bert.cols() != gpt.cols() {
         return PerWord {
+            undefined: Vec::new(),
             correlations: None,
             skipped: Some(format!(
                 "BERT vectors have {} dimensions and GPT vectors {}: there is no dimension-by-dimension pairing to correlate, so the per-word correlation is skipped (part 3 needs no pairing)",
@@ -171,12 +174,27 @@ fn per_word_correlations(vectors: Pair<&Matrix>) -> PerWord {
             )),
         };
     }
+    let constant = |row: &[f32]| row.iter().all(|&x| x == row[0]);
+    let mut undefined = Vec::new();
     let r = (0..bert.rows())
-        .map(|i| pearson(bert.row(i), gpt.row(i)) as f32)
+        .map(|i| {
+            let which = match (constant(bert.row(i)), constant(gpt.row(i))) {
+                (false, false) => return Some(pearson(bert.row(i), gpt.row(i)) as f32),
+                (true, true) => "both vectors are",
+                (true, false) => "its BERT vector is",
+                (false, true) => "its GPT vector is",
+            };
+            undefined.push(format!(
+                "\"{}\": {which} constant (no variance to correlate)",
+                terminal(&words[i])
+            ));
+            None
+        })
         .collect();
     PerWord {
         correlations: Some(r),
         skipped: None,
+        undefined,
     }
 }
 
@@ -255,4 +273,33 @@ fn model_sizes(
             .push(row.iter().map(|s| s.spearman).collect());
     }
     Ok(sizes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_constant_vector_has_no_per_word_correlation_and_is_named() {
+        let words = ["flat".to_string(), "varied".to_string()];
+        let bert = Matrix::new(2, 3, vec![0.5, 0.5, 0.5, 1.0, 2.0, 3.0]).unwrap();
+        let gpt = Matrix::new(2, 3, vec![1.0, 0.0, 2.0, 2.0, 4.0, 7.0]).unwrap();
+        let per_word = per_word_correlations(&words, Pair::new(&bert, &gpt));
+        let r = per_word.correlations.clone().unwrap();
+        // Python's statistics.correlation([1, 2, 3], [2, 4, 7]) = 0.9933992677987828;
+        // numpy's corrcoef gives nan for the constant row, shown here as undefined.
+        assert_eq!(r[0], None);
+        assert!((r[1].unwrap() - 0.993_399_3).abs() < 1e-6, "{r:?}");
+        assert_eq!(
+            per_word.undefined,
+            ["\"flat\": its BERT vector is constant (no variance to correlate)"]
+        );
+        let printed = per_word.to_string();
+        assert!(printed.contains("undefined 0.99"), "{printed}");
+        assert!(!printed.contains("NaN"), "{printed}");
+        assert_eq!(
+            serde_json::to_value(&per_word).unwrap()["correlations"][0],
+            serde_json::Value::Null
+        );
+    }
 }

@@ -90,24 +90,35 @@ impl fmt::Display for Selected<'_> {
     }
 }
 
-/// Pearson r between each word's BERT and GPT-2 vectors: defined only for equal widths.
+/// Pearson r between each word's BERT and GPT-2 vectors: defined only for equal widths,
+/// and only for words whose vectors both vary (`None`, and `null` in the report, where one
+/// is constant: numpy's `corrcoef` gives nan there).
 #[derive(Debug, Serialize)]
 pub struct PerWord {
-    pub correlations: Option<Vec<f32>>,
+    pub correlations: Option<Vec<Option<f32>>>,
     pub skipped: Option<String>,
+    /// The words whose r is undefined, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undefined: Vec<String>,
 }
 
 impl fmt::Display for PerWord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.correlations, &self.skipped) {
-            (Some(r), _) => write!(
-                f,
-                "\nPer-word correlation of the BERT and GPT vectors: {}",
-                r.iter()
-                    .map(|v| format!("{v:.2}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
+            (Some(r), _) => {
+                write!(
+                    f,
+                    "\nPer-word correlation of the BERT and GPT vectors: {}",
+                    r.iter()
+                        .map(|v| v.map_or("undefined".into(), |v| format!("{v:.2}")))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )?;
+                for why in &self.undefined {
+                    write!(f, "\n  undefined: {why}")?;
+                }
+                Ok(())
+            }
             (None, Some(why)) => write!(f, "\n{why}"),
             (None, None) => Ok(()),
         }
@@ -199,11 +210,16 @@ impl BookNumbers for Results {
             (Some(r), _) => {
                 let (low, high) = r
                     .iter()
+                    .flatten()
                     .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
                         (lo.min(v), hi.max(v))
                     });
+                let undefined = match self.per_word_correlation.undefined.len() {
+                    0 => String::new(),
+                    n => format!(" Undefined for {n} (a constant vector)."),
+                };
                 format!(
-                    "Per-word correlation of the {words} words' BERT and GPT vectors (both {} wide): from {low:.2} to {high:.2}.",
+                    "Per-word correlation of the {words} words' BERT and GPT vectors (both {} wide): from {low:.2} to {high:.2}.{undefined}",
                     self.embedding_shapes.bert[1]
                 )
             }

@@ -44,6 +44,13 @@ impl Args {
     pub fn token_sets(&self) -> [TokenSetSpec; 2] {
         [&self.set_a, &self.set_b].map(|set| TokenSetSpec::from(expand(set)))
     }
+
+    /// How many tokens each set has: a random set is as large as the other set (26, like
+    /// the alphabet, when both are random).
+    pub fn set_size(&self) -> usize {
+        let [a, b] = self.token_sets();
+        a.size().or(b.size()).unwrap_or(26)
+    }
 }
 
 impl Flags for Args {

@@ -100,7 +100,8 @@ fn a_set_of_one_token_is_refused_not_given_a_zero_spectrum() {
 #[test]
 fn draws_past_free_memory_are_refused_naming_the_largest_that_fits() {
     assert!(Args::try_parse_from(["lesson04", "--draws", "0"]).is_err());
-    // A billion draws at about 1.3 MB each: far past any machine, refused before the work.
+    // A billion draws of 26 values at 150 bytes each (3.9 TB): far past any machine's
+    // memory and disk, refused before the work.
     let out = out_dir();
     let args = ["--draws", "1000000000"];
     let error = run(&standin_args::<Args>("lesson04", out.path(), &args))

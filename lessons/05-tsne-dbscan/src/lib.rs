@@ -6,21 +6,17 @@ mod args;
 mod figures;
 mod results;
 
-use std::collections::{BTreeMap, HashMap};
-
 use anyhow::Result;
-use common::analysis::communities::named_regions;
 use common::analysis::dbscan::{centroids, dbscan};
 use common::analysis::tsne::{EXACT_LIMIT, Method, TsneOptions, TsneResult, trustworthiness, tsne};
-use common::analysis::vocabulary::vocabulary_neighbours;
-use common::model::token_kinds::{TokenKind, token_kinds};
-use common::model::{display_text, token_text};
-use common::plot::explorer::{MetricNeighbours, VocabularyMap, write_explorer};
+use common::model::token_text;
+use common::plot::explorer::{MapTokens, map_content, write_explorer};
 use common::rng::SeededRng;
-use common::run::resources::ensure_memory;
+use common::run::resources::{ensure_disk_for, ensure_memory};
 use common::{Device, Matrix, Model, Report, Session, ops};
 
 pub use args::{Args, DEFAULT_MODEL, TokenSpec};
+pub use common::plot::explorer::MAP_NEIGHBOURS;
 pub use results::*;
 
 pub const LESSON: &str = "05-tsne-dbscan";
@@ -43,6 +39,19 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         args.perplexity.ceil() as u64,
         |p| n.saturating_mul((3 * p + 1).min(n - 1)).saturating_mul(40),
     )?;
+    // What the run writes grows with the tokens: the DBSCAN figure (a marker each), the
+    // map's data (15 neighbours under each metric) and the report (a point and a label
+    // each), and the Gram figures up to the exact limit. Measured on the GPT stand-in:
+    // 0.67 MB for 100 tokens, 3.7 MB for 2,000, 3.3 MB for 4,000 (no Gram figures);
+    // estimated with a margin before any work.
+    let flag = if args.n_tokens.is_some() {
+        "--n-tokens"
+    } else {
+        "--tokens"
+    };
+    ensure_disk_for(session.out(), "the figures, map and report", flag, n, |n| {
+        1_500_000 + 900 * n + 600 * n.min(EXACT_LIMIT as u64)
+    })?;
     let labels: Vec<String> = ids
         .iter()
         .map(|&id| token_text(&model, id))
@@ -123,9 +132,14 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     });
 
     // Beyond the notebook: the interactive map of the tokens, their clusters and neighbours
-    let explorer = session.show(explore(
-        &model, &ordinary, &sub, &ids, &labels, &map, &groups, &session,
-    )?);
+    let tokens = MapTokens {
+        ids: &ids,
+        labels: &labels,
+        points: &map.points,
+        clusters: &groups,
+        neighbourhoods: map.neighbourhoods.as_deref(),
+    };
+    let explorer = session.show(explore(&model, &ordinary, &tokens, &session)?);
     session.finish(Results {
         tokens: ids,
         tsne: map,
@@ -169,107 +183,23 @@ fn clusters(labels: &[i64], centroids: &[[f64; 2]], tokens: &[String]) -> Cluste
     }
 }
 
-/// Neighbours listed for each token on the interactive map, under each metric.
-pub const MAP_NEIGHBOURS: usize = 15;
-/// Fewer on a map of more than 65,536 tokens, so that the data of a 150,000-token map
-/// stays under 25 MB (`bench/map-page.md`).
-pub const LARGE_MAP_NEIGHBOURS: usize = 8;
-
 /// The interactive map, `map.html`: every token with its cluster, kind, vector length and
-/// region, and its [`MAP_NEIGHBOURS`] exact nearest neighbours in the whole vocabulary
-/// (the text tokens, and any special ones the map shows) under both metrics. Regions are
-/// communities of the cosine neighbour graph among the map's tokens.
-#[allow(clippy::too_many_arguments)]
+/// region, and its exact nearest neighbours in the whole vocabulary under both metrics
+/// (`common::plot::explorer`).
 fn explore(
     model: &Model,
     ordinary: &[usize],
-    sub: &Matrix,
-    ids: &[usize],
-    labels: &[String],
-    map: &TsneResult,
-    groups: &[i64],
+    tokens: &MapTokens,
     session: &Session,
 ) -> Result<MapPage> {
     let start = std::time::Instant::now();
-    let mut vocabulary: Vec<usize> = ordinary.iter().chain(ids).copied().collect();
-    vocabulary.sort_unstable();
-    vocabulary.dedup();
-    let listed = if ids.len() > 1 << 16 {
-        LARGE_MAP_NEIGHBOURS
-    } else {
-        MAP_NEIGHBOURS
-    };
-    let k = listed.min(vocabulary.len() - 1);
-    let lists = vocabulary_neighbours(
-        &model.embeddings,
-        &vocabulary,
-        ids,
-        k,
-        map.neighbourhoods.as_deref(),
-        session.device(),
-    )?;
-    // Tokens as a student reads them: the decoded labels of the figures.
-    let entries = model.tokenizer.vocab_strings();
-    let shown =
-        |id: usize, decoded: &str| display_text(decoded, entries.get(id).map(String::as_str));
-    let tokens: Vec<String> = ids
-        .iter()
-        .zip(labels)
-        .map(|(&id, l)| shown(id, l))
-        .collect();
-    let position: HashMap<usize, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
-    let off_map = lists
-        .euclidean
-        .iter()
-        .chain(&lists.cosine)
-        .flatten()
-        .filter(|(id, _)| !position.contains_key(id))
-        .map(|&(id, _)| Ok((id, shown(id, &token_text(model, id)?))))
-        .collect::<Result<BTreeMap<usize, String>>>()?;
-    let cosine_graph: Vec<Vec<usize>> = lists
-        .cosine
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|(id, _)| position.get(id).copied().unwrap_or(usize::MAX))
-                .collect()
-        })
-        .collect();
-    let regions = named_regions(&cosine_graph, &tokens, session.seed());
-    let kinds: Vec<String> = token_kinds(model, ids)?
-        .into_iter()
-        .map(TokenKind::name)
-        .collect();
-    let lengths: Vec<f32> = sub.squared_norms().iter().map(|s| s.sqrt()).collect();
-    let page = VocabularyMap {
-        title: format!("{}: t-SNE map of {} tokens", model.label(), ids.len()),
-        tokens: &tokens,
-        ids,
-        points: &map.points,
-        clusters: groups,
-        kinds: &kinds,
-        vector_lengths: &lengths,
-        regions: &regions,
-        metrics: &[
-            MetricNeighbours {
-                name: "euclidean",
-                description: "Euclidean distance between the raw vectors".into(),
-                lists: lists.euclidean,
-            },
-            MetricNeighbours {
-                name: "cosine",
-                description: "Euclidean distance between unit-length vectors (cosine)".into(),
-                lists: lists.cosine,
-            },
-        ],
-        off_map: &off_map,
-    };
-    let written = session.write_files(|dir| write_explorer(dir, &page))?;
+    let content = map_content(model, ordinary, tokens, session.seed(), session.device())?;
+    let written = session.write_files(|dir| write_explorer(dir, &content.page(tokens)))?;
     Ok(MapPage {
         file: "map.html".into(),
-        neighbours: k,
-        vocabulary: vocabulary.len(),
-        regions: regions.names,
+        neighbours: content.neighbours,
+        vocabulary: content.vocabulary,
+        regions: content.regions.names,
         data_bytes: written.data_bytes,
         seconds: start.elapsed().as_secs_f64(),
     })
