@@ -111,16 +111,54 @@ pub trait Flags: clap::Parser {
     }
 }
 
-/// A lesson's `main`: parses and checks the flags (a bad one is clap's usage error, exit
-/// 2), runs the lesson, and turns an error into one line on stderr and exit status 1.
+/// A lesson's `main`: parses and checks the flags (a bad one is a one-line usage error,
+/// exit 2), runs the lesson, and turns an error into one line on stderr and exit status 1.
 pub fn main<A: Flags, R>(run: impl FnOnce(&A) -> Result<R>) -> ExitCode {
-    let args = A::parse();
-    if let Err(message) = args.check() {
-        A::command()
-            .error(clap::error::ErrorKind::ValueValidation, message)
-            .exit();
+    let parsed = A::try_parse().and_then(|args| match args.check() {
+        Ok(()) => Ok(args),
+        Err(message) => Err(A::command().error(clap::error::ErrorKind::ValueValidation, message)),
+    });
+    match parsed {
+        Ok(args) => finish(run(&args).map(|_| ())),
+        Err(error) => usage_error(error),
     }
-    finish(run(&args).map(|_| ()))
+}
+
+/// `--help` and `--version` as clap prints them; any other flag error as its first line
+/// (clap adds a usage block and a hint below it), pointing at `--help`, with exit status 2.
+fn usage_error(error: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        error.exit();
+    }
+    let rendered = error.render().to_string();
+    let mut line = rendered
+        .lines()
+        .next()
+        .unwrap_or("error: invalid flags")
+        .to_string();
+    // What clap says below its error names the fix ("[possible values: flex, ndarray,
+    // wgpu]", "tip: a similar argument exists: '--words'"): kept, inline; its usage block
+    // and hint are what --help shows.
+    for detail in rendered
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+    {
+        match detail.strip_prefix("tip: ") {
+            Some(tip) => line.push_str(&format!(" ({tip})")),
+            None => line.push_str(&format!(" {detail}")),
+        }
+    }
+    eprintln!("{}; see --help", crate::run::text::terminal(&line));
+    ExitCode::from(2)
 }
 
 /// Ends a run: an error becomes one line on stderr (control characters escaped, so a

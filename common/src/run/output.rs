@@ -131,6 +131,11 @@ impl Staged {
         &self.staging
     }
 
+    /// The output directory the run will be swapped into (`--out`).
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
     /// Puts every staged file on disk, then swaps the staging folder into place (one
     /// atomic exchange on Linux) and removes the earlier output.
     pub fn commit(mut self) -> Result<PathBuf> {

@@ -33,6 +33,8 @@ pub fn available_memory() -> Option<u64> {
 #[cfg(unix)]
 pub fn available_disk(path: &std::path::Path) -> Option<u64> {
     use std::os::unix::ffi::OsStrExt;
+    // A folder not yet made (an `--out` before its first run) is on its parent's disk.
+    let path = path.ancestors().find(|p| p.exists())?;
     let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
     let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
     // SAFETY: `path` is NUL-terminated and `stats` is written by the call before it is read.

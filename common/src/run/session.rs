@@ -70,7 +70,20 @@ impl Session {
     /// rest fit on the disk at the size the first ones took; past it, a one-line error
     /// naming `flag` and the largest count that fits, before the rest is written.
     pub fn ensure_room(&self, flag: &str, done: u64, count: u64) -> Result<()> {
-        crate::run::resources::ensure_disk(self.out.dir(), flag, done, count, self.out.bytes())
+        crate::run::resources::ensure_disk(self.out.target(), flag, done, count, self.out.bytes())
+    }
+
+    /// Before the work: whether the output `what` will write, `bytes(value)` for the flag's
+    /// value, fits on the disk holding `--out`; past it, a one-line error naming `flag`
+    /// and the largest value that fits.
+    pub fn ensure_output(
+        &self,
+        what: &str,
+        flag: &str,
+        value: u64,
+        bytes: impl Fn(u64) -> u64,
+    ) -> Result<()> {
+        crate::run::resources::ensure_disk_for(self.out.target(), what, flag, value, bytes)
     }
 
     /// Loads the models named by model flags, given as `(value, course default)`, side by

@@ -8,7 +8,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use course_tests::{contents, one_line_error, output_of, standin_lesson};
+use course_tests::{Tmpfs, contents, one_line_error, output_of, standin_lesson};
 
 /// Lesson 1 on the stand-ins into `out`, offline.
 fn lesson(out: &Path, extra: &[&str]) -> Command {
@@ -104,26 +104,6 @@ fn another_lessons_output_and_foreign_files_are_not_overwritten() {
     let error = one_line_error(&output_of(&mut lesson(&documents, &[])));
     assert!(error.contains("not empty"), "{error}");
     assert_eq!(names(&documents), ["notes.txt"]);
-}
-
-/// A tmpfs of `kib` KiB mounted on `dir`, unmounted when dropped.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    fn mount(dir: &Path, kib: u64) -> Option<Self> {
-        let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
-            .arg(dir)
-            .output()
-            .is_ok_and(|o| o.status.success());
-        mounted.then(|| Self(dir.to_path_buf()))
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
 }
 
 #[test]

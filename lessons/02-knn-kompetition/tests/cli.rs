@@ -108,6 +108,25 @@ fn k_zero_is_a_usage_error() {
 }
 
 #[test]
+fn a_usage_error_is_one_line_with_clap_s_tip() {
+    // clap prints a usage block and a hint below its error; a lesson keeps the error
+    // and any tip on one line.
+    let out = lesson(&["--wrods", "ring"]);
+    assert_eq!(out.status.code(), Some(2));
+    let error = one_line_error(&out);
+    assert_eq!(
+        error,
+        "error: unexpected argument '--wrods' found (a similar argument exists: '--words'); see --help"
+    );
+    let out = lesson(&["--k", "0"]);
+    assert!(one_line_error(&out).ends_with("; see --help"));
+    // --help is still clap's whole page, on stdout, with exit status 0.
+    let help = lesson(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage:"));
+}
+
+#[test]
 fn k_larger_than_the_vocabulary_lists_every_token() {
     let out = lesson(&["--words", "ring", "--k", "60000", "--metric", "cosine"]);
     assert!(

@@ -12,7 +12,7 @@ use common::analysis::tsne::{EXACT_LIMIT, Method, TsneOptions, TsneResult, trust
 use common::model::token_text;
 use common::plot::explorer::{MapTokens, map_content, write_explorer};
 use common::rng::SeededRng;
-use common::run::resources::{ensure_disk_for, ensure_memory};
+use common::run::resources::ensure_memory;
 use common::{Device, Matrix, Model, Report, Session, ops};
 
 pub use args::{Args, DEFAULT_MODEL, TokenSpec};
@@ -49,7 +49,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     } else {
         "--tokens"
     };
-    ensure_disk_for(session.out(), "the figures, map and report", flag, n, |n| {
+    session.ensure_output("lesson 5's output", flag, n, |n| {
         1_500_000 + 900 * n + 600 * n.min(EXACT_LIMIT as u64)
     })?;
     let labels: Vec<String> = ids
