@@ -130,6 +130,7 @@ impl Drop for Tmpfs {
 
 /// Runs `command` to its end (its output discarded) and returns its exit status and its
 /// peak resident memory in bytes (the kernel's `ru_maxrss` for the child, from `wait4`).
+#[allow(clippy::zombie_processes)] // the child is reaped by wait4, not Child::wait
 pub fn peak_memory(command: &mut Command) -> (std::process::ExitStatus, u64) {
     use std::os::unix::process::ExitStatusExt;
     use std::process::Stdio;
