@@ -124,8 +124,9 @@ pub fn main<A: Flags, R>(run: impl FnOnce(&A) -> Result<R>) -> ExitCode {
     }
 }
 
-/// `--help` and `--version` as clap prints them; any other flag error as its first line
-/// (clap adds a usage block and a hint below it), pointing at `--help`, with exit status 2.
+/// `--help` and `--version` as clap prints them; any other flag error on one line: clap's
+/// message and the details under it, without its usage block and hint, pointing at
+/// `--help`, with exit status 2.
 fn usage_error(error: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     if matches!(
