@@ -244,7 +244,13 @@ fn swap(staging: &Path, target: &Path) -> Result<()> {
         )
     };
     if !target.exists() {
-        return fs::rename(staging, target).map_err(failed);
+        match fs::rename(staging, target) {
+            Ok(()) => return Ok(()),
+            // Another run of the same `--out` finished in between: its output is now the
+            // earlier one, exchanged below like any other.
+            Err(_) if target.exists() => {}
+            Err(e) => return Err(failed(e)),
+        }
     }
     if exchange(staging, target).is_ok() {
         return Ok(());
@@ -343,6 +349,50 @@ mod tests {
             1,
             "no staging left"
         );
+    }
+
+    #[test]
+    fn two_runs_committing_to_a_new_folder_at_once_both_succeed_whole() {
+        // Both see no output yet; one moves in first, and the other must exchange with it
+        // rather than fail (rename onto a folder that appeared meanwhile is ENOTEMPTY).
+        for round in 0..100 {
+            let root = tempfile::tempdir().unwrap();
+            let out = root.path().join("out");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let runs: Vec<_> = ["a", "b"]
+                .into_iter()
+                .map(|run| {
+                    let (out, barrier) = (out.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        let staged = Staged::begin(&out, "01").unwrap();
+                        report(staged.dir(), "01");
+                        fs::write(staged.dir().join(format!("{run}.svg")), run).unwrap();
+                        barrier.wait();
+                        staged.commit().map(|_| ())
+                    })
+                })
+                .collect();
+            for run in runs {
+                run.join()
+                    .unwrap()
+                    .unwrap_or_else(|e| panic!("round {round}: {e}"));
+            }
+            let files: Vec<String> = fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| name.ends_with(".svg"))
+                .collect();
+            assert_eq!(
+                files.len(),
+                1,
+                "round {round}: one run's output, whole: {files:?}"
+            );
+            assert_eq!(
+                fs::read_dir(root.path()).unwrap().count(),
+                1,
+                "no staging left"
+            );
+        }
     }
 
     #[test]
