@@ -9,7 +9,7 @@ use anyhow::{Result, ensure};
 use burn::tensor::Device;
 use serde::Serialize;
 
-use crate::analysis::stats::{pearson, spearman};
+use crate::analysis::stats::{is_constant, pearson, spearman};
 use crate::rng::SeededRng;
 use crate::tensor::matrix::Matrix;
 use crate::tensor::ops::{matrix_tensor, unit_gram};
@@ -79,12 +79,6 @@ pub fn rsa(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<Rsa
     })
 }
 // ANCHOR_END: rsa
-
-/// Whether every value is the same: a correlation with it is 0/0 (scipy's `pearsonr`
-/// warns and returns NaN), and a permutation test of it meaningless.
-fn is_constant(values: &[f32]) -> bool {
-    values.windows(2).all(|w| w[0] == w[1])
-}
 
 #[cfg(test)]
 mod tests {

@@ -79,6 +79,12 @@ pub fn value_counts(values: impl IntoIterator<Item = usize>) -> Vec<(usize, usiz
     counts.into_iter().collect()
 }
 
+/// Whether every value is the same: a correlation with it is 0/0 (scipy's `pearsonr`
+/// warns and returns NaN, numpy's `corrcoef` gives nan), so none is defined.
+pub fn is_constant(values: &[f32]) -> bool {
+    values.windows(2).all(|w| w[0] == w[1])
+}
+
 /// Pearson correlation in f64 (`np.corrcoef(a, b)[0, 1]`).
 pub fn pearson(a: &[f32], b: &[f32]) -> f64 {
     let n = a.len().min(b.len()) as f64;

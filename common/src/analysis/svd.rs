@@ -203,16 +203,9 @@ mod tests {
         let matrix = Matrix::new(40, 7, (0..280).map(|_| rng.normal() as f32).collect()).unwrap();
         let mut workspace = CentredSpectra::new(5, 7);
         for ids in [[0, 3, 9, 12, 39], [5, 5, 1, 2, 30], [39, 38, 0, 1, 2]] {
-            let centred = Matrix::new(5, 7, {
-                let rows = matrix.select_rows(&ids);
-                let mean: Vec<f64> = (0..7)
-                    .map(|j| (0..5).map(|i| rows.row(i)[j] as f64).sum::<f64>() / 5.0)
-                    .collect();
-                (0..35)
-                    .map(|k| (rows.row(k / 7)[k % 7] as f64 - mean[k % 7]) as f32)
-                    .collect()
-            })
-            .unwrap();
+            // The lessons' own centring (burn, f32), then the full SVD.
+            let (centred, _) =
+                crate::ops::centre_rows(&matrix.select_rows(&ids), &crate::Device::flex()).unwrap();
             let full = svd(&centred).unwrap().s;
             let reused = workspace.of(&matrix, &ids).unwrap();
             assert_eq!(reused.len(), 5);

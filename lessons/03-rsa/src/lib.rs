@@ -8,7 +8,7 @@ mod results;
 
 use anyhow::{Result, bail};
 use common::analysis::rsa::{RsaScore, cosine_similarity_matrix, rsa, upper_triangle};
-use common::analysis::stats::pearson;
+use common::analysis::stats::{is_constant, pearson};
 use common::model::first_token;
 use common::run::cli::expand;
 use common::run::resources::ensure_memory;
@@ -174,11 +174,10 @@ fn per_word_correlations(words: &[String], vectors: Pair<&Matrix>) -> PerWord {
             )),
         };
     }
-    let constant = |row: &[f32]| row.iter().all(|&x| x == row[0]);
     let mut undefined = Vec::new();
     let r = (0..bert.rows())
         .map(|i| {
-            let which = match (constant(bert.row(i)), constant(gpt.row(i))) {
+            let which = match (is_constant(bert.row(i)), is_constant(gpt.row(i))) {
                 (false, false) => return Some(pearson(bert.row(i), gpt.row(i)) as f32),
                 (true, true) => "both vectors are",
                 (true, false) => "its BERT vector is",
