@@ -8,5 +8,6 @@ pub mod neighbours;
 pub mod rsa;
 pub mod stats;
 pub mod svd;
+pub mod token_map;
 pub mod tsne;
 pub mod vocabulary;
