@@ -196,6 +196,49 @@ fn a_shard_index_pointing_at_a_missing_shard_is_an_error() {
 }
 
 #[test]
+fn shard_index_paths_outside_the_model_folder_are_refused_before_any_open() {
+    // What is checked: a `weight_map` naming a file outside the model folder (`..`, an
+    // absolute path) is refused when the index is read, before anything is opened. The
+    // bait beside the folder is a valid checkpoint holding the embedding tensor, so a
+    // lesson that opened it would load it and succeed.
+    let root = tempfile::tempdir().unwrap();
+    let bait = root.path().join("bait.safetensors");
+    write_safetensors(
+        &bait,
+        &[entry(
+            "wte.weight",
+            "F32",
+            vec![ROWS, COLS],
+            encode("F32", &values()),
+        )],
+    )
+    .unwrap();
+    let model = root.path().join("model");
+    fs::create_dir_all(model.join("sub")).unwrap();
+    fs::write(model.join("vocab.txt"), VOCAB).unwrap();
+    for shard in [
+        "../bait.safetensors".to_string(),
+        "sub/../../bait.safetensors".to_string(),
+        bait.to_str().unwrap().to_string(),
+    ] {
+        fs::write(
+            model.join("model.safetensors.index.json"),
+            serde_json::json!({ "weight_map": { "wte.weight": shard } }).to_string(),
+        )
+        .unwrap();
+        let loaded =
+            locate(model.to_str().unwrap(), &Hub::new(root.path(), true)).and_then(Model::load);
+        let error = format!("{:#}", loaded.err().expect("the index is refused"));
+        assert!(
+            error.contains("not a plain file name inside the model folder")
+                && error.contains(&shard)
+                && !error.contains('\n'),
+            "{shard}: {error}"
+        );
+    }
+}
+
+#[test]
 fn truncated_and_corrupt_files_are_reported_not_panicked() {
     let dir = tempfile::tempdir().unwrap();
     bert_dir(dir.path(), "F32");
