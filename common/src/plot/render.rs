@@ -161,8 +161,11 @@ fn weight(rc: RcParams) -> FontStyle {
     }
 }
 
-/// Writes `dir/stem.svg` and `dir/stem.png`; returns both paths.
-pub fn save(figure: &Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+/// Writes `dir/stem.svg` and `dir/stem.png`; returns both paths. Every text is drawn as
+/// [`crate::run::text::figure`] gives it, so the SVG is well-formed XML whatever a token holds.
+pub fn save(mut figure: Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+    figure.map_texts(|text| crate::run::text::figure(text).into_owned());
+    let figure = &figure;
     register_font()?;
     let svg = dir.join(format!("{stem}.svg"));
     let png = dir.join(format!("{stem}.png"));
@@ -759,7 +762,7 @@ mod tests {
             equal_aspect: true,
         };
         let figure = Figure::grid(400, 200, 1, 2, vec![Panel::Xy(xy), Panel::Image(image)]);
-        let files = save(&figure, dir.path(), "f").unwrap();
+        let files = save(figure, dir.path(), "f").unwrap();
         let svg = std::fs::read_to_string(&files[0]).unwrap();
         assert!(
             svg.starts_with("<svg") && svg.contains("<image"),

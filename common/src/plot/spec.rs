@@ -221,6 +221,38 @@ impl<'a> Figure<'a> {
         }
     }
 
+    /// Replaces every text of the figure (titles, axis labels, tick labels, legend
+    /// labels, text marks) with `map` of it.
+    pub fn map_texts(&mut self, map: impl Fn(&str) -> String) {
+        let axes = |axes: &mut Axes| {
+            for text in [&mut axes.title, &mut axes.xlabel, &mut axes.ylabel] {
+                *text = map(text);
+            }
+            for labels in [&mut axes.x_tick_labels, &mut axes.y_tick_labels]
+                .into_iter()
+                .flatten()
+            {
+                labels.iter_mut().for_each(|label| *label = map(label));
+            }
+        };
+        for placed in &mut self.panels {
+            match &mut placed.panel {
+                Panel::Image(panel) => axes(&mut panel.axes),
+                Panel::Xy(panel) => {
+                    axes(&mut panel.axes);
+                    for series in &mut panel.series {
+                        if let Some(label) = &mut series.label {
+                            *label = map(label);
+                        }
+                        if let Style::Text { texts, .. } = &mut series.style {
+                            texts.iter_mut().for_each(|text| *text = map(text));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// One panel filling the whole figure.
     pub fn single(width: u32, height: u32, panel: Panel<'a>) -> Self {
         Figure {

@@ -158,17 +158,17 @@ fn usage_error(error: clap::Error) -> ExitCode {
             None => line.push_str(&format!(" {detail}")),
         }
     }
-    eprintln!("{}; see --help", crate::run::text::terminal(&line));
+    eprintln!("{}; see --help", crate::run::text::one_line(&line));
     ExitCode::from(2)
 }
 
-/// Ends a run: an error becomes one line on stderr (control characters escaped, so a
-/// word in it cannot break the line) and exit status 1.
+/// Ends a run: an error becomes one line on stderr (unprintable characters and line
+/// breaks escaped, so a word in it cannot break the line) and exit status 1.
 pub fn finish(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", crate::run::text::terminal(&format!("{e:#}")));
+            eprintln!("error: {}", crate::run::text::one_line(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }

@@ -14,7 +14,7 @@ use common::analysis::stats::histogram;
 use common::model::{token_text, word_ids};
 use common::run::cli::expand;
 use common::run::resources::ensure_memory;
-use common::run::text::{file_stem, terminal};
+use common::run::text::{file_stem, one_line};
 use common::{Device, Matrix, Model, Pair, Report, Session, ops};
 
 pub use args::Args;
@@ -141,7 +141,7 @@ fn explore_word(
     // Exercise 1: kNN-based synonym-searching of "ring" — check in BERT, check in GPT
     // (Exercise 4: a word of several tokens is searched from the mean of their vectors)
     // ANCHOR: seed_ids
-    println!("\n# Seed word \"{}\"\n", terminal(word));
+    println!("\n# Seed word \"{}\"\n", one_line(word));
     let ids = models.map(|m| word_ids(m, word)).transpose()?;
     let pieces = models
         .zip(ids.as_ref())
@@ -216,8 +216,8 @@ fn explore_word(
     let spaced = format!(" {}", word.trim_start());
     println!(
         "\n# The importance of emptiness: \"{}\" vs \"{}\" in the GPT model\n",
-        terminal(word),
-        terminal(&spaced)
+        one_line(word),
+        one_line(&spaced)
     );
     let spaced_ids = word_ids(models.gpt, &spaced)?;
     let without_space = match metric {

@@ -12,7 +12,7 @@ use common::analysis::stats::{is_constant, pearson};
 use common::model::first_token;
 use common::run::cli::expand;
 use common::run::resources::ensure_memory;
-use common::run::text::terminal;
+use common::run::text::one_line;
 use common::{Device, Matrix, Model, Pair, Report, Session};
 
 pub use args::{Args, DEFAULT_MODELS, DEFAULT_WORDS};
@@ -185,7 +185,7 @@ fn per_word_correlations(words: &[String], vectors: Pair<&Matrix>) -> PerWord {
             };
             undefined.push(format!(
                 "\"{}\": {which} constant (no variance to correlate)",
-                terminal(&words[i])
+                one_line(&words[i])
             ));
             None
         })
