@@ -196,6 +196,53 @@ fn a_shard_index_pointing_at_a_missing_shard_is_an_error() {
 }
 
 #[test]
+fn a_tokenizer_with_more_tokens_than_the_matrix_has_rows_is_refused_at_load() {
+    // What is checked: a vocabulary of 8 tokens over a matrix of 5 rows is one line naming
+    // both counts when the model loads (it was accepted, and lessons used only the first 5).
+    let dir = tempfile::tempdir().unwrap();
+    bert_dir(dir.path(), "F32");
+    write_safetensors(
+        &dir.path().join("model.safetensors"),
+        &[entry(
+            "bert.embeddings.word_embeddings.weight",
+            "F32",
+            vec![5, COLS],
+            encode("F32", &values()[..5 * COLS]),
+        )],
+    )
+    .unwrap();
+    let files = locate(dir.path().to_str().unwrap(), &Hub::new(dir.path(), true)).unwrap();
+    let error = Model::load(files).err().expect("refused").to_string();
+    assert!(
+        error.contains("the tokenizer has 8 token ids")
+            && error.contains("has 5 rows")
+            && !error.contains('\n'),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_matrix_without_columns_is_refused_at_load() {
+    // What is checked: a [8, 0] embedding tensor is one line naming its shape when the
+    // model loads (it failed later, drawing a figure, with the hidden staging path).
+    let dir = tempfile::tempdir().unwrap();
+    bert_dir(dir.path(), "F32");
+    write_safetensors(
+        &dir.path().join("model.safetensors"),
+        &[entry(
+            "bert.embeddings.word_embeddings.weight",
+            "F32",
+            vec![ROWS, 0],
+            Vec::new(),
+        )],
+    )
+    .unwrap();
+    let files = locate(dir.path().to_str().unwrap(), &Hub::new(dir.path(), true)).unwrap();
+    let error = Model::load(files).err().expect("refused").to_string();
+    assert!(error.contains("has shape [8, 0]"), "{error}");
+}
+
+#[test]
 fn shard_index_paths_outside_the_model_folder_are_refused_before_any_open() {
     // What is checked: a `weight_map` naming a file outside the model folder (`..`, an
     // absolute path) is refused when the index is read, before anything is opened. The
