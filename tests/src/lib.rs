@@ -250,3 +250,24 @@ pub fn svg_texts(dir: &Path) -> Vec<String> {
     }
     texts
 }
+
+/// `command` with its address space limited to `bytes` (`ulimit -v`, `RLIMIT_AS`), set in
+/// the child before the program starts.
+pub fn limit_address_space(command: &mut Command, bytes: u64) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec the closure only calls setrlimit, which is
+    // async-signal-safe, and allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes as libc::rlim_t,
+                rlim_max: bytes as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        })
+    }
+}

@@ -38,15 +38,28 @@ pub struct RsaScore {
     pub permutations: usize,
 }
 
-// ANCHOR: rsa
+/// RSA of two similarity matrices over the same words, with a permutation test (see
+/// [`rsa_with_progress`]).
+pub fn rsa(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<RsaScore> {
+    rsa_with_progress(a, b, permutations, seed, |_| {})
+}
+
 /// RSA of two similarity matrices over the same words, with a permutation test: the word
 /// labels of `b` are shuffled (rows and columns together) `permutations` times, which keeps
-/// each matrix's own structure but breaks the word-to-word correspondence.
-pub fn rsa(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<RsaScore> {
+/// each matrix's own structure but breaks the word-to-word correspondence. `progress` is
+/// told how many shuffles are done (a progress bar for a long test).
+pub fn rsa_with_progress(
+    a: &Matrix,
+    b: &Matrix,
+    permutations: usize,
+    seed: u64,
+    mut progress: impl FnMut(usize),
+) -> Result<RsaScore> {
     ensure!(
         a.rows() == b.rows() && a.rows() >= 3,
         "RSA needs two similarity matrices over the same 3+ words"
     );
+    // ANCHOR: rsa
     let (ua, ub) = (upper_triangle(a), upper_triangle(b));
     for (which, triangle) in [("first", &ua), ("second", &ub)] {
         ensure!(
@@ -59,7 +72,7 @@ pub fn rsa(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<Rsa
         let mut rng = SeededRng::new(seed);
         let mut labels: Vec<usize> = (0..b.rows()).collect();
         let mut hits = 0;
-        for _ in 0..permutations {
+        for done in 1..=permutations {
             rng.shuffle(&mut labels);
             let shuffled: Vec<f32> = (0..labels.len())
                 .flat_map(|i| ((i + 1)..labels.len()).map(move |j| (i, j)))
@@ -68,6 +81,7 @@ pub fn rsa(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<Rsa
             if pearson(&ua, &shuffled) >= observed {
                 hits += 1;
             }
+            progress(done);
         }
         (hits + 1) as f64 / (permutations + 1) as f64
     });
@@ -77,8 +91,8 @@ pub fn rsa(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<Rsa
         p_value,
         permutations,
     })
+    // ANCHOR_END: rsa
 }
-// ANCHOR_END: rsa
 
 #[cfg(test)]
 mod tests {

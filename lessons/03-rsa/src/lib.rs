@@ -7,7 +7,9 @@ mod figures;
 mod results;
 
 use anyhow::{Result, bail};
-use common::analysis::rsa::{RsaScore, cosine_similarity_matrix, rsa, upper_triangle};
+use common::analysis::rsa::{
+    RsaScore, cosine_similarity_matrix, rsa, rsa_with_progress, upper_triangle,
+};
 use common::analysis::stats::{is_constant, pearson};
 use common::model::first_token;
 use common::run::cli::expand;
@@ -85,7 +87,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         .as_ref()
         .map(|v| cosine_similarity_matrix(v, device))
         .transpose()?;
-    let score = rsa(
+    let score = rsa_shown(
         &similarity.bert,
         &similarity.gpt,
         args.permutations,
@@ -137,6 +139,17 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         similarity_matrices: similarity.map(|m| m.data().to_vec()),
         model_sizes,
     })
+}
+
+/// [`rsa`] with a progress bar on the terminal while its permutation test runs: the
+/// shuffles done, of how many, and the time left.
+fn rsa_shown(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<RsaScore> {
+    let bar = common::run::progress::bar(permutations as u64, "permutation test (shuffles)");
+    let score = rsa_with_progress(a, b, permutations, seed, |done| {
+        bar.set_position(done as u64)
+    })?;
+    bar.finish_and_clear();
+    Ok(score)
 }
 
 /// The notebook's table `Word | B-n | G-n | B-s | G-s`: how many tokens each word is in
