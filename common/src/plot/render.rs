@@ -169,12 +169,8 @@ pub fn save(mut figure: Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> 
     register_font()?;
     let svg = dir.join(format!("{stem}.svg"));
     let png = dir.join(format!("{stem}.png"));
-    {
-        let area = SVGBackend::new(&svg, (figure.width, figure.height)).into_drawing_area();
-        draw_figure(figure, &area).with_context(|| format!("cannot draw {}", svg.display()))?;
-        area.present()
-            .map_err(|e| anyhow!("cannot write {}: {e}", svg.display()))?;
-    }
+    let text = draw_svg(figure).with_context(|| format!("cannot draw {}", svg.display()))?;
+    std::fs::write(&svg, text).map_err(|e| anyhow!("cannot write {}: {e}", svg.display()))?;
     {
         let area = BitMapBackend::new(&png, (figure.width, figure.height)).into_drawing_area();
         draw_figure(figure, &area).with_context(|| format!("cannot draw {}", png.display()))?;
@@ -182,6 +178,24 @@ pub fn save(mut figure: Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> 
             .map_err(|e| anyhow!("cannot write {}: {e}", png.display()))?;
     }
     Ok(vec![svg, png])
+}
+
+/// The SVG [`save`] writes for `figure`, as text.
+pub fn svg(mut figure: Figure) -> Result<String> {
+    figure.map_texts(|text| crate::run::text::figure(text).into_owned());
+    register_font()?;
+    draw_svg(&figure)
+}
+
+fn draw_svg(figure: &Figure) -> Result<String> {
+    let mut text = String::new();
+    {
+        let area =
+            SVGBackend::with_string(&mut text, (figure.width, figure.height)).into_drawing_area();
+        draw_figure(figure, &area)?;
+        area.present().map_err(err)?;
+    }
+    Ok(text)
 }
 
 pub(super) type Area<DB> = DrawingArea<DB, Shift>;
