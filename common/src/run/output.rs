@@ -255,8 +255,8 @@ impl Staged {
         swap(&self.staging, &self.target)?;
         self.committed = true;
         drop(lock);
-        // The staging path now holds the earlier output (or nothing): its own files, the
-        // record, and links to the files carried over.
+        // The staging path now holds the earlier folder (or nothing): the earlier run's
+        // files and record, and the files carried over, which the new output holds too.
         clear_earlier(&self.staging, earlier.as_ref(), &others, &self.target);
         Ok(Committed {
             dir: self.shown.clone(),

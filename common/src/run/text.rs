@@ -185,7 +185,7 @@ mod tests {
     #[test]
     fn markdown_text_is_shown_as_it_is() {
         assert_eq!(markdown_text("*a*"), "\\*a\\*");
-        assert_eq!(markdown_text("<b>&amp;|"), "\\<b\\>\\&amp;\\|");
+        assert_eq!(markdown_text("<b>&amp;|"), "\\<b\\>\\&amp\\;\\|");
         assert_eq!(markdown_text("a\u{0}\nb"), "a\\u{0}\\u{a}b");
         assert_eq!(markdown_code("`"), "`` ` ``");
         assert_eq!(markdown_code("a\nb"), "`a\\u{a}b`");
