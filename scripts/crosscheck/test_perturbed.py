@@ -134,8 +134,11 @@ def test(script, reports):
         failures += [f"{lesson}: not the snapshot's run: {p}" for p in problems[:5]]
         print(f"{lesson}: the report is the snapshot's run" if not problems else failures[-1])
     done, cover = run(script, report, folder)
-    if done.returncode != 0 or cover is None:
+    if done.returncode != 0:
         return failures + [f"{lesson}: fails on its own report:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"]
+    if cover is None:
+        return failures + [f"{lesson}: its cross-check does not say what it compares: compare through "
+                           "scripts/crosscheck/check.py (Check), as the other lessons' do"]
     inputs = [parse(p) for p in cover["inputs"]]
     targets = targets_of(report, cover["comparisons"])
     alone = [t for t in targets if any(t[0][: len(i)] == i for i in inputs)]
