@@ -6,7 +6,10 @@
 //! the Pearson and Spearman RSA scores and the model × model RSA matrix, and agreed to the
 //! 4 significant digits kept here. Part 4 runs on four stand-ins: the BERT (MiniLM) and GPT
 //! (SmolLM2) ones, and each mapped to 1024 dimensions by a fixed random projection, so each
-//! one's RSA with its 1024-wide projection must be close to 1.
+//! one's RSA with its 1024-wide projection must be close to 1. The permutation p-value is
+//! a draw of the lesson's seeded generator: the script checks it against its own null, 10,000
+//! numpy shuffles of the GPT words' labels (0 reached the observed RSA), within binomial
+//! quantiles for the lesson's 1000 shuffles. CI runs the script on every change.
 
 use clap::Parser;
 use common::run::Flags;

@@ -1,7 +1,8 @@
 //! Lesson 5 end to end on the offline GPT stand-in (SmolLM2-135M), against scikit-learn.
 //!
-//! `tests/reference/lesson05_sklearn.json` is written by `lessons/05-tsne-dbscan/crosscheck.py`
-//! (scikit-learn 1.5.2, see `scripts/crosscheck/requirements.txt`) from the lesson's own
+//! `tests/reference/lesson05_sklearn.json` is written by `lessons/05-tsne-dbscan/crosscheck.py
+//! REPORT --write-reference EXACT_REPORT` (scikit-learn 1.5.2, see
+//! `scripts/crosscheck/requirements.txt`) from the lesson's own
 //! reports: 20 runs of t-SNE called exactly as the notebook calls it,
 //! `TSNE(n_components=2, perplexity=5)` (Barnes–Hut; not deterministic, see the script), one
 //! run of `method="exact"` with `random_state=0`, and sklearn's DBSCAN and trustworthiness on
