@@ -194,7 +194,8 @@ function draw() {
       context.strokeRect(px - size, py - size, 2 * size, 2 * size);
     }
   }
-  drawRegionNames();
+  const taken = drawRegionNames();
+  drawTokenNames(size, taken);
   if (selected >= 0) {
     const [sx, sy] = toPixel(selected);
     context.strokeStyle = "#d00";
@@ -216,7 +217,18 @@ function draw() {
   }
 }
 
-/** Each named region's name at its centre, dark on a white halo. */
+/** Text dark on a white halo, centred at (px, py). */
+function haloText(text, px, py) {
+  context.strokeText(text, px, py);
+  context.fillText(text, px, py);
+}
+
+/** Whether a box (centre px, py, half-width half, half-height h) overlaps one taken. */
+const overlaps = (taken, px, py, half, h) =>
+  taken.some(([qx, qy, qw, qh]) => Math.abs(qx - px) < qw + half && Math.abs(qy - py) < qh + h);
+
+/** Each named region's name at its centre, dark on a white halo, moved inside the canvas
+ *  where it would be cut at an edge. Returns the boxes drawn. */
 function drawRegionNames() {
   context.font = `bold ${12 * devicePixelRatio}px system-ui, sans-serif`;
   context.textAlign = "center";
@@ -227,17 +239,53 @@ function drawRegionNames() {
   context.fillStyle = "#111";
   // Largest regions first; a name that would overlap one already drawn waits for a zoom.
   const drawn = [];
-  const height = 14 * devicePixelRatio;
+  const h = 7 * devicePixelRatio;
   regionCentres.forEach(([x, y, members], r) => {
     if (members === 0) return;
-    const px = (x / members - view.x) * view.scale;
-    const py = (view.y - y / members) * view.scale;
     const half = context.measureText(data.region_names[r]).width / 2 + 2;
-    if (drawn.some(([qx, qy, qh]) => Math.abs(qx - px) < qh + half && Math.abs(qy - py) < height)) return;
-    drawn.push([px, py, half]);
-    context.strokeText(data.region_names[r], px, py);
-    context.fillText(data.region_names[r], px, py);
+    let px = (x / members - view.x) * view.scale;
+    let py = (view.y - y / members) * view.scale;
+    if (px < -half || px > canvas.width + half || py < 0 || py > canvas.height) return; // off screen
+    px = Math.min(Math.max(px, half), canvas.width - half);
+    py = Math.min(Math.max(py, h), canvas.height - h);
+    if (overlaps(drawn, px, py, half, h)) return;
+    drawn.push([px, py, half, h]);
+    haloText(data.region_names[r], px, py);
   });
+  return drawn;
+}
+
+/** Most tokens written beside their points: zoomed in this far, the map reads as text. */
+const LABELLED = 400;
+/** Each token on screen written beside its point once at most LABELLED are on screen (the
+ *  selected token and its neighbours always), none over another label or a region's name. */
+function drawTokenNames(size, taken) {
+  const onScreen = [];
+  for (let i = 0; i < count; i++) {
+    const [px, py] = toPixel(i);
+    if (px >= 0 && py >= 0 && px <= canvas.width && py <= canvas.height) onScreen.push(i);
+  }
+  const first = selected < 0 ? [] : [selected, ...Array.from({ length: k }, (_, n) => metric.neighbours[selected * k + n])
+    .filter((j) => j < count)];
+  const named = onScreen.length <= LABELLED ? first.concat(onScreen) : first;
+  context.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
+  context.textAlign = "left";
+  context.lineWidth = 3 * devicePixelRatio;
+  context.strokeStyle = "rgba(255, 255, 255, 0.85)";
+  const h = 7 * devicePixelRatio;
+  const done = new Set();
+  for (const i of named) {
+    if (done.has(i)) continue;
+    done.add(i);
+    const [px, py] = toPixel(i);
+    const text = data.tokens[i];
+    const half = context.measureText(text).width / 2;
+    const cx = px + size + half;
+    if (i !== selected && overlaps(taken, cx, py, half, h)) continue;
+    taken.push([cx, py, half, h]);
+    context.fillStyle = i === selected ? "#d00" : "#111";
+    haloText(text, px + size, py);
+  }
 }
 
 function redraw() {
@@ -307,8 +355,12 @@ function tokenSpan(i) {
   return span;
 }
 
-/** The link that reopens the page as it is: the selected token, the metric, the colouring. */
+/** The link that reopens the page as it is: the selected token, the metric, the colouring.
+ *  Written into the address when the reader changes something, never while the page opens
+ *  (the address a reader opened stays as it was). */
+let opening = true;
 function link() {
+  if (opening) return;
   const token = selected >= 0 ? "token=" + encodeURIComponent(data.tokens[selected]) + "&" : "";
   history.replaceState(null, "", "#" + token + "metric=" + metric.name + "&colour=" + encodeURIComponent(colourName));
 }
@@ -554,8 +606,17 @@ function selfTest(status) {
 }
 
 const hash = new URLSearchParams(location.hash.slice(1));
+// `&crop`: the map alone, without the header and the side panel (the book's crops).
+if (hash.has("crop")) document.body.classList.add("crop");
 setUp();
 fit();
+// `&zoom=Z`: Z times closer than the whole map (the book's crops around a token).
+const zoom = Number(hash.get("zoom"));
+if (Number.isFinite(zoom) && zoom >= 1) {
+  const [x, y] = centre();
+  view.scale = fitScale * zoom;
+  centreOn(x, y);
+}
 // `&colour=token kind` (any "Colour by" choice) opens with that colouring.
 const colour = Object.hasOwn(colourings, hash.get("colour")) ? hash.get("colour") : Object.keys(colourings)[0];
 $("colour-by").value = colour;
@@ -575,6 +636,8 @@ status.dataset.readyMs = performance.now().toFixed(0);
 const before = performance.now(); // one more frame, as a pan or zoom draws it
 draw();
 status.dataset.frameMs = (performance.now() - before).toFixed(1);
+status.dataset.address = location.hash; // as opened: the page does not rewrite it
+opening = false;
 if (hash.has("selftest")) selfTest(status);
 status.dataset.errors = window.pageErrors.join(" | ");
 status.dataset.done = "yes";
