@@ -4,6 +4,7 @@
 
 mod args;
 mod figures;
+pub mod known_answers;
 mod results;
 
 use anyhow::Result;
