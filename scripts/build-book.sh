@@ -42,10 +42,16 @@ for run in "bert-base-uncased 30517 ring paris" "gpt2 49135 %C4%A0ring %C4%A0Par
     done
   done
 done
-# Lesson 5's small multiples: the notebook's 100 tokens mapped at perplexities 2 to 50
-# from two random starts (--init random, the start drawn from --seed), and DBSCAN's eps
-# on the notebook's own map; scripts/lesson05-multiples.py inlines them into the
-# chapter's slider widgets (generated/05-multiples/perplexity.md and eps.md).
+# Lesson 5's widgets. The known answers: point sets of known structure mapped by the
+# lesson's t-SNE at distill's perplexities (--example known-answers). The small multiples:
+# the notebook's 100 tokens mapped at perplexities 2 to 50 from two random starts (--init
+# random, the start drawn from --seed), and DBSCAN's eps on the notebook's own map.
+# scripts/lesson05-multiples.py makes them the chapter's widgets
+# (generated/05-known-answers/known.md, generated/05-multiples/perplexity.md and eps.md).
+known="$generated/05-known-answers"
+cargo run --quiet -p lesson05 --example known-answers -- --out "$known" > "$generated.known.log" 2>&1 \
+  || { cat "$generated.known.log"; exit 1; }
+mv "$generated.known.log" "$known/output.txt"
 multiples="$generated/05-multiples"
 for perplexity in 2 5 10 30 50; do
   for seed in 1 2; do
@@ -56,7 +62,7 @@ done
 for eps in 2 3 5 7 10 15; do
   cargo run --quiet -p lesson05 -- --standin --eps "$eps" --out "$multiples/eps-$eps" > /dev/null
 done
-python3 scripts/lesson05-multiples.py "$multiples"
+python3 scripts/lesson05-multiples.py "$multiples" "$known"
 # The appendix: the notebooks' own plotting cells (matplotlib) on the same data, beside the
 # lessons' figures. FIGURES_PYTHON is a Python with scripts/figures/requirements.txt.
 python=${FIGURES_PYTHON:-python3}
