@@ -186,6 +186,8 @@ def perplexity_fragment(folder: Path) -> str:
             "  for (const s of seeds) if (s.value === state.get('seed')) s.checked = true;",
             "  slider.closest('.controls').hidden = false;",
             "  show();",
+            "  // The address as the page opened with it: showing the state never rewrites it.",
+            "  document.getElementById('perplexity-widget').dataset.openedAt = location.hash;",
             "})();",
             "</script>",
         ]
@@ -243,6 +245,8 @@ def eps_fragment(folder: Path) -> str:
             "  if (values.includes(state.get('eps'))) slider.value = values.indexOf(state.get('eps'));",
             "  slider.closest('.controls').hidden = false;",
             "  show();",
+            "  // The address as the page opened with it: showing the state never rewrites it.",
+            "  document.getElementById('eps-widget').dataset.openedAt = location.hash;",
             "})();",
             "</script>",
         ]
@@ -358,6 +362,8 @@ def known_fragment(folder: Path) -> str:
             "  for (const s of sets) if (s.value === state.get('toy')) s.checked = true;",
             "  slider.closest('.controls').hidden = false;",
             "  show();",
+            "  // The address as the page opened with it: showing the state never rewrites it.",
+            "  document.getElementById('toy-widget').dataset.openedAt = location.hash;",
             "})();",
             "</script>",
         ]
