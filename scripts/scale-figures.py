@@ -81,7 +81,7 @@ def code(token: str) -> str:
 def main() -> None:
     if len(sys.argv) < 5:
         sys.exit(__doc__)
-    browser, run, label, words = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4:]
+    browser, run, label, words = sys.argv[1], Path(sys.argv[2]).resolve(), sys.argv[3], sys.argv[4:]
     page = run / "map.html"
     if not page.is_file():
         sys.exit(f"error: {page} does not exist: run lesson 5 into {run} first")
