@@ -270,6 +270,9 @@ const onCanvas = ([px, py]) => px >= 0 && py >= 0 && px <= canvas.width && py <=
  *  the AROUND_SELECTED nearest the selected token (the selected token and its neighbours
  *  always), none over another label or a region's name. */
 function drawTokenNames(size, taken) {
+  // Far from enough zoom to write the map's tokens and none selected: nothing to write (and
+  // no pass over every point in a frame of a large map).
+  if (selected < 0 && count * (fitScale / view.scale) ** 2 > 4 * LABELLED) return taken;
   const onScreen = [];
   for (let i = 0; i < count; i++) if (onCanvas(toPixel(i))) onScreen.push(i);
   const first = selected < 0 ? [] : [selected, ...Array.from({ length: k }, (_, n) => metric.neighbours[selected * k + n])
