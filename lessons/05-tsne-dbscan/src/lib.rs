@@ -116,6 +116,9 @@ fn decode_each(model: &Model, ids: &[usize]) -> Result<Vec<String>> {
     ids.iter().map(|&id| token_text(model, id)).collect()
 }
 
+/// Which characters make a one-character token a member of a group.
+type CharTest = fn(char) -> bool;
+
 /// What the Gram matrix's bright blocks and lines are: the mean dot product inside each
 /// group of one-character tokens (digits, capitals, lower-case letters, and the tokens
 /// that decode to "�" alone: single bytes that are no UTF-8 text), and between each
@@ -126,11 +129,11 @@ fn gram_reading(g: &Matrix, words: &[String]) -> GramReading {
         let (sum, count) = pairs.fold((0.0, 0), |(s, c), (i, j)| (s + g.row(i)[j] as f64, c + 1));
         (count > 0).then(|| sum / count as f64)
     };
-    let single = |i: usize, test: fn(char) -> bool| {
+    let single = |i: usize, test: CharTest| {
         let mut chars = words[i].chars();
         matches!((chars.next(), chars.next()), (Some(c), None) if test(c))
     };
-    let groups: [(&str, fn(char) -> bool); 4] = [
+    let groups: [(&str, CharTest); 4] = [
         ("digits", |c| c.is_ascii_digit()),
         ("capitals", |c| c.is_ascii_uppercase()),
         ("lower-case letters", |c| c.is_ascii_lowercase()),
