@@ -254,10 +254,9 @@ impl BookNumbers for Results {
             .iter()
             .map(|name| name.split(' ').map(code).collect::<Vec<_>>().join(" "))
             .collect();
-        let gram = self
-            .gram
-            .as_ref()
-            .map_or(String::new(), |g| format!("\n\nWhat the Gram matrix shows. {g}"));
+        let gram = self.gram.as_ref().map_or(String::new(), |g| {
+            format!("\n\nWhat the Gram matrix shows. {g}")
+        });
         format!(
             "{} tokens. Final KL divergence {:.4}; trustworthiness (k = 5) {:.4}; {} clusters.\n\n{}{gram}\n\nThe interactive map (`map.html`) also groups the tokens into *regions*: sets of tokens that are mostly one another's nearest neighbours by cosine in the embedding space (communities of the neighbour graph: [how they are found](scale.md#the-interactive-map)), each named by its three most typical tokens, a leading space written ␣. Largest first: {}.",
             self.tokens.len(),

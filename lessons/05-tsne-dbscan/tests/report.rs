@@ -90,7 +90,10 @@ fn lesson05_matches_scikit_learn() {
     );
     // Our trustworthiness is scikit-learn's formula.
     assert!((trust - number(&sk["trustworthiness_of_lesson_points"])).abs() < 1e-9);
-    assert_figures(out.path(), &["gram", "gram_and_tsne", "dbscan", "dbscan_tokens"]);
+    assert_figures(
+        out.path(),
+        &["gram", "gram_and_tsne", "dbscan", "dbscan_tokens"],
+    );
     let mut compact = json.clone();
     compact["tsne"].as_object_mut().unwrap().remove("points"); // covered by the checks above
     let explorer = compact["explorer"].as_object_mut().unwrap();
