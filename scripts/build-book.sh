@@ -6,7 +6,9 @@
 # notebooks' own figures beside them for the appendix; draws the explanatory diagrams
 # (scripts/diagrams/draw.py); checks that every figure a chapter shows exists and that no
 # figure's text is under 11 px on the page, no diagram's under 12 px
-# (scripts/figures/text_sizes.py), then runs mdbook (which fails on a broken {{#include}}).
+# (scripts/figures/text_sizes.py), then runs mdbook (which fails on a broken {{#include}});
+# then reads every built page in headless Chromium at 1,100 and 800 px
+# (scripts/check-pages.py, first shown to fail on a book of planted defects).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 python3 scripts/check-anchors.py
@@ -110,4 +112,10 @@ python3 scripts/check-offline.py book/book
 # The lesson 5 widgets, opened from disk in headless Chromium: moving a slider shows
 # another map.
 python3 scripts/check-widget.py "$browser" book/book/lesson05.html
+# Every page as a reader's browser lays it out, at 1,100 and 800 px: nothing wider than
+# the content column, every figure captioned, every map image linked to its map page,
+# every widget map labelled with its tokens. The checks are first shown to catch each
+# defect planted in scripts/planted-book/ (and to pass its clean page).
+python3 scripts/check-pages-planted.py "$browser"
+python3 scripts/check-pages.py "$browser" book/book
 echo "book written to book/book/index.html"
