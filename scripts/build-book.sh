@@ -3,9 +3,12 @@
 # chapter, none longer than 30 lines: scripts/check-anchors.py), runs every lesson (each
 # folder under lessons/) on the offline stand-ins into book/src/generated/, where each
 # writes its figures, report.json and the numbers.md its chapter includes; draws the
-# notebooks' own figures beside them for the appendix; checks that every figure a chapter
-# shows exists and that no figure's text is under 11 px on the page
-# (scripts/figures/text_sizes.py), then runs mdbook (which fails on a broken {{#include}}).
+# notebooks' own figures beside them for the appendix; draws the explanatory diagrams
+# (scripts/diagrams/draw.py); checks that every figure a chapter shows exists and that no
+# figure's text is under 11 px on the page, no diagram's under 12 px
+# (scripts/figures/text_sizes.py), then runs mdbook (which fails on a broken {{#include}});
+# then reads every built page in headless Chromium at 1,100 and 800 px
+# (scripts/check-pages.py, first shown to fail on a book of planted defects).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 python3 scripts/check-anchors.py
@@ -64,6 +67,9 @@ python=${FIGURES_PYTHON:-python3}
 "$python" -c 'import matplotlib, gguf, safetensors, transformers' 2> /dev/null \
   || { echo "error: the appendix needs a Python with scripts/figures/requirements.txt installed (pip install -r scripts/figures/requirements.txt, or set FIGURES_PYTHON to one)" >&2; exit 1; }
 "$python" scripts/figures/notebook_figures.py "$generated" > /dev/null
+# The explanatory diagrams: the chapters' worked examples drawn, the introduction's text
+# cut by the real tokenizers (from the stand-ins' files), lesson 1's run (its report).
+"$python" scripts/diagrams/draw.py "$generated" > /dev/null
 # KaTeX's stylesheet and fonts for the maths (rendered at build time by mdbook-katex),
 # from Debian's libjs-katex and fonts-katex (0.16.4, the KaTeX inside mdbook-katex 0.10),
 # so the built book loads nothing from the network.
@@ -86,7 +92,7 @@ for chapter in book/src/*.md "$generated"/notebooks/appendix.md; do
   done
 done
 [ "$missing" = 0 ]
-python3 scripts/figures/text_sizes.py "$generated" --min 11 > /dev/null
+python3 scripts/figures/text_sizes.py "$generated" --min 11 --diagram-min 12 > /dev/null
 # mdbook-katex keeps a formula it cannot parse as raw text with a warning; fail instead.
 mdbook build book 2>&1 | tee book/build.log
 if grep -q 'Rendering failed' book/build.log; then
@@ -107,4 +113,10 @@ python3 scripts/check-offline.py book/book
 # The lesson 5 widgets, opened from disk in headless Chromium: moving a slider shows
 # another map.
 python3 scripts/check-widget.py "$browser" book/book/lesson05.html
+# Every page as a reader's browser lays it out, at 1,100 and 800 px: nothing wider than
+# the content column, every figure captioned, every map image linked to its map page,
+# every widget map labelled with its tokens. The checks are first shown to catch each
+# defect planted in scripts/planted-book/ (and to pass its clean page).
+python3 scripts/check-pages-planted.py "$browser"
+python3 scripts/check-pages.py "$browser" book/book
 echo "book written to book/book/index.html"

@@ -504,12 +504,13 @@ def page():
         for names, _ in cells:
             for name in names:
                 lines.append(f"### {name}\n")
-                lines.append(f"Notebook (matplotlib):\n\n![notebook {name}](generated/notebooks/{lesson}/{name}.svg)\n")
-                lines.append(f"Lesson:\n\n![lesson {name}](generated/{lesson}/{name}.svg)\n")
+                lines.append(f"![notebook {name}](generated/notebooks/{lesson}/{name}.svg)\n")
+                lines.append("*The notebook's figure: its own plotting cell, run on the stand-ins with matplotlib.*\n")
+                lines.append(f"![lesson {name}](generated/{lesson}/{name}.svg)\n")
                 said = differences.get(f"{lesson}/{name}", [])
                 if not said:
                     raise SystemExit(f"error: scripts/figures/differences.json says nothing about {lesson}/{name}")
-                lines.append("What differs, and why:\n")
+                lines.append("*The lesson's figure of the same numbers. What differs, and why:*\n")
                 lines.extend(f"- {d}" for d in said)
                 lines.append("")
     (OUT / "appendix.md").write_text("\n".join(lines) + "\n")

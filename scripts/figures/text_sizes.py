@@ -1,15 +1,18 @@
-"""The size every lesson figure's text has on the book's page, and a check that none is
-too small to read.
+"""The size every lesson figure's and diagram's text has on the book's page, and a check
+that none is too small to read.
 
-Usage: python3 scripts/figures/text_sizes.py book/src/generated [--min 11]
+Usage: python3 scripts/figures/text_sizes.py book/src/generated [--min 11] [--diagram-min 12]
 
 The book shows each figure's SVG at its own width, or scaled down to the content column
 (750 CSS pixels) when it is wider, so a text's size on the page is its `font-size` times
 min(1, 750 / the SVG's width). Prints, for each figure, the smallest and largest text on
 the page and the smallest text's words; exits 1 naming every figure with text below
---min pixels. For comparison it prints the same for the notebooks' own figures beside
-them in the appendix (notebooks/, drawn by matplotlib, whose text is outlines: their
-sizes are matplotlib's default 10 pt labels and 12 pt titles at the figure's width).
+--min pixels. The explanatory diagrams (diagrams/, drawn by scripts/diagrams/draw.py at
+most as wide as the column, so shown at their own size) are held to --diagram-min, a
+text size and every index (<tspan>) in it. For comparison it prints the same for the
+notebooks' own figures beside them in the appendix (notebooks/, drawn by matplotlib,
+whose text is outlines: their sizes are matplotlib's default 10 pt labels and 12 pt
+titles at the figure's width).
 """
 import argparse
 import pathlib
@@ -22,15 +25,24 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def page_sizes(svg):
-    """(size on the page, text) for every text element of one SVG."""
+    """(size on the page, text) for every text element of one SVG, and for every <tspan>
+    of it whose own text has a size of its own (an index, say)."""
     root = ET.parse(svg).getroot()
     width = float(re.match(r"[\d.]+", root.get("width")).group())
     shown = min(1.0, PAGE_WIDTH / width)
-    return [
-        (float(text.get("font-size")) * shown, "".join(text.itertext()).strip())
-        for text in root.iter(f"{SVG}text")
-        if "".join(text.itertext()).strip()
-    ]
+    sizes = []
+
+    def walk(element, inherited):
+        size = float(element.get("font-size", inherited) or 0)
+        if element.tag == f"{SVG}text" and "".join(element.itertext()).strip():
+            sizes.append((size * shown, "".join(element.itertext()).strip()))
+        elif element.tag == f"{SVG}tspan" and (element.text or "").strip() and element.get("font-size"):
+            sizes.append((size * shown, element.text.strip()))
+        for child in element:
+            walk(child, size)
+
+    walk(root, 0)
+    return sizes
 
 
 def matplotlib_sizes(svg):
@@ -45,6 +57,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("generated", type=pathlib.Path)
     parser.add_argument("--min", type=float, default=11.0, help="smallest text allowed, in CSS pixels")
+    parser.add_argument("--diagram-min", type=float, default=12.0, help="smallest text allowed in a diagram, in CSS pixels")
     args = parser.parse_args()
     figures = sorted(
         svg for svg in args.generated.glob("*/*.svg") if svg.parent.name[:2].isdigit()
@@ -61,11 +74,24 @@ def main():
         print(f"{name:48} {smallest[0]:5.1f}-{max(sizes)[0]:5.1f} px  (smallest: {smallest[1][:40]!r})")
         if smallest[0] < args.min:
             small.append(name)
+    diagrams = sorted(args.generated.glob("diagrams/*.svg"))
+    if not diagrams:
+        sys.exit(f"error: no diagrams under {args.generated}/diagrams: draw them first (scripts/diagrams/draw.py)")
+    for svg in diagrams:
+        sizes = page_sizes(svg)
+        smallest = min(sizes)
+        name = f"diagrams/{svg.stem}"
+        print(f"{name:48} {smallest[0]:5.1f}-{max(sizes)[0]:5.1f} px  (smallest: {smallest[1][:40]!r})")
+        if smallest[0] < args.diagram_min:
+            small.append(name)
     for svg in sorted(args.generated.glob("notebooks/*/*.svg")):
         label, title = matplotlib_sizes(svg)
         print(f"notebook {svg.parent.name}/{svg.stem:39} {label:5.1f}-{title:5.1f} px  (matplotlib)")
     if small:
-        sys.exit(f"error: text under {args.min:g} px on the page in {', '.join(small)}: draw it larger (common/src/plot/render/text.rs)")
+        sys.exit(
+            f"error: text under {args.min:g} px (figures) or {args.diagram_min:g} px (diagrams) on the page in "
+            f"{', '.join(small)}: draw it larger (common/src/plot/render/text.rs, scripts/diagrams/)"
+        )
 
 
 if __name__ == "__main__":

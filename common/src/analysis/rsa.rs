@@ -67,12 +67,12 @@ pub fn rsa(a: &Matrix, b: &Matrix) -> Result<RsaScore> {
 }
 // ANCHOR_END: rsa
 
+/// How surprising an RSA score is: the word labels of `b` are shuffled (rows and columns
+/// together) `permutations` times, which keeps each matrix's own structure but breaks the
+/// word-to-word correspondence; p is the share of shuffles whose RSA reached the observed
+/// one, (hits + 1) / (shuffles + 1). `progress` is told how many shuffles are done (a
+/// progress bar for a long test).
 // ANCHOR: permutation_test
-/// How surprising an RSA score is: the word labels of `b` are shuffled (rows
-/// and columns together) `permutations` times, which keeps each matrix's own
-/// structure but breaks the word-to-word correspondence; p is the share of
-/// shuffles whose RSA reached the observed one, (hits + 1) / (shuffles + 1). `progress` is
-/// told how many shuffles are done (a progress bar for a long test).
 pub fn permutation_test(
     a: &Matrix,
     b: &Matrix,
