@@ -380,12 +380,28 @@ fn read_record(dir: &Path, shown: &Path) -> Result<Option<Record>> {
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         Err(e) => bail!("cannot read {RECORD} in {} ({e})", shown.display()),
     };
-    serde_json::from_str(&text).map(Some).map_err(|e| {
+    let record: Record = serde_json::from_str(&text).map_err(|e| {
         anyhow!(
             "{RECORD} in {} is damaged ({e}), so which files a run wrote there is unknown; choose a new or empty folder with --out",
             shown.display()
         )
-    })
+    })?;
+    // A run writes only names directly in its folder: a record naming anything else (a
+    // path into another folder, `..`, an absolute path) was not written by a run, and
+    // following it would replace or delete files the user did not name.
+    if let Some(name) = record.files.keys().find(|name| !is_own_name(name)) {
+        bail!(
+            "{RECORD} in {} names `{}`, which is not a file directly in that folder, so it was not written by a lesson; choose a new or empty folder with --out",
+            shown.display(),
+            name.escape_debug()
+        );
+    }
+    Ok(Some(record))
+}
+
+/// A name a run can have written: one ordinary file name, directly in the folder.
+fn is_own_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0'])
 }
 
 fn write_record(dir: &Path, record: &Record) -> Result<()> {
@@ -694,6 +710,28 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join("shots/a.png")).unwrap(), "png");
         assert_eq!(fs::read_to_string(out.join("link")).unwrap(), "mine");
         assert_eq!(names(root.path()), ["out"], "no staging left");
+    }
+
+    #[test]
+    fn a_record_naming_a_file_outside_the_folder_is_refused_and_the_file_kept() {
+        // What is checked: a planted record whose names leave the folder (`../`, an
+        // absolute path), with each file's true size and sha256, makes the run refuse
+        // before it writes, and neither file is deleted.
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        run(&out, "01", &[("report.json", "1")]).unwrap();
+        let victim = root.path().join("victim.txt");
+        fs::write(&victim, "thesis").unwrap();
+        for name in ["../victim.txt".to_string(), victim.display().to_string()] {
+            let mut record: serde_json::Value =
+                serde_json::from_str(&fs::read_to_string(out.join(RECORD)).unwrap()).unwrap();
+            let entry = serde_json::to_value(written(&victim).unwrap()).unwrap();
+            record["files"][name.as_str()] = entry;
+            fs::write(out.join(RECORD), record.to_string()).unwrap();
+            let error = run(&out, "01", &[("report.json", "2")]).unwrap_err().to_string();
+            assert!(error.contains("not a file directly in that folder"), "{error}");
+            assert_eq!(fs::read_to_string(&victim).unwrap(), "thesis");
+        }
     }
 
     #[test]
