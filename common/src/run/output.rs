@@ -728,8 +728,13 @@ mod tests {
             let entry = serde_json::to_value(written(&victim).unwrap()).unwrap();
             record["files"][name.as_str()] = entry;
             fs::write(out.join(RECORD), record.to_string()).unwrap();
-            let error = run(&out, "01", &[("report.json", "2")]).unwrap_err().to_string();
-            assert!(error.contains("not a file directly in that folder"), "{error}");
+            let error = run(&out, "01", &[("report.json", "2")])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("not a file directly in that folder"),
+                "{error}"
+            );
             assert_eq!(fs::read_to_string(&victim).unwrap(), "thesis");
         }
     }
