@@ -67,6 +67,12 @@ def digits(report) -> str:
     return "the digits are split over " + ", ".join(named[:-1]) + " and " + named[-1]
 
 
+def labels(found) -> str:
+    """The tokens every map of a widget writes (the same tokens in every run), as the
+    data-labels attribute the book's page check reads: a JSON list, HTML-escaped."""
+    return html.escape(json.dumps(sorted({w for _, report, _ in found for w in words(report)})))
+
+
 def data_uri(figure: Path) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(figure.read_bytes()).decode()
 
@@ -148,7 +154,7 @@ def perplexity_fragment(folder: Path) -> str:
     return "\n".join(
         [
             '<div class="multiples" id="perplexity-widget">',
-            f'<figure><a id="perplexity-link" href="{first["page"]}"><img id="perplexity-map" src="{first["src"]}" alt="t-SNE map of the first 100 tokens, every token written, clusters coloured"></a>',
+            f'<figure><a id="perplexity-link" href="{first["page"]}"><img id="perplexity-map" src="{first["src"]}" data-map="tokens" data-labels="{labels(found)}" alt="t-SNE map of the first 100 tokens, every token written, clusters coloured"></a>',
             f'<figcaption id="perplexity-caption">{html.escape(first["caption"])}</figcaption></figure>',
             '<div class="controls" hidden>',
             f'<label>Perplexity <input type="range" id="perplexity-slider" min="0" max="{len(perplexities) - 1}" step="1" value="{start}"> <output id="perplexity-value">{start_p}</output></label>',
@@ -218,7 +224,7 @@ def eps_fragment(folder: Path) -> str:
     return "\n".join(
         [
             '<div class="multiples" id="eps-widget">',
-            f'<figure><a id="eps-link" href="{first["page"]}"><img id="eps-map" src="{first["src"]}" alt="DBSCAN clusters on the t-SNE map, every token written"></a>',
+            f'<figure><a id="eps-link" href="{first["page"]}"><img id="eps-map" src="{first["src"]}" data-map="tokens" data-labels="{labels(found)}" alt="DBSCAN clusters on the t-SNE map, every token written"></a>',
             f'<figcaption id="eps-caption">{html.escape(first["caption"])}</figcaption></figure>',
             '<div class="controls" hidden>',
             f'<label>DBSCAN eps <input type="range" id="eps-slider" min="0" max="{len(values) - 1}" step="1" value="{start}"> <output id="eps-value">{number(values[start])}</output> map units</label>',
@@ -327,7 +333,7 @@ def known_fragment(folder: Path) -> str:
         [
             '<div class="multiples" id="toy-widget">',
             f'<p id="toy-about">{html.escape(about[start_set])}</p>',
-            f'<figure><a id="toy-link" href="{first["src"]}"><img id="toy-map" src="{first["src"]}" alt="a point set of known structure beside its t-SNE map"></a>',
+            f'<figure><a id="toy-link" href="{first["src"]}"><img id="toy-map" src="{first["src"]}" data-map="points" alt="a point set of known structure beside its t-SNE map"></a>',
             f'<figcaption id="toy-caption">{html.escape(first["caption"])}</figcaption></figure>',
             '<div class="controls" hidden>',
             "".join(

@@ -47,7 +47,6 @@ pub fn rsa(a: &Matrix, b: &Matrix) -> Result<RsaScore> {
         a.rows() == b.rows() && a.rows() >= 3,
         "RSA needs two similarity matrices over the same 3+ words"
     );
-    // ANCHOR: rsa
     let (ua, ub) = (upper_triangle(a), upper_triangle(b));
     for (which, triangle) in [("first", &ua), ("second", &ub)] {
         ensure!(
