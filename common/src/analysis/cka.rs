@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::permutation::{PermutationTest, shuffled_correspondences};
 use crate::tensor::Matrix;
-use crate::tensor::products::transposed_product;
+use crate::tensor::products::{Columns, cross_product};
 
 /// A similarity of two spaces and, when tested, how it fared against shuffled tokens.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -53,10 +53,10 @@ fn squared_sum(values: &[f64]) -> f64 {
 }
 
 /// The parts of CKA that do not change when the tokens are shuffled: the centred spaces
-/// and ‖Xᵀ X‖_F ‖Yᵀ Y‖_F.
+/// (by columns, the layout the products are fastest in) and ‖Xᵀ X‖_F ‖Yᵀ Y‖_F.
 struct Centred {
-    x: Matrix,
-    y: Matrix,
+    x: Columns,
+    y: Columns,
     norm: f64,
 }
 
@@ -68,10 +68,9 @@ impl Centred {
             x.rows(),
             y.rows()
         );
-        let (x, y) = (centred(x)?, centred(y)?);
-        let norm = (squared_sum(&transposed_product(&x, &x)?)
-            * squared_sum(&transposed_product(&y, &y)?))
-        .sqrt();
+        let (x, y) = (Columns::of(&centred(x)?), Columns::of(&centred(y)?));
+        let norm =
+            (squared_sum(&cross_product(&x, &x)?) * squared_sum(&cross_product(&y, &y)?)).sqrt();
         ensure!(
             norm > 0.0,
             "CKA is undefined here: every token has the same vector in one of the spaces (nothing varies once the mean is removed)"
@@ -80,10 +79,17 @@ impl Centred {
     }
 
     /// CKA with token i of X paired with token `order[i]` of Y (`None`: the true pairing).
+    /// The narrower space is the one reordered: pairing x_i with y_order[i] is pairing
+    /// x_inverse[j] with y_j, inverse being order's inverse.
     fn cka(&self, order: Option<&[usize]>) -> Result<f64> {
         let cross = match order {
-            None => transposed_product(&self.x, &self.y)?,
-            Some(order) => transposed_product(&self.x, &self.y.select_rows(order))?,
+            None => cross_product(&self.x, &self.y)?,
+            Some(order) if self.x.cols() <= self.y.cols() => {
+                let mut inverse = vec![0; order.len()];
+                order.iter().enumerate().for_each(|(i, &j)| inverse[j] = i);
+                cross_product(&self.x.reordered(&inverse), &self.y)?
+            }
+            Some(order) => cross_product(&self.x, &self.y.reordered(order))?,
         };
         Ok(squared_sum(&cross) / self.norm)
     }

@@ -14,7 +14,7 @@ use crate::analysis::stats::{is_constant, pearson, spearman};
 use crate::rng::SeededRng;
 use crate::tensor::matrix::Matrix;
 use crate::tensor::ops::{matrix_tensor, unit_gram};
-use crate::tensor::products::transposed_product;
+use crate::tensor::products::{Columns, cross_product};
 
 /// Cosine similarity of every pair of rows (`torch.cosine_similarity` row by row): rows
 /// scaled to unit length, then one matmul with the transpose.
@@ -99,9 +99,10 @@ pub fn pearson_rsa_of_rows(a: &Matrix, b: &Matrix) -> Result<f64> {
     let squares =
         |m: &Matrix| -> Vec<f64> { m.squared_norms().iter().map(|&s| s as f64).collect() };
     let (du, dv) = (squares(&u), squares(&v));
-    let frobenius = |x: &Matrix, y: &Matrix| -> Result<f64> {
-        Ok(transposed_product(x, y)?.iter().map(|c| c * c).sum())
+    let frobenius = |x: &Columns, y: &Columns| -> Result<f64> {
+        Ok(cross_product(x, y)?.iter().map(|c| c * c).sum())
     };
+    let (cu, cv) = (Columns::of(&u), Columns::of(&v));
     let total = |m: &Matrix| -> f64 {
         let mut sum = vec![0f64; m.cols()];
         for i in 0..m.rows() {
@@ -113,9 +114,9 @@ pub fn pearson_rsa_of_rows(a: &Matrix, b: &Matrix) -> Result<f64> {
     };
     // Sums over the pairs above the diagonal.
     let pairs = n * (n - 1.0) / 2.0;
-    let ab = (frobenius(&u, &v)? - du.iter().zip(&dv).map(|(x, y)| x * y).sum::<f64>()) / 2.0;
-    let aa = (frobenius(&u, &u)? - du.iter().map(|x| x * x).sum::<f64>()) / 2.0;
-    let bb = (frobenius(&v, &v)? - dv.iter().map(|y| y * y).sum::<f64>()) / 2.0;
+    let ab = (frobenius(&cu, &cv)? - du.iter().zip(&dv).map(|(x, y)| x * y).sum::<f64>()) / 2.0;
+    let aa = (frobenius(&cu, &cu)? - du.iter().map(|x| x * x).sum::<f64>()) / 2.0;
+    let bb = (frobenius(&cv, &cv)? - dv.iter().map(|y| y * y).sum::<f64>()) / 2.0;
     let sa = (total(&u) - du.iter().sum::<f64>()) / 2.0;
     let sb = (total(&v) - dv.iter().sum::<f64>()) / 2.0;
     let (var_a, var_b) = (pairs * aa - sa * sa, pairs * bb - sb * sb);
