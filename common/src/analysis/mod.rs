@@ -14,5 +14,6 @@ pub mod rsa;
 pub mod shared_tokens;
 pub mod stats;
 pub mod svd;
+pub mod token_map;
 pub mod tsne;
 pub mod vocabulary;
