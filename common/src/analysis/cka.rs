@@ -20,10 +20,14 @@ use super::permutation::{PermutationTest, shuffled_correspondences};
 use crate::tensor::Matrix;
 use crate::tensor::products::{Columns, cross_product};
 
-/// A similarity of two spaces and, when tested, how it fared against shuffled tokens.
+/// Linear CKA, its chance level, and, when tested, how it fared against shuffled tokens.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SimilarityScore {
+pub struct CkaScore {
     pub value: f64,
+    /// Its mean over every shuffle of the tokens, exactly: ‖X‖²_F ‖Y‖²_F / ((n − 1)
+    /// ‖Xᵀ X‖_F ‖Yᵀ Y‖_F) (see [`Centred`]). Far from 0 when there are few tokens for the
+    /// dimensions: 18 tokens in 384 dimensions share much by chance alone.
+    pub chance: f64,
     pub test: Option<PermutationTest>,
 }
 
@@ -53,11 +57,18 @@ fn squared_sum(values: &[f64]) -> f64 {
 }
 
 /// The parts of CKA that do not change when the tokens are shuffled: the centred spaces
-/// (by columns, the layout the products are fastest in) and ‖Xᵀ X‖_F ‖Yᵀ Y‖_F.
+/// (by columns, the layout the products are fastest in), ‖Xᵀ X‖_F ‖Yᵀ Y‖_F, and the mean
+/// of CKA over all shuffles.
+///
+/// Why that mean has a closed form: ‖Xᵀ Y_π‖²_F = Σ_ij K_ij L_π(i)π(j) with K = X Xᵀ and
+/// L = Y Yᵀ. Over all shuffles π, a diagonal term L_π(i)π(i) averages tr L / n and an
+/// off-diagonal one (Σ L − tr L) / (n(n − 1)); centred rows make Σ K = Σ L = 0, which
+/// leaves tr K tr L / (n − 1), with tr K = ‖X‖²_F.
 struct Centred {
     x: Columns,
     y: Columns,
     norm: f64,
+    chance: f64,
 }
 
 impl Centred {
@@ -68,19 +79,25 @@ impl Centred {
             x.rows(),
             y.rows()
         );
+        // ANCHOR: cka
+        let n = x.rows() as f64;
         let (x, y) = (Columns::of(&centred(x)?), Columns::of(&centred(y)?));
-        let norm =
-            (squared_sum(&cross_product(&x, &x)?) * squared_sum(&cross_product(&y, &y)?)).sqrt();
+        let (xx, yy) = (cross_product(&x, &x)?, cross_product(&y, &y)?);
+        let norm = (squared_sum(&xx) * squared_sum(&yy)).sqrt();
+        let trace = |m: &[f64], d: usize| (0..d).map(|i| m[i * d + i]).sum::<f64>();
         ensure!(
             norm > 0.0,
             "CKA is undefined here: every token has the same vector in one of the spaces (nothing varies once the mean is removed)"
         );
-        Ok(Self { x, y, norm })
+        let chance = trace(&xx, x.cols()) * trace(&yy, y.cols()) / ((n - 1.0) * norm);
+        // ANCHOR_END: cka
+        Ok(Self { x, y, norm, chance })
     }
 
     /// CKA with token i of X paired with token `order[i]` of Y (`None`: the true pairing).
     /// The narrower space is the one reordered: pairing x_i with y_order[i] is pairing
     /// x_inverse[j] with y_j, inverse being order's inverse.
+    // ANCHOR: cka_shuffled
     fn cka(&self, order: Option<&[usize]>) -> Result<f64> {
         let cross = match order {
             None => cross_product(&self.x, &self.y)?,
@@ -93,23 +110,26 @@ impl Centred {
         };
         Ok(squared_sum(&cross) / self.norm)
     }
+    // ANCHOR_END: cka_shuffled
 }
 
-// ANCHOR: cka
 /// Linear CKA of `x` and `y`, rows the same tokens in the same order.
 pub fn linear_cka(x: &Matrix, y: &Matrix) -> Result<f64> {
     Centred::new(x, y)?.cka(None)
 }
-// ANCHOR_END: cka
 
 /// Linear CKA with a permutation test of `permutations` token shuffles drawn from `seed`.
-pub fn cka_test(x: &Matrix, y: &Matrix, permutations: usize, seed: u64) -> Result<SimilarityScore> {
+pub fn cka_test(x: &Matrix, y: &Matrix, permutations: usize, seed: u64) -> Result<CkaScore> {
     let centred = Centred::new(x, y)?;
     let value = centred.cka(None)?;
     let test = shuffled_correspondences(x.rows(), permutations, seed, value, |order| {
         centred.cka(Some(order))
     })?;
-    Ok(SimilarityScore { value, test })
+    Ok(CkaScore {
+        value,
+        chance: centred.chance,
+        test,
+    })
 }
 
 #[cfg(test)]
@@ -189,6 +209,23 @@ pub(crate) mod tests {
         let related = cka_test(&x, &copy, 99, 8).unwrap();
         assert!(related.value > 0.5);
         assert_eq!(related.test.unwrap().p_value, 0.01);
+    }
+
+    #[test]
+    fn the_chance_level_is_the_mean_over_shuffles() {
+        // 30 tokens in 12 and 9 dimensions: unrelated spaces that share a lot by chance.
+        let x = space(30, 12, 31);
+        let y = space(30, 9, 32);
+        let score = cka_test(&x, &y, 4000, 33).unwrap();
+        let test = score.test.unwrap();
+        assert!(score.chance > 0.1, "{}", score.chance);
+        // The mean of 4,000 shuffles is within a few of its standard errors (about 0.001).
+        assert!(
+            (test.null_mean - score.chance).abs() < 0.005,
+            "{} vs {}",
+            test.null_mean,
+            score.chance
+        );
     }
 
     #[test]

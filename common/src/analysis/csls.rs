@@ -72,7 +72,6 @@ fn rank_of(values: impl Iterator<Item = f32> + Clone, truth: usize) -> usize {
         .count()
 }
 
-// ANCHOR: csls
 /// For each of `queries` (vectors already mapped into the candidates' space), the rank of
 /// its counterpart `targets[truth[i]]` among all `targets`, by cosine and by CSLS with
 /// neighbourhoods of `k`; r_T(y) is measured against every mapped source in `sources`.
@@ -97,6 +96,7 @@ pub fn counterpart_ranks(
         unit_length_rows(sources)?,
         unit_length_rows(targets)?,
     );
+    // ANCHOR: csls
     // r_T(y): each candidate's mean cosine to its k nearest mapped sources.
     let hubness: Vec<std::sync::atomic::AtomicU32> =
         (0..targets.rows()).map(|_| Default::default()).collect();
@@ -120,6 +120,7 @@ pub fn counterpart_ranks(
             *slot = (plain, csls);
         }
     });
+    // ANCHOR_END: csls
     let ranks: Vec<(usize, usize)> = ranks
         .into_iter()
         .map(|r| r.into_inner().unwrap_or_default())
@@ -129,7 +130,6 @@ pub fn counterpart_ranks(
         csls: ranks.iter().map(|r| r.1).collect(),
     })
 }
-// ANCHOR_END: csls
 
 /// Precision@k: the share of queries whose counterpart ranks among the first `k`.
 pub fn precision_at(ranks: &[usize], k: usize) -> f64 {

@@ -185,8 +185,6 @@ mod tests {
         let by_matrices = rsa(
             &cosine_similarity_matrix(&a, &device).unwrap(),
             &cosine_similarity_matrix(&b, &device).unwrap(),
-            0,
-            1,
         )
         .unwrap()
         .pearson;

@@ -217,10 +217,22 @@ fn kind_counts(entries: &[Entry], shared: &std::collections::HashSet<usize>) -> 
         if shared.contains(&entry.id) {
             count.shared += 1;
         } else if count.unmatched_examples.len() < EXAMPLES {
-            let shown = entry
-                .key
-                .as_ref()
-                .map_or_else(|| format!("id {}", entry.id), TokenKey::label);
+            // Control characters (byte-level BPE has tokens for them) as escapes.
+            let shown = entry.key.as_ref().map_or_else(
+                || format!("id {}", entry.id),
+                |key| {
+                    key.label()
+                        .chars()
+                        .map(|c| {
+                            if c.is_control() {
+                                c.escape_default().to_string()
+                            } else {
+                                c.to_string()
+                            }
+                        })
+                        .collect()
+                },
+            );
             count.unmatched_examples.push(shown);
         }
     }

@@ -17,6 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::analysis::communities::Regions;
+use crate::model::token_kinds::TokenKind;
 
 const PAGE: &str = include_str!("compare/compare.html");
 const SCRIPT: &str = include_str!("compare/compare.js");
@@ -35,8 +36,8 @@ pub struct CompareMaps {
     pub texts: [Vec<String>; 2],
     /// Each token's id in each model.
     pub ids: Vec<[usize; 2]>,
-    /// Each map token's kind, as the legend names it.
-    pub kinds: Vec<String>,
+    /// Each map token's kind.
+    pub kinds: Vec<TokenKind>,
     /// Each map token's agreement: how many of its neighbours the two lists share.
     pub agreement: Vec<usize>,
     /// Each model's map.
@@ -84,20 +85,16 @@ pub fn write_compare(dir: &Path, maps: &CompareMaps) -> Result<Written> {
                 .all(|&(j, _)| j < total),
         "the compared maps' tokens, texts, ids, kinds, points, regions and neighbour lists differ in length"
     );
-    let mut kind_names: Vec<&str> = Vec::new();
+    // The legend lists the kinds in their own order (special, digits, …, scripts).
+    let mut present = maps.kinds.clone();
+    present.sort_unstable();
+    present.dedup();
     let kinds: Vec<usize> = maps
         .kinds
         .iter()
-        .map(|kind| {
-            kind_names
-                .iter()
-                .position(|k| k == kind)
-                .unwrap_or_else(|| {
-                    kind_names.push(kind);
-                    kind_names.len() - 1
-                })
-        })
+        .map(|kind| present.binary_search(kind).unwrap_or(0))
         .collect();
+    let kind_names: Vec<String> = present.iter().map(|kind| kind.name()).collect();
     let side = |s: usize| {
         serde_json::json!({
             "model": maps.models[s],

@@ -3,6 +3,7 @@
 use clap::Parser;
 use common::LessonArgs;
 use common::run::Flags;
+use common::run::budget::Budget;
 use common::run::cli::{ListItem, expand, list_item, positive};
 
 /// The course's two models: the BERT of lessons 1 and 2, and GPT-2.
@@ -75,6 +76,33 @@ impl Args {
     /// `--words`, files expanded.
     pub fn words(&self) -> Vec<String> {
         expand(&self.words)
+    }
+
+    /// What a run takes beyond its two models, sized by the larger model's shape (no more
+    /// tokens can be shared than it has rows).
+    pub fn budget(&self) -> Budget {
+        Budget::none()
+            // Two m × m similarity matrices, their triangles, Spearman's ranks and a
+            // shuffled triangle: about 28 bytes per pair.
+            .memory("the RSA sample", "--rsa-tokens", self.rsa_tokens, |m, _| {
+                m.saturating_mul(m).saturating_mul(28)
+            })
+            // t-SNE keeps 3·perplexity + 1 neighbours of each token on a map (lesson 5's
+            // estimate); the two maps are drawn one after the other.
+            .memory(
+                "t-SNE's neighbour lists",
+                "--perplexity",
+                self.perplexity.ceil() as u64,
+                |p, shape| shape.rows.saturating_mul(3 * p + 1).saturating_mul(40),
+            )
+            // Measured on the stand-ins: compare-data.js 233 bytes and report.json 45
+            // bytes per shared token, figures about 0.5 MB; with a margin.
+            .disk(
+                "compare.html's data",
+                "--map-tokens",
+                self.map_tokens.unwrap_or(u64::MAX),
+                |n, shape| 1_500_000u64.saturating_add(n.min(shape.rows).saturating_mul(400)),
+            )
     }
 }
 

@@ -1,7 +1,7 @@
 //! Lesson 6's figures, in the course's matplotlib style.
 
 use common::plot::{
-    Axes, C0, C1, Color, Figure, GRAY, Marker, Panel, Rgba, Series, Style, XyPanel,
+    Axes, C0, C1, Color, Figure, GRAY, Marker, Panel, Rgba, Series, Style, XyPanel, short_label,
 };
 
 use crate::{Agreement, Alignment, SharedSummary, Similarity};
@@ -58,7 +58,7 @@ pub fn shared_tokens(shared: &SharedSummary) -> Figure<'static> {
             })
         })
         .collect();
-    Figure::grid(1200, 520, 1, 2, panels)
+    Figure::grid(1200, 700, 1, 2, panels)
 }
 
 /// CKA and RSA of the lesson's words, of random subsets of each size (a dot per draw, a
@@ -66,20 +66,23 @@ pub fn shared_tokens(shared: &SharedSummary) -> Figure<'static> {
 pub fn similarity_by_size(similarity: &Similarity) -> Figure<'static> {
     let mut ticks = Vec::new();
     let mut values: [Vec<Vec<f64>>; 2] = [Vec::new(), Vec::new()];
-    if let (Some(cka), Some(rsa)) = (similarity.words.cka, similarity.words.rsa) {
+    let mut chance = Vec::new();
+    if let (Some(cka), Some(rsa)) = (&similarity.words.cka, &similarity.words.rsa) {
         ticks.push(format!("{} words", similarity.words.shared.len()));
-        values[0].push(vec![cka]);
-        values[1].push(vec![rsa]);
+        values[0].push(vec![cka.value]);
+        values[1].push(vec![rsa.value]);
+        chance.push(cka.chance);
     }
     for size in &similarity.by_size {
         ticks.push(size.tokens.to_string());
         values[0].push(size.cka.clone());
         values[1].push(size.rsa.clone());
+        chance.push(size.cka_chance.iter().sum::<f64>() / size.cka_chance.len().max(1) as f64);
     }
     ticks.push(format!("all {}", similarity.tokens));
     values[0].push(vec![similarity.cka.value]);
     values[1].push(vec![similarity.rsa_all]);
-    let null = similarity.cka.test.as_ref().map(|t| t.null_mean);
+    chance.push(similarity.cka.chance);
     let panels = ["Linear CKA", "RSA (Pearson)"]
         .into_iter()
         .zip(values)
@@ -95,16 +98,22 @@ pub fn similarity_by_size(similarity: &Similarity) -> Figure<'static> {
                 .map(|(x, column)| (x as f64, column.iter().sum::<f64>() / column.len() as f64))
                 .collect();
             let mut series = vec![
-                Series::line(Some("mean".to_string()), means, C0, 2),
-                Series {
-                    label: Some("each draw".into()),
-                    ..Series::markers(dots, Marker::Circle, 4, Rgba(0.12, 0.47, 0.71, 0.5))
-                },
+                Series::line(Some("mean of the draws".to_string()), means, C0, 2),
+                Series::markers(dots, Marker::Circle, 4, Rgba(0.12, 0.47, 0.71, 0.5)),
             ];
-            if let (Some(null), "Linear CKA") = (null, title) {
+            if title == "Linear CKA" {
+                let line = chance
+                    .iter()
+                    .enumerate()
+                    .map(|(x, &c)| (x as f64, c))
+                    .collect();
                 series.push(Series {
                     label: Some("shuffled tokens (mean)".into()),
-                    ..Series::axhline(null, GRAY)
+                    points: line,
+                    style: Style::Dashed {
+                        color: GRAY,
+                        width: 2,
+                    },
                 });
             }
             Panel::Xy(XyPanel {
@@ -182,13 +191,18 @@ pub fn agreement(agreement: &Agreement, shared: &SharedSummary) -> Figure<'stati
         .collect();
     Figure::grid(
         1200,
-        520,
+        700,
         1,
         2,
         vec![
             Panel::Xy(XyPanel {
                 axes: Axes {
                     xlim: Some((-0.6, k as f64 + 0.6)),
+                    // Room above the tallest bar for the legend.
+                    ylim: Some((
+                        0.0,
+                        1.25 * agreement.distribution.iter().copied().max().unwrap_or(1) as f64,
+                    )),
                     ..axes(
                         &format!("Shared neighbours per token ({} tokens)", agreement.tokens),
                         &format!("Of its {k} nearest shared tokens, the same in both models"),
@@ -214,7 +228,10 @@ pub fn agreement(agreement: &Agreement, shared: &SharedSummary) -> Figure<'stati
                     xlim: Some((-0.6, names.len() as f64 - 0.4)),
                     ylim: Some((0.0, k as f64)),
                     ..axes(
-                        &format!("By kind of token ({})", shared.labels[0]),
+                        &format!(
+                            "By kind of token (as {} classes it)",
+                            short_label(&shared.labels[0])
+                        ),
                         "",
                         &format!("Mean shared of {k}"),
                     )

@@ -11,13 +11,14 @@ mod results;
 use std::collections::HashMap;
 
 use anyhow::{Result, bail};
-use common::analysis::cka::{centred, cka_test, linear_cka};
+use common::analysis::cka::{centred, cka_test};
 use common::analysis::communities::named_regions;
 use common::analysis::csls::{counterpart_ranks, precision_at};
 use common::analysis::mutual_knn::{chance_overlap, neighbour_overlap};
 use common::analysis::neighbours::{Neighbours, knn_graph, unit_length_rows};
+use common::analysis::permutation::shuffled_correspondences;
 use common::analysis::procrustes::orthogonal_procrustes;
-use common::analysis::rsa::{cosine_similarity_matrix, pearson_rsa_of_rows, rsa};
+use common::analysis::rsa::{cosine_similarity_matrix, pearson_rsa_of_rows, permutation_test, rsa};
 use common::analysis::shared_tokens::{SharedTokens, TokenKey, entries, match_vocabularies};
 use common::analysis::tsne::{Init, Method, TsneOptions, TsneResult, tsne};
 use common::model::{display_text, token_text};
@@ -50,14 +51,23 @@ enum Stream {
     RsaNull = 5,
     MapSample = 6,
     Regions = 7,
+    WordsCka = 8,
+    WordsRsa = 9,
 }
 
-fn seed(session: &Session, stream: Stream) -> u64 {
-    session.seed().wrapping_add(stream as u64)
+/// `--seed`, from which each [`Stream`] is drawn.
+#[derive(Clone, Copy)]
+struct Seeds(u64);
+
+impl Seeds {
+    fn of(self, stream: Stream) -> u64 {
+        self.0.wrapping_add(stream as u64)
+    }
 }
 
 pub fn run(args: &Args) -> Result<Report<Results>> {
-    let session = Session::start(LESSON, &args.common)?;
+    let session = Session::start(LESSON, &args.common, args.budget())?;
+    let seeds = Seeds(session.seed());
     let models: [Model; 2] = session
         .load(&[(&args.a, DEFAULT_A), (&args.b, DEFAULT_B)])?
         .try_into()
@@ -67,7 +77,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     // 1. Shared tokens: the same text in the same place in a word, in both vocabularies
     // ANCHOR: shared
-    println!("\n# 1. Shared tokens\n");
+    session.section("1. Shared tokens");
     let vocabularies = [entries(&models[0])?, entries(&models[1])?];
     let shared = match_vocabularies(&vocabularies[0], &vocabularies[1], args.fold_case);
     ensure_enough(&shared, &labels, args)?;
@@ -83,21 +93,23 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // 2. Similarity of the two geometries over every shared token, on a sample, and on
     // random subsets of 100, 1,000 and 10,000 tokens
     // ANCHOR: similarity
-    println!("\n# 2. Similarity of the two geometries\n");
+    session.section("2. Similarity of the two geometries");
     let cka = cka_test(
         &vectors[0],
         &vectors[1],
         args.permutations,
-        seed(&session, Stream::CkaNull),
+        seeds.of(Stream::CkaNull),
     )?;
     let rsa_all = pearson_rsa_of_rows(&vectors[0], &vectors[1])?;
     let rsa_sample = rsa_on_sample(&vectors, args, &session)?;
-    let by_size = subsets(
+    let by_size = subsets(&vectors, args.draws as usize, seeds.of(Stream::Subsets))?;
+    let words = words_subset(
+        &args.words(),
+        &shared,
         &vectors,
-        args.draws as usize,
-        seed(&session, Stream::Subsets),
+        args.permutations,
+        &session,
     )?;
-    let words = words_subset(&args.words(), &shared, &vectors)?;
     let similarity = session.show(Similarity {
         tokens: n,
         labels: labels.clone(),
@@ -115,20 +127,20 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     // 3. Alignment: a rotation fitted on half the shared tokens, tested on the other half
     // ANCHOR: alignment
-    println!("\n# 3. Alignment\n");
-    let alignment = session.show(align(&vectors, &labels, k, seed(&session, Stream::Split))?);
+    session.section("3. Alignment");
+    let alignment = session.show(align(&vectors, &labels, k, seeds.of(Stream::Split))?);
     session.figure(figures::alignment(&alignment), "alignment")?;
     // ANCHOR_END: alignment
 
     // 4. Agreement per token: how many of a token's k nearest shared tokens are the same
     // in both models; the two t-SNE maps, whose neighbour graphs these are
     // ANCHOR: agreement
-    println!("\n# 4. Agreement per token\n");
+    session.section("4. Agreement per token");
     let unit = [
         unit_length_rows(&vectors[0])?,
         unit_length_rows(&vectors[1])?,
     ];
-    let on_map = map_tokens(n, args.map_tokens, seed(&session, Stream::MapSample));
+    let on_map = map_tokens(n, args.map_tokens, seeds.of(Stream::MapSample));
     let maps =
         [0, 1].map(|side| draw_map(&unit[side], &on_map, &labels[side], args, session.device()));
     let [map_a, map_b] = maps;
@@ -143,9 +155,11 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR_END: agreement
 
     // The two maps side by side, linked, with every shared token's neighbours in both
+    session.section("The two maps, linked");
     let compare = compare_page(
-        &models, &shared, &on_map, &maps, &lists, &overlaps, &labels, &session,
+        &models, &shared, &on_map, &maps, &lists, &overlaps, &labels, args, &session,
     )?;
+    session.show(&compare);
     session.finish(Results {
         models: [0, 1].map(|side| ModelInfo::new(&models[side], &labels[side])),
         shared: shared_summary,
@@ -207,17 +221,20 @@ fn sample(n: usize, count: usize, rng: &mut SeededRng) -> Vec<usize> {
 /// RSA as lesson 3 computes it — every pair of a sample of the shared tokens, Pearson and
 /// Spearman, with its permutation test — on `--rsa-tokens` tokens.
 fn rsa_on_sample(vectors: &[Matrix; 2], args: &Args, session: &Session) -> Result<RsaSample> {
+    let seeds = Seeds(session.seed());
     let n = vectors[0].rows();
     let tokens = sample(
         n,
         (args.rsa_tokens as usize).min(n),
-        &mut SeededRng::new(seed(session, Stream::RsaSample)),
+        &mut SeededRng::new(seeds.of(Stream::RsaSample)),
     );
     let similarity = [0, 1].map(|side| {
         cosine_similarity_matrix(&vectors[side].select_rows(&tokens), session.device())
     });
     let [a, b] = similarity;
-    let score = rsa(&a?, &b?, args.permutations, seed(session, Stream::RsaNull))?;
+    let (a, b) = (a?, b?);
+    let score = rsa(&a, &b)?;
+    let score = permutation_test(&a, &b, score, args.permutations, seeds.of(Stream::RsaNull));
     Ok(RsaSample {
         tokens: tokens.len(),
         score,
@@ -236,12 +253,15 @@ fn subsets(vectors: &[Matrix; 2], draws: usize, seed: u64) -> Result<Vec<SubsetS
             let mut scores = SubsetScores {
                 tokens: size,
                 cka: Vec::new(),
+                cka_chance: Vec::new(),
                 rsa: Vec::new(),
             };
             for _ in 0..draws {
                 let ids = sample(n, size, &mut rng);
                 let [a, b] = [0, 1].map(|side| vectors[side].select_rows(&ids));
-                scores.cka.push(linear_cka(&a, &b)?);
+                let cka = cka_test(&a, &b, 0, 0)?;
+                scores.cka.push(cka.value);
+                scores.cka_chance.push(cka.chance);
                 scores.rsa.push(pearson_rsa_of_rows(&a, &b)?);
             }
             Ok(scores)
@@ -250,12 +270,15 @@ fn subsets(vectors: &[Matrix; 2], draws: usize, seed: u64) -> Result<Vec<SubsetS
 }
 
 /// CKA and RSA over `words` taken as word-initial shared tokens (lesson 3's 18 words by
-/// default); those that are not shared tokens are listed.
+/// default), each with its permutation test; words that are not shared tokens are listed.
 fn words_subset(
     words: &[String],
     shared: &SharedTokens,
     vectors: &[Matrix; 2],
+    permutations: usize,
+    session: &Session,
 ) -> Result<WordsSubset> {
+    let seeds = Seeds(session.seed());
     let position = |word: &str| {
         let key = TokenKey {
             text: if shared.fold_case {
@@ -277,17 +300,29 @@ fn words_subset(
             _ => missing.push(word.clone()),
         }
     }
-    let scores = if rows.len() >= 3 {
-        let [a, b] = [0, 1].map(|side| vectors[side].select_rows(&rows));
-        Some((linear_cka(&a, &b)?, pearson_rsa_of_rows(&a, &b)?))
-    } else {
-        None
-    };
+    if rows.len() < 3 {
+        return Ok(WordsSubset {
+            shared: found,
+            missing,
+            cka: None,
+            rsa: None,
+        });
+    }
+    let [a, b] = [0, 1].map(|side| vectors[side].select_rows(&rows));
+    let cka = cka_test(&a, &b, permutations, seeds.of(Stream::WordsCka))?;
+    let rsa = pearson_rsa_of_rows(&a, &b)?;
+    let test = shuffled_correspondences(
+        rows.len(),
+        permutations,
+        seeds.of(Stream::WordsRsa),
+        rsa,
+        |order| pearson_rsa_of_rows(&a, &b.select_rows(order)),
+    )?;
     Ok(WordsSubset {
         shared: found,
         missing,
-        cka: scores.map(|s| s.0),
-        rsa: scores.map(|s| s.1),
+        cka: Some(cka),
+        rsa: Some(RsaOfRows { value: rsa, test }),
     })
 }
 
@@ -421,9 +456,10 @@ fn compare_page(
     lists: &[Vec<Neighbours>; 2],
     overlaps: &[usize],
     labels: &[String; 2],
+    args: &Args,
     session: &Session,
 ) -> Result<ComparePage> {
-    let start = std::time::Instant::now();
+    let seeds = Seeds(session.seed());
     // The page's tokens: the map's, then the shared tokens off the map that a list names.
     let mut tokens = on_map.to_vec();
     let mut row_of: HashMap<usize, usize> =
@@ -469,7 +505,7 @@ fn compare_page(
             .iter()
             .map(|&i| shared.tokens[i].key.label())
             .collect();
-        named_regions(&graph, &names, seed(session, Stream::Regions))
+        named_regions(&graph, &names, seeds.of(Stream::Regions))
     });
     let page = CompareMaps {
         title: format!(
@@ -486,10 +522,7 @@ fn compare_page(
             .collect(),
         texts: [texts_a?, texts_b?],
         ids: tokens.iter().map(|&i| shared.tokens[i].ids).collect(),
-        kinds: on_map
-            .iter()
-            .map(|&i| shared.tokens[i].kind.name())
-            .collect(),
+        kinds: on_map.iter().map(|&i| shared.tokens[i].kind).collect(),
         agreement: on_map.iter().map(|&i| overlaps[i]).collect(),
         points: [
             maps[0].points.clone(),
@@ -502,10 +535,11 @@ fn compare_page(
     Ok(ComparePage {
         file: "compare.html".into(),
         tokens: on_map.len(),
+        perplexity: args.perplexity,
+        iterations: maps[0].iterations,
         kl_divergence: [maps[0].kl_divergence, maps[1].kl_divergence],
         regions: page.regions.each_ref().map(|r| r.names.clone()),
         data_bytes: written.data_bytes,
-        seconds: start.elapsed().as_secs_f64(),
     })
 }
 

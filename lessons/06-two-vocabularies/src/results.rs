@@ -4,7 +4,7 @@
 use std::fmt;
 
 use common::Model;
-use common::analysis::cka::SimilarityScore;
+use common::analysis::cka::CkaScore;
 use common::analysis::permutation::PermutationTest;
 use common::analysis::rsa::RsaScore;
 use common::analysis::shared_tokens::{KindCount, SharedTokens};
@@ -42,17 +42,9 @@ impl ModelInfo {
     }
 }
 
-/// Numbers with thousands separators, as the tables print them.
+/// A count with thousands separators, as the tables print them.
 fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    common::format::thousands(n as u64)
 }
 
 /// Step 1: the shared tokens and, on each side, which kinds of token found no partner.
@@ -191,7 +183,16 @@ pub struct SubsetScores {
     pub tokens: usize,
     /// One value per draw.
     pub cka: Vec<f64>,
+    /// CKA's mean over shuffles of each draw's tokens (its chance level).
+    pub cka_chance: Vec<f64>,
     pub rsa: Vec<f64>,
+}
+
+/// Pearson RSA from the rows, with its permutation test.
+#[derive(Debug, Serialize)]
+pub struct RsaOfRows {
+    pub value: f64,
+    pub test: Option<PermutationTest>,
 }
 
 /// CKA and RSA over a list of words taken as word-initial shared tokens.
@@ -200,8 +201,8 @@ pub struct WordsSubset {
     pub shared: Vec<String>,
     /// Words that are not a shared word-initial token (or repeat one).
     pub missing: Vec<String>,
-    pub cka: Option<f64>,
-    pub rsa: Option<f64>,
+    pub cka: Option<CkaScore>,
+    pub rsa: Option<RsaOfRows>,
 }
 
 /// Step 2: how alike the two geometries are.
@@ -210,7 +211,7 @@ pub struct Similarity {
     pub tokens: usize,
     #[serde(skip)]
     pub labels: [String; 2],
-    pub cka: SimilarityScore,
+    pub cka: CkaScore,
     /// Pearson RSA over every pair of all shared tokens.
     pub rsa_all: f64,
     pub rsa_sample: RsaSample,
@@ -236,25 +237,30 @@ fn p_value(test: &Option<PermutationTest>) -> String {
 }
 
 impl Similarity {
-    /// The by-size table: (subset, CKA, RSA) as text.
-    fn size_rows(&self) -> Vec<[String; 3]> {
+    /// The by-size table: (tokens, CKA, CKA's chance level, RSA) as text.
+    fn size_rows(&self) -> Vec<[String; 4]> {
+        let tested = |value: f64, test: &Option<PermutationTest>| match test {
+            Some(t) => format!("{value:.3}, p = {:.3}", t.p_value),
+            None => format!("{value:.3}"),
+        };
         let mut rows = Vec::new();
-        if let (Some(cka), Some(rsa)) = (self.words.cka, self.words.rsa) {
+        if let (Some(cka), Some(rsa)) = (&self.words.cka, &self.words.rsa) {
             rows.push([
                 format!("the {} words", self.words.shared.len()),
-                format!("{cka:.3}"),
-                format!("{rsa:.3}"),
+                tested(cka.value, &cka.test),
+                format!("{:.3}", cka.chance),
+                tested(rsa.value, &rsa.test),
             ]);
         }
+        let show = |values: &[f64]| {
+            let (mean, min, max) = spread(values);
+            if values.len() == 1 {
+                format!("{mean:.3}")
+            } else {
+                format!("{mean:.3} ({min:.3} to {max:.3})")
+            }
+        };
         for size in &self.by_size {
-            let show = |values: &[f64]| {
-                let (mean, min, max) = spread(values);
-                if values.len() == 1 {
-                    format!("{mean:.3}")
-                } else {
-                    format!("{mean:.3} ({min:.3} to {max:.3})")
-                }
-            };
             rows.push([
                 format!(
                     "{} random, {} draws",
@@ -262,12 +268,14 @@ impl Similarity {
                     size.cka.len()
                 ),
                 show(&size.cka),
+                format!("{:.3}", spread(&size.cka_chance).0),
                 show(&size.rsa),
             ]);
         }
         rows.push([
             format!("all {}", thousands(self.tokens)),
             format!("{:.3}", self.cka.value),
+            format!("{:.3}", self.cka.chance),
             format!("{:.3}", self.rsa_all),
         ]);
         rows
@@ -299,12 +307,12 @@ impl fmt::Display for Similarity {
         writeln!(f, "{}\n", self.headline())?;
         writeln!(
             f,
-            "{:<26} | {:<24} | {:<24}",
-            "tokens", "CKA: mean (range)", "RSA: mean (range)"
+            "{:<24} | {:<24} | {:<14} | {:<24}",
+            "tokens", "CKA: mean (range)", "CKA by chance", "RSA: mean (range)"
         )?;
-        write!(f, "{:-<26}-+-{:-<24}-+-{:-<24}", "", "", "")?;
-        for [tokens, cka, rsa] in self.size_rows() {
-            write!(f, "\n{tokens:<26} | {cka:<24} | {rsa:<24}")?;
+        write!(f, "{:-<24}-+-{:-<24}-+-{:-<14}-+-{:-<24}", "", "", "", "")?;
+        for [tokens, cka, chance, rsa] in self.size_rows() {
+            write!(f, "\n{tokens:<24} | {cka:<24} | {chance:<14} | {rsa:<24}")?;
         }
         if !self.words.missing.is_empty() {
             write!(
@@ -529,20 +537,21 @@ pub struct ComparePage {
     pub file: String,
     /// Shared tokens on the maps.
     pub tokens: usize,
+    /// t-SNE's perplexity and iterations.
+    pub perplexity: f64,
+    pub iterations: usize,
     /// Each map's final KL divergence.
     pub kl_divergence: [f64; 2],
     /// Each model's named regions.
     pub regions: [Vec<String>; 2],
     pub data_bytes: u64,
-    /// Time to build and write the page (not a reviewed number: it varies run to run).
-    pub seconds: f64,
 }
 
 impl fmt::Display for ComparePage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "\n{}: both models' t-SNE maps of {} shared tokens side by side (KL divergence {:.3} and {:.3}), {} and {} named regions, {:.1} MB of data",
+            "{}: both models' t-SNE maps of {} shared tokens side by side (KL divergence {:.3} and {:.3}), {} and {} named regions, {:.1} MB of data",
             self.file,
             thousands(self.tokens),
             self.kl_divergence[0],
@@ -638,8 +647,17 @@ impl BookNumbers for Results {
             + &book_section(
                 "by_size",
                 &format!(
-                    "{}\n(Each random row: the mean of its draws, and the smallest to the largest.){first_words}",
-                    markdown_table(&["tokens", "CKA", "RSA (Pearson)"], &sizes)
+                    "{}\n(Each random row: the mean of its draws, and the smallest to the largest; the words' p-values from {} shuffles of them.){first_words}",
+                    markdown_table(
+                        &[
+                            "tokens",
+                            "CKA",
+                            "CKA of shuffled tokens (mean)",
+                            "RSA (Pearson)"
+                        ],
+                        &sizes
+                    ),
+                    s.cka.test.as_ref().map_or(0, |t| t.permutations)
                 ),
             )
             + &book_section(

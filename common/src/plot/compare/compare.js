@@ -462,7 +462,7 @@ const colour = Object.hasOwn(colourings, hash.get("colour")) ? hash.get("colour"
 $("colour-by").value = colour;
 colourBy(colour);
 const linked = hash.has("token") ? find(hash.get("token")) : -1;
-select(linked, true);
+select(linked, false); // the whole maps stay in view, the token marked on both
 if (linked < 0 && hash.has("token")) {
   $("selected").textContent = `The link names a token that is not on these maps: ${hash.get("token")}`;
 }
