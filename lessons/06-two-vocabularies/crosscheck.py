@@ -297,6 +297,7 @@ def null(statistic, count, permutations, stream, observed):
 
 # ---- 2. similarity of the two geometries ----
 sim = report["similarity"]
+same("tokens compared", [sim["tokens"], report["agreement"]["tokens"], report["alignment"]["candidates"]], [n] * 3)
 close("CKA over all shared tokens, and by chance", [sim["cka"]["value"], sim["cka"]["chance"]], [cka(*X), cka_chance(*X)])
 if sim["cka"]["test"] is not None:
     t = sim["cka"]["test"]
@@ -428,6 +429,9 @@ for name, listed, want in (("most", g["most"], most), ("least", g["least"], leas
 # ---- compare.html: its data, and each map's KL divergence recomputed exactly ----
 cp = report["compare"]
 same("tokens on the maps", cp["tokens"], n)
+# The run's t-SNE settings: the lesson's defaults (this script checks a default run); the
+# FFT method runs every iteration it is given.
+same("t-SNE perplexity and iterations", [cp["perplexity"], cp["iterations"]], [30.0, 500])
 data_file = out_dir / "compare-data.js"
 if data_file.exists():
     text = data_file.read_text(encoding="utf-8")
@@ -459,6 +463,7 @@ if data_file.exists():
         kl.append(float((P.data * np.log(np.maximum(P.data, 1e-12) / np.maximum(q, 1e-12))).sum()))
     check("each map's KL divergence, recomputed exactly (within 1%)",
           np.allclose(cp["kl_divergence"], kl, rtol=0.01), f"rust {cp['kl_divergence']} python {kl}")
+    print(f"   KL as reported {cp['kl_divergence']}, exactly {kl}")
 else:
     check("compare-data.js beside the report", False, str(data_file))
 
