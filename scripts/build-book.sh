@@ -25,12 +25,15 @@ done
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 [ -n "$browser" ] || { echo "error: the book's map screenshots need Chromium (apt-get install chromium)" >&2; exit 1; }
 # Lesson 6's compare.html for its chapter: "ring" selected by a deep link, and the maps
-# coloured by token kind.
-compare="$generated/06-two-vocabularies"
+# coloured by token kind (in a folder of their own: a lesson's folder holds only the
+# figures its report lists, which its cross-check compares).
+shots="$generated/06-screenshots"
+mkdir -p "$shots"
 for shot in "ring token=ring" "kinds colour=token%20kind"; do
   read -r name fragment <<< "$shot"
   "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,820 \
-    --virtual-time-budget=8000 --screenshot="$compare/compare-$name.png" "file://$PWD/$compare/compare.html#$fragment" 2> /dev/null
+    --virtual-time-budget=8000 --screenshot="$shots/compare-$name.png" \
+    "file://$PWD/$generated/06-two-vocabularies/compare.html#$fragment" 2> /dev/null
 done
 # model, its text tokens (the vocabulary less its special tokens), two words as stored
 # (URL-encoded; a screenshot is named by the word without GPT's leading Ġ, %C4%A0)

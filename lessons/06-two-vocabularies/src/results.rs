@@ -8,6 +8,7 @@ use common::analysis::cka::CkaScore;
 use common::analysis::permutation::PermutationTest;
 use common::analysis::rsa::RsaScore;
 use common::analysis::shared_tokens::{KindCount, SharedTokens};
+use common::model::standins::StandinInfo;
 use common::run::report::{BookNumbers, book_section, code, markdown_table};
 use serde::Serialize;
 
@@ -22,10 +23,12 @@ pub struct Results {
     pub compare: ComparePage,
 }
 
-/// One of the two models.
+/// One of the two models: what every lesson's report says of a model (its name and, for
+/// a stand-in, what it stands in for), with the label the tables use and its shape.
 #[derive(Debug, Serialize)]
 pub struct ModelInfo {
     pub name: String,
+    pub standin: Option<StandinInfo>,
     pub label: String,
     pub vocabulary: usize,
     pub width: usize,
@@ -35,6 +38,7 @@ impl ModelInfo {
     pub fn new(model: &Model, label: &str) -> Self {
         ModelInfo {
             name: model.files.name.clone(),
+            standin: model.files.standin.clone(),
             label: label.to_string(),
             vocabulary: model.embeddings.rows(),
             width: model.embeddings.cols(),
