@@ -15,5 +15,5 @@ mod spec;
 
 pub use color::*;
 pub use labels::{hyphenated, model_labels, own_label, short_label};
-pub use render::save;
+pub use render::{save, svg};
 pub use spec::*;

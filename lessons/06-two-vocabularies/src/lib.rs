@@ -234,7 +234,14 @@ fn rsa_on_sample(vectors: &[Matrix; 2], args: &Args, session: &Session) -> Resul
     let [a, b] = similarity;
     let (a, b) = (a?, b?);
     let score = rsa(&a, &b)?;
-    let score = permutation_test(&a, &b, score, args.permutations, seeds.of(Stream::RsaNull));
+    let score = permutation_test(
+        &a,
+        &b,
+        score,
+        args.permutations,
+        seeds.of(Stream::RsaNull),
+        |_| {},
+    );
     Ok(RsaSample {
         tokens: tokens.len(),
         score,

@@ -544,8 +544,9 @@ pub struct ComparePage {
     /// t-SNE's perplexity and iterations.
     pub perplexity: f64,
     pub iterations: usize,
-    /// Each map's final KL divergence.
-    pub kl_divergence: [f64; 2],
+    /// Each map's final KL divergence; `None` where t-SNE's value is not a divergence
+    /// (see `TsneResult::kl_divergence`).
+    pub kl_divergence: [Option<f64>; 2],
     /// Each model's named regions.
     pub regions: [Vec<String>; 2],
     pub data_bytes: u64,
@@ -555,16 +556,21 @@ impl fmt::Display for ComparePage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}: both models' t-SNE maps of {} shared tokens side by side (KL divergence {:.3} and {:.3}), {} and {} named regions, {:.1} MB of data",
+            "{}: both models' t-SNE maps of {} shared tokens side by side (KL divergence {} and {}), {} and {} named regions, {:.1} MB of data",
             self.file,
             thousands(self.tokens),
-            self.kl_divergence[0],
-            self.kl_divergence[1],
+            kl_text(self.kl_divergence[0]),
+            kl_text(self.kl_divergence[1]),
             self.regions[0].len(),
             self.regions[1].len(),
             self.data_bytes as f64 / 1e6
         )
     }
+}
+
+/// A map's KL divergence as the lesson prints it.
+fn kl_text(kl: Option<f64>) -> String {
+    kl.map_or_else(|| "undefined".to_string(), |kl| format!("{kl:.3}"))
 }
 
 impl BookNumbers for Results {
