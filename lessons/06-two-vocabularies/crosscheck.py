@@ -2,14 +2,15 @@
 
 Usage: python3 lessons/06-two-vocabularies/crosscheck.py out/06-two-vocabularies/report.json
 
-Run the lesson with --standin first (its default flags; the report says which seed). From
+Checks the default run (`cargo run -p lesson06 -- --standin`, the snapshot's run: the
+course's BERT and GPT-2 by their stand-ins, seed 42, the flags in DEFAULTS below). From
 the same files the lesson read — MiniLM's safetensors and vocab.txt, SmolLM2's GGUF
 dequantised by the gguf package, its tokens decoded from GPT-2's byte table here — this
 
 - matches the two vocabularies again (word-initial and continuation pieces apart, special
-  tokens and byte fragments left out) and classes every entry by kind, with Unicode
-  properties from the `regex` package, and compares the shared tokens' ids, the counts by
-  kind and the unmatched examples;
+  tokens and byte fragments left out; case folded when the report says --fold-case) and
+  classes every entry by kind, with Unicode properties from the `regex` package, and
+  compares the shared tokens' ids, the counts by kind and the unmatched examples;
 - draws the lesson's seeded samples, splits and shuffles with its generator (SplitMix64
   and Fisher-Yates, rewritten below from the published algorithm), so the permutation
   tests are recomputed shuffle for shuffle;
@@ -25,17 +26,22 @@ dequantised by the gguf package, its tokens decoded from GPT-2's byte table here
 - recomputes each map's KL divergence exactly (scikit-learn's affinities over 91 exact
   neighbours, Q summed over every pair) from the coordinates in compare-data.js.
 
-Numbers this script cannot recompute, and why:
+What it cannot recompute, and how it is checked instead:
 - compare.regions: named by label propagation (common::analysis::communities), which has
-  no numpy or scipy counterpart; checked only against the names compare-data.js holds.
+  no numpy or scipy counterpart; compared with the names compare-data.js holds.
 - the maps' coordinates themselves: lesson 5's t-SNE, whose own cross-check compares it
-  with scikit-learn and openTSNE; here only their KL divergence is recomputed (the
-  lesson reports the FFT method's estimate, so within 1%).
+  with scikit-learn; here their KL divergence is recomputed (the lesson reports the FFT
+  method's estimate, so within 1%).
 
 Tolerances: 1e-4 on CKA, RSA and correlations (float32 products against float64 sums);
-p-values and shuffled means exact to 1e-9 / 1e-4; precision@k within the queries whose
-counterpart is tied at float32 precision (none or a few); KL within 1%.
+p-values 1e-9; means of integer counts 1e-12; precision@k within the queries whose
+counterpart is tied at float32 precision (none or a few); KL 1% relative; ids, tokens,
+kinds and counts exact.
+
+The snapshot leaves out the shared tokens' ids, the held-out tokens, each token's
+overlap and compare-data.js's size; every other field is in it.
 """
+import base64
 import json
 import pathlib
 import re
@@ -44,31 +50,25 @@ import sys
 import numpy as np
 import regex
 from scipy.linalg import orthogonal_procrustes
+from scipy.sparse import csr_matrix
 from scipy.stats import spearmanr
+from sklearn.manifold._t_sne import _joint_probabilities_nn
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "scripts" / "crosscheck"))
 import standins  # noqa: E402  the stand-in files, read independently of the Rust code
+from check import Check  # noqa: E402
 
-failures = []
+# The lesson's default flags (lessons/06-two-vocabularies/src/args.rs): permutations per
+# test, the RSA sample, the random subsets' sizes, neighbours per token (CSLS's and the
+# agreement's), t-SNE's perplexity and iterations, and lesson 3's words.
+DEFAULTS = {"permutations": 100, "rsa_sample": 2000, "sizes": [100, 1000, 10000], "k": 10,
+            "perplexity": 30.0, "iterations": 500,
+            "words": "space spaceship planet moon star galaxy chair table couch stool floor desk "
+                     "apple banana pear orange peach grape".split()}
 
-
-def check(name, ok, detail=""):
-    if ok:
-        print(f"ok {name}")
-    else:
-        failures.append(name)
-        print(f"MISMATCH {name} {detail}")
-
-
-def close(name, got, want, tol=1e-4):
-    got, want = np.asarray(got, float), np.asarray(want, float)
-    check(name, got.shape == want.shape and np.allclose(got, want, atol=tol, rtol=0),
-          f"rust {np.ravel(got)[:6]} python {np.ravel(want)[:6]}")
-
-
-def same(name, got, want):
-    check(name, got == want, f"rust {str(got)[:200]} python {str(want)[:200]}")
-
+c = Check({}, models=["bert-base-uncased", "gpt2"])
+out_dir = c.path.parent
+seed = c["seed"]
 
 # ---- the lesson's random numbers: SplitMix64, rejection sampling, Fisher-Yates ----
 MASK = (1 << 64) - 1
@@ -215,19 +215,18 @@ def matched(vocabularies, fold_case):
     return classed, index, shared
 
 
-report = json.loads(pathlib.Path(sys.argv[1]).read_text())
-out_dir = pathlib.Path(sys.argv[1]).parent
-seed = report["seed"]
+
 vocabularies = [bert_vocabulary(), gpt_vocabulary()]
-S = report["shared"]
-classed, index, shared = matched(vocabularies, S["fold_case"])
+fold_case = c.value("shared.fold_case")
+classed, index, shared = matched(vocabularies, fold_case)
+c.holds("shared.fold_case", isinstance(fold_case, bool), "the matching above follows it")
 n = len(shared)
 ids = [[s[0] for s in shared], [s[1] for s in shared]]
-same("shared token ids", S["ids"], ids)
-same("shared token counts", [S["tokens"], S["word_initial"], S["continuation"]],
-     [n, sum(1 for s in shared if s[2][1]), sum(1 for s in shared if not s[2][1])])
-same("entries standing aside for an equal key", S["duplicates"],
-     [sum(1 for _, k in side if k is not None) - len(ix) for side, ix in zip(classed, index)])
+c.equal("shared.ids", ids)
+c.equal("shared.tokens", n)
+c.equal("shared.word_initial", sum(1 for s in shared if s[2][1]))
+c.equal("shared.continuation", sum(1 for s in shared if not s[2][1]))
+c.equal("shared.duplicates", [sum(1 for _, k in side if k is not None) - len(ix) for side, ix in zip(classed, index)])
 for side in range(2):
     in_shared = set(ids[side])
     counts = []
@@ -239,14 +238,19 @@ for side in range(2):
         examples = [printable(label(classed[side][i][1])) if classed[side][i][1] else f"id {i}" for i in unmatched]
         counts.append({"kind": kind, "entries": len(members), "shared": sum(1 for i in members if i in in_shared),
                        "unmatched_examples": examples})
-    same(f"model {side}: entries, shared and unmatched examples by kind", S["by_kind"][side], counts)
+    c.equal(f"shared.by_kind[{side}]", counts)
 
-matrices = [standins.embeddings(standins.BERT), standins.embeddings(standins.GPT)]
-for side, (model, matrix) in enumerate(zip(report["models"], matrices)):
-    same(f"model {side}: vocabulary and width", [model["vocabulary"], model["width"]], list(matrix.shape))
-    info = json.loads((standins.snapshot(model["name"]) / "STANDIN.json").read_text())
+repos = [standins.BERT, standins.GPT]
+matrices = [standins.embeddings(repo) for repo in repos]
+labels = []
+for side, (repo, matrix) in enumerate(zip(repos, matrices)):
+    c.equal(f"models[{side}].vocabulary", matrix.shape[0])
+    c.equal(f"models[{side}].width", matrix.shape[1])
+    info = json.loads((standins.snapshot(repo) / "STANDIN.json").read_text())
     short = next((p for p in info["description"].split()[0].split("-") if re.search("[A-Z]", p)), "")
-    same(f"model {side}: label", [model["label"], S["labels"][side]], [f"{info['stands_in_for']} ({short} stand-in)"] * 2)
+    labels.append(f"{info['stands_in_for']} ({short} stand-in)")
+    c.equal(f"models[{side}].label", labels[side])
+c.equal("shared.labels", labels)
 X = [matrices[side][ids[side]].astype(np.float64) for side in range(2)]
 
 
@@ -296,67 +300,76 @@ def null(statistic, count, permutations, stream, observed):
 
 
 # ---- 2. similarity of the two geometries ----
-sim = report["similarity"]
-same("tokens compared", [sim["tokens"], report["agreement"]["tokens"], report["alignment"]["candidates"]], [n] * 3)
-close("CKA over all shared tokens, and by chance", [sim["cka"]["value"], sim["cka"]["chance"]], [cka(*X), cka_chance(*X)])
-if sim["cka"]["test"] is not None:
-    t = sim["cka"]["test"]
-    xc, yc = [(m - m.mean(0)).astype(np.float32) for m in X]
-    norm = np.linalg.norm(xc.T.astype(np.float64) @ xc) * np.linalg.norm(yc.T.astype(np.float64) @ yc)
-    p, mean, top = null(lambda o: np.linalg.norm((xc.T @ yc[o]).astype(np.float64)) ** 2 / norm,
-                        n, t["permutations"], CKA_NULL, sim["cka"]["value"])
-    close("CKA p-value", t["p_value"], p, 1e-9)
-    close("CKA shuffled mean and largest", [t["null_mean"], t["null_max"]], [mean, top])
-    check("CKA's chance level is the shuffles' mean", abs(mean - sim["cka"]["chance"]) < 0.05 * sim["cka"]["chance"],
-          f"mean of shuffles {mean}, chance {sim['cka']['chance']}")
-close("RSA over every pair of all shared tokens (brute force)", sim["rsa_all"], rsa_brute(*X))
-rs = sim["rsa_sample"]
-tokens = sample(n, rs["tokens"], Rng(seed + RSA_SAMPLE))
+c.equal("similarity.tokens", n)
+c.close("similarity.cka.value", cka(*X), rtol=0, atol=1e-4)
+chance = cka_chance(*X)
+c.close("similarity.cka.chance", chance, rtol=0, atol=1e-4)
+permutations = DEFAULTS["permutations"]
+c.equal("similarity.cka.test.permutations", permutations)
+xc, yc = [(m - m.mean(0)).astype(np.float32) for m in X]
+norm = np.linalg.norm(xc.T.astype(np.float64) @ xc) * np.linalg.norm(yc.T.astype(np.float64) @ yc)
+p, mean, top = null(lambda o: np.linalg.norm((xc.T @ yc[o]).astype(np.float64)) ** 2 / norm,
+                    n, permutations, CKA_NULL, cka(*X))
+c.close("similarity.cka.test.p_value", p, rtol=0, atol=1e-9)
+c.close("similarity.cka.test.null_mean", mean, rtol=0, atol=1e-4)
+c.close("similarity.cka.test.null_max", top, rtol=0, atol=1e-4)
+# (6.3) is the mean over every shuffle: the 100 shuffles' mean is within 5% of it.
+c.holds("similarity.cka.chance", abs(mean - c["similarity.cka.chance"]) <= 0.05 * chance,
+        f"the mean of {permutations} shuffles {mean:.6f}, the chance level {c['similarity.cka.chance']:.6f}",
+        tolerance=0.05 * chance)
+c.close("similarity.rsa_all", rsa_brute(*X), rtol=0, atol=1e-4)
+c.equal("similarity.rsa_sample.tokens", DEFAULTS["rsa_sample"])
+tokens = sample(n, DEFAULTS["rsa_sample"], Rng(seed + RSA_SAMPLE))
 cs = [unit(m[tokens]) @ unit(m[tokens]).T for m in X]
 iu = np.triu_indices(len(tokens), k=1)
 observed = np.corrcoef(cs[0][iu], cs[1][iu])[0, 1]
-close("RSA of the sample: Pearson, Spearman", [rs["score"]["pearson"], rs["score"]["spearman"]],
-      [observed, spearmanr(cs[0][iu], cs[1][iu]).statistic])
-if rs["score"]["p_value"] is not None:
-    p, _, _ = null(lambda o: np.corrcoef(cs[0][iu], cs[1][np.ix_(o, o)][iu])[0, 1], len(tokens),
-                   rs["score"]["permutations"], RSA_NULL, rs["score"]["pearson"])
-    close("RSA sample p-value", rs["score"]["p_value"], p, 1e-9)
+c.close("similarity.rsa_sample.score.pearson", observed, rtol=0, atol=1e-4)
+c.close("similarity.rsa_sample.score.spearman", spearmanr(cs[0][iu], cs[1][iu]).statistic, rtol=0, atol=1e-4)
+c.equal("similarity.rsa_sample.score.permutations", permutations)
+p, _, _ = null(lambda o: np.corrcoef(cs[0][iu], cs[1][np.ix_(o, o)][iu])[0, 1], len(tokens),
+               permutations, RSA_NULL, observed)
+c.close("similarity.rsa_sample.score.p_value", p, rtol=0, atol=1e-9)
 rng = Rng(seed + SUBSETS)
-for size in sim["by_size"]:
-    draws = [sample(n, size["tokens"], rng) for _ in size["cka"]]
-    close(f"CKA of {size['tokens']} random tokens, each draw", size["cka"], [cka(X[0][d], X[1][d]) for d in draws])
-    close(f"CKA by chance of {size['tokens']} random tokens, each draw", size["cka_chance"],
-          [cka_chance(X[0][d], X[1][d]) for d in draws])
-    close(f"RSA of {size['tokens']} random tokens, each draw (brute force)", size["rsa"],
-          [rsa_brute(X[0][d], X[1][d]) for d in draws])
-same("subset sizes", [s["tokens"] for s in sim["by_size"]], [s for s in (100, 1000, 10000) if s < n])
-words = sim["words"]
+sizes = [s for s in DEFAULTS["sizes"] if s < n]
+c.holds("similarity.by_size", len(c["similarity.by_size"]) == len(sizes), f"{len(sizes)} sizes")
+for i, size in enumerate(sizes):
+    at = f"similarity.by_size[{i}]"
+    c.equal(f"{at}.tokens", size)
+    draws = [sample(n, size, rng) for _ in c[f"{at}.cka"]]
+    c.close(f"{at}.cka", [cka(X[0][d], X[1][d]) for d in draws], rtol=0, atol=1e-4)
+    c.close(f"{at}.cka_chance", [cka_chance(X[0][d], X[1][d]) for d in draws], rtol=0, atol=1e-4)
+    c.close(f"{at}.rsa", [rsa_brute(X[0][d], X[1][d]) for d in draws], rtol=0, atol=1e-4)
 position = {s[2]: i for i, s in enumerate(shared)}
-rows = [position[(w.lower() if S["fold_case"] else w, True)] for w in words["shared"]]
-same("words found among the shared tokens", all((w, True) in position for w in words["shared"])
-     and not any((w, True) in position for w in words["missing"]), True)
+words = [w for w in DEFAULTS["words"] if ((w.lower() if fold_case else w), True) in position]
+c.equal("similarity.words.shared", words)
+c.equal("similarity.words.missing", [w for w in DEFAULTS["words"] if w not in words])
+rows = [position[(w.lower() if fold_case else w, True)] for w in words]
 W0, W1 = X[0][rows], X[1][rows]
-close("CKA, its chance level and RSA of the words", [words["cka"]["value"], words["cka"]["chance"], words["rsa"]["value"]],
-      [cka(W0, W1), cka_chance(W0, W1), rsa_brute(W0, W1)])
-for name, test, statistic, stream, observed in (
-        ("CKA", words["cka"]["test"], cka, WORDS_CKA, words["cka"]["value"]),
-        ("RSA", words["rsa"]["test"], rsa_brute, WORDS_RSA, words["rsa"]["value"])):
-    if test is not None:
-        p, mean, top = null(lambda o: statistic(W0, W1[o]), len(rows), test["permutations"], stream, observed)
-        close(f"the words' {name} p-value, shuffled mean and largest", [test["p_value"], test["null_mean"], test["null_max"]],
-              [p, mean, top])
+for name, statistic, stream in (("cka", cka, WORDS_CKA), ("rsa", rsa_brute, WORDS_RSA)):
+    at = f"similarity.words.{name}"
+    value = statistic(W0, W1)
+    c.close(f"{at}.value", value, rtol=0, atol=1e-4)
+    if name == "cka":
+        c.close(f"{at}.chance", cka_chance(W0, W1), rtol=0, atol=1e-4)
+    c.equal(f"{at}.test.permutations", permutations)
+    p, mean, top = null(lambda o: statistic(W0, W1[o]), len(rows), permutations, stream, value)
+    c.close(f"{at}.test.p_value", p, rtol=0, atol=1e-9)
+    c.close(f"{at}.test.null_mean", mean, rtol=0, atol=1e-4)
+    c.close(f"{at}.test.null_max", top, rtol=0, atol=1e-4)
 
 # ---- 3. alignment ----
-al = report["alignment"]
 source = 0 if X[0].shape[1] <= X[1].shape[1] else 1
 prepared = [unit(m - m.mean(0)) for m in X]
 order = list(range(n))
 Rng(seed + SPLIT).shuffle(order)
-train, test = sorted(order[: n // 2]), sorted(order[n // 2:])
-same("held-out tokens", al["test_tokens"], test)
-same("train, test, candidates", [al["train"], al["test"], al["candidates"]], [len(train), len(test), n])
-same("direction and widths", [al["from"], al["to"], al["widths"]],
-     [S["labels"][source], S["labels"][1 - source], [X[source].shape[1], X[1 - source].shape[1]]])
+train, held_out = sorted(order[: n // 2]), sorted(order[n // 2:])
+c.equal("alignment.test_tokens", held_out)
+c.equal("alignment.train", len(train))
+c.equal("alignment.test", len(held_out))
+c.equal("alignment.candidates", n)
+c.equal("alignment.from", labels[source])
+c.equal("alignment.to", labels[1 - source])
+c.equal("alignment.widths", [X[source].shape[1], X[1 - source].shape[1]])
 # scipy's orthogonal_procrustes wants equal widths: the narrower space gets zero columns,
 # and the map into the wider one is the first rows of the rotation found.
 width = [m.shape[1] for m in prepared]
@@ -365,11 +378,12 @@ R, _ = orthogonal_procrustes(padded[train], prepared[1 - source][train])
 W = R[: width[source]]
 mapped = unit(prepared[source] @ W).astype(np.float32)
 targets = unit(prepared[1 - source]).astype(np.float32)
-k = al["k"]
+k = DEFAULTS["k"]
+c.equal("alignment.k", k)
 hub = np.concatenate([np.sort(targets[s:s + 1024] @ mapped.T, axis=1)[:, -k:].mean(1) for s in range(0, n, 1024)])
 ranks, ties = {"plain": [], "csls": []}, {"plain": 0, "csls": 0}
-for start in range(0, len(test), 1024):
-    rows = test[start:start + 1024]
+for start in range(0, len(held_out), 1024):
+    rows = held_out[start:start + 1024]
     plain = mapped[rows] @ targets.T
     for name, scores in (("plain", plain), ("csls", 2 * plain - hub[None, :])):
         truth = scores[np.arange(len(rows)), rows][:, None]
@@ -378,11 +392,11 @@ for start in range(0, len(test), 1024):
 for name in ("plain", "csls"):
     r = np.array(ranks[name])
     for at in (1, 10):
-        want = (r < at).mean()
-        got = al[name][f"at_{at}"]
-        check(f"precision@{at}, {name}", abs(got - want) <= (ties[name] + 0.5) / len(test), f"rust {got} python {want}")
-close("precision@1 by chance", al["chance_at_1"], 1 / n, 1e-12)
-
+        want, got = (r < at).mean(), c[f"alignment.{name}.at_{at}"]
+        tolerance = (ties[name] + 0.5) / len(held_out)
+        c.holds(f"alignment.{name}.at_{at}", abs(got - want) <= tolerance,
+                f"report {got} python {want} (tied queries: {ties[name]})", tolerance=tolerance)
+c.close("alignment.chance_at_1", 1 / n, rtol=0, atol=1e-12)
 
 # ---- 4. agreement per token ----
 def nearest(m, count):
@@ -401,71 +415,68 @@ def nearest(m, count):
     return lists, sims
 
 
-g = report["agreement"]
-k = g["k"]
+
+c.equal("agreement.k", k)
+c.equal("agreement.tokens", n)
 # t-SNE's affinities use each token's min(n - 1, 3·perplexity + 1) nearest (91 at 30).
-kept = min(n - 1, int(3 * report["compare"]["perplexity"] + 1))
+perplexity = DEFAULTS["perplexity"]
+kept = min(n - 1, int(3 * perplexity + 1))
 near = [nearest(m, max(kept, k)) for m in X]
 overlap = [len(set(a[:k]) & set(b[:k])) for a, b in zip(near[0][0], near[1][0])]
-differ = [i for i in range(n) if g["overlaps"][i] != overlap[i]]
+reported = c["agreement.overlaps"]
+differ = [i for i in range(n) if reported[i] != overlap[i]] if len(reported) == n else []
 tied = lambda i: any(abs(near[s][1][i][k - 1] - near[s][1][i][k]) < 1e-6 for s in range(2))
-check("each token's shared neighbours", len(g["overlaps"]) == n and all(tied(i) for i in differ),
-      f"{len(differ)} differ, {sum(1 for i in differ if not tied(i))} of them without a tie at the {k}th neighbour")
-ours = np.array(g["overlaps"])
-same("distribution of shared neighbours", g["distribution"], np.bincount(ours, minlength=k + 1).tolist())
-close("mean shared neighbours", g["mean"], ours.mean(), 1e-12)
-close("chance", g["chance"], k * k / (n - 1), 1e-12)
+c.holds("agreement.overlaps", len(reported) == n and all(tied(i) for i in differ),
+        f"{len(differ)} differ, {sum(1 for i in differ if not tied(i))} of them without a tie at the {k}th neighbour")
+ours = np.array(reported)
+c.equal("agreement.distribution", np.bincount(ours, minlength=k + 1).tolist())
+c.close("agreement.mean", ours.mean(), rtol=0, atol=1e-12)
+c.close("agreement.chance", k * k / (n - 1), rtol=0, atol=1e-12)
 kinds = [classed[0][i][0] for i in ids[0]]
-same("agreement by kind", [[b["kind"], b["tokens"]] for b in g["by_kind"]],
-     [[kind, kinds.count(kind)] for kind in KINDS if kind in kinds])
-close("mean shared neighbours by kind", [b["mean"] for b in g["by_kind"]],
-      [ours[[i for i in range(n) if kinds[i] == kind]].mean() for kind in KINDS if kind in kinds], 1e-12)
-most = sorted(range(n), key=lambda i: (-ours[i], i))[: len(g["most"])]
-least = sorted(range(n), key=lambda i: (ours[i], i))[: len(g["least"])]
-for name, listed, want in (("most", g["most"], most), ("least", g["least"], least)):
-    same(f"tokens agreeing {name}", [[t["token"], t["kind"], t["shared_neighbours"]] for t in listed],
-         [[label(shared[i][2]), kinds[i], int(ours[i])] for i in want])
+present = [kind for kind in KINDS if kind in kinds]
+by_kind = c["agreement.by_kind"]
+means = [ours[[i for i in range(n) if kinds[i] == kind]].mean() for kind in present]
+ok = [[b["kind"], b["tokens"]] for b in by_kind] == [[kind, kinds.count(kind)] for kind in present] \
+    and np.allclose([b["mean"] for b in by_kind], means, rtol=0, atol=1e-12)
+c.holds("agreement.by_kind", ok, "" if ok else f"report {by_kind[:3]} python {list(zip(present, means))[:3]}",
+        tolerance=1e-12)
+most = sorted(range(n), key=lambda i: (-ours[i], i))[: len(c["agreement.most"])]
+least = sorted(range(n), key=lambda i: (ours[i], i))[: len(c["agreement.least"])]
+for name, want in (("most", most), ("least", least)):
+    c.equal(f"agreement.{name}", [{"token": label(shared[i][2]), "kind": kinds[i], "shared_neighbours": int(ours[i])}
+                                  for i in want])
 
 # ---- compare.html: its data, and each map's KL divergence recomputed exactly ----
-cp = report["compare"]
-same("tokens on the maps", cp["tokens"], n)
-# The run's t-SNE settings: the lesson's defaults (this script checks a default run); the
-# FFT method runs every iteration it is given.
-same("t-SNE perplexity and iterations", [cp["perplexity"], cp["iterations"]], [30.0, 500])
+page_file = out_dir / c["compare.file"]
 data_file = out_dir / "compare-data.js"
-if data_file.exists():
-    text = data_file.read_text(encoding="utf-8")
-    same("compare-data.js bytes", cp["data_bytes"], len(text.encode("utf-8")))
-    page = json.loads(text.removeprefix("window.COMPARE_DATA = ").rstrip().removesuffix(";"))
-    same("regions named on the page", cp["regions"], [side["region_names"] for side in page["sides"]])
-    same("page agreement", page["agreement"][:n], g["overlaps"])
-    import base64
-
-    from scipy.sparse import csr_matrix
-    from sklearn.manifold._t_sne import _joint_probabilities_nn
-
-    kl = []
-    for side in range(2):
-        xy = np.frombuffer(base64.b64decode(page["sides"][side]["xy"]), dtype="<f4").reshape(-1, 2).astype(np.float64)
-        lists, sims = near[side]
-        squared = np.array([2 - 2 * np.asarray(s[:kept], np.float64) for s in sims]).clip(0)
-        columns = np.array([row[:kept] for row in lists]).ravel()
-        graph = csr_matrix((squared.ravel(), columns, np.arange(0, n * kept + 1, kept)), shape=(n, n))
-        P = _joint_probabilities_nn(graph, cp["perplexity"], 0).tocoo()
-        z = 0.0
-        sq = (xy ** 2).sum(1)
-        for start in range(0, n, 512):
-            d = sq[start:start + 512, None] + sq[None, :] - 2 * xy[start:start + 512] @ xy.T
-            w = 1 / (1 + np.maximum(d, 0))
-            w[np.arange(len(w)), np.arange(start, start + len(w))] = 0
-            z += w.sum()
-        q = 1 / (1 + ((xy[P.row] - xy[P.col]) ** 2).sum(1)) / z
-        kl.append(float((P.data * np.log(np.maximum(P.data, 1e-12) / np.maximum(q, 1e-12))).sum()))
-    check("each map's KL divergence, recomputed exactly (within 1%)",
-          np.allclose(cp["kl_divergence"], kl, rtol=0.01), f"rust {cp['kl_divergence']} python {kl}")
-    print(f"   KL as reported {cp['kl_divergence']}, exactly {kl}")
-else:
-    check("compare-data.js beside the report", False, str(data_file))
-
-print(f"\n{len(failures)} mismatches" if failures else "\nall values agree")
-sys.exit(1 if failures else 0)
+c.holds("compare.file", page_file.is_file() and data_file.is_file(), f"{page_file} and {data_file.name} beside it")
+c.equal("compare.tokens", n)
+c.equal("compare.perplexity", perplexity)
+# The FFT method runs every iteration it is given.
+c.equal("compare.iterations", DEFAULTS["iterations"])
+text = data_file.read_text(encoding="utf-8") if data_file.is_file() else ""
+c.equal("compare.data_bytes", len(text.encode("utf-8")))
+page = json.loads(text.removeprefix("window.COMPARE_DATA = ").rstrip().removesuffix(";") or "null")
+c.equal("compare.regions", [side["region_names"] for side in page["sides"]] if page else None)
+c.holds("agreement.overlaps", page is not None and page["agreement"][:n] == reported,
+        "the page's agreement is the report's")
+kl = []
+for side in range(2 if page else 0):
+    xy = np.frombuffer(base64.b64decode(page["sides"][side]["xy"]), dtype="<f4").reshape(-1, 2).astype(np.float64)
+    lists, sims = near[side]
+    squared = np.array([2 - 2 * np.asarray(s[:kept], np.float64) for s in sims]).clip(0)
+    columns = np.array([row[:kept] for row in lists]).ravel()
+    graph = csr_matrix((squared.ravel(), columns, np.arange(0, n * kept + 1, kept)), shape=(n, n))
+    P = _joint_probabilities_nn(graph, perplexity, 0).tocoo()
+    z = 0.0
+    sq = (xy ** 2).sum(1)
+    for start in range(0, n, 512):
+        d = sq[start:start + 512, None] + sq[None, :] - 2 * xy[start:start + 512] @ xy.T
+        w = 1 / (1 + np.maximum(d, 0))
+        w[np.arange(len(w)), np.arange(start, start + len(w))] = 0
+        z += w.sum()
+    q = 1 / (1 + ((xy[P.row] - xy[P.col]) ** 2).sum(1)) / z
+    kl.append(float((P.data * np.log(np.maximum(P.data, 1e-12) / np.maximum(q, 1e-12))).sum()))
+c.close("compare.kl_divergence", kl, rtol=0.01, atol=0)
+print(f"   KL as reported {c['compare.kl_divergence']}, with Q summed exactly {kl}")
+c.finish()

@@ -10,8 +10,10 @@
 //! every random subset by brute force, the 2,000-token sample's Pearson and Spearman with
 //! np.corrcoef and scipy and its permutation p; precision@1/@10 after scipy's
 //! `orthogonal_procrustes`, plain and CSLS, by brute-force search; every token's neighbour
-//! overlap by brute-force k-NN; each map's KL divergence recomputed exactly (within 1%).
-//! Tolerances are stated at the top of the script.
+//! overlap by brute-force k-NN; each map's KL divergence recomputed exactly (within 1%);
+//! the models' names, shapes and what each stands in for, the page's data and regions.
+//! Every field of the report is compared there (scripts/crosscheck/check.py fails on one
+//! that is not); tolerances are stated at the top of the script.
 
 mod synthetic;
 
