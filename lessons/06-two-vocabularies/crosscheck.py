@@ -331,7 +331,7 @@ p, _, _ = null(lambda o: np.corrcoef(cs[0][iu], cs[1][np.ix_(o, o)][iu])[0, 1], 
 c.close("similarity.rsa_sample.score.p_value", p, rtol=0, atol=1e-9)
 rng = Rng(seed + SUBSETS)
 sizes = [s for s in DEFAULTS["sizes"] if s < n]
-c.holds("similarity.by_size", len(c["similarity.by_size"]) == len(sizes), f"{len(sizes)} sizes")
+# (a size the report lacks stops the script; one it has beyond these is a field not covered)
 for i, size in enumerate(sizes):
     at = f"similarity.by_size[{i}]"
     c.equal(f"{at}.tokens", size)
