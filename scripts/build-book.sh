@@ -29,6 +29,17 @@ done
 # word beside its neighbour lists, words.md).
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 [ -n "$browser" ] || { echo "error: the book's map views need Chromium (apt-get install chromium)" >&2; exit 1; }
+# Lesson 6's compare.html for its chapter: "ring" selected by a deep link, and the maps
+# coloured by token kind (in a folder of their own: a lesson's folder holds only the
+# figures its report lists, which its cross-check compares).
+shots="$generated/06-screenshots"
+mkdir -p "$shots"
+for shot in "ring token=ring" "kinds colour=token%20kind"; do
+  read -r name fragment <<< "$shot"
+  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,820 \
+    --virtual-time-budget=8000 --screenshot="$shots/compare-$name.png" \
+    "file://$PWD/$generated/06-two-vocabularies/compare.html#$fragment" 2> /dev/null
+done
 # model, its text tokens (the vocabulary less its special tokens), a label, two words as
 # stored (URL-encoded: GPT-2's leading space Ġ is %C4%A0)
 for run in "bert-base-uncased 30517 BERT ring paris" "gpt2 49135 GPT %C4%A0ring %C4%A0Paris"; do

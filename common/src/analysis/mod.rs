@@ -2,10 +2,16 @@
 //! numbers come from [`crate::rng`]).
 
 pub mod anisotropy;
+pub mod cka;
 pub mod communities;
+pub mod csls;
 pub mod dbscan;
+pub mod mutual_knn;
 pub mod neighbours;
+pub mod permutation;
+pub mod procrustes;
 pub mod rsa;
+pub mod shared_tokens;
 pub mod stats;
 pub mod svd;
 pub mod token_map;

@@ -36,6 +36,23 @@ fn label(name: &str, standin: Option<&str>, course: &str, notebook: &str, family
     }
 }
 
+/// A model named by itself, for a lesson that compares any two models: the last part of
+/// its repo id or path, or for a stand-in the course model it stands in for and what it
+/// is ("bert-base-uncased (MiniLM stand-in)").
+pub fn own_label(model: &Model) -> String {
+    match &model.files.standin {
+        Some(info) => format!(
+            "{} ({} stand-in)",
+            info.stands_in_for,
+            short_name(&info.description)
+        ),
+        None => {
+            let name = model.files.name.trim_end_matches('/');
+            name.rsplit('/').next().unwrap_or(name).to_string()
+        }
+    }
+}
+
 /// A label as the notebooks spell it where they write "GPT-2" (lesson 1's matrix title,
 /// lesson 3's figures): the course GPT's "GPT2" becomes "GPT-2", any other label stays.
 pub fn hyphenated(label: &str) -> String {

@@ -6,6 +6,7 @@
 //! formats and every lesson.
 
 mod color;
+pub mod compare;
 pub mod explorer;
 mod image;
 mod labels;
@@ -13,6 +14,6 @@ mod render;
 mod spec;
 
 pub use color::*;
-pub use labels::{hyphenated, model_labels, short_label};
+pub use labels::{hyphenated, model_labels, own_label, short_label};
 pub use render::{save, svg};
 pub use spec::*;

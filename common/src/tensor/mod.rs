@@ -3,6 +3,7 @@
 pub mod backend;
 pub mod matrix;
 pub mod ops;
+pub mod products;
 
 pub use backend::Backend;
 pub use matrix::{Matrix, squared_norm};

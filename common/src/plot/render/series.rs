@@ -137,14 +137,20 @@ fn draw_series<DB: DrawingBackend>(
             }
         }
         Style::Dashed { color, width } => {
-            chart
+            let style = color.rgb().stroke_width(sizes.px(*width).max(1));
+            let anno = chart
                 .draw_series(DashedLineSeries::new(
                     points,
                     sizes.px(6),
                     sizes.px(4),
-                    color.rgb().stroke_width(sizes.px(*width).max(1)),
+                    style,
                 ))
                 .map_err(err)?;
+            if let Some(label) = &series.label {
+                anno.label(label.as_str()).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 8, y), (x + 12, y), (x + 20, y)], style)
+                });
+            }
         }
         Style::Segments { color, width } => {
             let style = color.rgb().stroke_width(sizes.px(*width).max(1));
@@ -156,11 +162,18 @@ fn draw_series<DB: DrawingBackend>(
         }
         Style::Bars { width, face, edge } => {
             let half = width / 2.0;
-            chart
-                .draw_series(points.clone().map(|(x, y)| {
-                    Rectangle::new([(x - half, 0.0), (x + half, y)], face.rgb().filled())
-                }))
+            let fill = face.rgb().filled();
+            let anno = chart
+                .draw_series(
+                    points
+                        .clone()
+                        .map(|(x, y)| Rectangle::new([(x - half, 0.0), (x + half, y)], fill)),
+                )
                 .map_err(err)?;
+            if let Some(label) = &series.label {
+                anno.label(label.as_str())
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], fill));
+            }
             chart
                 .draw_series(points.map(|(x, y)| {
                     Rectangle::new([(x - half, 0.0), (x + half, y)], edge.rgb().stroke_width(1))

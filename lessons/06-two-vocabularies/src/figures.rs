@@ -1,0 +1,244 @@
+//! Lesson 6's figures, in the course's matplotlib style.
+
+use common::plot::{
+    Axes, C0, C1, Color, Figure, GRAY, Marker, Panel, Rgba, Series, Style, XyPanel, short_label,
+};
+
+use crate::{Agreement, Alignment, SharedSummary, Similarity};
+
+fn axes(title: &str, xlabel: &str, ylabel: &str) -> Axes {
+    Axes {
+        title: title.into(),
+        xlabel: xlabel.into(),
+        ylabel: ylabel.into(),
+        ..Axes::default()
+    }
+}
+
+fn bars(label: Option<&str>, points: Vec<(f64, f64)>, width: f64, face: Color) -> Series {
+    Series {
+        label: label.map(str::to_string),
+        points,
+        style: Style::Bars {
+            width,
+            face,
+            edge: face,
+        },
+    }
+}
+
+/// Each model's vocabulary by kind: all entries (grey) and the shared ones (blue).
+pub fn shared_tokens(shared: &SharedSummary) -> Figure<'static> {
+    let panels = (0..2)
+        .map(|side| {
+            let kinds = &shared.by_kind[side];
+            let names: Vec<String> = kinds.iter().map(|c| c.kind.clone()).collect();
+            let all = kinds
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i as f64, c.entries as f64))
+                .collect();
+            let matched = kinds
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i as f64, c.shared as f64))
+                .collect();
+            Panel::Xy(XyPanel {
+                axes: Axes {
+                    x_tick_labels: Some(names),
+                    x_tick_rotation: true,
+                    xlim: Some((-0.6, kinds.len() as f64 - 0.4)),
+                    ..axes(&shared.labels[side], "", "Tokens")
+                },
+                series: vec![
+                    bars(Some("in the vocabulary"), all, 0.7, GRAY),
+                    bars(Some("shared"), matched, 0.7, C0),
+                ],
+                legend: true,
+            })
+        })
+        .collect();
+    Figure::grid(1200, 700, 1, 2, panels)
+}
+
+/// CKA and RSA of the lesson's words, of random subsets of each size (a dot per draw, a
+/// line through their means) and of all shared tokens; CKA's shuffled-token mean dashed.
+pub fn similarity_by_size(similarity: &Similarity) -> Figure<'static> {
+    let mut ticks = Vec::new();
+    let mut values: [Vec<Vec<f64>>; 2] = [Vec::new(), Vec::new()];
+    let mut chance = Vec::new();
+    if let (Some(cka), Some(rsa)) = (&similarity.words.cka, &similarity.words.rsa) {
+        ticks.push(format!("{} words", similarity.words.shared.len()));
+        values[0].push(vec![cka.value]);
+        values[1].push(vec![rsa.value]);
+        chance.push(cka.chance);
+    }
+    for size in &similarity.by_size {
+        ticks.push(size.tokens.to_string());
+        values[0].push(size.cka.clone());
+        values[1].push(size.rsa.clone());
+        chance.push(size.cka_chance.iter().sum::<f64>() / size.cka_chance.len().max(1) as f64);
+    }
+    ticks.push(format!("all {}", similarity.tokens));
+    values[0].push(vec![similarity.cka.value]);
+    values[1].push(vec![similarity.rsa_all]);
+    chance.push(similarity.cka.chance);
+    let panels = ["Linear CKA", "RSA (Pearson)"]
+        .into_iter()
+        .zip(values)
+        .map(|(title, columns)| {
+            let dots = columns
+                .iter()
+                .enumerate()
+                .flat_map(|(x, column)| column.iter().map(move |&v| (x as f64, v)))
+                .collect();
+            let means = columns
+                .iter()
+                .enumerate()
+                .map(|(x, column)| (x as f64, column.iter().sum::<f64>() / column.len() as f64))
+                .collect();
+            let mut series = vec![
+                Series::line(Some("mean of the draws".to_string()), means, C0, 2),
+                Series::markers(dots, Marker::Circle, 4, Rgba(0.12, 0.47, 0.71, 0.5)),
+            ];
+            if title == "Linear CKA" {
+                let line = chance
+                    .iter()
+                    .enumerate()
+                    .map(|(x, &c)| (x as f64, c))
+                    .collect();
+                series.push(Series {
+                    label: Some("shuffled tokens (mean)".into()),
+                    points: line,
+                    style: Style::Dashed {
+                        color: GRAY,
+                        width: 2,
+                    },
+                });
+            }
+            Panel::Xy(XyPanel {
+                axes: Axes {
+                    x_tick_labels: Some(ticks.clone()),
+                    xlim: Some((-0.5, ticks.len() as f64 - 0.5)),
+                    ylim: Some((0.0, 1.0)),
+                    ..axes(
+                        &format!("{title} by number of tokens"),
+                        "Shared tokens compared",
+                        title,
+                    )
+                },
+                series,
+                legend: true,
+            })
+        })
+        .collect();
+    Figure::grid(1200, 460, 1, 2, panels)
+}
+
+/// Precision@1 and @10 of finding a token's counterpart, by cosine and by CSLS.
+pub fn alignment(alignment: &Alignment) -> Figure<'static> {
+    let at = |p: crate::AtK, offset: f64| vec![(0.0 + offset, p.at_1), (1.0 + offset, p.at_10)];
+    Figure::single(
+        800,
+        480,
+        Panel::Xy(XyPanel {
+            axes: Axes {
+                x_tick_labels: Some(vec!["precision@1".into(), "precision@10".into()]),
+                xlim: Some((-0.6, 1.6)),
+                ylim: Some((0.0, 1.0)),
+                ..axes(
+                    &format!(
+                        "Counterparts found after Procrustes ({} held-out tokens)",
+                        alignment.test
+                    ),
+                    "",
+                    "Share of held-out tokens",
+                )
+            },
+            series: vec![
+                bars(Some("cosine"), at(alignment.plain, -0.2), 0.38, C0),
+                bars(
+                    Some(&format!("CSLS (k = {})", alignment.k)),
+                    at(alignment.csls, 0.2),
+                    0.38,
+                    C1,
+                ),
+            ],
+            legend: true,
+        }),
+    )
+}
+
+/// How many of each token's k neighbours the two models share, and the mean by kind.
+pub fn agreement(agreement: &Agreement, shared: &SharedSummary) -> Figure<'static> {
+    let k = agreement.k;
+    let distribution = agreement
+        .distribution
+        .iter()
+        .enumerate()
+        .map(|(x, &tokens)| (x as f64, tokens as f64))
+        .collect();
+    let names: Vec<String> = agreement
+        .by_kind
+        .iter()
+        .map(|kind| kind.kind.clone())
+        .collect();
+    let means = agreement
+        .by_kind
+        .iter()
+        .enumerate()
+        .map(|(x, kind)| (x as f64, kind.mean))
+        .collect();
+    Figure::grid(
+        1200,
+        700,
+        1,
+        2,
+        vec![
+            Panel::Xy(XyPanel {
+                axes: Axes {
+                    xlim: Some((-0.6, k as f64 + 0.6)),
+                    // Room above the tallest bar for the legend.
+                    ylim: Some((
+                        0.0,
+                        1.25 * agreement.distribution.iter().copied().max().unwrap_or(1) as f64,
+                    )),
+                    ..axes(
+                        &format!("Shared neighbours per token ({} tokens)", agreement.tokens),
+                        &format!("Of its {k} nearest shared tokens, the same in both models"),
+                        "Tokens",
+                    )
+                },
+                series: vec![
+                    bars(None, distribution, 0.8, C0),
+                    Series {
+                        label: Some(format!(
+                            "unrelated spaces: {:.3} on average",
+                            agreement.chance
+                        )),
+                        ..Series::axvline(agreement.chance, GRAY)
+                    },
+                ],
+                legend: true,
+            }),
+            Panel::Xy(XyPanel {
+                axes: Axes {
+                    x_tick_labels: Some(names.clone()),
+                    x_tick_rotation: true,
+                    xlim: Some((-0.6, names.len() as f64 - 0.4)),
+                    ylim: Some((0.0, k as f64)),
+                    ..axes(
+                        &format!(
+                            "By kind of token (as {} classes it)",
+                            short_label(&shared.labels[0])
+                        ),
+                        "",
+                        &format!("Mean shared of {k}"),
+                    )
+                },
+                series: vec![bars(None, means, 0.7, C0)],
+                legend: false,
+            }),
+        ],
+    )
+}

@@ -1,0 +1,91 @@
+//! Lesson 6 on inputs that are not two ordinary models: each a correct result or a
+//! one-line error.
+
+mod synthetic;
+
+use std::process::Output;
+
+use course_tests::{one_line_error, out_dir, run_binary};
+use synthetic::{words, write_model};
+
+fn lesson(args: &[&str]) -> Output {
+    run_binary(env!("CARGO_BIN_EXE_lesson06"), args)
+}
+
+fn with_out(out: &std::path::Path, args: &[&str]) -> Output {
+    let mut all = args.to_vec();
+    all.extend(["--out", out.to_str().unwrap()]);
+    lesson(&all)
+}
+
+#[test]
+fn a_model_given_twice_is_a_usage_error() {
+    let out = lesson(&["--a", "gpt2", "--b", "gpt2"]);
+    assert_eq!(out.status.code(), Some(2));
+    let error = one_line_error(&out);
+    assert!(error.contains("--a and --b both name gpt2"), "{error}");
+}
+
+#[test]
+fn two_models_with_no_shared_token_are_one_line() {
+    let (a, b, out) = (out_dir(), out_dir(), out_dir());
+    write_model(a.path(), &words("alpha", 150), 8, 1);
+    write_model(b.path(), &words("beta", 150), 6, 2);
+    let output = with_out(
+        out.path(),
+        &[
+            "--a",
+            a.path().to_str().unwrap(),
+            "--b",
+            b.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let error = one_line_error(&output);
+    assert!(error.contains("share no token"), "{error}");
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn two_models_sharing_one_token_are_one_line_naming_it() {
+    let (a, b, out) = (out_dir(), out_dir(), out_dir());
+    let mut theirs = words("beta", 150);
+    theirs.push("alpha007".into());
+    write_model(a.path(), &words("alpha", 150), 8, 1);
+    write_model(b.path(), &theirs, 6, 2);
+    let output = with_out(
+        out.path(),
+        &[
+            "--a",
+            a.path().to_str().unwrap(),
+            "--b",
+            b.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let error = one_line_error(&output);
+    assert!(
+        error.contains("share 1 token (`alpha007`)")
+            && error.contains("at least 100 shared tokens"),
+        "{error}"
+    );
+}
+
+#[test]
+fn flags_out_of_range_are_usage_errors() {
+    for args in [
+        &["--k", "0"][..],
+        &["--rsa-tokens", "2"],
+        &["--iterations", "100"],
+        &["--map-tokens", "50"],
+        &["--map-tokens", "200", "--perplexity", "300"],
+    ] {
+        let out = lesson(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        one_line_error(&out);
+    }
+}
