@@ -3,10 +3,20 @@
 
 pub mod anisotropy;
 pub mod communities;
+pub mod covariance;
 pub mod dbscan;
+pub mod isotropy;
+pub mod k_occurrence;
 pub mod neighbours;
+pub mod norm_frequency;
+pub mod nulls;
+pub mod reachability;
+pub mod rogue_dimensions;
 pub mod rsa;
+pub mod spectrum;
 pub mod stats;
 pub mod svd;
 pub mod tsne;
+pub mod twonn;
+pub mod under_trained;
 pub mod vocabulary;
