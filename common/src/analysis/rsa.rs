@@ -39,10 +39,10 @@ pub struct RsaScore {
 }
 
 // ANCHOR: rsa
-/// RSA of two similarity matrices over the same words, with a permutation test: the word
-/// labels of `b` are shuffled (rows and columns together) `permutations` times, which keeps
-/// each matrix's own structure but breaks the word-to-word correspondence.
-pub fn rsa(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<RsaScore> {
+/// RSA of two similarity matrices over the same words: the correlation of their upper
+/// triangles (the notebook's `np.corrcoef(unique_B, unique_G)[0,1]`), Pearson's and
+/// Spearman's.
+pub fn rsa(a: &Matrix, b: &Matrix) -> Result<RsaScore> {
     ensure!(
         a.rows() == b.rows() && a.rows() >= 3,
         "RSA needs two similarity matrices over the same 3+ words"
@@ -54,7 +54,28 @@ pub fn rsa(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<Rsa
             "RSA is undefined here: every similarity among the words in the {which} space is the same (the words are one token, or tokens with one vector there), so no correlation with it exists; choose words that are distinct tokens"
         );
     }
-    let observed = pearson(&ua, &ub);
+    Ok(RsaScore {
+        pearson: pearson(&ua, &ub),
+        spearman: spearman(&ua, &ub),
+        p_value: None,
+        permutations: 0,
+    })
+}
+// ANCHOR_END: rsa
+
+// ANCHOR: permutation_test
+/// How surprising an RSA score is: the word labels of `b` are shuffled (rows and columns
+/// together) `permutations` times, which keeps each matrix's own structure but breaks the
+/// word-to-word correspondence; p is the share of shuffles whose Pearson RSA reached the
+/// observed one, `(hits + 1) / (permutations + 1)`.
+pub fn permutation_test(
+    a: &Matrix,
+    b: &Matrix,
+    score: RsaScore,
+    permutations: usize,
+    seed: u64,
+) -> RsaScore {
+    let ua = upper_triangle(a);
     let p_value = (permutations > 0).then(|| {
         let mut rng = SeededRng::new(seed);
         let mut labels: Vec<usize> = (0..b.rows()).collect();
@@ -65,20 +86,19 @@ pub fn rsa(a: &Matrix, b: &Matrix, permutations: usize, seed: u64) -> Result<Rsa
                 .flat_map(|i| ((i + 1)..labels.len()).map(move |j| (i, j)))
                 .map(|(i, j)| b.row(labels[i])[labels[j]])
                 .collect();
-            if pearson(&ua, &shuffled) >= observed {
+            if pearson(&ua, &shuffled) >= score.pearson {
                 hits += 1;
             }
         }
         (hits + 1) as f64 / (permutations + 1) as f64
     });
-    Ok(RsaScore {
-        pearson: observed,
-        spearman: spearman(&ua, &ub),
+    RsaScore {
         p_value,
         permutations,
-    })
+        ..score
+    }
 }
-// ANCHOR_END: rsa
+// ANCHOR_END: permutation_test
 
 #[cfg(test)]
 mod tests {
@@ -89,13 +109,13 @@ mod tests {
     fn a_constant_triangle_is_refused_not_scored() {
         let constant = Matrix::new(3, 3, vec![1.0; 9]).unwrap();
         let varied = Matrix::new(3, 3, (0..9).map(|v| v as f32).collect()).unwrap();
-        let error = rsa(&constant, &varied, 100, 1).unwrap_err().to_string();
+        let error = rsa(&constant, &varied).unwrap_err().to_string();
         assert!(
             error.contains("undefined") && error.contains("distinct"),
             "{error}"
         );
-        assert!(rsa(&varied, &constant, 0, 1).is_err());
-        assert!(rsa(&varied, &varied, 0, 1).is_ok());
+        assert!(rsa(&varied, &constant).is_err());
+        assert!(rsa(&varied, &varied).is_ok());
     }
 
     #[test]

@@ -74,6 +74,17 @@ impl Model {
         })
     }
 
+    /// The ids of the vocabulary's text tokens, in id order: every token with an
+    /// embedding row but the special ones (`<|endoftext|>`, `[PAD]`), which the notebooks'
+    /// "first tokens" do not mean.
+    pub fn text_token_ids(&self) -> Vec<usize> {
+        let vocab = self.tokenizer.vocab_size().min(self.embeddings.rows());
+        let special = self.tokenizer.special_ids();
+        (0..vocab)
+            .filter(|&id| !special.contains(&(id as u32)))
+            .collect()
+    }
+
     /// The name to show: the repo id, with the stand-in said when it is one.
     pub fn label(&self) -> String {
         match &self.files.standin {

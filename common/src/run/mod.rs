@@ -1,6 +1,7 @@
 //! One run of a lesson: its command line, its session (output, device, models, figures)
 //! and its report.
 
+pub mod budget;
 pub mod cli;
 pub mod output;
 pub mod report;
@@ -8,6 +9,7 @@ pub mod resources;
 pub mod session;
 pub mod text;
 
+pub use budget::Budget;
 pub use cli::{BaseModels, CourseModels, Flags, LargeModels, LessonArgs, ModelPairArgs, finish};
 pub use report::Report;
 pub use session::Session;

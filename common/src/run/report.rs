@@ -30,6 +30,9 @@ pub struct Report<R> {
     pub backend: Backend,
     pub seed: u64,
     pub models: Vec<ModelRecord>,
+    /// The section headings the run showed, in order: the notebook's cells, then what
+    /// the lesson adds beyond them.
+    pub sections: Vec<String>,
     #[serde(flatten)]
     pub results: R,
     pub figures: Vec<String>,

@@ -131,35 +131,6 @@ fn fits_in(
     )
 }
 
-/// Whether `count` more steps like the ones already written (`written` bytes for `done`
-/// steps) fit on the disk holding `dir`: past it, a one-line error naming `flag` and the
-/// largest count that fits. Called after the first step, so the size is measured, not
-/// guessed, before the rest is written.
-pub fn ensure_disk(
-    dir: &std::path::Path,
-    flag: &str,
-    done: u64,
-    count: u64,
-    written: u64,
-) -> Result<()> {
-    let Some(free) = available_disk(dir) else {
-        return Ok(());
-    };
-    let per_step = written / done.max(1);
-    let need = per_step.saturating_mul(count - done.min(count));
-    if need <= free {
-        return Ok(());
-    }
-    let fits = done + free / per_step.max(1);
-    bail!(
-        "{flag} {count} would write about {} ({} for each of the first {done}), and the disk holding {} has {} free; the largest {flag} that fits is {fits}",
-        size(written + need),
-        size(per_step),
-        dir.display(),
-        size(free)
-    )
-}
-
 /// A size as a person reads it: GB, MB or kB, one decimal.
 fn size(bytes: u64) -> String {
     let b = bytes as f64;
@@ -193,23 +164,6 @@ mod tests {
             "{error}"
         );
         assert!(!error.contains('\n'));
-    }
-
-    #[test]
-    fn a_disk_estimate_scales_the_first_steps_and_names_the_largest_count() {
-        let dir = tempfile::tempdir().unwrap();
-        let free = available_disk(dir.path()).unwrap();
-        assert!(ensure_disk(dir.path(), "--words", 1, 2, 1000).is_ok());
-        // One step took a tenth of what is free: ten fit, a hundred do not.
-        let error = ensure_disk(dir.path(), "--words", 1, 100, free / 10)
-            .unwrap_err()
-            .to_string();
-        let fits: u64 = error
-            .rsplit("fits is ")
-            .next()
-            .and_then(|n| n.parse().ok())
-            .unwrap();
-        assert!((9..=12).contains(&fits), "{error}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::model::standins::StandinInfo;
 use crate::model::{Model, ModelRequest, load_for_lesson};
 use crate::pair::Pair;
 use crate::plot::{self, Figure};
+use crate::run::budget::{Budget, Shape};
 use crate::run::cli::LessonArgs;
 use crate::run::output::Staged;
 use crate::run::report::{BookNumbers, ModelRecord, Report, standin_banner};
@@ -31,12 +32,19 @@ pub struct Session {
     gguf_file: Option<String>,
     /// Every model loaded so far, so a lesson loading in several steps announces each once.
     models: RefCell<Vec<ModelRecord>>,
+    /// The lesson's declared needs, checked whenever models are loaded.
+    budget: Budget,
+    /// The most rows and columns of the models loaded so far: what the budget is sized by.
+    shape: RefCell<Shape>,
+    /// The section headings shown so far, in order.
+    sections: RefCell<Vec<String>>,
     figures: RefCell<Vec<String>>,
 }
 
 impl Session {
-    /// Checks the output directory and the backend before any work.
-    pub fn start(lesson: &'static str, args: &LessonArgs) -> Result<Self> {
+    /// Checks the output directory and the backend before any work; `budget` is the
+    /// lesson's declared needs, checked as soon as its models are loaded.
+    pub fn start(lesson: &'static str, args: &LessonArgs, budget: Budget) -> Result<Self> {
         Ok(Self {
             lesson,
             out: Staged::begin(&args.out_path(lesson), lesson)?,
@@ -46,6 +54,9 @@ impl Session {
             standin: args.standin,
             gguf_file: args.gguf_file.clone(),
             models: RefCell::default(),
+            budget,
+            shape: RefCell::default(),
+            sections: RefCell::default(),
             figures: RefCell::default(),
         })
     }
@@ -66,26 +77,6 @@ impl Session {
         self.out.dir()
     }
 
-    /// After the first `done` of `count` like steps (a word's figures, say), whether the
-    /// rest fit on the disk at the size the first ones took; past it, a one-line error
-    /// naming `flag` and the largest count that fits, before the rest is written.
-    pub fn ensure_room(&self, flag: &str, done: u64, count: u64) -> Result<()> {
-        crate::run::resources::ensure_disk(self.out.target(), flag, done, count, self.out.bytes())
-    }
-
-    /// Before the work: whether the output `what` will write, `bytes(value)` for the flag's
-    /// value, fits on the disk holding `--out`; past it, a one-line error naming `flag`
-    /// and the largest value that fits.
-    pub fn ensure_output(
-        &self,
-        what: &str,
-        flag: &str,
-        value: u64,
-        bytes: impl Fn(u64) -> u64,
-    ) -> Result<()> {
-        crate::run::resources::ensure_disk_for(self.out.target(), what, flag, value, bytes)
-    }
-
     /// Loads the models named by model flags, given as `(value, course default)`, side by
     /// side; prints the stand-in banner when any is a stand-in, and records them.
     pub fn load(&self, flags: &[(&str, &str)]) -> Result<Vec<Model>> {
@@ -97,6 +88,14 @@ impl Session {
             })
             .collect();
         let models = load_for_lesson(&requests)?;
+        {
+            let mut shape = self.shape.borrow_mut();
+            for model in &models {
+                shape.rows = shape.rows.max(model.embeddings.rows() as u64);
+                shape.cols = shape.cols.max(model.embeddings.cols() as u64);
+            }
+        }
+        self.budget.check(*self.shape.borrow(), self.out.target())?;
         let mut known = self.models.borrow_mut();
         let new: Vec<&Model> = models
             .iter()
@@ -130,6 +129,19 @@ impl Session {
             (Some(bert), Some(gpt)) => Ok(Pair { bert, gpt }),
             _ => Err(anyhow!("expected two models")),
         }
+    }
+
+    /// Starts a section of the lesson: prints `heading` (a notebook's own heading, so the
+    /// terminal reads as the notebook) and records it in the report.
+    pub fn section(&self, heading: &str) {
+        println!("\n# {}\n", terminal(heading));
+        self.sections.borrow_mut().push(heading.to_string());
+    }
+
+    /// [`Session::section`] for what the lesson adds after the notebook's last cell,
+    /// marked so.
+    pub fn beyond(&self, heading: &str) {
+        self.section(&format!("Beyond the notebook: {heading}"));
     }
 
     /// Prints a step's result as its `Display` shows it (control characters in words
@@ -182,6 +194,7 @@ impl Session {
             backend: self.backend,
             seed: self.seed,
             models: self.models.into_inner(),
+            sections: self.sections.into_inner(),
             results,
             figures: self.figures.into_inner(),
         };

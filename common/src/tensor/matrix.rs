@@ -123,6 +123,16 @@ impl Matrix {
         )
     }
 
+    /// A new matrix of the same shape with `f` applied to every entry (`abs(R)`).
+    pub fn map(&self, f: impl Fn(f32) -> f32) -> Matrix {
+        let data = self.data().iter().map(|&v| f(v)).collect();
+        Self::from_parts(
+            self.rows,
+            self.cols,
+            bytes::Bytes::from_owner(F32Buffer(data)),
+        )
+    }
+
     /// The transpose (columns become rows).
     pub fn transpose(&self) -> Matrix {
         let source = self.data();

@@ -11,6 +11,7 @@ use anyhow::Result;
 use common::analysis::stats::{Summary, histogram, pearson, value_counts};
 use common::model::{architecture, word_ids};
 use common::rng::SeededRng;
+use common::run::Budget;
 use common::{Model, Pair, Report, Session, ops};
 
 pub use args::Args;
@@ -18,28 +19,26 @@ pub use results::*;
 
 pub const LESSON: &str = "01-explore-embeddings";
 
-/// Runs every step of the lesson, printing its tables and writing its figures,
+/// Runs the notebook's cells in order, printing its tables and writing its figures,
 /// `report.json` and `numbers.md` to the output directory.
 pub fn run(args: &Args) -> Result<Report<Results>> {
-    let session = Session::start(LESSON, &args.common)?;
+    let session = Session::start(LESSON, &args.common, Budget::none())?;
     let device = session.device();
 
-    // Import GPT-2 and BERT models and tokenizers
+    session.section("Import GPT-2 and BERT models and tokenizers");
     // ANCHOR: load
     let models = session.load_pair(args.pair.requests())?;
     let labels = args.pair.labels(models.as_ref());
     // ANCHOR_END: load
 
-    // check out the model
+    // check out the model: print(gpt2), print(bert)
     // ANCHOR: architectures
-    println!("\n# The models (the notebook's print(model))\n");
     let architectures = models.as_ref().map(architecture).transpose()?;
     session.show(Architectures(&architectures));
     // ANCHOR_END: architectures
 
-    // How long are the tokens?
+    session.section("How long are the tokens?");
     // ANCHOR: token_lengths
-    println!("# How long are the tokens?\n");
     let vocab_sizes = models.as_ref().map(|m| m.tokenizer.vocab_size());
     let token_lengths = models.as_ref().map(token_lengths).transpose()?;
     session.show(LengthTable {
@@ -47,15 +46,16 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         vocab_sizes,
         lengths: token_lengths.as_ref(),
     });
+    // draw the barplot!
     session.figure(
         figures::token_lengths(token_lengths.as_ref(), &labels),
         "token_lengths",
     )?;
     // ANCHOR_END: token_lengths
 
-    // Extract and visualize the embeddings matrices
+    session.section("Extract and visualize the embeddings matrices");
     // ANCHOR: matrices
-    println!("\n# The embedding matrices\n");
+    // get the Word Token Embeddings matrices and print their sizes
     let embedding_shapes = models.as_ref().map(|m| m.embeddings.shape());
     session.show(Shapes(embedding_shapes, &labels));
     session.figure(
@@ -64,35 +64,33 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     )?;
     // ANCHOR_END: matrices
 
-    // Comparing the same token index: pick a random token index
+    session.section("Comparing the same token index");
     // ANCHOR: same_index
-    println!("\n# Comparing the same token index\n");
-    let rows = models
-        .bert
-        .embeddings
-        .rows()
-        .min(models.gpt.embeddings.rows());
-    let index = SeededRng::new(session.seed()).below(10_000.min(rows - 1), 20_000.min(rows));
-    let same_index = session.show(compare(models.as_ref(), Pair::new(index, index), &labels)?);
+    // pick a random token index
+    let ridx = randint(session.seed(), 10_000..20_000, models.as_ref());
+    let same_index = session.show(compare(models.as_ref(), Pair::new(ridx, ridx), &labels)?);
     session.figure(figures::same_index(&same_index), "same_index")?;
     // ANCHOR_END: same_index
 
     // how about the same word? their correlation
     // ANCHOR: same_word
-    println!("\n# The same word\n");
-    let word = &args.word;
-    let ids = models.as_ref().map(|m| word_ids(m, word)).transpose()?;
+    let token = &args.word;
+    let token_idx = models.as_ref().map(|m| word_ids(m, token)).transpose()?;
     let same_word = session.show(SameWord {
-        word: word.clone(),
-        pieces: ids.as_ref().map(Vec::len),
-        comparison: compare(models.as_ref(), ids.map(|ids| ids[0] as usize), &labels)?,
+        word: token.clone(),
+        pieces: token_idx.as_ref().map(Vec::len),
+        comparison: compare(
+            models.as_ref(),
+            token_idx.map(|ids| ids[0] as usize),
+            &labels,
+        )?,
     });
     session.figure(figures::same_word(&same_word.comparison), "same_word")?;
     // ANCHOR_END: same_word
 
-    // Distributions of embeddings characteristics
+    session.section("Distributions of embeddings characteristics");
     // ANCHOR: distributions
-    println!("\n# Distributions of embedding characteristics\n");
+    // compare the embeddings variances and means
     let distributions = session.show(Distributions {
         variance: models
             .as_ref()
@@ -117,6 +115,17 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         same_word,
         distributions,
     })
+}
+
+/// The notebook's `np.random.randint(low, high)`, seeded, kept inside both vocabularies
+/// (a model with fewer rows draws from its last ones).
+fn randint(seed: u64, range: std::ops::Range<usize>, models: Pair<&Model>) -> usize {
+    let rows = models
+        .bert
+        .embeddings
+        .rows()
+        .min(models.gpt.embeddings.rows());
+    SeededRng::new(seed).below(range.start.min(rows - 1), range.end.min(rows))
 }
 
 /// Token-length counts of a vocabulary (the notebook's `len(token)` for every token and

@@ -5,7 +5,7 @@ use clap::Parser;
 use common::LessonArgs;
 use common::analysis::neighbours::Metric;
 use common::run::cli::{ListItem, expand, list_item};
-use common::run::{BaseModels, Flags, ModelPairArgs};
+use common::run::{BaseModels, Budget, Flags, ModelPairArgs};
 
 /// Lesson 2: nearest neighbours of a word in BERT's and GPT-2's embedding spaces.
 #[derive(Parser, Clone, Debug)]
@@ -19,9 +19,10 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = "ring,beauty")]
     pub words: Vec<ListItem>,
 
-    /// Figures are drawn for the first N words only (two per word, about 4 KB each);
-    /// the rest are searched and reported, and listed as not drawn.
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    /// Figures are drawn for the first N words only (the notebook's first word always;
+    /// two per word, SVG and PNG); the rest are searched and reported, and listed as not
+    /// drawn.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_word_figures: u64,
 
     /// How many neighbours to list (the seed itself included, as in the notebook).
@@ -40,6 +41,42 @@ pub struct Args {
 
     #[command(flatten)]
     pub common: LessonArgs,
+}
+
+impl Args {
+    /// What a run needs beyond its models. One seed word's results are held until the
+    /// report is written: four neighbour lists of k (id, token, distance) and four 90-bin
+    /// histograms, as values and once more as report text (measured: 35 KB of report.json
+    /// per word at k = 15); its figures take about 180 KB on disk (200 words wrote 35 MB).
+    /// With `--graph`, each token's k nearest (no more than the other tokens) as
+    /// candidates and as the graph, an (id, distance) pair of 8 bytes twice, one model
+    /// after the other.
+    pub fn budget(&self) -> Budget {
+        let words = expand(&self.words).len() as u64;
+        let drawn = words.min(self.max_word_figures);
+        let per_word = 2 * (4 * self.k * 200 + 4 * 181 * 32);
+        let budget = Budget::none()
+            .memory("lesson 2's results", "--words", words, move |n, _| {
+                n.saturating_mul(per_word)
+            })
+            .disk("lesson 2's figures", "--max-word-figures", drawn, |n, _| {
+                n.saturating_mul(250_000)
+            });
+        if !self.graph {
+            return budget;
+        }
+        budget.memory(
+            "the neighbour graph of every token",
+            "--k",
+            self.k,
+            |k, shape| {
+                shape
+                    .rows
+                    .saturating_mul(k.min(shape.rows.saturating_sub(1)))
+                    .saturating_mul(16)
+            },
+        )
+    }
 }
 
 impl Flags for Args {

@@ -13,8 +13,7 @@ use common::analysis::neighbours::{self, Metric, Query, hubness};
 use common::analysis::stats::histogram;
 use common::model::{token_text, word_ids};
 use common::run::cli::expand;
-use common::run::resources::ensure_memory;
-use common::run::text::{file_stem, terminal};
+use common::run::text::file_stem;
 use common::{Device, Matrix, Model, Pair, Report, Session, ops};
 
 pub use args::Args;
@@ -23,76 +22,101 @@ pub use results::*;
 pub const LESSON: &str = "02-knn-kompetition";
 
 pub fn run(args: &Args) -> Result<Report<Results>> {
-    let session = Session::start(LESSON, &args.common)?;
+    let session = Session::start(LESSON, &args.common, args.budget())?;
     // load BERT tokenizer and model; pretrained GPT-2 model and tokenizer
     let models = session.load_pair(args.pair.requests())?;
-    let labels = args.pair.labels(models.as_ref());
-    let k = args.k as usize;
+    let embeddings = models.as_ref().map(|m| &m.embeddings);
+    let knn = Knn::new(models.as_ref(), args, &session);
+    // the notebook's seed words, "ring" then "beauty", unless --words names others
+    let seedwords = expand(&args.words);
 
-    // Beyond the notebook: every token minus the mean vector (centring), searched beside
-    // the raw and unit-length vectors, and how alike random directions are before and
-    // after centring (anisotropy)
+    let seedword = &seedwords[0];
+    session.section(&format!(
+        "Exercise 1: kNN-based synonym-searching of \"{seedword}\""
+    ));
+    // ANCHOR: seed_ids
+    // check in BERT, check in GPT
+    let seedidx = session.show(knn.seed_ids(seedword)?);
+    // ANCHOR_END: seed_ids
+    // ANCHOR: raw
+    // Euclidean distances; visualize the distributions; sort and get top k, and print
+    let euc_dist = session.show(knn.search(&seedidx, embeddings, false)?);
+    knn.draw(&euc_dist, "")?;
+    // ANCHOR_END: raw
+
+    session.section("Exercise 2: Using normalized vectors");
+    // ANCHOR: normalised
+    // normalize; Euclidean distances; visualize the distributions; sort, top k, print
+    let normalised = session.show(knn.normalised(&seedidx)?);
+    if let Some(search) = &normalised.0 {
+        knn.draw(search, "_normalised")?;
+    }
+    // ANCHOR_END: normalised
+
+    session.section("Exercise 3: The importance of emptiness");
+    // ANCHOR: emptiness
+    // (the notebook's cell has no code: "ring" and " ring" searched in the GPT model, by
+    // raw Euclidean distance)
+    let emptiness = session.show(knn.emptiness(&seedidx, &euc_dist)?);
+    // ANCHOR_END: emptiness
+
+    session.section("Exercise 4: Multitoken words in GPT2");
+    // ANCHOR: multitoken
+    // "beauty" (and each further word of --words): the mean vector of its tokens;
+    // Euclidean distances; sort and get top k, and print
+    let mut multitoken = Vec::new();
+    for seedword in &seedwords[1..] {
+        let seedidx = session.show(knn.seed_ids(seedword)?);
+        let euc_dist = session.show(knn.search(&seedidx, embeddings, false)?);
+        multitoken.push((seedidx, euc_dist));
+    }
+    // ANCHOR_END: multitoken
+
+    session.beyond("how alike are two random directions? (anisotropy)");
     // ANCHOR: anisotropy
-    let centred = models
-        .as_ref()
-        .map(|m| ops::centre_rows(&m.embeddings, session.device()).map(|(c, _)| c))
-        .transpose()?;
     let anisotropy = session.show(Anisotropies {
-        labels: labels.clone(),
-        of: models
-            .as_ref()
-            .map(|m| anisotropy(&m.embeddings))
-            .transpose()?,
+        labels: knn.labels.clone(),
+        of: embeddings.map(anisotropy).transpose()?,
     });
     // ANCHOR_END: anisotropy
 
-    // Exercises 1-4, for each seed word ("ring", then the multi-token "beauty")
-    let mut words = Vec::new();
-    let seeds = expand(&args.words);
-    ensure_memory("lesson 2's results", "--words", seeds.len() as u64, |n| {
-        n.saturating_mul(word_result_bytes(k))
-    })?;
-    if args.graph {
-        // Checked before the words are searched, so a graph too large fails at once; the
-        // graphs are built one model after the other.
-        let rows = models.as_ref().map(|m| m.embeddings.rows());
-        ensure_memory("the neighbour graph of every token", "--k", k as u64, |k| {
-            graph_bytes(rows.bert, k).max(graph_bytes(rows.gpt, k))
-        })?;
+    session.beyond("every seed word, among centred vectors too");
+    // ANCHOR: centred
+    // every token minus the mean vector, scaled to unit length, searched like the others
+    let centred = knn.centred()?;
+    let first = WordResult {
+        centred: session.show(knn.centred_search(&seedidx, &centred)?),
+        word: seedword.clone(),
+        ids: seedidx.ids,
+        raw: euc_dist,
+        normalised: normalised.0,
+        emptiness,
+    };
+    // ANCHOR_END: centred
+    // Exercises 2 and 3 for the words of Exercise 4, and their figures
+    let mut words = vec![first];
+    for (seedidx, euc_dist) in multitoken {
+        let draw = words.len() < args.max_word_figures as usize;
+        words.push(knn.complete(seedidx, euc_dist, &centred, draw)?);
     }
-    let drawn = seeds.len().min(args.max_word_figures as usize);
-    for word in &seeds {
-        let draw = words.len() < drawn;
-        words.push(explore_word(
-            word,
-            k,
-            args.metric,
-            models.as_ref(),
-            centred.as_ref(),
-            &labels,
-            draw,
-            &session,
-        )?);
-        if words.len() == 1 && draw {
-            // The first word's figures measure what every drawn word will write.
-            session.ensure_room("--max-word-figures", 1, drawn as u64)?;
-        }
-    }
-    let words_not_drawn = seeds[drawn..].to_vec();
+    let words_not_drawn = seedwords
+        .iter()
+        .skip(args.max_word_figures as usize)
+        .cloned()
+        .collect::<Vec<_>>();
     if !words_not_drawn.is_empty() {
-        println!(
-            "
-{} words past --max-word-figures {drawn} were searched, not drawn (report.json lists them)",
-            words_not_drawn.len()
-        );
+        session.show(NotDrawn {
+            words: words_not_drawn.len(),
+            limit: args.max_word_figures,
+        });
     }
 
-    // Beyond the notebook (--graph): every token's neighbours, and the hubs among them
     let graph = if args.graph {
+        session.beyond("every token's neighbours, and the hubs among them (--graph)");
         // ANCHOR: graph
         let graphs = models
             .as_ref()
-            .map(|model| vocabulary_graph(model, k, session.device()).map(|g| session.show(g)))
+            .map(|model| vocabulary_graph(model, knn.k, session.device()).map(|g| session.show(g)))
             .transpose()?;
         // ANCHOR_END: graph
         Some(graphs)
@@ -108,187 +132,170 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     })
 }
 
-/// Memory one seed word's results take until the report is written: four neighbour
-/// lists of `k` (id, token, distance) and four 90-bin histograms, held as values and once
-/// more as report text (measured: 35 KB of report.json per word at k = 15).
-fn word_result_bytes(k: usize) -> u64 {
-    let lists = 4 * k as u64 * 200;
-    let histograms = 4 * 181 * 32;
-    2 * (lists + histograms)
-}
-
-/// Memory the neighbour graph of a `rows`-token vocabulary takes: each token's `k`
-/// nearest (no more than the other tokens), as candidates and as the graph, an
-/// (id, distance) pair of 8 bytes twice.
-fn graph_bytes(rows: usize, k: u64) -> u64 {
-    let rows = rows as u64;
-    rows.saturating_mul(k.min(rows.saturating_sub(1)))
-        .saturating_mul(16)
-}
-
-/// The notebook's exercises for one seed word; its figures drawn when `draw` is set.
-fn explore_word(
-    word: &str,
+/// The notebook's searches, as the flags set them: `k` neighbours, by `--metric`, in
+/// both models, each table's columns named by `labels`; figures drawn in `session`.
+struct Knn<'a> {
+    models: Pair<&'a Model>,
+    labels: Pair<String>,
     k: usize,
     metric: Metric,
-    models: Pair<&Model>,
-    centred: Pair<&Matrix>,
-    labels: &Pair<String>,
-    draw: bool,
-    session: &Session,
-) -> Result<WordResult> {
-    let device = session.device();
-    // Exercise 1: kNN-based synonym-searching of "ring" — check in BERT, check in GPT
-    // (Exercise 4: a word of several tokens is searched from the mean of their vectors)
-    // ANCHOR: seed_ids
-    println!("\n# Seed word \"{}\"\n", terminal(word));
-    let ids = models.map(|m| word_ids(m, word)).transpose()?;
-    let pieces = models
-        .zip(ids.as_ref())
-        .map(|(m, ids)| {
-            ids.iter()
-                .map(|&id| token_text(m, id as usize))
-                .collect::<Result<Vec<_>>>()
-        })
-        .transpose()?;
-    session.show(SeedIds {
-        word,
-        ids: ids.as_ref(),
-        pieces: pieces.as_ref(),
-    });
-    // ANCHOR_END: seed_ids
+    session: &'a Session,
+}
 
-    // One search of the seed in both models: its distances, their histogram, the top k.
-    let raw_vectors = models.map(|m| &m.embeddings);
-    let search = |vectors: Pair<&Matrix>, metric, normalise| {
-        search_both(
-            word,
-            models.zip(vectors),
-            labels,
-            ids.as_ref(),
-            k,
-            metric,
-            normalise,
-            device,
-        )
-    };
-
-    // Euclidean distances; visualize the distributions; sort and get top k, and print
-    // ANCHOR: raw
-    let raw = session.show(search(raw_vectors, metric, false)?);
-    let stem = file_stem("distances", word);
-    if draw {
-        session.figure(figures::distances(word, &raw, labels), &stem)?;
+impl<'a> Knn<'a> {
+    fn new(models: Pair<&'a Model>, args: &Args, session: &'a Session) -> Self {
+        Self {
+            labels: args.pair.labels(models),
+            models,
+            k: args.k as usize,
+            metric: args.metric,
+            session,
+        }
     }
-    // ANCHOR_END: raw
 
-    // Exercise 2: Using normalized vectors
-    // ANCHOR: normalised
-    let normalised = match metric {
-        Metric::Euclidean => {
-            let normalised = session.show(search(raw_vectors, metric, true)?);
-            if draw {
-                let figure = figures::distances(word, &normalised, labels);
-                session.figure(figure, &format!("{stem}_normalised"))?;
+    fn device(&self) -> &Device {
+        self.session.device()
+    }
+
+    /// A seed word's token ids in both models (`tokenizer.encode(seedword)`), and the
+    /// pieces of a word split in several.
+    fn seed_ids(&self, word: &str) -> Result<SeedIds> {
+        let ids = self.models.map(|m| word_ids(m, word)).transpose()?;
+        let pieces = self
+            .models
+            .zip(ids.as_ref())
+            .map(|(m, ids)| ids.iter().map(|&id| token_text(m, id as usize)).collect())
+            .transpose()?;
+        Ok(SeedIds {
+            word: word.to_string(),
+            ids,
+            pieces,
+        })
+    }
+
+    /// One search of the seed in both models, among `vectors` (each model's rows, raw or
+    /// centred): its distances, their histogram, the top k.
+    fn search(&self, seed: &SeedIds, vectors: Pair<&Matrix>, normalise: bool) -> Result<Search> {
+        self.search_by(seed, vectors, self.metric, normalise)
+    }
+
+    fn search_by(
+        &self,
+        seed: &SeedIds,
+        vectors: Pair<&Matrix>,
+        metric: Metric,
+        normalise: bool,
+    ) -> Result<Search> {
+        let found = self
+            .models
+            .zip(vectors)
+            .zip(seed.ids.as_ref())
+            .map(|((model, vectors), ids)| {
+                nearest(
+                    model,
+                    vectors,
+                    ids,
+                    self.k,
+                    metric,
+                    normalise,
+                    self.device(),
+                )
+            })
+            .transpose()?;
+        Ok(Search {
+            word: seed.word.clone(),
+            k: self.k,
+            labels: self.labels.clone(),
+            metric,
+            normalised: normalise,
+            centred: false,
+            neighbours: found.as_ref().map(|f| f.neighbours.clone()),
+            histogram: found.map(|f| f.histogram),
+        })
+    }
+
+    /// Exercise 2: the search among unit-length vectors — with `--metric cosine` the raw
+    /// search already ignored length, so there is nothing to repeat.
+    fn normalised(&self, seed: &SeedIds) -> Result<Normalised> {
+        Ok(Normalised(match self.metric {
+            Metric::Euclidean => {
+                let vectors = self.models.map(|m| &m.embeddings);
+                Some(self.search(seed, vectors, true)?)
             }
-            Some(normalised)
-        }
-        Metric::Cosine => {
-            println!(
-                "\n(cosine distance ignores vector length, so normalising first would change nothing: skipped)"
-            );
-            None
-        }
-    };
-    // ANCHOR_END: normalised
+            Metric::Cosine => None,
+        }))
+    }
 
-    // Beyond the notebook: the same search among centred vectors, scaled to unit length
-    // ANCHOR: centred
-    let centred = session.show(Search {
-        centred: true,
-        ..search(centred, metric, true)?
-    });
-    // ANCHOR_END: centred
+    /// Exercise 3: the GPT model's neighbours of the word without and with a leading
+    /// space, both by raw Euclidean distance (`raw` is the first when it used it).
+    fn emptiness(&self, seed: &SeedIds, raw: &Search) -> Result<Emptiness> {
+        let gpt = |seed: &SeedIds| -> Result<Vec<Neighbour>> {
+            let vectors = self.models.map(|m| &m.embeddings);
+            Ok(self
+                .search_by(seed, vectors, Metric::Euclidean, false)?
+                .neighbours
+                .gpt)
+        };
+        let without_space = match self.metric {
+            Metric::Euclidean => raw.neighbours.gpt.clone(),
+            Metric::Cosine => gpt(seed)?,
+        };
+        let spaced = self.seed_ids(&format!(" {}", seed.word.trim_start()))?;
+        Ok(emptiness(
+            &seed.word,
+            (seed.ids.gpt.clone(), without_space),
+            (spaced.ids.gpt.clone(), gpt(&spaced)?),
+        ))
+    }
 
-    // Exercise 3: The importance of emptiness (the notebook's cell has no code: "ring" and
-    // " ring" searched in the GPT model, by raw Euclidean distance)
-    // ANCHOR: emptiness
-    let spaced = format!(" {}", word.trim_start());
-    println!(
-        "\n# The importance of emptiness: \"{}\" vs \"{}\" in the GPT model\n",
-        terminal(word),
-        terminal(&spaced)
-    );
-    let spaced_ids = word_ids(models.gpt, &spaced)?;
-    let without_space = match metric {
-        // the raw search above already is this one
-        Metric::Euclidean => raw.neighbours.gpt.clone(),
-        Metric::Cosine => {
-            let vectors = &models.gpt.embeddings;
-            nearest(
-                models.gpt,
-                vectors,
-                &ids.gpt,
-                k,
-                Metric::Euclidean,
-                false,
-                device,
-            )?
-            .neighbours
+    /// Every model's rows minus their mean vector.
+    fn centred(&self) -> Result<Pair<Matrix>> {
+        self.models
+            .map(|m| ops::centre_rows(&m.embeddings, self.device()).map(|(c, _)| c))
+            .transpose()
+    }
+
+    /// The search among centred vectors, scaled to unit length.
+    fn centred_search(&self, seed: &SeedIds, centred: &Pair<Matrix>) -> Result<Search> {
+        Ok(Search {
+            centred: true,
+            ..self.search(seed, centred.as_ref(), true)?
+        })
+    }
+
+    /// Writes a search's distance histograms as `distances_<word><suffix>`.
+    fn draw(&self, search: &Search, suffix: &str) -> Result<()> {
+        let stem = file_stem("distances", &search.word);
+        let figure = figures::distances(&search.word, search, &self.labels);
+        self.session.figure(figure, &format!("{stem}{suffix}"))
+    }
+
+    /// Exercises 2 and 3 and the centred search for a word Exercise 4 searched (`seed`,
+    /// `raw`), each shown; its figures drawn when `draw` is set.
+    fn complete(
+        &self,
+        seed: SeedIds,
+        raw: Search,
+        centred: &Pair<Matrix>,
+        draw: bool,
+    ) -> Result<WordResult> {
+        let session = self.session;
+        let normalised = session.show(self.normalised(&seed)?);
+        if draw {
+            self.draw(&raw, "")?;
+            if let Some(search) = &normalised.0 {
+                self.draw(search, "_normalised")?;
+            }
         }
-    };
-    let with_space = nearest(
-        models.gpt,
-        &models.gpt.embeddings,
-        &spaced_ids,
-        k,
-        Metric::Euclidean,
-        false,
-        device,
-    )?
-    .neighbours;
-    let emptiness = session.show(emptiness(
-        word,
-        (ids.gpt.clone(), without_space),
-        (spaced_ids, with_space),
-    ));
-    // ANCHOR_END: emptiness
-    Ok(WordResult {
-        word: word.to_string(),
-        ids,
-        raw,
-        normalised,
-        centred,
-        emptiness,
-    })
-}
-
-/// One search in both models: each model's [`nearest`] tokens and distance histogram,
-/// among the vectors given with each model.
-fn search_both(
-    word: &str,
-    models: Pair<(&Model, &Matrix)>,
-    labels: &Pair<String>,
-    ids: Pair<&Vec<u32>>,
-    k: usize,
-    metric: Metric,
-    normalise: bool,
-    device: &Device,
-) -> Result<Search> {
-    let found = models
-        .zip(ids)
-        .map(|((model, vectors), ids)| nearest(model, vectors, ids, k, metric, normalise, device))
-        .transpose()?;
-    Ok(Search {
-        word: word.to_string(),
-        k,
-        labels: labels.clone(),
-        metric,
-        normalised: normalise,
-        centred: false,
-        neighbours: found.as_ref().map(|f| f.neighbours.clone()),
-        histogram: found.map(|f| f.histogram),
-    })
+        Ok(WordResult {
+            centred: session.show(self.centred_search(&seed, centred)?),
+            emptiness: session.show(self.emptiness(&seed, &raw)?),
+            word: seed.word.clone(),
+            ids: seed.ids,
+            raw,
+            normalised: normalised.0,
+        })
+    }
 }
 
 // ANCHOR: nearest

@@ -39,18 +39,18 @@ pub struct WordResult {
 }
 
 /// A seed word's token ids in both models, and the pieces of a word split in several.
-pub struct SeedIds<'a> {
-    pub word: &'a str,
-    pub ids: Pair<&'a Vec<u32>>,
-    pub pieces: Pair<&'a Vec<String>>,
+pub struct SeedIds {
+    pub word: String,
+    pub ids: Pair<Vec<u32>>,
+    pub pieces: Pair<Vec<String>>,
 }
 
-impl fmt::Display for SeedIds<'_> {
+impl fmt::Display for SeedIds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let word = self.word;
+        let word = &self.word;
         writeln!(f, "In BERT: \"{word}\" has index {:?}", self.ids.bert)?;
         write!(f, "In GPT: \"{word}\" has index {:?}", self.ids.gpt)?;
-        for (name, pieces) in self.pieces.map_named(|n, p| (n, p)).into_array() {
+        for (name, pieces) in self.pieces.as_ref().map_named(|n, p| (n, p)).into_array() {
             if pieces.len() > 1 {
                 write!(
                     f,
@@ -59,6 +59,38 @@ impl fmt::Display for SeedIds<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Exercise 2's search among unit-length vectors; `None` when the raw search already used
+/// cosine distance, which ignores length (normalising first would change nothing).
+pub struct Normalised(pub Option<Search>);
+
+impl fmt::Display for Normalised {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(search) => search.fmt(f),
+            None => write!(
+                f,
+                "\n(cosine distance ignores vector length, so normalising first would change nothing: skipped)"
+            ),
+        }
+    }
+}
+
+/// How many words past `--max-word-figures` were searched but not drawn.
+pub struct NotDrawn {
+    pub words: usize,
+    pub limit: u64,
+}
+
+impl fmt::Display for NotDrawn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "\n{} words past --max-word-figures {} were searched, not drawn (report.json lists them)",
+            self.words, self.limit
+        )
     }
 }
 
@@ -133,10 +165,7 @@ pub struct Anisotropies {
 
 impl fmt::Display for Anisotropies {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "\n# Anisotropy: the mean cosine similarity of every pair of tokens\n"
-        )?;
+        writeln!(f, "The mean cosine similarity of every pair of tokens:\n")?;
         write!(
             f,
             "          |  raw    |  centred  |  length of the mean vector / mean length of a token"

@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::Parser;
 use common::LessonArgs;
 use common::run::cli::{ListItem, expand, list_item};
-use common::run::{Flags, LargeModels, ModelPairArgs};
+use common::run::{Budget, Flags, LargeModels, ModelPairArgs};
 
 pub const DEFAULT_MODELS: &str = "gpt2,gpt2-medium,bert-base-uncased,bert-large-uncased";
 pub const DEFAULT_WORDS: &str = "space,spaceship,planet,moon,star,galaxy,chair,table,couch,stool,floor,desk,apple,banana,pear,orange,peach,grape";
@@ -31,6 +31,18 @@ pub struct Args {
 
     #[command(flatten)]
     pub common: LessonArgs,
+}
+
+impl Args {
+    /// What a run needs beyond its models: an n×n similarity matrix per model, and the
+    /// triangles, ranks and shuffles of two, for n words.
+    pub fn budget(&self) -> Budget {
+        let matrices = expand(&self.models).len() as u64 + 2;
+        let words = expand(&self.words).len() as u64;
+        Budget::none().memory("RSA", "--words", words, move |n, _| {
+            n.saturating_mul(n).saturating_mul(4 * (matrices + 2) + 8)
+        })
+    }
 }
 
 impl Flags for Args {

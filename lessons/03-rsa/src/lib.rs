@@ -7,11 +7,12 @@ mod figures;
 mod results;
 
 use anyhow::{Result, bail};
-use common::analysis::rsa::{RsaScore, cosine_similarity_matrix, rsa, upper_triangle};
+use common::analysis::rsa::{
+    RsaScore, cosine_similarity_matrix, permutation_test, rsa, upper_triangle,
+};
 use common::analysis::stats::{is_constant, pearson};
 use common::model::first_token;
 use common::run::cli::expand;
-use common::run::resources::ensure_memory;
 use common::run::text::terminal;
 use common::{Device, Matrix, Model, Pair, Report, Session};
 
@@ -21,20 +22,14 @@ pub use results::*;
 pub const LESSON: &str = "03-rsa";
 
 pub fn run(args: &Args) -> Result<Report<Results>> {
-    let words = expand(&args.words);
-    // An n×n similarity matrix per model, and the triangles, ranks and shuffles of two.
-    let matrices = expand(&args.models).len() as u64 + 2;
-    ensure_memory("RSA", "--words", words.len() as u64, |n| {
-        n.saturating_mul(n).saturating_mul(4 * (matrices + 2) + 8)
-    })?;
-    let session = Session::start(LESSON, &args.common)?;
+    let session = Session::start(LESSON, &args.common, args.budget())?;
     let device = session.device();
+
+    session.section("Part 1: Embeddings from two LLMs");
+    // ANCHOR: part1
+    // BERT and GPT2 tokenizers and models, and their embeddings matrices
     let models = session.load_pair(args.pair.requests())?;
     let labels = args.pair.labels(models.as_ref());
-
-    // Part 1: Embeddings from two LLMs
-    // ANCHOR: part1
-    println!("\n# Part 1: embeddings from two LLMs\n");
     let vocab_sizes = models.as_ref().map(|m| m.tokenizer.vocab_size());
     let embedding_shapes = models.as_ref().map(|m| m.embeddings.shape());
     session.show(Sizes {
@@ -43,90 +38,75 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     });
     // ANCHOR_END: part1
 
-    // Part 2: Comparing model embeddings — the list of words, their tokens with and
-    // without a preceding space, the embeddings matrix for these words, and the
-    // correlation for each word
+    session.section("Part 2: Comparing model embeddings");
     // ANCHOR: part2
-    println!("\n# Part 2: comparing model embeddings\n");
+    // list of words for RSA; their tokens without and with a preceding space
+    let words = expand(&args.words);
     let token_counts = token_counts(&words, models.as_ref())?;
     session.show(CountTable(&token_counts));
-    // GPT-2's tokens for the words come with their leading space, as in the notebook.
+    // BERT's first token of "word", GPT-2's of " word", as the notebook's tokensB/tokensG
     let tokens = Pair::new(
-        words
-            .iter()
-            .map(|w| first_token(&models.bert, w))
-            .collect::<Result<Vec<_>>>()?,
-        words
-            .iter()
-            .map(|w| first_token(&models.gpt, &format!(" {w}")))
-            .collect::<Result<Vec<_>>>()?,
+        first_tokens(&models.bert, &words, "")?,
+        first_tokens(&models.gpt, &words, " ")?,
     );
-    let vectors = models
+    // embeddings matrix for these words
+    let sub_embed = models
         .as_ref()
         .zip(tokens.as_ref())
         .map(|(m, t)| m.embeddings.select_rows(t));
     session.show(Selected {
         tokens: tokens.as_ref(),
-        vectors: vectors.as_ref(),
+        vectors: sub_embed.as_ref(),
     });
-    let per_word_correlation = session.show(per_word_correlations(&words, vectors.as_ref()));
+    // correlations for all words
+    let per_word_correlation = session.show(per_word_correlations(&words, sub_embed.as_ref()));
     if let Some(figure) =
-        figures::per_word(&words, vectors.as_ref(), &per_word_correlation, &labels)
+        figures::per_word(&words, sub_embed.as_ref(), &per_word_correlation, &labels)
     {
         session.figure(figure, "part2_per_word")?;
     }
     // ANCHOR_END: part2
 
-    // Part 3: Representational similarity analysis — cosine similarities, their
-    // upper-triangular elements, the Pearson correlation, and visualize
+    session.section("Part 3: Representational similarity analysis");
     // ANCHOR: part3
-    println!("\n# Part 3: representational similarity analysis\n");
-    let similarity = vectors
+    // cosine similarities
+    let cs = sub_embed
         .as_ref()
         .map(|v| cosine_similarity_matrix(v, device))
         .transpose()?;
-    let score = rsa(
-        &similarity.bert,
-        &similarity.gpt,
-        args.permutations,
-        session.seed(),
-    )?;
-    println!("Size of similarity matrices: {:?}", similarity.bert.shape());
-    println!(
-        "Number of non-redundant elements: {}",
-        upper_triangle(&similarity.bert).len()
-    );
-    session.show(Score {
-        what: "BERT vs GPT",
-        score: &score,
+    // extract the upper-triangular elements; their Pearson correlation
+    let r = rsa(&cs.bert, &cs.gpt)?;
+    session.show(Triangles {
+        shape: cs.bert.shape(),
+        elements: upper_triangle(&cs.bert).len(),
+        score: &r,
     });
+    // and visualize
     session.figure(
-        figures::rsa(&words, similarity.as_ref(), score.pearson, &labels),
+        figures::rsa(&words, cs.as_ref(), r.pearson, &labels),
         "part3_rsa",
     )?;
     // ANCHOR_END: part3
 
-    // Part 4: Different embeddings sizes (a heading the notebook leaves without code: the
-    // lesson's own) — RSA between every pair of models, whatever their widths
+    session.section("Part 4: Different embeddings sizes");
     // ANCHOR: part4
-    println!("\n# Part 4: different embedding sizes\n");
+    // (a heading the notebook leaves without code): RSA between every pair of models,
+    // whatever their widths
     let names = expand(&args.models);
     let model_sizes = session.show(model_sizes(&names, &words, args, &models, &session)?);
-    let rsa_matrix = Matrix::new(
-        names.len(),
-        names.len(),
-        model_sizes
-            .rsa
-            .iter()
-            .flatten()
-            .map(|&v| v as f32)
-            .collect(),
-    )?;
+    let rsa_matrix = model_sizes.matrix()?;
     session.figure(
         figures::model_matrix(&model_sizes, &rsa_matrix),
         "part4_model_sizes",
     )?;
     // ANCHOR_END: part4
+
+    session.beyond("is the RSA score larger than chance?");
+    // ANCHOR: permutation
+    let score = permutation_test(&cs.bert, &cs.gpt, r, args.permutations, session.seed());
+    session.show(Permutations(&score));
+    // ANCHOR_END: permutation
+
     session.finish(Results {
         vocab_sizes,
         embedding_shapes,
@@ -134,9 +114,18 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         tokens,
         per_word_correlation,
         rsa: score,
-        similarity_matrices: similarity.map(|m| m.data().to_vec()),
+        similarity_matrices: cs.map(|m| m.data().to_vec()),
         model_sizes,
     })
+}
+
+/// Each word's first token in `model`, the word written after `prefix` (GPT-2's words
+/// come with their leading space, `f' {w}'`, as in the notebook).
+fn first_tokens(model: &Model, words: &[String], prefix: &str) -> Result<Vec<usize>> {
+    words
+        .iter()
+        .map(|w| first_token(model, &format!("{prefix}{w}")))
+        .collect()
 }
 
 /// The notebook's table `Word | B-n | G-n | B-s | G-s`: how many tokens each word is in
@@ -264,7 +253,7 @@ fn model_sizes(
     for a in &similarity {
         let row: Vec<RsaScore> = similarity
             .iter()
-            .map(|b| rsa(a, b, 0, session.seed()))
+            .map(|b| rsa(a, b))
             .collect::<Result<_>>()?;
         sizes.rsa.push(row.iter().map(|s| s.pearson).collect());
         sizes

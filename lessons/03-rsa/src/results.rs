@@ -125,23 +125,40 @@ impl fmt::Display for PerWord {
     }
 }
 
-/// An RSA score as the lesson prints it.
-pub struct Score<'a> {
-    pub what: &'a str,
+/// Part 3's printout: the similarity matrices' size, their non-redundant elements, and
+/// the RSA score.
+pub struct Triangles<'a> {
+    pub shape: [usize; 2],
+    pub elements: usize,
     pub score: &'a RsaScore,
 }
 
-impl fmt::Display for Score<'_> {
+impl fmt::Display for Triangles<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.score;
-        let p = s.p_value.map_or("not tested".into(), |p| {
-            format!("{p:.4} ({} label shuffles)", s.permutations)
-        });
+        writeln!(f, "Size of similarity matrices: {:?}", self.shape)?;
+        writeln!(f, "Number of non-redundant elements: {}", self.elements)?;
         write!(
             f,
-            "RSA score ({}): Pearson r = {:.2}, Spearman rho = {:.2}, permutation p = {p}",
-            self.what, s.pearson, s.spearman
+            "RSA score (BERT vs GPT): Pearson r = {:.2}, Spearman rho = {:.2}",
+            self.score.pearson, self.score.spearman
         )
+    }
+}
+
+/// The permutation test of the RSA score, as the lesson prints it.
+pub struct Permutations<'a>(pub &'a RsaScore);
+
+impl fmt::Display for Permutations<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        match s.p_value {
+            Some(p) => write!(
+                f,
+                "RSA r = {:.2} against {} label shuffles: permutation p = {p:.4}",
+                s.pearson, s.permutations
+            ),
+            None => write!(f, "permutation test skipped (--permutations 0)"),
+        }
     }
 }
 
@@ -158,6 +175,15 @@ pub struct ModelSizes {
     pub rsa: Vec<Vec<f64>>,
     pub spearman: Vec<Vec<f64>>,
     pub standin: Vec<bool>,
+}
+
+impl ModelSizes {
+    /// The Pearson RSA of every pair of models as a matrix, for the figure.
+    pub fn matrix(&self) -> anyhow::Result<Matrix> {
+        let n = self.names.len();
+        let values = self.rsa.iter().flatten().map(|&v| v as f32).collect();
+        Matrix::new(n, n, values)
+    }
 }
 
 impl fmt::Display for ModelSizes {

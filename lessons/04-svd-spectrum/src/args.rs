@@ -3,8 +3,8 @@
 use anyhow::Result;
 use clap::Parser;
 use common::LessonArgs;
-use common::run::Flags;
 use common::run::cli::{ListItem, expand, list_item};
+use common::run::{Budget, Flags};
 
 pub const DEFAULT_MODEL: &str = "bert-base-uncased";
 
@@ -43,6 +43,27 @@ impl Args {
     /// The two token sets the flags name, `[--set-a, --set-b]`.
     pub fn token_sets(&self) -> [TokenSetSpec; 2] {
         [&self.set_a, &self.set_b].map(|set| TokenSetSpec::from(expand(set)))
+    }
+
+    /// What a run needs beyond its model: each random draw is kept (its spectrum), drawn
+    /// (a line) and reported. Measured on the BERT stand-in with sets of 26: 2.4 KB of peak
+    /// memory and 2.9 KB of output per draw (76 MB and 6.7 MB at 20 draws, 100 MB and
+    /// 36 MB at 10,000), estimated with a margin as 150 bytes per singular value of a
+    /// draw; on disk the projections' scatter adds a point per vocabulary token (6.7 MB
+    /// of figures for the BERT stand-in's 30,522).
+    pub fn budget(&self) -> Budget {
+        let values = self.set_size().max(2) as u64;
+        let per_draw = move |d: u64| d.saturating_mul(values).saturating_mul(150);
+        Budget::none()
+            .memory("drawing random sets", "--draws", self.draws, move |d, _| {
+                per_draw(d)
+            })
+            .disk(
+                "lesson 4's output",
+                "--draws",
+                self.draws,
+                move |d, shape| (1_000_000 + 200 * shape.rows).saturating_add(per_draw(d)),
+            )
     }
 
     /// How many tokens each set has: a random set is as large as the other set (26, like

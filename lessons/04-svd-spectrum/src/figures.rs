@@ -106,7 +106,7 @@ pub fn spectra(
     svd_a: &Svd,
     b: &TokenSet,
     svd_b: &Svd,
-    draws: &RandomDraws,
+    draws: Option<&RandomDraws>,
 ) -> Figure<'static> {
     let width = svd_a.vt.cols() as f64;
     // `xticklabels=[]`: the ticks stay, their text goes
@@ -124,17 +124,22 @@ pub fn spectra(
             legend: false,
         })
     };
-    let mut series: Vec<Series> = draws
-        .spectra
-        .iter()
-        .map(|s| Series::line(None, indexed(s), Color(0xd0, 0xd0, 0xe8), 1))
-        .collect();
-    series.push(Series::line(
-        Some(format!("{} random draws", draws.spectra.len())),
-        Vec::new(),
-        Color(0xd0, 0xd0, 0xe8),
-        1,
-    ));
+    // Beyond the notebook, when given: the spectra of many random draws behind the two
+    let mut series: Vec<Series> = Vec::new();
+    if let Some(draws) = draws {
+        series.extend(
+            draws
+                .spectra
+                .iter()
+                .map(|s| Series::line(None, indexed(s), Color(0xd0, 0xd0, 0xe8), 1)),
+        );
+        series.push(Series::line(
+            Some(format!("{} random draws", draws.spectra.len())),
+            Vec::new(),
+            Color(0xd0, 0xd0, 0xe8),
+            1,
+        ));
+    }
     series.extend(line_with_markers(
         capitalised(&a.name),
         &svd_a.s,

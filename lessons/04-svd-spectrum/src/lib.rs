@@ -11,7 +11,6 @@ use common::analysis::stats::Summary;
 use common::analysis::svd::{CentredSpectra, Svd, explained_variance, svd};
 use common::model::{first_token, token_text};
 use common::rng::SeededRng;
-use common::run::resources::ensure_memory;
 use common::{Matrix, Model, Report, Session, ops};
 
 pub use args::{Args, DEFAULT_MODEL, TokenSetSpec};
@@ -20,99 +19,108 @@ pub use results::*;
 pub const LESSON: &str = "04-svd-spectrum";
 
 pub fn run(args: &Args) -> Result<Report<Results>> {
-    let session = Session::start(LESSON, &args.common)?;
-    // Each random draw is kept (its spectrum), drawn (a line) and reported: measured on
-    // the BERT stand-in with sets of 26, 2.4 KB of peak memory and 2.9 KB of output per
-    // draw (76 MB and 6.7 MB at 20 draws, 100 MB and 36 MB at 10,000). Estimated, with a
-    // margin, as 150 bytes per singular value of a draw, before any work.
-    let values = args.set_size().max(2) as u64;
-    let per_draw = |d: u64| d.saturating_mul(values).saturating_mul(150);
-    ensure_memory("drawing random sets", "--draws", args.draws, per_draw)?;
+    let session = Session::start(LESSON, &args.common, args.budget())?;
     let device = session.device();
-    let model = session.load_one(&args.model, DEFAULT_MODEL)?;
-    // On disk, the projections' scatter adds a point per vocabulary token (6.7 MB of
-    // figures for the BERT stand-in's 30,522).
-    let scatter = 1_000_000 + 200 * model.embeddings.rows() as u64;
-    session.ensure_output("lesson 4's output", "--draws", args.draws, |d| {
-        scatter.saturating_add(per_draw(d))
-    })?;
     let mut rng = SeededRng::new(session.seed());
-    let components = args.components as usize;
+
+    // load BERT tokenizer and model
+    let model = session.load_one(&args.model, DEFAULT_MODEL)?;
+    let embeddings = &model.embeddings;
 
     // the figure in the beginning of the lecture
     // ANCHOR: opening
-    let one = first_token(&model, "1")?;
-    let two = first_token(&model, "2")?;
-    session.figure(figures::opening(&model, one, two), "opening_1_vs_2")?;
+    let e1 = first_token(&model, "1")?;
+    let e2 = first_token(&model, "2")?;
+    session.figure(figures::opening(&model, e1, e2), "opening_1_vs_2")?;
     // ANCHOR_END: opening
 
-    // Extract submatrices and mean-center: the tokens for lower-case letters, the same
-    // number of random tokens, their embeddings submatrices, mean-centred
+    session.section("Extract submatrices and mean-center");
     // ANCHOR: submatrices
-    let [spec_a, spec_b] = args.token_sets();
-    let size = args.set_size();
-    let set_a = token_set(&model, &spec_a, size, &mut rng)?;
-    let set_b = token_set(&model, &spec_b, size, &mut rng)?;
-    let (sub_a, mean_a) = ops::centre_rows(&model.embeddings.select_rows(&set_a.ids), device)?;
-    let (sub_b, _) = ops::centre_rows(&model.embeddings.select_rows(&set_b.ids), device)?;
+    // the tokens for lower-case letters, and the same number of random tokens (--set-a
+    // and --set-b name other sets)
+    let [letters, random] = args.token_sets();
+    let lettertoks = token_set(&model, &letters, args.set_size(), &mut rng)?;
+    let randtoks = token_set(&model, &random, args.set_size(), &mut rng)?;
+    // embeddings submatrices for letters and randomly selected tokens, mean-centred
+    let (subemb_letters, letters_mean_vect) =
+        ops::centre_rows(&embeddings.select_rows(&lettertoks.ids), device)?;
+    let (subemb_random, _) = ops::centre_rows(&embeddings.select_rows(&randtoks.ids), device)?;
     // ANCHOR_END: submatrices
 
-    // SVD of both matrices, and print sizes
+    session.section("SVD");
     // ANCHOR: svd
-    let svd_b = svd(&sub_b)?;
-    let svd_a = svd(&sub_a)?;
-    println!("\nEmbeddings is size {:?}", sub_b.shape_tuple());
-    println!("U  is size {:?}", svd_a.u.shape_tuple());
-    println!("s  is size ({},)", svd_a.s.len());
-    println!("Vh is size {:?}", svd_a.vt.shape_tuple());
+    // SVD of both matrices; print sizes
+    let svd_random = svd(&subemb_random)?;
+    let svd_letters = svd(&subemb_letters)?;
+    session.show(SvdSizes {
+        embeddings: subemb_random.shape(),
+        svd: &svd_letters,
+    });
     // ANCHOR_END: svd
 
-    // Visualize the spectra
-    let spectra = session.show(spectra(&set_a, &svd_a, &set_b, &svd_b, components));
-    // Beyond the notebook, in this cell's figure: many random draws, the spread a single
-    // random spectrum comes from, drawn as a band behind the two spectra
-    let random_draws = session.show(random_draws(
-        &model,
-        set_a.ids.len(),
-        args.draws as usize,
-        components,
-        &mut rng,
-    )?);
-    session.figure(
-        figures::spectra(&set_a, &svd_a, &set_b, &svd_b, &random_draws),
-        "spectra",
-    )?;
+    session.section("Visualize the spectra");
+    // ANCHOR: spectra
+    let spectra = session.show(spectra(
+        &lettertoks,
+        &svd_letters,
+        &randtoks,
+        &svd_random,
+        args,
+    ));
+    let figure = figures::spectra(&lettertoks, &svd_letters, &randtoks, &svd_random, None);
+    session.figure(figure, "spectra")?;
+    // ANCHOR_END: spectra
 
-    // Project all embeddings onto the eigenvector; print top magnitude-projection tokens
+    session.section("Project all embeddings onto the eigenvector");
     // ANCHOR: projection
-    let projections = ops::project(&model.embeddings, svd_a.vt.row(0), &mean_a, device)?;
-    let top_projections = session.show(top_projections(&model, &projections, 20, &set_a.name)?);
+    // mean-center; project all embeddings onto the singular vector
+    let projections = ops::project(
+        embeddings,
+        svd_letters.vt.row(0),
+        &letters_mean_vect,
+        device,
+    )?;
     session.figure(figures::projections(&projections), "projections")?;
+    // print top magnitude-projection tokens
+    let top_projections =
+        session.show(top_projections(&model, &projections, 20, &lettertoks.name)?);
     // ANCHOR_END: projection
 
     // correlation matrix of all letter embeddings
-    let correlations = ops::row_correlations(&sub_a, device)?;
-    let absolute = Matrix::new(
-        correlations.rows(),
-        correlations.cols(),
-        correlations.data().iter().map(|r| r.abs()).collect(),
-    )?;
+    // ANCHOR: correlations
+    let abs_r = ops::row_correlations(&subemb_letters, device)?.map(f32::abs);
     session.figure(
-        figures::abs_correlations(&absolute, &set_a.name),
+        figures::abs_correlations(&abs_r, &lettertoks.name),
         "abs_correlations",
     )?;
+    // ANCHOR_END: correlations
+
+    session.beyond("one random draw against many");
+    // ANCHOR: random_draws
+    let random_draws = session.show(random_draws(&model, lettertoks.ids.len(), args, &mut rng)?);
+    let figure = figures::spectra(
+        &lettertoks,
+        &svd_letters,
+        &randtoks,
+        &svd_random,
+        Some(&random_draws),
+    );
+    session.figure(figure, "spectra_random_draws")?;
+    let abs_correlation_mean_off_diagonal =
+        session.show(MeanOffDiagonal(mean_off_diagonal(&abs_r)));
+    // ANCHOR_END: random_draws
 
     session.finish(Results {
         spectra,
         random_draws,
         top_projections,
-        abs_correlation_mean_off_diagonal: mean_off_diagonal(&absolute),
+        abs_correlation_mean_off_diagonal: abs_correlation_mean_off_diagonal.0,
     })
 }
 
-/// The two spectra and the fraction of variance in each one's first `k` components.
-fn spectra(set_a: &TokenSet, a: &Svd, set_b: &TokenSet, b: &Svd, k: usize) -> Spectra {
-    let first = |v: Vec<f64>| v.into_iter().take(k).collect();
+/// The two spectra and the fraction of variance in each one's first `--components`.
+fn spectra(set_a: &TokenSet, a: &Svd, set_b: &TokenSet, b: &Svd, args: &Args) -> Spectra {
+    let first = |v: Vec<f64>| v.into_iter().take(args.components as usize).collect();
     Spectra {
         set_a: set_a.clone(),
         set_b: set_b.clone(),
@@ -173,14 +181,15 @@ fn random_ids(model: &Model, size: usize, rng: &mut SeededRng) -> Vec<usize> {
     (0..size.max(2)).map(|_| rng.below(0, vocab)).collect()
 }
 
-/// Spectra of many random draws: the spread a single random draw comes from.
+/// Spectra of `--draws` random sets of `size` tokens: the spread a single random draw
+/// comes from, and the mean fraction of variance in each of the first `--components`.
 fn random_draws(
     model: &Model,
     size: usize,
-    draws: usize,
-    k: usize,
+    args: &Args,
     rng: &mut SeededRng,
 ) -> Result<RandomDraws> {
+    let (draws, k) = (args.draws as usize, args.components as usize);
     let mut spectra = Vec::with_capacity(draws);
     let mut workspace = CentredSpectra::new(size, model.embeddings.cols());
     for _ in 0..draws {
@@ -236,6 +245,7 @@ fn top_projections(
     })
 }
 
+/// The mean of a square matrix's off-diagonal entries.
 fn mean_off_diagonal(m: &Matrix) -> f64 {
     let n = m.rows();
     let sum: f64 = (0..n)

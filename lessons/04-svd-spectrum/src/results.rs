@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use common::analysis::svd::explained_variance;
+use common::analysis::svd::{Svd, explained_variance};
 use common::run::report::{BookNumbers, code, markdown_table};
 use serde::Serialize;
 
@@ -47,6 +47,37 @@ impl fmt::Display for Spectra {
             f,
             "Top singular value: {} {:.3}, {} {:.3}",
             self.set_a.name, self.singular_values_a[0], self.set_b.name, self.singular_values_b[0]
+        )
+    }
+}
+
+/// The notebook's printout after the SVD: the sizes of the centred submatrix and of the
+/// letters' U, s and Vh.
+pub struct SvdSizes<'a> {
+    pub embeddings: [usize; 2],
+    pub svd: &'a Svd,
+}
+
+impl fmt::Display for SvdSizes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [rows, cols] = self.embeddings;
+        writeln!(f, "Embeddings is size ({rows}, {cols})")?;
+        writeln!(f, "U  is size {:?}", self.svd.u.shape_tuple())?;
+        writeln!(f, "s  is size ({},)", self.svd.s.len())?;
+        write!(f, "Vh is size {:?}", self.svd.vt.shape_tuple())
+    }
+}
+
+/// How alike the set's vectors are on average: the mean |r| off the diagonal of the
+/// figure's |R|.
+pub struct MeanOffDiagonal(pub f64);
+
+impl fmt::Display for MeanOffDiagonal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "\nMean |r| between different tokens of the set: {:.3}",
+            self.0
         )
     }
 }

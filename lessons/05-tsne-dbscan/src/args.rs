@@ -2,11 +2,12 @@
 
 use anyhow::{Result, bail};
 use clap::Parser;
-use common::LessonArgs;
-use common::analysis::tsne::{EXACT_LIMIT, Init, Method};
+use common::analysis::tsne::{EXACT_LIMIT, Init, Method, TsneOptions};
 use common::rng::SeededRng;
+use common::run::Budget;
 use common::run::Flags;
 use common::run::cli::{positive, read_list_file};
+use common::{LessonArgs, Model};
 
 pub const DEFAULT_MODEL: &str = "gpt2";
 
@@ -139,11 +140,12 @@ impl TokenSpec {
         }
     }
 
-    /// The ids, in a vocabulary of `vocab` tokens whose text tokens (not special) are
-    /// `ordinary`, in id order. GPT-2's first 100 ids are its first 100 text tokens; other
-    /// vocabularies begin with special tokens (`<|endoftext|>`, `[PAD]`), which the
-    /// notebook's "first tokens" do not mean.
-    pub fn ids(&self, vocab: usize, ordinary: &[usize], seed: u64) -> Result<Vec<usize>> {
+    /// The ids among `model`'s text tokens (special tokens skipped: GPT-2's first 100 ids
+    /// are its first 100 text tokens; other vocabularies begin with special tokens,
+    /// `<|endoftext|>` or `[PAD]`, which the notebook's "first tokens" do not mean).
+    pub fn ids(&self, model: &Model, seed: u64) -> Result<Vec<usize>> {
+        let vocab = model.tokenizer.vocab_size().min(model.embeddings.rows());
+        let ordinary = model.text_token_ids();
         let choose_fewer = |n: usize| {
             anyhow::anyhow!(
                 "--tokens names {n} tokens; the vocabulary has {} that are text ({vocab} in all): choose fewer",
@@ -153,7 +155,7 @@ impl TokenSpec {
         Ok(match self {
             TokenSpec::First(n) => ordinary.get(..*n).ok_or_else(|| choose_fewer(*n))?.to_vec(),
             TokenSpec::Random(n) => {
-                let mut ids = ordinary.to_vec();
+                let mut ids = ordinary.clone();
                 SeededRng::new(seed).shuffle(&mut ids);
                 let mut chosen = ids.get(..*n).ok_or_else(|| choose_fewer(*n))?.to_vec();
                 chosen.sort_unstable();
@@ -176,6 +178,42 @@ impl Args {
             Start::Pca => Init::Pca,
             Start::Random => Init::Random(seed),
         }
+    }
+
+    /// t-SNE's settings from the flags; a random start draws from the run's seed.
+    pub fn tsne_options(&self, seed: u64) -> TsneOptions {
+        TsneOptions {
+            perplexity: self.perplexity,
+            iterations: self.iterations,
+            method: self.method,
+            angle: self.angle,
+            init: self.init(seed),
+        }
+    }
+
+    /// What a run needs beyond its model. t-SNE keeps 3×perplexity+1 neighbours of each
+    /// token (graph, then symmetrised P). What the run writes grows with the tokens: the
+    /// DBSCAN figure (a marker each), the map's data (15 neighbours under each metric) and
+    /// the report (a point and a label each), and the Gram figures up to the exact limit.
+    /// Measured on the GPT stand-in: 0.67 MB for 100 tokens, 3.7 MB for 2,000, 3.3 MB for
+    /// 4,000 (no Gram figures); estimated with a margin.
+    pub fn budget(&self) -> Budget {
+        let n = self.token_spec().count() as u64;
+        let flag = if self.n_tokens.is_some() {
+            "--n-tokens"
+        } else {
+            "--tokens"
+        };
+        Budget::none()
+            .memory(
+                "t-SNE's neighbour lists",
+                "--perplexity",
+                self.perplexity.ceil() as u64,
+                move |p, _| n.saturating_mul((3 * p + 1).min(n - 1)).saturating_mul(40),
+            )
+            .disk("lesson 5's output", flag, n, |n, _| {
+                1_500_000 + 900 * n + 600 * n.min(EXACT_LIMIT as u64)
+            })
     }
 
     /// `--tokens`, or `--n-tokens N` as `first:N`.

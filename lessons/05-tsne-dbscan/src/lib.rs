@@ -8,11 +8,10 @@ mod results;
 
 use anyhow::Result;
 use common::analysis::dbscan::{centroids, dbscan};
-use common::analysis::tsne::{EXACT_LIMIT, Method, TsneOptions, TsneResult, trustworthiness, tsne};
+use common::analysis::tsne::{EXACT_LIMIT, TsneOptions, TsneResult, trustworthiness, tsne};
 use common::model::token_text;
 use common::plot::explorer::{MapTokens, map_content, write_explorer};
 use common::rng::SeededRng;
-use common::run::resources::ensure_memory;
 use common::{Device, Matrix, Model, Report, Session, ops};
 
 pub use args::{Args, DEFAULT_MODEL, TokenSpec};
@@ -22,131 +21,96 @@ pub use results::*;
 pub const LESSON: &str = "05-tsne-dbscan";
 
 pub fn run(args: &Args) -> Result<Report<Results>> {
-    let session = Session::start(LESSON, &args.common)?;
-    // pretrained GPT-2 model and tokenizer; get the embeddings matrix
-    let model = session.load_one(&args.model, DEFAULT_MODEL)?;
-    let vocab = model.tokenizer.vocab_size().min(model.embeddings.rows());
-    let special = model.tokenizer.special_ids();
-    let ordinary: Vec<usize> = (0..vocab)
-        .filter(|&id| !special.contains(&(id as u32)))
-        .collect();
-    let ids = args.token_spec().ids(vocab, &ordinary, session.seed())?;
-    // t-SNE keeps 3×perplexity+1 neighbours of each token (graph, then symmetrised P).
-    let n = ids.len() as u64;
-    ensure_memory(
-        "t-SNE's neighbour lists",
-        "--perplexity",
-        args.perplexity.ceil() as u64,
-        |p| n.saturating_mul((3 * p + 1).min(n - 1)).saturating_mul(40),
-    )?;
-    // What the run writes grows with the tokens: the DBSCAN figure (a marker each), the
-    // map's data (15 neighbours under each metric) and the report (a point and a label
-    // each), and the Gram figures up to the exact limit. Measured on the GPT stand-in:
-    // 0.67 MB for 100 tokens, 3.7 MB for 2,000, 3.3 MB for 4,000 (no Gram figures);
-    // estimated with a margin before any work.
-    let flag = if args.n_tokens.is_some() {
-        "--n-tokens"
-    } else {
-        "--tokens"
-    };
-    session.ensure_output("lesson 5's output", flag, n, |n| {
-        1_500_000 + 900 * n + 600 * n.min(EXACT_LIMIT as u64)
-    })?;
-    let labels: Vec<String> = ids
-        .iter()
-        .map(|&id| token_text(&model, id))
-        .collect::<Result<_>>()?;
+    let session = Session::start(LESSON, &args.common, args.budget())?;
+    let device = session.device();
 
-    // extract the first N embeddings
+    // pretrained GPT-2 model and tokenizer; get the embeddings matrix
+    let gpt2 = session.load_one(&args.model, DEFAULT_MODEL)?;
+    let embedding = &gpt2.embeddings;
+
+    session.section("Gram matrix");
     // ANCHOR: gram
-    let sub = model.embeddings.select_rows(&ids);
+    // extract the first N embeddings (the first nToks text tokens; --tokens picks others)
+    let toks = args.token_spec().ids(&gpt2, session.seed())?;
+    let n_toks = toks.len();
+    let sub_embed = embedding.select_rows(&toks);
     // image for creating a Gram matrix (N×N: drawn for the notebook's sizes, not for a
     // whole vocabulary)
-    let gram = if ids.len() <= EXACT_LIMIT {
-        Some(ops::gram(&sub, session.device())?)
-    } else {
-        None
-    };
-    if let Some(gram) = &gram {
-        session.figure(figures::gram_parts(&sub, gram), "gram")?;
+    let g = (n_toks <= EXACT_LIMIT)
+        .then(|| ops::gram(&sub_embed, device))
+        .transpose()?;
+    if let Some(g) = &g {
+        session.figure(figures::gram_parts(&sub_embed, g), "gram")?;
     }
     // ANCHOR_END: gram
 
-    // TSNE on some embeddings vectors: reduce to 2D with t-SNE
+    session.section("TSNE on some embeddings vectors");
     // ANCHOR: tsne
-    let options = TsneOptions {
-        perplexity: args.perplexity,
-        iterations: args.iterations,
-        method: args.method,
-        angle: args.angle,
-        init: args.init(session.seed()),
-    };
-    println!(
-        "\n# t-SNE of {} token embeddings (perplexity {}, {})\n",
-        ids.len(),
-        args.perplexity,
-        match options.method {
-            Method::BarnesHut => format!("Barnes-Hut, angle {}", options.angle),
-            Method::Exact => "exact".into(),
-            Method::Fft => "FFT-interpolated".into(),
-        }
-    );
-    let map = tsne_with_progress(&sub, &options, session.device())?;
-    // ANCHOR_END: tsne
+    // reduce to 2D with t-SNE; the result is an Nx2 matrix
+    let tsne = args.tsne_options(session.seed());
+    let tsne_result = tsne_with_progress(&sub_embed, &tsne, device)?;
+    session.show(TsneShape {
+        options: &tsne,
+        shape: [n_toks, 2],
+    });
     // plot the results: the Gram matrix beside the map, words labelled
-    if let Some(gram) = &gram {
-        session.figure(
-            figures::gram_and_map(gram, &map, &ids, &labels),
-            "gram_and_tsne",
-        )?;
+    let words = decode_each(&gpt2, &toks)?;
+    if let Some(g) = &g {
+        let figure = figures::gram_and_map(g, &tsne_result, &toks, &words);
+        session.figure(figure, "gram_and_tsne")?;
     }
+    // ANCHOR_END: tsne
 
-    // DBscan to find clusters: cluster assignment labels, number of clusters, the
-    // cluster centers, and each point drawn to its cluster's centroid
+    session.section("DBscan to find clusters");
     // ANCHOR: dbscan
-    let groups = dbscan(&map.points, args.eps, args.min_samples as usize)?;
-    let centres = centroids(&map.points, &groups);
-    println!(
-        "\n# DBSCAN (eps {}, min_samples {}): {} clusters\n",
-        args.eps,
-        args.min_samples,
-        centres.len()
-    );
-    let clusters = session.show(clusters(&groups, &centres, &labels));
-    session.figure(figures::clusters(&map, &groups, &centres), "dbscan")?;
+    // cluster assignment labels, number of clusters, the cluster centers
+    let groupidx = dbscan(&tsne_result.points, args.eps, args.min_samples as usize)?;
+    let cents = centroids(&tsne_result.points, &groupidx);
+    // draw lines from each data point to the centroids of each cluster
+    session.figure(figures::clusters(&tsne_result, &groupidx, &cents), "dbscan")?;
+    // the tokens in each group
+    let clusters = session.show(clusters(&groupidx, &cents, &words));
     // ANCHOR_END: dbscan
 
-    // Beyond the notebook: how faithful the map is. Trustworthiness ranks all N² pairs:
-    // above the exact limit it is measured on a seeded sample of that many tokens.
-    let sample = trust_sample(ids.len(), session.seed());
-    let trust = trustworthiness(
-        &sub.select_rows(&sample),
-        &sample.iter().map(|&i| map.points[i]).collect::<Vec<_>>(),
-        5,
-    );
-    session.show(MapQuality {
-        points: map.points.len(),
-        kl_divergence: map.kl_divergence,
-        trustworthiness: trust,
-        sample: (sample.len() < ids.len()).then_some(sample.len()),
-    });
+    session.beyond("how faithful is the map?");
+    // ANCHOR: quality
+    let quality = session.show(map_quality(&sub_embed, &tsne_result, session.seed()));
+    // ANCHOR_END: quality
 
-    // Beyond the notebook: the interactive map of the tokens, their clusters and neighbours
+    session.beyond("the interactive map");
     let tokens = MapTokens {
-        ids: &ids,
-        labels: &labels,
-        points: &map.points,
-        clusters: &groups,
-        neighbourhoods: map.neighbourhoods.as_deref(),
+        ids: &toks,
+        labels: &words,
+        points: &tsne_result.points,
+        clusters: &groupidx,
+        neighbourhoods: tsne_result.neighbourhoods.as_deref(),
     };
-    let explorer = session.show(explore(&model, &ordinary, &tokens, &session)?);
+    let explorer = session.show(explore(&gpt2, &tokens, &session)?);
     session.finish(Results {
-        tokens: ids,
-        tsne: map,
-        trustworthiness: trust,
+        tokens: toks,
+        tsne: tsne_result,
+        trustworthiness: quality.trustworthiness,
         dbscan: clusters,
         explorer,
     })
+}
+
+/// Each token's text, as the notebook's `tokenizer.decode([i])`.
+fn decode_each(model: &Model, ids: &[usize]) -> Result<Vec<String>> {
+    ids.iter().map(|&id| token_text(model, id)).collect()
+}
+
+/// How faithful the map is: its final KL divergence, and its trustworthiness (k = 5),
+/// which ranks all N² pairs: above the exact limit it is measured on a seeded sample of
+/// that many tokens.
+fn map_quality(sub_embed: &Matrix, map: &TsneResult, seed: u64) -> MapQuality {
+    let sample = trust_sample(map.points.len(), seed);
+    let points: Vec<[f64; 2]> = sample.iter().map(|&i| map.points[i]).collect();
+    MapQuality {
+        kl_divergence: map.kl_divergence,
+        trustworthiness: trustworthiness(&sub_embed.select_rows(&sample), &points, 5),
+        sample: (sample.len() < map.points.len()).then_some(sample.len()),
+    }
 }
 
 /// t-SNE with a progress bar on the terminal: its iteration and the current KL divergence.
@@ -186,14 +150,10 @@ fn clusters(labels: &[i64], centroids: &[[f64; 2]], tokens: &[String]) -> Cluste
 /// The interactive map, `map.html`: every token with its cluster, kind, vector length and
 /// region, and its exact nearest neighbours in the whole vocabulary under both metrics
 /// (`common::plot::explorer`).
-fn explore(
-    model: &Model,
-    ordinary: &[usize],
-    tokens: &MapTokens,
-    session: &Session,
-) -> Result<MapPage> {
+fn explore(model: &Model, tokens: &MapTokens, session: &Session) -> Result<MapPage> {
     let start = std::time::Instant::now();
-    let content = map_content(model, ordinary, tokens, session.seed(), session.device())?;
+    let ordinary = model.text_token_ids();
+    let content = map_content(model, &ordinary, tokens, session.seed(), session.device())?;
     let written = session.write_files(|dir| write_explorer(dir, &content.page(tokens)))?;
     Ok(MapPage {
         file: "map.html".into(),

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use common::analysis::tsne::TsneResult;
+use common::analysis::tsne::{Method, TsneOptions, TsneResult};
 use common::format::python::{int_array_repr, list_repr};
 use common::run::report::{BookNumbers, code, markdown_table};
 use serde::Serialize;
@@ -57,10 +57,32 @@ impl fmt::Display for MapPage {
     }
 }
 
-/// How the map came out: its size, its final KL divergence and how well it keeps
-/// neighbourhoods (on a sample of `sample` tokens when the map is large).
+/// The notebook's `tsne_result.shape`, with how the map was made.
+pub struct TsneShape<'a> {
+    pub options: &'a TsneOptions,
+    pub shape: [usize; 2],
+}
+
+impl fmt::Display for TsneShape<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let o = self.options;
+        let method = match o.method {
+            Method::BarnesHut => format!("Barnes-Hut, angle {}", o.angle),
+            Method::Exact => "exact".into(),
+            Method::Fft => "FFT-interpolated".into(),
+        };
+        let [n, d] = self.shape;
+        write!(
+            f,
+            "t-SNE of {n} token embeddings (perplexity {}, {method}): result shape ({n}, {d})",
+            o.perplexity
+        )
+    }
+}
+
+/// How the map came out: its final KL divergence and how well it keeps neighbourhoods
+/// (on a sample of `sample` tokens when the map is large).
 pub struct MapQuality {
-    pub points: usize,
     pub kl_divergence: f64,
     pub trustworthiness: f64,
     pub sample: Option<usize>,
@@ -68,7 +90,6 @@ pub struct MapQuality {
 
 impl fmt::Display for MapQuality {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "t-SNE result shape: ({}, 2)", self.points)?;
         writeln!(f, "final KL divergence: {:.4}", self.kl_divergence)?;
         match self.sample {
             Some(n) => write!(
@@ -94,6 +115,7 @@ impl fmt::Display for Clusters {
     /// As the notebook shows them: the labels as numpy prints `groupidx`, then each group's
     /// tokens, each token's characters joined by spaces, printed as Python prints a list.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "nclust: {}", self.centroids.len())?;
         write!(f, "groupidx:\n{}\n", int_array_repr(&self.labels))?;
         for (i, group) in self.members.iter().enumerate() {
             if i == 0 {
