@@ -76,6 +76,21 @@ pub fn roc_auc(positives: &[f32], negatives: &[f32]) -> Option<f64> {
 }
 // ANCHOR_END: auc
 
+/// Whether a vocabulary entry is a placeholder a tokenizer keeps for later use —
+/// `[unused12]` (BERT), `<unused3>` (Gemma), `<|reserved_special_token_7|>` (Llama 3):
+/// bracketed, named "unused" or "reserved", numbered. Such tokens are never in training
+/// text, the clearest case of an under-trained row.
+pub fn is_placeholder(entry: &str) -> bool {
+    let bracketed = (entry.starts_with('[') && entry.ends_with(']'))
+        || (entry.starts_with('<') && entry.ends_with('>'));
+    let name = entry
+        .trim_matches(|c| matches!(c, '[' | ']' | '<' | '>' | '|'))
+        .to_ascii_lowercase();
+    bracketed
+        && (name.starts_with("unused") || name.starts_with("reserved"))
+        && name.chars().any(|c| c.is_ascii_digit())
+}
+
 /// The reference split in two, seeded: half to fit the reference on, half held out.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Split {
@@ -155,6 +170,16 @@ mod tests {
         let held: Vec<f32> = split.held_out.iter().map(|&i| scores[i]).collect();
         let auc = roc_auc(&held, &scores[..1000]).unwrap();
         assert!((auc - 0.5).abs() < 0.1, "{auc}");
+    }
+
+    #[test]
+    fn placeholders_of_three_vocabularies() {
+        for entry in ["[unused0]", "[unused993]", "<unused3>", "<|reserved_special_token_7|>"] {
+            assert!(is_placeholder(entry), "{entry}");
+        }
+        for entry in ["unused", "[UNK]", "<|endoftext|>", "[unused]", "reserved1"] {
+            assert!(!is_placeholder(entry), "{entry}");
+        }
     }
 
     #[test]
