@@ -31,7 +31,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUT = ROOT / "out" / "bench" / "map"
 GENERATED = ROOT / "out" / "bench" / "map-generated"
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-LARGE_K = 8  # common/src/plot/explorer/content.rs: LARGE_MAP_NEIGHBOURS
+LARGE_K = 8  # common/src/analysis/token_map.rs: LARGE_MAP_NEIGHBOURS
 
 
 def open_page(browser, page, fragment, repeats):

@@ -188,7 +188,8 @@ pub const HOSTILE_TOKENS: [&str; 4] = [
 /// Writes the map page of a generated vocabulary of `n` tokens (see `Workload::MapPage`).
 fn generated_map(n: usize, k: usize, out: &PathBuf) -> Result<common::plot::explorer::Explorer> {
     use common::analysis::communities::Regions;
-    use common::plot::explorer::{MetricNeighbours, VocabularyMap, write_explorer};
+    use common::analysis::token_map::MetricNeighbours;
+    use common::plot::explorer::{VocabularyMap, write_explorer};
     let mut rng = common::rng::SeededRng::new(0);
     const BLOBS: usize = 40;
     let centres: Vec<[f64; 2]> = (0..BLOBS)

@@ -65,7 +65,7 @@ def main():
         label, title = matplotlib_sizes(svg)
         print(f"notebook {svg.parent.name}/{svg.stem:39} {label:5.1f}-{title:5.1f} px  (matplotlib)")
     if small:
-        sys.exit(f"error: text under {args.min:g} px on the page in {', '.join(small)}: draw it larger (common/src/plot/render.rs)")
+        sys.exit(f"error: text under {args.min:g} px on the page in {', '.join(small)}: draw it larger (common/src/plot/render/text.rs)")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ pub mod rsa;
 pub mod spectrum;
 pub mod stats;
 pub mod svd;
+pub mod token_map;
 pub mod tsne;
 pub mod twonn;
 pub mod under_trained;

@@ -108,3 +108,17 @@ impl Colormap {
         [mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2)]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colormap_ends_match_matplotlib() {
+        assert_eq!(Colormap::Viridis.color(0.0), [68, 1, 84]);
+        assert_eq!(Colormap::Viridis.color(1.0), [253, 231, 37]);
+        assert_eq!(Colormap::Plasma.color(0.5), [204, 71, 120]);
+        // clipped like imshow outside vmin..vmax
+        assert_eq!(Colormap::Viridis.color(-3.0), Colormap::Viridis.color(0.0));
+    }
+}

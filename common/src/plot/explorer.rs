@@ -22,24 +22,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::analysis::communities::Regions;
-
-mod content;
-
-pub use content::{LARGE_MAP_NEIGHBOURS, MAP_NEIGHBOURS, MapContent, MapTokens, map_content};
+use crate::analysis::token_map::{MapContent, MapTokens, MetricNeighbours};
 
 const PAGE: &str = include_str!("explorer/map.html");
 const SCRIPT: &str = include_str!("explorer/explorer.js");
-
-/// One metric's neighbour lists, one per point of the map.
-pub struct MetricNeighbours {
-    /// As deep links name it: `euclidean` or `cosine`.
-    pub name: &'static str,
-    /// What the distances are, as the page says above the list.
-    pub description: String,
-    /// Each point's nearest tokens, nearest first: `(vocabulary id, distance)`; the same
-    /// count for every point.
-    pub lists: Vec<Vec<(usize, f32)>>,
-}
 
 /// What the explorer shows: one entry per point of the map.
 pub struct VocabularyMap<'a> {
@@ -60,6 +46,24 @@ pub struct VocabularyMap<'a> {
     pub metrics: &'a [MetricNeighbours],
     /// The text of every vocabulary token a neighbour list names that is not on the map.
     pub off_map: &'a BTreeMap<usize, String>,
+}
+
+impl<'a> VocabularyMap<'a> {
+    /// The page of `content` (computed by `analysis::token_map`) over the map's tokens.
+    pub fn new(content: &'a MapContent, map: &MapTokens<'a>) -> Self {
+        VocabularyMap {
+            title: content.title.clone(),
+            tokens: &content.tokens,
+            ids: map.ids,
+            points: map.points,
+            clusters: map.clusters,
+            kinds: &content.kinds,
+            vector_lengths: &content.vector_lengths,
+            regions: &content.regions,
+            metrics: &content.metrics,
+            off_map: &content.off_map,
+        }
+    }
 }
 
 /// The files written and the data's size.

@@ -1,6 +1,7 @@
 //! What a figure is, as data: panels on a grid, each with axes and lines, markers, bars,
 //! text or an image — the way a notebook calls matplotlib.
 
+use crate::analysis::stats::Histogram;
 use crate::tensor::Matrix;
 
 use super::color::{BLACK, Color, Colormap, Rgba};
@@ -116,6 +117,12 @@ pub enum Style {
 }
 
 impl Series {
+    /// The notebooks' density curve: `y, x = np.histogram(values, bins, density=True)`
+    /// drawn as `plt.plot(x[:-1], y, linewidth=2)`, a line through each bin's left edge.
+    pub fn density(label: impl Into<Option<String>>, histogram: &Histogram, color: Color) -> Self {
+        Series::line(label, histogram.left_edge_points(), color, 2)
+    }
+
     pub fn line(
         label: impl Into<Option<String>>,
         points: Vec<(f64, f64)>,
@@ -177,6 +184,31 @@ pub struct ImagePanel<'a> {
     /// Square cells (imshow's default `aspect='equal'`); false stretches the image over
     /// the panel (`aspect='auto'`).
     pub equal_aspect: bool,
+}
+
+impl Axes {
+    /// Axes with a title and both axis labels, matplotlib's defaults otherwise
+    /// (`ax.set(title=…, xlabel=…, ylabel=…)`).
+    pub fn labelled(title: &str, xlabel: &str, ylabel: &str) -> Self {
+        Axes {
+            title: title.into(),
+            xlabel: xlabel.into(),
+            ylabel: ylabel.into(),
+            ..Axes::default()
+        }
+    }
+}
+
+impl<'a> Panel<'a> {
+    /// matplotlib's plain `imshow(m, vmin=…, vmax=…)`: viridis, no colour bar;
+    /// `transposed` draws `m.T`.
+    pub fn imshow(axes: Axes, m: &'a Matrix, limits: (f64, f64), transposed: bool) -> Self {
+        Panel::Image(ImagePanel {
+            transposed,
+            colorbar: false,
+            ..ImagePanel::new(axes, m, limits, Colormap::Viridis)
+        })
+    }
 }
 
 impl<'a> ImagePanel<'a> {

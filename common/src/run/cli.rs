@@ -11,8 +11,45 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use crate::analysis::neighbours::Metric;
+use crate::analysis::tsne::Method;
 use crate::pair::Pair;
 use crate::tensor::Backend;
+
+/// Lets clap parse an enum of a lower layer, which knows nothing of command lines: each
+/// variant's name on the command line and its line in `--help`.
+macro_rules! flag_values {
+    ($type:ident { $($variant:ident => $name:literal: $help:literal),+ $(,)? }) => {
+        impl clap::ValueEnum for $type {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$($type::$variant),+]
+            }
+
+            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+                Some(match self {
+                    $($type::$variant => clap::builder::PossibleValue::new($name).help($help)),+
+                })
+            }
+        }
+    };
+}
+
+flag_values!(Backend {
+    Flex => "flex": "burn's maintained pure-Rust CPU backend",
+    Ndarray => "ndarray": "burn's ndarray CPU backend (deprecated upstream; kept for comparison)",
+    Wgpu => "wgpu": "the GPU: Vulkan, Metal, DX12 or OpenGL, or a software rasteriser",
+});
+
+flag_values!(Metric {
+    Euclidean => "euclidean": "straight-line distance between the vectors",
+    Cosine => "cosine": "one minus the cosine of the angle between them",
+});
+
+flag_values!(Method {
+    BarnesHut => "barnes-hut": "scikit-learn's default: a Barnes-Hut quadtree",
+    Exact => "exact": "scikit-learn's method=\"exact\": every pair",
+    Fft => "fft": "openTSNE's FFT interpolation, for whole vocabularies",
+});
 
 /// Flags common to all lessons.
 #[derive(clap::Args, Clone, Debug)]

@@ -6,7 +6,7 @@
 use anyhow::{Result, anyhow};
 use burn::tensor::Device;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// burn's maintained pure-Rust CPU backend.

@@ -160,7 +160,7 @@ pub fn distributions(d: &Distributions) -> Figure<'static> {
             .map(|((s, name), color)| {
                 s.histogram
                     .as_ref()
-                    .map(|h| Series::line(name.clone(), h.left_edge_points(), color, 2))
+                    .map(|h| Series::density(name.clone(), h, color))
             })
             .into_array()
             .into_iter()

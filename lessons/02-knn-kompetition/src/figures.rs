@@ -17,7 +17,7 @@ pub fn distances(word: &str, search: &Search, labels: &Pair<String>) -> Figure<'
         .map(|((histogram, color), name)| {
             histogram
                 .as_ref()
-                .map(|h| Series::line(name.clone(), h.left_edge_points(), color, 2))
+                .map(|h| Series::density(name.clone(), h, color))
         });
     let series = [lines.gpt, lines.bert].into_iter().flatten().collect();
     // The notebook sets the x-limits to the outer bin edges of both histograms (no margins).

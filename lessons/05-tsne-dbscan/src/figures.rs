@@ -7,23 +7,6 @@ use common::plot::{
     XyPanel, every_nth,
 };
 
-fn image<'a>(m: &'a Matrix, transposed: bool, (vmin, vmax): (f64, f64), axes: Axes) -> Panel<'a> {
-    Panel::Image(ImagePanel {
-        transposed,
-        colorbar: false,
-        ..ImagePanel::new(axes, m, (vmin, vmax), Colormap::Viridis)
-    })
-}
-
-fn axes(title: &str, xlabel: &str, ylabel: &str) -> Axes {
-    Axes {
-        title: title.into(),
-        xlabel: xlabel.into(),
-        ylabel: ylabel.into(),
-        ..Axes::default()
-    }
-}
-
 /// Embeddings, their transpose and the Gram matrix (colour limits ±0.2 and 2–7).
 pub fn gram_parts<'a>(sub: &'a Matrix, gram: &'a Matrix) -> Figure<'a> {
     Figure::grid(
@@ -32,23 +15,23 @@ pub fn gram_parts<'a>(sub: &'a Matrix, gram: &'a Matrix) -> Figure<'a> {
         1,
         3,
         vec![
-            image(
+            Panel::imshow(
+                Axes::labelled("Embeddings", "Embedding dimension", "Token"),
                 sub,
-                false,
                 (-0.2, 0.2),
-                axes("Embeddings", "Embedding dimension", "Token"),
+                false,
             ),
-            image(
+            Panel::imshow(
+                Axes::labelled("Embeddings transpose", "Token", "Embedding dimension"),
                 sub,
+                (-0.2, 0.2),
                 true,
-                (-0.2, 0.2),
-                axes("Embeddings transpose", "Token", "Embedding dimension"),
             ),
-            image(
+            Panel::imshow(
+                Axes::labelled("Gram matrix", "Token", "Token"),
                 gram,
-                false,
                 (2.0, 7.0),
-                axes("Gram matrix", "Token", "Token"),
+                false,
             ),
         ],
     )
@@ -83,7 +66,7 @@ pub fn gram_and_map<'a>(
     let span = ys.clone().fold(f64::NEG_INFINITY, f64::max) - ys.fold(f64::INFINITY, f64::min);
     let raised = points.iter().map(|&(x, y)| (x, y + 0.02 * span)).collect();
     let scatter = Panel::Xy(XyPanel {
-        axes: axes(
+        axes: Axes::labelled(
             "T-SNE visualization of embeddings",
             "TSNE dim 1",
             "TSNE dim 2",
@@ -196,7 +179,7 @@ pub fn clusters(map: &TsneResult, labels: &[i64], centres: &[[f64; 2]]) -> Figur
         800,
         600,
         Panel::Xy(XyPanel {
-            axes: axes(
+            axes: Axes::labelled(
                 &format!("Result of dbscan clustering (k={})", centres.len()),
                 "tSNE axis 1",
                 "tSNE axis 2",

@@ -8,14 +8,15 @@ mod results;
 
 use anyhow::Result;
 use common::analysis::dbscan::{centroids, dbscan};
+use common::analysis::token_map::{MapTokens, map_content};
 use common::analysis::tsne::{EXACT_LIMIT, TsneOptions, TsneResult, trustworthiness, tsne};
 use common::model::token_text;
-use common::plot::explorer::{MapTokens, map_content, write_explorer};
+use common::plot::explorer::{VocabularyMap, write_explorer};
 use common::rng::SeededRng;
 use common::{Device, Matrix, Model, Report, Session, ops};
 
 pub use args::{Args, DEFAULT_MODEL, TokenSpec};
-pub use common::plot::explorer::MAP_NEIGHBOURS;
+pub use common::analysis::token_map::MAP_NEIGHBOURS;
 pub use results::*;
 
 pub const LESSON: &str = "05-tsne-dbscan";
@@ -154,7 +155,8 @@ fn explore(model: &Model, tokens: &MapTokens, session: &Session) -> Result<MapPa
     let start = std::time::Instant::now();
     let ordinary = model.text_token_ids();
     let content = map_content(model, &ordinary, tokens, session.seed(), session.device())?;
-    let written = session.write_files(|dir| write_explorer(dir, &content.page(tokens)))?;
+    let written =
+        session.write_files(|dir| write_explorer(dir, &VocabularyMap::new(&content, tokens)))?;
     Ok(MapPage {
         file: "map.html".into(),
         neighbours: content.neighbours,

@@ -57,7 +57,7 @@ const EXPLORATION_ITERATIONS: usize = 250;
 pub(super) const MACHINE_EPSILON: f64 = f64::EPSILON;
 
 /// How the gradient is computed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// scikit-learn's default, and so the notebook's: affinities over each point's nearest

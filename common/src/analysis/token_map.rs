@@ -1,13 +1,12 @@
-//! What the map page shows, built from a model and a t-SNE map of some of its tokens:
-//! each token's exact neighbours in the whole vocabulary under both metrics, the text of
-//! those not on the map, the named regions of the cosine neighbour graph, token kinds and
-//! vector lengths. [`write_explorer`](super::write_explorer) then writes it.
+//! What a map of some of a model's tokens shows beside the map itself, computed over the
+//! whole vocabulary: each token's exact neighbours under both metrics, the text of those
+//! not on the map, the named regions of the cosine neighbour graph, token kinds and vector
+//! lengths. `plot::explorer` draws it as the interactive page.
 
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
 
-use super::{MetricNeighbours, VocabularyMap};
 use crate::Device;
 use crate::analysis::communities::{Regions, named_regions};
 use crate::analysis::neighbours::Neighbours;
@@ -20,6 +19,17 @@ pub const MAP_NEIGHBOURS: usize = 15;
 /// Fewer on a map of more than 65,536 tokens, so that the data of a 150,000-token map
 /// stays under 25 MB (`bench/map-page.md`).
 pub const LARGE_MAP_NEIGHBOURS: usize = 8;
+
+/// One metric's neighbour lists, one per point of the map.
+pub struct MetricNeighbours {
+    /// As deep links name it: `euclidean` or `cosine`.
+    pub name: &'static str,
+    /// What the distances are, as the page says above the list.
+    pub description: String,
+    /// Each point's nearest tokens, nearest first: `(vocabulary id, distance)`; the same
+    /// count for every point.
+    pub lists: Vec<Vec<(usize, f32)>>,
+}
 
 /// The map's tokens as the lesson computed them.
 pub struct MapTokens<'a> {
@@ -142,22 +152,4 @@ pub fn map_content(
         neighbours: k,
         vocabulary: vocabulary.len(),
     })
-}
-
-impl MapContent {
-    /// The page of this content over the map's tokens.
-    pub fn page<'a>(&'a self, map: &MapTokens<'a>) -> VocabularyMap<'a> {
-        VocabularyMap {
-            title: self.title.clone(),
-            tokens: &self.tokens,
-            ids: map.ids,
-            points: map.points,
-            clusters: map.clusters,
-            kinds: &self.kinds,
-            vector_lengths: &self.vector_lengths,
-            regions: &self.regions,
-            metrics: &self.metrics,
-            off_map: &self.off_map,
-        }
-    }
 }

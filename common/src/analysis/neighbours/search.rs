@@ -1,0 +1,212 @@
+//! The nearest rows to a query: distances to every row by one matmul per block of rows,
+//! the `k` smallest re-measured exactly.
+
+use anyhow::{Result, bail};
+use burn::tensor::Device;
+use rayon::prelude::*;
+
+use super::{Metric, Neighbours, Query};
+use crate::tensor::ops::{per_row_blocks, to_tensor};
+use crate::tensor::{Matrix, squared_norm};
+
+/// Distance from `query` to every row of `matrix`.
+pub fn distances_to(
+    matrix: &Matrix,
+    query: &[f32],
+    metric: Metric,
+    normalise: bool,
+    device: &Device,
+) -> Result<Vec<f32>> {
+    let query = Query {
+        vector: query.to_vec(),
+        metric,
+        normalise,
+    };
+    Ok(distances_to_all(matrix, std::slice::from_ref(&query), device)?.remove(0))
+}
+
+/// Distances from each query to every row of `matrix`, in one pass over the matrix.
+///
+/// The device computes the dot products x·q of a block of rows with every query at once
+/// (one matmul per row block); the rest is per row on the host: ‖x − q‖² = ‖x‖² + ‖q‖²
+/// − 2 x·q (clamped at 0 against rounding) and cos = x·q / (‖x‖‖q‖). With `normalise`,
+/// rows are first scaled to unit length, as the notebook's second exercise does:
+/// x/‖x‖ · q = x·q / ‖x‖ and ‖x/‖x‖‖² = 1.
+pub fn distances_to_all(
+    matrix: &Matrix,
+    queries: &[Query],
+    device: &Device,
+) -> Result<Vec<Vec<f32>>> {
+    let d = matrix.cols();
+    if let Some(q) = queries.iter().find(|q| q.vector.len() != d) {
+        bail!("query has {} values, rows have {d}", q.vector.len());
+    }
+    let count = queries.len();
+    // The queries as the columns of a d × count matrix.
+    let columns: Vec<f32> = (0..d)
+        .flat_map(|c| queries.iter().map(move |q| q.vector[c]))
+        .collect();
+    let q_tensor = to_tensor(&columns, d, count, device);
+    let dots = per_row_blocks(matrix, device, |block| block.matmul(q_tensor.clone()))?;
+    let squares = matrix.squared_norms();
+    Ok(queries
+        .iter()
+        .enumerate()
+        .map(|(column, query)| {
+            let q_sq = squared_norm(&query.vector);
+            squares
+                .iter()
+                .enumerate()
+                .map(|(i, &x_sq)| {
+                    let dot = dots[i * count + column];
+                    let x_norm = x_sq.sqrt().max(f32::MIN_POSITIVE);
+                    match (query.metric, query.normalise) {
+                        (Metric::Euclidean, false) => (x_sq + q_sq - 2.0 * dot).max(0.0).sqrt(),
+                        (Metric::Euclidean, true) => {
+                            (1.0 + q_sq - 2.0 * dot / x_norm).max(0.0).sqrt()
+                        }
+                        (Metric::Cosine, _) => {
+                            1.0 - dot / (x_norm * q_sq.sqrt()).max(f32::MIN_POSITIVE)
+                        }
+                    }
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// The `k` smallest values with their indices, smallest first; ties go to the lower
+/// index, so the order is the same on every backend and every run.
+pub fn smallest(values: &[f32], k: usize) -> Vec<(usize, f32)> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    let key = |i: &usize| (values[*i], *i);
+    let k = k.min(values.len());
+    if k == 0 {
+        return Vec::new();
+    }
+    order.select_nth_unstable_by(k - 1, |a, b| {
+        key(a)
+            .partial_cmp(&key(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    order.truncate(k);
+    order.sort_by(|a, b| {
+        key(a)
+            .partial_cmp(&key(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    order.into_iter().map(|i| (i, values[i])).collect()
+}
+
+// ANCHOR: nearest
+/// The `k` rows nearest to `query`, nearest first, and the distances to every row.
+///
+/// All distances come from [`distances_to_all`] (one matmul per block of rows); the
+/// matmul form loses precision near zero (a row's distance to itself comes out around
+/// 1e-3, not 0), so the `2k` best candidates are re-measured exactly on the host and
+/// re-ranked (ties to the lower index).
+pub fn nearest(
+    matrix: &Matrix,
+    query: &Query,
+    k: usize,
+    device: &Device,
+) -> Result<(Neighbours, Vec<f32>)> {
+    let distances = distances_to_all(matrix, std::slice::from_ref(query), device)?.remove(0);
+    let mut best: Neighbours = smallest(&distances, k.saturating_mul(2))
+        .into_iter()
+        .map(|(i, _)| {
+            let exact = exact_distance(matrix.row(i), &query.vector, query.metric, query.normalise);
+            (i, exact)
+        })
+        .collect();
+    best.sort_by(|a, b| {
+        (a.1, a.0)
+            .partial_cmp(&(b.1, b.0))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    best.truncate(k);
+    Ok((best, distances))
+}
+// ANCHOR_END: nearest
+
+/// `matrix` with every row scaled to unit length (a zero row stays zero): Euclidean
+/// neighbours of these rows are the cosine neighbours of the originals, since
+/// ‖u − v‖² = 2 − 2 cos(u, v) for unit u and v (lesson 2's normalised search).
+pub fn unit_length_rows(matrix: &Matrix) -> Result<Matrix> {
+    let d = matrix.cols();
+    let mut data = matrix.data().to_vec();
+    data.par_chunks_mut(d.max(1))
+        .zip(matrix.squared_norms().par_iter())
+        .for_each(|(row, &sq)| {
+            let norm = sq.sqrt();
+            if norm > 0.0 {
+                row.iter_mut().for_each(|x| *x /= norm);
+            }
+        });
+    Matrix::new(matrix.rows(), d, data)
+}
+
+/// One distance computed directly in f64: the reference the matmul form is checked against.
+pub fn exact_distance(x: &[f32], q: &[f32], metric: Metric, normalise: bool) -> f32 {
+    let norm = |v: &[f32]| {
+        v.iter()
+            .map(|&a| (a as f64) * (a as f64))
+            .sum::<f64>()
+            .sqrt()
+            .max(f64::MIN_POSITIVE)
+    };
+    let nx = if normalise { norm(x) } else { 1.0 };
+    match metric {
+        Metric::Euclidean => x
+            .iter()
+            .zip(q)
+            .map(|(&a, &b)| (a as f64 / nx - b as f64).powi(2))
+            .sum::<f64>()
+            .sqrt() as f32,
+        Metric::Cosine => {
+            let dot: f64 = x.iter().zip(q).map(|(&a, &b)| a as f64 * b as f64).sum();
+            (1.0 - dot / (norm(x) * norm(q))) as f32
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tensor::Backend;
+
+    fn approx(a: f32, b: f32, tol: f32) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn distances_by_hand() {
+        let device = Backend::Flex.device().unwrap();
+        // rows (3,4), (0,0), (6,8), (-3,-4); query (3,4)
+        let m = Matrix::new(4, 2, vec![3., 4., 0., 0., 6., 8., -3., -4.]).unwrap();
+        let euclid = distances_to(&m, &[3., 4.], Metric::Euclidean, false, &device).unwrap();
+        for (got, want) in euclid.iter().zip([0.0, 5.0, 5.0, 10.0]) {
+            assert!(approx(*got, want, 1e-5), "{euclid:?}");
+        }
+        // normalised rows against the unit query (0.6, 0.8): (6,8) points the same way (0),
+        // (-3,-4) the opposite way (2)
+        let unit = distances_to(&m, &[0.6, 0.8], Metric::Euclidean, true, &device).unwrap();
+        assert!(
+            approx(unit[2], 0.0, 1e-3) && approx(unit[3], 2.0, 1e-5),
+            "{unit:?}"
+        );
+        let cosine = distances_to(&m, &[3., 4.], Metric::Cosine, false, &device).unwrap();
+        assert!(
+            approx(cosine[2], 0.0, 1e-6) && approx(cosine[3], 2.0, 1e-6),
+            "{cosine:?}"
+        );
+    }
+
+    #[test]
+    fn smallest_breaks_ties_by_index() {
+        let values = [0.5, 0.1, 0.5, 0.0, 0.1];
+        assert_eq!(smallest(&values, 3), vec![(3, 0.0), (1, 0.1), (4, 0.1)]);
+        assert_eq!(smallest(&values, 99).len(), 5);
+        assert!(smallest(&values, 0).is_empty());
+    }
+}

@@ -1,0 +1,115 @@
+//! Drawing a [`Figure`] with plotters, to SVG and PNG: text sizes and the bundled font
+//! ([`text`]), axes, ticks and labels ([`axes`]), lines, markers and bars ([`series`]);
+//! images are drawn by `plot::image`.
+
+mod axes;
+mod series;
+mod text;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+
+use super::image::draw_image;
+use super::spec::{Figure, Panel};
+use series::draw_xy;
+use text::register_font;
+
+pub(crate) use axes::{build_chart, categorical_labels, frame, short_number};
+pub(crate) use text::{FONT, Sizes, TICK_PX};
+
+/// Writes `dir/stem.svg` and `dir/stem.png`; returns both paths.
+pub fn save(figure: &Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+    register_font()?;
+    let svg = dir.join(format!("{stem}.svg"));
+    let png = dir.join(format!("{stem}.png"));
+    {
+        let area = SVGBackend::new(&svg, (figure.width, figure.height)).into_drawing_area();
+        draw_figure(figure, &area).with_context(|| format!("cannot draw {}", svg.display()))?;
+        area.present()
+            .map_err(|e| anyhow!("cannot write {}: {e}", svg.display()))?;
+    }
+    {
+        let area = BitMapBackend::new(&png, (figure.width, figure.height)).into_drawing_area();
+        draw_figure(figure, &area).with_context(|| format!("cannot draw {}", png.display()))?;
+        area.present()
+            .map_err(|e| anyhow!("cannot write {}: {e}", png.display()))?;
+    }
+    Ok(vec![svg, png])
+}
+
+pub(crate) type Area<DB> = DrawingArea<DB, Shift>;
+pub(crate) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+pub(crate) fn err(e: impl std::fmt::Debug) -> anyhow::Error {
+    anyhow!("plotting failed: {e:?}")
+}
+
+pub(crate) fn draw_figure<DB: DrawingBackend>(figure: &Figure, area: &Area<DB>) -> Result<()> {
+    area.fill(&WHITE).map_err(err)?;
+    let sizes = Sizes::of(figure);
+    let cell_w = figure.width as f64 / figure.cols as f64;
+    let cell_h = figure.height as f64 / figure.rows as f64;
+    for placed in &figure.panels {
+        let x = (placed.col as f64 * cell_w).round() as u32;
+        let y = (placed.row as f64 * cell_h).round() as u32;
+        let w = (placed.col_span as f64 * cell_w).round() as u32;
+        let h = (placed.row_span as f64 * cell_h).round() as u32;
+        let cell = area.clone().shrink((x, y), (w, h));
+        match &placed.panel {
+            Panel::Xy(panel) => draw_xy(panel, &cell, sizes)?,
+            Panel::Image(panel) => draw_image(panel, &cell, sizes)?,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::{Axes, C0, Colormap, ImagePanel, Series, XyPanel};
+    use crate::tensor::Matrix;
+
+    #[test]
+    fn figures_are_written_as_svg_and_png() {
+        let dir = tempfile::tempdir().unwrap();
+        let xy = XyPanel {
+            axes: Axes {
+                title: "t".into(),
+                ..Axes::default()
+            },
+            series: vec![Series::line(
+                Some("a".to_string()),
+                vec![(0.0, 0.0), (1.0, 1.0)],
+                C0,
+                1,
+            )],
+            legend: true,
+        };
+        let matrix = Matrix::new(2, 2, vec![0.0, 1.0, 2.0, 3.0]).unwrap();
+        let image = ImagePanel {
+            axes: Axes::default(),
+            matrix: &matrix,
+            transposed: true,
+            vmin: 0.0,
+            vmax: 3.0,
+            colormap: Colormap::Viridis,
+            colorbar: true,
+            origin_lower: false,
+            cell_values: true,
+            equal_aspect: true,
+        };
+        let figure = Figure::grid(400, 200, 1, 2, vec![Panel::Xy(xy), Panel::Image(image)]);
+        let files = save(&figure, dir.path(), "f").unwrap();
+        let svg = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("<image"),
+            "SVG with the embedded image"
+        );
+        let png = std::fs::read(&files[1]).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+    }
+}

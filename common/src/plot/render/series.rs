@@ -1,0 +1,237 @@
+//! An x–y panel's series: lines, markers and bars, and the legend.
+
+use std::ops::Range;
+
+use anyhow::Result;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::axes::{build_chart, categorical_labels, extent, frame, range_of};
+use super::text::{FONT, Sizes};
+use super::{Area, Chart, err};
+use crate::plot::spec::{Marker, Series, Style, XyPanel};
+
+pub(crate) fn draw_xy<DB: DrawingBackend>(
+    panel: &XyPanel,
+    area: &Area<DB>,
+    sizes: Sizes,
+) -> Result<()> {
+    let (xs, ys) = extent(&panel.series);
+    let x = range_of(xs.into_iter(), panel.axes.xlim);
+    let mut y = range_of(ys.into_iter(), panel.axes.ylim);
+    // bars stand on the axis, as matplotlib's sticky edges keep them (no margin below 0)
+    let bars = |s: &Series| matches!(s.style, Style::Bars { .. });
+    if panel.axes.ylim.is_none()
+        && panel.series.iter().any(bars)
+        && panel
+            .series
+            .iter()
+            .flat_map(|s| &s.points)
+            .all(|&(_, v)| v >= 0.0)
+    {
+        y.start = 0.0;
+    }
+    let inside = |&(px, py): &(f64, f64)| {
+        let within = |v: f64, r: &Range<f64>| v >= r.start.min(r.end) && v <= r.start.max(r.end);
+        within(px, &x) && within(py, &y)
+    };
+    let mut chart = build_chart(area, &panel.axes, x.clone(), y.clone(), sizes)?;
+    for series in &panel.series {
+        // plotters clamps points outside the axes onto the frame; leave them out instead, as
+        // matplotlib clips them (a line is cut at its last point inside).
+        let points: Vec<(f64, f64)> = match series.style {
+            // a reference line's infinite end is the edge of the axes (axvline, axhline)
+            Style::Dashed { .. } => series
+                .points
+                .iter()
+                .map(|&(px, py)| (edge(px, &x), edge(py, &y)))
+                .collect(),
+            Style::Bars { .. } | Style::Segments { .. } | Style::Text { .. } => {
+                series.points.clone()
+            }
+            _ => series.points.iter().copied().filter(inside).collect(),
+        };
+        let label = series.label.clone();
+        draw_series(
+            &mut chart,
+            &Series {
+                label,
+                points,
+                style: series.style.clone(),
+            },
+            sizes,
+        )?;
+    }
+    categorical_labels(&chart, area, &panel.axes, sizes)?;
+    frame(&chart, area, &panel.axes)?;
+    if panel.legend {
+        chart
+            .configure_series_labels()
+            .label_font(sizes.label_font())
+            .background_style(WHITE.mix(0.85))
+            .border_style(crate::plot::GRAY.rgb())
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// `v`, or the near (−∞) or far (+∞) end of `range` when `v` is infinite.
+fn edge(v: f64, range: &Range<f64>) -> f64 {
+    if v == f64::NEG_INFINITY {
+        range.start.min(range.end)
+    } else if v == f64::INFINITY {
+        range.start.max(range.end)
+    } else {
+        v
+    }
+}
+
+fn draw_series<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    series: &Series,
+    sizes: Sizes,
+) -> Result<()> {
+    let points = series.points.iter().copied();
+    match &series.style {
+        Style::Line { color, width } => {
+            let style = color.rgb().stroke_width(sizes.px(*width).max(1));
+            // plotters joins thick polyline segments with mitres, which spike far past the
+            // data at sharp turns (a histogram's narrow peak); separate segments have no joins.
+            let points: Vec<(f64, f64)> = points.collect();
+            let segments = points
+                .windows(2)
+                .map(|w| PathElement::new(vec![w[0], w[1]], style));
+            let anno = chart.draw_series(segments).map_err(err)?;
+            if let Some(label) = &series.label {
+                anno.label(label.as_str())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+            }
+        }
+        Style::Dashed { color, width } => {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    points,
+                    sizes.px(6),
+                    sizes.px(4),
+                    color.rgb().stroke_width(sizes.px(*width).max(1)),
+                ))
+                .map_err(err)?;
+        }
+        Style::Segments { color, width } => {
+            let style = color.rgb().stroke_width(sizes.px(*width).max(1));
+            let segments = series
+                .points
+                .chunks_exact(2)
+                .map(|p| PathElement::new(vec![p[0], p[1]], style));
+            chart.draw_series(segments).map_err(err)?;
+        }
+        Style::Bars { width, face, edge } => {
+            let half = width / 2.0;
+            chart
+                .draw_series(points.clone().map(|(x, y)| {
+                    Rectangle::new([(x - half, 0.0), (x + half, y)], face.rgb().filled())
+                }))
+                .map_err(err)?;
+            chart
+                .draw_series(points.map(|(x, y)| {
+                    Rectangle::new([(x - half, 0.0), (x + half, y)], edge.rgb().stroke_width(1))
+                }))
+                .map_err(err)?;
+        }
+        Style::Markers {
+            marker,
+            size,
+            face,
+            edge,
+        } => {
+            draw_markers(
+                chart,
+                &series.points,
+                *marker,
+                sizes.px(*size) as i32,
+                face.style(),
+                edge.rgb(),
+            )?;
+        }
+        Style::Text { texts, size } => {
+            let font = (FONT, sizes.font_size(*size as f64))
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Bottom));
+            chart
+                .draw_series(
+                    series
+                        .points
+                        .iter()
+                        .zip(texts)
+                        .map(|(&p, t)| Text::new(t.clone(), p, font.clone())),
+                )
+                .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Marker outline (in pixels around the point) for the polygon-shaped markers.
+fn marker_outline(marker: Marker, s: i32) -> Vec<(i32, i32)> {
+    match marker {
+        Marker::Square => vec![(-s, -s), (s, -s), (s, s), (-s, s)],
+        Marker::Diamond => vec![(0, -s), (s, 0), (0, s), (-s, 0)],
+        _ => (0..6)
+            .map(|k| {
+                let a = std::f64::consts::FRAC_PI_3 * k as f64 + std::f64::consts::FRAC_PI_2;
+                (
+                    (s as f64 * a.cos()).round() as i32,
+                    (s as f64 * a.sin()).round() as i32,
+                )
+            })
+            .collect(),
+    }
+}
+
+fn draw_markers<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    points: &[(f64, f64)],
+    marker: Marker,
+    s: i32,
+    face: RGBAColor,
+    edge: RGBColor,
+) -> Result<()> {
+    let outline = edge.stroke_width(1);
+    let points = points.iter().copied();
+    match marker {
+        Marker::Circle => {
+            chart
+                .draw_series(points.map(|p| {
+                    EmptyElement::at(p)
+                        + Circle::new((0, 0), s, face.filled())
+                        + Circle::new((0, 0), s, outline)
+                }))
+                .map_err(err)?;
+        }
+        Marker::Plus => {
+            chart
+                .draw_series(points.map(|p| {
+                    EmptyElement::at(p)
+                        + PathElement::new(vec![(-s, 0), (s, 0)], outline)
+                        + PathElement::new(vec![(0, -s), (0, s)], outline)
+                }))
+                .map_err(err)?;
+        }
+        Marker::Square | Marker::Diamond | Marker::Hexagon => {
+            let shape = marker_outline(marker, s);
+            let mut closed = shape.clone();
+            closed.push(shape[0]);
+            chart
+                .draw_series(points.map(|p| {
+                    EmptyElement::at(p)
+                        + Polygon::new(shape.clone(), face.filled())
+                        + PathElement::new(closed.clone(), outline)
+                }))
+                .map_err(err)?;
+        }
+    }
+    Ok(())
+}
