@@ -68,19 +68,18 @@ impl Covariance {
     pub fn uncentred_axes(&self) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
         let d = self.mean.len();
         let n = self.rows as f64;
-        let mut gram = Mat::<f64>::zeros(d, d);
-        for (value, axis) in self.scatter.iter().zip(&self.axes) {
-            for i in 0..d {
-                for j in 0..d {
-                    gram[(i, j)] += value * axis[i] * axis[j];
-                }
-            }
-        }
-        for i in 0..d {
-            for j in 0..d {
-                gram[(i, j)] += n * self.mean[i] * self.mean[j];
-            }
-        }
+        // A diag(λ) Aᵀ with the axes as A's columns, plus the mean's outer product.
+        let scaled = Mat::<f64>::from_fn(d, d, |i, j| self.axes[j][i] * self.scatter[j]);
+        let axes = Mat::<f64>::from_fn(d, d, |i, j| self.axes[j][i]);
+        let mut gram = Mat::<f64>::from_fn(d, d, |i, j| n * self.mean[i] * self.mean[j]);
+        faer::linalg::matmul::matmul(
+            gram.as_mut(),
+            Accum::Add,
+            scaled.as_ref(),
+            axes.transpose(),
+            1.0,
+            Par::Seq,
+        );
         eigen(&gram)
     }
 }

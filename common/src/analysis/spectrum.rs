@@ -84,7 +84,8 @@ pub fn against_chance(covariance: &Covariance) -> SpectrumAgainstChance {
         above: above.len(),
         below: possible.iter().filter(|&&l| l < law.lower).count(),
         share_above: if total > 0.0 {
-            above.iter().sum::<f64>() / total
+            // + 0.0: an empty sum is −0.0, which would print as "-0.000"
+            (above.iter().sum::<f64>() + 0.0) / total
         } else {
             0.0
         },

@@ -31,9 +31,9 @@ pub struct TwoNn {
 
 // ANCHOR: twonn
 /// TwoNN of the rows of `matrix` from its Euclidean neighbour graph (at least two
-/// neighbours each, nearest first: [`super::neighbours::knn_graph`]'s). The two distances
-/// are measured again exactly in f64, since the graph's come from a matrix product whose
-/// rounding matters for near-duplicates.
+/// neighbours each: [`super::neighbours::knn_graph`]'s). The graph's candidates are
+/// measured again exactly in f64 and the two nearest taken: the graph's distances come
+/// from a matrix product whose rounding can order a copy of a row after another row.
 pub fn twonn(matrix: &Matrix, graph: &[Neighbours]) -> Result<TwoNn> {
     ensure!(
         graph.iter().all(|row| row.len() >= 2),
@@ -51,7 +51,9 @@ pub fn twonn(matrix: &Matrix, graph: &[Neighbours]) -> Result<TwoNn> {
     let mut ratios: Vec<f64> = Vec::with_capacity(graph.len());
     let mut duplicates = 0;
     for (i, row) in graph.iter().enumerate() {
-        let (r1, r2) = (distance(i, row[0].0), distance(i, row[1].0));
+        let mut exact: Vec<f64> = row.iter().map(|&(j, _)| distance(i, j)).collect();
+        exact.sort_by(f64::total_cmp);
+        let (r1, r2) = (exact[0], exact[1]);
         if r1 > 0.0 {
             ratios.push(r2 / r1);
         } else {

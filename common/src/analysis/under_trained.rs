@@ -174,7 +174,12 @@ mod tests {
 
     #[test]
     fn placeholders_of_three_vocabularies() {
-        for entry in ["[unused0]", "[unused993]", "<unused3>", "<|reserved_special_token_7|>"] {
+        for entry in [
+            "[unused0]",
+            "[unused993]",
+            "<unused3>",
+            "<|reserved_special_token_7|>",
+        ] {
             assert!(is_placeholder(entry), "{entry}");
         }
         for entry in ["unused", "[UNK]", "<|endoftext|>", "[unused]", "reserved1"] {

@@ -57,7 +57,11 @@ impl TokenScores {
     /// The scores in `dir` (a diagnosis's output folder, or the file itself), checked to be
     /// `model`'s: a one-line error naming the fix otherwise.
     pub fn read_for(dir: &Path, model: &Model) -> Result<Self> {
-        let path = if dir.is_dir() { dir.join(FILE) } else { dir.to_path_buf() };
+        let path = if dir.is_dir() {
+            dir.join(FILE)
+        } else {
+            dir.to_path_buf()
+        };
         let bytes = std::fs::read(&path).with_context(|| {
             format!(
                 "cannot read {} (run lesson 7 on this model with --out {} first)",
@@ -84,7 +88,9 @@ impl TokenScores {
                 scores.rows
             );
         }
-        if (scores.rows, scores.cols) != (rows, cols) || scores.fingerprint != fingerprint(&model.embeddings) {
+        if (scores.rows, scores.cols) != (rows, cols)
+            || scores.fingerprint != fingerprint(&model.embeddings)
+        {
             bail!(
                 "{} holds the scores of {} ({}×{}), not of {} ({rows}×{cols}): run lesson 7 on {} and name its output folder",
                 path.display(),

@@ -49,11 +49,16 @@ impl Args {
     /// map (about 40 bytes a token) and seven figures (under 2 MB).
     pub fn budget(&self) -> Budget {
         Budget::none()
-            .memory("the diagnosis's matrices and neighbour graphs", "--k", self.k, |k, shape| {
-                let matrix = shape.rows.saturating_mul(shape.cols).saturating_mul(4);
-                let graphs = shape.rows.saturating_mul(k).saturating_mul(16 * 4);
-                matrix.saturating_mul(6).saturating_add(graphs)
-            })
+            .memory(
+                "the diagnosis's matrices and neighbour graphs",
+                "--k",
+                self.k,
+                |k, shape| {
+                    let matrix = shape.rows.saturating_mul(shape.cols).saturating_mul(4);
+                    let graphs = shape.rows.saturating_mul(k).saturating_mul(16 * 4);
+                    matrix.saturating_mul(6).saturating_add(graphs)
+                },
+            )
             .disk("lesson 7's output", "--top", self.top, |top, shape| {
                 2_000_000 + 40 * shape.rows + 400 * top
             })

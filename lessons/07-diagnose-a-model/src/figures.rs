@@ -4,7 +4,9 @@
 use common::analysis::isotropy::IsotropyStages;
 use common::analysis::spectrum::SpectrumAgainstChance;
 use common::analysis::stats::histogram;
-use common::plot::{Axes, C0, C1, C3, Color, Figure, GRAY, Marker, Panel, Rgba, Series, Style, XyPanel};
+use common::plot::{
+    Axes, C0, C1, C3, Color, Figure, GRAY, Marker, Panel, Rgba, Series, Style, XyPanel,
+};
 
 use crate::{Counts, Intrinsic, Norms, Nulls, UnderTrained};
 
@@ -20,23 +22,37 @@ fn panel(axes: Axes, series: Vec<Series>) -> Panel<'static> {
     })
 }
 
-fn bars(label: &str, points: Vec<(f64, f64)>, width: f64, face: Color) -> Series {
+/// A legend entry of its own: the renderer keys lines, not bars, markers or dashes.
+fn key(label: &str, color: Color) -> Series {
+    Series::line(Some(label.to_string()), Vec::new(), color, 3)
+}
+
+fn bars(points: Vec<(f64, f64)>, width: f64, face: Color) -> Series {
     Series {
-        label: Some(label.into()),
+        label: None,
         points,
-        style: Style::Bars { width, face, edge: face },
+        style: Style::Bars {
+            width,
+            face,
+            edge: face,
+        },
     }
 }
 
-fn dots(label: Option<&str>, points: Vec<(f64, f64)>, color: Color, size: u32) -> Series {
+fn dots(points: Vec<(f64, f64)>, color: Color, size: u32) -> Series {
     let Color(r, g, b) = color;
     Series {
-        label: label.map(String::from),
+        label: None,
         points,
         style: Style::Markers {
             marker: Marker::Circle,
             size,
-            face: Rgba(f64::from(r) / 255.0, f64::from(g) / 255.0, f64::from(b) / 255.0, 0.6),
+            face: Rgba(
+                f64::from(r) / 255.0,
+                f64::from(g) / 255.0,
+                f64::from(b) / 255.0,
+                0.6,
+            ),
             edge: color,
         },
     }
@@ -53,7 +69,11 @@ pub fn isotropy(n: &Nulls<IsotropyStages>) -> Figure<'static> {
     ];
     let measure = |title: &str, value: fn(&common::analysis::isotropy::Isotropy) -> f64| {
         let group = |s: &IsotropyStages, offset: f64| -> Vec<(f64, f64)> {
-            stages(s).iter().enumerate().map(|(i, x)| (i as f64 + offset, value(x))).collect()
+            stages(s)
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (i as f64 + offset, value(x)))
+                .collect()
         };
         panel(
             Axes {
@@ -63,9 +83,12 @@ pub fn isotropy(n: &Nulls<IsotropyStages>) -> Figure<'static> {
                 ..Axes::default()
             },
             vec![
-                bars("model", group(&n.model, -0.27), 0.25, MODEL),
-                bars("Gaussian null", group(&n.gaussian, 0.0), 0.25, GAUSSIAN),
-                bars("columns shuffled", group(&n.shuffled, 0.27), 0.25, SHUFFLED),
+                bars(group(&n.model, -0.27), 0.25, MODEL),
+                bars(group(&n.gaussian, 0.0), 0.25, GAUSSIAN),
+                bars(group(&n.shuffled, 0.27), 0.25, SHUFFLED),
+                key("model", MODEL),
+                key("Gaussian null", GAUSSIAN),
+                key("columns shuffled", SHUFFLED),
             ],
         )
     };
@@ -76,18 +99,20 @@ pub fn isotropy(n: &Nulls<IsotropyStages>) -> Figure<'static> {
         2,
         vec![
             measure("Mean cosine of every pair", |x| x.mean_cosine),
-            measure("Partition isotropy I (1: no preferred direction)", |x| x.partition),
+            measure("Partition isotropy I (1: no preferred direction)", |x| {
+                x.partition
+            }),
         ],
     )
 }
 
 /// Each dimension's contribution to the mean cosine, in dimension order.
 pub fn rogue(contributions: &Nulls<Vec<f64>>) -> Figure<'static> {
-    let indexed = |c: &[f64]| -> Vec<(f64, f64)> { c.iter().enumerate().map(|(i, &v)| (i as f64, v)).collect() };
+    let indexed = |c: &[f64]| -> Vec<(f64, f64)> {
+        c.iter().enumerate().map(|(i, &v)| (i as f64, v)).collect()
+    };
     let d = contributions.model.len() as f64;
     let equal = contributions.model.iter().sum::<f64>() / d;
-    let mut equal_line = Series::axhline(equal, C3);
-    equal_line.label = Some("equal shares".into());
     Figure::single(
         1200,
         420,
@@ -100,10 +125,14 @@ pub fn rogue(contributions: &Nulls<Vec<f64>>) -> Figure<'static> {
                 ..Axes::default()
             },
             vec![
-                bars("model", indexed(&contributions.model), 1.0, MODEL),
-                dots(Some("columns shuffled"), indexed(&contributions.shuffled), SHUFFLED, 2),
-                Series::line(Some("Gaussian null".to_string()), indexed(&contributions.gaussian), GAUSSIAN, 1),
-                equal_line,
+                bars(indexed(&contributions.model), 1.0, MODEL),
+                dots(indexed(&contributions.shuffled), SHUFFLED, 2),
+                Series::line(None, indexed(&contributions.gaussian), GAUSSIAN, 1),
+                Series::axhline(equal, C3),
+                key("model", MODEL),
+                key("columns shuffled", SHUFFLED),
+                key("Gaussian null", GAUSSIAN),
+                key("equal shares (dashed)", C3),
             ],
         ),
     )
@@ -113,11 +142,14 @@ pub fn rogue(contributions: &Nulls<Vec<f64>>) -> Figure<'static> {
 /// the Gaussian null's eigenvalues against the law's density (right).
 pub fn spectrum(s: &Nulls<SpectrumAgainstChance>) -> Figure<'static> {
     let log = |v: &[f64]| -> Vec<(f64, f64)> {
-        v.iter().enumerate().filter(|(_, x)| **x > 0.0).map(|(i, x)| ((i + 1) as f64, x.log10())).collect()
+        v.iter()
+            .enumerate()
+            .filter(|(_, x)| **x > 0.0)
+            .map(|(i, x)| ((i + 1) as f64, x.log10()))
+            .collect()
     };
     let law = s.model.law;
-    let mut upper = Series::axhline(law.upper.log10(), C3);
-    upper.label = Some("bulk edges (chance)".into());
+    let upper = Series::axhline(law.upper.log10(), C3);
     let lower = Series::axhline(law.lower.log10(), C3);
     let sorted = panel(
         Axes {
@@ -127,11 +159,27 @@ pub fn spectrum(s: &Nulls<SpectrumAgainstChance>) -> Figure<'static> {
             ..Axes::default()
         },
         vec![
-            Series::line(Some("model".to_string()), log(&s.model.eigenvalues), MODEL, 2),
-            Series::line(Some("Gaussian null".to_string()), log(&s.gaussian.eigenvalues), GAUSSIAN, 2),
-            Series::line(Some("columns shuffled".to_string()), log(&s.shuffled.eigenvalues), SHUFFLED, 2),
+            Series::line(
+                Some("model".to_string()),
+                log(&s.model.eigenvalues),
+                MODEL,
+                2,
+            ),
+            Series::line(
+                Some("Gaussian null".to_string()),
+                log(&s.gaussian.eigenvalues),
+                GAUSSIAN,
+                2,
+            ),
+            Series::line(
+                Some("columns shuffled".to_string()),
+                log(&s.shuffled.eigenvalues),
+                SHUFFLED,
+                2,
+            ),
             upper,
             lower,
+            key("bulk edges (dashed)", C3),
         ],
     );
     let null = &s.gaussian;
@@ -139,15 +187,26 @@ pub fn spectrum(s: &Nulls<SpectrumAgainstChance>) -> Figure<'static> {
     let mut series = Vec::new();
     if let Some(h) = histogram(&values, 30, true) {
         let width = h.edges[1] - h.edges[0];
-        let centres = h.edges.windows(2).zip(&h.values).map(|(e, &v)| ((e[0] + e[1]) / 2.0, v)).collect();
-        series.push(bars("Gaussian null", centres, width, GRAY));
+        let centres = h
+            .edges
+            .windows(2)
+            .zip(&h.values)
+            .map(|(e, &v)| ((e[0] + e[1]) / 2.0, v))
+            .collect();
+        series.push(bars(centres, width, GRAY));
+        series.push(key("Gaussian null", GRAY));
     }
     let (lo, hi) = (null.law.lower, null.law.upper);
     let curve = (0..=200)
         .map(|i| lo + (hi - lo) * f64::from(i) / 200.0)
         .map(|x| (x, null.law.density(x)))
         .collect();
-    series.push(Series::line(Some("Marchenko–Pastur law".to_string()), curve, C3, 2));
+    series.push(Series::line(
+        Some("Marchenko–Pastur law".to_string()),
+        curve,
+        C3,
+        2,
+    ));
     let bulk = panel(
         Axes {
             title: "The null's eigenvalues and the law".into(),
@@ -184,8 +243,10 @@ pub fn hubness(counts: &Counts) -> Figure<'static> {
                 ..Axes::default()
             },
             vec![
-                dots(Some("model"), distribution(model), MODEL, 3),
-                dots(Some("Gaussian null"), distribution(null), GAUSSIAN, 3),
+                dots(distribution(model), MODEL, 3),
+                dots(distribution(null), GAUSSIAN, 3),
+                key("model", MODEL),
+                key("Gaussian null", GAUSSIAN),
             ],
         )
     };
@@ -195,8 +256,16 @@ pub fn hubness(counts: &Counts) -> Figure<'static> {
         1,
         2,
         vec![
-            metric("k-occurrence, Euclidean", &counts.model.euclidean, &counts.gaussian.euclidean),
-            metric("k-occurrence, cosine", &counts.model.cosine, &counts.gaussian.cosine),
+            metric(
+                "k-occurrence, Euclidean",
+                &counts.model.euclidean,
+                &counts.gaussian.euclidean,
+            ),
+            metric(
+                "k-occurrence, cosine",
+                &counts.model.cosine,
+                &counts.gaussian.cosine,
+            ),
         ],
     )
 }
@@ -210,7 +279,7 @@ pub fn twonn(i: &Intrinsic) -> Figure<'static> {
         ("Gaussian null", &i.gaussian, GAUSSIAN),
         ("Gaussian of width 8", &i.check, C3),
     ] {
-        series.push(dots(None, t.fit_points.clone(), color, 2));
+        series.push(dots(t.fit_points.clone(), color, 2));
         let x_end = t.fit_points.iter().map(|p| p.0).fold(0.0, f64::max);
         series.push(Series::line(
             Some(format!("{name}: slope {:.1}", t.dimension)),
@@ -238,14 +307,21 @@ pub fn twonn(i: &Intrinsic) -> Figure<'static> {
 pub fn norms(n: &Norms) -> Figure<'static> {
     let mut left = Vec::new();
     if let Some(h) = &n.histogram {
-        left.push(Series::line(Some("model".to_string()), h.left_edge_points(), MODEL, 2));
+        left.push(Series::density("model".to_string(), h, MODEL));
     }
-    let mut null = Series::axvline(n.gaussian.mean, GAUSSIAN);
-    null.label = Some("Gaussian null's mean norm".into());
-    left.push(null);
-    let proxy = n.model.as_ref().map_or("frequency proxy".to_string(), |m| m.proxy.clone());
+    left.push(Series::axvline(n.gaussian.mean, GAUSSIAN));
+    left.push(key("Gaussian null's mean (dashed)", GAUSSIAN));
+    let proxy = n
+        .model
+        .as_ref()
+        .map_or("frequency proxy".to_string(), |m| m.proxy.clone());
     let right = vec![
-        Series::line(Some("model".to_string()), n.binned.iter().map(|&(x, m, _)| (x, m)).collect(), MODEL, 2),
+        Series::line(
+            Some("model".to_string()),
+            n.binned.iter().map(|&(x, m, _)| (x, m)).collect(),
+            MODEL,
+            2,
+        ),
         Series::line(
             Some("columns shuffled".to_string()),
             n.binned.iter().map(|&(x, _, s)| (x, s)).collect(),
@@ -288,7 +364,7 @@ pub fn under_trained(u: &UnderTrained) -> Figure<'static> {
         .score_densities
         .iter()
         .zip(colors)
-        .map(|((name, h), color)| Series::line(Some(name.clone()), h.left_edge_points(), color, 2))
+        .map(|((name, h), color)| Series::density(name.clone(), h, color))
         .collect();
     let what = match u.method {
         crate::Method::Indicator => "Indicator: cosine to the unreachable tokens' mean row",

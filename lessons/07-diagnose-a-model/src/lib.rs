@@ -14,7 +14,9 @@ use anyhow::{Result, bail, ensure};
 use common::analysis::covariance::Covariance;
 use common::analysis::isotropy::isotropy_stages;
 use common::analysis::k_occurrence::{k_occurrence, summarise};
-use common::analysis::neighbours::{self, Metric, Neighbours, Query, knn_graph, unit_length_rows};
+use common::analysis::neighbours::{
+    self, Metric, Neighbours, Query, euclidean_and_cosine_graphs, knn_graph,
+};
 use common::analysis::norm_frequency::{frequency_proxy, norm_frequency};
 use common::analysis::nulls::{columns_shuffled, gaussian_like};
 use common::analysis::reachability::{Reach, reachability};
@@ -85,7 +87,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     };
     let rogue = contributions.as_ref().map(|c| rogue_dimensions(c, 3));
     let words = standardised_neighbours(&model, &names, &gaussian, &args.words(), k, device)?;
-    let rogue = session.show(Rogue { dimensions: rogue, words });
+    let rogue = session.show(Rogue {
+        dimensions: rogue,
+        words,
+    });
     session.figure(figures::rogue(&contributions), "rogue_dimensions")?;
     // ANCHOR_END: rogue
 
@@ -174,7 +179,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         hubness_cosine: counts.model.cosine.clone(),
     };
     session.write_files(|dir| scores.write(dir))?;
-    println!("token-scores.json: every token's under-trained score and k-occurrence, for lesson 5's --diagnosis");
+    println!(
+        "token-scores.json: every token's under-trained score and k-occurrence, for lesson 5's --diagnosis"
+    );
     // ANCHOR_END: scores
 
     session.finish(Results {
@@ -199,7 +206,9 @@ fn check_shape(model: &Model, k: usize, remove_top: Option<u64>) -> Result<usize
         model.files.name,
         k.max(3)
     );
-    let removed = remove_top.map_or(((cols as f64) / 100.0).round().max(1.0) as usize, |d| d as usize);
+    let removed = remove_top.map_or(((cols as f64) / 100.0).round().max(1.0) as usize, |d| {
+        d as usize
+    });
     ensure!(
         removed < cols,
         "{}'s rows are {cols} wide; all-but-the-top must keep a direction: choose --remove-top below {cols}",
@@ -241,7 +250,8 @@ fn facts(model: &Model, names: &Names) -> Result<Facts> {
     }
     let mut duplicates: Vec<Vec<usize>> = groups.into_iter().filter(|g| g.len() > 1).collect();
     duplicates.sort_by_key(|g| (std::cmp::Reverse(g.len()), g[0]));
-    let shown = |ids: &[usize]| -> Result<Vec<String>> { ids.iter().map(|&id| names.name(id)).collect() };
+    let shown =
+        |ids: &[usize]| -> Result<Vec<String>> { ids.iter().map(|&id| names.name(id)).collect() };
     Ok(Facts {
         model: model.label(),
         rows: e.rows(),
@@ -251,7 +261,12 @@ fn facts(model: &Model, names: &Names) -> Result<Facts> {
         duplicate_groups: duplicates
             .iter()
             .take(10)
-            .map(|g| Ok(DuplicateGroup { tokens: shown(g)?, ids: g.clone() }))
+            .map(|g| {
+                Ok(DuplicateGroup {
+                    tokens: shown(g)?,
+                    ids: g.clone(),
+                })
+            })
             .collect::<Result<_>>()?,
     })
 }
@@ -264,7 +279,10 @@ struct Names<'a> {
 
 impl<'a> Names<'a> {
     fn of(model: &'a Model) -> Self {
-        Self { model, entries: model.tokenizer.vocab_strings() }
+        Self {
+            model,
+            entries: model.tokenizer.vocab_strings(),
+        }
     }
 
     fn name(&self, id: usize) -> Result<String> {
@@ -296,7 +314,9 @@ fn standardised_neighbours(
                 &cosine_nearest(&null_z, &ids, k, device)?,
             );
             let named = |list: &Neighbours| -> Result<Vec<(usize, String)>> {
-                list.iter().map(|&(id, _)| Ok((id, names.name(id)?))).collect()
+                list.iter()
+                    .map(|&(id, _)| Ok((id, names.name(id)?)))
+                    .collect()
             };
             Ok(WordNeighbours {
                 word: word.clone(),
@@ -322,23 +342,27 @@ fn cosine_nearest(matrix: &Matrix, ids: &[usize], k: usize, device: &Device) -> 
 
 /// How many ids two neighbour lists share.
 fn shared(a: &Neighbours, b: &Neighbours) -> usize {
-    a.iter().filter(|(i, _)| b.iter().any(|(j, _)| i == j)).count()
+    a.iter()
+        .filter(|(i, _)| b.iter().any(|(j, _)| i == j))
+        .count()
 }
 
 /// The Euclidean graph of the rows and the graph of the rows at unit length (whose
 /// Euclidean neighbours are the cosine neighbours).
 fn both_graphs(matrix: &Matrix, k: usize, device: &Device) -> Result<Graph> {
-    Ok(Graph {
-        euclidean: knn_graph(matrix, k, device)?,
-        cosine: knn_graph(&unit_length_rows(matrix)?, k, device)?,
-    })
+    let (euclidean, cosine) = euclidean_and_cosine_graphs(matrix, k, device)?;
+    Ok(Graph { euclidean, cosine })
 }
 
 /// The k-occurrence summaries of the model's and the null's graphs, the model's hubs named.
 fn hubness(names: &Names, counts: &Counts, k: usize, top: usize) -> Result<Hubness> {
     let named = |counts: &[u32]| -> Result<HubList> {
         let summary = summarise(counts, k, top);
-        let tokens = summary.hubs.iter().map(|&(id, _)| names.name(id)).collect::<Result<_>>()?;
+        let tokens = summary
+            .hubs
+            .iter()
+            .map(|&(id, _)| names.name(id))
+            .collect::<Result<_>>()?;
         Ok(HubList { summary, tokens })
     };
     Ok(Hubness {
@@ -358,8 +382,17 @@ fn row_norms(matrix: &Matrix) -> Vec<f32> {
 /// The mean norm of the model and of the null in `bins` equal-count groups of tokens
 /// ordered by the frequency proxy (tokens without a proxy value left out): the norm's
 /// trend along the proxy, for the figure.
-fn binned_by_proxy(norms: &[f32], null: &[f32], proxy: &[Option<f32>], bins: usize) -> Vec<(f64, f64, f64)> {
-    let mut order: Vec<(f32, usize)> = proxy.iter().enumerate().filter_map(|(i, p)| p.map(|p| (p, i))).collect();
+fn binned_by_proxy(
+    norms: &[f32],
+    null: &[f32],
+    proxy: &[Option<f32>],
+    bins: usize,
+) -> Vec<(f64, f64, f64)> {
+    let mut order: Vec<(f32, usize)> = proxy
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.map(|p| (p, i)))
+        .collect();
     order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let size = order.len().div_ceil(bins.max(1)).max(1);
     order
@@ -375,7 +408,12 @@ fn binned_by_proxy(norms: &[f32], null: &[f32], proxy: &[Option<f32>], bins: usi
 
 /// The ids whose reach satisfies `keep`.
 fn ids_where(reach: &[Reach], keep: impl Fn(Reach) -> bool) -> Vec<usize> {
-    reach.iter().enumerate().filter(|&(_, &r)| keep(r)).map(|(i, _)| i).collect()
+    reach
+        .iter()
+        .enumerate()
+        .filter(|&(_, &r)| keep(r))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// The under-trained ranking: Land & Bartolo's indicator with every unreachable token as
@@ -410,13 +448,26 @@ fn under_trained(
         Ok(split) => {
             let scores = indicator(e, first_axis, &split.fit)?;
             let null = indicator(shuffled, &covariances.shuffled.axes[0], &split.fit)?;
-            let at = |scores: &[f32], ids: &[usize]| ids.iter().map(|&i| scores[i]).collect::<Vec<f32>>();
-            let held_placeholders: Vec<usize> = split.held_out.iter().copied().filter(|&i| placeholder(i)).collect();
+            let at = |scores: &[f32], ids: &[usize]| {
+                ids.iter().map(|&i| scores[i]).collect::<Vec<f32>>()
+            };
+            let held_placeholders: Vec<usize> = split
+                .held_out
+                .iter()
+                .copied()
+                .filter(|&i| placeholder(i))
+                .collect();
             Some(HeldOut {
                 auc: roc_auc(&at(&scores, &split.held_out), &at(&scores, &reachable)),
-                word_initial_auc: roc_auc(&at(&scores, &split.held_out), &at(&scores, &word_initial)),
+                word_initial_auc: roc_auc(
+                    &at(&scores, &split.held_out),
+                    &at(&scores, &word_initial),
+                ),
                 placeholders: held_placeholders.len(),
-                placeholder_auc: roc_auc(&at(&scores, &held_placeholders), &at(&scores, &word_initial)),
+                placeholder_auc: roc_auc(
+                    &at(&scores, &held_placeholders),
+                    &at(&scores, &word_initial),
+                ),
                 null_auc: roc_auc(&at(&null, &split.held_out), &at(&null, &reachable)),
                 split,
             })
@@ -442,7 +493,11 @@ fn under_trained(
             Ok(Ranked {
                 id,
                 token: names.name(id)?,
-                kind: if placeholder(id) { "placeholder".into() } else { kinds[id].name() },
+                kind: if placeholder(id) {
+                    "placeholder".into()
+                } else {
+                    kinds[id].name()
+                },
                 reach: reach[id],
                 score: scores[id],
                 norm: norms[id],
@@ -452,7 +507,11 @@ fn under_trained(
     let count = |r: Reach| reach.iter().filter(|&&x| x == r).count();
     let top_share = |n: usize| {
         let n = n.min(order.len());
-        order[..n].iter().filter(|&&i| reach[i] == Reach::Unreachable).count() as f64 / n.max(1) as f64
+        order[..n]
+            .iter()
+            .filter(|&&i| reach[i] == Reach::Unreachable)
+            .count() as f64
+            / n.max(1) as f64
     };
     Ok(UnderTrained {
         tested: reach.len(),
@@ -479,11 +538,19 @@ fn under_trained(
 /// bins of all their scores; of every token's score when none is unreachable.
 fn score_densities(scores: &[f32], reach: &[Reach]) -> Vec<(String, Histogram)> {
     let pick = |r: Reach| -> Vec<f32> {
-        scores.iter().zip(reach).filter(|&(_, &x)| x == r).map(|(&s, _)| s).collect()
+        scores
+            .iter()
+            .zip(reach)
+            .filter(|&(_, &x)| x == r)
+            .map(|(&s, _)| s)
+            .collect()
     };
     let (unreachable, reachable) = (pick(Reach::Unreachable), pick(Reach::Reachable));
     if unreachable.is_empty() {
-        return histogram(scores, 60, true).map(|h| ("every token".to_string(), h)).into_iter().collect();
+        return histogram(scores, 60, true)
+            .map(|h| ("every token".to_string(), h))
+            .into_iter()
+            .collect();
     }
     let all: Vec<f32> = unreachable.iter().chain(&reachable).copied().collect();
     let Some(edges) = histogram(&all, 60, false).map(|h| h.edges) else {
@@ -497,7 +564,10 @@ fn score_densities(scores: &[f32], reach: &[Reach]) -> Vec<(String, Histogram)> 
             counts[i] += 1.0;
         }
         let total = values.len().max(1) as f64 * width;
-        Histogram { edges: edges.clone(), values: counts.iter().map(|c| c / total).collect() }
+        Histogram {
+            edges: edges.clone(),
+            values: counts.iter().map(|c| c / total).collect(),
+        }
     };
     vec![
         ("unreachable".to_string(), density(&unreachable)),
@@ -523,6 +593,9 @@ impl Graphs {
             euclidean: k_occurrence(&g.euclidean),
             cosine: k_occurrence(&g.cosine),
         };
-        Counts { model: counts(&self.model), gaussian: counts(&self.gaussian) }
+        Counts {
+            model: counts(&self.model),
+            gaussian: counts(&self.gaussian),
+        }
     }
 }

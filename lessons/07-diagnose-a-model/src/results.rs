@@ -97,7 +97,11 @@ impl fmt::Display for Facts {
                 f,
                 "{} rows are shared by several tokens, in {}{} groups:",
                 self.duplicate_rows,
-                if self.duplicate_groups.len() == 10 { "at least " } else { "" },
+                if self.duplicate_groups.len() == 10 {
+                    "at least "
+                } else {
+                    ""
+                },
                 self.duplicate_groups.len()
             )?;
             for group in &self.duplicate_groups {
@@ -119,20 +123,43 @@ fn stage_rows(n: &Nulls<IsotropyStages>) -> Vec<(String, [Isotropy; 3])> {
             } else {
                 name.to_string()
             };
-            (name, [pick(&n.model, i), pick(&n.gaussian, i), pick(&n.shuffled, i)])
+            (
+                name,
+                [
+                    pick(&n.model, i),
+                    pick(&n.gaussian, i),
+                    pick(&n.shuffled, i),
+                ],
+            )
         })
         .collect()
 }
 
 impl fmt::Display for Nulls<IsotropyStages> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{:<34} {:>9} {:>9} {:>9}", "mean cosine of every pair", "model", "Gaussian", "shuffled")?;
+        writeln!(
+            f,
+            "{:<34} {:>9} {:>9} {:>9}",
+            "mean cosine of every pair", "model", "Gaussian", "shuffled"
+        )?;
         for (name, [m, g, s]) in stage_rows(self) {
-            writeln!(f, "  {name:<32} {:>9.4} {:>9.4} {:>9.4}", m.mean_cosine, g.mean_cosine, s.mean_cosine)?;
+            writeln!(
+                f,
+                "  {name:<32} {:>9.4} {:>9.4} {:>9.4}",
+                m.mean_cosine, g.mean_cosine, s.mean_cosine
+            )?;
         }
-        writeln!(f, "{:<34} {:>9} {:>9} {:>9}", "partition isotropy I (1 = none preferred)", "", "", "")?;
+        writeln!(
+            f,
+            "{:<34} {:>9} {:>9} {:>9}",
+            "partition isotropy I (1 = none preferred)", "", "", ""
+        )?;
         for (name, [m, g, s]) in stage_rows(self) {
-            writeln!(f, "  {name:<32} {:>9.4} {:>9.4} {:>9.4}", m.partition, g.partition, s.partition)?;
+            writeln!(
+                f,
+                "  {name:<32} {:>9.4} {:>9.4} {:>9.4}",
+                m.partition, g.partition, s.partition
+            )?;
         }
         write!(
             f,
@@ -184,7 +211,12 @@ impl fmt::Display for Rogue {
             m.largest, self.dimensions.gaussian.largest, self.dimensions.shuffled.largest
         )?;
         for w in &self.words {
-            let list = |l: &[(usize, String)]| l.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(" ");
+            let list = |l: &[(usize, String)]| {
+                l.iter()
+                    .map(|(_, t)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
             write!(
                 f,
                 "\n\"{}\", cosine neighbours\n  raw:          {}\n  standardised: {}\n  shared: {} of {} (the same tokens in the Gaussian null: {} of {})",
@@ -205,12 +237,30 @@ impl fmt::Display for Rogue {
 fn spectrum_rows(s: &Nulls<SpectrumAgainstChance>) -> Vec<(&'static str, [String; 3])> {
     let all = [&s.model, &s.gaussian, &s.shuffled];
     vec![
-        ("eigenvalues above the bulk", all.map(|x| x.above.to_string())),
-        ("their share of the variance", all.map(|x| format!("{:.3}", x.share_above))),
-        ("eigenvalues below the bulk", all.map(|x| x.below.to_string())),
-        ("largest ÷ upper edge", all.map(|x| format!("{:.3}", x.top_over_upper))),
-        ("smallest ÷ lower edge", all.map(|x| format!("{:.3}", x.bottom_over_lower))),
-        ("effective rank", all.map(|x| format!("{:.1}", x.effective_rank))),
+        (
+            "eigenvalues above the bulk",
+            all.map(|x| x.above.to_string()),
+        ),
+        (
+            "their share of the variance",
+            all.map(|x| format!("{:.3}", x.share_above)),
+        ),
+        (
+            "eigenvalues below the bulk",
+            all.map(|x| x.below.to_string()),
+        ),
+        (
+            "largest ÷ upper edge",
+            all.map(|x| format!("{:.3}", x.top_over_upper)),
+        ),
+        (
+            "smallest ÷ lower edge",
+            all.map(|x| format!("{:.3}", x.bottom_over_lower)),
+        ),
+        (
+            "effective rank",
+            all.map(|x| format!("{:.1}", x.effective_rank)),
+        ),
     ]
 }
 
@@ -256,13 +306,33 @@ pub struct HubList {
 
 impl fmt::Display for Hubness {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "k = {}: N_k averages exactly k; its skewness says how unevenly it is shared.", self.k)?;
-        writeln!(f, "{:<28} {:>10} {:>10} {:>10} {:>10}", "", "Euclidean", "null", "cosine", "null")?;
+        writeln!(
+            f,
+            "k = {}: N_k averages exactly k; its skewness says how unevenly it is shared.",
+            self.k
+        )?;
+        writeln!(
+            f,
+            "{:<28} {:>10} {:>10} {:>10} {:>10}",
+            "", "Euclidean", "null", "cosine", "null"
+        )?;
         let (e, c) = (&self.euclidean.summary, &self.cosine.summary);
         let (ge, gc) = (&self.gaussian_euclidean, &self.gaussian_cosine);
-        writeln!(f, "  {:<26} {:>10.2} {:>10.2} {:>10.2} {:>10.2}", "skewness of N_k", e.skewness, ge.skewness, c.skewness, gc.skewness)?;
-        writeln!(f, "  {:<26} {:>10} {:>10} {:>10} {:>10}", "largest N_k", e.largest, ge.largest, c.largest, gc.largest)?;
-        writeln!(f, "  {:<26} {:>10} {:>10} {:>10} {:>10}", "never a neighbour (N_k = 0)", e.orphans, ge.orphans, c.orphans, gc.orphans)?;
+        writeln!(
+            f,
+            "  {:<26} {:>10.2} {:>10.2} {:>10.2} {:>10.2}",
+            "skewness of N_k", e.skewness, ge.skewness, c.skewness, gc.skewness
+        )?;
+        writeln!(
+            f,
+            "  {:<26} {:>10} {:>10} {:>10} {:>10}",
+            "largest N_k", e.largest, ge.largest, c.largest, gc.largest
+        )?;
+        writeln!(
+            f,
+            "  {:<26} {:>10} {:>10} {:>10} {:>10}",
+            "never a neighbour (N_k = 0)", e.orphans, ge.orphans, c.orphans, gc.orphans
+        )?;
         for (name, list) in [("Euclidean", &self.euclidean), ("cosine", &self.cosine)] {
             let hubs: Vec<String> = list
                 .tokens
@@ -335,7 +405,10 @@ impl fmt::Display for Norms {
                 m.spearman,
                 n.spearman
             ),
-            _ => write!(f, "No frequency proxy to correlate with (too few tokens carry one)."),
+            _ => write!(
+                f,
+                "No frequency proxy to correlate with (too few tokens carry one)."
+            ),
         }
     }
 }
@@ -353,7 +426,9 @@ pub enum Method {
 impl Method {
     pub fn name(self) -> &'static str {
         match self {
-            Method::Indicator => "cosine to the unreachable tokens' mean row (first principal direction removed)",
+            Method::Indicator => {
+                "cosine to the unreachable tokens' mean row (first principal direction removed)"
+            }
             Method::Norm => "shortness of the row (no unreachable tokens to learn from)",
         }
     }
@@ -450,7 +525,10 @@ impl fmt::Display for UnderTrained {
                 auc(h.null_auc)
             )?;
         } else if self.unreachable == 1 {
-            writeln!(f, "One unreachable token: too few to hold any out, so the ranking is not checked.")?;
+            writeln!(
+                f,
+                "One unreachable token: too few to hold any out, so the ranking is not checked."
+            )?;
         }
         write!(
             f,
@@ -611,7 +689,14 @@ impl BookNumbers for Results {
         let rows: Vec<Vec<String>> = self
             .findings()
             .into_iter()
-            .map(|f| vec![f.measure.to_string(), f.model, f.null, f.meaning.to_string()])
+            .map(|f| {
+                vec![
+                    f.measure.to_string(),
+                    f.model,
+                    f.null,
+                    f.meaning.to_string(),
+                ]
+            })
             .collect();
         let summary = markdown_table(&["measure", "model", "chance", "what it means"], &rows);
         let facts = &self.facts;
@@ -621,7 +706,13 @@ impl BookNumbers for Results {
             let groups: Vec<String> = facts
                 .duplicate_groups
                 .iter()
-                .map(|g| g.tokens.iter().map(|t| code(t)).collect::<Vec<_>>().join(" "))
+                .map(|g| {
+                    g.tokens
+                        .iter()
+                        .map(|t| code(t))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
                 .collect();
             format!(
                 "{} rows are shared by several tokens: {}.",
@@ -669,7 +760,15 @@ impl Results {
             })
             .collect();
         markdown_table(
-            &["rows", "mean cos, model", "Gaussian", "shuffled", "I, model", "Gaussian", "shuffled"],
+            &[
+                "rows",
+                "mean cos, model",
+                "Gaussian",
+                "shuffled",
+                "I, model",
+                "Gaussian",
+                "shuffled",
+            ],
             &rows,
         )
     }
@@ -693,7 +792,9 @@ impl Results {
             self.rogue.dimensions.shuffled.largest
         );
         for w in &self.rogue.words {
-            let list = |l: &[(usize, String)]| l.iter().map(|(_, t)| code(t)).collect::<Vec<_>>().join(" ");
+            let list = |l: &[(usize, String)]| {
+                l.iter().map(|(_, t)| code(t)).collect::<Vec<_>>().join(" ")
+            };
             text += &format!(
                 "\n\n{}: raw cosine neighbours {}; after standardising {}; {} of {} shared (Gaussian null: {} of {}).",
                 code(&w.word),
@@ -762,7 +863,10 @@ impl Results {
         format!(
             "k = {}.\n\n{}\nWorst hubs by Euclidean distance: {}.\n\nWorst hubs by cosine: {}.",
             h.k,
-            markdown_table(&["", "Euclidean", "Gaussian null", "cosine", "Gaussian null"], &rows),
+            markdown_table(
+                &["", "Euclidean", "Gaussian null", "cosine", "Gaussian null"],
+                &rows
+            ),
             hubs(&h.euclidean),
             hubs(&h.cosine)
         )
@@ -795,13 +899,23 @@ impl Results {
         };
         format!(
             "Row norms: mean {:.3}, sd {:.3}, from {:.3} to {:.3}; Gaussian null: mean {:.3}, sd {:.3}.{correlation}",
-            n.summary.mean, n.summary.sd, n.summary.min, n.summary.max, n.gaussian.mean, n.gaussian.sd
+            n.summary.mean,
+            n.summary.sd,
+            n.summary.min,
+            n.summary.max,
+            n.gaussian.mean,
+            n.gaussian.sd
         )
     }
 
     fn under_trained_text(&self) -> String {
         let u = &self.under_trained;
-        let examples: Vec<String> = u.unreachable_examples.iter().take(12).map(|t| code(t)).collect();
+        let examples: Vec<String> = u
+            .unreachable_examples
+            .iter()
+            .take(12)
+            .map(|t| code(t))
+            .collect();
         let mut text = format!(
             "Of {} tokens, {} are unreachable, {} special (not tested) and {} parts of one character (not testable).",
             thousands(u.tested as u64),
@@ -819,7 +933,9 @@ impl Results {
             );
         }
         match (&u.method, &u.held_out) {
-            (Method::Norm, _) => text += "\n\n**No token is unreachable**, so the indicator has no reference: the ranking below is by row norm, shortest first, and nothing checks it.",
+            (Method::Norm, _) => {
+                text += "\n\n**No token is unreachable**, so the indicator has no reference: the ranking below is by row norm, shortest first, and nothing checks it."
+            }
             (Method::Indicator, Some(h)) => {
                 text += &format!(
                     "\n\nHeld-out check: the reference fitted on {} unreachable tokens, the other {} ranked against every reachable token: ROC AUC **{}** (against word-initial tokens: {}; in the column-shuffled null: {}). The {} held-out placeholders against all word-initial tokens: ROC AUC **{}**.",
@@ -832,7 +948,9 @@ impl Results {
                     auc(h.placeholder_auc)
                 )
             }
-            (Method::Indicator, None) => text += "\n\nOne unreachable token: too few to hold any out, so the ranking is not checked.",
+            (Method::Indicator, None) => {
+                text += "\n\nOne unreachable token: too few to hold any out, so the ranking is not checked."
+            }
         }
         text += &format!(
             " Unreachable tokens make up {:.0}% of the top {}.",
@@ -861,6 +979,9 @@ impl Results {
                 ]
             })
             .collect();
-        markdown_table(&["rank", "id", "token", "kind", "reach", "score", "norm"], &rows)
+        markdown_table(
+            &["rank", "id", "token", "kind", "reach", "score", "norm"],
+            &rows,
+        )
     }
 }
