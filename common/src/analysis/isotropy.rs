@@ -40,7 +40,8 @@ pub struct IsotropyStages {
 }
 
 // ANCHOR: partition
-/// I = min Z / max Z from log Z(c) over the directions c: exp(min log Z − max log Z).
+/// I = min Z / max Z from log Z(c) over the directions c:
+/// exp(min log Z − max log Z).
 pub fn partition_isotropy(log_z: &[f64]) -> f64 {
     let (low, high) = log_z
         .iter()
@@ -49,12 +50,14 @@ pub fn partition_isotropy(log_z: &[f64]) -> f64 {
         });
     (low - high).exp()
 }
+// ANCHOR_END: partition
 
-/// log Z(c) = log Σ_w exp((x_w − centre)·c) for c = each of `axes`, then for c = minus
-/// each of them (an axis is a direction only up to its sign, and the two signs give very
-/// different Z when every row leans one way). Summed stably: each strip of rows keeps,
-/// per direction, its largest exponent m and Σ exp(p − m) (with [`exp_shifted`]: libm's
-/// exp took a quarter of the lesson's time), and strips combine as log-sum-exp does.
+/// log Z(c) = log Σ_w exp((x_w − centre)·c) for c = each of `axes`, then for c =
+/// minus each of them (an axis is a direction only up to its sign, and the two
+/// signs give very different Z when every row leans one way). Summed stably: each
+/// strip of rows keeps, per direction, its largest exponent m and Σ exp(p − m)
+/// (with [`exp_shifted`]: libm's exp took a quarter of the lesson's time), and
+/// strips combine as log-sum-exp does.
 pub fn log_partition(matrix: &Matrix, centre: &[f64], axes: &[Vec<f64>]) -> Vec<f64> {
     let k = axes.len();
     let empty = || vec![(f64::NEG_INFINITY, 0.0f64); 2 * k];
@@ -97,7 +100,6 @@ pub fn log_partition(matrix: &Matrix, centre: &[f64], axes: &[Vec<f64>]) -> Vec<
     );
     sums.into_iter().map(|(top, sum)| top + sum.ln()).collect()
 }
-// ANCHOR_END: partition
 
 /// e^x for x ≤ 0, in f32 arithmetic the compiler vectorises: 2^(x log₂ e) split into an
 /// integer power (written into the float's exponent bits) and a fraction f in [−½, ½],
@@ -161,9 +163,9 @@ pub fn isotropy_stages(
         partition: partition_isotropy(&centred_log_z),
     };
     // ANCHOR: all_but_the_top
-    // After removing the top D axes, the remaining axes keep their projections (they are
-    // orthogonal to the removed ones) and every row's projection onto a removed axis is
-    // 0, so Z there is Σ exp(0) = V (either sign).
+    // After removing the top D axes, the remaining axes keep their projections
+    // (they are orthogonal to the removed ones) and every row's projection onto a
+    // removed axis is 0, so Z there is Σ exp(0) = V (either sign).
     let d = covariance.axes.len();
     let mut kept: Vec<f64> = centred_log_z[removed..d].to_vec();
     kept.extend_from_slice(&centred_log_z[d + removed..]);
@@ -177,7 +179,8 @@ pub fn isotropy_stages(
             .zip(&covariance.mean)
             .map(|(&x, m)| f64::from(x) - m)
             .collect();
-        for (axis, &p) in top.iter().zip(&along_top[i * removed..(i + 1) * removed]) {
+        let row_along_top = &along_top[i * removed..(i + 1) * removed];
+        for (axis, &p) in top.iter().zip(row_along_top) {
             row.iter_mut()
                 .zip(axis)
                 .for_each(|(x, a)| *x -= f64::from(p) * a);

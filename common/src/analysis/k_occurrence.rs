@@ -19,8 +19,9 @@ pub fn k_occurrence(graph: &[Neighbours]) -> Vec<u32> {
 
 // ANCHOR: skewness
 /// The skewness of the values, E[(N − μ)³] / σ³ with population moments (scipy's
-/// `stats.skew`, `bias=True`): 0 for a symmetric distribution, large and positive when a
-/// few values are far above the rest. 0 when every value is the same (no spread to skew).
+/// `stats.skew`, `bias=True`): 0 for a symmetric distribution, large and positive
+/// when a few values are far above the rest. 0 when every value is the same (no
+/// spread to skew).
 pub fn skewness(values: &[u32]) -> f64 {
     let n = values.len().max(1) as f64;
     let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;

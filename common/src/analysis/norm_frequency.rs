@@ -51,9 +51,10 @@ pub struct NormFrequency {
     pub spearman: f64,
 }
 
-// ANCHOR: correlation
-/// The correlation between `norms` and `proxy` over the tokens that have a proxy value.
+/// The correlation between `norms` and `proxy` over the tokens that have a proxy
+/// value.
 pub fn norm_frequency(norms: &[f32], proxy: &FrequencyProxy) -> Option<NormFrequency> {
+    // ANCHOR: correlation
     let (norms, ranks): (Vec<f32>, Vec<f32>) = norms
         .iter()
         .zip(&proxy.values)
@@ -67,8 +68,8 @@ pub fn norm_frequency(norms: &[f32], proxy: &FrequencyProxy) -> Option<NormFrequ
         tokens: norms.len(),
         spearman: spearman(&norms, &ranks),
     })
+    // ANCHOR_END: correlation
 }
-// ANCHOR_END: correlation
 
 #[cfg(test)]
 mod tests {

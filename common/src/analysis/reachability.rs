@@ -32,7 +32,6 @@ pub enum Reach {
     PartialCharacter,
 }
 
-// ANCHOR: round_trip
 /// The reach of every token of `model`'s vocabulary (ids below its embedding rows).
 pub fn reachability(model: &Model) -> Result<Vec<Reach>> {
     let tokenizer = &model.tokenizer;
@@ -44,6 +43,7 @@ pub fn reachability(model: &Model) -> Result<Vec<Reach>> {
         Convention::SentencePiece => !entry.starts_with('▁'),
         Convention::ByteLevel => false,
     };
+    // ANCHOR: round_trip
     let round_trip = |ids: &[u32]| -> Result<Option<bool>> {
         let text = tokenizer.decode(ids)?;
         if text.contains('\u{FFFD}') {
@@ -71,8 +71,8 @@ pub fn reachability(model: &Model) -> Result<Vec<Reach>> {
             })
         })
         .collect()
+    // ANCHOR_END: round_trip
 }
-// ANCHOR_END: round_trip
 
 /// The word-start token continuation pieces are tested after: the first, by id, that is
 /// one letter, comes back from its own round trip, and begins no other word-start entry

@@ -13,13 +13,30 @@ use super::covariance::{add, column_means};
 use crate::tensor::Matrix;
 
 // ANCHOR: contributions
-/// Each dimension's share of the mean cosine over every pair of distinct rows:
-/// C_k = Σ_{i≠j} û_ik û_jk / (V(V − 1)) = ((Σ_i û_ik)² − Σ_i û_ik²) / (V(V − 1)), with û
-/// the rows at unit length; Σ_k C_k is the mean cosine (lesson 2's anisotropy). Rows of
-/// zeros have no direction and are left out, as there.
+/// Each dimension's share of the mean cosine over every pair of distinct rows,
+/// C_k = Σ_{i≠j} û_ik û_jk / (V(V − 1)) = ((Σ_i û_ik)² − Σ_i û_ik²) / (V(V − 1)),
+/// with û the rows at unit length; Σ_k C_k is the mean cosine (lesson 2's
+/// anisotropy). Rows of zeros have no direction and are left out, as there.
 pub fn cosine_contributions(matrix: &Matrix) -> Result<Vec<f64>> {
+    let (sums, squares, count) = unit_column_sums(matrix);
+    ensure!(
+        count >= 2,
+        "a mean cosine needs two rows that are not all zeros, and there are {count}"
+    );
+    let pairs = count as f64 * (count as f64 - 1.0);
+    Ok(sums
+        .iter()
+        .zip(&squares)
+        .map(|(s, q)| (s * s - q) / pairs)
+        .collect())
+}
+// ANCHOR_END: contributions
+
+/// Σ_i û_ik and Σ_i û_ik² for every dimension k over the rows at unit length (rows of
+/// zeros left out), and how many rows were counted.
+fn unit_column_sums(matrix: &Matrix) -> (Vec<f64>, Vec<f64>, usize) {
     let d = matrix.cols();
-    let (sums, squares, count) = (0..matrix.rows())
+    (0..matrix.rows())
         .into_par_iter()
         .fold(
             || (vec![0f64; d], vec![0f64; d], 0usize),
@@ -33,10 +50,10 @@ pub fn cosine_contributions(matrix: &Matrix) -> Result<Vec<f64>> {
                 if length == 0.0 {
                     return (sums, squares, count);
                 }
-                for ((s, q), &x) in sums.iter_mut().zip(squares.iter_mut()).zip(row) {
+                for (k, &x) in row.iter().enumerate() {
                     let u = f64::from(x) / length;
-                    *s += u;
-                    *q += u * u;
+                    sums[k] += u;
+                    squares[k] += u * u;
                 }
                 (sums, squares, count + 1)
             },
@@ -44,19 +61,8 @@ pub fn cosine_contributions(matrix: &Matrix) -> Result<Vec<f64>> {
         .reduce(
             || (vec![0f64; d], vec![0f64; d], 0),
             |(a, b, n), (c, e, m)| (add(a, c), add(b, e), n + m),
-        );
-    ensure!(
-        count >= 2,
-        "a mean cosine needs two rows that are not all zeros, and there are {count}"
-    );
-    let pairs = count as f64 * (count as f64 - 1.0);
-    Ok(sums
-        .iter()
-        .zip(&squares)
-        .map(|(s, q)| (s * s - q) / pairs)
-        .collect())
+        )
 }
-// ANCHOR_END: contributions
 
 /// The dimensions that carry the most of the mean cosine.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -104,10 +110,9 @@ pub fn rogue_dimensions(contributions: &[f64], top: usize) -> RogueDimensions {
     }
 }
 
-// ANCHOR: standardise
-/// Each dimension z-scored, (x − mean) / sd over the vocabulary (numpy's `X.std(axis=0)`,
-/// ddof 0), so that every dimension weighs the same in a cosine. A constant dimension
-/// (sd 0) carries nothing to compare and becomes 0.
+/// Each dimension z-scored, (x − mean) / sd over the vocabulary (numpy's
+/// `X.std(axis=0)`, ddof 0), so that every dimension weighs the same in a cosine. A
+/// constant dimension (sd 0) carries nothing to compare and becomes 0.
 pub fn standardised(matrix: &Matrix) -> Result<Matrix> {
     let d = matrix.cols();
     let mean = column_means(matrix);
@@ -124,6 +129,7 @@ pub fn standardised(matrix: &Matrix) -> Result<Matrix> {
             },
         )
         .reduce(|| vec![0f64; d], add);
+    // ANCHOR: standardise
     let scale: Vec<f64> = variance
         .iter()
         .map(|v| {
@@ -138,8 +144,8 @@ pub fn standardised(matrix: &Matrix) -> Result<Matrix> {
         }
     });
     Matrix::new(matrix.rows(), d, data)
+    // ANCHOR_END: standardise
 }
-// ANCHOR_END: standardise
 
 #[cfg(test)]
 mod tests {

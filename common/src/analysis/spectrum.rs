@@ -102,9 +102,9 @@ pub fn against_chance(covariance: &Covariance) -> SpectrumAgainstChance {
 }
 
 // ANCHOR: effective_rank
-/// The effective rank of Roy & Vetterli (2007): exp of the entropy of the singular values
-/// taken as a distribution, p_k = s_k / Σ s. It is d when all d are equal, 1 when one
-/// direction holds everything.
+/// The effective rank of Roy & Vetterli (2007): exp of the entropy of the singular
+/// values taken as a distribution, p_k = s_k / Σ s. It is d when all d are equal, 1
+/// when one direction holds everything.
 pub fn effective_rank(singular_values: &[f64]) -> f64 {
     let total: f64 = singular_values.iter().sum();
     if total <= 0.0 {

@@ -29,11 +29,11 @@ pub struct TwoNn {
     pub fit_points: Vec<(f64, f64)>,
 }
 
-// ANCHOR: twonn
 /// TwoNN of the rows of `matrix` from its Euclidean neighbour graph (at least two
 /// neighbours each: [`super::neighbours::knn_graph`]'s). The graph's candidates are
-/// measured again exactly in f64 and the two nearest taken: the graph's distances come
-/// from a matrix product whose rounding can order a copy of a row after another row.
+/// measured again exactly in f64 and the two nearest taken: the graph's distances
+/// come from a matrix product whose rounding can order a copy of a row after
+/// another row.
 pub fn twonn(matrix: &Matrix, graph: &[Neighbours]) -> Result<TwoNn> {
     ensure!(
         graph.iter().all(|row| row.len() >= 2),
@@ -65,11 +65,12 @@ pub fn twonn(matrix: &Matrix, graph: &[Neighbours]) -> Result<TwoNn> {
         "TwoNN needs at least three points whose nearest neighbour is not a copy of them, and there are {}",
         ratios.len()
     );
+    // ANCHOR: twonn
     ratios.sort_by(f64::total_cmp);
     let n = ratios.len() as f64;
     let fitted = ((n * FITTED).floor() as usize).max(1);
-    // Empirical F at the i-th smallest ratio: i / n (i from 1); the line y = d x through
-    // the origin by least squares: d = Σxy / Σx².
+    // Empirical F at the i-th smallest ratio: i / n (i from 1); the line y = d x
+    // through the origin by least squares: d = Σxy / Σx².
     let line: Vec<(f64, f64)> = ratios[..fitted]
         .iter()
         .enumerate()
@@ -78,6 +79,7 @@ pub fn twonn(matrix: &Matrix, graph: &[Neighbours]) -> Result<TwoNn> {
     let (xy, xx) = line
         .iter()
         .fold((0.0, 0.0), |(xy, xx), &(x, y)| (xy + x * y, xx + x * x));
+    // ANCHOR_END: twonn
     let stride = (line.len() / 400).max(1);
     Ok(TwoNn {
         dimension: if xx > 0.0 { xy / xx } else { f64::INFINITY },
@@ -86,7 +88,6 @@ pub fn twonn(matrix: &Matrix, graph: &[Neighbours]) -> Result<TwoNn> {
         fit_points: line.into_iter().step_by(stride).collect(),
     })
 }
-// ANCHOR_END: twonn
 
 #[cfg(test)]
 mod tests {

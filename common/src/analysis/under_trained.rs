@@ -18,10 +18,9 @@ use super::stats::ranks;
 use crate::rng::SeededRng;
 use crate::tensor::Matrix;
 
-// ANCHOR: indicator
-/// cos(e_i − (e_i·c) c, r) for every row i, where c is the unit first principal direction
-/// and r the mean of the reference rows after the same removal. A row with nothing left
-/// after the removal has no direction and scores 0.
+/// cos(e_i − (e_i·c) c, r) for every row i, where c is the unit first principal
+/// direction and r the mean of the reference rows after the same removal. A row
+/// with nothing left after the removal has no direction and scores 0.
 pub fn indicator(matrix: &Matrix, first_axis: &[f64], reference: &[usize]) -> Result<Vec<f32>> {
     ensure!(
         !reference.is_empty(),
@@ -42,6 +41,7 @@ pub fn indicator(matrix: &Matrix, first_axis: &[f64], reference: &[usize]) -> Re
         .iter()
         .map(|x| x / r_norm.max(f64::MIN_POSITIVE))
         .collect();
+    // ANCHOR: indicator
     // e'·r = e·r − (e·c)(c·r), ‖e'‖² = ‖e‖² − (e·c)²: one more projection, no copy.
     let on_r = projections(matrix, &vec![0.0; d], &[unit_r]);
     let squares = matrix.squared_norms();
@@ -57,13 +57,14 @@ pub fn indicator(matrix: &Matrix, first_axis: &[f64], reference: &[usize]) -> Re
             }
         })
         .collect())
+    // ANCHOR_END: indicator
 }
-// ANCHOR_END: indicator
 
 // ANCHOR: auc
-/// The ROC AUC of scores that should be high for `positives` and low for `negatives`: the
-/// share of (positive, negative) pairs the scores order correctly, ties counting half
-/// (scikit-learn's `roc_auc_score`), from the rank sum (Mann–Whitney U).
+/// The ROC AUC of scores that should be high for `positives` and low for
+/// `negatives`: the share of (positive, negative) pairs the scores order correctly,
+/// ties counting half (scikit-learn's `roc_auc_score`), from the rank sum
+/// (Mann–Whitney U).
 pub fn roc_auc(positives: &[f32], negatives: &[f32]) -> Option<f64> {
     if positives.is_empty() || negatives.is_empty() {
         return None;
@@ -71,7 +72,8 @@ pub fn roc_auc(positives: &[f32], negatives: &[f32]) -> Option<f64> {
     let all: Vec<f32> = positives.iter().chain(negatives).copied().collect();
     let ranks = ranks(&all);
     let (p, n) = (positives.len() as f64, negatives.len() as f64);
-    let rank_sum: f64 = ranks[..positives.len()].iter().map(|&r| f64::from(r)).sum();
+    let positive_ranks = &ranks[..positives.len()];
+    let rank_sum: f64 = positive_ranks.iter().map(|&r| f64::from(r)).sum();
     Some((rank_sum - p * (p + 1.0) / 2.0) / (p * n))
 }
 // ANCHOR_END: auc

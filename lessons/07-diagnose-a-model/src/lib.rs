@@ -50,7 +50,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     session.section("The matrix and its two nulls");
     // ANCHOR: nulls
     // a Gaussian matrix of E's shape and total variance, and E with every column
-    // shuffled on its own (seeded): what chance gives, to read every measure against
+    // shuffled on its own (seeded): what chance gives, to read every measure
+    // against
     let covariance = Covariance::of(e)?;
     ensure_spread(&model, &covariance)?;
     let gaussian = gaussian_like(e, &covariance, seed)?;
@@ -66,8 +67,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("1. Anisotropy and isotropy");
     // ANCHOR: isotropy
-    // mean cosine of every pair and the partition function's isotropy: as the rows are,
-    // centred, and with the top D principal directions removed (all-but-the-top)
+    // mean cosine of every pair and the partition function's isotropy: as the rows
+    // are, centred, and with the top D principal directions removed
+    // (all-but-the-top)
     let isotropy = session.show(Nulls {
         model: isotropy_stages(e, &covariances.model, removed)?,
         gaussian: isotropy_stages(&gaussian, &covariances.gaussian, removed)?,
@@ -78,15 +80,16 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("2. Rogue dimensions");
     // ANCHOR: rogue
-    // each dimension's share of the mean cosine; then each word's cosine neighbours before
-    // and after every dimension is standardised (z-scored)
+    // each dimension's share of the mean cosine; then each word's cosine neighbours
+    // before and after every dimension is standardised (z-scored)
     let contributions = Nulls {
         model: cosine_contributions(e)?,
         gaussian: cosine_contributions(&gaussian)?,
         shuffled: cosine_contributions(&shuffled)?,
     };
     let rogue = contributions.as_ref().map(|c| rogue_dimensions(c, 3));
-    let words = standardised_neighbours(&model, &names, &gaussian, &args.words(), k, device)?;
+    let asked = args.words();
+    let words = word_neighbours(&model, &names, &gaussian, &asked, k, device)?;
     let rogue = session.show(Rogue {
         dimensions: rogue,
         words,
@@ -102,8 +105,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("4. Hubness");
     // ANCHOR: hubness
-    // every token's k nearest by Euclidean distance and by cosine (the course's exact
-    // graph), in the model and in the Gaussian null; N_k counts each token's lists
+    // every token's k nearest by Euclidean distance and by cosine (the course's
+    // exact graph), in the model and in the Gaussian null; N_k counts each token's
+    // lists
     let graphs = Graphs {
         model: both_graphs(e, k, device)?,
         gaussian: both_graphs(&gaussian, k, device)?,
@@ -115,8 +119,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("5. Intrinsic dimension (TwoNN)");
     // ANCHOR: twonn
-    // from each token's two nearest neighbours; a small Gaussian of known width checks the
-    // estimator where theory says what it must give
+    // from each token's two nearest neighbours; a small Gaussian of known width
+    // checks the estimator where theory says what it must give
     let check = Matrix::random_normal(4000, 8, 1.0, &mut SeededRng::new(seed))?;
     let intrinsic = session.show(Intrinsic {
         model: twonn(e, &graphs.model.euclidean)?,
@@ -129,7 +133,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("6. Norms and frequency");
     // ANCHOR: norms
-    // row norms, and their rank correlation with the order the tokenizer learnt its tokens
+    // row norms, and their rank correlation with the order the tokenizer learnt its
+    // tokens
     let proxy = frequency_proxy(&model)?;
     let norms = row_norms(e);
     let null_norms = row_norms(&shuffled);
@@ -179,9 +184,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         hubness_cosine: counts.model.cosine.clone(),
     };
     session.write_files(|dir| scores.write(dir))?;
-    println!(
-        "token-scores.json: every token's under-trained score and k-occurrence, for lesson 5's --diagnosis"
-    );
+    println!("token-scores.json: each token's under-trained score and N_k,");
+    println!("for lesson 5's map (--diagnosis)");
     // ANCHOR_END: scores
 
     session.finish(Results {
@@ -293,7 +297,7 @@ impl<'a> Names<'a> {
 
 /// Each word's k nearest by cosine among the raw rows and among the standardised rows,
 /// and the same for the word's token ids in the Gaussian null.
-fn standardised_neighbours(
+fn word_neighbours(
     model: &Model,
     names: &Names,
     gaussian: &Matrix,
@@ -406,6 +410,16 @@ fn binned_by_proxy(
         .collect()
 }
 
+/// The scores of the tokens `ids`.
+fn at(scores: &[f32], ids: &[usize]) -> Vec<f32> {
+    ids.iter().map(|&i| scores[i]).collect()
+}
+
+/// The ids of `ids` that satisfy `keep`.
+fn ids_in(ids: &[usize], keep: impl Fn(usize) -> bool) -> Vec<usize> {
+    ids.iter().copied().filter(|&i| keep(i)).collect()
+}
+
 /// The ids whose reach satisfies `keep`.
 fn ids_where(reach: &[Reach], keep: impl Fn(Reach) -> bool) -> Vec<usize> {
     reach
@@ -442,33 +456,24 @@ fn under_trained(
         .filter(|&i| kinds[i] == TokenKind::WordInitial && !placeholder(i))
         .collect();
     // ANCHOR: held_out
-    // fit the reference on half the unreachable tokens; rank the other half against every
-    // reachable token (and against word-initial ones); the same split on the shuffled null
+    // fit the reference on half the unreachable tokens; rank the other half against
+    // every reachable token (and against word-initial ones); the same split on the
+    // shuffled null
     let held_out = match split_in_half(unreachable, seed) {
         Ok(split) => {
             let scores = indicator(e, first_axis, &split.fit)?;
-            let null = indicator(shuffled, &covariances.shuffled.axes[0], &split.fit)?;
-            let at = |scores: &[f32], ids: &[usize]| {
-                ids.iter().map(|&i| scores[i]).collect::<Vec<f32>>()
-            };
-            let held_placeholders: Vec<usize> = split
-                .held_out
-                .iter()
-                .copied()
-                .filter(|&i| placeholder(i))
-                .collect();
+            let null_axis = &covariances.shuffled.axes[0];
+            let null = indicator(shuffled, null_axis, &split.fit)?;
+            let held = at(&scores, &split.held_out);
+            let words = at(&scores, &word_initial);
+            let placeholders: Vec<usize> = ids_in(&split.held_out, placeholder);
+            let null_held = at(&null, &split.held_out);
             Some(HeldOut {
-                auc: roc_auc(&at(&scores, &split.held_out), &at(&scores, &reachable)),
-                word_initial_auc: roc_auc(
-                    &at(&scores, &split.held_out),
-                    &at(&scores, &word_initial),
-                ),
-                placeholders: held_placeholders.len(),
-                placeholder_auc: roc_auc(
-                    &at(&scores, &held_placeholders),
-                    &at(&scores, &word_initial),
-                ),
-                null_auc: roc_auc(&at(&null, &split.held_out), &at(&null, &reachable)),
+                auc: roc_auc(&held, &at(&scores, &reachable)),
+                word_initial_auc: roc_auc(&held, &words),
+                placeholders: placeholders.len(),
+                placeholder_auc: roc_auc(&at(&scores, &placeholders), &words),
+                null_auc: roc_auc(&null_held, &at(&null, &reachable)),
                 split,
             })
         }
@@ -477,8 +482,8 @@ fn under_trained(
     // ANCHOR_END: held_out
     // ANCHOR: ranking
     let (method, scores) = if unreachable.is_empty() {
-        // no reference to learn from: the shortest rows first (a row that training never
-        // pulled on only shrinks under weight decay)
+        // no reference to learn from: the shortest rows first (a row that training
+        // never pulled on only shrinks under weight decay)
         (Method::Norm, norms.iter().map(|n| -n).collect::<Vec<f32>>())
     } else {
         (Method::Indicator, indicator(e, first_axis, unreachable)?)
