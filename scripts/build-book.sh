@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the book: checks the code regions the chapters show (every ANCHOR included by a
-# chapter, none longer than 40 lines: scripts/check-anchors.py), runs every lesson (each
+# chapter, none longer than 30 lines: scripts/check-anchors.py), runs every lesson (each
 # folder under lessons/) on the offline stand-ins into book/src/generated/, where each
 # writes its figures, report.json and the numbers.md its chapter includes; draws the
 # notebooks' own figures beside them for the appendix; checks that every figure a chapter

@@ -20,11 +20,11 @@ pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i
         min_samples >= 1,
         "min-samples must be at least 1 (it counts the point itself)"
     );
-    // ANCHOR: dbscan
     let grid = Grid::new(points, eps);
     let neighbourhoods: Vec<Vec<usize>> = (0..points.len())
         .map(|i| grid.within(points, i, eps))
         .collect();
+    // ANCHOR: dbscan
     let core: Vec<bool> = neighbourhoods
         .iter()
         .map(|n| n.len() >= min_samples)

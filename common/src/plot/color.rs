@@ -1,6 +1,8 @@
 //! Colours: matplotlib's default cycle and colour maps, so figures look like the
 //! notebooks'. Lessons name colours with these types; only the renderer knows plotters.
 
+use crate::pair::Pair;
+
 /// An opaque colour, 8 bits per channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Color(pub u8, pub u8, pub u8);
@@ -34,6 +36,12 @@ pub const CYCLE: [Color; 10] = [
     Color(0x17, 0xbe, 0xcf),
 ];
 pub const GRAY: Color = Color(0xb3, 0xb3, 0xb3);
+
+/// One colour per model family in every lesson's figures: BERT in the cycle's first colour
+/// (blue), GPT in its second (orange), as the first notebook draws them. A notebook that
+/// draws GPT first (lesson 2's) would give GPT the blue; the lessons keep each model's
+/// colour instead, so a curve's colour names its model in every chapter.
+pub const MODEL_COLOURS: Pair<Color> = Pair::new(C0, C1);
 
 /// A colour with opacity, for marker faces like matplotlib's `[.7, .9, .7, .5]`.
 #[derive(Clone, Copy, Debug)]

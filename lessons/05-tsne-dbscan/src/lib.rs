@@ -31,12 +31,13 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("Gram matrix");
     // ANCHOR: gram
-    // extract the first N embeddings (the first nToks text tokens; --tokens picks others)
+    // extract the first N embeddings (the first nToks text tokens; --tokens picks
+    // others)
     let toks = args.token_spec().ids(&gpt2, session.seed())?;
     let n_toks = toks.len();
     let sub_embed = embedding.select_rows(&toks);
-    // image for creating a Gram matrix (N×N: drawn for the notebook's sizes, not for a
-    // whole vocabulary)
+    // image for creating a Gram matrix (N×N: drawn for the notebook's sizes, not
+    // for a whole vocabulary)
     let g = (n_toks <= EXACT_LIMIT)
         .then(|| ops::gram(&sub_embed, device))
         .transpose()?;
@@ -65,7 +66,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     session.section("DBscan to find clusters");
     // ANCHOR: dbscan
     // cluster assignment labels, number of clusters, the cluster centers
-    let groupidx = dbscan(&tsne_result.points, args.eps, args.min_samples as usize)?;
+    let min_samples = args.min_samples as usize;
+    let groupidx = dbscan(&tsne_result.points, args.eps, min_samples)?;
     let cents = centroids(&tsne_result.points, &groupidx);
     // draw lines from each data point to the centroids of each cluster
     session.figure(figures::clusters(&tsne_result, &groupidx, &cents), "dbscan")?;
@@ -75,7 +77,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.beyond("how faithful is the map?");
     // ANCHOR: quality
-    let quality = session.show(map_quality(&sub_embed, &tsne_result, session.seed()));
+    let quality = map_quality(&sub_embed, &tsne_result, session.seed());
+    let quality = session.show(quality);
     // ANCHOR_END: quality
 
     session.beyond("the interactive map");
@@ -122,7 +125,10 @@ fn tsne_with_progress(sub: &Matrix, options: &TsneOptions, device: &Device) -> R
     );
     let map = tsne(sub, options, device, |iteration, kl| {
         bar.set_position(iteration as u64 + 1);
-        bar.set_message(format!("{kl:.4}"));
+        // No KL divergence is measured before the first check (iteration 50).
+        if !kl.is_nan() {
+            bar.set_message(format!("{kl:.4}"));
+        }
     })?;
     bar.finish_and_clear();
     Ok(map)

@@ -101,29 +101,29 @@ pub fn smallest(values: &[f32], k: usize) -> Vec<(usize, f32)> {
 // ANCHOR: nearest
 /// The `k` rows nearest to `query`, nearest first, and the distances to every row.
 ///
-/// All distances come from [`distances_to_all`] (one matmul per block of rows); the
-/// matmul form loses precision near zero (a row's distance to itself comes out around
-/// 1e-3, not 0), so the `2k` best candidates are re-measured exactly on the host and
-/// re-ranked (ties to the lower index).
+/// All distances come from [`distances_to_all`] (one matmul per block of
+/// rows); the matmul form loses precision near zero (a row's distance to
+/// itself comes out around 1e-3, not 0), so the `2k` best candidates are
+/// re-measured exactly on the host and re-ranked (ties to the lower index).
 pub fn nearest(
     matrix: &Matrix,
     query: &Query,
     k: usize,
     device: &Device,
 ) -> Result<(Neighbours, Vec<f32>)> {
-    let distances = distances_to_all(matrix, std::slice::from_ref(query), device)?.remove(0);
+    let queries = std::slice::from_ref(query);
+    let distances = distances_to_all(matrix, queries, device)?.remove(0);
+    let Query {
+        vector,
+        metric,
+        normalise,
+    } = query;
+    let exact = |i| exact_distance(matrix.row(i), vector, *metric, *normalise);
     let mut best: Neighbours = smallest(&distances, k.saturating_mul(2))
         .into_iter()
-        .map(|(i, _)| {
-            let exact = exact_distance(matrix.row(i), &query.vector, query.metric, query.normalise);
-            (i, exact)
-        })
+        .map(|(i, _)| (i, exact(i)))
         .collect();
-    best.sort_by(|a, b| {
-        (a.1, a.0)
-            .partial_cmp(&(b.1, b.0))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    best.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     best.truncate(k);
     Ok((best, distances))
 }

@@ -112,8 +112,11 @@ pub struct TsneResult {
     pub method: Method,
     /// N×2 coordinates, row-major.
     pub points: Vec<[f64; 2]>,
-    /// KL(P ‖ Q) at the last check (scikit-learn's `kl_divergence_`).
-    pub kl_divergence: f64,
+    /// KL(P ‖ Q) at the last check (scikit-learn's `kl_divergence_`); `None` where what
+    /// was computed is not a divergence: no check ran, or Barnes–Hut's estimate of Q's
+    /// normaliser was so coarse (an opening angle far past 0.8) that the sum came out
+    /// negative, which no KL divergence is.
+    pub kl_divergence: Option<f64>,
     /// Iterations run: fewer than asked when a stopping rule ended the run.
     pub iterations: usize,
     /// The exact nearest neighbours the affinities came from (not with `exact`), nearest
@@ -215,7 +218,9 @@ pub fn tsne(
     let mut update = vec![[0.0; 2]; n];
     let mut gains = vec![[1.0f64; 2]; n];
     let mut kl = f64::NAN;
-    // (exaggeration, momentum, end, patience) of the exploration phase, then of the rest.
+    // (exaggeration, momentum, end, patience) of the exploration phase, then of the
+    // rest. With scikit-learn's rules each phase starts with fresh updates and gains,
+    // as a fresh call of its `_gradient_descent`.
     let phases = [
         (
             EXAGGERATION,
@@ -229,19 +234,16 @@ pub fn tsne(
     let mut next = 0;
     for (exaggeration, momentum, end, patience) in phases {
         if rules.fresh_phases {
-            // Each phase is a fresh call of scikit-learn's `_gradient_descent`.
             update.fill([0.0; 2]);
             gains.fill([1.0; 2]);
         }
-        let (mut best_kl, mut best_iteration) = (f64::MAX, next);
+        let mut stop = EarlyStop::new(next, patience);
         for iteration in next..end {
             next = iteration + 1;
             let check = (iteration + 1) % CHECK_EVERY == 0;
             let with_kl = check || (next == end && !rules.kl_of_final_map);
             let (value, grad) = p.kl_and_gradient(&y, exaggeration, with_kl);
-            if !value.is_nan() {
-                kl = value;
-            }
+            kl = if value.is_nan() { kl } else { value };
             let grad_norm = descend(
                 &mut y,
                 &mut update,
@@ -252,15 +254,8 @@ pub fn tsne(
                 &rules,
             );
             progress(iteration, kl);
-            if check && rules.early_stop {
-                if kl < best_kl {
-                    (best_kl, best_iteration) = (kl, iteration);
-                } else if iteration - best_iteration > patience {
-                    break;
-                }
-                if grad_norm <= MIN_GRAD_NORM {
-                    break;
-                }
+            if check && rules.early_stop && stop.after(iteration, kl, grad_norm) {
+                break;
             }
         }
     }
@@ -271,10 +266,40 @@ pub fn tsne(
     Ok(TsneResult {
         method: options.method,
         points: y,
-        kl_divergence: kl,
+        kl_divergence: (kl >= 0.0).then_some(kl),
         iterations: next,
         neighbourhoods: graph,
     })
+}
+
+/// scikit-learn's stopping rules, checked every [`CHECK_EVERY`] iterations of a
+/// phase: no better KL divergence for `patience` iterations, or a gain-scaled
+/// gradient norm of at most [`MIN_GRAD_NORM`].
+struct EarlyStop {
+    best_kl: f64,
+    best_iteration: usize,
+    patience: usize,
+}
+
+impl EarlyStop {
+    /// The rules for a phase that starts at iteration `first`.
+    fn new(first: usize, patience: usize) -> Self {
+        Self {
+            best_kl: f64::MAX,
+            best_iteration: first,
+            patience,
+        }
+    }
+
+    /// Whether to stop after `iteration`, whose KL divergence is `kl`.
+    fn after(&mut self, iteration: usize, kl: f64, grad_norm: f64) -> bool {
+        if kl < self.best_kl {
+            (self.best_kl, self.best_iteration) = (kl, iteration);
+        } else if iteration - self.best_iteration > self.patience {
+            return true;
+        }
+        grad_norm <= MIN_GRAD_NORM
+    }
 }
 
 #[cfg(test)]
@@ -329,8 +354,9 @@ mod tests {
             };
             let map = tsne(&x, &options, &device, |_, _| {}).unwrap();
             assert!(
-                map.kl_divergence.is_finite() && map.kl_divergence >= 0.0,
-                "{method:?}: {}",
+                map.kl_divergence
+                    .is_some_and(|kl| kl.is_finite() && kl >= 0.0),
+                "{method:?}: {:?}",
                 map.kl_divergence
             );
         }
@@ -439,7 +465,10 @@ mod tests {
             if i < 20 { d(a) < d(b) } else { d(b) < d(a) }
         });
         assert!(nearer_own);
-        assert!(map.kl_divergence.is_finite() && map.kl_divergence > 0.0);
+        assert!(
+            map.kl_divergence
+                .is_some_and(|kl| kl.is_finite() && kl > 0.0)
+        );
     }
 
     #[test]
