@@ -21,6 +21,10 @@ for lesson in lessons/*/; do
     || { cat "$generated.$name.log"; exit 1; }
   mv "$generated.$name.log" "$generated/$name/output.txt"
 done
+# Lesson 7 on the BERT stand-in too: its chapter shows the two stand-ins' reports side by side.
+cargo run --quiet -p lesson07 -- --standin --model bert-base-uncased --out "$generated/07-diagnose-a-model-bert" \
+  > "$generated.07-bert.log" 2>&1 || { cat "$generated.07-bert.log"; exit 1; }
+mv "$generated.07-bert.log" "$generated/07-diagnose-a-model-bert/output.txt"
 # Lesson 5 at scale: t-SNE (FFT-interpolated forces, perplexity 30) of every text token of
 # each stand-in, with its interactive map (map.html), shown in the At-scale chapter: what
 # DBSCAN finds on each map at eps from 0.25 to 7 (--example eps-sweep, eps.md), and views

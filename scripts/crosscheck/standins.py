@@ -12,6 +12,7 @@ import json
 import os
 import pathlib
 import tempfile
+import unicodedata
 
 # transformers' tokenizers only: no notice that no deep-learning framework is installed.
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -83,7 +84,7 @@ class SmolTokenizer:
         """Ids of `text` without special tokens: digits split off one by one, then BPE."""
         pieces, current = [], ""
         for ch in text:
-            if ch.isnumeric():
+            if unicodedata.category(ch)[0] == "N":  # \p{N}, as llama.cpp and Rust's is_numeric
                 pieces += [current, ch] if current else [ch]
                 current = ""
             else:

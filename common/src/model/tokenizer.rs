@@ -219,6 +219,35 @@ impl TokenizerModel {
         self.inner.token_to_id(token)
     }
 
+    /// For a BPE tokenizer, the rank of the merge that makes each token (0 for the first
+    /// merge learnt, the most frequent pair), by token id; `None` for tokens no merge makes
+    /// (single bytes, added tokens). `None` altogether for other tokenizers (WordPiece).
+    pub fn merge_ranks(&self) -> Result<Option<Vec<Option<u32>>>> {
+        /// The merges as the model serialises them: pairs, in rank order.
+        #[derive(serde::Deserialize)]
+        struct Merges {
+            merges: Vec<(String, String)>,
+        }
+        let tokenizers::models::ModelWrapper::BPE(bpe) = self.inner.get_model() else {
+            return Ok(None);
+        };
+        let merges: Merges = serde_json::to_vec(bpe)
+            .and_then(|bytes| serde_json::from_slice(&bytes))
+            .map_err(|e| anyhow!("cannot read the tokenizer's merges: {e}"))?;
+        let prefix = bpe.continuing_subword_prefix.as_deref().unwrap_or("");
+        let mut ranks = vec![None; self.vocab_size()];
+        for (rank, (left, right)) in merges.merges.iter().enumerate() {
+            let merged = format!("{left}{}", right.strip_prefix(prefix).unwrap_or(right));
+            if let Some(slot) = self
+                .token_id(&merged)
+                .and_then(|id| ranks.get_mut(id as usize))
+            {
+                slot.get_or_insert(rank as u32);
+            }
+        }
+        Ok(Some(ranks))
+    }
+
     /// Writes the tokenizer as a `tokenizer.json`.
     pub fn save(&self, path: &Path) -> Result<()> {
         self.inner
@@ -385,4 +414,33 @@ fn wordpiece(vocab: &Path, lowercase: bool) -> Result<Tokenizer> {
 fn model_id(model: &WordPiece, token: &str) -> Option<u32> {
     use tokenizers::Model;
     model.token_to_id(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_ranks_follow_the_merges_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let (vocab, merges) = (dir.path().join("vocab.json"), dir.path().join("merges.txt"));
+        std::fs::write(&vocab, r#"{"a":0,"b":1,"c":2,"bc":3,"abc":4,"ab":5}"#).unwrap();
+        std::fs::write(&merges, "#version: 0.2\nb c\na bc\na b\n").unwrap();
+        let bpe = TokenizerModel::load(&TokenizerFiles::BytePairs { vocab, merges }).unwrap();
+        let ranks = bpe.merge_ranks().unwrap().unwrap();
+        assert_eq!(ranks, vec![None, None, None, Some(0), Some(1), Some(2)]);
+        let vocab = dir.path().join("vocab.txt");
+        std::fs::write(&vocab, "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\n").unwrap();
+        let wordpiece = TokenizerFiles::WordPiece {
+            vocab,
+            lowercase: true,
+        };
+        assert!(
+            TokenizerModel::load(&wordpiece)
+                .unwrap()
+                .merge_ranks()
+                .unwrap()
+                .is_none()
+        );
+    }
 }

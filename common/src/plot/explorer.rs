@@ -1,7 +1,8 @@
 //! The interactive vocabulary map: a t-SNE map written as a self-contained page,
 //! `map.html`, and its data beside it, `map-data.js`, for a browser to open from
 //! `file://` with no network. Every token is drawn coloured by a choice of the reader's
-//! ("Colour by": DBSCAN cluster, region, token kind, token length, vector length) with a
+//! ("Colour by": DBSCAN cluster, region, token kind, token length, vector length, and a
+//! diagnosis's under-trained score and hubness when lesson 7's scores are given) with a
 //! legend whose entries list and export their tokens; named regions are labelled on the
 //! map; hovering shows a token, a search box finds one, and clicking lists its exact
 //! nearest neighbours in the whole vocabulary under either metric (raw Euclidean or
@@ -46,6 +47,17 @@ pub struct VocabularyMap<'a> {
     pub metrics: &'a [MetricNeighbours],
     /// The text of every vocabulary token a neighbour list names that is not on the map.
     pub off_map: &'a BTreeMap<usize, String>,
+    /// A diagnosis's scores of the map's tokens (lesson 7's `token-scores.json`), when the
+    /// reader gave one: two more "Colour by" choices.
+    pub diagnosis: Option<&'a MapDiagnosis>,
+}
+
+/// Lesson 7's per-token scores of the map's tokens, one entry per point.
+pub struct MapDiagnosis {
+    /// Higher: more likely under-trained.
+    pub under_trained: Vec<f32>,
+    /// N_k: in how many tokens' k nearest (by cosine) each token is, in the whole vocabulary.
+    pub hubness: Vec<u32>,
 }
 
 impl<'a> VocabularyMap<'a> {
@@ -62,6 +74,7 @@ impl<'a> VocabularyMap<'a> {
             regions: &content.regions,
             metrics: &content.metrics,
             off_map: &content.off_map,
+            diagnosis: None,
         }
     }
 }
@@ -103,7 +116,10 @@ pub fn write_explorer(dir: &Path, map: &VocabularyMap) -> Result<Explorer> {
             && map.kinds.len() == n
             && map.vector_lengths.len() == n
             && map.regions.labels.len() == n
-            && map.metrics.iter().all(|m| m.lists.len() == n),
+            && map.metrics.iter().all(|m| m.lists.len() == n)
+            && map
+                .diagnosis
+                .is_none_or(|d| d.under_trained.len() == n && d.hubness.len() == n),
         "the map's tokens, ids, points, clusters, kinds, lengths, regions and neighbour lists differ in length"
     );
     let k = map
@@ -200,6 +216,11 @@ pub fn write_explorer(dir: &Path, map: &VocabularyMap) -> Result<Explorer> {
     });
     // serde_json escapes what would end a JavaScript string; the file is a script of its
     // own (not inline in the page), so token text like `</script>` is inert.
+    let mut data = data;
+    if let Some(d) = map.diagnosis {
+        data["under_trained"] = base64_of(&d.under_trained, |v| v.to_le_bytes().to_vec()).into();
+        data["hubness"] = base64_of(&d.hubness, |v| v.to_le_bytes().to_vec()).into();
+    }
     let script = format!("window.MAP_DATA = {data};\n");
     let page = dir.join("map.html");
     let data_path = dir.join("map-data.js");

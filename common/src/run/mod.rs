@@ -10,6 +10,7 @@ pub mod report;
 pub mod resources;
 pub mod session;
 pub mod text;
+pub mod token_scores;
 
 pub use budget::Budget;
 pub use cli::{BaseModels, CourseModels, Flags, LargeModels, LessonArgs, ModelPairArgs, finish};

@@ -65,6 +65,11 @@ pub struct Args {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     pub min_samples: u64,
 
+    /// Lesson 7's output folder for the same model (its token-scores.json): the map gains
+    /// "Colour by: under-trained score" and "hubness".
+    #[arg(long, value_name = "DIR")]
+    pub diagnosis: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub common: LessonArgs,
 }

@@ -7,13 +7,16 @@ mod figures;
 pub mod known_answers;
 mod results;
 
+use std::path::Path;
+
 use anyhow::Result;
 use common::analysis::dbscan::{centroids, dbscan};
 use common::analysis::token_map::{MapTokens, map_content};
 use common::analysis::tsne::{EXACT_LIMIT, TsneOptions, TsneResult, trustworthiness, tsne};
 use common::model::token_text;
-use common::plot::explorer::{VocabularyMap, write_explorer};
+use common::plot::explorer::{MapDiagnosis, VocabularyMap, write_explorer};
 use common::rng::SeededRng;
+use common::run::token_scores::TokenScores;
 use common::{Device, Matrix, Model, Report, Session, ops};
 
 pub use args::{Args, DEFAULT_MODEL, TokenSpec};
@@ -103,7 +106,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         clusters: &groupidx,
         neighbourhoods: tsne_result.neighbourhoods.as_deref(),
     };
-    let explorer = session.show(explore(&gpt2, &tokens, &session)?);
+    let diagnosis = args.diagnosis.as_deref();
+    let explorer = session.show(explore(&gpt2, &tokens, diagnosis, &session)?);
     session.finish(Results {
         tokens: toks,
         tsne: tsne_result,
@@ -255,12 +259,28 @@ fn clusters(labels: &[i64], centroids: &[[f64; 2]], tokens: &[String]) -> Cluste
 /// The interactive map, `map.html`: every token with its cluster, kind, vector length and
 /// region, and its exact nearest neighbours in the whole vocabulary under both metrics
 /// (`common::plot::explorer`).
-fn explore(model: &Model, tokens: &MapTokens, session: &Session) -> Result<MapPage> {
+fn explore(
+    model: &Model,
+    tokens: &MapTokens,
+    diagnosis: Option<&Path>,
+    session: &Session,
+) -> Result<MapPage> {
     let start = std::time::Instant::now();
     let ordinary = model.text_token_ids();
     let content = map_content(model, &ordinary, tokens, session.seed(), session.device())?;
-    let written =
-        session.write_files(|dir| write_explorer(dir, &VocabularyMap::new(&content, tokens)))?;
+    // lesson 7's scores of the same matrix (checked by its fingerprint), for the map's tokens
+    let scores = diagnosis
+        .map(|dir| TokenScores::read_for(dir, model))
+        .transpose()?
+        .map(|s| MapDiagnosis {
+            under_trained: tokens.ids.iter().map(|&i| s.under_trained[i]).collect(),
+            hubness: tokens.ids.iter().map(|&i| s.hubness_cosine[i]).collect(),
+        });
+    let page = VocabularyMap {
+        diagnosis: scores.as_ref(),
+        ..VocabularyMap::new(&content, tokens)
+    };
+    let written = session.write_files(|dir| write_explorer(dir, &page))?;
     Ok(MapPage {
         file: "map.html".into(),
         neighbours: content.neighbours,

@@ -35,32 +35,108 @@ pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Neigh
         let best = nearest_by_blocks(matrix, &own, k, device)?;
         return Ok(as_neighbours(best, &own, squares));
     }
-    let mut best: Vec<Nearest> = (0..n).map(|_| Nearest::new(k)).collect();
+    let (best, _) = cpu_graphs(matrix, k, false);
+    Ok(as_neighbours(best, &own, squares))
+}
+
+/// The Euclidean graph ([`knn_graph`]) and the cosine graph (`knn_graph` of the rows at
+/// unit length, [`super::unit_length_rows`]: squared distances 2 − 2 cos) of the same
+/// rows. On the CPU both come from one matrix product per pair of blocks: the cosine of
+/// rows x and y is their dot product divided by ‖x‖‖y‖, so each block of dot products
+/// is offered to the Euclidean lists, scaled, then offered to the cosine lists.
+pub fn euclidean_and_cosine_graphs(
+    matrix: &Matrix,
+    k: usize,
+    device: &Device,
+) -> Result<(Vec<Neighbours>, Vec<Neighbours>)> {
+    let n = matrix.rows();
+    if !is_cpu(device) {
+        let unit = super::unit_length_rows(matrix)?;
+        return Ok((knn_graph(matrix, k, device)?, knn_graph(&unit, k, device)?));
+    }
+    ensure!(
+        k >= 1 && k < n,
+        "k must be between 1 and {} for {n} rows, got {k}",
+        n.saturating_sub(1)
+    );
+    let own: Vec<usize> = (0..n).collect();
+    let (euclidean, cosine) = cpu_graphs(matrix, k, true);
+    let cosine = cosine.unwrap_or_default();
+    Ok((
+        as_neighbours(euclidean, &own, matrix.squared_norms()),
+        as_neighbours(cosine, &own, &unit_squares(matrix)),
+    ))
+}
+
+/// ‖x/‖x‖‖²: 1 for every row but rows of zeros, which stay zero at unit length.
+fn unit_squares(matrix: &Matrix) -> Vec<f32> {
+    let unit = |&sq: &f32| if sq > 0.0 { 1.0 } else { 0.0 };
+    matrix.squared_norms().iter().map(unit).collect()
+}
+
+/// The CPU kernel of [`knn_graph`]: every pair of row blocks I ≤ J multiplied once and
+/// offered both ways; with `cosine`, the same products, scaled to cosines, build the
+/// cosine graph too.
+fn cpu_graphs(matrix: &Matrix, k: usize, cosine: bool) -> (Vec<Nearest>, Option<Vec<Nearest>>) {
+    let n = matrix.rows();
+    let squares = matrix.squared_norms();
+    let own: Vec<usize> = (0..n).collect();
+    let lists = || (0..n).map(|_| Nearest::new(k)).collect::<Vec<_>>();
+    let mut best = lists();
+    let mut best_cosine = cosine.then(lists);
+    let inverse: Vec<f32> = squares
+        .iter()
+        .map(|&sq| if sq > 0.0 { 1.0 / sq.sqrt() } else { 0.0 })
+        .collect();
+    let unit = unit_squares(matrix);
     let blocks = row_blocks(n);
     let mut dots = vec![0f32; GRAPH_BLOCK_ROWS * GRAPH_BLOCK_ROWS];
     for (b, rows) in blocks.iter().enumerate() {
         for keys in &blocks[b..] {
             let dots = &mut dots[..rows.len() * keys.len()];
             block_dots(matrix, rows.clone(), keys.clone(), dots);
-            offer_rows(
-                &mut best[rows.clone()],
-                &own[rows.clone()],
-                keys.start,
-                dots,
-                squares,
-            );
-            if keys.start != rows.start {
-                offer_columns(
-                    &mut best[keys.clone()],
-                    keys.start,
-                    rows.start,
-                    dots,
-                    squares,
-                );
+            offer_block(&mut best, &own, rows, keys, dots, squares);
+            if let Some(best_cosine) = &mut best_cosine {
+                dots.par_chunks_mut(keys.len())
+                    .zip(&inverse[rows.clone()])
+                    .for_each(|(row, &a)| {
+                        row.iter_mut()
+                            .zip(&inverse[keys.clone()])
+                            .for_each(|(dot, &b)| *dot *= a * b);
+                    });
+                offer_block(best_cosine, &own, rows, keys, dots, &unit);
             }
         }
     }
-    Ok(as_neighbours(best, &own, squares))
+    (best, best_cosine)
+}
+
+/// Offers a block of products to the rows' lists along its rows and, when the blocks
+/// differ, to the keys' lists down its columns.
+fn offer_block(
+    best: &mut [Nearest],
+    own: &[usize],
+    rows: &std::ops::Range<usize>,
+    keys: &std::ops::Range<usize>,
+    dots: &[f32],
+    squares: &[f32],
+) {
+    offer_rows(
+        &mut best[rows.clone()],
+        &own[rows.clone()],
+        keys.start,
+        dots,
+        squares,
+    );
+    if keys.start != rows.start {
+        offer_columns(
+            &mut best[keys.clone()],
+            keys.start,
+            rows.start,
+            dots,
+            squares,
+        );
+    }
 }
 
 /// The nearest of each of the rows `queries` among all rows, from one matrix product per
@@ -293,3 +369,38 @@ impl Nearest {
     }
 }
 // ANCHOR_END: top_k
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SeededRng;
+    use crate::tensor::Backend;
+
+    #[test]
+    fn one_pass_gives_both_graphs_as_two_passes_do() {
+        // Three blocks of rows (1,024 each), one of them a row of zeros.
+        let mut rng = SeededRng::new(12);
+        let mut data = rng.normal_values(2500 * 20, 1.0);
+        data[..20].fill(0.0);
+        let m = Matrix::new(2500, 20, data).unwrap();
+        let device = Backend::Flex.device().unwrap();
+        let (euclidean, cosine) = euclidean_and_cosine_graphs(&m, 5, &device).unwrap();
+        let unit = super::super::unit_length_rows(&m).unwrap();
+        for (got, want) in [
+            (&euclidean, knn_graph(&m, 5, &device).unwrap()),
+            (&cosine, knn_graph(&unit, 5, &device).unwrap()),
+        ] {
+            // Row 0 has no direction: its cosine "neighbours" are ties broken by rounding.
+            // Elsewhere the lists agree but for neighbours tied to rounding (swapped).
+            let ids = |l: &Neighbours| l.iter().map(|p| p.0).collect::<Vec<_>>();
+            let mut differ = 0;
+            for (g, w) in got.iter().zip(&want).skip(1) {
+                differ += usize::from(ids(g) != ids(w));
+                for (a, b) in g.iter().zip(w) {
+                    assert!((a.1 - b.1).abs() < 1e-4, "{a:?} {b:?}");
+                }
+            }
+            assert!(differ < 25, "{differ} of 2,499 lists differ");
+        }
+    }
+}

@@ -6,7 +6,7 @@ mod graph;
 mod hubness;
 mod search;
 
-pub use graph::{knn_graph, knn_of_rows};
+pub use graph::{euclidean_and_cosine_graphs, knn_graph, knn_of_rows};
 pub use hubness::{Hubness, hubness};
 pub use search::{
     distances_to, distances_to_all, exact_distance, nearest, smallest, unit_length_rows,

@@ -82,6 +82,13 @@ const colourings = {
   "token length": () => binned(tokenLength, 0),
   "vector length": () => binned((i) => vectorLengths[i], 2),
 };
+// A diagnosis's scores (lesson 7's token-scores.json, lesson 5's --diagnosis), when given.
+if (data.under_trained) {
+  const underTrained = typed(Float32Array, data.under_trained);
+  const hubness = typed(Uint32Array, data.hubness);
+  colourings["under-trained score"] = () => binned((i) => underTrained[i], 2);
+  colourings["hubness"] = () => binned((i) => hubness[i], 0);
+}
 let colouring = null; // the current one: { values, names, colours, noneName }
 let colourName = "";
 let order = null; // points in drawing order: grey first, so groups are drawn on top

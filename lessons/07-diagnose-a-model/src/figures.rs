@@ -1,0 +1,386 @@
+//! Lesson 7's figures: every measure drawn on the model (blue) beside its nulls — the
+//! Gaussian matrix (grey) and the column-shuffled matrix (orange).
+
+use common::analysis::isotropy::IsotropyStages;
+use common::analysis::spectrum::SpectrumAgainstChance;
+use common::analysis::stats::histogram;
+use common::plot::{
+    Axes, C0, C1, C3, Color, Figure, GRAY, Marker, Panel, Rgba, Series, Style, XyPanel,
+};
+
+use crate::{Counts, Intrinsic, Norms, Nulls, UnderTrained};
+
+const MODEL: Color = C0;
+const GAUSSIAN: Color = Color(0x7f, 0x7f, 0x7f);
+const SHUFFLED: Color = C1;
+
+fn panel(axes: Axes, series: Vec<Series>) -> Panel<'static> {
+    Panel::Xy(XyPanel {
+        axes,
+        series,
+        legend: true,
+    })
+}
+
+/// A legend entry of its own: the renderer keys lines, not bars, markers or dashes.
+fn key(label: &str, color: Color) -> Series {
+    Series::line(Some(label.to_string()), Vec::new(), color, 3)
+}
+
+fn bars(points: Vec<(f64, f64)>, width: f64, face: Color) -> Series {
+    Series {
+        label: None,
+        points,
+        style: Style::Bars {
+            width,
+            face,
+            edge: face,
+        },
+    }
+}
+
+fn dots(points: Vec<(f64, f64)>, color: Color, size: u32) -> Series {
+    let Color(r, g, b) = color;
+    Series {
+        label: None,
+        points,
+        style: Style::Markers {
+            marker: Marker::Circle,
+            size,
+            face: Rgba(
+                f64::from(r) / 255.0,
+                f64::from(g) / 255.0,
+                f64::from(b) / 255.0,
+                0.6,
+            ),
+            edge: color,
+        },
+    }
+}
+
+/// Mean cosine and partition isotropy of the rows as they are, centred and
+/// all-but-the-top, grouped bars for the model and both nulls.
+pub fn isotropy(n: &Nulls<IsotropyStages>) -> Figure<'static> {
+    let stages = |s: &IsotropyStages| [s.raw, s.centred, s.all_but_the_top];
+    let labels = vec![
+        "as they are".to_string(),
+        "centred".to_string(),
+        format!("all-but-the-top ({})", n.model.removed),
+    ];
+    let measure = |title: &str, value: fn(&common::analysis::isotropy::Isotropy) -> f64| {
+        let group = |s: &IsotropyStages, offset: f64| -> Vec<(f64, f64)> {
+            stages(s)
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (i as f64 + offset, value(x)))
+                .collect()
+        };
+        panel(
+            Axes {
+                title: title.into(),
+                x_tick_labels: Some(labels.clone()),
+                xlim: Some((-0.5, 2.5)),
+                ..Axes::default()
+            },
+            vec![
+                bars(group(&n.model, -0.27), 0.25, MODEL),
+                bars(group(&n.gaussian, 0.0), 0.25, GAUSSIAN),
+                bars(group(&n.shuffled, 0.27), 0.25, SHUFFLED),
+                key("model", MODEL),
+                key("Gaussian null", GAUSSIAN),
+                key("columns shuffled", SHUFFLED),
+            ],
+        )
+    };
+    Figure::grid(
+        1200,
+        420,
+        1,
+        2,
+        vec![
+            measure("Mean cosine of every pair", |x| x.mean_cosine),
+            measure("Partition isotropy I (1: no preferred direction)", |x| {
+                x.partition
+            }),
+        ],
+    )
+}
+
+/// Each dimension's contribution to the mean cosine, in dimension order.
+pub fn rogue(contributions: &Nulls<Vec<f64>>) -> Figure<'static> {
+    let indexed = |c: &[f64]| -> Vec<(f64, f64)> {
+        c.iter().enumerate().map(|(i, &v)| (i as f64, v)).collect()
+    };
+    let d = contributions.model.len() as f64;
+    let equal = contributions.model.iter().sum::<f64>() / d;
+    Figure::single(
+        1200,
+        420,
+        panel(
+            Axes {
+                title: "Each dimension's share of the mean cosine".into(),
+                xlabel: "Dimension".into(),
+                ylabel: "Contribution C_k".into(),
+                xlim: Some((-1.0, d)),
+                ..Axes::default()
+            },
+            vec![
+                bars(indexed(&contributions.model), 1.0, MODEL),
+                dots(indexed(&contributions.shuffled), SHUFFLED, 2),
+                Series::line(None, indexed(&contributions.gaussian), GAUSSIAN, 1),
+                Series::axhline(equal, C3),
+                key("model", MODEL),
+                key("columns shuffled", SHUFFLED),
+                key("Gaussian null", GAUSSIAN),
+                key("equal shares (dashed)", C3),
+            ],
+        ),
+    )
+}
+
+/// The covariance's eigenvalues against the Marchenko–Pastur bulk (left, log scale), and
+/// the Gaussian null's eigenvalues against the law's density (right).
+pub fn spectrum(s: &Nulls<SpectrumAgainstChance>) -> Figure<'static> {
+    let log = |v: &[f64]| -> Vec<(f64, f64)> {
+        v.iter()
+            .enumerate()
+            .filter(|(_, x)| **x > 0.0)
+            .map(|(i, x)| ((i + 1) as f64, x.log10()))
+            .collect()
+    };
+    let law = s.model.law;
+    let upper = Series::axhline(law.upper.log10(), C3);
+    let lower = Series::axhline(law.lower.log10(), C3);
+    let sorted = panel(
+        Axes {
+            title: "Eigenvalues of the covariance".into(),
+            xlabel: "Component".into(),
+            ylabel: "log10 eigenvalue".into(),
+            ..Axes::default()
+        },
+        vec![
+            Series::line(
+                Some("model".to_string()),
+                log(&s.model.eigenvalues),
+                MODEL,
+                2,
+            ),
+            Series::line(
+                Some("Gaussian null".to_string()),
+                log(&s.gaussian.eigenvalues),
+                GAUSSIAN,
+                2,
+            ),
+            Series::line(
+                Some("columns shuffled".to_string()),
+                log(&s.shuffled.eigenvalues),
+                SHUFFLED,
+                2,
+            ),
+            upper,
+            lower,
+            key("bulk edges (dashed)", C3),
+        ],
+    );
+    let null = &s.gaussian;
+    let values: Vec<f32> = null.eigenvalues.iter().map(|&v| v as f32).collect();
+    let mut series = Vec::new();
+    if let Some(h) = histogram(&values, 30, true) {
+        let width = h.edges[1] - h.edges[0];
+        let centres = h
+            .edges
+            .windows(2)
+            .zip(&h.values)
+            .map(|(e, &v)| ((e[0] + e[1]) / 2.0, v))
+            .collect();
+        series.push(bars(centres, width, GRAY));
+        series.push(key("Gaussian null", GRAY));
+    }
+    let (lo, hi) = (null.law.lower, null.law.upper);
+    let curve = (0..=200)
+        .map(|i| lo + (hi - lo) * f64::from(i) / 200.0)
+        .map(|x| (x, null.law.density(x)))
+        .collect();
+    series.push(Series::line(
+        Some("Marchenko–Pastur law".to_string()),
+        curve,
+        C3,
+        2,
+    ));
+    let bulk = panel(
+        Axes {
+            title: "The null's eigenvalues and the law".into(),
+            xlabel: "Eigenvalue".into(),
+            ylabel: "Density".into(),
+            ..Axes::default()
+        },
+        series,
+    );
+    Figure::grid(1200, 440, 1, 2, vec![sorted, bulk])
+}
+
+/// How many tokens have each k-occurrence, log scale, under both metrics.
+pub fn hubness(counts: &Counts) -> Figure<'static> {
+    let distribution = |n: &[u32]| -> Vec<(f64, f64)> {
+        let top = n.iter().copied().max().unwrap_or(0) as usize;
+        let mut tokens = vec![0u32; top + 1];
+        for &v in n {
+            tokens[v as usize] += 1;
+        }
+        tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(v, &c)| ((v as f64 + 1.0).log10(), f64::from(c).log10()))
+            .collect()
+    };
+    let metric = |title: &str, model: &[u32], null: &[u32]| {
+        panel(
+            Axes {
+                title: title.into(),
+                xlabel: "log10 (1 + N_k): in how many lists".into(),
+                ylabel: "log10 tokens".into(),
+                ..Axes::default()
+            },
+            vec![
+                dots(distribution(model), MODEL, 3),
+                dots(distribution(null), GAUSSIAN, 3),
+                key("model", MODEL),
+                key("Gaussian null", GAUSSIAN),
+            ],
+        )
+    };
+    Figure::grid(
+        1200,
+        440,
+        1,
+        2,
+        vec![
+            metric(
+                "k-occurrence, Euclidean",
+                &counts.model.euclidean,
+                &counts.gaussian.euclidean,
+            ),
+            metric(
+                "k-occurrence, cosine",
+                &counts.model.cosine,
+                &counts.gaussian.cosine,
+            ),
+        ],
+    )
+}
+
+/// TwoNN's fit: −ln(1 − F(μ)) against ln μ with the fitted line through the origin, whose
+/// slope is the estimate.
+pub fn twonn(i: &Intrinsic) -> Figure<'static> {
+    let mut series = Vec::new();
+    for (name, t, color) in [
+        ("model", &i.model, MODEL),
+        ("Gaussian null", &i.gaussian, GAUSSIAN),
+        ("Gaussian of width 8", &i.check, C3),
+    ] {
+        series.push(dots(t.fit_points.clone(), color, 2));
+        let x_end = t.fit_points.iter().map(|p| p.0).fold(0.0, f64::max);
+        series.push(Series::line(
+            Some(format!("{name}: slope {:.1}", t.dimension)),
+            vec![(0.0, 0.0), (x_end, t.dimension * x_end)],
+            color,
+            2,
+        ));
+    }
+    Figure::single(
+        900,
+        480,
+        panel(
+            Axes {
+                title: "TwoNN: the slope is the intrinsic dimension".into(),
+                xlabel: "ln μ  (μ = r₂ / r₁)".into(),
+                ylabel: "−ln(1 − F(μ))".into(),
+                ..Axes::default()
+            },
+            series,
+        ),
+    )
+}
+
+/// The distribution of row norms (left) and the mean norm along the frequency proxy (right).
+pub fn norms(n: &Norms) -> Figure<'static> {
+    let mut left = Vec::new();
+    if let Some(h) = &n.histogram {
+        left.push(Series::density("model".to_string(), h, MODEL));
+    }
+    left.push(Series::axvline(n.gaussian.mean, GAUSSIAN));
+    left.push(key("Gaussian null's mean (dashed)", GAUSSIAN));
+    let proxy = n
+        .model
+        .as_ref()
+        .map_or("frequency proxy".to_string(), |m| m.proxy.clone());
+    let right = vec![
+        Series::line(
+            Some("model".to_string()),
+            n.binned.iter().map(|&(x, m, _)| (x, m)).collect(),
+            MODEL,
+            2,
+        ),
+        Series::line(
+            Some("columns shuffled".to_string()),
+            n.binned.iter().map(|&(x, _, s)| (x, s)).collect(),
+            SHUFFLED,
+            2,
+        ),
+    ];
+    Figure::grid(
+        1200,
+        440,
+        1,
+        2,
+        vec![
+            panel(
+                Axes {
+                    title: "Row norms".into(),
+                    xlabel: "‖e‖".into(),
+                    ylabel: "Density".into(),
+                    ..Axes::default()
+                },
+                left,
+            ),
+            panel(
+                Axes {
+                    title: format!("Mean norm along the {proxy}"),
+                    xlabel: format!("{proxy} (rarer →)"),
+                    ylabel: "Mean ‖e‖ of 1/50 of the tokens".into(),
+                    ..Axes::default()
+                },
+                right,
+            ),
+        ],
+    )
+}
+
+/// The densities of the under-trained score: unreachable tokens against reachable ones.
+pub fn under_trained(u: &UnderTrained) -> Figure<'static> {
+    let colors = [C3, MODEL, GAUSSIAN];
+    let series = u
+        .score_densities
+        .iter()
+        .zip(colors)
+        .map(|((name, h), color)| Series::density(name.clone(), h, color))
+        .collect();
+    let what = match u.method {
+        crate::Method::Indicator => "Indicator: cosine to the unreachable tokens' mean row",
+        crate::Method::Norm => "No unreachable tokens: the score is minus the row norm",
+    };
+    Figure::single(
+        1000,
+        420,
+        panel(
+            Axes {
+                title: what.into(),
+                xlabel: "Under-trained score".into(),
+                ylabel: "Density".into(),
+                ..Axes::default()
+            },
+            series,
+        ),
+    )
+}

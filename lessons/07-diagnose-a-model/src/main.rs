@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    common::run::cli::main(lesson07::run)
+}
