@@ -142,29 +142,82 @@ impl CentredSpectra {
     }
 }
 
-/// The top `k` right singular vectors of `a` (the first rows of `Vt`, signed as in
-/// [`svd`]) in memory that does not grow with the square of the row count: for a tall
-/// matrix they are the top singular vectors of the n×n matrix `aᵀa` (whose singular values
-/// are the squares of `a`'s), so a whole vocabulary never forms an m×m `U`.
-pub fn top_right_singular_vectors(a: &Matrix, k: usize) -> Result<Matrix> {
+/// The top `k` right singular vectors of `a − centre` (each row minus `centre`, or `a`
+/// itself; the first rows of `Vt`, signed as in [`svd`]) in memory that does not grow with
+/// the row count: for a tall matrix they are the top singular vectors of the n×n matrix
+/// `aᵀa` (whose singular values are the squares of `a`'s), summed one block of rows at a
+/// time, so a whole vocabulary is neither copied nor centred as a whole and never forms an
+/// m×m `U`.
+pub fn top_right_singular_vectors(a: &Matrix, centre: Option<&[f32]>, k: usize) -> Result<Matrix> {
     let (m, n) = (a.rows(), a.cols());
     ensure!(
         k <= m.min(n),
         "asked for {k} singular vectors of a {m}×{n} matrix"
     );
+    ensure!(
+        centre.is_none_or(|c| c.len() == n),
+        "the centre must be as wide as the rows"
+    );
+    let centred = |i: usize, j: usize| a.row(i)[j] - centre.map_or(0.0, |c| c[j]);
     let reduced = if m > n {
-        let x = Mat::<f64>::from_fn(m, n, |i, j| a.row(i)[j] as f64);
-        let gram = x.transpose() * &x;
+        let gram = gram_by_blocks(m, n, centred);
         Matrix::new(
             n,
             n,
             (0..n * n).map(|i| gram[(i / n, i % n)] as f32).collect(),
         )?
     } else {
-        a.clone()
+        Matrix::new(m, n, (0..m * n).map(|i| centred(i / n, i % n)).collect())?
     };
     let vt = svd(&reduced)?.vt;
     Matrix::new(k, n, vt.data()[..k * n].to_vec())
+}
+
+/// Rows of `a` summed into its Gram matrix `aᵀa` at a time.
+const GRAM_BLOCK_ROWS: usize = 1024;
+/// Columns of the Gram matrix each core sums at a time.
+const GRAM_STRIP: usize = 64;
+
+/// `aᵀa` in f64 for the `m × n` matrix whose entries are `at(i, j)`, one block of rows at
+/// a time (a block in f64 beside the n×n result), each strip of the result's columns on
+/// its own core: every entry is summed in the same order however many cores there are.
+fn gram_by_blocks(m: usize, n: usize, at: impl Fn(usize, usize) -> f32 + Sync) -> Mat<f64> {
+    use faer::mat::{MatMut, MatRef};
+    use faer::{Accum, Par};
+    use rayon::prelude::*;
+    let mut gram = vec![0.0f64; n * n]; // column-major
+    let mut block = vec![0.0f64; GRAM_BLOCK_ROWS * n]; // column-major
+    for start in (0..m).step_by(GRAM_BLOCK_ROWS) {
+        let rows = GRAM_BLOCK_ROWS.min(m - start);
+        block[..rows * n]
+            .par_chunks_mut(rows)
+            .enumerate()
+            .for_each(|(j, column)| {
+                for (i, v) in column.iter_mut().enumerate() {
+                    *v = at(start + i, j) as f64;
+                }
+            });
+        let lhs = MatRef::from_column_major_slice(&block[..rows * n], rows, n);
+        gram.par_chunks_mut(n * GRAM_STRIP)
+            .enumerate()
+            .for_each(|(s, out)| {
+                let width = out.len() / n;
+                let out = MatMut::from_column_major_slice_mut(out, n, width);
+                faer::linalg::matmul::matmul(
+                    out,
+                    if start == 0 {
+                        Accum::Replace
+                    } else {
+                        Accum::Add
+                    },
+                    lhs.transpose(),
+                    lhs.subcols(s * GRAM_STRIP, width),
+                    1.0,
+                    Par::Seq,
+                );
+            });
+    }
+    Mat::from_fn(n, n, |i, j| gram[j * n + i])
 }
 
 /// Fraction of the total variance in the first 1, 2, … components: cumsum(s²) / Σs².

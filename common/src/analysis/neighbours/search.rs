@@ -3,10 +3,9 @@
 
 use anyhow::{Result, bail};
 use burn::tensor::Device;
-use rayon::prelude::*;
 
 use super::{Metric, Neighbours, Query};
-use crate::tensor::ops::{per_row_blocks, to_tensor};
+use crate::tensor::ops::{Rows, per_row_blocks, to_tensor};
 use crate::tensor::{Matrix, squared_norm};
 
 /// Distance from `query` to every row of `matrix`.
@@ -25,19 +24,21 @@ pub fn distances_to(
     Ok(distances_to_all(matrix, std::slice::from_ref(&query), device)?.remove(0))
 }
 
-/// Distances from each query to every row of `matrix`, in one pass over the matrix.
+/// Distances from each query to every row of `rows` (a matrix's, or its rows minus their
+/// mean: see [`Rows`]), in one pass over the matrix.
 ///
 /// The device computes the dot products x·q of a block of rows with every query at once
 /// (one matmul per row block); the rest is per row on the host: ‖x − q‖² = ‖x‖² + ‖q‖²
 /// − 2 x·q (clamped at 0 against rounding) and cos = x·q / (‖x‖‖q‖). With `normalise`,
 /// rows are first scaled to unit length, as the notebook's second exercise does:
 /// x/‖x‖ · q = x·q / ‖x‖ and ‖x/‖x‖‖² = 1.
-pub fn distances_to_all(
-    matrix: &Matrix,
+pub fn distances_to_all<'a>(
+    rows: impl Into<Rows<'a>>,
     queries: &[Query],
     device: &Device,
 ) -> Result<Vec<Vec<f32>>> {
-    let d = matrix.cols();
+    let rows = rows.into();
+    let d = rows.cols();
     if let Some(q) = queries.iter().find(|q| q.vector.len() != d) {
         bail!("query has {} values, rows have {d}", q.vector.len());
     }
@@ -47,8 +48,8 @@ pub fn distances_to_all(
         .flat_map(|c| queries.iter().map(move |q| q.vector[c]))
         .collect();
     let q_tensor = to_tensor(&columns, d, count, device);
-    let dots = per_row_blocks(matrix, device, |block| block.matmul(q_tensor.clone()))?;
-    let squares = matrix.squared_norms();
+    let dots = per_row_blocks(rows, device, |block| block.matmul(q_tensor.clone()))?;
+    let squares = rows.squared_norms();
     Ok(queries
         .iter()
         .enumerate()
@@ -99,23 +100,25 @@ pub fn smallest(values: &[f32], k: usize) -> Vec<(usize, f32)> {
 }
 
 // ANCHOR: nearest
-/// The `k` rows nearest to `query`, nearest first, and the distances to every row.
+/// The `k` rows of `rows` (a matrix's, or centred: see [`Rows`]) nearest to `query`,
+/// nearest first, and the distances to every row.
 ///
 /// All distances come from [`distances_to_all`] (one matmul per block of rows); the
 /// matmul form loses precision near zero (a row's distance to itself comes out around
 /// 1e-3, not 0), so the `2k` best candidates are re-measured exactly on the host and
 /// re-ranked (ties to the lower index).
-pub fn nearest(
-    matrix: &Matrix,
+pub fn nearest<'a>(
+    rows: impl Into<Rows<'a>>,
     query: &Query,
     k: usize,
     device: &Device,
 ) -> Result<(Neighbours, Vec<f32>)> {
-    let distances = distances_to_all(matrix, std::slice::from_ref(query), device)?.remove(0);
+    let rows = rows.into();
+    let distances = distances_to_all(rows, std::slice::from_ref(query), device)?.remove(0);
     let mut best: Neighbours = smallest(&distances, k.saturating_mul(2))
         .into_iter()
         .map(|(i, _)| {
-            let exact = exact_distance(matrix.row(i), &query.vector, query.metric, query.normalise);
+            let exact = exact_distance(&rows.row(i), &query.vector, query.metric, query.normalise);
             (i, exact)
         })
         .collect();
@@ -128,23 +131,6 @@ pub fn nearest(
     Ok((best, distances))
 }
 // ANCHOR_END: nearest
-
-/// `matrix` with every row scaled to unit length (a zero row stays zero): Euclidean
-/// neighbours of these rows are the cosine neighbours of the originals, since
-/// ‖u − v‖² = 2 − 2 cos(u, v) for unit u and v (lesson 2's normalised search).
-pub fn unit_length_rows(matrix: &Matrix) -> Result<Matrix> {
-    let d = matrix.cols();
-    let mut data = matrix.data().to_vec();
-    data.par_chunks_mut(d.max(1))
-        .zip(matrix.squared_norms().par_iter())
-        .for_each(|(row, &sq)| {
-            let norm = sq.sqrt();
-            if norm > 0.0 {
-                row.iter_mut().for_each(|x| *x /= norm);
-            }
-        });
-    Matrix::new(matrix.rows(), d, data)
-}
 
 /// One distance computed directly in f64: the reference the matmul form is checked against.
 pub fn exact_distance(x: &[f32], q: &[f32], metric: Metric, normalise: bool) -> f32 {

@@ -21,6 +21,7 @@
 //! step, no early stop, and the KL divergence of the final map.
 
 use anyhow::{Result, ensure};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use burn::tensor::Device;
@@ -123,24 +124,28 @@ pub struct TsneResult {
 }
 
 /// The first two principal components of `x`, scaled so the first has standard
-/// deviation 1e-4 (sklearn's `init="pca"`).
+/// deviation 1e-4 (sklearn's `init="pca"`). The rows are centred as they are read, never
+/// copied: a whole vocabulary's map starts from its principal axes in the memory of a few
+/// blocks of rows.
 fn pca_init(x: &Matrix) -> Result<Vec<[f64; 2]>> {
     let (n, d) = (x.rows(), x.cols());
-    let mut centred = x.data().to_vec();
-    for c in 0..d {
-        let mean = (0..n).map(|r| centred[r * d + c] as f64).sum::<f64>() / n as f64;
-        (0..n).for_each(|r| centred[r * d + c] -= mean as f32);
+    let mut sums = vec![0.0f64; d];
+    for r in 0..n {
+        for (sum, &v) in sums.iter_mut().zip(x.row(r)) {
+            *sum += v as f64;
+        }
     }
-    let centred = Matrix::new(n, d, centred)?;
-    let axes = top_right_singular_vectors(&centred, 2)?;
+    let mean: Vec<f32> = sums.iter().map(|s| (s / n as f64) as f32).collect();
+    let axes = top_right_singular_vectors(x, Some(&mean), 2)?;
     let mut y: Vec<[f64; 2]> = (0..n)
+        .into_par_iter()
         .map(|r| {
             [0, 1].map(|k| {
-                centred
-                    .row(r)
+                x.row(r)
                     .iter()
+                    .zip(&mean)
                     .zip(axes.row(k))
-                    .map(|(&a, &b)| a as f64 * b as f64)
+                    .map(|((&a, &m), &b)| (a - m) as f64 * b as f64)
                     .sum()
             })
         })
