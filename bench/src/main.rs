@@ -56,6 +56,18 @@ enum Workload {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Writes a generated model of `rows` tokens and `cols` dimensions (GGUF, Q8_0, a
+    /// byte-level BPE vocabulary: see `bench::generate`) into the folder `out`.
+    Generate {
+        #[arg(long)]
+        rows: usize,
+        #[arg(long)]
+        cols: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// DBSCAN of a map written by `tsne`.
     Dbscan {
         #[arg(long)]
@@ -102,6 +114,19 @@ fn run(args: &Args) -> Result<()> {
         } => {
             let [model] = load(&args.model)?;
             let load_s = seconds(start);
+            // A large vocabulary's neighbours first, timed on their own and kept for t-SNE
+            // to read back (`neighbours::cached_knn_graphs`); a smaller one's are t-SNE's
+            // own first step, in its time.
+            use common::analysis::neighbours::{CACHED_FROM_ROWS, Metric, cached_knn_graphs};
+            let t = Instant::now();
+            let rows = model.embeddings.rows();
+            let neighbours_s = if rows >= CACHED_FROM_ROWS {
+                let k = ((3.0 * perplexity + 1.0) as usize).min(rows - 1);
+                cached_knn_graphs(&model.embeddings, k, &[Metric::Euclidean], &device)?;
+                Some(seconds(t))
+            } else {
+                None
+            };
             let t = Instant::now();
             let options = TsneOptions {
                 perplexity: *perplexity,
@@ -127,7 +152,21 @@ fn run(args: &Args) -> Result<()> {
                 .flat_map(|v| v.to_le_bytes())
                 .collect();
             write(map_out, &bytes)?;
-            serde_json::json!({ "load_s": load_s, "tsne_s": tsne_s, "kl": map.kl_divergence })
+            serde_json::json!({ "load_s": load_s, "neighbours_s": neighbours_s, "tsne_s": tsne_s, "kl": map.kl_divergence })
+        }
+        Workload::Generate {
+            rows,
+            cols,
+            seed,
+            out,
+        } => {
+            let spec = bench::generate::ModelSpec {
+                rows: *rows,
+                cols: *cols,
+                seed: *seed,
+            };
+            let path = bench::generate::generate_model(out, spec)?;
+            serde_json::json!({ "file": path, "generate_s": seconds(start) })
         }
         Workload::MapPage { tokens, k, out } => {
             let written = generated_map(*tokens, *k, out)?;
