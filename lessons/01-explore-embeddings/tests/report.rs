@@ -102,16 +102,12 @@ fn lesson01_report_on_the_standins() {
 }
 
 /// The report with each model's tensor list (hundreds of lines, read straight from the
-/// checkpoint's header) replaced by its length, and without the run's memory estimate
-/// (checked against measured peaks by `bench/scale.py`, not a result of the lesson).
+/// checkpoint's header) replaced by its length.
 fn compact(mut json: serde_json::Value) -> serde_json::Value {
     for model in ["bert", "gpt"] {
         let architecture = &mut json["architectures"][model];
         let tensors = architecture["tensors"].as_array().map_or(0, Vec::len);
         architecture["tensors"] = serde_json::json!(tensors);
-    }
-    if let Some(report) = json.as_object_mut() {
-        report.remove("memory");
     }
     json
 }

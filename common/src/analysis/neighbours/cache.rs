@@ -65,14 +65,7 @@ pub(super) fn cached_in(
     device: &Device,
 ) -> Result<Vec<Vec<Neighbours>>> {
     let fingerprint = fingerprint(matrix);
-    let file = |metric: Metric| {
-        dir.join(format!(
-            "{fingerprint:016x}-{}x{}-{}.knn",
-            matrix.rows(),
-            matrix.cols(),
-            metric_name(metric)
-        ))
-    };
+    let file = |metric: Metric| dir.join(file_name(matrix, fingerprint, metric));
     let kept: Option<Vec<Vec<Neighbours>>> = metrics
         .iter()
         .map(|&m| read(&file(m), matrix.rows(), fingerprint, k))
@@ -82,16 +75,46 @@ pub(super) fn cached_in(
     }
     let both = [Metric::Euclidean, Metric::Cosine];
     let graphs = knn_graphs(matrix, k, &both, device)?;
-    if std::fs::create_dir_all(dir).is_ok() {
-        for (metric, graph) in both.iter().zip(&graphs) {
-            // A cache that cannot be written costs the next run its time, nothing else.
-            let _ = write(&file(*metric), fingerprint, graph);
-        }
-    }
+    keep_in(dir, matrix, fingerprint, &both, &graphs);
     Ok(metrics
         .iter()
         .map(|m| graphs[both.iter().position(|b| b == m).unwrap_or(0)].clone())
         .collect())
+}
+
+/// Keeps `graphs` (one per metric of `metrics`, as [`knn_graphs`] computed them for
+/// `matrix`) in the cache, for every later stage and run to read back.
+pub fn keep_knn_graphs(matrix: &Matrix, metrics: &[Metric], graphs: &[Vec<Neighbours>]) {
+    if let Some(dir) = cache_dir() {
+        keep_in(&dir, matrix, fingerprint(matrix), metrics, graphs);
+    }
+}
+
+fn keep_in(
+    dir: &Path,
+    matrix: &Matrix,
+    fingerprint: u64,
+    metrics: &[Metric],
+    graphs: &[Vec<Neighbours>],
+) {
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    for (metric, graph) in metrics.iter().zip(graphs) {
+        let path = dir.join(file_name(matrix, fingerprint, *metric));
+        // A cache that cannot be written costs the next run its time, nothing else.
+        let _ = write(&path, fingerprint, graph);
+    }
+}
+
+/// The file a graph of `matrix` under `metric` is kept in.
+fn file_name(matrix: &Matrix, fingerprint: u64, metric: Metric) -> String {
+    format!(
+        "{fingerprint:016x}-{}x{}-{}.knn",
+        matrix.rows(),
+        matrix.cols(),
+        metric_name(metric)
+    )
 }
 
 fn metric_name(metric: Metric) -> &'static str {
