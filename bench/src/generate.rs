@@ -48,8 +48,11 @@ pub fn generate_model(dir: &Path, spec: ModelSpec) -> Result<PathBuf> {
     let vocabulary = Vocabulary::build(spec.rows, spec.seed)?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(FILE_NAME);
+    // Written beside its final name and renamed when whole: an interrupted run leaves no
+    // file that looks like a model.
+    let part = dir.join(format!("{FILE_NAME}.part"));
     let file =
-        std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::File::create(&part).with_context(|| format!("cannot write {}", part.display()))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     write_header(&mut out, &vocabulary, spec)?;
     let structure = Structure::new(&vocabulary, spec);
@@ -68,7 +71,9 @@ pub fn generate_model(dir: &Path, spec: ModelSpec) -> Result<PathBuf> {
         out.write_all(&block)?;
     }
     out.flush()
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .with_context(|| format!("cannot write {}", part.display()))?;
+    drop(out);
+    std::fs::rename(&part, &path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
 }
 

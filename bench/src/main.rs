@@ -33,6 +33,10 @@ enum Workload {
         /// Write the neighbour ids here (u32 little-endian, rows × k).
         #[arg(long)]
         graph_out: Option<PathBuf>,
+        /// Compute the cosine graph too, from the same matrix products, and keep both
+        /// where the lessons read them back (`neighbours::cached_knn_graphs`).
+        #[arg(long)]
+        keep: bool,
     },
     /// t-SNE of every token.
     Tsne {
@@ -91,12 +95,22 @@ fn run(args: &Args) -> Result<()> {
     let start = Instant::now();
     let device = args.backend.device()?;
     let result = match &args.workload {
-        Workload::KnnGraph { k, graph_out } => {
+        Workload::KnnGraph { k, graph_out, keep } => {
+            use common::analysis::neighbours::{Metric, keep_knn_graphs, knn_graphs};
             let [model] = load(&args.model)?;
             let load_s = seconds(start);
+            let metrics: &[Metric] = if *keep {
+                &[Metric::Euclidean, Metric::Cosine]
+            } else {
+                &[Metric::Euclidean]
+            };
             let t = Instant::now();
-            let graph = common::analysis::neighbours::knn_graph(&model.embeddings, *k, &device)?;
+            let graphs = knn_graphs(&model.embeddings, *k, metrics, &device)?;
             let graph_s = seconds(t);
+            if *keep {
+                keep_knn_graphs(&model.embeddings, metrics, &graphs);
+            }
+            let graph = &graphs[0];
             if let Some(path) = graph_out {
                 let bytes: Vec<u8> = graph
                     .iter()
