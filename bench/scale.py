@@ -24,6 +24,7 @@ neighbour graphs go to --data/cache); then for each model, smallest first:
   models: it is loaded once), lesson 2 with `--graph`, lesson 5 mapping every text token
   (`--tokens first:N --method fft --eps 1 --min-samples 10`); and lessons 1–3 on the two
   large models together;
+- standins (first, once): every lesson with its defaults on the offline stand-ins;
 - page: lesson 5's map.html of the whole vocabulary opened in headless Chromium
   (bench/map_page.py's measure: first frame drawn with a token selected, one more frame).
 
@@ -31,7 +32,7 @@ Every run's wall time and peak resident memory (wait4's ru_maxrss) is recorded w
 load average before and after it (the machine may be shared), and each lesson's memory
 estimate (report.json's `memory`, made before its matrices were read) against its
 measured peak. Results: out/bench/scale.json (runs of stages left out are those of the
-previous run), bench/scale.md (included in bench/results.md) and bench/scaling.svg.
+previous run), bench/scale.md (also in bench/results.md) and book/src/scaling.svg.
 """
 import argparse
 import hashlib
@@ -146,7 +147,7 @@ def main():
                         help=f"vocabulary sizes of the series, each {WIDTH} wide (256000 is also the headline model)")
     parser.add_argument("--headline", action=argparse.BooleanOptionalAction, default=True,
                         help="also the 128,256 × 4,096 model, and lessons 1-3 on both large models together")
-    parser.add_argument("--stages", default="knn,tsne,lessons,page")
+    parser.add_argument("--stages", default="standins,knn,tsne,lessons,page")
     parser.add_argument("--keep-graphs", action="store_true",
                         help="keep graphs from an earlier run (their stage then times reading them)")
     args = parser.parse_args()
@@ -160,12 +161,21 @@ def main():
                     "lesson05", "bench"] for a in ("-p", p)]], cwd=ROOT, check=True)
     binaries = TARGET / "debug"
     workload = binaries / "workload"
+    rows = []
+
+    if "standins" in stages:
+        # The course's own runs first: every lesson with its defaults on the stand-ins.
+        for lesson in ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05"]:
+            out = args.data / "runs" / "standins" / lesson
+            result = measured([binaries / lesson, "--standin", "--out", out], env)
+            rows.append(lesson_row(lesson, "stand-ins", result, out))
+            print(f"  {lesson} on the stand-ins {rows[-1]['peak_mib']:.0f} MiB "
+                  f"({rows[-1]['ratio']:.2f}× the matrices)", flush=True)
 
     models = [(int(n), WIDTH, 1) for n in args.sizes.split(",") if n]
     if args.headline:
         models += [m for m in HEADLINE if m not in models]
     models.sort(key=lambda m: m[0] * m[1])
-    rows = []
     for rows_, cols, seed in models:
         folder = generate(args.data, rows_, cols, seed, env)
         label = f"{rows_:,} × {cols:,}"
@@ -246,7 +256,7 @@ def main():
     (OUT / "scale.json").write_text(json.dumps(rows, indent=1))
     report = markdown(rows)
     (BENCH / "scale.md").write_text(report)
-    plot(rows, BENCH / "scaling.svg")
+    plot(rows, ROOT / "book" / "src" / "scaling.svg")
     include_in_results(report)
     print("\n" + report)
 
@@ -278,7 +288,7 @@ def markdown(rows):
         "|---|---|---|---|---|---|---|---|---|",
     ]
     lesson_rows = sorted((r for r in rows if r["case"].startswith("lesson")),
-                         key=lambda r: (r["case"], r.get("n", 10**9), r["model"]))
+                         key=lambda r: (r["case"], r.get("n", 0 if r["model"] == "stand-ins" else 10**9), r["model"]))
     for r in lesson_rows:
         flag = "" if abs(r["estimate_ratio"] - 1) <= ESTIMATE_TOLERANCE else " ✗"
         lines.append(f"| {r['case']} | {r['model']} | {r['wall_s']:.1f} s | {r['peak_mib']:,.0f} MiB "
@@ -299,10 +309,11 @@ def markdown(rows):
                          f"| | {r['data_mb']:.1f} MB of data | {lo(r)} |")
             continue
         lines.append(f"| {r['case']} | {r['model']} | {r['stage_s']:.1f} s | {r['peak_mib']:,.0f} MiB | {note} | {lo(r)} |")
-    off = [r for r in lesson_rows if abs(r["estimate_ratio"] - 1) > ESTIMATE_TOLERANCE and r["n"] >= 128_000]
+    off = [r for r in lesson_rows if abs(r["estimate_ratio"] - 1) > ESTIMATE_TOLERANCE and r.get("n", 0) >= 128_000]
     lines += ["", f"Estimates within {ESTIMATE_TOLERANCE:.0%} of the measured peak at 128,000 tokens and more: "
               + ("all." if not off else ", ".join(f"{r['case']} on {r['model']} ✗" for r in off)),
-              "", "![time and peak memory of each stage against the vocabulary size](scaling.svg)", ""]
+              "", "Time and peak memory of each stage against the vocabulary size: "
+              "[book/src/scaling.svg](../book/src/scaling.svg) (the book's Performance chapter shows it).", ""]
     return "\n".join(lines)
 
 

@@ -14,15 +14,16 @@ use anyhow::{Result, bail};
 
 use crate::run::resources::{available_memory, ensure_disk_for, ensure_fits};
 
-/// What the program holds whatever its models: code, the allocator's arenas, the figures'
-/// drawing buffers, the matrix-product workspaces and a GGUF file's window being decoded
-/// (measured: 60–90 MB resident for a lesson on the stand-ins' small vocabularies).
-pub const PROGRAM_BYTES: u64 = 80_000_000;
+/// What the program holds whatever its models: code, the allocator's arenas, thread
+/// stacks, the matrix-product workspaces and a GGUF file's window being decoded (lessons
+/// 3 and 4 on a generated 20,000 × 512 model: 30–34 MB beside the matrix and tokenizer).
+pub const PROGRAM_BYTES: u64 = 40_000_000;
 
 /// What a loaded model holds per vocabulary token beside its matrix: the tokenizer's
-/// vocabulary and merges, a GGUF file's metadata, the row norms and token texts (measured
-/// at 128,256 and 256,000 tokens: about 600 bytes a token).
-pub const PER_TOKEN_BYTES: u64 = 600;
+/// vocabulary and merges, a GGUF file's metadata, the row norms (lesson 3 on the
+/// generated 256,000- and 128,256-token models together: 199 MB beside their matrices,
+/// 450 bytes a token with the program's share).
+pub const PER_TOKEN_BYTES: u64 = 450;
 
 /// Memory for one model's embedding matrix of `[rows, cols]`, read as f32, and its
 /// tokenizer.

@@ -123,6 +123,41 @@ pub struct TsneResult {
     pub neighbourhoods: Option<Vec<Neighbours>>,
 }
 
+/// What t-SNE of `n` points of `d` dimensions holds beside them at its peak, and what a
+/// map page of them holds after it (`map_bytes_per_point` a point), phase by phase, the
+/// largest phase counting: the neighbour search (each point's k = 3·perplexity + 1 best,
+/// as candidates and as the graph; under both metrics for a vocabulary large enough for
+/// its graph to be kept), the principal axes (the d×d Gram matrix), the affinities (P
+/// built row by row, then in compressed rows) and the descent (P, the map's arrays and
+/// the interpolation grids); the Euclidean graph is kept throughout for the map.
+pub fn peak_bytes(n: u64, d: u64, options: &TsneOptions, map_bytes_per_point: u64) -> u64 {
+    let k = ((3.0 * options.perplexity + 1.0) as u64).min(n.saturating_sub(1));
+    let map = n.saturating_mul(map_bytes_per_point);
+    if options.method == Method::Exact {
+        // Distances, conditional and joint P: three n×n f64 arrays.
+        return n.saturating_mul(n).saturating_mul(24).max(map);
+    }
+    let metrics = if n >= crate::analysis::neighbours::CACHED_FROM_ROWS as u64 {
+        2
+    } else {
+        1
+    };
+    let graph = n.saturating_mul(16 * k + 24);
+    let search = n.saturating_mul(metrics * (32 * k + 64));
+    let axes = if n > d {
+        d.saturating_mul(d).saturating_mul(8) + 1024 * d * 8
+    } else {
+        n.saturating_mul(d).saturating_mul(16)
+    };
+    let affinities = n.saturating_mul(72 * k);
+    let repulsion = match options.method {
+        Method::Fft => repulsion::MAX_GRID_BYTES,
+        _ => n.saturating_mul(200), // the quadtree
+    };
+    let descent = n.saturating_mul(24 * k + 64).saturating_add(repulsion);
+    graph.saturating_add(search.max(axes).max(affinities).max(descent).max(map))
+}
+
 /// The first two principal components of `x`, scaled so the first has standard
 /// deviation 1e-4 (sklearn's `init="pca"`). The rows are centred as they are read, never
 /// copied: a whole vocabulary's map starts from its principal axes in the memory of a few

@@ -28,6 +28,9 @@ const BOX_WIDTH: f64 = 1.0;
 /// otherwise make the FFT (and its memory) grow with the square of the map's extent.
 /// Beyond it boxes are wider than one unit and near forces coarser.
 const MAX_BOXES: usize = 300;
+/// The most memory the grids take: the kernel's transform, two charge grids and a spare,
+/// each (2·nodes)² complex values, and two more while a grown grid replaces them.
+pub const MAX_GRID_BYTES: u64 = 6 * (2 * NODES_PER_BOX * MAX_BOXES as usize).pow(2) as u64 * 16;
 
 /// The repulsive sums of t-SNE's gradient, with w_ij = 1 / (1 + ‖yᵢ − yⱼ‖²):
 /// for each point Σⱼ w_ij² (yᵢ − yⱼ), and the normaliser Z = Σ_{i≠j} w_ij.
