@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import pathlib
+import shutil
 import statistics
 import subprocess
 import sys
@@ -112,6 +113,8 @@ def main():
     rows = []
     if "lessons" in cases:
         for lesson, folder in lessons():
+            # A fresh folder: a lesson replaces only an output its own run recorded.
+            shutil.rmtree(OUT / "rust" / lesson, ignore_errors=True)
             rust = [binaries / lesson, "--standin", "--seed", str(args.seed), "--out", OUT / "rust" / lesson]
             py = [python, folder / "notebook.py", OUT / "python" / lesson]
             row = run_pair(lesson, rust, py, args.repeats, env)[0]

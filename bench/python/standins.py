@@ -1,13 +1,15 @@
 """Where the Python counterparts find the offline stand-in models: the same files the
-Rust lessons read with --standin (.standins/, prepared by scripts/fetch-standins.sh and
+Rust lessons read with --standin ($EMBEDDING_STANDINS_DIR, else .standins/, prepared by scripts/fetch-standins.sh and
 the first lesson run). Weights come through safetensors, or for the GPT stand-in
 (SmolLM2-135M as GGUF) through the `gguf` package, as a Python user with a llama.cpp
 model reads it (transformers' model classes need torch, which the stand-ins do not
 require); tokenizers through transformers and its fast `tokenizers` library."""
+import os
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-HUB = ROOT / ".standins" / "hub"
+STANDINS_DIR = pathlib.Path(os.environ.get("EMBEDDING_STANDINS_DIR") or ROOT / ".standins")
+HUB = STANDINS_DIR / "hub"
 
 # The stand-in repo of each course model name.
 STANDINS = {
@@ -30,13 +32,14 @@ def gguf_file(model):
     return next(iter(sorted(snapshot(model).glob("*.gguf"))), None)
 
 
-def embeddings(model):
-    """The token-embedding matrix as float32 numpy (the notebook's `.weight.detach().numpy()`)."""
+def embeddings(model, reader=None):
+    """The token-embedding matrix as float32 numpy (the notebook's `.weight.detach().numpy()`);
+    `reader`: the GGUF stand-in's GGUFReader, if the caller has one open already."""
     gguf = gguf_file(model)
     if gguf is not None:
         from gguf import GGUFReader, quants
 
-        t = next(t for t in GGUFReader(str(gguf)).tensors if t.name == "token_embd.weight")
+        t = next(t for t in (reader or GGUFReader(str(gguf))).tensors if t.name == "token_embd.weight")
         return quants.dequantize(t.data, t.tensor_type).reshape(-1, int(t.shape[0]))
     from safetensors import safe_open
 

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use common::model::gguf::{EMBEDDING_TENSOR, Header, decode_matrix as decode_gguf};
 use common::model::tokenizer::TokenizerModel;
-use common::model::weights::{decode_matrix, parse_header};
+use common::model::weights::{decode_matrix, parse_header, parse_shard_index};
+use common::plot::{Figure, svg};
+use common::run::text::is_unprintable;
 
 fn inputs(kind: &str, target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -89,6 +91,50 @@ fn tokenizer_seeds_load_and_regressions_answer() {
             && let Ok(ids) = tokenizer.encode("ring beauty é 🤗", true)
         {
             let _ = tokenizer.decode(&ids);
+        }
+    }
+}
+
+#[test]
+fn shard_index_seeds_and_regressions_never_lead_outside_the_model_folder() {
+    let seeds = inputs("seeds", "shard_index");
+    assert!(!seeds.is_empty());
+    for (path, bytes) in seeds.iter().chain(&inputs("regressions", "shard_index")) {
+        let name = path.file_name().unwrap().to_string_lossy();
+        match parse_shard_index(bytes) {
+            Ok(weight_map) => {
+                assert_eq!(name, "two_shards.json", "{name} is accepted");
+                assert!(weight_map.values().all(|shard| {
+                    !shard.contains(['\\', '\0'])
+                        && Path::new(shard)
+                            .components()
+                            .all(|c| matches!(c, std::path::Component::Normal(_)))
+                }));
+            }
+            Err(e) => assert_ne!(name, "two_shards.json", "{e:#}"),
+        }
+    }
+}
+
+#[test]
+fn svg_text_seeds_and_regressions_draw_well_formed_xml() {
+    let seeds = inputs("seeds", "svg_text");
+    assert!(!seeds.is_empty());
+    for (path, bytes) in seeds.iter().chain(&inputs("regressions", "svg_text")) {
+        let texts: Vec<String> = bytes
+            .split(|&b| b == 0xFF)
+            .map(|text| String::from_utf8_lossy(text).into_owned())
+            .collect();
+        let drawn = svg(Figure::text_specimen(&texts)).unwrap();
+        let document = roxmltree::Document::parse(&drawn)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for node in document.descendants().filter(|n| n.is_text()) {
+            let text = node.text().unwrap_or_default();
+            assert!(
+                !text.chars().any(|c| c != '\n' && is_unprintable(c)),
+                "{}: {text:?}",
+                path.display()
+            );
         }
     }
 }

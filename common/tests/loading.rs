@@ -196,6 +196,96 @@ fn a_shard_index_pointing_at_a_missing_shard_is_an_error() {
 }
 
 #[test]
+fn a_tokenizer_with_more_tokens_than_the_matrix_has_rows_is_refused_at_load() {
+    // What is checked: a vocabulary of 8 tokens over a matrix of 5 rows is one line naming
+    // both counts when the model loads (it was accepted, and lessons used only the first 5).
+    let dir = tempfile::tempdir().unwrap();
+    bert_dir(dir.path(), "F32");
+    write_safetensors(
+        &dir.path().join("model.safetensors"),
+        &[entry(
+            "bert.embeddings.word_embeddings.weight",
+            "F32",
+            vec![5, COLS],
+            encode("F32", &values()[..5 * COLS]),
+        )],
+    )
+    .unwrap();
+    let files = locate(dir.path().to_str().unwrap(), &Hub::new(dir.path(), true)).unwrap();
+    let error = Model::load(files).err().expect("refused").to_string();
+    assert!(
+        error.contains("the tokenizer has 8 token ids")
+            && error.contains("has 5 rows")
+            && !error.contains('\n'),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_matrix_without_columns_is_refused_at_load() {
+    // What is checked: a [8, 0] embedding tensor is one line naming its shape when the
+    // model loads (it failed later, drawing a figure, with the hidden staging path).
+    let dir = tempfile::tempdir().unwrap();
+    bert_dir(dir.path(), "F32");
+    write_safetensors(
+        &dir.path().join("model.safetensors"),
+        &[entry(
+            "bert.embeddings.word_embeddings.weight",
+            "F32",
+            vec![ROWS, 0],
+            Vec::new(),
+        )],
+    )
+    .unwrap();
+    let files = locate(dir.path().to_str().unwrap(), &Hub::new(dir.path(), true)).unwrap();
+    let error = Model::load(files).err().expect("refused").to_string();
+    assert!(error.contains("has shape [8, 0]"), "{error}");
+}
+
+#[test]
+fn shard_index_paths_outside_the_model_folder_are_refused_before_any_open() {
+    // What is checked: a `weight_map` naming a file outside the model folder (`..`, an
+    // absolute path) is refused when the index is read, before anything is opened. The
+    // bait beside the folder is a valid checkpoint holding the embedding tensor, so a
+    // lesson that opened it would load it and succeed.
+    let root = tempfile::tempdir().unwrap();
+    let bait = root.path().join("bait.safetensors");
+    write_safetensors(
+        &bait,
+        &[entry(
+            "wte.weight",
+            "F32",
+            vec![ROWS, COLS],
+            encode("F32", &values()),
+        )],
+    )
+    .unwrap();
+    let model = root.path().join("model");
+    fs::create_dir_all(model.join("sub")).unwrap();
+    fs::write(model.join("vocab.txt"), VOCAB).unwrap();
+    for shard in [
+        "../bait.safetensors".to_string(),
+        "sub/../../bait.safetensors".to_string(),
+        bait.to_str().unwrap().to_string(),
+    ] {
+        fs::write(
+            model.join("model.safetensors.index.json"),
+            serde_json::json!({ "weight_map": { "wte.weight": shard } }).to_string(),
+        )
+        .unwrap();
+        let loaded =
+            locate(model.to_str().unwrap(), &Hub::new(root.path(), true)).and_then(Model::load);
+        let error = format!("{:#}", loaded.err().expect("the index is refused"));
+        assert!(
+            error.contains("not a plain file name inside the model folder")
+                && error.contains(&shard)
+                && !error.contains('\n'),
+            "{shard}: {error}"
+        );
+    }
+}
+
+#[test]
 fn truncated_and_corrupt_files_are_reported_not_panicked() {
     let dir = tempfile::tempdir().unwrap();
     bert_dir(dir.path(), "F32");

@@ -76,7 +76,7 @@ fn permutation_p_values_repeat_for_a_seed_and_detect_structure() {
     let a = cosine_similarity_matrix(&random(18, 32, 4), &device).unwrap();
     let unrelated = cosine_similarity_matrix(&random(18, 32, 5), &device).unwrap();
     let p = |a: &Matrix, b: &Matrix| {
-        permutation_test(a, b, rsa(a, b).unwrap(), 300, 9)
+        permutation_test(a, b, rsa(a, b).unwrap(), 300, 9, |_| {})
             .p_value
             .unwrap()
     };

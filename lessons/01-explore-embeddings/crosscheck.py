@@ -2,119 +2,154 @@
 
 Usage: python3 lessons/01-explore-embeddings/crosscheck.py out/01-explore-embeddings/report.json
 
-Run the lesson with --standin first. Every number is recomputed here from the stand-in
-files, independently of the Rust code (scripts/crosscheck/standins.py): token lengths
-with Python's len() over the vocabularies of transformers' own tokenizer classes
-(BertTokenizer from vocab.txt; GPT2Tokenizer over SmolLM2's tokens and merges from its
-GGUF metadata), decoded lengths with their pure-Python decoders, and the embedding
-statistics with numpy, exactly as the notebook computes them, on the matrices the
-`safetensors` and `gguf` packages read.
+Checks the default run (`cargo run -p lesson01 -- --standin`, the snapshot's run). Every
+number is recomputed here from the stand-in files, independently of the Rust code
+(scripts/crosscheck/standins.py): the architectures from config.json and the GGUF's
+metadata and tensor list (the `safetensors` and `gguf` packages), token lengths with
+Python's len() over the vocabularies of transformers' own tokenizer classes (BertTokenizer
+from vocab.txt; GPT2Tokenizer over SmolLM2's tokens and merges from its GGUF metadata),
+decoded lengths with their pure-Python decoders, and the embedding statistics with numpy,
+exactly as the notebook computes them, on the matrices the `safetensors` and `gguf`
+packages read. The module trees' numbers (every Embedding and Linear shape, the layer
+count, the norms' eps, the dropouts) are checked against the config; their class names
+are transformers', which prints them from torch modules (torch is not installed here).
+Tolerances: integers, ids and text exact; Pearson r to 1e-4 relative; per-token
+statistics and their histograms to 2e-3 relative (float32 sums in another order).
+
+The same-index row is the lesson's seeded draw of the notebook's
+np.random.randint(10000, 20000), which numpy cannot repeat: a single draw, checked to lie
+in that range (one index for both models); its tokens and correlation are recomputed.
+
+The snapshot (snapshots/lesson01_report.snap) holds this report with each tensor list
+replaced by its length and each histogram by its peak bin and density: both derived from
+fields recomputed here.
 """
 import json
 import pathlib
+import re
 import sys
 
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "scripts" / "crosscheck"))
 import standins  # noqa: E402  the stand-in files, read independently of the Rust code
+from check import Check  # noqa: E402
 
-failures = []
-
-
-def close(name, got, want, rel=2e-3, abs_=1e-6):
-    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    if got.shape != want.shape or not np.allclose(got, want, rtol=rel, atol=abs_):
-        failures.append(name)
-        print(f"MISMATCH {name}: rust {got.ravel()[:6]} python {want.ravel()[:6]}")
-    else:
-        print(f"ok {name}")
-
-
-def equal(name, got, want):
-    if got != want:
-        failures.append(name)
-        print(f"MISMATCH {name}: rust {str(got)[:200]} python {str(want)[:200]}")
-    else:
-        print(f"ok {name}")
+LISTED = {
+    "labels": "the figures' legend text for each model, written in the lesson",
+    "architectures.bert.module_classes_known": "whether the lesson names transformers' classes for this "
+                                               "architecture (its own table of BERT, GPT-2, Llama)",
+    "architectures.gpt.module_classes_known": "as for BERT",
+}
+c = Check(LISTED, models=["bert-base-uncased", "gpt2"])
 
 
 def counts(lengths):
-    u, c = np.unique(lengths, return_counts=True)
-    return [[int(a), int(b)] for a, b in zip(u, c)]
+    u, n = np.unique(lengths, return_counts=True)
+    return [[int(a), int(b)] for a, b in zip(u, n)]
 
 
-report = json.loads(pathlib.Path(sys.argv[1]).read_text())
-
-# print(model)'s parameter count: sum(p.numel() for p in model.parameters()) of the base
-# model class, (1) from each architecture's formula over its config and (2) from the base
-# model's floating-point tensors in the files (no buffers such as position_ids, no heads).
+# print(model): the architecture's numbers from config.json (BERT) and the GGUF's
+# metadata (GPT); the parameter count (1) from each architecture's formula and (2) from
+# the base model's floating-point tensors in the files (no buffers such as position_ids,
+# no heads): sum(p.numel() for p in model.parameters()).
 config = json.loads((standins.snapshot(standins.BERT) / "config.json").read_text())
-V, P, T, L, d, I = (config[k] for k in ["vocab_size", "max_position_embeddings", "type_vocab_size",
-                                         "num_hidden_layers", "hidden_size", "intermediate_size"])
+V, P, T, L, d, I, H = (config[k] for k in ["vocab_size", "max_position_embeddings", "type_vocab_size",
+                                            "num_hidden_layers", "hidden_size", "intermediate_size",
+                                            "num_attention_heads"])
 bert_formula = (V + P + T) * d + 2 * d + L * (4 * d * d + 2 * d * I + 9 * d + I) + d * d + d
 from safetensors import safe_open  # noqa: E402
 
 with safe_open(str(standins.snapshot(standins.BERT) / "model.safetensors"), "numpy") as f:
-    bert_files = sum(int(np.prod(f.get_slice(k).get_shape())) for k in f.keys()
-                     if not k.endswith("position_ids") and not k.startswith("cls."))
+    shapes = {k: list(f.get_slice(k).get_shape()) for k in f.keys()}
+    dtypes = {k: f.get_slice(k).get_dtype() for k in f.keys()}
+bert_files = sum(int(np.prod(s)) for k, s in shapes.items() if not k.endswith("position_ids") and not k.startswith("cls."))
+bert = {"model_type": config["model_type"], "layers": L, "hidden_size": d, "heads": H, "vocab_size": V,
+        "positions": P, "embedding_tensor": next(k for k in shapes if k.endswith("word_embeddings.weight")),
+        "tensors": [{"name": k, "dtype": dtypes[k], "shape": shapes[k]} for k in sorted(shapes)],
+        "parameters": bert_formula, "parameters_in_files": bert_files}
+bert_tree = {"Embedding": {(V, d), (P, d), (T, d)}, "Linear": {(d, d), (d, I), (I, d)}, "layers": L,
+             "eps": {config["layer_norm_eps"]}, "dropout": {config["hidden_dropout_prob"], config["attention_probs_dropout_prob"]}}
+
 reader = standins.gguf_reader()
-field = lambda key: int(reader.fields[key].parts[reader.fields[key].data[0]][0])  # noqa: E731
-V, d, L, F = len(reader.fields["tokenizer.ggml.tokens"].data), field("llama.embedding_length"), \
-    field("llama.block_count"), field("llama.feed_forward_length")
-heads, kv = field("llama.attention.head_count"), field("llama.attention.head_count_kv")
+field = lambda key: reader.fields[key].parts[reader.fields[key].data[0]][0]  # noqa: E731
+text = lambda key: bytes(reader.fields[key].parts[reader.fields[key].data[0]]).decode()  # noqa: E731
+arch = text("general.architecture")
+V, d, L, F = (len(reader.fields["tokenizer.ggml.tokens"].data), int(field(f"{arch}.embedding_length")),
+              int(field(f"{arch}.block_count")), int(field(f"{arch}.feed_forward_length")))
+heads, kv = int(field(f"{arch}.attention.head_count")), int(field(f"{arch}.attention.head_count_kv"))
 kv_width = kv * d // heads
 gpt_formula = V * d + L * (2 * d * d + 2 * d * kv_width + 3 * d * F + 2 * d) + d
-gpt_files = sum(int(t.n_elements) for t in reader.tensors if t.name != "output.weight")
-equal("BERT parameters (formula)", report["architectures"]["bert"]["parameters"], bert_formula)
-equal("BERT parameters in files", report["architectures"]["bert"]["parameters"], bert_files)
-equal("GPT parameters (formula)", report["architectures"]["gpt"]["parameters"], gpt_formula)
-equal("GPT parameters in files", report["architectures"]["gpt"]["parameters"], gpt_files)
+gpt = {"model_type": arch, "layers": L, "hidden_size": d, "heads": heads, "vocab_size": V,
+       "positions": int(field(f"{arch}.context_length")), "embedding_tensor": "token_embd.weight",
+       "tensors": [{"name": t.name, "dtype": t.tensor_type.name, "shape": [int(n) for n in reversed(t.shape)]}
+                   for t in sorted(reader.tensors, key=lambda t: t.name)],
+       "parameters": gpt_formula,
+       "parameters_in_files": sum(int(t.n_elements) for t in reader.tensors if t.name != "output.weight")}
+gpt_tree = {"Embedding": {(V, d)}, "Linear": {(d, d), (d, kv_width), (d, F), (F, d)}, "layers": L,
+            "eps": {float(f'{field(f"{arch}.attention.layer_norm_rms_epsilon"):.6g}')}, "dropout": set()}
 
-tokG = standins.SmolTokenizer()
+
+def tree_numbers(tree):
+    """The numbers in a printed module tree: Embedding and Linear shapes, the repeated
+    layer count, the norms' eps and the dropouts' p."""
+    pair = r"\((?:in_features=)?(\d+), (?:out_features=)?(\d+)"
+    return {"Embedding": {(int(a), int(b)) for a, b in re.findall(r"Embedding" + pair, tree)},
+            "Linear": {(int(a), int(b)) for a, b in re.findall(r"Linear" + pair, tree)},
+            "layers": [int(n) for n in re.findall(r"\(0-\d+\): (\d+) x", tree)][0],
+            "eps": {float(e) for e in re.findall(r"eps=([0-9.e-]+)", tree)},  # as printed: 6 digits
+            "dropout": {float(p) for p in re.findall(r"Dropout\(p=([0-9.]+)", tree)}}
+
+
+for name, want, tree, model in [("bert", bert, bert_tree, "bert-base-uncased"), ("gpt", gpt, gpt_tree, "gpt2")]:
+    for key, value in want.items():
+        c.equal(f"architectures.{name}.{key}", value)
+    c.equal(f"architectures.{name}.model", f"standin/{standins.STANDINS[model]} (stand-in for {model})")
+    # transformers prints the tree from a torch module (torch is not installed): its class
+    # names are the lesson's, its numbers are checked here against the config.
+    got = tree_numbers(c[f"architectures.{name}.module_tree"])
+    c.holds(f"architectures.{name}.module_tree", got == tree, f"numbers {got} vs config {tree}")
+
+# How long are the tokens?
+tokG = standins.SmolTokenizer(reader)
 tokB = standins.bert_tokenizer()
-equal("vocab sizes", report["vocab_sizes"], {"bert": tokB.vocab_size, "gpt": tokG.vocab_size})
-
-stored_G = [len(w) for w in tokG.tokens]
-stored_B = [len(w) for w in tokB.get_vocab().keys()]
-decoded_G = [len(tokG.decode([i])) for i in range(tokG.vocab_size)]
-decoded_B = [len(tokB.decode([i], clean_up_tokenization_spaces=False)) for i in range(tokB.vocab_size)]
-tl = report["token_lengths"]
-equal("gpt stored lengths", tl["gpt"]["stored"], counts(stored_G))
-equal("gpt decoded lengths", tl["gpt"]["decoded"], counts(decoded_G))
-equal("bert stored lengths", tl["bert"]["stored"], counts(stored_B))
-equal("bert decoded lengths", tl["bert"]["decoded"], counts(decoded_B))
-equal("gpt changed by decoding", tl["gpt"]["changed_by_decoding"], sum(a != b for a, b in zip(stored_G, decoded_G)))
-equal("bert changed by decoding", tl["bert"]["changed_by_decoding"], sum(a != b for a, b in zip(stored_B, decoded_B)))
-
-word = report["same_word"]["word"]
-cmp = report["same_word"]["comparison"]
-equal("same word ids", [cmp["index"]["bert"], cmp["index"]["gpt"]], [tokB.encode(word)[1], tokG.encode(word)[0]])
+c.equal("vocab_sizes", {"bert": tokB.vocab_size, "gpt": tokG.vocab_size})
+stored = {"gpt": [len(w) for w in tokG.tokens], "bert": [len(w) for w in tokB.get_vocab().keys()]}
+decoded = {"gpt": [len(tokG.decode([i])) for i in range(tokG.vocab_size)],
+           "bert": [len(tokB.decode([i], clean_up_tokenization_spaces=False)) for i in range(tokB.vocab_size)]}
+for name in ["bert", "gpt"]:
+    c.equal(f"token_lengths.{name}.stored", counts(stored[name]))
+    c.equal(f"token_lengths.{name}.decoded", counts(decoded[name]))
+    c.equal(f"token_lengths.{name}.changed_by_decoding", sum(a != b for a, b in zip(stored[name], decoded[name])))
 
 eB = standins.embeddings(standins.BERT)
 eG = standins.embeddings(standins.GPT)
-equal("embedding shapes", report["embedding_shapes"], {"bert": list(eB.shape), "gpt": list(eG.shape)})
+c.equal("embedding_shapes", {"bert": list(eB.shape), "gpt": list(eG.shape)})
 
-idx = report["same_index"]["index"]["bert"]
-equal("same index tokens", [report["same_index"]["token"]["bert"], report["same_index"]["token"]["gpt"]],
-      [tokB.decode([idx]), tokG.decode([idx])])
-# Both comparisons on the first min(d_BERT, d_GPT) dimensions, as the notebook's corrcoef
-# would run on vectors of one width.
+# The same index: the notebook's np.random.randint(10000, 20000), one index for both
+# models, drawn by the lesson's seeded generator (a single draw: checked to lie in that
+# range), then compared on the first min(d_BERT, d_GPT) dimensions, as the notebook's
+# corrcoef would run on vectors of one width.
 n = min(eB.shape[1], eG.shape[1])
-for key, (a, b) in {"same_index": (eB[idx], eG[idx]), "same_word": (eB[cmp["index"]["bert"]], eG[cmp["index"]["gpt"]])}.items():
-    got = report[key] if key == "same_index" else cmp
-    equal(f"{key} dimensions compared", got["dimensions"], n)
-    close(f"{key} pearson r", got["pearson_r"], np.corrcoef(a[:n], b[:n])[0, 1], rel=1e-4)
+idx = c.value("same_index.index.bert")
+c.holds("same_index.index", 10000 <= idx < 20000 and c["same_index.index.gpt"] == idx,
+        f"{c['same_index.index']} in [10000, 20000), one index for both")
+# how about the same word? the notebook's 'the': BERT's first token after [CLS], GPT's first
+c.equal("same_word.word", "the")
+c.equal("same_word.comparison.index", {"bert": tokB.encode("the")[1], "gpt": tokG.encode("the")[0]})
+for key, (ib, ig) in {"same_index": (idx, idx), "same_word.comparison": (tokB.encode("the")[1], tokG.encode("the")[0])}.items():
+    c.equal(f"{key}.token", {"bert": tokB.decode([ib]), "gpt": tokG.decode([ig])})
+    c.equal(f"{key}.dimensions", n)
+    c.close(f"{key}.pearson_r", np.corrcoef(eB[ib][:n], eG[ig][:n])[0, 1], rtol=1e-4)
 
+# Distributions of per-token variances and means: np.histogram(..., bins=100, density=True)
 for stat, fn in [("variance", lambda e: e.var(axis=1)), ("mean", lambda e: e.mean(axis=1))]:
     for name, e in [("bert", eB), ("gpt", eG)]:
         values = fn(e)
-        s = report["distributions"][stat][name]
         y, x = np.histogram(values, bins=100, density=True)
-        close(f"{name} {stat} histogram edges", s["histogram"]["edges"], x)
-        close(f"{name} {stat} histogram densities", s["histogram"]["values"], y)
-        close(f"{name} {stat} summary", [s["mean"], s["min"], s["max"]],
-              [values.astype(np.float64).mean(), values.min(), values.max()])
-
-print(f"\n{len(failures)} mismatches" if failures else "\nall values agree")
-sys.exit(1 if failures else 0)
+        at = f"distributions.{stat}.{name}"
+        c.close(f"{at}.histogram.edges", x, rtol=2e-3)
+        c.close(f"{at}.histogram.values", y, rtol=2e-3)
+        for key, want in [("mean", values.astype(np.float64).mean()), ("min", values.min()), ("max", values.max())]:
+            c.close(f"{at}.{key}", want, rtol=2e-3)
+c.finish()

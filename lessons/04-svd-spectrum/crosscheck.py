@@ -2,66 +2,127 @@
 
 Usage: python3 lessons/04-svd-spectrum/crosscheck.py out/04-svd-spectrum/report.json
 
-Run the lesson with --standin first. The token sets are read from the report; the SVD is
-np.linalg.svd of the mean-centred submatrices of the stand-in BERT matrix. The top
-projections are taken and printed as the notebook's cell does (np.argsort(abs(p))[::-1],
-the first 20, transformers' BertTokenizer.decode, skipped when in string.ascii_letters),
-after flipping Vt[0] to the lesson's sign convention, and compared line for line.
+Checks the default run (`cargo run -p lesson04 -- --standin`, the snapshot's run: letters
+against 26 random tokens, 20 random draws, 5 components). The letters' tokens are the
+notebook's `tokenizer.encode(i, add_special_tokens=False)[0]` for a to z (transformers'
+BertTokenizer); the SVDs are np.linalg.svd of the mean-centred submatrices of the
+stand-in BERT matrix. The top projections are taken and printed as the notebook's cell
+does (np.argsort(abs(p))[::-1], the first 20, BertTokenizer.decode, skipped when in
+string.ascii_letters), after flipping Vt[0] to the lesson's sign convention.
+
+Seeded draws of the lesson's own generator, which numpy cannot repeat:
+- the random set (the notebook's np.random.randint(0, vocab_size, 26)): its ids must lie
+  in [0, vocab_size), and its tokens and spectrum are recomputed from them;
+- the 20 random draws (beyond the notebook), of which the report keeps only spectra:
+  their distribution is checked against this script's own 4,000 numpy draws of 26 ids.
+  Each statistic the lesson reports over its 20 draws (the mean and the sd of the first
+  singular value, the mean of each explained-variance fraction, and the mean of each
+  singular value over the draws but the last, which is rounding: 26 centred rows have
+  rank 25) is compared with the same statistic over 200 groups of
+  20 of numpy's draws: within 4 standard deviations of their mean. The summaries are
+  also recomputed exactly from the report's own spectra.
+
+Tolerances: ids, tokens exact; singular values 1e-4 relative (those above 1e-3 of the
+first: the last of 26 centred rows is ~0); explained variance 1e-5; projections 1e-4.
+The snapshot leaves out the 20 draws' spectra; every other field is in it.
 """
-import json
 import pathlib
 import string
 import sys
 
 import numpy as np
-from safetensors import safe_open
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-d = ROOT / ".standins" / "hub" / "models--standin--bert-base-uncased"
-path = d / "snapshots" / (d / "refs" / "main").read_text().strip() / "model.safetensors"
-with safe_open(str(path), "numpy") as f:
-    E = f.get_tensor("embeddings.word_embeddings.weight")
-report = json.loads(pathlib.Path(sys.argv[1]).read_text())
-failures = []
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "scripts" / "crosscheck"))
+import standins  # noqa: E402  the stand-in files, read independently of the Rust code
+from check import Check  # noqa: E402
 
-
-def check(name, ok, detail):
-    print(("ok " if ok else "MISMATCH ") + name + ("" if ok else f": {detail}"))
-    if not ok:
-        failures.append(name)
-
-
-s = report["spectra"]
-letters = E[s["set_a"]["ids"]] - E[s["set_a"]["ids"]].mean(axis=0)
-random = E[s["set_b"]["ids"]] - E[s["set_b"]["ids"]].mean(axis=0)
-for name, sub, rust in [("set a", letters, s["singular_values_a"]), ("set b", random, s["singular_values_b"])]:
-    sv = np.linalg.svd(sub, compute_uv=False)
-    big = sv > 1e-3 * sv[0]  # relative error is meaningless for the ~0 last value
-    rel = np.abs(np.array(rust)[big] - sv[big]) / sv[big]
-    check(f"{name} singular values (max relative error {rel.max():.2e})", rel.max() < 1e-4, rel)
-    ev = np.cumsum(sv**2) / np.sum(sv**2)
-    rust_ev = s["explained_a"] if name == "set a" else s["explained_b"]
-    check(f"{name} explained variance", np.allclose(rust_ev, ev[: len(rust_ev)], atol=1e-5), (rust_ev, ev[:5]))
-U, sv, Vt = np.linalg.svd(letters)
-v = Vt[0] * np.sign(Vt[0][np.argmax(np.abs(Vt[0]))])  # the lesson's sign convention
-projections = (E - E[s["set_a"]["ids"]].mean(axis=0)) @ v
-rust_top = report["top_projections"]["top"]
-check("top projections", all(abs(p["projection"] - projections[p["id"]]) < 1e-4 for p in rust_top), rust_top[:3])
-
-sys.path.insert(0, str(ROOT / "scripts" / "crosscheck"))
-import standins  # noqa: E402
-
+DRAWS, COMPONENTS, NUMPY_GROUPS = 20, 5, 200
+c = Check({}, models=["bert-base-uncased"])
+E = standins.embeddings(standins.BERT)
 tokenizer = standins.bert_tokenizer()
-sortidx = np.argsort(abs(projections))[::-1]  # the notebook's cell from here on
-printed = []
+vocab = tokenizer.vocab_size
+
+
+def centred(ids):
+    sub = E[ids]
+    return sub - sub.mean(axis=0)
+
+
+def explained(sv):
+    return np.cumsum(sv**2) / np.sum(sv**2)
+
+
+def spectrum(ids, rust_values, rust_explained):
+    sv = np.linalg.svd(centred(ids), compute_uv=False)
+    big = sv > 1e-3 * sv[0]  # relative error is meaningless for the ~0 last value
+    rel = np.abs(np.array(c[rust_values])[big] - sv[big]) / sv[big]
+    c.holds(rust_values, len(c[rust_values]) == len(sv) and rel.max() < 1e-4,
+            f"max relative error {rel.max():.2e}", tolerance=1e-4 * sv[0])
+    c.close(rust_explained, explained(sv)[:COMPONENTS], rtol=0, atol=1e-5)
+
+
+# Extract submatrices: the letters' tokens, and as many random tokens
+letters = [tokenizer.encode(ch, add_special_tokens=False)[0] for ch in string.ascii_lowercase]
+s = "spectra"
+c.equal(f"{s}.set_a.name", "letters")
+c.equal(f"{s}.set_a.ids", letters)
+c.equal(f"{s}.set_a.tokens", [tokenizer.decode([i]) for i in letters])
+c.equal(f"{s}.set_b.name", "random")
+random_ids = c.value(f"{s}.set_b.ids")
+c.holds(f"{s}.set_b.ids", len(random_ids) == 26 and all(0 <= i < vocab for i in random_ids),
+        f"26 ids in [0, {vocab})")
+c.equal(f"{s}.set_b.tokens", [tokenizer.decode([i]) for i in random_ids])
+# SVD of both matrices, and their spectra
+spectrum(letters, f"{s}.singular_values_a", f"{s}.explained_a")
+spectrum(random_ids, f"{s}.singular_values_b", f"{s}.explained_b")
+
+# Beyond the notebook: 20 random draws. The report's summaries of its own spectra…
+r = "random_draws"
+spectra = np.array(c.value(f"{r}.spectra"), dtype=float)
+c.close(f"{r}.top_mean", spectra[:, 0].mean(), rtol=1e-6)
+c.close(f"{r}.top_sd", spectra[:, 0].std(), rtol=1e-6)  # numpy's np.std: the population sd
+c.close(f"{r}.explained_mean", np.mean([explained(sv)[:COMPONENTS] for sv in spectra], axis=0), rtol=1e-6)
+# …and all of them against numpy's own draws: the same statistics over groups of 20
+rng = np.random.default_rng(0)
+pool = np.array([np.linalg.svd(centred(rng.integers(0, vocab, 26)), compute_uv=False)
+                 for _ in range(DRAWS * NUMPY_GROUPS)]).reshape(NUMPY_GROUPS, DRAWS, 26)
+
+
+def typical(path, rust, statistic):
+    groups = np.array([statistic(g) for g in pool])
+    mean, sd = groups.mean(axis=0), groups.std(axis=0, ddof=1)
+    z = np.abs(np.asarray(rust) - mean) / sd
+    c.holds(path, np.all(z <= 4), f"|z| up to {np.max(z):.2f} against numpy's "
+            f"{NUMPY_GROUPS} groups of {DRAWS} draws (at most 4)", tolerance=4 * float(np.atleast_1d(sd)[0]))
+
+
+c.holds(f"{r}.spectra", spectra.shape == (DRAWS, 26), f"{spectra.shape} draws x values")
+# (the first 25 values: 26 centred rows have rank 25, the last value is rounding)
+typical(f"{r}.spectra", spectra[:, :25].mean(axis=0), lambda g: g[:, :25].mean(axis=0))
+typical(f"{r}.top_mean", c[f"{r}.top_mean"], lambda g: g[:, 0].mean())
+typical(f"{r}.top_sd", c[f"{r}.top_sd"], lambda g: g[:, 0].std())
+typical(f"{r}.explained_mean", c[f"{r}.explained_mean"],
+        lambda g: np.mean([explained(sv)[:COMPONENTS] for sv in g], axis=0))
+
+# Project all embeddings onto the letters' first singular vector (the lesson's sign:
+# its largest component positive)
+U, sv, Vt = np.linalg.svd(centred(letters))
+v = Vt[0] * np.sign(Vt[0][np.argmax(np.abs(Vt[0]))])
+projections = (E - E[letters].mean(axis=0)) @ v
+sortidx = np.argsort(abs(projections))[::-1]  # the notebook's printout from here on
+top = [tokenizer.decode(sortidx[i]) for i in range(20)]
+t = "top_projections"
+c.equal(f"{t}.set", "letters")
+c.holds(f"{t}.top", [p["id"] for p in c[f"{t}.top"]] == sortidx[:20].tolist()
+        and [p["token"] for p in c[f"{t}.top"]] == top
+        and [p["printed"] for p in c[f"{t}.top"]] == [token not in string.ascii_letters for token in top]
+        and np.allclose([p["projection"] for p in c[f"{t}.top"]], projections[sortidx[:20]], rtol=0, atol=1e-4),
+        "ids, tokens, printed or not (in string.ascii_letters), projections", tolerance=1e-4)
 for i in range(20):
-    token = tokenizer.decode(sortidx[i])
-    if token not in string.ascii_letters:
-        printed.append(f'{projections[sortidx[i]]:6.3f} for "{token}"')
-check("the same 20 tokens, in the same order", [p["id"] for p in rust_top] == [int(i) for i in sortidx[:20]],
-      ([p["id"] for p in rust_top], sortidx[:20]))
-rust_printed = [f'{p["projection"]:6.3f} for "{p["token"]}"' for p in rust_top if p["printed"]]
-check(f"the printed lines ({len(printed)} of 20)", rust_printed == printed, (rust_printed, printed))
-print("\n".join(printed))
-print(f"\n{len(failures)} mismatches" if failures else "\nall values agree")
-sys.exit(1 if failures else 0)
+    if top[i] not in string.ascii_letters:
+        print(f'{projections[sortidx[i]]:6.3f} for "{top[i]}"')
+
+# the correlation matrix of the letters' embeddings: the mean of |R| off its diagonal
+R = np.abs(np.corrcoef(centred(letters)))
+c.close("abs_correlation_mean_off_diagonal", R[~np.eye(len(R), dtype=bool)].mean(), rtol=1e-4)
+c.finish()

@@ -30,7 +30,8 @@ def unpack(data, width):
     return np.array([int.from_bytes(raw[i : i + width], "little") for i in range(0, len(raw), width)])
 
 
-def main(out):
+def disagreements(out):
+    """The map's lists checked against numpy: (lists checked, k, what disagrees)."""
     text = (pathlib.Path(out) / "map-data.js").read_text()
     data = json.loads(text.split("window.MAP_DATA = ", 1)[1].rstrip().rstrip(";"))
     count, k, ids = data["count"], data["k"], np.array(data["ids"])
@@ -39,7 +40,7 @@ def main(out):
     vocabulary = np.arange(SPECIAL, e.shape[0])
     vocabulary = np.union1d(vocabulary, ids[:count])
     unit = e / np.linalg.norm(e, axis=1, keepdims=True)
-    checked = 0
+    checked, problems = 0, []
     for metric in data["metrics"]:
         rows = unpack(metric["neighbours"], data["index_bytes"]).reshape(count, k)
         steps = np.frombuffer(base64.b64decode(metric["distances"]), dtype="<u2").reshape(count, k)
@@ -48,7 +49,7 @@ def main(out):
         candidates = x[vocabulary]
         norms = (candidates**2).sum(1)
         for start in range(0, count, 500):
-            block = ids[start : start + 500]
+            block = ids[start : min(start + 500, count)]  # map tokens only, not the off-map ones after them
             q = x[block]
             d2 = (q**2).sum(1)[:, None] + norms[None, :] - 2 * q @ candidates.T
             d = np.sqrt(np.maximum(d2, 0))
@@ -58,13 +59,20 @@ def main(out):
                 listed = ids[rows[row]]
                 got = d[r][np.searchsorted(vocabulary, listed)]
                 tolerance = metric["distance_scale"] + 1e-4 * expected[-1]
-                assert np.all(np.abs(got - expected) <= tolerance), (metric["name"], block[r], listed, got, expected)
-                assert np.all(np.abs(listed_distances[row] - got) <= tolerance), (metric["name"], block[r])
+                if not np.all(np.abs(got - expected) <= tolerance):
+                    problems.append(f"{metric['name']} neighbours of {block[r]}: {listed} at {got}, numpy {expected}")
+                if not np.all(np.abs(listed_distances[row] - got) <= tolerance):
+                    problems.append(f"{metric['name']} distances of {block[r]}: {listed_distances[row]}, numpy {got}")
                 checked += 1
     off = [int(i) for i in ids[count:]]
-    assert not set(off) & on_map, "a token marked off the map is on it"
-    print(f"{checked} neighbour lists ({count} tokens x {len(data['metrics'])} metrics, k = {k}) agree with numpy over {len(vocabulary)} tokens; {len(off)} listed neighbours are off the map")
+    if set(off) & on_map:
+        problems.append("a token marked off the map is on it")
+    print(f"{checked} neighbour lists ({count} tokens x {len(data['metrics'])} metrics, k = {k}) checked against "
+          f"numpy over {len(vocabulary)} tokens; {len(off)} listed neighbours are off the map")
+    return checked, k, problems
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    _, _, problems = disagreements(sys.argv[1])
+    print("\n".join(problems) if problems else "all agree")
+    sys.exit(1 if problems else 0)

@@ -6,13 +6,17 @@ pure-Python tokenizer — transformers' GPT2Tokenizer (byte-level BPE) over the 
 tokens and merges, after splitting off every digit as llama.cpp's `smollm` pre-tokenizer
 does — so neither the Rust GGUF reader nor the Rust tokenizers library is involved.
 """
+import functools
 import importlib.util
 import json
+import os
 import pathlib
 import tempfile
 
+# transformers' tokenizers only: no notice that no deep-learning framework is installed.
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PACKAGES = ROOT / ".standins" / "packages"
 GPT = "standin/SmolLM2-135M-Instruct"
 BERT = "standin/bert-base-uncased"
 
@@ -21,15 +25,21 @@ BERT = "standin/bert-base-uncased"
 _spec = importlib.util.spec_from_file_location("bench_standins", ROOT / "bench" / "python" / "standins.py")
 _bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_bench)
+PACKAGES = _bench.STANDINS_DIR / "packages"
+STANDINS = _bench.STANDINS  # the stand-in repo of each course model name
 
 
 def snapshot(repo):
     return _bench.snapshot(repo.removeprefix("standin/"))
 
 
+@functools.cache
 def embeddings(repo):
-    """The token-embedding matrix of stand-in `repo` as float32 numpy."""
-    return _bench.embeddings(repo.removeprefix("standin/"))
+    """The token-embedding matrix of stand-in `repo` as float32 numpy, read once (read-only)."""
+    name = repo.removeprefix("standin/")
+    matrix = _bench.embeddings(name, gguf_reader(repo) if _bench.gguf_file(name) else None)
+    matrix.flags.writeable = False
+    return matrix
 
 
 def smollm_embeddings():
@@ -37,10 +47,12 @@ def smollm_embeddings():
     return embeddings(GPT)
 
 
-def gguf_reader():
+@functools.cache
+def gguf_reader(repo=GPT):
+    """The GGUF's reader, opened once: parsing its 100,000 metadata strings takes seconds."""
     from gguf import GGUFReader
 
-    return GGUFReader(str(_bench.gguf_file(GPT.removeprefix("standin/"))))
+    return GGUFReader(str(_bench.gguf_file(repo.removeprefix("standin/"))))
 
 
 def _strings(reader, key):
@@ -83,7 +95,7 @@ class SmolTokenizer:
         return self.inner.decode(ids, clean_up_tokenization_spaces=False)
 
 
-def bert_tokenizer():
+def bert_tokenizer(repo=BERT):
     from transformers import BertTokenizer
 
-    return BertTokenizer(vocab_file=str(snapshot(BERT) / "vocab.txt"))
+    return BertTokenizer(vocab_file=str(snapshot(repo) / "vocab.txt"))

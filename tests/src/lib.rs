@@ -156,3 +156,124 @@ pub fn peak_memory(command: &mut Command) -> (std::process::ExitStatus, u64) {
         usage.ru_maxrss as u64 * 1024,
     )
 }
+
+/// Token texts a hostile vocabulary holds: every control character in one token (C0, DEL
+/// and C1), a bidirectional override, line and paragraph separators, a lone line break,
+/// a noncharacter, and text that looks like markup or a Markdown table cell.
+pub fn hostile_tokens() -> Vec<String> {
+    let controls: String = (0u32..0x20)
+        .chain(0x7f..0xa0)
+        .filter_map(char::from_u32)
+        .collect();
+    [
+        controls.as_str(),
+        "evil\u{202e}txt.exe",
+        "line\u{2028}para\u{2029}end",
+        "\n",
+        "a\nb",
+        "\u{feff}\u{200b}\u{fffe}",
+        "<script>alert(1)</script>&amp;",
+        "pipe|cell`tick*star*",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect()
+}
+
+/// A small model in `dir` whose vocabulary holds [`hostile_tokens`] among plain ones
+/// (`tok0`, `tok1`, …): a word-level `tokenizer.json`, a GPT-2 `config.json` and a
+/// `model.safetensors` of seeded random `rows × 8` embeddings, so a lesson runs on it as
+/// on any local model. The hostile tokens are ids 1, 2, … (id 0 is `[UNK]`).
+pub fn hostile_model(dir: &Path, rows: usize) {
+    let mut vocab = vec!["[UNK]".to_string()];
+    vocab.extend(hostile_tokens());
+    let plain = rows.saturating_sub(vocab.len());
+    vocab.extend((0..plain).map(|i| format!("tok{i}")));
+    let ids: serde_json::Map<String, serde_json::Value> = vocab
+        .iter()
+        .enumerate()
+        .map(|(id, token)| (token.clone(), id.into()))
+        .collect();
+    let tokenizer = serde_json::json!({
+        "version": "1.0",
+        "truncation": null,
+        "padding": null,
+        "added_tokens": [],
+        "normalizer": null,
+        "pre_tokenizer": {"type": "WhitespaceSplit"},
+        "post_processor": null,
+        "decoder": null,
+        "model": {"type": "WordLevel", "vocab": ids, "unk_token": "[UNK]"}
+    });
+    std::fs::write(dir.join("tokenizer.json"), tokenizer.to_string()).unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        r#"{"model_type": "gpt2", "n_layer": 2, "n_head": 2, "n_embd": 8}"#,
+    )
+    .unwrap();
+    let mut rng = common::rng::SeededRng::new(7);
+    let values: Vec<u8> = (0..vocab.len() * 8)
+        .flat_map(|_| (rng.normal() as f32).to_le_bytes())
+        .collect();
+    common::model::weights::write_safetensors(
+        &dir.join("model.safetensors"),
+        &[common::model::weights::SafetensorsEntry {
+            name: "wte.weight".into(),
+            dtype: "F32".into(),
+            shape: vec![vocab.len(), 8],
+            bytes: values,
+        }],
+    )
+    .unwrap();
+}
+
+/// Whether `text` holds only what every format shows as it is: no control, format or
+/// separator characters and no noncharacters, line breaks (`\n`) aside.
+pub fn all_printable(text: &str) -> bool {
+    text.chars()
+        .all(|c| c == '\n' || !common::run::text::is_unprintable(c))
+}
+
+/// Parses every SVG in `dir` as XML, failing with the file and the parser's reason, and
+/// returns the text of all their `<text>` elements.
+pub fn svg_texts(dir: &Path) -> Vec<String> {
+    let mut texts = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("the folder can be listed") {
+        let path = entry.expect("the folder can be listed").path();
+        if path.extension().is_none_or(|e| e != "svg") {
+            continue;
+        }
+        let svg = std::fs::read_to_string(&path).expect("the SVG is UTF-8");
+        let document = roxmltree::Document::parse(&svg)
+            .unwrap_or_else(|e| panic!("{} is not well-formed XML: {e}", path.display()));
+        texts.extend(
+            document
+                .descendants()
+                .filter(|n| n.has_tag_name("text"))
+                .filter_map(|n| n.text())
+                .map(str::to_string),
+        );
+    }
+    texts
+}
+
+/// `command` with its address space limited to `bytes` (`ulimit -v`, `RLIMIT_AS`), set in
+/// the child before the program starts.
+pub fn limit_address_space(command: &mut Command, bytes: u64) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec the closure only calls setrlimit, which is
+    // async-signal-safe, and allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes as libc::rlim_t,
+                rlim_max: bytes as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        })
+    }
+}

@@ -47,6 +47,7 @@ pub fn rsa(a: &Matrix, b: &Matrix) -> Result<RsaScore> {
         a.rows() == b.rows() && a.rows() >= 3,
         "RSA needs two similarity matrices over the same 3+ words"
     );
+    // ANCHOR: rsa
     let (ua, ub) = (upper_triangle(a), upper_triangle(b));
     for (which, triangle) in [("first", &ua), ("second", &ub)] {
         ensure!(
@@ -67,20 +68,22 @@ pub fn rsa(a: &Matrix, b: &Matrix) -> Result<RsaScore> {
 /// How surprising an RSA score is: the word labels of `b` are shuffled (rows and columns
 /// together) `permutations` times, which keeps each matrix's own structure but breaks the
 /// word-to-word correspondence; p is the share of shuffles whose Pearson RSA reached the
-/// observed one, `(hits + 1) / (permutations + 1)`.
+/// observed one, `(hits + 1) / (permutations + 1)`. `progress` is told how many shuffles
+/// are done (a progress bar for a long test).
 pub fn permutation_test(
     a: &Matrix,
     b: &Matrix,
     score: RsaScore,
     permutations: usize,
     seed: u64,
+    mut progress: impl FnMut(usize),
 ) -> RsaScore {
     let ua = upper_triangle(a);
     let p_value = (permutations > 0).then(|| {
         let mut rng = SeededRng::new(seed);
         let mut labels: Vec<usize> = (0..b.rows()).collect();
         let mut hits = 0;
-        for _ in 0..permutations {
+        for done in 1..=permutations {
             rng.shuffle(&mut labels);
             let shuffled: Vec<f32> = (0..labels.len())
                 .flat_map(|i| ((i + 1)..labels.len()).map(move |j| (i, j)))
@@ -89,6 +92,7 @@ pub fn permutation_test(
             if pearson(&ua, &shuffled) >= score.pearson {
                 hits += 1;
             }
+            progress(done);
         }
         (hits + 1) as f64 / (permutations + 1) as f64
     });

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 
 use super::gguf::{EMBEDDING_TENSOR, Gguf};
-use super::hub::{FetchError, Hub, validate_repo_id};
+use super::hub::{FetchError, Hub, validate_file_name, validate_repo_id};
 use super::standins::StandinInfo;
 use super::tokenizer::TokenizerFiles;
 use super::weights::{Checkpoint, find_embedding_name, read_header};
@@ -62,6 +62,7 @@ impl Source<'_> {
     fn get(&self, file: &str) -> Result<Option<PathBuf>> {
         match self {
             Source::Dir(dir) => {
+                validate_file_name(file)?;
                 let path = dir.join(file);
                 Ok(path.is_file().then_some(path))
             }
@@ -131,7 +132,10 @@ impl Source<'_> {
     /// Whether the model has `file`, without downloading it.
     fn exists(&self, file: &str) -> Result<bool> {
         match self {
-            Source::Dir(dir) => Ok(dir.join(file).is_file()),
+            Source::Dir(dir) => {
+                validate_file_name(file)?;
+                Ok(dir.join(file).is_file())
+            }
             Source::Repo { hub, id, partial } => match hub.exists(id, file) {
                 Ok(found) => Ok(found),
                 Err(e) => absent(partial, id, file, e).map(|()| false),
@@ -142,7 +146,10 @@ impl Source<'_> {
     /// `file`, only if it is already on disk (never a network request).
     fn local(&self, file: &str) -> Option<PathBuf> {
         match self {
-            Source::Dir(dir) => Some(dir.join(file)).filter(|p| p.is_file()),
+            Source::Dir(dir) => validate_file_name(file)
+                .ok()
+                .map(|()| dir.join(file))
+                .filter(|p| p.is_file()),
             Source::Repo { hub, id, .. } => hub.cached(id, file),
         }
     }

@@ -83,6 +83,27 @@ pub fn validate_repo_id(id: &str) -> Result<()> {
     }
 }
 
+/// Checks a file name read from a model's metadata (a shard index, a Hub listing, a
+/// cache's `refs/main`): a plain relative path inside the model folder, made of ordinary
+/// names (no `..`, `.`, empty parts, leading `/`, backslash or NUL), so no file outside
+/// the folder (or the cache) is ever opened or requested for it.
+pub fn validate_file_name(name: &str) -> Result<()> {
+    let plain = !name.is_empty()
+        && name.len() <= 1024
+        && !name.contains(['\\', '\0'])
+        && name
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..");
+    if plain {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            "`{}` is not a plain file name inside the model folder; the model's files name a path outside it, so they are refused",
+            name.escape_debug()
+        ))
+    }
+}
+
 /// Why a file could not be had.
 #[derive(Debug)]
 pub enum FetchError {
@@ -128,15 +149,30 @@ impl Hub {
         self.offline
     }
 
-    /// The cached copy of `file` of model `repo`, without any network access.
+    /// The cached copy of `file` of model `repo`, without any network access. A file name
+    /// or a cached revision (`refs/main`) that would lead outside the cache finds nothing.
     pub fn cached(&self, repo: &str, file: &str) -> Option<PathBuf> {
+        validate_file_name(file).ok()?;
+        self.cached_revision(repo)?;
         Cache::new(self.cache_dir.clone())
             .repo(Repo::new(repo.to_string(), RepoType::Model))
             .get(file)
     }
 
+    /// The revision `refs/main` of `repo` names, when it is one folder name of the cache.
+    fn cached_revision(&self, repo: &str) -> Option<String> {
+        let path = self
+            .cache_dir
+            .join(repo_folder(repo))
+            .join("refs")
+            .join("main");
+        let revision = std::fs::read_to_string(path).ok()?.trim().to_string();
+        (validate_file_name(&revision).is_ok() && !revision.contains('/')).then_some(revision)
+    }
+
     /// `file` of model `repo`: from the cache, else downloaded into it (with a progress bar).
     pub fn fetch(&self, repo: &str, file: &str) -> Result<PathBuf, FetchError> {
+        validate_file_name(file).map_err(FetchError::Failed)?;
         if let Some(path) = self.cached(repo, file) {
             return Ok(path);
         }
@@ -153,6 +189,7 @@ impl Hub {
     /// fresh download. The damaged copy is moved aside, not deleted, until the new one is
     /// in hand: a failed download puts it back as it was.
     pub fn refetch(&self, repo: &str, file: &str) -> Result<PathBuf, FetchError> {
+        validate_file_name(file).map_err(FetchError::Failed)?;
         self.refuse_if_offline(repo)?;
         let _lock = self.lock(repo, file)?;
         let mut aside = Vec::new();
@@ -217,6 +254,7 @@ impl Hub {
     /// Whether `repo` has `file`, asked of the Hub without downloading it (a one-byte
     /// request), or answered from the cache when offline.
     pub fn exists(&self, repo: &str, file: &str) -> Result<bool, FetchError> {
+        validate_file_name(file).map_err(FetchError::Failed)?;
         if self.cached(repo, file).is_some() {
             return Ok(true);
         }
@@ -254,9 +292,12 @@ impl Hub {
 
     /// The files of `repo`'s cached snapshot, if it has one.
     fn cached_files(&self, repo: &str) -> Option<Vec<String>> {
-        let folder = self.cache_dir.join(repo_folder(repo));
-        let revision = std::fs::read_to_string(folder.join("refs").join("main")).ok()?;
-        let snapshot = folder.join("snapshots").join(revision.trim());
+        let revision = self.cached_revision(repo)?;
+        let snapshot = self
+            .cache_dir
+            .join(repo_folder(repo))
+            .join("snapshots")
+            .join(revision);
         let mut files: Vec<String> = std::fs::read_dir(snapshot)
             .ok()?
             .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
@@ -366,6 +407,46 @@ mod tests {
         ] {
             assert!(validate_repo_id(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn file_names_leading_outside_the_model_folder_are_refused() {
+        for ok in ["model.safetensors", "onnx/model.onnx", "a..b.json"] {
+            assert!(validate_file_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "a//b",
+            "./x",
+            "a\\..\\x",
+            "x\0",
+        ] {
+            assert!(validate_file_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_cached_revision_or_file_leading_outside_the_cache_finds_nothing() {
+        // What is checked: `refs/main` naming `../..` and a file name with `..` are never
+        // joined into a path, so nothing outside the cache is returned for them.
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        let repo = cache.join("models--owner--name");
+        std::fs::create_dir_all(repo.join("refs")).unwrap();
+        std::fs::create_dir_all(repo.join("snapshots/abc")).unwrap();
+        std::fs::write(dir.path().join("secret.json"), "{}").unwrap();
+        std::fs::write(repo.join("refs/main"), "../../..").unwrap();
+        let hub = Hub::new(&cache, true);
+        assert_eq!(hub.cached("owner/name", "secret.json"), None);
+        std::fs::write(repo.join("refs/main"), "abc").unwrap();
+        assert_eq!(hub.cached("owner/name", "../../../secret.json"), None);
+        assert!(matches!(
+            hub.fetch("owner/name", "../../../secret.json"),
+            Err(FetchError::Failed(_))
+        ));
     }
 
     #[test]

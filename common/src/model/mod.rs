@@ -56,6 +56,28 @@ impl Model {
                 embeddings.rows()
             );
         }
+        if embeddings.rows() == 0 || embeddings.cols() == 0 {
+            anyhow::bail!(
+                "{}: {} has shape [{}, {}]; an embedding matrix needs at least one row and one column: the file is damaged or not a model's",
+                files.name,
+                files.embedding_tensor,
+                embeddings.rows(),
+                embeddings.cols()
+            );
+        }
+        // A token id past the matrix would have no vector: the map would draw fewer tokens
+        // than asked and a lesson would name tokens nobody typed. Refused here, for every
+        // format (more rows than tokens is common: matrices are padded).
+        if tokenizer.id_count() > embeddings.rows() {
+            anyhow::bail!(
+                "{}: the tokenizer has {} token ids but {} has {} rows, so ids from {} up have no vector; the tokenizer and the weights are not of one model",
+                files.name,
+                tokenizer.id_count(),
+                files.embedding_tensor,
+                embeddings.rows(),
+                embeddings.rows()
+            );
+        }
         // A NaN, an infinity or a value whose square overflows f32 would turn every
         // distance, mean and correlation that touches its row into nonsense: refused here,
         // once (the squared norms are kept for the neighbour searches).

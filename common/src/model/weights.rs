@@ -14,6 +14,7 @@ use safetensors::{Dtype, SafeTensors};
 
 use super::gguf::Gguf;
 use super::gguf::quants::type_name;
+use super::hub::validate_file_name;
 use crate::tensor::matrix::Matrix;
 
 /// Where a checkpoint's tensors live.
@@ -54,21 +55,13 @@ const EMBEDDING_SUFFIXES: [&str; 6] = [
 impl Checkpoint {
     /// Reads the shard index of a sharded checkpoint; no shard is on disk yet.
     pub fn sharded(index: PathBuf) -> Result<Self> {
-        #[derive(serde::Deserialize)]
-        struct Index {
-            weight_map: BTreeMap<String, String>,
-        }
-        let text = std::fs::read_to_string(&index)
-            .with_context(|| format!("cannot read {}", index.display()))?;
-        let parsed: Index = serde_json::from_str(&text).map_err(|e| {
-            anyhow!(
-                "{} is not a safetensors index ({e}); delete it so it is fetched again",
-                index.display()
-            )
-        })?;
+        let bytes =
+            std::fs::read(&index).with_context(|| format!("cannot read {}", index.display()))?;
+        let weight_map =
+            parse_shard_index(&bytes).with_context(|| format!("{} is refused", index.display()))?;
         Ok(Checkpoint::Sharded {
             index,
-            weight_map: parsed.weight_map,
+            weight_map,
             local: BTreeMap::new(),
         })
     }
@@ -175,6 +168,24 @@ impl Checkpoint {
             Checkpoint::Gguf(gguf) => gguf.embeddings(),
         }
     }
+}
+
+/// The `weight_map` of a `model.safetensors.index.json`'s bytes: each tensor name mapped
+/// to the shard file holding it. Every shard name is checked to be a plain file name
+/// inside the model folder ([`validate_file_name`]) here, before any shard is opened or
+/// requested: an index naming `../../etc/passwd` or `/etc/passwd` is refused whole.
+pub fn parse_shard_index(bytes: &[u8]) -> Result<BTreeMap<String, String>> {
+    #[derive(serde::Deserialize)]
+    struct Index {
+        weight_map: BTreeMap<String, String>,
+    }
+    let parsed: Index = serde_json::from_slice(bytes).map_err(|e| {
+        anyhow!("it is not a safetensors index ({e}); delete it so it is fetched again")
+    })?;
+    for shard in parsed.weight_map.values() {
+        validate_file_name(shard)?;
+    }
+    Ok(parsed.weight_map)
 }
 
 /// Picks the token-embedding tensor among `names`.

@@ -14,5 +14,5 @@ mod spec;
 
 pub use color::*;
 pub use labels::{hyphenated, model_labels, short_label};
-pub use render::save;
+pub use render::{save, svg};
 pub use spec::*;

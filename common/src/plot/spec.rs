@@ -253,6 +253,74 @@ impl<'a> Figure<'a> {
         }
     }
 
+    /// Replaces every text of the figure (titles, axis labels, tick labels, legend
+    /// labels, text marks) with `map` of it.
+    pub fn map_texts(&mut self, map: impl Fn(&str) -> String) {
+        let axes = |axes: &mut Axes| {
+            for text in [&mut axes.title, &mut axes.xlabel, &mut axes.ylabel] {
+                *text = map(text);
+            }
+            for labels in [&mut axes.x_tick_labels, &mut axes.y_tick_labels]
+                .into_iter()
+                .flatten()
+            {
+                labels.iter_mut().for_each(|label| *label = map(label));
+            }
+        };
+        for placed in &mut self.panels {
+            match &mut placed.panel {
+                Panel::Image(panel) => axes(&mut panel.axes),
+                Panel::Xy(panel) => {
+                    axes(&mut panel.axes);
+                    for series in &mut panel.series {
+                        if let Some(label) = &mut series.label {
+                            *label = map(label);
+                        }
+                        if let Style::Text { texts, .. } = &mut series.style {
+                            texts.iter_mut().for_each(|text| *text = map(text));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A small figure holding every kind of text a figure draws (title, axis labels,
+    /// categorical tick labels, a legend entry, a text mark), taken from `texts` in turn:
+    /// what the SVG fuzz target draws from arbitrary text.
+    pub fn text_specimen(texts: &[String]) -> Figure<'static> {
+        let text = |i: usize| texts.get(i).cloned().unwrap_or_default();
+        let axes = Axes {
+            title: text(0),
+            xlabel: text(1),
+            ylabel: text(2),
+            xlim: Some((-0.5, 1.5)),
+            ylim: Some((0.0, 1.0)),
+            x_tick_labels: Some(vec![text(3), text(4)]),
+            ..Axes::default()
+        };
+        let series = vec![
+            Series::line(text(5), vec![(0.0, 0.2), (1.0, 0.8)], BLACK, 1),
+            Series {
+                label: None,
+                points: vec![(0.5, 0.5)],
+                style: Style::Text {
+                    texts: vec![text(6)],
+                    size: 10,
+                },
+            },
+        ];
+        Figure::single(
+            320,
+            240,
+            Panel::Xy(XyPanel {
+                axes,
+                series,
+                legend: true,
+            }),
+        )
+    }
+
     /// One panel filling the whole figure.
     pub fn single(width: u32, height: u32, panel: Panel<'a>) -> Self {
         Figure {

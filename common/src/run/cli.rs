@@ -151,6 +151,7 @@ pub trait Flags: clap::Parser {
 /// A lesson's `main`: parses and checks the flags (a bad one is a one-line usage error,
 /// exit 2), runs the lesson, and turns an error into one line on stderr and exit status 1.
 pub fn main<A: Flags, R>(run: impl FnOnce(&A) -> Result<R>) -> ExitCode {
+    crate::run::allocator::fit_address_space_limit();
     let parsed = A::try_parse().and_then(|args| match args.check() {
         Ok(()) => Ok(args),
         Err(message) => Err(A::command().error(clap::error::ErrorKind::ValueValidation, message)),
@@ -195,17 +196,17 @@ fn usage_error(error: clap::Error) -> ExitCode {
             None => line.push_str(&format!(" {detail}")),
         }
     }
-    eprintln!("{}; see --help", crate::run::text::terminal(&line));
+    eprintln!("{}; see --help", crate::run::text::one_line(&line));
     ExitCode::from(2)
 }
 
-/// Ends a run: an error becomes one line on stderr (control characters escaped, so a
-/// word in it cannot break the line) and exit status 1.
+/// Ends a run: an error becomes one line on stderr (unprintable characters and line
+/// breaks escaped, so a word in it cannot break the line) and exit status 1.
 pub fn finish(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", crate::run::text::terminal(&format!("{e:#}")));
+            eprintln!("error: {}", crate::run::text::one_line(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }

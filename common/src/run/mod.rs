@@ -1,9 +1,11 @@
 //! One run of a lesson: its command line, its session (output, device, models, figures)
 //! and its report.
 
+pub mod allocator;
 pub mod budget;
 pub mod cli;
 pub mod output;
+pub mod progress;
 pub mod report;
 pub mod resources;
 pub mod session;

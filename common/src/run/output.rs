@@ -1,26 +1,74 @@
-//! A lesson's output folder, replaced whole or not at all.
+//! A lesson's output folder: the run's own files replaced together or not at all, and
+//! nothing else in it touched.
 //!
 //! A run writes every file (figures, report, numbers, map) into a fresh staging folder
 //! beside `--out`, and only when all of them are written is that folder swapped into
 //! place. An interrupted run (Ctrl-C, a kill, a full disk, an error) therefore leaves the
 //! earlier complete output as it was, never a cut `report.json` beside new figures; its
 //! staging folder is removed by the next run into the same place.
+//!
+//! Each output holds a record of the files its run wrote (`.lesson-files.json`: names,
+//! sizes, sha256). The next run replaces exactly those: anything else in the folder (notes,
+//! screenshots, a thesis) is carried into the new output as it is (hard links, so nothing
+//! is copied or lost), and said so. A folder the run cannot vouch for is refused before
+//! any work: one without a record that is not empty, another lesson's, or one where a
+//! file of the record was changed since (it would be replaced). A symbolic link as
+//! `--out` is followed, never replaced; two runs into one folder cannot both succeed
+//! silently: the one that finishes second is refused, the first one's output kept.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
 
 /// Staging folders are named `.<out>.staging-<pid>-<nanos>`, so a later run can tell
 /// whose they were and remove those of processes that died.
 const STAGING: &str = ".staging-";
 
+/// The record of the files a run wrote, in its output folder.
+pub const RECORD: &str = ".lesson-files.json";
+
+/// What a run wrote into its output folder.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Record {
+    lesson: String,
+    /// Which run: `<pid>-<nanos>`, different for every run.
+    run: String,
+    files: BTreeMap<String, Written>,
+}
+
+/// One written file as it was when the run finished.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Written {
+    size: u64,
+    modified_ns: u64,
+    sha256: String,
+}
+
+/// What an output folder holds, as far as a run of the lesson may touch it.
+#[derive(Debug, PartialEq)]
+enum Found {
+    /// No folder, or an empty one.
+    Nothing,
+    /// An earlier run of this lesson, and the files beside it that it did not write.
+    Earlier { record: Record, others: Vec<String> },
+}
+
 /// The output of one run: written into `staging`, swapped into `target` by [`Staged::commit`].
 #[derive(Debug)]
 pub struct Staged {
+    lesson: String,
+    /// `--out` as given (absolute): what messages name.
+    shown: PathBuf,
+    /// The folder the output goes to: `--out`, or where it leads when it is a symbolic link.
     target: PathBuf,
     staging: PathBuf,
+    run: String,
+    /// What `target` held when the run began, by the run that wrote it (`None`: nothing).
+    found_run: Option<String>,
     committed: bool,
     /// Files written so far, for the fault-injection hook of [`Staged::wrote`].
     written: std::cell::Cell<usize>,
@@ -28,19 +76,28 @@ pub struct Staged {
     bytes: std::cell::Cell<u64>,
 }
 
+/// A committed output: where it is, and the files in it that the run kept as they were.
+#[derive(Debug)]
+pub struct Committed {
+    pub dir: PathBuf,
+    pub kept: Vec<String>,
+}
+
 impl Staged {
     /// Checks `target` (a folder that is new, empty, or holds an earlier output of the same
-    /// `lesson`) and creates the staging folder beside it, before any work.
+    /// `lesson` whose own files are unchanged) and creates the staging folder beside it,
+    /// before any work.
     pub fn begin(target: &Path, lesson: &str) -> Result<Self> {
-        let target = std::path::absolute(target)
+        let shown = std::path::absolute(target)
             .with_context(|| format!("cannot resolve the output directory {}", target.display()))?;
+        let target = follow_link(&shown)?;
         let (Some(parent), Some(name)) = (target.parent(), target.file_name()) else {
             bail!(
                 "{} cannot be an output directory; choose a folder with --out",
-                target.display()
+                shown.display()
             );
         };
-        check_owner(&target, lesson)?;
+        let found = examine(&target, &shown, lesson)?;
         fs::create_dir_all(parent).with_context(|| {
             format!(
                 "cannot create output directory {}; choose another with --out",
@@ -52,11 +109,8 @@ impl Staged {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default();
-        let staging = parent.join(format!(
-            ".{}{STAGING}{}-{nanos}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
+        let run = format!("{}-{nanos}", std::process::id());
+        let staging = parent.join(format!(".{}{STAGING}{run}", name.to_string_lossy()));
         fs::create_dir(&staging).with_context(|| {
             format!(
                 "output directory {} is not writable; choose another with --out",
@@ -64,8 +118,15 @@ impl Staged {
             )
         })?;
         Ok(Self {
+            lesson: lesson.to_string(),
+            shown,
             target,
             staging,
+            run,
+            found_run: match found {
+                Found::Nothing => None,
+                Found::Earlier { record, .. } => Some(record.run),
+            },
             committed: false,
             written: std::cell::Cell::new(0),
             bytes: std::cell::Cell::new(0),
@@ -98,7 +159,7 @@ impl Staged {
     /// that name their files themselves (the map's page and data).
     pub fn write_with<T>(&self, write: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
         let before = self.files()?;
-        let value = write(&self.staging)?;
+        let value = write(&self.staging).map_err(|e| self.unstaged(e))?;
         let added: Vec<PathBuf> = self
             .files()?
             .into_iter()
@@ -116,7 +177,7 @@ impl Staged {
                     .map(|e| e.map(|e| e.path()))
                     .collect::<Result<Vec<_>, _>>()
             })
-            .with_context(|| format!("cannot list {}", self.staging.display()))?;
+            .with_context(|| format!("cannot list {}", self.shown.display()))?;
         files.sort();
         Ok(files)
     }
@@ -131,20 +192,95 @@ impl Staged {
         &self.staging
     }
 
-    /// The output directory the run will be swapped into (`--out`).
+    /// The output directory the run will be swapped into (`--out`, or the folder it leads
+    /// to when it is a symbolic link).
     pub fn target(&self) -> &Path {
         &self.target
     }
 
-    /// Puts every staged file on disk, then swaps the staging folder into place (one
-    /// atomic exchange on Linux) and removes the earlier output.
-    pub fn commit(mut self) -> Result<PathBuf> {
-        sync_files(&self.staging)?;
+    /// `error` with the hidden staging folder named as the output folder it stands for,
+    /// so messages name a path the user knows.
+    pub fn unstaged(&self, error: anyhow::Error) -> anyhow::Error {
+        let staging = self.staging.display().to_string();
+        let message = format!("{error:#}");
+        if message.contains(&staging) {
+            anyhow!(message.replace(&staging, &self.shown.display().to_string()))
+        } else {
+            error
+        }
+    }
+
+    /// Puts every staged file on disk with the record of them, then, holding the lock of
+    /// the folder's parent against other runs, checks the output folder again, carries the
+    /// files the lesson did not write into the new output, swaps it into place (one atomic
+    /// exchange on Linux), and removes the earlier run's files.
+    pub fn commit(mut self) -> Result<Committed> {
+        sync_files(&self.staging).map_err(|e| self.unstaged(e))?;
+        let record = self.record()?;
+        let parent = self.target.parent().unwrap_or(Path::new("/"));
+        let lock = fs::File::open(parent)
+            .and_then(|dir| dir.lock().map(|()| dir))
+            .with_context(|| format!("cannot lock {}", parent.display()))?;
+        let found = examine(&self.target, &self.shown, &self.lesson)?;
+        let (earlier, others) = match found {
+            Found::Nothing => (None, Vec::new()),
+            Found::Earlier { record, others } => (Some(record), others),
+        };
+        if earlier.as_ref().map(|r| &r.run) != self.found_run.as_ref() {
+            bail!(
+                "another run of lesson {} wrote {} while this one ran; its output is kept and this run's is not written: run again to replace it",
+                self.lesson,
+                self.shown.display()
+            );
+        }
+        for name in &others {
+            if record.files.contains_key(name) {
+                bail!(
+                    "{} holds {name}, which lesson {} did not write and this run would replace; move it out of the folder and run again",
+                    self.shown.display(),
+                    self.lesson
+                );
+            }
+            carry(&self.target.join(name), &self.staging.join(name)).with_context(|| {
+                format!(
+                    "cannot keep {name} of {} in the new output; move it out of the folder and run again",
+                    self.shown.display()
+                )
+            })?;
+        }
+        if let Ok(metadata) = fs::metadata(&self.target) {
+            let _ = fs::set_permissions(&self.staging, metadata.permissions());
+        }
+        write_record(&self.staging, &record)?;
         swap(&self.staging, &self.target)?;
         self.committed = true;
-        // The staging path now holds the earlier output (or nothing).
-        let _ = fs::remove_dir_all(&self.staging);
-        Ok(self.target.clone())
+        drop(lock);
+        // The staging path now holds the earlier folder (or nothing): the earlier run's
+        // files and record, and the files carried over, which the new output holds too.
+        clear_earlier(&self.staging, earlier.as_ref(), &others, &self.target);
+        Ok(Committed {
+            dir: self.shown.clone(),
+            kept: others,
+        })
+    }
+
+    /// The record of every file staged so far.
+    fn record(&self) -> Result<Record> {
+        let mut files = BTreeMap::new();
+        for path in self.files()? {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name != RECORD && path.is_file() {
+                files.insert(name, written(&path)?);
+            }
+        }
+        Ok(Record {
+            lesson: self.lesson.clone(),
+            run: self.run.clone(),
+            files,
+        })
     }
 }
 
@@ -157,35 +293,226 @@ impl Drop for Staged {
     }
 }
 
-/// Refuses a `target` that holds something other than an earlier output of `lesson`: the
-/// swap replaces the whole folder, so another lesson's report or a student's own files
-/// must not be in it.
-fn check_owner(target: &Path, lesson: &str) -> Result<()> {
-    let entries = match fs::read_dir(target) {
+/// `out` itself, or, when it is a symbolic link, the folder it leads to (followed, so the
+/// link is never replaced); a link that leads nowhere is refused before any work.
+fn follow_link(out: &Path) -> Result<PathBuf> {
+    let is_link = fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(out.to_path_buf());
+    }
+    match fs::canonicalize(out) {
+        Ok(real) => Ok(real),
+        Err(e) => bail!(
+            "{} is a symbolic link to {}, which cannot be used ({e}); create that folder, or choose another with --out",
+            out.display(),
+            fs::read_link(out)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| "?".into())
+        ),
+    }
+}
+
+/// What `dir` holds, refused (before any work) when a run of `lesson` could not replace
+/// its own files there without touching someone else's: `shown` is how messages name it.
+fn examine(dir: &Path, shown: &Path, lesson: &str) -> Result<Found> {
+    let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Found::Nothing),
         Err(e) => bail!(
             "cannot use {} as the output directory ({e}); choose another with --out",
-            target.display()
+            shown.display()
         ),
     };
-    if entries.count() == 0 {
-        return Ok(());
+    let mut names: Vec<String> = entries
+        .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("cannot list {}", shown.display()))?;
+    names.sort();
+    if names.is_empty() {
+        return Ok(Found::Nothing);
     }
-    let owner = fs::read_to_string(target.join("report.json"))
+    let Some(record) = read_record(dir, shown)? else {
+        let owner = fs::read_to_string(dir.join("report.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|report| report.get("lesson")?.as_str().map(str::to_string));
+        match owner {
+            Some(owner) if owner != lesson => bail!(
+                "{} holds the output of lesson {owner}, which this run would replace; choose another folder with --out",
+                shown.display()
+            ),
+            _ => bail!(
+                "{} is not empty and holds no record ({RECORD}) of an earlier run of this lesson, so nothing in it may be replaced; choose a new or empty folder with --out",
+                shown.display()
+            ),
+        }
+    };
+    if record.lesson != lesson {
+        bail!(
+            "{} holds the output of lesson {}, which this run would replace; choose another folder with --out",
+            shown.display(),
+            record.lesson
+        );
+    }
+    for (name, was) in &record.files {
+        let path = dir.join(name);
+        if fs::symlink_metadata(&path).is_err() {
+            continue; // removed since: nothing to replace
+        }
+        if !unchanged(&path, was) {
+            bail!(
+                "{name} in {} was changed since lesson {lesson} wrote it, and this run would replace it; move it out of the folder (or delete it) and run again",
+                shown.display()
+            );
+        }
+    }
+    let others = names
+        .into_iter()
+        .filter(|name| name != RECORD && !record.files.contains_key(name))
+        .collect();
+    Ok(Found::Earlier { record, others })
+}
+
+/// The record in `dir`, if it has one; a damaged one is refused.
+fn read_record(dir: &Path, shown: &Path) -> Result<Option<Record>> {
+    let text = match fs::read_to_string(dir.join(RECORD)) {
+        Ok(text) => text,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => bail!("cannot read {RECORD} in {} ({e})", shown.display()),
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        anyhow!(
+            "{RECORD} in {} is damaged ({e}), so which files a run wrote there is unknown; choose a new or empty folder with --out",
+            shown.display()
+        )
+    })
+}
+
+fn write_record(dir: &Path, record: &Record) -> Result<()> {
+    let path = dir.join(RECORD);
+    let text = serde_json::to_string_pretty(record)? + "\n";
+    fs::write(&path, text)
+        .and_then(|()| fs::File::open(&path)?.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A file's record: size, modification time and sha256.
+fn written(path: &Path) -> Result<Written> {
+    let (size, modified_ns) = stamp(path)?;
+    Ok(Written {
+        size,
+        modified_ns,
+        sha256: sha256(path)?,
+    })
+}
+
+/// Whether `path` is still what `was` records: the same size and time, or, when its time
+/// changed, the same bytes.
+fn unchanged(path: &Path, was: &Written) -> bool {
+    match stamp(path) {
+        Ok((size, _)) if size != was.size => false,
+        Ok((_, modified_ns)) if modified_ns == was.modified_ns => true,
+        Ok(_) => sha256(path).is_ok_and(|sha| sha == was.sha256),
+        Err(_) => false,
+    }
+}
+
+fn stamp(path: &Path) -> Result<(u64, u64)> {
+    let metadata =
+        fs::symlink_metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let modified = metadata
+        .modified()
         .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|report| report.get("lesson")?.as_str().map(str::to_string));
-    match owner {
-        Some(owner) if owner == lesson => Ok(()),
-        Some(owner) => bail!(
-            "{} holds the output of lesson {owner}, which this run would replace; choose another folder with --out",
-            target.display()
-        ),
-        None => bail!(
-            "{} is not empty and holds no earlier output of this lesson, and a run replaces the whole folder; choose a new or empty folder with --out",
-            target.display()
-        ),
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    Ok((metadata.len(), modified))
+}
+
+fn sha256(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut file =
+        fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    std::io::copy(&mut file, &mut hasher)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Puts `from` (a file, a folder, a symbolic link of the user's) at `to` without copying
+/// where it can: files as hard links (the same file under a second name, so it survives
+/// the swap whatever happens), folders made anew with their contents carried the same way,
+/// links as links; a file that cannot be linked is copied.
+fn carry(from: &Path, to: &Path) -> std::io::Result<()> {
+    let metadata = fs::symlink_metadata(from)?;
+    let kind = metadata.file_type();
+    if kind.is_symlink() {
+        std::os::unix::fs::symlink(fs::read_link(from)?, to)
+    } else if kind.is_dir() {
+        fs::create_dir(to)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            carry(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        fs::set_permissions(to, metadata.permissions())
+    } else if kind.is_file() {
+        fs::hard_link(from, to).or_else(|_| fs::copy(from, to).map(|_| ()))
+    } else {
+        Err(std::io::Error::new(
+            ErrorKind::Unsupported,
+            "neither a file, a folder nor a link",
+        ))
+    }
+}
+
+/// Removes what the earlier output at `old` was made of once the new one is in place: the
+/// earlier run's files (if there was one), its record, and the copies of the files
+/// carried over. Anything
+/// else (a file that arrived in the folder during the swap) is moved into the new output
+/// at `target`, or, where a name is taken, the earlier folder stays, named in a note.
+fn clear_earlier(old: &Path, earlier: Option<&Record>, carried: &[String], target: &Path) {
+    if fs::symlink_metadata(old).is_err() {
+        return; // there was no earlier folder: the staging folder was moved into place
+    }
+    if let Some(earlier) = earlier {
+        for name in earlier.files.keys().map(String::as_str).chain([RECORD]) {
+            let _ = fs::remove_file(old.join(name));
+        }
+    }
+    for name in carried {
+        let path = old.join(name);
+        if path.is_dir() && !fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink()) {
+            let _ = fs::remove_dir_all(&path);
+        } else {
+            let _ = fs::remove_file(&path);
+        }
+    }
+    let Ok(left) = fs::read_dir(old) else {
+        return;
+    };
+    let mut stayed = false;
+    for entry in left.flatten() {
+        let into = target.join(entry.file_name());
+        if fs::symlink_metadata(&into).is_ok() || fs::rename(entry.path(), &into).is_err() {
+            stayed = true;
+        }
+    }
+    if !stayed {
+        let _ = fs::remove_dir(old);
+        return;
+    }
+    let mut kept = old.as_os_str().to_owned();
+    kept.push("-kept");
+    let kept = PathBuf::from(kept);
+    if fs::rename(old, &kept).is_ok() {
+        eprintln!(
+            "note: files that appeared in the output folder while it was replaced are kept in {}",
+            kept.display()
+        );
     }
 }
 
@@ -246,8 +573,8 @@ fn swap(staging: &Path, target: &Path) -> Result<()> {
     if !target.exists() {
         match fs::rename(staging, target) {
             Ok(()) => return Ok(()),
-            // Another run of the same `--out` finished in between: its output is now the
-            // earlier one, exchanged below like any other.
+            // A folder appeared there in between (runs of a lesson hold the lock, so not
+            // one of theirs): exchanged below, and whatever it held is kept.
             Err(_) if target.exists() => {}
             Err(e) => return Err(failed(e)),
         }
@@ -320,42 +647,78 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    fn report(dir: &Path, lesson: &str) {
-        fs::create_dir_all(dir).unwrap();
-        fs::write(
-            dir.join("report.json"),
-            format!("{{\"lesson\": \"{lesson}\"}}"),
-        )
-        .unwrap();
+    /// A run of `lesson` into `out` writing `files` (name, text), committed.
+    fn run(out: &Path, lesson: &str, files: &[(&str, &str)]) -> Result<Committed> {
+        let staged = Staged::begin(out, lesson)?;
+        for (name, text) in files {
+            fs::write(staged.dir().join(name), text).unwrap();
+        }
+        staged.commit()
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
     }
 
     #[test]
-    fn a_commit_replaces_the_earlier_output_whole() {
+    fn a_commit_replaces_the_earlier_runs_files_only() {
+        // What is checked: the earlier run's own files are replaced (one it no longer
+        // writes is gone), and a file, a folder and a link of the user's stay as they were.
         let root = tempfile::tempdir().unwrap();
         let out = root.path().join("out");
-        report(&out, "01");
-        fs::write(out.join("old.svg"), "old").unwrap();
-        let staged = Staged::begin(&out, "01").unwrap();
-        report(staged.dir(), "01");
-        fs::write(staged.dir().join("new.svg"), "new").unwrap();
-        staged.commit().unwrap();
-        assert!(out.join("new.svg").is_file());
-        assert!(
-            !out.join("old.svg").exists(),
-            "the earlier run's files are gone"
-        );
+        run(&out, "01", &[("report.json", "1"), ("old.svg", "old")]).unwrap();
+        fs::write(out.join("notes.txt"), "mine").unwrap();
+        fs::create_dir(out.join("shots")).unwrap();
+        fs::write(out.join("shots/a.png"), "png").unwrap();
+        std::os::unix::fs::symlink("notes.txt", out.join("link")).unwrap();
+        let committed = run(&out, "01", &[("report.json", "2"), ("new.svg", "new")]).unwrap();
+        assert_eq!(committed.kept, ["link", "notes.txt", "shots"]);
         assert_eq!(
-            fs::read_dir(root.path()).unwrap().count(),
-            1,
-            "no staging left"
+            names(&out),
+            [
+                RECORD,
+                "link",
+                "new.svg",
+                "notes.txt",
+                "report.json",
+                "shots"
+            ]
         );
+        assert_eq!(fs::read_to_string(out.join("report.json")).unwrap(), "2");
+        assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+        assert_eq!(fs::read_to_string(out.join("shots/a.png")).unwrap(), "png");
+        assert_eq!(fs::read_to_string(out.join("link")).unwrap(), "mine");
+        assert_eq!(names(root.path()), ["out"], "no staging left");
     }
 
     #[test]
-    fn two_runs_committing_to_a_new_folder_at_once_both_succeed_whole() {
-        // Both see no output yet; one moves in first, and the other must exchange with it
-        // rather than fail (rename onto a folder that appeared meanwhile is ENOTEMPTY).
-        for round in 0..100 {
+    fn a_changed_file_of_the_earlier_run_is_refused_not_replaced() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        run(&out, "01", &[("numbers.md", "computed")]).unwrap();
+        fs::write(out.join("numbers.md"), "my edits").unwrap();
+        let error = Staged::begin(&out, "01").unwrap_err().to_string();
+        assert!(
+            error.contains("numbers.md") && error.contains("was changed"),
+            "{error}"
+        );
+        // Saved again with the same bytes: only its time changed, and it is replaced.
+        fs::write(out.join("numbers.md"), "computed").unwrap();
+        run(&out, "01", &[("numbers.md", "new")]).unwrap();
+        assert_eq!(fs::read_to_string(out.join("numbers.md")).unwrap(), "new");
+    }
+
+    #[test]
+    fn two_runs_into_one_new_folder_never_lose_a_complete_output_silently() {
+        // Both see no output yet and finish at once: one moves in, and the other must not
+        // replace it silently (it did: both said "written to", one output gone). It is
+        // refused, and the folder holds the first one's output, whole.
+        for round in 0..50 {
             let root = tempfile::tempdir().unwrap();
             let out = root.path().join("out");
             let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
@@ -365,41 +728,60 @@ mod tests {
                     let (out, barrier) = (out.clone(), barrier.clone());
                     std::thread::spawn(move || {
                         let staged = Staged::begin(&out, "01").unwrap();
-                        report(staged.dir(), "01");
                         fs::write(staged.dir().join(format!("{run}.svg")), run).unwrap();
                         barrier.wait();
-                        staged.commit().map(|_| ())
+                        staged.commit().map(|_| run)
                     })
                 })
                 .collect();
-            for run in runs {
-                run.join()
-                    .unwrap()
-                    .unwrap_or_else(|e| panic!("round {round}: {e}"));
-            }
-            let files: Vec<String> = fs::read_dir(&out)
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .filter(|name| name.ends_with(".svg"))
+            let results: Vec<Result<&str>> = runs.into_iter().map(|r| r.join().unwrap()).collect();
+            let done: Vec<&str> = results
+                .iter()
+                .filter_map(|r| r.as_ref().ok().copied())
                 .collect();
-            assert_eq!(
-                files.len(),
-                1,
-                "round {round}: one run's output, whole: {files:?}"
+            assert_eq!(done.len(), 1, "round {round}: {results:?}");
+            let refused = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+            assert!(
+                refused.to_string().contains("while this one ran"),
+                "{refused}"
             );
             assert_eq!(
-                fs::read_dir(root.path()).unwrap().count(),
-                1,
-                "no staging left"
+                names(&out),
+                [RECORD.to_string(), format!("{}.svg", done[0])]
+            );
+            assert_eq!(
+                names(root.path()),
+                ["out"],
+                "round {round}: no staging left"
             );
         }
+    }
+
+    #[test]
+    fn a_symbolic_link_is_followed_and_a_dangling_one_refused_before_any_work() {
+        let root = tempfile::tempdir().unwrap();
+        let real = root.path().join("real");
+        let link = root.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let error = Staged::begin(&link, "01").unwrap_err().to_string();
+        assert!(error.contains("symbolic link"), "{error}");
+        fs::create_dir(&real).unwrap();
+        let committed = run(&link, "01", &[("report.json", "1")]).unwrap();
+        assert_eq!(committed.dir, link);
+        run(&link, "01", &[("report.json", "2")]).unwrap();
+        assert!(
+            fs::symlink_metadata(&link).unwrap().is_symlink(),
+            "the link stays a link"
+        );
+        assert_eq!(fs::read_to_string(real.join("report.json")).unwrap(), "2");
+        assert_eq!(names(root.path()), ["link", "real"]);
     }
 
     #[test]
     fn an_abandoned_run_leaves_the_earlier_output_untouched() {
         let root = tempfile::tempdir().unwrap();
         let out = root.path().join("out");
-        report(&out, "01");
+        run(&out, "01", &[("report.json", "{\"lesson\": \"01\"}")]).unwrap();
         {
             let staged = Staged::begin(&out, "01").unwrap();
             fs::write(staged.dir().join("report.json"), "{\"cut").unwrap();
@@ -408,32 +790,43 @@ mod tests {
             fs::read_to_string(out.join("report.json")).unwrap(),
             "{\"lesson\": \"01\"}"
         );
-        assert_eq!(
-            fs::read_dir(root.path()).unwrap().count(),
-            1,
-            "no staging left"
-        );
+        assert_eq!(names(root.path()), ["out"], "no staging left");
     }
 
     #[test]
-    fn another_lessons_output_or_foreign_files_are_refused() {
+    fn another_lessons_output_or_a_folder_without_a_record_is_refused() {
         let root = tempfile::tempdir().unwrap();
         let out = root.path().join("out");
-        report(&out, "02");
+        run(&out, "02", &[("report.json", "{}")]).unwrap();
         let error = Staged::begin(&out, "01").unwrap_err().to_string();
         assert!(
             error.contains("lesson 02") && error.contains("--out"),
             "{error}"
         );
+        // A copied report.json of this very lesson beside a thesis is no earlier run.
         let mine = root.path().join("documents");
         fs::create_dir(&mine).unwrap();
+        fs::write(mine.join("report.json"), "{\"lesson\": \"01\"}").unwrap();
         fs::write(mine.join("thesis.tex"), "").unwrap();
         let error = Staged::begin(&mine, "01").unwrap_err().to_string();
         assert!(
             error.contains("not empty") && error.contains("--out"),
             "{error}"
         );
-        assert!(mine.join("thesis.tex").is_file());
+        assert_eq!(names(&mine), ["report.json", "thesis.tex"]);
+    }
+
+    #[test]
+    fn errors_name_the_output_folder_not_the_staging_one() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        let staged = Staged::begin(&out, "01").unwrap();
+        let error = anyhow!("cannot draw {}", staged.dir().join("a.svg").display());
+        let shown = staged.unstaged(error).to_string();
+        assert_eq!(
+            shown,
+            format!("cannot draw {}", out.join("a.svg").display())
+        );
     }
 
     #[test]

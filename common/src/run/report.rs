@@ -9,6 +9,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::model::standins::StandinInfo;
+use crate::run::text::markdown_cell;
+pub use crate::run::text::markdown_code as code;
 use crate::tensor::Backend;
 
 /// What a lesson's results give its book chapter: the "numbers" section, as Markdown.
@@ -90,13 +92,14 @@ pub fn standin_banner(standins: &[&StandinInfo]) -> Option<String> {
     ))
 }
 
-/// A Markdown table; `|` inside a cell is escaped so a token cannot split it.
+/// A Markdown table; each cell kept on one line with `|` escaped
+/// ([`crate::run::text::markdown_cell`]), so a token cannot split a cell or end a row.
 pub fn markdown_table<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> String {
     let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
-    let mut out = line(header.iter().map(|h| h.to_string()).collect());
+    let mut out = line(header.iter().map(|h| markdown_cell(h)).collect());
     out += &format!("|{}\n", "---|".repeat(header.len()));
     for row in rows {
-        out += &line(row.as_ref().iter().map(|c| c.replace('|', "\\|")).collect());
+        out += &line(row.as_ref().iter().map(|c| markdown_cell(c)).collect());
     }
     out
 }
@@ -109,15 +112,6 @@ pub fn book_section(name: &str, body: &str) -> String {
         "<!-- ANCHOR: {name} -->\n{}\n<!-- ANCHOR_END: {name} -->\n\n",
         body.trim_end()
     )
-}
-
-/// `text` as Markdown inline code, whatever it holds: a token may be a backtick.
-pub fn code(text: &str) -> String {
-    if text.contains('`') {
-        format!("`` {text} ``")
-    } else {
-        format!("`{text}`")
-    }
 }
 
 /// A copy of `value` with every float rounded to `digits` significant digits, so snapshots
@@ -165,5 +159,8 @@ mod tests {
     fn table_cells_cannot_split_on_a_pipe() {
         let table = markdown_table(&["token"], &[vec!["a|b".to_string()]]);
         assert_eq!(table, "| token |\n|---|\n| a\\|b |\n");
+        // A line break in a token cannot end the row.
+        let table = markdown_table(&["token"], &[vec![code("a\nb")]]);
+        assert_eq!(table, "| token |\n|---|\n| `a\\u{a}b` |\n");
     }
 }

@@ -4,29 +4,156 @@
 
 use anyhow::{Result, bail};
 
-/// Bytes of memory this process may still use: the kernel's `MemAvailable`, or the
-/// cgroup's limit when it is lower. `None` where neither can be read (no check then).
+/// Bytes of memory this process may still use: the least of the kernel's `MemAvailable`,
+/// the room under every memory cgroup it is in (v2 `memory.max`, v1
+/// `memory.limit_in_bytes`, at each level up to the root, less what the group uses beyond
+/// reclaimable cache), and the room under its own limits on address space (`RLIMIT_AS`,
+/// `ulimit -v`, less `VmSize`) and data (`RLIMIT_DATA`, less `VmData`). `None` where none
+/// can be read (no check then).
 pub fn available_memory() -> Option<u64> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok();
-    let available = meminfo.as_deref().and_then(|text| {
-        text.lines()
-            .find_map(|line| line.strip_prefix("MemAvailable:"))
-            .and_then(|rest| {
-                rest.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .map(|kib| kib * 1024)
-    });
-    let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
-        .ok()
-        .and_then(|text| text.trim().parse::<u64>().ok());
-    match (available, cgroup) {
-        (Some(a), Some(c)) => Some(a.min(c)),
-        (a, c) => a.or(c),
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    [
+        mem_available(),
+        cgroup_room(),
+        rlimit_room(Limit::AddressSpace, kib_field(&status, "VmSize:")),
+        rlimit_room(Limit::Data, kib_field(&status, "VmData:")),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+}
+
+/// `MemAvailable` of `/proc/meminfo`, in bytes.
+fn mem_available() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    kib_field(&meminfo, "MemAvailable:")
+}
+
+/// A `Name:   123 kB` line of a `/proc` file, in bytes.
+fn kib_field(text: &str, name: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map(|kib| kib * 1024)
+}
+
+/// A number in a cgroup file (`max` and unreadable files are `None`).
+fn cgroup_number(path: &std::path::Path) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// The least room under the memory cgroups this process is in: for each level from its
+/// own group up to the root, the limit less the usage (less the inactive file cache the
+/// kernel reclaims before it fails an allocation). Reads `/proc/self/cgroup`, both cgroup
+/// versions, and the root files for a namespace whose paths are not mounted.
+fn cgroup_room() -> Option<u64> {
+    let membership = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    cgroup_room_in(
+        &membership,
+        std::path::Path::new("/sys/fs/cgroup"),
+        std::path::Path::new("/sys/fs/cgroup/memory"),
+    )
+}
+
+/// [`cgroup_room`] for the groups `membership` (a `/proc/self/cgroup`) names, with the v2
+/// hierarchy mounted at `v2` and v1's memory controller at `v1`.
+fn cgroup_room_in(membership: &str, v2: &std::path::Path, v1: &std::path::Path) -> Option<u64> {
+    use std::path::PathBuf;
+    let mut groups: Vec<(PathBuf, PathBuf, [&str; 3])> = Vec::new();
+    const V1: [&str; 3] = [
+        "memory.limit_in_bytes",
+        "memory.usage_in_bytes",
+        "total_inactive_file",
+    ];
+    const V2: [&str; 3] = ["memory.max", "memory.current", "inactive_file"];
+    for line in membership.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let (root, files) = if controllers.is_empty() {
+            (v2, V2)
+        } else if controllers.split(',').any(|c| c == "memory") {
+            (v1, V1)
+        } else {
+            continue;
+        };
+        groups.push((
+            root.to_path_buf(),
+            root.join(path.trim_start_matches('/')),
+            files,
+        ));
     }
+    groups.push((v2.to_path_buf(), v2.to_path_buf(), V2));
+    groups.push((v1.to_path_buf(), v1.to_path_buf(), V1));
+    let mut least: Option<u64> = None;
+    for (root, mut dir, [limit, usage, inactive]) in groups {
+        loop {
+            if let Some(limit) = cgroup_number(&dir.join(limit)) {
+                let used = cgroup_number(&dir.join(usage)).unwrap_or(0);
+                let reclaimable = std::fs::read_to_string(dir.join("memory.stat"))
+                    .ok()
+                    .and_then(|stat| {
+                        stat.lines().find_map(|l| {
+                            l.strip_prefix(inactive)?
+                                .strip_prefix(' ')?
+                                .trim()
+                                .parse::<u64>()
+                                .ok()
+                        })
+                    })
+                    .unwrap_or(0);
+                let room = limit.saturating_sub(used.saturating_sub(reclaimable));
+                least = Some(least.map_or(room, |l| l.min(room)));
+            }
+            if dir == root || !dir.pop() || !dir.starts_with(&root) {
+                break;
+            }
+        }
+    }
+    least
+}
+
+/// A resource limit of this process (`getrlimit`).
+#[derive(Clone, Copy)]
+enum Limit {
+    /// `RLIMIT_AS`: all of its virtual memory (`ulimit -v`).
+    AddressSpace,
+    /// `RLIMIT_DATA`: its data segment and private mappings.
+    Data,
+}
+
+/// The room left under `limit` when `used` bytes of it are taken; `None` when unlimited.
+#[cfg(unix)]
+fn rlimit_room(limit: Limit, used: Option<u64>) -> Option<u64> {
+    let resource = match limit {
+        Limit::AddressSpace => libc::RLIMIT_AS,
+        Limit::Data => libc::RLIMIT_DATA,
+    };
+    let mut value = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `value` is a valid rlimit for the call to fill.
+    if unsafe { libc::getrlimit(resource, &mut value) } != 0
+        || value.rlim_cur == libc::RLIM_INFINITY
+    {
+        return None;
+    }
+    Some((value.rlim_cur as u64).saturating_sub(used.unwrap_or(0)))
+}
+
+#[cfg(not(unix))]
+fn rlimit_room(_: Limit, _: Option<u64>) -> Option<u64> {
+    None
 }
 
 /// Bytes free for an unprivileged writer on the file system holding `path`.
@@ -181,6 +308,65 @@ mod tests {
         assert!(
             error.contains("the largest --draws that fits is 100"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn every_level_of_a_cgroup_v1_or_v2_limits_the_memory() {
+        // What is checked: cgroup v1 (this machine's) is read beside v2, at every level
+        // from the process's group up to the root, as limit less usage, with inactive file
+        // cache counted as free (the kernel reclaims it before failing an allocation).
+        let root = tempfile::tempdir().unwrap();
+        let (v2, v1) = (root.path().join("v2"), root.path().join("v1"));
+        let write = |dir: &std::path::Path, files: &[(&str, &str)]| {
+            std::fs::create_dir_all(dir).unwrap();
+            for (name, text) in files {
+                std::fs::write(dir.join(name), text).unwrap();
+            }
+        };
+        write(
+            &v1,
+            &[
+                ("memory.limit_in_bytes", "9223372036854771712\n"),
+                ("memory.usage_in_bytes", "5000\n"),
+            ],
+        );
+        let group = v1.join("jobs/one");
+        write(
+            &group,
+            &[
+                ("memory.limit_in_bytes", "3000000000\n"),
+                ("memory.usage_in_bytes", "2500000000\n"),
+                ("memory.stat", "cache 1\ntotal_inactive_file 500000000\n"),
+            ],
+        );
+        write(
+            &v1.join("jobs"),
+            &[
+                ("memory.limit_in_bytes", "2800000000"),
+                ("memory.usage_in_bytes", "2600000000"),
+            ],
+        );
+        let membership = "4:memory:/jobs/one\n0::/\n";
+        // jobs/one: 3.0 GB less (2.5 GB used − 0.5 GB reclaimable) = 1.0 GB; its parent
+        // jobs: 2.8 − 2.6 = 0.2 GB, the least.
+        assert_eq!(cgroup_room_in(membership, &v2, &v1), Some(200_000_000));
+        write(&v2, &[("memory.max", "max\n"), ("memory.current", "1\n")]);
+        write(
+            &v2.join("user"),
+            &[
+                ("memory.max", "100000000\n"),
+                ("memory.current", "40000000\n"),
+            ],
+        );
+        assert_eq!(
+            cgroup_room_in("0::/user\n", &v2, &v1),
+            Some(60_000_000),
+            "v2's memory.max less memory.current"
+        );
+        assert_eq!(
+            cgroup_room_in("", &root.path().join("none"), &root.path().join("none")),
+            None
         );
     }
 

@@ -18,7 +18,7 @@ use crate::run::budget::Budget;
 use crate::run::cli::LessonArgs;
 use crate::run::output::Staged;
 use crate::run::report::{BookNumbers, ModelRecord, Report, standin_banner};
-use crate::run::text::terminal;
+use crate::run::text::{one_line, terminal};
 use crate::tensor::Backend;
 
 pub struct Session {
@@ -135,7 +135,7 @@ impl Session {
     /// Starts a section of the lesson: prints `heading` (a notebook's own heading, so the
     /// terminal reads as the notebook) and records it in the report.
     pub fn section(&self, heading: &str) {
-        println!("\n# {}\n", terminal(heading));
+        println!("\n# {}\n", crate::run::text::one_line(heading));
         self.sections.borrow_mut().push(heading.to_string());
     }
 
@@ -162,7 +162,7 @@ impl Session {
     /// lesson runs on stand-ins, and lists both in the report.
     pub fn figure(&self, mut figure: Figure, stem: &str) -> Result<()> {
         figure.tag_titles(self.standin_tag());
-        let files = plot::save(&figure, self.out.dir(), stem)?;
+        let files = plot::save(figure, self.out.dir(), stem).map_err(|e| self.out.unstaged(e))?;
         self.out.wrote(&files);
         self.figures.borrow_mut().extend(
             files
@@ -200,13 +200,30 @@ impl Session {
             results,
             figures: self.figures.into_inner(),
         };
-        let json = report.write(self.out.dir())?;
+        let json = report
+            .write(self.out.dir())
+            .map_err(|e| self.out.unstaged(e))?;
         self.out.wrote(&[json, self.out.dir().join("numbers.md")]);
         let out = self.out.commit()?;
         println!(
             "\nfigures, report.json and numbers.md written to {}",
-            out.display()
+            one_line(&out.dir.display().to_string())
         );
+        if !out.kept.is_empty() {
+            println!(
+                "kept as they were, since this lesson did not write them: {}",
+                one_line(&listed(&out.kept))
+            );
+        }
         Ok(report)
+    }
+}
+
+/// Names as one short line: the first five, then how many more.
+fn listed(names: &[String]) -> String {
+    let shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
+    match names.len().saturating_sub(shown.len()) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
     }
 }

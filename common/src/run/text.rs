@@ -1,6 +1,19 @@
-//! User text where it lands outside the lesson: in file names and on the terminal.
+//! User text (token texts, typed words, model names, paths) where it lands outside the
+//! lesson: in file names, on the terminal, in figures (SVG), in Markdown. One rule for
+//! what cannot be shown as it is, and one function per format.
+//!
+//! A character is *unprintable* when it is a control character (C0, DEL, C1), a format
+//! character (bidirectional overrides such as U+202E, zero-width characters, the BOM), a
+//! line or paragraph separator (U+2028, U+2029), or a noncharacter (U+FFFE, U+FFFF, …).
+//! Each format shows it as the escape Rust writes for it, `\u{1b}`, so a token is seen for
+//! what it is and can neither steer a terminal, reorder a line, break a table nor make a
+//! file that its format's readers refuse (XML 1.0 forbids most C0 characters even when
+//! escaped as character references).
+
+use std::borrow::Cow;
 
 use sha2::{Digest, Sha256};
+use unicode_categories::UnicodeCategories;
 
 /// Longest part of a file name taken from user text, in characters: with its prefix, hash
 /// and extension, a name stays well under the 255 bytes file systems allow, even when
@@ -29,25 +42,89 @@ pub fn file_stem(prefix: &str, text: &str) -> String {
     format!("{prefix}_{safe}-{hex}")
 }
 
-/// `text` with control characters shown as escapes (`\u{1b}`), so a word cannot retitle
-/// or clear the terminal it is printed on; line breaks and tabs are kept.
-pub fn terminal(text: &str) -> String {
-    if !text.chars().any(is_escaped) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| {
-            if is_escaped(c) {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+/// Whether `c` is shown escaped (see the module's documentation).
+pub fn is_unprintable(c: char) -> bool {
+    let code = c as u32;
+    c.is_control()
+        || c.is_other_format()
+        || c.is_separator_line()
+        || c.is_separator_paragraph()
+        || (0xFDD0..=0xFDEF).contains(&code)
+        || code & 0xFFFE == 0xFFFE
 }
 
-fn is_escaped(c: char) -> bool {
-    c.is_control() && c != '\n' && c != '\t'
+/// `text` with every unprintable character for which `escaped` holds written as `\u{…}`.
+fn escape_where(text: &str, escaped: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escaped(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `text` on one line: every unprintable character escaped, line breaks and tabs too.
+/// For text inside a line (a token in a table, an error message, a path) and for
+/// figures, whose text elements hold one line each.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    escape_where(text, is_unprintable)
+}
+
+/// A block of terminal output (a step's table): unprintable characters escaped, so a word
+/// cannot retitle or clear the terminal or reorder what follows it; the block's own line
+/// breaks and tabs are kept. Text inside a line should come through [`one_line`] first,
+/// so that a newline in a token cannot break a table row.
+pub fn terminal(text: &str) -> String {
+    escape_where(text, |c| is_unprintable(c) && c != '\n' && c != '\t').into_owned()
+}
+
+/// Text for a figure (an SVG `<text>` element and the PNG drawn beside it): one line, so
+/// the SVG holds only characters XML allows; plotters escapes `<`, `>`, `&` and quotes.
+pub fn figure(text: &str) -> Cow<'_, str> {
+    one_line(text)
+}
+
+/// `text` as Markdown inline code, whatever it holds: unprintable characters escaped (a
+/// code span cannot hold a line break), and fenced with two backticks when it holds one.
+/// Inside a code span nothing is markup, so `<`, `*` and `&` stay as they are.
+pub fn markdown_code(text: &str) -> String {
+    let text = one_line(text);
+    if text.contains('`') {
+        format!("`` {text} ``")
+    } else {
+        format!("`{text}`")
+    }
+}
+
+/// `text` as plain Markdown, shown as it is: unprintable characters escaped and every
+/// ASCII punctuation character backslash-escaped, so a token can open no emphasis, link,
+/// HTML tag or table cell.
+pub fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unprintable(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            if c.is_ascii_punctuation() {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A cell of a Markdown table, already written as Markdown (code spans, numbers): kept on
+/// one line, and `|` escaped so that it cannot split the cell (GitHub's tables take `\|`
+/// inside code spans too).
+pub fn markdown_cell(cell: &str) -> String {
+    one_line(cell).replace('|', "\\|")
 }
 
 #[cfg(test)]
@@ -79,5 +156,39 @@ mod tests {
         assert_eq!(terminal("ring"), "ring");
         assert_eq!(terminal("a\u{1b}]0;pwned\u{7}b"), "a\\u{1b}]0;pwned\\u{7}b");
         assert_eq!(terminal("line\nnext\tcell"), "line\nnext\tcell");
+    }
+
+    #[test]
+    fn bidi_overrides_separators_and_noncharacters_are_shown_escaped() {
+        // U+202E would reverse the rest of the line, U+2028 break it in some terminals and
+        // editors; U+FFFE and U+FFFF are not characters XML allows.
+        for c in [
+            '\u{202e}', '\u{2028}', '\u{2029}', '\u{200b}', '\u{feff}', '\u{fffe}',
+        ] {
+            assert!(is_unprintable(c), "{c:?}");
+            assert_eq!(
+                terminal(&format!("a{c}b")),
+                format!("a\\u{{{:x}}}b", c as u32)
+            );
+        }
+        for c in ['a', ' ', 'é', '東', '🤗', '\u{301}', 'Ġ'] {
+            assert!(!is_unprintable(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn one_line_text_escapes_line_breaks_too() {
+        assert_eq!(one_line("a\nb\tc\r"), "a\\u{a}b\\u{9}c\\u{d}");
+        assert!(matches!(one_line("ring"), Cow::Borrowed("ring")));
+    }
+
+    #[test]
+    fn markdown_text_is_shown_as_it_is() {
+        assert_eq!(markdown_text("*a*"), "\\*a\\*");
+        assert_eq!(markdown_text("<b>&amp;|"), "\\<b\\>\\&amp\\;\\|");
+        assert_eq!(markdown_text("a\u{0}\nb"), "a\\u{0}\\u{a}b");
+        assert_eq!(markdown_code("`"), "`` ` ``");
+        assert_eq!(markdown_code("a\nb"), "`a\\u{a}b`");
+        assert_eq!(markdown_cell("`a|b`\n"), "`a\\|b`\\u{a}");
     }
 }

@@ -138,3 +138,64 @@ fn wgpu_not_built_names_the_feature() {
         "{error}"
     );
 }
+
+#[test]
+fn a_script_planted_above_the_working_directory_never_runs() {
+    // What is checked: with the stand-ins not yet laid out, the lesson fetches them with the
+    // script compiled into it, never with a `scripts/fetch-standins.sh` found above the
+    // folder it was started in. The planted script would leave a marker; PATH holds only
+    // bash, so the real fetch stops at once (no download) with a one-line error.
+    let root = tempfile::tempdir().unwrap();
+    let marker = root.path().join("MARKER");
+    std::fs::create_dir_all(root.path().join("scripts")).unwrap();
+    std::fs::write(
+        root.path().join("scripts/fetch-standins.sh"),
+        format!("echo ran > '{}'\nexit 1\n", marker.display()),
+    )
+    .unwrap();
+    let started_in = root.path().join("project/notes");
+    std::fs::create_dir_all(&started_in).unwrap();
+    let bash_only = root.path().join("bin");
+    std::fs::create_dir(&bash_only).unwrap();
+    let bash = ["/bin/bash", "/usr/bin/bash"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("bash is installed");
+    std::os::unix::fs::symlink(bash, bash_only.join("bash")).unwrap();
+    let standins = root.path().join("standins");
+    let out = Command::new(env!("CARGO_BIN_EXE_lesson01"))
+        .args(["--standin", "--out"])
+        .arg(root.path().join("out"))
+        .current_dir(&started_in)
+        .env("PATH", &bash_only)
+        .env("EMBEDDING_STANDINS_DIR", &standins)
+        .env("HF_HUB_OFFLINE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    one_line_error(&out);
+    assert!(!marker.exists(), "the planted script ran");
+}
+
+#[test]
+fn a_stand_in_folder_that_is_a_file_names_the_variable() {
+    // What is checked: EMBEDDING_STANDINS_DIR naming a file is one line naming the
+    // variable (it said only "File exists"), and the file is left as it was.
+    let root = tempfile::tempdir().unwrap();
+    let file = root.path().join("standins");
+    std::fs::write(&file, "mine").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lesson01"))
+        .args(["--standin", "--out"])
+        .arg(root.path().join("out"))
+        .env("EMBEDDING_STANDINS_DIR", &file)
+        .env("HF_HUB_OFFLINE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let error = one_line_error(&out);
+    assert!(
+        error.contains("EMBEDDING_STANDINS_DIR") && error.contains("not a folder"),
+        "{error}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}

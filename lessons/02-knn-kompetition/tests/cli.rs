@@ -167,15 +167,32 @@ fn figure_names_from_words_are_bounded_and_distinct() {
 
 #[test]
 fn control_characters_in_words_are_shown_escaped() {
-    let output = lesson(&["--words", "ring\u{1b}]0;retitled\u{7}"]);
+    // What is checked: a typed word holding ESC, BEL, a bidirectional override (U+202E)
+    // and a line separator (U+2028) reaches no output raw: the terminal shows them
+    // escaped, the figures' SVG (whose titles name the word) parses as XML (it held raw
+    // ESC, which XML forbids), numbers.md holds none of them, report.json keeps the word.
+    let word = "ring\u{1b}]0;retitled\u{7}\u{202e}gn\u{2028}ir";
+    let out = tempfile::tempdir().unwrap();
+    let output = lesson_into(&["--words", word], out.path());
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'));
-    assert!(stdout.contains("ring\\u{1b}]0;retitled\\u{7}"), "{stdout}");
+    assert!(course_tests::all_printable(&stdout), "{stdout:?}");
+    assert!(
+        stdout.contains("ring\\u{1b}]0;retitled\\u{7}\\u{202e}gn\\u{2028}ir"),
+        "{stdout}"
+    );
+    let titles = course_tests::svg_texts(out.path()).join("\n");
+    assert!(titles.contains("ring\\u{1b}]0;retitled"), "{titles}");
+    let numbers = std::fs::read_to_string(out.path().join("numbers.md")).unwrap();
+    assert!(course_tests::all_printable(&numbers), "{numbers:?}");
+    assert_eq!(
+        course_tests::report_on_disk(out.path())["words"][0]["word"],
+        word
+    );
 }
 
 #[test]
@@ -251,4 +268,42 @@ fn a_word_list_larger_than_memory_names_the_largest_count_that_fits() {
         "{error}"
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("Seed word"));
+}
+
+#[test]
+fn a_graph_past_an_address_space_limit_is_the_estimate_error_not_an_abort() {
+    // What is checked: under an address-space limit (RLIMIT_AS, `ulimit -v`) of 1.2 GB,
+    // which both models load in, a graph needing about 1.6 GB is refused by the estimate
+    // in one line naming --k, before the words' work. The estimate read only MemAvailable
+    // and cgroup v2, so the run went on and aborted ("memory allocation of … failed",
+    // exit 134).
+    let out = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lesson02"));
+    command
+        .args([
+            "--standin",
+            "--words",
+            "ring",
+            "--graph",
+            "--k",
+            "2000",
+            "--out",
+        ])
+        .arg(out.path().join("out"))
+        .env("HF_HUB_OFFLINE", "1")
+        .env("RAYON_NUM_THREADS", "2");
+    course_tests::limit_address_space(&mut command, 1_200_000_000);
+    let run = command.output().unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let error = one_line_error(&run);
+    assert!(
+        error.contains("--k 2000") && error.contains("the largest --k that fits is"),
+        "{error}"
+    );
+    assert!(!String::from_utf8_lossy(&run.stdout).contains("Seed word"));
 }

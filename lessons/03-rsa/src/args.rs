@@ -25,8 +25,9 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = DEFAULT_MODELS)]
     pub models: Vec<ListItem>,
 
-    /// Label shuffles in the permutation test of each RSA score (0 to skip it).
-    #[arg(long, default_value_t = 1000)]
+    /// Label shuffles in the permutation test of the RSA score (0 to skip it), at most a
+    /// million: N shuffles resolve p to 1/(N+1).
+    #[arg(long, default_value_t = 1000, value_parser = permutations)]
     pub permutations: usize,
 
     #[command(flatten)]
@@ -45,12 +46,41 @@ impl Args {
     }
 }
 
+/// The most shuffles: a p-value from N of them cannot go below 1/(N+1), so a million
+/// already resolve p to 1e-6, past any threshold it is read against; more only cost time.
+pub const MAX_PERMUTATIONS: usize = 1_000_000;
+
+/// Word pairs the permutation test may compare in all (shuffles × pairs of words): about
+/// a minute here (each pair is gathered and correlated once per shuffle).
+pub const MAX_SHUFFLED_PAIRS: u64 = 10_000_000_000;
+
+/// `--permutations`: a whole number up to [`MAX_PERMUTATIONS`].
+fn permutations(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n <= MAX_PERMUTATIONS => Ok(n),
+        Ok(n) => Err(format!(
+            "must be at most {MAX_PERMUTATIONS}, got {n}: N shuffles resolve the p-value to 1/(N+1), so a million already resolve it to 1e-6"
+        )),
+        Err(e) => Err(format!("not a whole number up to {MAX_PERMUTATIONS} ({e})")),
+    }
+}
+
 impl Flags for Args {
     fn check(&self) -> Result<(), String> {
         let words = expand(&self.words).len();
         if words < 3 {
             return Err(format!(
                 "RSA needs at least 3 words, got {words}; pass more to --words"
+            ));
+        }
+        // The test's time grows with shuffles × word pairs: bounded before any work.
+        let pairs = (words as u64) * (words as u64 - 1) / 2;
+        let shuffled = pairs.saturating_mul(self.permutations as u64);
+        if shuffled > MAX_SHUFFLED_PAIRS {
+            return Err(format!(
+                "--permutations {} with {words} words compares {shuffled:.1e} word pairs, past the {MAX_SHUFFLED_PAIRS:.0e} (about a minute) the permutation test allows; the largest --permutations for {words} words is {}",
+                self.permutations,
+                MAX_SHUFFLED_PAIRS / pairs
             ));
         }
         let models = expand(&self.models).len();

@@ -13,7 +13,8 @@ use common::analysis::rsa::{
 use common::analysis::stats::{is_constant, pearson};
 use common::model::first_token;
 use common::run::cli::expand;
-use common::run::text::terminal;
+use common::run::progress::shown;
+use common::run::text::one_line;
 use common::{Device, Matrix, Model, Pair, Report, Session};
 
 pub use args::{Args, DEFAULT_MODELS, DEFAULT_WORDS};
@@ -103,7 +104,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.beyond("is the RSA score larger than chance?");
     // ANCHOR: permutation
-    let score = permutation_test(&cs.bert, &cs.gpt, r, args.permutations, session.seed());
+    let score = shown(args.permutations, "permutation test (shuffles)", |done| {
+        permutation_test(&cs.bert, &cs.gpt, r, args.permutations, session.seed(), done)
+    });
     session.show(Permutations(&score));
     // ANCHOR_END: permutation
 
@@ -174,7 +177,7 @@ fn per_word_correlations(words: &[String], vectors: Pair<&Matrix>) -> PerWord {
             };
             undefined.push(format!(
                 "\"{}\": {which} constant (no variance to correlate)",
-                terminal(&words[i])
+                one_line(&words[i])
             ));
             None
         })

@@ -5,6 +5,7 @@ use std::fmt;
 
 use common::analysis::rsa::RsaScore;
 use common::run::report::{BookNumbers, book_section, markdown_table};
+use common::run::text::{markdown_text, one_line};
 use common::{Matrix, Pair};
 use serde::Serialize;
 
@@ -49,7 +50,11 @@ impl fmt::Display for TokenCounts {
         write!(
             f,
             "{:>10} |  {}  |  {}  |  {}  |  {}",
-            self.word, self.no_space.bert, self.no_space.gpt, self.space.bert, self.space.gpt
+            one_line(&self.word),
+            self.no_space.bert,
+            self.no_space.gpt,
+            self.space.bert,
+            self.space.gpt
         )
     }
 }
@@ -259,13 +264,14 @@ impl BookNumbers for Results {
             .zip(&sizes.widths)
             .zip(&sizes.rsa)
             .map(|((name, width), row)| {
-                std::iter::once(format!("{name} ({width})"))
+                std::iter::once(format!("{} ({width})", markdown_text(name)))
                     .chain(row.iter().map(|v| format!("{v:.2}")))
                     .collect()
             })
             .collect();
+        let names: Vec<String> = sizes.names.iter().map(|n| markdown_text(n)).collect();
         let header: Vec<&str> = std::iter::once("model")
-            .chain(sizes.names.iter().map(String::as_str))
+            .chain(names.iter().map(String::as_str))
             .collect();
         book_section(
             "sizes",

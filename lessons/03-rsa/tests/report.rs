@@ -6,7 +6,10 @@
 //! the Pearson and Spearman RSA scores and the model × model RSA matrix, and agreed to the
 //! 4 significant digits kept here. Part 4 runs on four stand-ins: the BERT (MiniLM) and GPT
 //! (SmolLM2) ones, and each mapped to 1024 dimensions by a fixed random projection, so each
-//! one's RSA with its 1024-wide projection must be close to 1.
+//! one's RSA with its 1024-wide projection must be close to 1. The permutation p-value is
+//! a draw of the lesson's seeded generator: the script checks it against its own null, 10,000
+//! numpy shuffles of the GPT words' labels (0 reached the observed RSA), within binomial
+//! quantiles for the lesson's 1000 shuffles. CI runs the script on every change.
 
 use clap::Parser;
 use common::run::Flags;
@@ -96,6 +99,34 @@ fn word_lists_come_from_flags_or_files_and_need_three_words() {
 }
 
 #[test]
+fn the_permutation_test_is_bounded_before_any_work() {
+    // What is checked: --permutations 18446744073709551615 ran with no end, no estimate and
+    // no progress; now the flag is bounded at a million shuffles (p resolved to 1e-6), and
+    // shuffles × word pairs past about a minute's work is refused, naming the largest
+    // --permutations for the words given. A bar shows the shuffles as they run.
+    assert!(Args::try_parse_from(["lesson03", "--permutations", "18446744073709551615"]).is_err());
+    assert!(Args::try_parse_from(["lesson03", "--permutations", "1000001"]).is_err());
+    assert!(
+        Args::parse_from(["lesson03", "--permutations", "1000000"])
+            .check()
+            .is_ok(),
+        "a million shuffles of the default 18 words (153 pairs) are quick"
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let words: Vec<String> = (0..2000).map(|i| format!("w{i}")).collect();
+    std::fs::write(file.path(), words.join("\n")).unwrap();
+    let list = format!("@{}", file.path().display());
+    let error = Args::parse_from(["lesson03", "--words", &list, "--permutations", "100000"])
+        .check()
+        .unwrap_err();
+    assert!(
+        error.contains("--permutations 100000 with 2000 words")
+            && error.contains("the largest --permutations for 2000 words is 5002"),
+        "{error}"
+    );
+}
+
+#[test]
 fn identical_tokens_are_refused_not_scored() {
     // The BERT stand-in is uncased: three spellings, one token, a constant similarity
     // triangle. Its correlation is undefined (scipy's pearsonr gives NaN), so no score
@@ -135,6 +166,9 @@ fn more_words_than_memory_holds_are_refused_before_any_work() {
             "--standin",
             "--words",
             &format!("@{}", file.path().display()),
+            // No permutation test: its time bound would refuse these words first.
+            "--permutations",
+            "0",
             "--out",
             out.path().to_str().unwrap(),
         ],

@@ -192,9 +192,12 @@ fn random_draws(
     let (draws, k) = (args.draws as usize, args.components as usize);
     let mut spectra = Vec::with_capacity(draws);
     let mut workspace = CentredSpectra::new(size, model.embeddings.cols());
-    for _ in 0..draws {
+    let bar = common::run::progress::bar(draws as u64, "random draws");
+    for done in 1..=draws {
         spectra.push(workspace.of(&model.embeddings, &random_ids(model, size, rng))?);
+        bar.set_position(done as u64);
     }
+    bar.finish_and_clear();
     let tops: Vec<f64> = spectra.iter().map(|s| s[0] as f64).collect();
     let top = Summary::of(&tops);
     let explained: Vec<Vec<f64>> = spectra.iter().map(|s| explained_variance(s)).collect();

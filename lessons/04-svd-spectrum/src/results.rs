@@ -5,6 +5,7 @@ use std::fmt;
 
 use common::analysis::svd::{Svd, explained_variance};
 use common::run::report::{BookNumbers, code, markdown_table};
+use common::run::text::one_line;
 use serde::Serialize;
 
 /// Everything lesson 4 reports.
@@ -148,7 +149,7 @@ impl fmt::Display for TopProjections {
             self.top.len() - printed
         )?;
         for p in self.top.iter().filter(|p| p.printed) {
-            write!(f, "\n{:6.3} for \"{}\"", p.projection, p.token)?;
+            write!(f, "\n{:6.3} for \"{}\"", p.projection, one_line(&p.token))?;
         }
         Ok(())
     }

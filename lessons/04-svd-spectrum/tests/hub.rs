@@ -212,10 +212,15 @@ fn hub_with(repos: &[(&str, BTreeMap<String, Vec<u8>>)], behaviour: Behaviour) -
 
 /// Lesson 4 on `model`, with `cache` as the Hugging Face cache and `endpoint` as the Hub.
 fn lesson(model: &str, cache: &Path, endpoint: &str, offline: bool) -> Command {
+    lesson_into(model, cache, &cache.join("out"), endpoint, offline)
+}
+
+/// [`lesson`] writing into `out`.
+fn lesson_into(model: &str, cache: &Path, out: &Path, endpoint: &str, offline: bool) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lesson04"));
     command
         .args(["--model", model, "--draws", "2", "--out"])
-        .arg(cache.join("out"))
+        .arg(out)
         .env("HF_HUB_CACHE", cache)
         .env("HF_ENDPOINT", endpoint)
         .env("HF_HUB_OFFLINE", if offline { "1" } else { "0" })
@@ -417,12 +422,25 @@ fn two_lessons_started_together_share_one_download() {
     };
     let hub = hub_with(&[(REPO, bert_repo())], behaviour);
     let cache = tempfile::tempdir().unwrap();
-    let first = lesson(REPO, cache.path(), &hub.endpoint, false)
-        .spawn()
-        .unwrap();
-    let second = lesson(REPO, cache.path(), &hub.endpoint, false)
-        .spawn()
-        .unwrap();
+    // Each into a folder of its own: two runs into one folder cannot both succeed.
+    let first = lesson_into(
+        REPO,
+        cache.path(),
+        &cache.path().join("first"),
+        &hub.endpoint,
+        false,
+    )
+    .spawn()
+    .unwrap();
+    let second = lesson_into(
+        REPO,
+        cache.path(),
+        &cache.path().join("second"),
+        &hub.endpoint,
+        false,
+    )
+    .spawn()
+    .unwrap();
     for child in [first, second] {
         let output = child.wait_with_output().unwrap();
         assert!(

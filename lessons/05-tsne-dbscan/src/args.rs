@@ -40,9 +40,10 @@ pub struct Args {
     #[arg(long, default_value_t = 5.0, value_parser = positive)]
     pub perplexity: f64,
 
-    /// t-SNE's most iterations (scikit-learn's max_iter; the first 250 with early
-    /// exaggeration; barnes-hut and exact stop early as scikit-learn does).
-    #[arg(long, default_value_t = 1000)]
+    /// t-SNE's most iterations (scikit-learn's max_iter, at least 250 as scikit-learn
+    /// requires: the first 250 are early exaggeration; barnes-hut and exact stop early as
+    /// scikit-learn does).
+    #[arg(long, default_value_t = 1000, value_parser = iterations)]
     pub iterations: usize,
 
     /// How t-SNE computes its gradient: barnes-hut (scikit-learn's default, as the
@@ -52,8 +53,9 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Method::BarnesHut)]
     pub method: Method,
 
-    /// Barnes–Hut's opening angle (scikit-learn's angle): smaller is slower and closer to exact.
-    #[arg(long, default_value_t = 0.5, value_parser = positive)]
+    /// Barnes–Hut's opening angle (scikit-learn's angle), from 0.2 to 0.8: smaller is
+    /// slower and closer to exact.
+    #[arg(long, default_value_t = 0.5, value_parser = angle)]
     pub angle: f64,
 
     /// Where t-SNE's map starts: pca (scikit-learn's default, the notebook's: the same map
@@ -79,6 +81,42 @@ pub struct Args {
 pub enum Start {
     Pca,
     Random,
+}
+
+/// Barnes–Hut's useful opening angles. scikit-learn documents t-SNE as "not very sensitive
+/// to changes in this parameter in the range of 0.2 - 0.8. Angle less than 0.2 has quickly
+/// increasing computation time and angle greater 0.8 has quickly increasing error": past
+/// 0.8 the estimate of Q's normaliser grows so coarse that the printed KL divergence went
+/// negative (−30 at angle 3).
+const ANGLES: std::ops::RangeInclusive<f64> = 0.2..=0.8;
+
+/// `--angle`: a number in [`ANGLES`].
+fn angle(text: &str) -> Result<f64, String> {
+    let value = positive(text)?;
+    if ANGLES.contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "must be from {} to {}, got {value} (scikit-learn's useful range: below it the time grows quickly, above it the error, and the KL divergence stops being one)",
+            ANGLES.start(),
+            ANGLES.end()
+        ))
+    }
+}
+
+/// scikit-learn's least `max_iter`: the 250 iterations of early exaggeration. Fewer leave
+/// a map that has not left its exaggerated start, and none leave no KL divergence at all.
+const MIN_ITERATIONS: usize = 250;
+
+/// `--iterations`: a whole number, at least [`MIN_ITERATIONS`].
+fn iterations(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= MIN_ITERATIONS => Ok(n),
+        Ok(n) => Err(format!(
+            "must be at least {MIN_ITERATIONS} (scikit-learn's least max_iter: the first {MIN_ITERATIONS} are early exaggeration), got {n}"
+        )),
+        Err(e) => Err(format!("not a whole number ({e})")),
+    }
 }
 
 /// The fewest tokens a map is drawn for: t-SNE needs 4 points, and the map's

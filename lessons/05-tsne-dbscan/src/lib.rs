@@ -122,7 +122,10 @@ fn tsne_with_progress(sub: &Matrix, options: &TsneOptions, device: &Device) -> R
     );
     let map = tsne(sub, options, device, |iteration, kl| {
         bar.set_position(iteration as u64 + 1);
-        bar.set_message(format!("{kl:.4}"));
+        // No KL divergence is measured before the first check (iteration 50).
+        if !kl.is_nan() {
+            bar.set_message(format!("{kl:.4}"));
+        }
     })?;
     bar.finish_and_clear();
     Ok(map)

@@ -83,14 +83,15 @@ impl fmt::Display for TsneShape<'_> {
 /// How the map came out: its final KL divergence and how well it keeps neighbourhoods
 /// (on a sample of `sample` tokens when the map is large).
 pub struct MapQuality {
-    pub kl_divergence: f64,
+    /// `None` where t-SNE's value is not a divergence (see `TsneResult::kl_divergence`).
+    pub kl_divergence: Option<f64>,
     pub trustworthiness: f64,
     pub sample: Option<usize>,
 }
 
 impl fmt::Display for MapQuality {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "final KL divergence: {:.4}", self.kl_divergence)?;
+        writeln!(f, "final KL divergence: {}", kl_text(self.kl_divergence))?;
         match self.sample {
             Some(n) => write!(
                 f,
@@ -193,13 +194,21 @@ impl BookNumbers for Results {
             .map(|name| name.split(' ').map(code).collect::<Vec<_>>().join(" "))
             .collect();
         format!(
-            "{} tokens. Final KL divergence {:.4}; trustworthiness (k = 5) {:.4}; {} clusters.\n\n{}\n\nThe map's named regions (communities of the cosine neighbour graph, largest first): {}.",
+            "{} tokens. Final KL divergence {}; trustworthiness (k = 5) {:.4}; {} clusters.\n\n{}\n\nThe map's named regions (communities of the cosine neighbour graph, largest first): {}.",
             self.tokens.len(),
-            self.tsne.kl_divergence,
+            kl_text(self.tsne.kl_divergence),
             self.trustworthiness,
             self.dbscan.centroids.len(),
             markdown_table(&["group", "tokens", "kinds", "first tokens"], &rows),
             regions.join("; ")
         )
     }
+}
+
+/// A KL divergence as printed: four decimals, or why there is none.
+fn kl_text(kl: Option<f64>) -> String {
+    kl.map_or_else(
+        || "undefined (the approximation gave no divergence; lower --angle)".to_string(),
+        |kl| format!("{kl:.4}"),
+    )
 }

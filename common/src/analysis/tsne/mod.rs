@@ -113,8 +113,11 @@ pub struct TsneResult {
     pub method: Method,
     /// N×2 coordinates, row-major.
     pub points: Vec<[f64; 2]>,
-    /// KL(P ‖ Q) at the last check (scikit-learn's `kl_divergence_`).
-    pub kl_divergence: f64,
+    /// KL(P ‖ Q) at the last check (scikit-learn's `kl_divergence_`); `None` where what
+    /// was computed is not a divergence: no check ran, or Barnes–Hut's estimate of Q's
+    /// normaliser was so coarse (an opening angle far past 0.8) that the sum came out
+    /// negative, which no KL divergence is.
+    pub kl_divergence: Option<f64>,
     /// Iterations run: fewer than asked when a stopping rule ended the run.
     pub iterations: usize,
     /// The exact nearest neighbours the affinities came from (not with `exact`), nearest
@@ -311,7 +314,7 @@ pub fn tsne(
     Ok(TsneResult {
         method: options.method,
         points: y,
-        kl_divergence: kl,
+        kl_divergence: (kl >= 0.0).then_some(kl),
         iterations: next,
         neighbourhoods: graph,
     })
@@ -369,8 +372,9 @@ mod tests {
             };
             let map = tsne(&x, &options, &device, |_, _| {}).unwrap();
             assert!(
-                map.kl_divergence.is_finite() && map.kl_divergence >= 0.0,
-                "{method:?}: {}",
+                map.kl_divergence
+                    .is_some_and(|kl| kl.is_finite() && kl >= 0.0),
+                "{method:?}: {:?}",
                 map.kl_divergence
             );
         }
@@ -479,7 +483,10 @@ mod tests {
             if i < 20 { d(a) < d(b) } else { d(b) < d(a) }
         });
         assert!(nearer_own);
-        assert!(map.kl_divergence.is_finite() && map.kl_divergence > 0.0);
+        assert!(
+            map.kl_divergence
+                .is_some_and(|kl| kl.is_finite() && kl > 0.0)
+        );
     }
 
     #[test]

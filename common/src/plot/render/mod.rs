@@ -21,17 +21,16 @@ use text::register_font;
 pub(crate) use axes::{build_chart, categorical_labels, frame, short_number};
 pub(crate) use text::{FONT, Sizes, TICK_PX};
 
-/// Writes `dir/stem.svg` and `dir/stem.png`; returns both paths.
-pub fn save(figure: &Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+/// Writes `dir/stem.svg` and `dir/stem.png`; returns both paths. Every text is drawn as
+/// [`crate::run::text::figure`] gives it, so the SVG is well-formed XML whatever a token holds.
+pub fn save(mut figure: Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+    figure.map_texts(|text| crate::run::text::figure(text).into_owned());
+    let figure = &figure;
     register_font()?;
     let svg = dir.join(format!("{stem}.svg"));
     let png = dir.join(format!("{stem}.png"));
-    {
-        let area = SVGBackend::new(&svg, (figure.width, figure.height)).into_drawing_area();
-        draw_figure(figure, &area).with_context(|| format!("cannot draw {}", svg.display()))?;
-        area.present()
-            .map_err(|e| anyhow!("cannot write {}: {e}", svg.display()))?;
-    }
+    let text = draw_svg(figure).with_context(|| format!("cannot draw {}", svg.display()))?;
+    std::fs::write(&svg, text).map_err(|e| anyhow!("cannot write {}: {e}", svg.display()))?;
     {
         let area = BitMapBackend::new(&png, (figure.width, figure.height)).into_drawing_area();
         draw_figure(figure, &area).with_context(|| format!("cannot draw {}", png.display()))?;
@@ -39,6 +38,24 @@ pub fn save(figure: &Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
             .map_err(|e| anyhow!("cannot write {}: {e}", png.display()))?;
     }
     Ok(vec![svg, png])
+}
+
+/// The SVG [`save`] writes for `figure`, as text.
+pub fn svg(mut figure: Figure) -> Result<String> {
+    figure.map_texts(|text| crate::run::text::figure(text).into_owned());
+    register_font()?;
+    draw_svg(&figure)
+}
+
+fn draw_svg(figure: &Figure) -> Result<String> {
+    let mut text = String::new();
+    {
+        let area =
+            SVGBackend::with_string(&mut text, (figure.width, figure.height)).into_drawing_area();
+        draw_figure(figure, &area)?;
+        area.present().map_err(err)?;
+    }
+    Ok(text)
 }
 
 pub(crate) type Area<DB> = DrawingArea<DB, Shift>;
@@ -103,7 +120,7 @@ mod tests {
             equal_aspect: true,
         };
         let figure = Figure::grid(400, 200, 1, 2, vec![Panel::Xy(xy), Panel::Image(image)]);
-        let files = save(&figure, dir.path(), "f").unwrap();
+        let files = save(figure, dir.path(), "f").unwrap();
         let svg = std::fs::read_to_string(&files[0]).unwrap();
         assert!(
             svg.starts_with("<svg") && svg.contains("<image"),
