@@ -161,7 +161,7 @@ def main():
                     "lesson05", "bench"] for a in ("-p", p)]], cwd=ROOT, check=True)
     binaries = TARGET / "debug"
     workload = binaries / "workload"
-    rows = []
+    rows = Rows()
 
     if "standins" in stages:
         # The course's own runs first: every lesson with its defaults on the stand-ins.
@@ -252,8 +252,7 @@ def main():
             rows.append(lesson_row(lesson, label, result, out))
             print(f"  {lesson} on both {rows[-1]['wall_s']:.1f} s, {rows[-1]['peak_mib']:.0f} MiB", flush=True)
 
-    rows = merged_with_earlier(rows)
-    (OUT / "scale.json").write_text(json.dumps(rows, indent=1))
+    rows = rows.merged()
     report = markdown(rows)
     (BENCH / "scale.md").write_text(report)
     plot(rows, ROOT / "book" / "src" / "scaling.svg")
@@ -261,13 +260,24 @@ def main():
     print("\n" + report)
 
 
-def merged_with_earlier(rows):
-    """This run's rows, with the earlier run's rows for the (case, model) pairs it left out."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / "scale.json"
-    earlier = json.loads(path.read_text()) if path.exists() else []
-    fresh = {(r["case"], r["model"]) for r in rows}
-    return [r for r in earlier if (r["case"], r["model"]) not in fresh] + rows
+class Rows(list):
+    """This run's rows; after each one, out/bench/scale.json holds them with the earlier
+    run's rows for the (case, model) pairs not measured again, so a run stopped midway
+    keeps what it measured."""
+
+    def __init__(self):
+        super().__init__()
+        OUT.mkdir(parents=True, exist_ok=True)
+        path = OUT / "scale.json"
+        self.earlier = json.loads(path.read_text()) if path.exists() else []
+
+    def append(self, row):
+        super().append(row)
+        (OUT / "scale.json").write_text(json.dumps(self.merged(), indent=1))
+
+    def merged(self):
+        fresh = {(r["case"], r["model"]) for r in self}
+        return [r for r in self.earlier if (r["case"], r["model"]) not in fresh] + list(self)
 
 
 def cpu():
@@ -309,9 +319,17 @@ def markdown(rows):
                          f"| | {r['data_mb']:.1f} MB of data | {lo(r)} |")
             continue
         lines.append(f"| {r['case']} | {r['model']} | {r['stage_s']:.1f} s | {r['peak_mib']:,.0f} MiB | {note} | {lo(r)} |")
+    missing = [f"{n:,} × {d:,}" for n, d, _ in HEADLINE
+               if not any(r["model"] == f"{n:,} × {d:,}" for r in lesson_rows)]
+    if missing:
+        lines += ["", "Not measured yet (no run of them finished): every lesson on "
+                  + " and on ".join(missing) + "."]
     off = [r for r in lesson_rows if abs(r["estimate_ratio"] - 1) > ESTIMATE_TOLERANCE and r.get("n", 0) >= 128_000]
+    large = [r for r in lesson_rows if r.get("n", 0) >= 128_000]
+    verdict = ("no run measured" if not large else "all." if not off
+               else ", ".join(f"{r['case']} on {r['model']} ✗" for r in off))
     lines += ["", f"Estimates within {ESTIMATE_TOLERANCE:.0%} of the measured peak at 128,000 tokens and more: "
-              + ("all." if not off else ", ".join(f"{r['case']} on {r['model']} ✗" for r in off)),
+              + verdict,
               "", "Time and peak memory of each stage against the vocabulary size: "
               "[book/src/scaling.svg](../book/src/scaling.svg) (the book's Performance chapter shows it).", ""]
     return "\n".join(lines)
