@@ -128,6 +128,11 @@ def generate(data, rows, cols, seed, env):
     return folder
 
 
+def fresh(out):
+    """A fresh output folder: a lesson replaces only an output its own run recorded."""
+    shutil.rmtree(out, ignore_errors=True)
+
+
 def lesson_row(name, model_label, result, out):
     report = json.loads((out / "report.json").read_text())
     memory = report["memory"]
@@ -167,6 +172,7 @@ def main():
         # The course's own runs first: every lesson with its defaults on the stand-ins.
         for lesson in ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05"]:
             out = args.data / "runs" / "standins" / lesson
+            fresh(out)
             result = measured([binaries / lesson, "--standin", "--out", out], env)
             rows.append(lesson_row(lesson, "stand-ins", result, out))
             print(f"  {lesson} on the stand-ins {rows[-1]['peak_mib']:.0f} MiB "
@@ -222,6 +228,7 @@ def main():
             ]
             for lesson, flags in lessons:
                 out = runs / lesson
+                fresh(out)
                 result = measured([binaries / lesson, *flags, "--out", out], env)
                 row = lesson_row(lesson, label, result, out)
                 row.update(n=rows_, d=cols)
@@ -248,6 +255,7 @@ def main():
         for lesson, flags in [("lesson01", []), ("lesson02", ["--graph"]),
                               ("lesson03", ["--models", f"{big},{wide}"])]:
             out = runs / lesson
+            fresh(out)
             result = measured([binaries / lesson, "--bert", big, "--gpt", wide, *flags, "--out", out], env)
             rows.append(lesson_row(lesson, label, result, out))
             print(f"  {lesson} on both {rows[-1]['wall_s']:.1f} s, {rows[-1]['peak_mib']:.0f} MiB", flush=True)
