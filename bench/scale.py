@@ -327,11 +327,11 @@ def markdown(rows):
                          f"| | {r['data_mb']:.1f} MB of data | {lo(r)} |")
             continue
         lines.append(f"| {r['case']} | {r['model']} | {r['stage_s']:.1f} s | {r['peak_mib']:,.0f} MiB | {note} | {lo(r)} |")
-    missing = [f"{n:,} × {d:,}" for n, d, _ in HEADLINE
-               if not any(r["model"] == f"{n:,} × {d:,}" for r in lesson_rows)]
+    missing = [f"{lesson} on {n:,} × {d:,}" for n, d, _ in HEADLINE
+               for lesson in ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05"]
+               if not any(r["case"] == lesson and r["model"] == f"{n:,} × {d:,}" for r in lesson_rows)]
     if missing:
-        lines += ["", "Not measured yet (no run of them finished): every lesson on "
-                  + " and on ".join(missing) + "."]
+        lines += ["", "Not measured yet (no run of them finished): " + ", ".join(missing) + "."]
     off = [r for r in lesson_rows if abs(r["estimate_ratio"] - 1) > ESTIMATE_TOLERANCE and r.get("n", 0) >= 128_000]
     large = [r for r in lesson_rows if r.get("n", 0) >= 128_000]
     verdict = ("no run measured" if not large else "all." if not off
