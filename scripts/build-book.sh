@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the book: checks the code regions the chapters show (every ANCHOR included by a
-# chapter, none longer than 40 lines: scripts/check-anchors.py), runs every lesson (each
+# chapter, none longer than 30 lines: scripts/check-anchors.py), runs every lesson (each
 # folder under lessons/) on the offline stand-ins into book/src/generated/, where each
 # writes its figures, report.json and the numbers.md its chapter includes; draws the
 # notebooks' own figures beside them for the appendix; checks that every figure a chapter
@@ -19,33 +19,34 @@ for lesson in lessons/*/; do
   mv "$generated.$name.log" "$generated/$name/output.txt"
 done
 # Lesson 5 at scale: t-SNE (FFT-interpolated forces, perplexity 30) of every text token of
-# each stand-in, each with its interactive map (map.html), shown in the At-scale chapter
-# with screenshots taken by headless Chromium: the map coloured by token kind, and two
-# words selected by deep links, each under both metrics, over the named regions.
+# each stand-in, with its interactive map (map.html), shown in the At-scale chapter: what
+# DBSCAN finds on each map at eps from 0.25 to 7 (--example eps-sweep, eps.md), and views
+# of the map taken by headless Chromium from the page (scripts/scale-figures.py: coloured
+# by region and by token kind, and two words each under both metrics, zoomed in around the
+# word beside its neighbour lists, words.md).
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
-[ -n "$browser" ] || { echo "error: the book's map screenshots need Chromium (apt-get install chromium)" >&2; exit 1; }
-# model, its text tokens (the vocabulary less its special tokens), two words as stored
-# (URL-encoded; a screenshot is named by the word without GPT's leading Ġ, %C4%A0)
-for run in "bert-base-uncased 30517 ring paris" "gpt2 49135 %C4%A0ring %C4%A0Paris"; do
-  read -r model tokens first second <<< "$run"
+[ -n "$browser" ] || { echo "error: the book's map views need Chromium (apt-get install chromium)" >&2; exit 1; }
+# model, its text tokens (the vocabulary less its special tokens), a label, two words as
+# stored (URL-encoded: GPT-2's leading space Ġ is %C4%A0)
+for run in "bert-base-uncased 30517 BERT ring paris" "gpt2 49135 GPT %C4%A0ring %C4%A0Paris"; do
+  read -r model tokens label first second <<< "$run"
   out="$generated/scale-$model"
   cargo run --quiet -p lesson05 -- --standin --model "$model" --tokens "first:$tokens" --perplexity 30 --eps 1 \
     --method fft --out "$out" > "$generated.scale-$model.log" 2>&1 || { cat "$generated.scale-$model.log"; exit 1; }
   mv "$generated.scale-$model.log" "$out/output.txt"
-  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,820 \
-    --virtual-time-budget=8000 --screenshot="$out/map-kinds.png" "file://$PWD/$out/map.html#colour=token%20kind" 2> /dev/null
-  for word in "$first" "$second"; do
-    for metric in euclidean cosine; do
-      "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,820 \
-        --virtual-time-budget=8000 --screenshot="$out/map-${word#%C4%A0}-$metric.png" \
-        "file://$PWD/$out/map.html#token=$word&metric=$metric" 2> /dev/null
-    done
-  done
+  cargo run --quiet -p lesson05 --example eps-sweep -- "$out/report.json" 0.25 0.5 1 2 3 5 7 > "$out/eps.md"
+  python3 scripts/scale-figures.py "$browser" "$out" "$label stand-in" "$first" "$second"
 done
-# Lesson 5's small multiples: the notebook's 100 tokens mapped at perplexities 2 to 50
-# from two random starts (--init random, the start drawn from --seed), and DBSCAN's eps
-# on the notebook's own map; scripts/lesson05-multiples.py inlines them into the
-# chapter's slider widgets (generated/05-multiples/perplexity.md and eps.md).
+# Lesson 5's widgets. The known answers: point sets of known structure mapped by the
+# lesson's t-SNE at distill's perplexities (--example known-answers). The small multiples:
+# the notebook's 100 tokens mapped at perplexities 2 to 50 from two random starts (--init
+# random, the start drawn from --seed), and DBSCAN's eps on the notebook's own map.
+# scripts/lesson05-multiples.py makes them the chapter's widgets
+# (generated/05-known-answers/known.md, generated/05-multiples/perplexity.md and eps.md).
+known="$generated/05-known-answers"
+cargo run --quiet -p lesson05 --example known-answers -- --out "$known" > "$generated.known.log" 2>&1 \
+  || { cat "$generated.known.log"; exit 1; }
+mv "$generated.known.log" "$known/output.txt"
 multiples="$generated/05-multiples"
 for perplexity in 2 5 10 30 50; do
   for seed in 1 2; do
@@ -56,7 +57,7 @@ done
 for eps in 2 3 5 7 10 15; do
   cargo run --quiet -p lesson05 -- --standin --eps "$eps" --out "$multiples/eps-$eps" > /dev/null
 done
-python3 scripts/lesson05-multiples.py "$multiples"
+python3 scripts/lesson05-multiples.py "$multiples" "$known"
 # The appendix: the notebooks' own plotting cells (matplotlib) on the same data, beside the
 # lessons' figures. FIGURES_PYTHON is a Python with scripts/figures/requirements.txt.
 python=${FIGURES_PYTHON:-python3}

@@ -1,11 +1,15 @@
-"""Lesson 5's small multiples for the book: reads the runs scripts/build-book.sh made
-(perplexity-P-seed-S/ and eps-E/ under the folder given) and writes two HTML fragments
-the chapter includes, perplexity.md and eps.md. Each is a slider widget over the
-precomputed maps (inlined as data: URIs, since a page opened from file:// cannot fetch),
-its caption computed from the runs' report.json, a table of every run, and the grid of
-all maps as plain images (what a reader without JavaScript sees). The page state is in
-the address: #perplexity=30&seed=2&eps=10 opens the widgets there (scripts/check-widget.py
-moves the sliders that way). No blank lines inside the HTML: Markdown would end the block.
+"""Lesson 5's widgets for the book: reads the runs scripts/build-book.sh made
+(perplexity-P-seed-S/ and eps-E/ under the folder given, and the known answers'
+report.json) and writes three HTML fragments the chapter includes, known.md,
+perplexity.md and eps.md. Each is a widget over precomputed maps, its caption computed from
+the runs' report.json. The token maps (the lesson's dbscan_tokens figure: every token
+written, each cluster in its colour) are inlined as data: URIs, with a table of every run
+and all maps as small multiples that fit the content column, each linked to its run's
+interactive map (what a reader without JavaScript sees). The page state is in the
+address: #toy=gap&toy-perplexity=30&perplexity=30&seed=2&eps=10 opens the widgets there
+(scripts/check-widget.py moves the controls that way); a control the reader moves writes
+it there, opening the page never does. No blank lines inside the HTML: Markdown would end
+the block.
 """
 
 import base64
@@ -15,6 +19,9 @@ import re
 import sys
 from pathlib import Path
 
+# Each widget's map: the lesson's figure with every token written, in its cluster's colour.
+FIGURE = "dbscan_tokens.svg"
+
 
 def runs(folder: Path, pattern: str):
     """(key, report, figure) for each run folder whose name matches `pattern`, by key."""
@@ -23,7 +30,7 @@ def runs(folder: Path, pattern: str):
         match = re.fullmatch(pattern, run.name)
         if match:
             report = json.loads((run / "report.json").read_text())
-            found.append((tuple(float(g) for g in match.groups()), report, run / "dbscan.svg"))
+            found.append((tuple(float(g) for g in match.groups()), report, run / FIGURE))
     if not found:
         sys.exit(f"error: no runs matching {pattern} in {folder}: run scripts/build-book.sh")
     return sorted(found, key=lambda r: r[0])
@@ -41,6 +48,25 @@ def noise(report) -> int:
     return report["dbscan"]["labels"].count(-1)
 
 
+def words(report) -> list:
+    """Each token's text, in map order, from the report's groups (each lists its members
+    in map order, noise first)."""
+    queues = [list(reversed(group)) for group in report["dbscan"]["members"]]
+    return [queues[label + 1].pop() for label in report["dbscan"]["labels"]]
+
+
+def digits(report) -> str:
+    """Where the ten digits are on this map: one cluster, several, or noise."""
+    labels = report["dbscan"]["labels"]
+    found = sorted({labels[i] for i, w in enumerate(words(report)) if w in "0123456789" and len(w) == 1})
+    if found == [-1]:
+        return "the digits are all noise"
+    named = [("noise" if c < 0 else f"cluster {c}") for c in found]
+    if len(named) == 1:
+        return f"the ten digits are all in {named[0]}"
+    return "the digits are split over " + ", ".join(named[:-1]) + " and " + named[-1]
+
+
 def data_uri(figure: Path) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(figure.read_bytes()).decode()
 
@@ -48,6 +74,25 @@ def data_uri(figure: Path) -> str:
 def relative(figure: Path, folder: Path) -> str:
     """The figure's path as the chapter (book/src/) sees it."""
     return f"generated/{folder.name}/{figure.parent.name}/{figure.name}"
+
+
+def map_page(figure: Path, folder: Path) -> str:
+    """The run's interactive map, as the chapter sees it."""
+    return f"generated/{folder.name}/{figure.parent.name}/map.html"
+
+
+def multiples(cells) -> str:
+    """Small multiples that wrap to the content column: (figure, page, caption) each, the
+    figure linked to its interactive map."""
+    return (
+        '<div class="small-multiples">'
+        + "".join(
+            f'<figure><a href="{page}"><img src="{src}" alt="{html.escape(caption)}" loading="lazy"></a>'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+            for src, page, caption in cells
+        )
+        + "</div>"
+    )
 
 
 def perplexity_fragment(folder: Path) -> str:
@@ -63,8 +108,9 @@ def perplexity_fragment(folder: Path) -> str:
                 f"cluster{'' if clusters(report) == 1 else 's'} "
                 f"({noise(report)} noise tokens), "
                 f"KL {report['tsne']['kl_divergence']:.3f}, "
-                f"trustworthiness {report['trustworthiness']:.3f}."
+                f"trustworthiness {report['trustworthiness']:.3f}; {digits(report)}."
             ),
+            "page": map_page(figure, folder),
         }
     by_cluster = sorted(found, key=lambda r: clusters(r[1]))
     fewest, most = by_cluster[0], by_cluster[-1]
@@ -93,22 +139,16 @@ def perplexity_fragment(folder: Path) -> str:
         f"<td>{r['tsne']['kl_divergence']:.3f}</td><td>{r['trustworthiness']:.3f}</td></tr>"
         for (p, s), r, _ in found
     )
-    grid = "".join(
-        "<tr>"
-        + f"<th>seed {s}</th>"
-        + "".join(
-            f'<td><img src="{relative(f, folder)}" alt="t-SNE map, perplexity {number(k[0])}, seed {s}" loading="lazy"></td>'
-            for k, _, f in found
-            if int(k[1]) == s
-        )
-        + "</tr>"
+    grid = multiples(
+        (relative(f, folder), map_page(f, folder), f"perplexity {number(k[0])}, seed {int(k[1])}")
         for s in seeds
+        for k, _, f in found
+        if int(k[1]) == s
     )
-    header = "<tr><th></th>" + "".join(f"<th>perplexity {number(p)}</th>" for p in perplexities) + "</tr>"
     return "\n".join(
         [
             '<div class="multiples" id="perplexity-widget">',
-            f'<figure><img id="perplexity-map" src="{first["src"]}" alt="t-SNE map of the first 100 tokens" style="max-width: 100%">',
+            f'<figure><a id="perplexity-link" href="{first["page"]}"><img id="perplexity-map" src="{first["src"]}" alt="t-SNE map of the first 100 tokens, every token written, clusters coloured"></a>',
             f'<figcaption id="perplexity-caption">{html.escape(first["caption"])}</figcaption></figure>',
             '<div class="controls" hidden>',
             f'<label>Perplexity <input type="range" id="perplexity-slider" min="0" max="{len(perplexities) - 1}" step="1" value="{start}"> <output id="perplexity-value">{start_p}</output></label>',
@@ -121,7 +161,8 @@ def perplexity_fragment(folder: Path) -> str:
             f"<p>{html.escape(summary)}</p>",
             "<table><thead><tr><th>perplexity</th><th>seed</th><th>clusters</th><th>noise</th><th>KL</th><th>trustworthiness</th></tr></thead>",
             f"<tbody>{rows}</tbody></table>",
-            f'<table class="grid"><thead>{header}</thead><tbody>{grid}</tbody></table>',
+            "<p>Every map above, by seed and perplexity (each opens its run's interactive map):</p>",
+            grid,
             "<script>",
             "(function () {",
             f"  const perplexities = {json.dumps([number(p) for p in perplexities])};",
@@ -135,15 +176,18 @@ def perplexity_fragment(folder: Path) -> str:
             "    document.getElementById('perplexity-value').textContent = p;",
             "    document.getElementById('perplexity-map').src = panel.src;",
             "    document.getElementById('perplexity-caption').textContent = panel.caption;",
-            "    window.MULTIPLES_STATE.set('perplexity', p); window.MULTIPLES_STATE.set('seed', seed());",
+            "    document.getElementById('perplexity-link').href = panel.page;",
             "  }",
-            "  slider.addEventListener('input', show);",
-            "  for (const s of seeds) s.addEventListener('change', show);",
+            "  function moved() { show(); window.MULTIPLES_STATE.set({ perplexity: perplexities[slider.value], seed: seed() }); }",
+            "  slider.addEventListener('input', moved);",
+            "  for (const s of seeds) s.addEventListener('change', moved);",
             "  const state = window.MULTIPLES_STATE.read();",
             "  if (perplexities.includes(state.get('perplexity'))) slider.value = perplexities.indexOf(state.get('perplexity'));",
             "  for (const s of seeds) if (s.value === state.get('seed')) s.checked = true;",
             "  slider.closest('.controls').hidden = false;",
             "  show();",
+            "  // The address as the page opened with it: showing the state never rewrites it.",
+            "  document.getElementById('perplexity-widget').dataset.openedAt = location.hash;",
             "})();",
             "</script>",
         ]
@@ -158,8 +202,9 @@ def eps_fragment(folder: Path) -> str:
             "src": data_uri(f),
             "caption": (
                 f"eps {number(e)}: {clusters(r)} clusters, {noise(r)} of {len(r['tokens'])} "
-                f"tokens noise, on the same map."
+                f"tokens noise, on the same map; {digits(r)}."
             ),
+            "page": map_page(f, folder),
         }
         for (e,), r, f in found
     }
@@ -169,15 +214,11 @@ def eps_fragment(folder: Path) -> str:
         f"<tr><td>{number(e)}</td><td>{clusters(r)}</td><td>{noise(r)}</td></tr>"
         for (e,), r, _ in found
     )
-    grid = "".join(
-        f'<td><img src="{relative(f, folder)}" alt="DBSCAN, eps {number(e)}" loading="lazy"></td>'
-        for (e,), _, f in found
-    )
-    header = "".join(f"<th>eps {number(e)}</th>" for e in values)
+    grid = multiples((relative(f, folder), map_page(f, folder), f"eps {number(e)}") for (e,), _, f in found)
     return "\n".join(
         [
             '<div class="multiples" id="eps-widget">',
-            f'<figure><img id="eps-map" src="{first["src"]}" alt="DBSCAN clusters on the t-SNE map" style="max-width: 100%">',
+            f'<figure><a id="eps-link" href="{first["page"]}"><img id="eps-map" src="{first["src"]}" alt="DBSCAN clusters on the t-SNE map, every token written"></a>',
             f'<figcaption id="eps-caption">{html.escape(first["caption"])}</figcaption></figure>',
             '<div class="controls" hidden>',
             f'<label>DBSCAN eps <input type="range" id="eps-slider" min="0" max="{len(values) - 1}" step="1" value="{start}"> <output id="eps-value">{number(values[start])}</output> map units</label>',
@@ -185,7 +226,8 @@ def eps_fragment(folder: Path) -> str:
             "</div>",
             "<table><thead><tr><th>eps</th><th>clusters</th><th>noise</th></tr></thead>",
             f"<tbody>{rows}</tbody></table>",
-            f'<table class="grid"><thead><tr>{header}</tr></thead><tbody><tr>{grid}</tr></tbody></table>',
+            "<p>Every eps above (each opens its run's interactive map):</p>",
+            grid,
             "<script>",
             "(function () {",
             f"  const values = {json.dumps([number(e) for e in values])};",
@@ -196,13 +238,132 @@ def eps_fragment(folder: Path) -> str:
             "    document.getElementById('eps-value').textContent = e;",
             "    document.getElementById('eps-map').src = panels[e].src;",
             "    document.getElementById('eps-caption').textContent = panels[e].caption;",
-            "    window.MULTIPLES_STATE.set('eps', e);",
+            "    document.getElementById('eps-link').href = panels[e].page;",
             "  }",
-            "  slider.addEventListener('input', show);",
+            "  slider.addEventListener('input', () => { show(); window.MULTIPLES_STATE.set({ eps: values[slider.value] }); });",
             "  const state = window.MULTIPLES_STATE.read();",
             "  if (values.includes(state.get('eps'))) slider.value = values.indexOf(state.get('eps'));",
             "  slider.closest('.controls').hidden = false;",
             "  show();",
+            "  // The address as the page opened with it: showing the state never rewrites it.",
+            "  document.getElementById('eps-widget').dataset.openedAt = location.hash;",
+            "})();",
+            "</script>",
+        ]
+    )
+
+
+# matplotlib's cycle, as the known answers' figures colour their clusters.
+CYCLE_NAMES = ["blue", "orange", "green", "red", "purple"]
+
+
+def ratios(values) -> str:
+    return " : ".join(f"{v / values[0]:.2f}" for v in values)
+
+
+def known_caption(known, shape, data) -> str:
+    """What one map of a known set shows, against its data."""
+    name = known["name"]
+    parts = []
+    if shape["mixed"] is not None:
+        if shape["mixed"] == 0:
+            parts.append("no point has a point of another cluster among its 5 nearest: the clusters are apart")
+        else:
+            parts.append(
+                f"{100 * shape['mixed']:.0f}% of the points have a point of another cluster among their "
+                "5 nearest: the clusters break into specks that mingle"
+            )
+    if name == "sizes":
+        parts.append(f"spreads on the map {ratios(shape['spreads'])}, in the data {ratios(data['spreads'])}")
+    if name == "gap":
+        parts.append(f"gaps between centres on the map {ratios(shape['gaps'])}, in the data {ratios(data['gaps'])}")
+    if name == "noise":
+        parts.append(
+            f"the widest empty gap is {shape['widest_gap']:.1f} times the median step between neighbouring "
+            f"points (in the data {data['widest_gap']:.1f})"
+        )
+    if name == "line":
+        breaks = shape["breaks"]
+        parts.append(
+            f"straightness {shape['straightness']:.2f} (in the data {data['straightness']:.2f}), "
+            f"broken in {breaks} place{'' if breaks == 1 else 's'}"
+        )
+    return "; ".join(parts)
+
+
+def known_fragment(folder: Path) -> str:
+    """The known answers' widget: a data set and a perplexity, the data beside its map."""
+    report_file = folder / "report.json"
+    if not report_file.is_file():
+        sys.exit(f"error: no {report_file}: run scripts/build-book.sh (it runs --example known-answers)")
+    report = json.loads(report_file.read_text())
+    sets = report["sets"]
+    perplexities = [number(p) for p in report["perplexities"]]
+    panels = {}
+    rows = []
+    for known in sets:
+        for m in known["maps"]:
+            p = number(m["perplexity"])
+            caption = (
+                f"Perplexity {p}: {known_caption(known, m['shape'], known['data'])}; "
+                f"trustworthiness {m['trustworthiness']:.3f}."
+            )
+            panels[f"{known['name']}/{p}"] = {
+                "src": f"generated/{folder.name}/{m['figure']}.svg",
+                "caption": caption,
+            }
+    about = {}
+    for known in sets:
+        if known["along"] is not None:
+            key = "coloured by position along the line, from one end (purple) to the other (yellow)"
+        elif len(known["cluster_names"]) == 1:
+            key = "one colour: there are no clusters"
+        else:
+            key = "; ".join(f"{CYCLE_NAMES[c]}: {n}" for c, n in enumerate(known["cluster_names"]))
+        about[known["name"]] = f"{known['title']}: {known['known']}. Colours: {key}."
+    start_set, start_p = sets[0]["name"], number(30)
+    first = panels[f"{start_set}/{start_p}"]
+    return "\n".join(
+        [
+            '<div class="multiples" id="toy-widget">',
+            f'<p id="toy-about">{html.escape(about[start_set])}</p>',
+            f'<figure><a id="toy-link" href="{first["src"]}"><img id="toy-map" src="{first["src"]}" alt="a point set of known structure beside its t-SNE map"></a>',
+            f'<figcaption id="toy-caption">{html.escape(first["caption"])}</figcaption></figure>',
+            '<div class="controls" hidden>',
+            "".join(
+                f'<label><input type="radio" name="toy-set" value="{k["name"]}"{" checked" if k["name"] == start_set else ""}> {html.escape(k["title"])}</label>'
+                for k in sets
+            ),
+            f'<label>Perplexity <input type="range" id="toy-slider" min="0" max="{len(perplexities) - 1}" step="1" value="{perplexities.index(start_p)}"> <output id="toy-value">{start_p}</output></label>',
+            "</div>",
+            "</div>",
+            "<script>",
+            "(function () {",
+            f"  const perplexities = {json.dumps(perplexities)};",
+            f"  const panels = {json.dumps(panels)};",
+            f"  const about = {json.dumps(about)};",
+            "  const slider = document.getElementById('toy-slider');",
+            "  const sets = document.getElementsByName('toy-set');",
+            "  function chosen() { for (const s of sets) if (s.checked) return s.value; return sets[0].value; }",
+            "  function show() {",
+            "    const p = perplexities[slider.value];",
+            "    const panel = panels[chosen() + '/' + p];",
+            "    document.getElementById('toy-value').textContent = p;",
+            "    document.getElementById('toy-map').src = panel.src;",
+            "    document.getElementById('toy-link').href = panel.src;",
+            "    document.getElementById('toy-caption').textContent = panel.caption;",
+            "    document.getElementById('toy-about').textContent = about[chosen()];",
+            "  }",
+            "  function moved() { show(); window.MULTIPLES_STATE.set({ toy: chosen(), 'toy-perplexity': perplexities[slider.value] }); }",
+            "  slider.addEventListener('input', moved);",
+            "  for (const s of sets) s.addEventListener('change', moved);",
+            "  const state = window.MULTIPLES_STATE.read();",
+            "  if (perplexities.includes(state.get('toy-perplexity'))) slider.value = perplexities.indexOf(state.get('toy-perplexity'));",
+            "  for (const s of sets) if (s.value === state.get('toy')) s.checked = true;",
+            "  slider.closest('.controls').hidden = false;",
+            "  show();",
+            "  // The address as the page opened with it: showing the state never rewrites it.",
+            "  document.getElementById('toy-widget').dataset.openedAt = location.hash;",
             "})();",
             "</script>",
         ]
@@ -210,14 +371,16 @@ def eps_fragment(folder: Path) -> str:
 
 
 # The widgets' shared state: the page address's #key=value&… part, read on load and
-# rewritten (without scrolling or a history entry) whenever a control moves.
+# rewritten (without scrolling or a history entry) when the reader moves a control, never
+# while the page opens: the address a reader opened stays as it was.
 STATE = "\n".join(
     [
         "<script>",
         "window.MULTIPLES_STATE = {",
         "  read() { return new URLSearchParams(location.hash.slice(1)); },",
-        "  set(key, value) {",
-        "    const state = this.read(); state.set(key, value);",
+        "  set(values) {",
+        "    const state = this.read();",
+        "    for (const [key, value] of Object.entries(values)) state.set(key, value);",
         "    history.replaceState(null, '', '#' + state.toString());",
         "  },",
         "};",
@@ -226,19 +389,22 @@ STATE = "\n".join(
 )
 
 STYLE = (
-    "<style>.multiples figure { margin: 0; } .multiples .controls { margin: 0.5em 0 1em; } "
-    ".multiples input[type=range] { width: 16em; vertical-align: middle; } "
-    "table.grid img { width: 100%; min-width: 8em; } table.grid td { padding: 2px; }</style>"
+    "<style>.multiples figure { margin: 0; } .multiples img { max-width: 100%; height: auto; } "
+    ".multiples .controls { margin: 0.5em 0 1em; display: flex; flex-wrap: wrap; gap: 0.3em 1em; } "
+    ".multiples input[type=range] { width: 12em; max-width: 100%; vertical-align: middle; } "
+    ".small-multiples { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 6px; } "
+    ".small-multiples figure { margin: 0; } .small-multiples img { width: 100%; height: auto; display: block; } "
+    ".small-multiples figcaption { font-size: 0.8em; text-align: center; }</style>"
 )
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
-        sys.exit("usage: lesson05-multiples.py FOLDER (the runs scripts/build-book.sh made)")
-    folder = Path(sys.argv[1])
-    (folder / "perplexity.md").write_text(
-        STYLE + "\n" + STATE + "\n" + perplexity_fragment(folder) + "\n"
-    )
+    if len(sys.argv) != 3:
+        sys.exit("usage: lesson05-multiples.py FOLDER KNOWN (the runs and the known answers scripts/build-book.sh made)")
+    folder, known = Path(sys.argv[1]), Path(sys.argv[2])
+    # The known answers come first in the chapter: the style and the state go with them.
+    (known / "known.md").write_text(STYLE + "\n" + STATE + "\n" + known_fragment(known) + "\n")
+    (folder / "perplexity.md").write_text(perplexity_fragment(folder) + "\n")
     (folder / "eps.md").write_text(eps_fragment(folder) + "\n")
 
 

@@ -75,15 +75,25 @@ c.close("rsa.spearman", spearmanr(csB[iu], csG[iu]).statistic, rtol=0, atol=1e-4
 c.equal("rsa.permutations", PERMUTATIONS)
 # Beyond the notebook: the permutation null, numpy's own shuffles of GPT's word labels
 rng = np.random.default_rng(0)
-reached = 0
+null = []
 for _ in range(NULL):
     order = rng.permutation(len(WORDS))
-    reached += np.corrcoef(csB[iu], csG[np.ix_(order, order)][iu])[0, 1] >= observed
-p = (reached + 1) / (NULL + 1)
-low, high = binom.ppf(1e-4, PERMUTATIONS, p), binom.ppf(1 - 1e-4, PERMUTATIONS, p)
-c.within("rsa.p_value", (low + 1) / (PERMUTATIONS + 1), (high + 1) / (PERMUTATIONS + 1),
-         f"numpy's p {p:.2g} from {NULL} shuffles ({reached} reached it): the lesson's count of "
-         f"{PERMUTATIONS} shuffles within binomial quantiles 0.01%-99.99%, {low:.0f} to {high:.0f}")
+    null.append(np.corrcoef(csB[iu], csG[np.ix_(order, order)][iu])[0, 1])
+null = np.array(null)
+
+
+def p_value_within(path, observed):
+    """The lesson's p-value (its own seeded shuffles) against numpy's null: the lesson's
+    count of shuffles reaching the score within binomial quantiles of numpy's p."""
+    reached = int(np.sum(null >= observed))
+    p = (reached + 1) / (NULL + 1)
+    low, high = binom.ppf(1e-4, PERMUTATIONS, p), binom.ppf(1 - 1e-4, PERMUTATIONS, p)
+    c.within(path, (low + 1) / (PERMUTATIONS + 1), (high + 1) / (PERMUTATIONS + 1),
+             f"numpy's p {p:.2g} from {NULL} shuffles ({reached} reached it): the lesson's count of "
+             f"{PERMUTATIONS} shuffles within binomial quantiles 0.01%-99.99%, {low:.0f} to {high:.0f}")
+
+
+p_value_within("rsa.p_value", observed)
 
 # Part 4: RSA between every pair of the four models, whatever their widths
 sims, widths = [], []
@@ -98,4 +108,13 @@ c.equal("model_sizes.standin", [True] * len(PART4))  # every model read from its
 c.equal("model_sizes.widths", widths)
 c.close("model_sizes.rsa", [[np.corrcoef(a, b)[0, 1] for b in sims] for a in sims], rtol=0, atol=1e-4)
 c.close("model_sizes.spearman", [[spearmanr(a, b).statistic for b in sims] for a in sims], rtol=0, atol=1e-4)
+
+# Beyond the notebook: GPT's words in reverse order, a relabelling of the words, scored and
+# tested against the same null
+csR = cossim(vG[::-1])
+reversed_score = np.corrcoef(csB[iu], csR[iu])[0, 1]
+c.close("reversed.pearson", reversed_score, rtol=0, atol=1e-4)
+c.close("reversed.spearman", spearmanr(csB[iu], csR[iu]).statistic, rtol=0, atol=1e-4)
+c.equal("reversed.permutations", PERMUTATIONS)
+p_value_within("reversed.p_value", reversed_score)
 c.finish()

@@ -13,8 +13,9 @@ string.ascii_letters), after flipping Vt[0] to the lesson's sign convention.
 Seeded draws of the lesson's own generator, which numpy cannot repeat:
 - the random set (the notebook's np.random.randint(0, vocab_size, 26)): its ids must lie
   in [0, vocab_size), and its tokens and spectrum are recomputed from them;
-- the 20 random draws (beyond the notebook), of which the report keeps only spectra:
-  their distribution is checked against this script's own 4,000 numpy draws of 26 ids.
+- the 20 random draws (beyond the notebook): each draw's spectrum and closest pair are
+  recomputed from its reported ids, and their distribution is checked against this
+  script's own 4,000 numpy draws of 26 ids.
   Each statistic the lesson reports over its 20 draws (the mean and the sd of the first
   singular value, the mean of each explained-variance fraction, and the mean of each
   singular value over the draws but the last, which is rounding: 26 centred rows have
@@ -25,6 +26,13 @@ Seeded draws of the lesson's own generator, which numpy cannot repeat:
 Tolerances: ids, tokens exact; singular values 1e-4 relative (those above 1e-3 of the
 first: the last of 26 centred rows is ~0); explained variance 1e-5; projections 1e-4.
 The snapshot leaves out the 20 draws' spectra; every other field is in it.
+
+Beyond the notebook also: the random set's nearly coinciding tokens, its smallest nonzero
+singular value and the bound (4.6), r between the draws' closest pairs and smallest
+values; the spectra without centring and sqrt(n)·|mean|; the digits' and the years' token
+ids (BertTokenizer), their spectra, coordinates along v1 (sigma1·U[:, 0], signed by the
+lesson's convention), the correlation of those with the members' order, and their own
+random draws recomputed from their ids.
 """
 import pathlib
 import string
@@ -125,4 +133,89 @@ for i in range(20):
 # the correlation matrix of the letters' embeddings: the mean of |R| off its diagonal
 R = np.abs(np.corrcoef(centred(letters)))
 c.close("abs_correlation_mean_off_diagonal", R[~np.eye(len(R), dtype=bool)].mean(), rtol=1e-4)
+
+
+def spectrum_of(ids, centre=True):
+    X = E[ids].astype(np.float64)
+    return np.linalg.svd(X - X.mean(axis=0) if centre else X, compute_uv=False)
+
+
+def distances(ids):
+    X = E[ids].astype(np.float64)
+    D = np.linalg.norm(X[:, None] - X[None], axis=2)
+    return D[np.triu_indices(len(ids), k=1)]
+
+
+def draws_from_ids(path):
+    """Each draw's spectrum (but the last, rounding) and closest pair from its own ids."""
+    ids = c.value(f"{path}.ids")
+    c.holds(f"{path}.ids", len({len(i) for i in ids}) == 1 and all(0 <= t < vocab for i in ids for t in i),
+            f"{len(ids)} draws of {len(ids[0])} ids in [0, {vocab}) (seeded draws of the lesson's generator)")
+    sv = [spectrum_of(i) for i in ids]
+    rust = c[f"{path}.spectra"]
+    rel = max(np.max(np.abs(np.array(r)[:-1] - v[:-1]) / v[:-1]) for r, v in zip(rust, sv))
+    c.holds(f"{path}.spectra", len(rust) == len(sv) and rel < 1e-4,
+            f"{len(sv)} draws' spectra from their ids, max relative error {rel:.2e}", tolerance=1e-4 * sv[0][0])
+    d = [distances(i).min() for i in ids]
+    c.close(f"{path}.closest", d, rtol=0, atol=1e-4)
+    return sv, d
+
+
+# Beyond the notebook: why some random spectra plunge — tokens that nearly coincide
+draw_sv, draw_closest = draws_from_ids(r)
+k = "coinciding"
+random_ids = c[f"{s}.set_b.ids"]
+d = distances(random_ids)
+median = np.median(d)
+iu = np.triu_indices(len(random_ids), k=1)
+tokens = c[f"{s}.set_b.tokens"]
+close_pairs = sorted((float(v), tokens[i], tokens[j]) for v, i, j in zip(d, *iu) if v < median / 2)
+c.close(f"{k}.median_distance", median, rtol=0, atol=1e-4)
+c.holds(f"{k}.close_pairs", [({a, b}, round(x, 4)) for a, b, x in c[f"{k}.close_pairs"]]
+        == [({a, b}, round(x, 4)) for x, a, b in close_pairs], f"{len(close_pairs)} pairs under half the median",
+        tolerance=1e-4)
+n = len(random_ids)
+c.close(f"{k}.smallest", spectrum_of(random_ids)[n - 2], rtol=0, atol=1e-4)
+c.close(f"{k}.bound", d.min() / np.sqrt(2), rtol=0, atol=1e-4)
+size = len(c[f"{r}.ids"][0])
+c.close(f"{k}.draws_r", np.corrcoef(draw_closest, [v[size - 2] for v in draw_sv])[0, 1], rtol=0, atol=1e-3)
+c.equal(f"{k}.bound_holds", all(v[size - 2] <= m / np.sqrt(2) + 1e-6 for v, m in zip(draw_sv, draw_closest)))
+
+# Beyond the notebook: the spectra without centring
+for i, name in enumerate(["set_a", "set_b"]):
+    u = f"uncentred.sets[{i}]"
+    ids = c[f"{s}.{name}.ids"]
+    c.equal(f"{u}.name", c[f"{s}.{name}.name"])
+    sv = spectrum_of(ids, centre=False)
+    X = E[ids].astype(np.float64)
+    c.close(f"{u}.singular_values", sv, rtol=1e-4, atol=1e-5)
+    c.close(f"{u}.mean_length", np.sqrt(len(X)) * np.linalg.norm(X.mean(0)), rtol=0, atol=1e-4)
+    c.close(f"{u}.explained_first", sv[0] ** 2 / np.sum(sv**2), rtol=0, atol=1e-5)
+    centred_sv = spectrum_of(ids)
+    c.close(f"{u}.centred_explained_first", centred_sv[0] ** 2 / np.sum(centred_sv**2), rtol=0, atol=1e-5)
+
+# Beyond the notebook: sets with a direction, the digits and the years 1990-2015
+words = {"digits": list("0123456789"), "years": [str(y) for y in range(1990, 2016)]}
+c.equal("ordered_sets.skipped", [])  # the stand-in's tokenizer keeps every member one token
+for i, name in enumerate(words):
+    o = f"ordered_sets.sets[{i}]"
+    c.equal(f"{o}.set.name", name)
+    ids = [tokenizer.encode(w, add_special_tokens=False)[0] for w in words[name]]
+    c.equal(f"{o}.set.ids", ids)
+    c.equal(f"{o}.set.tokens", [tokenizer.decode([t]) for t in ids])
+    X = E[ids].astype(np.float64)
+    U, sv, Vt = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)
+    sign = np.sign(Vt[0][np.argmax(np.abs(Vt[0]))])  # the lesson's sign convention
+    coordinates = sv[0] * U[:, 0] * sign
+    big = sv > 1e-3 * sv[0]
+    c.holds(f"{o}.singular_values", np.allclose(np.array(c[f"{o}.singular_values"])[big], sv[big], rtol=1e-4),
+            "relative 1e-4 (those above 1e-3 of the first)", tolerance=1e-4 * sv[0])
+    c.close(f"{o}.explained_first", sv[0] ** 2 / np.sum(sv**2), rtol=0, atol=1e-5)
+    c.close(f"{o}.coordinates", coordinates, rtol=0, atol=1e-4)
+    c.close(f"{o}.order_r", np.corrcoef(np.arange(len(ids)), coordinates)[0, 1], rtol=0, atol=1e-4)
+    ordered_sv, _ = draws_from_ids(f"{o}.draws")
+    spectra_o = np.array(c[f"{o}.draws.spectra"], dtype=float)
+    c.close(f"{o}.draws.top_mean", spectra_o[:, 0].mean(), rtol=1e-6)
+    c.close(f"{o}.draws.top_sd", spectra_o[:, 0].std(), rtol=1e-6)
+    c.close(f"{o}.draws.explained_mean", np.mean([explained(v)[:COMPONENTS] for v in spectra_o], axis=0), rtol=1e-6)
 c.finish()

@@ -172,6 +172,33 @@ if printed.exists():  # the notebook's last cells, as numpy and Python print the
     text = text.split("\nt-SNE result shape")[0].split("\n\n# ")[0]
     c.beside("output.txt", text.strip() == "\n".join(lines).strip(), "groupidx and the groups printed as Python prints them")
 
+# Beyond the notebook: what the Gram matrix shows, X @ X.T of the map's tokens: the mean dot
+# product inside each group of one-character tokens, and of each capital with its
+# lower-case letter against the other capital-letter pairs
+G = X.astype(np.float64) @ X.astype(np.float64).T
+words = [tokenizer.decode([i]) for i in ids]
+off = ~np.eye(len(G), dtype=bool)
+c.close("gram.median", np.median(G[off]), rtol=1e-4)  # the lesson sums in f32
+tests = [("digits", str.isdigit), ("capitals", lambda ch: ch.isascii() and ch.isupper()),
+         ("lower-case letters", lambda ch: ch.isascii() and ch.islower()),
+         ("tokens that decode to \ufffd", lambda ch: ch == "\ufffd")]
+members = {name: [i for i, w in enumerate(words) if len(w) == 1 and test(w)] for name, test in tests}
+found = [(name, m) for name, m in members.items() if len(m) > 1]
+for g, (name, m) in enumerate(found):
+    c.equal(f"gram.groups[{g}].name", name)
+    c.equal(f"gram.groups[{g}].tokens", len(m))
+    block_ = G[np.ix_(m, m)]
+    c.close(f"gram.groups[{g}].mean", block_[~np.eye(len(m), dtype=bool)].mean(), rtol=1e-5)
+c.holds("gram.groups", len(c["gram.groups"]) == len(found), f"{len(found)} groups of 2+ tokens")
+caps, small = members["capitals"], members["lower-case letters"]
+same = [(i, j) for i in caps for j in small if words[i].lower() == words[j]]
+other = [(i, j) for i in caps for j in small if words[i].lower() != words[j]]
+c.equal("gram.case_pairs.pairs", len(same))
+offsets = {j - i for i, j in same}
+c.equal("gram.case_pairs.offset", offsets.pop() if len(offsets) == 1 else None)
+c.close("gram.case_pairs.same", np.mean([G[i, j] for i, j in same]), rtol=1e-5)
+c.close("gram.case_pairs.other", np.mean([G[i, j] for i, j in other]), rtol=1e-5)
+
 # Beyond the notebook: the interactive map, its neighbour lists and its regions
 e = c["explorer"]
 c.holds("explorer.file", (c.path.parent / e["file"]).is_file(), "beside the report")

@@ -20,10 +20,10 @@ pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i
         min_samples >= 1,
         "min-samples must be at least 1 (it counts the point itself)"
     );
-    // ANCHOR: dbscan
     let grid = Grid::new(points, eps);
     // Neighbourhoods are counted, then listed again as each core point is reached, rather
     // than all kept: on a dense map of a whole vocabulary they hold millions of points.
+    // ANCHOR: dbscan
     let core: Vec<bool> = (0..points.len())
         .map(|i| grid.count_within(points, i, eps) >= min_samples)
         .collect();

@@ -39,9 +39,9 @@ pub struct RsaScore {
 }
 
 // ANCHOR: rsa
-/// RSA of two similarity matrices over the same words: the correlation of their upper
-/// triangles (the notebook's `np.corrcoef(unique_B, unique_G)[0,1]`), Pearson's and
-/// Spearman's.
+/// RSA of two similarity matrices over the same words: the correlation of
+/// their upper triangles (the notebook's `np.corrcoef(unique_B, unique_G)[0,1]`),
+/// Pearson's and Spearman's.
 pub fn rsa(a: &Matrix, b: &Matrix) -> Result<RsaScore> {
     ensure!(
         a.rows() == b.rows() && a.rows() >= 3,
@@ -52,7 +52,10 @@ pub fn rsa(a: &Matrix, b: &Matrix) -> Result<RsaScore> {
     for (which, triangle) in [("first", &ua), ("second", &ub)] {
         ensure!(
             !is_constant(triangle),
-            "RSA is undefined here: every similarity among the words in the {which} space is the same (the words are one token, or tokens with one vector there), so no correlation with it exists; choose words that are distinct tokens"
+            "RSA is undefined here: every similarity among the words in the \
+             {which} space is the same (the words are one token, or tokens with \
+             one vector there), so no correlation with it exists; choose words \
+             that are distinct tokens"
         );
     }
     Ok(RsaScore {
@@ -65,11 +68,11 @@ pub fn rsa(a: &Matrix, b: &Matrix) -> Result<RsaScore> {
 // ANCHOR_END: rsa
 
 // ANCHOR: permutation_test
-/// How surprising an RSA score is: the word labels of `b` are shuffled (rows and columns
-/// together) `permutations` times, which keeps each matrix's own structure but breaks the
-/// word-to-word correspondence; p is the share of shuffles whose Pearson RSA reached the
-/// observed one, `(hits + 1) / (permutations + 1)`. `progress` is told how many shuffles
-/// are done (a progress bar for a long test).
+/// How surprising an RSA score is: the word labels of `b` are shuffled (rows
+/// and columns together) `permutations` times, which keeps each matrix's own
+/// structure but breaks the word-to-word correspondence; p is the share of
+/// shuffles whose RSA reached the observed one, (hits + 1) / (shuffles + 1). `progress` is
+/// told how many shuffles are done (a progress bar for a long test).
 pub fn permutation_test(
     a: &Matrix,
     b: &Matrix,
@@ -85,11 +88,7 @@ pub fn permutation_test(
         let mut hits = 0;
         for done in 1..=permutations {
             rng.shuffle(&mut labels);
-            let shuffled: Vec<f32> = (0..labels.len())
-                .flat_map(|i| ((i + 1)..labels.len()).map(move |j| (i, j)))
-                .map(|(i, j)| b.row(labels[i])[labels[j]])
-                .collect();
-            if pearson(&ua, &shuffled) >= score.pearson {
+            if pearson(&ua, &relabelled_triangle(b, &labels)) >= score.pearson {
                 hits += 1;
             }
             progress(done);
@@ -103,6 +102,15 @@ pub fn permutation_test(
     }
 }
 // ANCHOR_END: permutation_test
+
+/// The upper triangle of `m` with word `i` relabelled as word `labels[i]` (its row and
+/// column together).
+fn relabelled_triangle(m: &Matrix, labels: &[usize]) -> Vec<f32> {
+    (0..labels.len())
+        .flat_map(|i| ((i + 1)..labels.len()).map(move |j| (i, j)))
+        .map(|(i, j)| m.row(labels[i])[labels[j]])
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {

@@ -18,9 +18,10 @@ pub struct Svd {
 /// The full SVD of `a`.
 ///
 /// Sign convention: singular vectors are only defined up to sign, so each pair
-/// (`U[:, k]`, `Vt[k]`) is flipped, if needed, to make the entry of `Vt[k]` with the
-/// largest magnitude positive (scikit-learn's `svd_flip` on `V`). Projections onto `Vt[0]`
-/// then have the same sign on every machine and in every snapshot.
+/// (`U[:, k]`, `Vt[k]`) is flipped, if needed, to make the entry of `Vt[k]`
+/// with the largest magnitude positive (scikit-learn's `svd_flip` on `V`).
+/// Projections onto `Vt[0]` then have the same sign on every machine and in
+/// every snapshot.
 pub fn svd(a: &Matrix) -> Result<Svd> {
     ensure!(
         a.rows() > 0 && a.cols() > 0,

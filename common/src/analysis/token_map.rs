@@ -62,6 +62,12 @@ pub struct MapContent {
     pub vocabulary: usize,
 }
 
+/// A token as a region's name writes it: the space `display_text` writes as GPT-2's `Ġ`
+/// written `␣` (U+2423, the visible space), so that the mark is not read as a letter.
+pub fn region_label(token: &str) -> String {
+    token.replace('Ġ', "␣")
+}
+
 /// The page of `map`, a t-SNE map of some of `model`'s tokens: each token's nearest among
 /// `text_tokens` and the map's own (special tokens are searched only when on the map),
 /// and regions named from communities of the cosine neighbour graph (seeded by `seed`).
@@ -118,7 +124,10 @@ pub fn map_content(
                 .collect()
         })
         .collect();
-    let regions = named_regions(&cosine_graph, &tokens, seed);
+    // Named as a label on the map is read: a leading space as `␣`, since a bold `Ġ` at
+    // label size reads as a `G` ("GLebanese GBrazilian GThai").
+    let label_texts: Vec<String> = tokens.iter().map(|t| region_label(t)).collect();
+    let regions = named_regions(&cosine_graph, &label_texts, seed);
     let kinds = token_kinds(model, ids)?
         .into_iter()
         .map(TokenKind::name)

@@ -1,6 +1,8 @@
 //! Colours: matplotlib's default cycle and colour maps, so figures look like the
 //! notebooks'. Lessons name colours with these types; only the renderer knows plotters.
 
+use crate::pair::Pair;
+
 /// An opaque colour, 8 bits per channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Color(pub u8, pub u8, pub u8);
@@ -34,6 +36,37 @@ pub const CYCLE: [Color; 10] = [
     Color(0x17, 0xbe, 0xcf),
 ];
 pub const GRAY: Color = Color(0xb3, 0xb3, 0xb3);
+
+/// One colour per model family in every lesson's figures: BERT in the cycle's first colour
+/// (blue), GPT in its second (orange), as the first notebook draws them. A notebook that
+/// draws GPT first (lesson 2's) would give GPT the blue; the lessons keep each model's
+/// colour instead, so a curve's colour names its model in every chapter.
+pub const MODEL_COLOURS: Pair<Color> = Pair::new(C0, C1);
+
+/// Colours told apart at a glance, for figures with more groups than matplotlib's cycle
+/// of 10: Kelly's (1965) colours of maximum contrast, without white, black and grey (grey
+/// is for "none"), the most distinct first.
+pub const DISTINCT: [Color; 19] = [
+    Color(0x00, 0x67, 0xa5),
+    Color(0xbe, 0x00, 0x32),
+    Color(0x00, 0x88, 0x56),
+    Color(0xf3, 0x84, 0x00),
+    Color(0x87, 0x56, 0x92),
+    Color(0xf3, 0xc3, 0x00),
+    Color(0xa1, 0xca, 0xf1),
+    Color(0x88, 0x2d, 0x17),
+    Color(0xe6, 0x8f, 0xac),
+    Color(0x8d, 0xb6, 0x00),
+    Color(0x60, 0x4e, 0x97),
+    Color(0xf9, 0x93, 0x79),
+    Color(0x2b, 0x3d, 0x26),
+    Color(0xb3, 0x44, 0x6c),
+    Color(0xdc, 0xd3, 0x00),
+    Color(0x65, 0x45, 0x22),
+    Color(0xe2, 0x58, 0x22),
+    Color(0xc2, 0xb2, 0x80),
+    Color(0xf6, 0xa6, 0x00),
+];
 
 /// A colour with opacity, for marker faces like matplotlib's `[.7, .9, .7, .5]`.
 #[derive(Clone, Copy, Debug)]

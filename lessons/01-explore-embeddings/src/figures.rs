@@ -1,8 +1,8 @@
 //! Lesson 1's figures, drawn as the notebook draws them.
 
 use common::plot::{
-    Axes, BLACK, C0, C1, Color, Figure, GRAY, ImagePanel, Marker, Panel, Rgba, Series, Style,
-    XyPanel, hyphenated, indexed, paired,
+    Axes, BLACK, C0, Color, Figure, GRAY, ImagePanel, MODEL_COLOURS, Marker, Panel, Rgba, Series,
+    Style, XyPanel, hyphenated, indexed, paired, short_label,
 };
 use common::{Model, Pair};
 
@@ -135,9 +135,20 @@ pub fn same_index(c: &Comparison) -> Figure<'static> {
             xlim: Some((0.0, c.vector.bert.len() as f64)),
             ..Axes::default()
         },
+        // BERT drawn first, as in the notebook; each model in its colour (`MODEL_COLOURS`)
         series: vec![
-            Series::line(c.labels.bert.clone(), indexed(&c.vector.bert), C0, 1),
-            Series::line(c.labels.gpt.clone(), indexed(&c.vector.gpt), C1, 1),
+            Series::line(
+                c.labels.bert.clone(),
+                indexed(&c.vector.bert),
+                MODEL_COLOURS.bert,
+                1,
+            ),
+            Series::line(
+                c.labels.gpt.clone(),
+                indexed(&c.vector.gpt),
+                MODEL_COLOURS.gpt,
+                1,
+            ),
         ],
         legend: true,
     });
@@ -151,16 +162,19 @@ pub fn same_word(c: &Comparison) -> Figure<'static> {
     Figure::single(640, 480, scatter(c, Rgba(0.7, 0.9, 0.9, 1.0), title))
 }
 
-/// Density of the per-token variances and means in both models.
+/// Density of the per-token variances and means in both models. The legends name each
+/// model by its family alone ("BERT", "GPT"; the course models by the notebook's names):
+/// a stand-in's full label would leave a half-width panel's legend no corner free of
+/// the curves; the titles' stand-in tag and the chapter say which models they are.
 pub fn distributions(d: &Distributions) -> Figure<'static> {
     let curves = |pair: &Pair<Distribution>| -> Vec<Series> {
         pair.as_ref()
             .zip(d.labels.as_ref())
-            .zip(Pair::new(C0, C1))
+            .zip(MODEL_COLOURS)
             .map(|((s, name), color)| {
                 s.histogram
                     .as_ref()
-                    .map(|h| Series::density(name.clone(), h, color))
+                    .map(|h| Series::density(short_label(name).to_string(), h, color))
             })
             .into_array()
             .into_iter()

@@ -68,7 +68,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: same_index
     // pick a random token index
     let ridx = randint(session.seed(), 10_000..20_000, models.as_ref());
-    let same_index = session.show(compare(models.as_ref(), Pair::new(ridx, ridx), &labels)?);
+    let index = Pair::new(ridx, ridx);
+    let same_index = session.show(compare(models.as_ref(), index, &labels)?);
     session.figure(figures::same_index(&same_index), "same_index")?;
     // ANCHOR_END: same_index
 
@@ -91,14 +92,13 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     session.section("Distributions of embeddings characteristics");
     // ANCHOR: distributions
     // compare the embeddings variances and means
+    let embeddings = models.as_ref().map(|m| &m.embeddings);
     let distributions = session.show(Distributions {
-        variance: models
-            .as_ref()
-            .map(|m| ops::row_variances(&m.embeddings, device).map(|v| distribution(&v)))
+        variance: embeddings
+            .map(|e| ops::row_variances(e, device).map(|v| distribution(&v)))
             .transpose()?,
-        mean: models
-            .as_ref()
-            .map(|m| ops::row_means(&m.embeddings, device).map(|v| distribution(&v)))
+        mean: embeddings
+            .map(|e| ops::row_means(e, device).map(|v| distribution(&v)))
             .transpose()?,
         labels: labels.clone(),
     });

@@ -1,18 +1,18 @@
 //! Lesson 2's figure: the distributions of distances from the seed word.
 
 use common::Pair;
-use common::plot::{Axes, C0, C1, Figure, Panel, Series, XyPanel};
+use common::plot::{Axes, Figure, MODEL_COLOURS, Panel, Series, XyPanel};
 
 use crate::Search;
 
 /// Overlaid density histograms (90 bins) of the distances in both models.
 pub fn distances(word: &str, search: &Search, labels: &Pair<String>) -> Figure<'static> {
-    // The notebook draws GPT-2 first, in the cycle's first colour.
-    let colors = Pair::new(C1, C0);
+    // The notebook draws GPT-2 first, in the cycle's first colour (blue); the lesson draws
+    // it first too, but in GPT's colour in every lesson (`MODEL_COLOURS`, orange).
     let lines = search
         .histogram
         .as_ref()
-        .zip(colors)
+        .zip(MODEL_COLOURS)
         .zip(labels.as_ref())
         .map(|((histogram, color), name)| {
             histogram

@@ -40,14 +40,14 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let seedidx = session.show(knn.seed_ids(seedword)?);
     // ANCHOR_END: seed_ids
     // ANCHOR: raw
-    // Euclidean distances; visualize the distributions; sort and get top k, and print
+    // Euclidean distances; visualize the distributions; sort, get top k, print
     let euc_dist = session.show(knn.search(&seedidx, embeddings.map(Rows::from), false)?);
     knn.draw(&euc_dist, "")?;
     // ANCHOR_END: raw
 
     session.section("Exercise 2: Using normalized vectors");
     // ANCHOR: normalised
-    // normalize; Euclidean distances; visualize the distributions; sort, top k, print
+    // normalize; Euclidean distances; visualize the distributions; top k
     let normalised = session.show(knn.normalised(&seedidx)?);
     if let Some(search) = &normalised.0 {
         knn.draw(search, "_normalised")?;
@@ -56,8 +56,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("Exercise 3: The importance of emptiness");
     // ANCHOR: emptiness
-    // (the notebook's cell has no code: "ring" and " ring" searched in the GPT model, by
-    // raw Euclidean distance)
+    // (the notebook's cell has no code: "ring" and " ring" searched in the GPT
+    // model, by raw Euclidean distance)
     let emptiness = session.show(knn.emptiness(&seedidx, &euc_dist)?);
     // ANCHOR_END: emptiness
 
@@ -83,7 +83,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.beyond("every seed word, among centred vectors too");
     // ANCHOR: centred
-    // every token minus the mean vector, scaled to unit length, searched like the others
+    // every token minus the mean vector, scaled to unit length, searched like
+    // the others
     let centred = knn.centred()?;
     let first = WordResult {
         centred: session.show(knn.centred_search(&seedidx, &centred)?),
@@ -115,9 +116,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let graph = if args.graph {
         session.beyond("every token's neighbours, and the hubs among them (--graph)");
         // ANCHOR: graph
+        let graph = |model| vocabulary_graph(model, knn.k, session.device());
         let graphs = models
             .as_ref()
-            .map(|model| vocabulary_graph(model, knn.k, session.device()).map(|g| session.show(g)))
+            .map(|model| graph(model).map(|g| session.show(g)))
             .transpose()?;
         // ANCHOR_END: graph
         Some(graphs)
@@ -304,12 +306,10 @@ impl<'a> Knn<'a> {
     }
 }
 
-// ANCHOR: nearest
 /// The `k` tokens nearest to the mean vector of `ids` among `vectors` (`model`'s rows,
-/// raw or centred; `np.argsort(distances)[:k]`) and the density histogram of the distances
-/// (`np.histogram(distances, bins=90, density=True)`). With unit vectors the seed's own
-/// distance is left out of it, as the notebook's `np.nonzero` does (the matmul form gives
-/// it rounding size, not 0; the neighbour table is re-measured exactly).
+/// raw or centred; `np.argsort(distances)[:k]`) and the density histogram of all the
+/// distances (`np.histogram(distances, bins=90, density=True)`).
+// ANCHOR: nearest
 fn nearest(
     model: &Model,
     vectors: Rows,
@@ -320,32 +320,39 @@ fn nearest(
     device: &Device,
 ) -> Result<Nearest> {
     let rows: Vec<usize> = ids.iter().map(|&id| id as usize).collect();
+    let vector = ops::mean_of_rows(vectors, &rows, normalise, device)?;
     let query = Query {
-        vector: ops::mean_of_rows(vectors, &rows, normalise, device)?,
+        vector,
         metric,
         normalise,
     };
-    let (nearest, mut distances) = neighbours::nearest(vectors, &query, k, device)?;
+    let found = neighbours::nearest(vectors, &query, k, device)?;
+    let (nearest, mut distances) = found;
+    // With unit vectors the seed's own distance is left out of the histogram, as
+    // the notebook's `np.nonzero` does (its matmul form is rounding-sized, not 0)
     if normalise && rows.len() == 1 {
         distances.remove(rows[0]);
     }
-    let neighbours = nearest
-        .into_iter()
-        .map(|(id, distance)| {
-            let token = token_text(model, id)?;
-            Ok(Neighbour {
-                id,
-                token,
-                distance,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
     Ok(Nearest {
-        neighbours,
+        neighbours: named(model, nearest)?,
         histogram: histogram(&distances, 90, true),
     })
 }
 // ANCHOR_END: nearest
+
+/// Each `(id, distance)` with its token's text, for the tables.
+fn named(model: &Model, nearest: Vec<(usize, f32)>) -> Result<Vec<Neighbour>> {
+    nearest
+        .into_iter()
+        .map(|(id, distance)| {
+            Ok(Neighbour {
+                token: token_text(model, id)?,
+                id,
+                distance,
+            })
+        })
+        .collect()
+}
 
 /// The GPT model's neighbours of the word without and with its leading space, compared:
 /// `(ids, neighbours)` of each.

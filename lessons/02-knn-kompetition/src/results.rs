@@ -346,17 +346,26 @@ impl BookNumbers for Results {
                     searches.iter().map(|(_, s)| &s.neighbours.gpt).collect(),
                 ),
             ] {
-                let rows: Vec<Vec<String>> =
-                    (0..lists.iter().map(|l| l.len()).max().unwrap_or(0).min(8))
-                        .map(|i| {
-                            lists
-                                .iter()
-                                .map(|l| l.get(i).map_or(String::new(), cell))
-                                .collect()
-                        })
-                        .collect();
+                // The page shows the nearest 8 of each list; the run prints all k.
+                let listed = lists.iter().map(|l| l.len()).max().unwrap_or(0);
+                let shown = listed.min(8);
+                let rows: Vec<Vec<String>> = (0..shown)
+                    .map(|i| {
+                        lists
+                            .iter()
+                            .map(|l| l.get(i).map_or(String::new(), cell))
+                            .collect()
+                    })
+                    .collect();
+                let of = if shown < listed {
+                    format!(
+                        " the nearest {shown} of the k = {listed} the run lists (it prints all {listed})"
+                    )
+                } else {
+                    format!(" the nearest {shown}")
+                };
                 tables += &format!(
-                    "**{}** in {label}:\n\n{}\n",
+                    "**{}** in {label},{of}:\n\n{}\n",
                     markdown_text(&word.word),
                     markdown_table(&header, &rows)
                 );

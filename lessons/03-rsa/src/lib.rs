@@ -45,7 +45,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let words = expand(&args.words);
     let token_counts = token_counts(&words, models.as_ref())?;
     session.show(CountTable(&token_counts));
-    // BERT's first token of "word", GPT-2's of " word", as the notebook's tokensB/tokensG
+    // BERT's first token of "word", GPT-2's of " word" (the notebook's tokensB,
+    // tokensG)
     let tokens = Pair::new(
         first_tokens(&models.bert, &words, "")?,
         first_tokens(&models.gpt, &words, " ")?,
@@ -60,10 +61,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         vectors: sub_embed.as_ref(),
     });
     // correlations for all words
-    let per_word_correlation = session.show(per_word_correlations(&words, sub_embed.as_ref()));
-    if let Some(figure) =
-        figures::per_word(&words, sub_embed.as_ref(), &per_word_correlation, &labels)
-    {
+    let vectors = sub_embed.as_ref();
+    let per_word_correlation = session.show(per_word_correlations(&words, vectors));
+    let figure = figures::per_word(&words, vectors, &per_word_correlation, &labels);
+    if let Some(figure) = figure {
         session.figure(figure, "part2_per_word")?;
     }
     // ANCHOR_END: part2
@@ -91,10 +92,11 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("Part 4: Different embeddings sizes");
     // ANCHOR: part4
-    // (a heading the notebook leaves without code): RSA between every pair of models,
-    // whatever their widths
+    // (a heading the notebook leaves without code): RSA between every pair of
+    // models, whatever their widths
     let names = expand(&args.models);
-    let model_sizes = session.show(model_sizes(&names, &words, args, &models, &session)?);
+    let sizes = model_sizes(&names, &words, args, &models, &session)?;
+    let model_sizes = session.show(sizes);
     let rsa_matrix = model_sizes.matrix()?;
     session.figure(
         figures::model_matrix(&model_sizes, &rsa_matrix),
@@ -104,11 +106,24 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.beyond("is the RSA score larger than chance?");
     // ANCHOR: permutation
-    let score = shown(args.permutations, "permutation test (shuffles)", |done| {
-        permutation_test(&cs.bert, &cs.gpt, r, args.permutations, session.seed(), done)
+    let (permutations, seed) = (args.permutations, session.seed());
+    let score = shown(permutations, "permutation test (shuffles)", |done| {
+        permutation_test(&cs.bert, &cs.gpt, r, permutations, seed, done)
     });
     session.show(Permutations(&score));
     // ANCHOR_END: permutation
+
+    session.beyond("a relabelling that keeps the groups: GPT's word order reversed");
+    // ANCHOR: reversed
+    // GPT's words in reverse order against BERT's (rows and columns of its
+    // matrix reversed), scored and tested like the true order
+    let (bert, gpt) = (&cs.bert, reversed(&cs.gpt)?);
+    let reversed = rsa(bert, &gpt)?;
+    let reversed = shown(permutations, "permutation test (shuffles)", |done| {
+        permutation_test(bert, &gpt, reversed, permutations, seed, done)
+    });
+    session.show(Reversed(&reversed));
+    // ANCHOR_END: reversed
 
     session.finish(Results {
         vocab_sizes,
@@ -117,9 +132,21 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         tokens,
         per_word_correlation,
         rsa: score,
+        reversed,
         similarity_matrices: cs.map(|m| m.data().to_vec()),
         model_sizes,
     })
+}
+
+/// A similarity matrix with its words in reverse order: row and column `i` become
+/// `n − 1 − i` (the matrix of the words' vectors taken in reverse).
+fn reversed(m: &Matrix) -> Result<Matrix> {
+    let n = m.rows();
+    let data = (0..n)
+        .flat_map(|i| (0..n).map(move |j| (n - 1 - i, n - 1 - j)))
+        .map(|(i, j)| m.row(i)[j])
+        .collect();
+    Matrix::new(n, n, data)
 }
 
 /// Each word's first token in `model`, the word written after `prefix` (GPT-2's words

@@ -18,6 +18,10 @@ pub struct Results {
     pub tokens: Pair<Vec<usize>>,
     pub per_word_correlation: PerWord,
     pub rsa: RsaScore,
+    /// Beyond the notebook: the RSA score and its permutation test with GPT's words in
+    /// reverse order (a relabelling that maps each group of the default words onto a
+    /// group).
+    pub reversed: RsaScore,
     pub similarity_matrices: Pair<Vec<f32>>,
     pub model_sizes: ModelSizes,
 }
@@ -167,6 +171,28 @@ impl fmt::Display for Permutations<'_> {
     }
 }
 
+/// The RSA score with GPT's word order reversed, and its permutation test.
+pub struct Reversed<'a>(pub &'a RsaScore);
+
+impl fmt::Display for Reversed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        write!(
+            f,
+            "GPT's word order reversed: RSA r = {:.2}, Spearman ρ = {:.2}",
+            s.pearson, s.spearman
+        )?;
+        match s.p_value {
+            Some(p) => write!(
+                f,
+                "; against {} label shuffles: permutation p = {p:.4}",
+                s.permutations
+            ),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Part 4: RSA between every pair of models, whatever their widths.
 #[derive(Debug, Default, Serialize)]
 pub struct ModelSizes {
@@ -291,5 +317,18 @@ impl BookNumbers for Results {
                 ),
             )
             + &book_section("model_sizes", &markdown_table(&header, &rows))
+            + &book_section("reversed", &{
+                let r = &self.reversed;
+                let p = r.p_value.map_or(String::new(), |p| {
+                    format!(
+                        ", permutation p = {p:.3} against {} shuffles of the labels",
+                        r.permutations
+                    )
+                });
+                format!(
+                    "GPT's word order reversed: RSA Pearson r = {:.2} (the true order's {:.2}), Spearman ρ = {:.2}{p}.",
+                    r.pearson, s.pearson, r.spearman
+                )
+            })
     }
 }

@@ -1,5 +1,7 @@
 //! Lesson 4's command line.
 
+use std::ops::RangeInclusive;
+
 use anyhow::Result;
 use clap::Parser;
 use common::LessonArgs;
@@ -7,6 +9,9 @@ use common::run::cli::{ListItem, expand, list_item};
 use common::run::{Budget, Flags};
 
 pub const DEFAULT_MODEL: &str = "bert-base-uncased";
+
+/// The years of the `years` set: 26 of them, as many as the alphabet's letters.
+pub const YEARS: RangeInclusive<u32> = 1990..=2015;
 
 /// Lesson 4: SVD of embedding submatrices — letters against random tokens.
 #[derive(Parser, Clone, Debug)]
@@ -16,9 +21,9 @@ pub struct Args {
     #[arg(long, default_value = DEFAULT_MODEL)]
     pub model: String,
 
-    /// First token set (the notebook's letters): letters (a–z), digits (0–9), random (as
-    /// many tokens as the other set, seeded), or a comma-separated word list (@FILE: one
-    /// word per line).
+    /// First token set (the notebook's letters): letters (a–z), digits (0–9), years
+    /// (1990–2015), random (as many tokens as the other set, seeded), or a comma-separated
+    /// word list (@FILE: one word per line).
     #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = "letters")]
     pub set_a: Vec<ListItem>,
 
@@ -26,8 +31,9 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', value_parser = list_item, default_value = "random")]
     pub set_b: Vec<ListItem>,
 
-    /// Random draws of the random set for the spread of its spectrum (each is kept, drawn
-    /// and reported: as many as fit in memory, checked before the work).
+    /// Random draws of the random set for the spread of its spectrum, and as many for each
+    /// of the digits and the years after the notebook's cells (each is kept, drawn and
+    /// reported: as many as fit in memory, checked before the work).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub draws: u64,
 
@@ -45,17 +51,19 @@ impl Args {
         [&self.set_a, &self.set_b].map(|set| TokenSetSpec::from(expand(set)))
     }
 
-    /// What a run needs beyond its model: each random draw is kept (its spectrum), drawn
-    /// (a line) and reported. Measured on the BERT stand-in with sets of 26: 2.4 KB of peak
-    /// memory and 2.9 KB of output per draw (76 MB and 6.7 MB at 20 draws, 100 MB and
-    /// 36 MB at 10,000), estimated with a margin as 150 bytes per singular value of a
-    /// draw; on disk the projections' scatter adds a point per vocabulary token (6.7 MB
-    /// of figures for the BERT stand-in's 30,522). The two SVDs are numpy's full ones (a
-    /// width × width `Vt` each, computed in f64): on the generated 128,256 × 4,096 model
-    /// the lesson held 351 MB beside its matrix, about 12 bytes per entry of one `Vt` once
-    /// the tokenizer's share is set aside.
+    /// What a run needs beyond its model: each random draw is kept (its spectrum and
+    /// ids), drawn (a line) and reported, `--draws` of the set's size and as many of the
+    /// digits' (10) and the years' (26). Measured on the BERT stand-in with sets of 26:
+    /// 2.4 KB of peak memory and 2.9 KB of output per draw (76 MB and 6.7 MB at 20 draws,
+    /// 100 MB and 36 MB at 10,000), estimated with a margin as 150 bytes per singular
+    /// value of a draw; on disk the projections' scatter adds a point per vocabulary token
+    /// (6.7 MB of figures for the BERT stand-in's 30,522). The two SVDs are numpy's full
+    /// ones (a width × width `Vt` each, computed in f64): on the generated 128,256 × 4,096
+    /// model the lesson held 351 MB beside its matrix, about 12 bytes per entry of one
+    /// `Vt` once the tokenizer's share is set aside.
     pub fn budget(&self) -> Budget {
-        let values = self.set_size().max(2) as u64;
+        let ordered = [TokenSetSpec::Digits, TokenSetSpec::Years].map(|s| s.size().unwrap_or(0));
+        let values = (self.set_size().max(2) + ordered.iter().sum::<usize>()) as u64;
         let per_draw = move |d: u64| d.saturating_mul(values).saturating_mul(150);
         Budget::none()
             .memory(
@@ -105,6 +113,8 @@ impl Flags for Args {
 pub enum TokenSetSpec {
     Letters,
     Digits,
+    /// The years 1990–2015 ([`YEARS`]).
+    Years,
     /// As many random tokens as the other set has (seeded).
     Random,
     /// Each word's first token.
@@ -118,6 +128,7 @@ impl TokenSetSpec {
         match self {
             TokenSetSpec::Letters => Some(26),
             TokenSetSpec::Digits => Some(10),
+            TokenSetSpec::Years => Some(YEARS.count()),
             TokenSetSpec::Random => None,
             TokenSetSpec::Words(words) => Some(words.len()),
         }
@@ -129,6 +140,7 @@ impl From<Vec<String>> for TokenSetSpec {
         match words.as_slice() {
             [one] if one == "letters" => TokenSetSpec::Letters,
             [one] if one == "digits" => TokenSetSpec::Digits,
+            [one] if one == "years" => TokenSetSpec::Years,
             [one] if one == "random" => TokenSetSpec::Random,
             _ => TokenSetSpec::Words(words),
         }

@@ -7,13 +7,13 @@ mod figures;
 mod results;
 
 use anyhow::Result;
-use common::analysis::stats::Summary;
+use common::analysis::stats::{Summary, pearson};
 use common::analysis::svd::{CentredSpectra, Svd, explained_variance, svd};
 use common::model::{first_token, token_text};
 use common::rng::SeededRng;
-use common::{Matrix, Model, Report, Session, ops};
+use common::{Device, Matrix, Model, Report, Session, ops};
 
-pub use args::{Args, DEFAULT_MODEL, TokenSetSpec};
+pub use args::{Args, DEFAULT_MODEL, TokenSetSpec, YEARS};
 pub use results::*;
 
 pub const LESSON: &str = "04-svd-spectrum";
@@ -36,15 +36,16 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("Extract submatrices and mean-center");
     // ANCHOR: submatrices
-    // the tokens for lower-case letters, and the same number of random tokens (--set-a
-    // and --set-b name other sets)
+    // the tokens for lower-case letters, and the same number of random tokens
+    // (--set-a and --set-b name other sets)
     let [letters, random] = args.token_sets();
     let lettertoks = token_set(&model, &letters, args.set_size(), &mut rng)?;
     let randtoks = token_set(&model, &random, args.set_size(), &mut rng)?;
     // embeddings submatrices for letters and randomly selected tokens, mean-centred
-    let (subemb_letters, letters_mean_vect) =
-        ops::centre_rows(&embeddings.select_rows(&lettertoks.ids), device)?;
-    let (subemb_random, _) = ops::centre_rows(&embeddings.select_rows(&randtoks.ids), device)?;
+    let subemb = |set: &TokenSet| embeddings.select_rows(&set.ids);
+    let centred = |set: &TokenSet| ops::centre_rows(&subemb(set), device);
+    let (subemb_letters, letters_mean_vect) = centred(&lettertoks)?;
+    let (subemb_random, _) = centred(&randtoks)?;
     // ANCHOR_END: submatrices
 
     session.section("SVD");
@@ -67,7 +68,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         &svd_random,
         args,
     ));
-    let figure = figures::spectra(&lettertoks, &svd_letters, &randtoks, &svd_random, None);
+    let (a, b) = (&lettertoks, &randtoks);
+    let figure = figures::spectra(a, &svd_letters, b, &svd_random, None);
     session.figure(figure, "spectra")?;
     // ANCHOR_END: spectra
 
@@ -90,14 +92,15 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: correlations
     let abs_r = ops::row_correlations(&subemb_letters, device)?.map(f32::abs);
     session.figure(
-        figures::abs_correlations(&abs_r, &lettertoks.name),
+        figures::abs_correlations(&abs_r, &lettertoks),
         "abs_correlations",
     )?;
     // ANCHOR_END: correlations
 
     session.beyond("one random draw against many");
     // ANCHOR: random_draws
-    let random_draws = session.show(random_draws(&model, lettertoks.ids.len(), args, &mut rng)?);
+    let size = lettertoks.ids.len();
+    let random_draws = session.show(random_draws(&model, size, args, &mut rng)?);
     let figure = figures::spectra(
         &lettertoks,
         &svd_letters,
@@ -110,11 +113,44 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         session.show(MeanOffDiagonal(mean_off_diagonal(&abs_r)));
     // ANCHOR_END: random_draws
 
+    session.beyond("why some spectra plunge early: tokens that nearly coincide");
+    // ANCHOR: coinciding
+    let coinciding = coinciding(embeddings, &randtoks, &svd_random, &random_draws);
+    let coinciding = session.show(coinciding);
+    // ANCHOR_END: coinciding
+
+    session.beyond("centre first, or the first singular value measures the mean");
+    // ANCHOR: uncentred
+    // the same two submatrices, not centred: σ₁ grows with the set's mean (4.5)
+    let uncentred = session.show(Uncentred {
+        sets: vec![
+            uncentred_spectrum(embeddings, &lettertoks, &svd_letters)?,
+            uncentred_spectrum(embeddings, &randtoks, &svd_random)?,
+        ],
+    });
+    session.figure(
+        figures::uncentred(&uncentred, &spectra),
+        "spectra_uncentred",
+    )?;
+    // ANCHOR_END: uncentred
+
+    session.beyond("sets with a direction: digits and years");
+    // ANCHOR: ordered_sets
+    // each set's spectrum against random draws of its size, and where each member
+    // lies along its first direction
+    let ordered_sets = ordered_sets(&model, args, &mut rng, device)?;
+    let ordered_sets = session.show(ordered_sets);
+    session.figure(figures::ordered_sets(&ordered_sets), "ordered_sets")?;
+    // ANCHOR_END: ordered_sets
+
     session.finish(Results {
         spectra,
         random_draws,
         top_projections,
         abs_correlation_mean_off_diagonal: abs_correlation_mean_off_diagonal.0,
+        coinciding,
+        uncentred,
+        ordered_sets,
     })
 }
 
@@ -145,6 +181,7 @@ pub fn token_set(
     let (name, words): (&str, Vec<String>) = match spec {
         TokenSetSpec::Letters => ("letters", ('a'..='z').map(String::from).collect()),
         TokenSetSpec::Digits => ("digits", ('0'..='9').map(String::from).collect()),
+        TokenSetSpec::Years => ("years", YEARS.map(|y| y.to_string()).collect()),
         TokenSetSpec::Random => {
             let ids = random_ids(model, size, rng);
             return Ok(TokenSet {
@@ -190,11 +227,14 @@ fn random_draws(
     rng: &mut SeededRng,
 ) -> Result<RandomDraws> {
     let (draws, k) = (args.draws as usize, args.components as usize);
-    let mut spectra = Vec::with_capacity(draws);
+    let (mut spectra, mut ids, mut closest) = (Vec::new(), Vec::new(), Vec::new());
     let mut workspace = CentredSpectra::new(size, model.embeddings.cols());
     let bar = common::run::progress::bar(draws as u64, "random draws");
     for done in 1..=draws {
-        spectra.push(workspace.of(&model.embeddings, &random_ids(model, size, rng))?);
+        let draw = random_ids(model, size, rng);
+        spectra.push(workspace.of(&model.embeddings, &draw)?);
+        closest.push(pair_distances(&model.embeddings, &draw)[0].2);
+        ids.push(draw);
         bar.set_position(done as u64);
     }
     bar.finish_and_clear();
@@ -207,9 +247,130 @@ fn random_draws(
         first_component: mean_of(0),
         explained_mean: (0..k.min(size)).map(mean_of).collect(),
         spectra,
+        ids,
+        closest,
         top_mean: top.mean,
         top_sd: top.sd,
     })
+}
+
+/// Every pair of the rows `ids` of `matrix`, `(i, j, distance)` with `i < j` positions in
+/// `ids`, nearest first.
+fn pair_distances(matrix: &Matrix, ids: &[usize]) -> Vec<(usize, usize, f32)> {
+    let mut pairs: Vec<(usize, usize, f32)> = (0..ids.len())
+        .flat_map(|i| ((i + 1)..ids.len()).map(move |j| (i, j)))
+        .map(|(i, j)| {
+            let (a, b) = (matrix.row(ids[i]), matrix.row(ids[j]));
+            let d2: f64 = a.iter().zip(b).map(|(x, y)| ((x - y) as f64).powi(2)).sum();
+            (i, j, d2.sqrt() as f32)
+        })
+        .collect();
+    pairs.sort_by(|a, b| a.2.total_cmp(&b.2));
+    pairs
+}
+
+/// The smallest singular value a centred set of `n` rows `width` wide can have above 0:
+/// the `min(n − 1, width)`-th.
+fn smallest_nonzero(s: &[f32], n: usize, width: usize) -> f32 {
+    s[(n - 1).min(width).max(1) - 1]
+}
+
+/// The random set's nearly coinciding tokens (pairs closer than half its median pair
+/// distance), its smallest nonzero singular value beside the bound (4.6) its closest pair
+/// sets, and across the draws how closely the two go together.
+fn coinciding(embeddings: &Matrix, set: &TokenSet, svd: &Svd, draws: &RandomDraws) -> Coinciding {
+    let (n, width) = (set.ids.len(), embeddings.cols());
+    let pairs = pair_distances(embeddings, &set.ids);
+    // `pairs` is sorted: numpy's median of an even count is the mean of the middle two
+    let middle = pairs.len() / 2;
+    let median = if pairs.len() % 2 == 1 {
+        pairs[middle].2
+    } else {
+        (pairs[middle - 1].2 + pairs[middle].2) / 2.0
+    };
+    let smallest: Vec<f32> = draws
+        .spectra
+        .iter()
+        .map(|s| smallest_nonzero(s, draws.size, width))
+        .collect();
+    let bound = |d: f32| d / std::f32::consts::SQRT_2;
+    Coinciding {
+        close_pairs: pairs
+            .iter()
+            .take_while(|p| p.2 < median / 2.0)
+            .map(|&(i, j, d)| (set.tokens[i].clone(), set.tokens[j].clone(), d))
+            .collect(),
+        median_distance: median,
+        smallest: smallest_nonzero(&svd.s, n, width),
+        bound: bound(pairs[0].2),
+        draws_r: pearson(&draws.closest, &smallest),
+        // up to float32 rounding of the two computations
+        bound_holds: smallest
+            .iter()
+            .zip(&draws.closest)
+            .all(|(&s, &d)| s <= bound(d) * (1.0 + 1e-4) + 1e-6),
+    }
+}
+
+/// A set's spectrum without centring, beside what centring leaves (`centred`, its SVD).
+fn uncentred_spectrum(embeddings: &Matrix, set: &TokenSet, centred: &Svd) -> Result<UncentredSet> {
+    let rows = embeddings.select_rows(&set.ids);
+    let n = set.ids.len();
+    let mean: Vec<f64> = (0..rows.cols())
+        .map(|j| (0..n).map(|i| rows.row(i)[j] as f64).sum::<f64>() / n as f64)
+        .collect();
+    let s = svd(&rows)?.s;
+    Ok(UncentredSet {
+        name: set.name.clone(),
+        mean_length: (n as f64).sqrt() * mean.iter().map(|v| v * v).sum::<f64>().sqrt(),
+        explained_first: explained_variance(&s)[0],
+        centred_explained_first: explained_variance(&centred.s)[0],
+        singular_values: s,
+    })
+}
+
+/// The digits and the years 1990–2015: each set's spectrum against `--draws` random sets
+/// of its size, and each member's coordinate along the set's first direction, `σ₁ U[:, 0]`
+/// (its centred vector's projection onto `v₁`), beside its place in the set's order. A set
+/// whose members are not distinct tokens in this model (its tokenizer splits them into
+/// pieces) is named and left out.
+fn ordered_sets(
+    model: &Model,
+    args: &Args,
+    rng: &mut SeededRng,
+    device: &Device,
+) -> Result<OrderedSets> {
+    let mut result = OrderedSets::default();
+    for spec in [TokenSetSpec::Digits, TokenSetSpec::Years] {
+        let set = match token_set(model, &spec, 0, rng) {
+            Ok(set) if distinct(&set.ids) => set,
+            _ => {
+                result.skipped.push(format!("{spec:?}").to_lowercase());
+                continue;
+            }
+        };
+        let (centred, _) = ops::centre_rows(&model.embeddings.select_rows(&set.ids), device)?;
+        let decomposition = svd(&centred)?;
+        let coordinates: Vec<f32> = (0..set.ids.len())
+            .map(|i| decomposition.s[0] * decomposition.u.row(i)[0])
+            .collect();
+        let order: Vec<f32> = (0..set.ids.len()).map(|i| i as f32).collect();
+        result.sets.push(OrderedSet {
+            explained_first: explained_variance(&decomposition.s)[0],
+            draws: random_draws(model, set.ids.len(), args, rng)?,
+            order_r: pearson(&order, &coordinates),
+            singular_values: decomposition.s,
+            coordinates,
+            set,
+        });
+    }
+    Ok(result)
+}
+
+fn distinct(ids: &[usize]) -> bool {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.windows(2).all(|w| w[0] != w[1])
 }
 
 /// The notebook's printout: `np.argsort(abs(projections))[::-1]`, the first `count`, each

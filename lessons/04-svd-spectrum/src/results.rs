@@ -4,7 +4,7 @@
 use std::fmt;
 
 use common::analysis::svd::{Svd, explained_variance};
-use common::run::report::{BookNumbers, code, markdown_table};
+use common::run::report::{BookNumbers, book_section, code, markdown_table};
 use common::run::text::one_line;
 use serde::Serialize;
 
@@ -15,6 +15,9 @@ pub struct Results {
     pub random_draws: RandomDraws,
     pub top_projections: TopProjections,
     pub abs_correlation_mean_off_diagonal: f64,
+    pub coinciding: Coinciding,
+    pub uncentred: Uncentred,
+    pub ordered_sets: OrderedSets,
 }
 
 /// A named set of token ids.
@@ -93,10 +96,45 @@ pub struct RandomDraws {
     #[serde(skip)]
     pub first_component: f64,
     pub spectra: Vec<Vec<f32>>,
+    /// Each draw's token ids.
+    pub ids: Vec<Vec<usize>>,
+    /// Each draw's closest pair of tokens: the distance between them.
+    pub closest: Vec<f32>,
     pub top_mean: f64,
     pub top_sd: f64,
     /// Mean fraction of variance in the first 1…K components.
     pub explained_mean: Vec<f64>,
+}
+
+impl RandomDraws {
+    /// Each draw's fraction of variance in its first component.
+    pub fn first_components(&self) -> Vec<f64> {
+        self.spectra
+            .iter()
+            .map(|s| explained_variance(s)[0])
+            .collect()
+    }
+
+    /// The lowest and highest of [`Self::first_components`].
+    pub fn first_component_range(&self) -> (f64, f64) {
+        self.first_components()
+            .into_iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            })
+    }
+
+    /// Where a set's first component `value` falls against the draws' range.
+    pub fn place(&self, value: f64) -> &'static str {
+        let (low, high) = self.first_component_range();
+        if value > high {
+            "above every random draw"
+        } else if value < low {
+            "below every random draw"
+        } else {
+            "within the random draws' range"
+        }
+    }
 }
 
 impl fmt::Display for RandomDraws {
@@ -111,6 +149,162 @@ impl fmt::Display for RandomDraws {
             self.top_sd,
             100.0 * self.first_component
         )
+    }
+}
+
+/// Why some random spectra plunge before their last component: a set whose tokens nearly
+/// coincide has singular values near 0, one fewer than the coinciding tokens (beyond the
+/// notebook).
+#[derive(Debug, Serialize)]
+pub struct Coinciding {
+    /// The random set's pairs closer than half its median pair distance: the two tokens
+    /// and the distance between their vectors, nearest first.
+    pub close_pairs: Vec<(String, String, f32)>,
+    /// The median distance between two tokens of the random set.
+    pub median_distance: f32,
+    /// The random set's smallest nonzero singular value, σ_(n−1) …
+    pub smallest: f32,
+    /// … and its bound (4.6): its closest pair's distance over √2.
+    pub bound: f32,
+    /// Across the random draws: Pearson r between each draw's closest-pair distance and
+    /// its smallest nonzero singular value.
+    pub draws_r: f64,
+    /// Whether every draw kept the bound (4.6), as it must.
+    pub bound_holds: bool,
+}
+
+impl fmt::Display for Coinciding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pairs: Vec<String> = self
+            .close_pairs
+            .iter()
+            .map(|(a, b, d)| format!("\"{a}\"–\"{b}\" {d:.3}"))
+            .collect();
+        if pairs.is_empty() {
+            write!(
+                f,
+                "\nNo two tokens of the random set are closer than half its median pair distance ({:.3}).",
+                self.median_distance
+            )?;
+        } else {
+            write!(
+                f,
+                "\nTokens of the random set that nearly coincide (closer than half its median pair \
+                 distance, {:.3}): {}.",
+                self.median_distance,
+                pairs.join(", ")
+            )?;
+        }
+        write!(
+            f,
+            "\nIts smallest nonzero singular value {:.3} is at most {:.3}, its closest pair's distance / √2.\n\
+             Across the random draws, each one's closest-pair distance and smallest nonzero singular value \
+             correlate at r = {:.2}; the bound held in {} draw.",
+            self.smallest,
+            self.bound,
+            self.draws_r,
+            if self.bound_holds {
+                "every"
+            } else {
+                "NOT every"
+            }
+        )
+    }
+}
+
+/// The spectra without centring, beside the centred ones (beyond the notebook).
+#[derive(Debug, Serialize)]
+pub struct Uncentred {
+    pub sets: Vec<UncentredSet>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UncentredSet {
+    pub name: String,
+    /// `np.linalg.svd(X, compute_uv=False)` of the set's rows as they are.
+    pub singular_values: Vec<f32>,
+    /// √n‖x̄‖: what the first singular value of an uncentred set is near when its mean
+    /// dominates (4.5).
+    pub mean_length: f64,
+    /// Fraction of the (uncentred) sum of squares in the first component …
+    pub explained_first: f64,
+    /// … and of the variance once centred (the notebook's).
+    pub centred_explained_first: f64,
+}
+
+impl fmt::Display for Uncentred {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\nWithout centring (the notebook centres first):")?;
+        for set in &self.sets {
+            write!(
+                f,
+                "\n  {}: σ₁ {:.3}, √n·‖mean‖ {:.3}; first component {:.3} of the sum of squares ({:.3} of the variance, centred)",
+                set.name,
+                set.singular_values[0],
+                set.mean_length,
+                set.explained_first,
+                set.centred_explained_first
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Sets whose members have an order (beyond the notebook): the digits and the years.
+#[derive(Debug, Default, Serialize)]
+pub struct OrderedSets {
+    pub sets: Vec<OrderedSet>,
+    /// Sets left out: their members are not distinct tokens in this model.
+    pub skipped: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrderedSet {
+    pub set: TokenSet,
+    /// The centred set's singular values.
+    pub singular_values: Vec<f32>,
+    /// The fraction of its variance in the first component.
+    pub explained_first: f64,
+    /// `--draws` random sets of the same size.
+    pub draws: RandomDraws,
+    /// Each member's coordinate along the first right singular vector, `σ₁ U[i, 0]`.
+    pub coordinates: Vec<f32>,
+    /// Pearson r between the coordinates and the members' places in the set (0, 1, …).
+    pub order_r: f64,
+}
+
+impl fmt::Display for OrderedSets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for o in &self.sets {
+            let (low, high) = o.draws.first_component_range();
+            write!(
+                f,
+                "\n{} ({} tokens): the first component holds {:.3} of the variance; {} random draws \
+                 of {}: {low:.3}–{high:.3} ({}).\n  Along the first direction, in the set's order: {}\n  \
+                 r between coordinate and place in the order: {:.2}",
+                o.set.name,
+                o.set.ids.len(),
+                o.explained_first,
+                o.draws.spectra.len(),
+                o.draws.size,
+                o.draws.place(o.explained_first),
+                o.set
+                    .tokens
+                    .iter()
+                    .zip(&o.coordinates)
+                    .map(|(t, c)| format!("{t} {c:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                o.order_r
+            )?;
+        }
+        for name in &self.skipped {
+            write!(
+                f,
+                "\n{name}: left out, its members are not distinct tokens in this model"
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -158,11 +352,12 @@ impl fmt::Display for TopProjections {
 impl BookNumbers for Results {
     fn numbers(&self) -> String {
         let s = &self.spectra;
+        let draws = &self.random_draws;
         let rows: Vec<Vec<String>> = s
             .explained_a
             .iter()
             .zip(&s.explained_b)
-            .zip(&self.random_draws.explained_mean)
+            .zip(&draws.explained_mean)
             .enumerate()
             .map(|(k, ((a, b), m))| {
                 vec![
@@ -183,32 +378,109 @@ impl BookNumbers for Results {
             .collect();
         let first = format!("variance in first k ({})", s.set_a.name);
         let second = format!("({})", s.set_b.name);
-        // Where the first set's first component falls against the random draws' band.
-        let firsts: Vec<f64> = self
-            .random_draws
-            .spectra
-            .iter()
-            .map(|s| explained_variance(s)[0])
-            .collect();
-        let low = firsts.iter().copied().fold(f64::INFINITY, f64::min);
-        let high = firsts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        // Where the first set's first component falls against the random draws' range.
+        let (low, high) = draws.first_component_range();
         let a = s.explained_a[0];
-        let place = if a > high {
-            "above every random draw"
-        } else if a < low {
-            "below every random draw"
-        } else {
-            "within the random draws' range"
-        };
-        format!(
+        let spectra = format!(
             "{}\nThe {} set's first component holds {a:.3} of its variance; the first components of \
-             the {} random draws hold {low:.3}–{high:.3}: {place}.\n\n\
-             Strongest projections onto the top {} direction: {}.\n",
+             the {} random draws hold {low:.3}–{high:.3}: {}.",
             markdown_table(&["k", &first, &second, "random draws, mean"], &rows),
             s.set_a.name,
-            firsts.len(),
+            draws.spectra.len(),
+            draws.place(a),
+        );
+        let projections = format!(
+            "Strongest projections onto the top {} direction: {}.",
             s.set_a.name,
             top.join(", ")
-        )
+        );
+        let c = &self.coinciding;
+        let pairs: Vec<String> = c
+            .close_pairs
+            .iter()
+            .map(|(a, b, d)| format!("{} and {} ({d:.2})", code(a), code(b)))
+            .collect();
+        let coinciding = format!(
+            "The random set's tokens closer than half its median pair distance ({:.2}): {}. Its \
+             smallest nonzero singular value is {:.3}, at most its closest pair's distance over \
+             √2, {:.3} (4.6). Across the {} random draws, a draw's closest-pair distance and its \
+             smallest nonzero singular value correlate at r = {:.2}.",
+            c.median_distance,
+            if pairs.is_empty() {
+                "none".to_string()
+            } else {
+                pairs.join(", ")
+            },
+            c.smallest,
+            c.bound,
+            draws.spectra.len(),
+            c.draws_r
+        );
+        let uncentred_rows: Vec<Vec<String>> = self
+            .uncentred
+            .sets
+            .iter()
+            .map(|u| {
+                vec![
+                    u.name.clone(),
+                    format!("{:.3}", u.singular_values[0]),
+                    format!("{:.3}", u.mean_length),
+                    format!("{:.3}", u.explained_first),
+                    format!("{:.3}", u.centred_explained_first),
+                ]
+            })
+            .collect();
+        let uncentred = markdown_table(
+            &[
+                "set",
+                "σ₁, not centred",
+                "√n ‖x̄‖",
+                "first component, not centred",
+                "first component, centred",
+            ],
+            &uncentred_rows,
+        );
+        let ordered_rows: Vec<Vec<String>> = self
+            .ordered_sets
+            .sets
+            .iter()
+            .map(|o| {
+                let (low, high) = o.draws.first_component_range();
+                vec![
+                    format!("{} ({})", o.set.name, o.set.ids.len()),
+                    format!("{:.3}", o.explained_first),
+                    format!("{low:.3}–{high:.3}"),
+                    o.draws.place(o.explained_first).to_string(),
+                    format!("{:.2}", o.order_r),
+                ]
+            })
+            .chain(std::iter::once(vec![
+                format!("{} ({})", s.set_a.name, s.set_a.ids.len()),
+                format!("{a:.3}"),
+                format!("{low:.3}–{high:.3}"),
+                draws.place(a).to_string(),
+                "".to_string(),
+            ]))
+            .collect();
+        let mut ordered = markdown_table(
+            &[
+                "set (tokens)",
+                "first component",
+                &format!("{} random draws of its size", draws.spectra.len()),
+                "its place",
+                "r, coordinate v place",
+            ],
+            &ordered_rows,
+        );
+        for name in &self.ordered_sets.skipped {
+            ordered += &format!(
+                "\n{name}: left out, its members are not distinct tokens in this model.\n"
+            );
+        }
+        book_section("spectra", &spectra)
+            + &book_section("projections", &projections)
+            + &book_section("coinciding", &coinciding)
+            + &book_section("uncentred", &uncentred)
+            + &book_section("ordered", &ordered)
     }
 }

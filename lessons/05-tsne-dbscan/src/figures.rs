@@ -3,8 +3,8 @@
 use common::Matrix;
 use common::analysis::tsne::TsneResult;
 use common::plot::{
-    Axes, BLACK, CYCLE, Color, Colormap, Figure, ImagePanel, Marker, Panel, Rgba, Series, Style,
-    XyPanel, every_nth,
+    Axes, BLACK, CYCLE, Color, Colormap, DISTINCT, Figure, ImagePanel, Marker, Panel, Rgba, Series,
+    Style, XyPanel, every_nth,
 };
 
 /// Embeddings, their transpose and the Gram matrix (colour limits ±0.2 and 2–7).
@@ -181,6 +181,80 @@ pub fn clusters(map: &TsneResult, labels: &[i64], centres: &[[f64; 2]]) -> Figur
         Panel::Xy(XyPanel {
             axes: Axes::labelled(
                 &format!("Result of dbscan clustering (k={})", centres.len()),
+                "tSNE axis 1",
+                "tSNE axis 2",
+            ),
+            series,
+            legend: false,
+        }),
+    )
+}
+
+/// The map with every token written beside its point, each DBSCAN cluster in its own
+/// colour (Kelly's colours, then the same colours as squares and diamonds: up to 57
+/// clusters told apart), noise as black `+`: the clusters read as tokens, so a reader can
+/// check on any map whether, say, the digits are neighbours.
+pub fn clusters_labelled(map: &TsneResult, labels: &[i64], words: &[String]) -> Figure<'static> {
+    let point = |p: &[f64; 2]| (p[0], p[1]);
+    let members = |c: i64| -> Vec<(f64, f64)> {
+        map.points
+            .iter()
+            .zip(labels)
+            .filter(|(_, l)| **l == c)
+            .map(|(p, _)| point(p))
+            .collect()
+    };
+    let clusters = labels.iter().copied().max().map_or(0, |m| m + 1);
+    let mut series = vec![Series {
+        label: None,
+        points: members(-1),
+        style: Style::Markers {
+            marker: Marker::Plus,
+            size: 5,
+            face: Rgba(0.0, 0.0, 0.0, 1.0),
+            edge: BLACK,
+        },
+    }];
+    for c in 0..clusters {
+        let colour = DISTINCT[c as usize % DISTINCT.len()];
+        let marker =
+            [Marker::Circle, Marker::Square, Marker::Diamond][(c as usize / DISTINCT.len()) % 3];
+        series.push(Series {
+            label: None,
+            points: members(c),
+            style: Style::Markers {
+                marker,
+                size: 5,
+                face: Rgba(
+                    colour.0 as f64 / 255.0,
+                    colour.1 as f64 / 255.0,
+                    colour.2 as f64 / 255.0,
+                    1.0,
+                ),
+                edge: BLACK,
+            },
+        });
+    }
+    let ys = map.points.iter().map(|p| p[1]);
+    let span = ys.clone().fold(f64::NEG_INFINITY, f64::max) - ys.fold(f64::INFINITY, f64::min);
+    series.push(Series {
+        label: None,
+        points: map
+            .points
+            .iter()
+            .map(|p| (p[0], p[1] + 0.025 * span))
+            .collect(),
+        style: Style::Text {
+            texts: words.to_vec(),
+            size: 12,
+        },
+    });
+    Figure::single(
+        750,
+        560,
+        Panel::Xy(XyPanel {
+            axes: Axes::labelled(
+                &format!("DBSCAN clusters (k={clusters}), every token written"),
                 "tSNE axis 1",
                 "tSNE axis 2",
             ),

@@ -4,6 +4,7 @@
 
 mod args;
 mod figures;
+pub mod known_answers;
 mod results;
 
 use anyhow::Result;
@@ -21,6 +22,9 @@ pub use results::*;
 
 pub const LESSON: &str = "05-tsne-dbscan";
 
+/// The most tokens the labelled map writes: beyond, their labels cover one another.
+const LABELLED_LIMIT: usize = 500;
+
 pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common, args.budget())?;
     let device = session.device();
@@ -31,12 +35,13 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("Gram matrix");
     // ANCHOR: gram
-    // extract the first N embeddings (the first nToks text tokens; --tokens picks others)
+    // extract the first N embeddings (the first nToks text tokens; --tokens picks
+    // others)
     let toks = args.token_spec().ids(&gpt2, session.seed())?;
     let n_toks = toks.len();
     let sub_embed = embedding.select_rows(&toks);
-    // image for creating a Gram matrix (N×N: drawn for the notebook's sizes, not for a
-    // whole vocabulary)
+    // image for creating a Gram matrix (N×N: drawn for the notebook's sizes, not
+    // for a whole vocabulary)
     let g = (n_toks <= EXACT_LIMIT)
         .then(|| ops::gram(&sub_embed, device))
         .transpose()?;
@@ -65,7 +70,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     session.section("DBscan to find clusters");
     // ANCHOR: dbscan
     // cluster assignment labels, number of clusters, the cluster centers
-    let groupidx = dbscan(&tsne_result.points, args.eps, args.min_samples as usize)?;
+    let min_samples = args.min_samples as usize;
+    let groupidx = dbscan(&tsne_result.points, args.eps, min_samples)?;
     let cents = centroids(&tsne_result.points, &groupidx);
     // draw lines from each data point to the centroids of each cluster
     session.figure(figures::clusters(&tsne_result, &groupidx, &cents), "dbscan")?;
@@ -73,9 +79,20 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let clusters = session.show(clusters(&groupidx, &cents, &words));
     // ANCHOR_END: dbscan
 
+    session.beyond("what the Gram matrix shows");
+    let gram = g.as_ref().map(|g| session.show(gram_reading(g, &words)));
+
+    session.beyond("every token on the map, in its cluster's colour");
+    // (a figure of one label per token: up to a few hundred tokens)
+    if n_toks <= LABELLED_LIMIT {
+        let figure = figures::clusters_labelled(&tsne_result, &groupidx, &words);
+        session.figure(figure, "dbscan_tokens")?;
+    }
+
     session.beyond("how faithful is the map?");
     // ANCHOR: quality
-    let quality = session.show(map_quality(&sub_embed, &tsne_result, session.seed()));
+    let quality = map_quality(&sub_embed, &tsne_result, session.seed());
+    let quality = session.show(quality);
     // ANCHOR_END: quality
 
     session.beyond("the interactive map");
@@ -91,6 +108,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         tokens: toks,
         tsne: tsne_result,
         trustworthiness: quality.trustworthiness,
+        gram,
         dbscan: clusters,
         explorer,
     })
@@ -99,6 +117,89 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 /// Each token's text, as the notebook's `tokenizer.decode([i])`.
 fn decode_each(model: &Model, ids: &[usize]) -> Result<Vec<String>> {
     ids.iter().map(|&id| token_text(model, id)).collect()
+}
+
+/// Which characters make a one-character token a member of a group.
+type CharTest = fn(char) -> bool;
+
+/// What the Gram matrix's bright blocks and lines are: the mean dot product inside each
+/// group of one-character tokens (digits, capitals, lower-case letters, and the tokens
+/// that decode to "�" alone: single bytes that are no UTF-8 text), and between each
+/// capital and its own lower-case letter against other capital–lower-case pairs.
+fn gram_reading(g: &Matrix, words: &[String]) -> GramReading {
+    let n = g.rows();
+    let mean = |pairs: &mut dyn Iterator<Item = (usize, usize)>| {
+        let (sum, count) = pairs.fold((0.0, 0), |(s, c), (i, j)| (s + g.row(i)[j] as f64, c + 1));
+        (count > 0).then(|| sum / count as f64)
+    };
+    let single = |i: usize, test: CharTest| {
+        let mut chars = words[i].chars();
+        matches!((chars.next(), chars.next()), (Some(c), None) if test(c))
+    };
+    let groups: [(&str, CharTest); 4] = [
+        ("digits", |c| c.is_ascii_digit()),
+        ("capitals", |c| c.is_ascii_uppercase()),
+        ("lower-case letters", |c| c.is_ascii_lowercase()),
+        ("tokens that decode to \u{FFFD}", |c| c == '\u{FFFD}'),
+    ];
+    let groups = groups
+        .iter()
+        .filter_map(|&(name, test)| {
+            let members: Vec<usize> = (0..n).filter(|&i| single(i, test)).collect();
+            let inside = mean(
+                &mut members
+                    .iter()
+                    .flat_map(|&i| members.iter().map(move |&j| (i, j)))
+                    .filter(|(i, j)| i != j),
+            )?;
+            Some(GramGroup {
+                name: name.into(),
+                tokens: members.len(),
+                mean: inside,
+            })
+        })
+        .collect();
+    let capitals: Vec<usize> = (0..n)
+        .filter(|&i| single(i, |c| c.is_ascii_uppercase()))
+        .collect();
+    let lower = |i: usize| words[i].to_ascii_lowercase();
+    let small: Vec<usize> = (0..n)
+        .filter(|&i| single(i, |c| c.is_ascii_lowercase()))
+        .collect();
+    let cross = || {
+        capitals
+            .iter()
+            .flat_map(|&i| small.iter().map(move |&j| (i, j)))
+    };
+    let same = mean(&mut cross().filter(|&(i, j)| lower(i) == words[j]));
+    let other = mean(&mut cross().filter(|&(i, j)| lower(i) != words[j]));
+    let offsets: Vec<usize> = cross()
+        .filter(|&(i, j)| lower(i) == words[j])
+        .map(|(i, j)| j.abs_diff(i))
+        .collect();
+    GramReading {
+        median: median_off_diagonal(g),
+        groups,
+        case_pairs: same.zip(other).map(|(same, other)| CasePairs {
+            pairs: offsets.len(),
+            offset: (offsets.windows(2).all(|w| w[0] == w[1]))
+                .then(|| offsets.first().copied())
+                .flatten(),
+            same,
+            other,
+        }),
+    }
+}
+
+/// The median of the dot products between distinct tokens.
+fn median_off_diagonal(g: &Matrix) -> f64 {
+    let n = g.rows();
+    let mut values: Vec<f32> = (0..n)
+        .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+        .map(|(i, j)| g.row(i)[j])
+        .collect();
+    values.sort_by(f32::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f32::NAN) as f64
 }
 
 /// How faithful the map is: its final KL divergence, and its trustworthiness (k = 5),

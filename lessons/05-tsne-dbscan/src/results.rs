@@ -14,6 +14,8 @@ pub struct Results {
     pub tokens: Vec<usize>,
     pub tsne: TsneResult,
     pub trustworthiness: f64,
+    /// What the Gram figure's blocks and lines are (drawn up to the exact limit).
+    pub gram: Option<GramReading>,
     pub dbscan: Clusters,
     pub explorer: MapPage,
 }
@@ -54,6 +56,66 @@ impl fmt::Display for MapPage {
             writeln!(f, "{r:>3}  {name}")?;
         }
         Ok(())
+    }
+}
+
+/// The Gram matrix's bright blocks and lines, as mean dot products.
+#[derive(Debug, Serialize)]
+pub struct GramReading {
+    /// The median dot product between two distinct tokens: the dark background.
+    pub median: f64,
+    /// Groups of one-character tokens and the mean dot product inside each.
+    pub groups: Vec<GramGroup>,
+    /// Each capital with its own lower-case letter, against other such pairs.
+    pub case_pairs: Option<CasePairs>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GramGroup {
+    pub name: String,
+    pub tokens: usize,
+    /// The mean dot product between two distinct members.
+    pub mean: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CasePairs {
+    /// Capitals whose lower-case letter is on the map.
+    pub pairs: usize,
+    /// How far apart their ids are, when the same for every pair (a line parallel to the
+    /// diagonal).
+    pub offset: Option<usize>,
+    /// The mean dot product of a capital with its own lower-case letter…
+    pub same: f64,
+    /// …and with the other lower-case letters.
+    pub other: f64,
+}
+
+impl fmt::Display for GramReading {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Dot products between distinct tokens: median {:.2}",
+            self.median
+        )?;
+        for group in &self.groups {
+            write!(
+                f,
+                "; among the {} {}, {:.2} on average",
+                group.tokens, group.name, group.mean
+            )?;
+        }
+        if let Some(pairs) = &self.case_pairs {
+            let apart = pairs
+                .offset
+                .map_or(String::new(), |o| format!(", ids {o} apart"));
+            write!(
+                f,
+                "; each capital with its own lower-case letter ({} pairs{apart}) {:.2}, with the other lower-case letters {:.2}",
+                pairs.pairs, pairs.same, pairs.other
+            )?;
+        }
+        write!(f, ".")
     }
 }
 
@@ -193,8 +255,11 @@ impl BookNumbers for Results {
             .iter()
             .map(|name| name.split(' ').map(code).collect::<Vec<_>>().join(" "))
             .collect();
+        let gram = self.gram.as_ref().map_or(String::new(), |g| {
+            format!("\n\nWhat the Gram matrix shows. {g}")
+        });
         format!(
-            "{} tokens. Final KL divergence {}; trustworthiness (k = 5) {:.4}; {} clusters.\n\n{}\n\nThe map's named regions (communities of the cosine neighbour graph, largest first): {}.",
+            "{} tokens. Final KL divergence {}; trustworthiness (k = 5) {:.4}; {} clusters.\n\n{}{gram}\n\nThe interactive map (`map.html`) also groups the tokens into *regions*: sets of tokens that are mostly one another's nearest neighbours by cosine in the embedding space (communities of the neighbour graph: [how they are found](scale.md#the-interactive-map)), each named by its three most typical tokens, a leading space written ␣. Largest first: {}.",
             self.tokens.len(),
             kl_text(self.tsne.kl_divergence),
             self.trustworthiness,

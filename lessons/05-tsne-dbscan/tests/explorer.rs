@@ -229,6 +229,11 @@ fn the_map_opens_on_a_deep_link_in_chromium() {
     ] {
         let html = open(fragment);
         assert_eq!(attribute(&html, status, "data-errors"), "");
+        // Opening the page leaves its address as it was (a change by the reader rewrites it).
+        assert_eq!(
+            attribute(&html, status, "data-address"),
+            format!("#token={encoded}{fragment}")
+        );
         let name = if metric == Metric::Cosine {
             "cosine"
         } else {

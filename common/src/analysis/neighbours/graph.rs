@@ -401,9 +401,10 @@ fn offer_columns_by<const SCALED: bool>(
 }
 
 // ANCHOR: top_k
-/// The `k` smallest scores offered so far, smallest first (ties: the earlier offer, which
-/// in [`knn_graph`] is the lower index). `worst` is the score a newcomer must beat: the
-/// k-th best once there are k, else +∞ — one compare rejects most candidates.
+/// The `k` smallest scores offered so far, smallest first (ties: the earlier
+/// offer, which in [`knn_graph`] is the lower index). `worst` is the score a
+/// newcomer must beat: the k-th best once there are k, else +∞ — one compare
+/// rejects most candidates.
 struct Nearest {
     k: usize,
     best: Vec<(f32, usize)>,

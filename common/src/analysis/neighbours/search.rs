@@ -114,19 +114,19 @@ pub fn nearest<'a>(
     device: &Device,
 ) -> Result<(Neighbours, Vec<f32>)> {
     let rows = rows.into();
-    let distances = distances_to_all(rows, std::slice::from_ref(query), device)?.remove(0);
+    let queries = std::slice::from_ref(query);
+    let distances = distances_to_all(rows, queries, device)?.remove(0);
+    let Query {
+        vector,
+        metric,
+        normalise,
+    } = query;
+    let exact = |i| exact_distance(&rows.row(i), vector, *metric, *normalise);
     let mut best: Neighbours = smallest(&distances, k.saturating_mul(2))
         .into_iter()
-        .map(|(i, _)| {
-            let exact = exact_distance(&rows.row(i), &query.vector, query.metric, query.normalise);
-            (i, exact)
-        })
+        .map(|(i, _)| (i, exact(i)))
         .collect();
-    best.sort_by(|a, b| {
-        (a.1, a.0)
-            .partial_cmp(&(b.1, b.0))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    best.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     best.truncate(k);
     Ok((best, distances))
 }

@@ -35,23 +35,10 @@ fn conditional_probabilities_of(distances: &[f64], perplexity: f64) -> Vec<f64> 
     // ANCHOR: perplexity
     let desired_entropy = perplexity.ln();
     let mut p = vec![0.0; distances.len()];
-    let (mut beta, mut beta_min, mut beta_max) = (1.0f64, f64::NEG_INFINITY, f64::INFINITY);
+    let mut beta = 1.0f64;
+    let (mut beta_min, mut beta_max) = (f64::NEG_INFINITY, f64::INFINITY);
     for _ in 0..100 {
-        let mut sum = 0.0;
-        for (pj, &d) in p.iter_mut().zip(distances) {
-            *pj = (-d * beta).exp();
-            sum += *pj;
-        }
-        if sum == 0.0 {
-            sum = 1e-8;
-        }
-        let mut weighted = 0.0;
-        for (pj, &d) in p.iter_mut().zip(distances) {
-            *pj /= sum;
-            weighted += d * *pj;
-        }
-        let entropy = sum.ln() + beta * weighted;
-        let diff = entropy - desired_entropy;
+        let diff = gaussian(&mut p, distances, beta) - desired_entropy;
         if diff.abs() <= 1e-5 {
             break;
         }
@@ -73,6 +60,26 @@ fn conditional_probabilities_of(distances: &[f64], perplexity: f64) -> Vec<f64> 
     }
     // ANCHOR_END: perplexity
     p
+}
+
+/// Fills `p` with the Gaussian p(j|i) ∝ exp(−β d_j) over squared distances `d`
+/// (5.1, β = 1/(2σ²)) and returns its entropy H (5.2), ln Σ + β Σ d_j p_j, as
+/// scikit-learn computes it (a sum of 0 taken as 1e-8).
+fn gaussian(p: &mut [f64], distances: &[f64], beta: f64) -> f64 {
+    let mut sum = 0.0;
+    for (pj, &d) in p.iter_mut().zip(distances) {
+        *pj = (-d * beta).exp();
+        sum += *pj;
+    }
+    if sum == 0.0 {
+        sum = 1e-8;
+    }
+    let mut weighted = 0.0;
+    for (pj, &d) in p.iter_mut().zip(distances) {
+        *pj /= sum;
+        weighted += d * *pj;
+    }
+    sum.ln() + beta * weighted
 }
 
 /// Dense conditional probabilities: every other point is a candidate neighbour.

@@ -11,6 +11,9 @@ use rayon::prelude::*;
 
 use super::repulsion::Repulsion;
 
+/// A point of the map.
+type Point = [f64; 2];
+
 /// Points closer than this in both coordinates are duplicates (scikit-learn's `EPSILON`).
 const DUPLICATE: f64 = 1e-6;
 const NO_CHILD: usize = usize::MAX;
@@ -134,14 +137,13 @@ impl QuadTree {
         self.cells.push(child);
     }
 
-    // ANCHOR: summarise
     /// The repulsion on `point`: Σ size·w² (point − barycentre) over the cells that
-    /// summarise the map for it, and Σ size·w, with w = 1 / (1 + distance²). The leaves
-    /// coincident with it (its own among them) are left out, as scikit-learn leaves them
-    /// out; their Σ size·w less the point itself is returned third.
-    fn repulsion_on(&self, point: [f64; 2], squared_angle: f64) -> ([f64; 2], f64, f64) {
-        let mut force = [0.0; 2];
-        let mut z = 0.0;
+    /// summarise the map for it, and Σ size·w, with w = 1 / (1 + distance²). The
+    /// leaves coincident with it (its own among them) are left out, as scikit-learn
+    /// leaves them out; their Σ size·w less the point itself is returned third.
+    // ANCHOR: summarise
+    fn repulsion_on(&self, point: Point, squared_angle: f64) -> (Point, f64, f64) {
+        let (mut force, mut z) = ([0.0; 2], 0.0);
         // The leaves coincident with `point`, the point itself among them.
         let mut coincident = 0.0;
         let mut stack = vec![0usize];
@@ -160,8 +162,9 @@ impl QuadTree {
                 force[0] += size * w * w * d[0];
                 force[1] += size * w * w * d[1];
             } else {
-                // Children pushed in reverse so they are visited in scikit-learn's order.
-                stack.extend(cell.children.iter().rev().filter(|&&c| c != NO_CHILD));
+                // Children pushed in reverse: visited in scikit-learn's order.
+                let children = cell.children.iter().rev();
+                stack.extend(children.filter(|&&c| c != NO_CHILD));
             }
         }
         // Less the point itself (w = 1): exactly 0 when no other point coincides.

@@ -8,13 +8,9 @@ use super::affinities::SparseAffinities;
 use super::barnes_hut;
 use super::repulsion::{Convolver, Repulsion};
 
-// ANCHOR: gradient
-/// KL(P ‖ Q) and its gradient for the current embedding (exact, O(N²)).
-pub(super) fn kl_and_gradient(
-    p: &[f64],
-    y: &[[f64; 2]],
-    exaggeration: f64,
-) -> (f64, Vec<[f64; 2]>) {
+/// The Student-t kernel (5.4) of every pair of map points: its numerators
+/// (1 + ‖yᵢ − yⱼ‖²)⁻¹, row by row, and their sum over all pairs i ≠ j.
+fn student_t(y: &[[f64; 2]]) -> (Vec<f64>, f64) {
     let n = y.len();
     let mut num = vec![0.0; n * n];
     let mut total = 0.0;
@@ -27,6 +23,19 @@ pub(super) fn kl_and_gradient(
             total += 2.0 * v;
         }
     }
+    (num, total)
+}
+
+// ANCHOR: gradient
+/// KL(P ‖ Q) (5.5) and its gradient (5.6) for the current map (exact, O(N²)),
+/// with every p_ij multiplied by `exaggeration` (5.7).
+pub(super) fn kl_and_gradient(
+    p: &[f64],
+    y: &[[f64; 2]],
+    exaggeration: f64,
+) -> (f64, Vec<[f64; 2]>) {
+    let n = y.len();
+    let (num, total) = student_t(y);
     let mut kl = 0.0;
     let mut grad = vec![[0.0; 2]; n];
     for i in 0..n {

@@ -258,7 +258,9 @@ pub fn tsne(
     let mut update = vec![[0.0; 2]; n];
     let mut gains = vec![[1.0f64; 2]; n];
     let mut kl = f64::NAN;
-    // (exaggeration, momentum, end, patience) of the exploration phase, then of the rest.
+    // (exaggeration, momentum, end, patience) of the exploration phase, then of the
+    // rest. With scikit-learn's rules each phase starts with fresh updates and gains,
+    // as a fresh call of its `_gradient_descent`.
     let phases = [
         (
             EXAGGERATION,
@@ -272,19 +274,16 @@ pub fn tsne(
     let mut next = 0;
     for (exaggeration, momentum, end, patience) in phases {
         if rules.fresh_phases {
-            // Each phase is a fresh call of scikit-learn's `_gradient_descent`.
             update.fill([0.0; 2]);
             gains.fill([1.0; 2]);
         }
-        let (mut best_kl, mut best_iteration) = (f64::MAX, next);
+        let mut stop = EarlyStop::new(next, patience);
         for iteration in next..end {
             next = iteration + 1;
             let check = (iteration + 1) % CHECK_EVERY == 0;
             let with_kl = check || (next == end && !rules.kl_of_final_map);
             let (value, grad) = p.kl_and_gradient(&y, exaggeration, with_kl);
-            if !value.is_nan() {
-                kl = value;
-            }
+            kl = if value.is_nan() { kl } else { value };
             let grad_norm = descend(
                 &mut y,
                 &mut update,
@@ -295,15 +294,8 @@ pub fn tsne(
                 &rules,
             );
             progress(iteration, kl);
-            if check && rules.early_stop {
-                if kl < best_kl {
-                    (best_kl, best_iteration) = (kl, iteration);
-                } else if iteration - best_iteration > patience {
-                    break;
-                }
-                if grad_norm <= MIN_GRAD_NORM {
-                    break;
-                }
+            if check && rules.early_stop && stop.after(iteration, kl, grad_norm) {
+                break;
             }
         }
     }
@@ -318,6 +310,36 @@ pub fn tsne(
         iterations: next,
         neighbourhoods: graph,
     })
+}
+
+/// scikit-learn's stopping rules, checked every [`CHECK_EVERY`] iterations of a
+/// phase: no better KL divergence for `patience` iterations, or a gain-scaled
+/// gradient norm of at most [`MIN_GRAD_NORM`].
+struct EarlyStop {
+    best_kl: f64,
+    best_iteration: usize,
+    patience: usize,
+}
+
+impl EarlyStop {
+    /// The rules for a phase that starts at iteration `first`.
+    fn new(first: usize, patience: usize) -> Self {
+        Self {
+            best_kl: f64::MAX,
+            best_iteration: first,
+            patience,
+        }
+    }
+
+    /// Whether to stop after `iteration`, whose KL divergence is `kl`.
+    fn after(&mut self, iteration: usize, kl: f64, grad_norm: f64) -> bool {
+        if kl < self.best_kl {
+            (self.best_kl, self.best_iteration) = (kl, iteration);
+        } else if iteration - self.best_iteration > self.patience {
+            return true;
+        }
+        grad_norm <= MIN_GRAD_NORM
+    }
 }
 
 #[cfg(test)]

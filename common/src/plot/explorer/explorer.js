@@ -217,7 +217,10 @@ function draw() {
       context.strokeRect(px - size, py - size, 2 * size, 2 * size);
     }
   }
-  drawRegionNames();
+  // Zoomed in on a selected token, its neighbourhood's tokens are written first and the
+  // regions' names only where room is left; otherwise the names first.
+  if (selected >= 0 && view.scale > 2 * fitScale) drawRegionNames(drawTokenNames(size, []));
+  else drawTokenNames(size, drawRegionNames([]));
   if (selected >= 0) {
     const [sx, sy] = toPixel(selected);
     context.strokeStyle = "#d00";
@@ -240,8 +243,23 @@ function draw() {
   }
 }
 
-/** Each named region's name at its centre, dark on a white halo. */
-function drawRegionNames() {
+/** A token as the map writes it: a leading space `␣` (a `Ġ` at label size reads as a `G`),
+ *  as the regions' names write it. */
+const label = (i) => data.tokens[i].replace(/Ġ/g, "␣");
+
+/** Text dark on a white halo, centred at (px, py). */
+function haloText(text, px, py) {
+  context.strokeText(text, px, py);
+  context.fillText(text, px, py);
+}
+
+/** Whether a box (centre px, py, half-width half, half-height h) overlaps one taken. */
+const overlaps = (taken, px, py, half, h) =>
+  taken.some(([qx, qy, qw, qh]) => Math.abs(qx - px) < qw + half && Math.abs(qy - py) < qh + h);
+
+/** Each named region's name at its centre, dark on a white halo, moved inside the canvas
+ *  where it would be cut at an edge, none over a box `taken`. Returns the boxes taken. */
+function drawRegionNames(taken) {
   context.font = `bold ${12 * devicePixelRatio}px system-ui, sans-serif`;
   context.textAlign = "center";
   context.textBaseline = "middle";
@@ -250,18 +268,68 @@ function drawRegionNames() {
   context.strokeStyle = "rgba(255, 255, 255, 0.85)";
   context.fillStyle = "#111";
   // Largest regions first; a name that would overlap one already drawn waits for a zoom.
-  const drawn = [];
-  const height = 14 * devicePixelRatio;
+  const drawn = taken;
+  const h = 7 * devicePixelRatio;
   regionCentres.forEach(([x, y, members], r) => {
     if (members === 0) return;
-    const px = (x / members - view.x) * view.scale;
-    const py = (view.y - y / members) * view.scale;
     const half = context.measureText(data.region_names[r]).width / 2 + 2;
-    if (drawn.some(([qx, qy, qh]) => Math.abs(qx - px) < qh + half && Math.abs(qy - py) < height)) return;
-    drawn.push([px, py, half]);
-    context.strokeText(data.region_names[r], px, py);
-    context.fillText(data.region_names[r], px, py);
+    let px = (x / members - view.x) * view.scale;
+    let py = (view.y - y / members) * view.scale;
+    if (px < -half || px > canvas.width + half || py < 0 || py > canvas.height) return; // off screen
+    px = Math.min(Math.max(px, half), canvas.width - half);
+    py = Math.min(Math.max(py, h), canvas.height - h);
+    if (overlaps(drawn, px, py, half, h)) return;
+    drawn.push([px, py, half, h]);
+    haloText(data.region_names[r], px, py);
   });
+  return drawn;
+}
+
+/** Most tokens written beside their points: zoomed in this far, the map reads as text. */
+const LABELLED = 400;
+/** Tokens written around the selected one when more than LABELLED are on screen. */
+const AROUND_SELECTED = 80;
+const onCanvas = ([px, py]) => px >= 0 && py >= 0 && px <= canvas.width && py <= canvas.height;
+/** Each token on screen written beside its point once at most LABELLED are on screen, else
+ *  the AROUND_SELECTED nearest the selected token (the selected token and its neighbours
+ *  always), none over another label or a region's name. */
+function drawTokenNames(size, taken) {
+  // Far from enough zoom to write the map's tokens and none selected: nothing to write (and
+  // no pass over every point in a frame of a large map).
+  if (selected < 0 && count * (fitScale / view.scale) ** 2 > 4 * LABELLED) return taken;
+  const onScreen = [];
+  for (let i = 0; i < count; i++) if (onCanvas(toPixel(i))) onScreen.push(i);
+  const first = selected < 0 ? [] : [selected, ...Array.from({ length: k }, (_, n) => metric.neighbours[selected * k + n])
+    .filter((j) => j < count)];
+  let named = first;
+  if (onScreen.length <= LABELLED) named = first.concat(onScreen);
+  else if (selected >= 0) {
+    const [sx, sy] = toPixel(selected);
+    const away = (i) => { const [px, py] = toPixel(i); return (px - sx) ** 2 + (py - sy) ** 2; };
+    named = first.concat(onScreen.map((i) => [away(i), i]).sort((a, b) => a[0] - b[0])
+      .slice(0, AROUND_SELECTED).map(([, i]) => i));
+  }
+  context.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
+  context.textAlign = "left";
+  context.textBaseline = "middle";
+  context.lineJoin = "round";
+  context.lineWidth = 3 * devicePixelRatio;
+  context.strokeStyle = "rgba(255, 255, 255, 0.85)";
+  const h = 7 * devicePixelRatio;
+  const done = new Set();
+  for (const i of named) {
+    if (done.has(i)) continue;
+    done.add(i);
+    const [px, py] = toPixel(i);
+    const text = label(i);
+    const half = context.measureText(text).width / 2;
+    const cx = px + size + half;
+    if (i !== selected && (overlaps(taken, cx, py, half, h) || cx + half > canvas.width)) continue;
+    taken.push([cx, py, half, h]);
+    context.fillStyle = i === selected ? "#d00" : "#111";
+    haloText(text, px + size, py);
+  }
+  return taken;
 }
 
 function redraw() {
@@ -331,8 +399,12 @@ function tokenSpan(i) {
   return span;
 }
 
-/** The link that reopens the page as it is: the selected token, the metric, the colouring. */
+/** The link that reopens the page as it is: the selected token, the metric, the colouring.
+ *  Written into the address when the reader changes something, never while the page opens
+ *  (the address a reader opened stays as it was). */
+let opening = true;
 function link() {
+  if (opening) return;
   const token = selected >= 0 ? "token=" + encodeURIComponent(data.tokens[selected]) + "&" : "";
   history.replaceState(null, "", "#" + token + "metric=" + metric.name + "&colour=" + encodeURIComponent(colourName));
 }
@@ -580,8 +652,19 @@ function selfTest(status) {
 }
 
 const hash = new URLSearchParams(location.hash.slice(1));
+// `&crop`: the map alone, without the header and the side panel (the book's crops); with
+// `&legend` too, the colouring's legend over the map's corner.
+if (hash.has("crop")) document.body.classList.add("crop");
+if (hash.has("crop") && hash.has("legend")) document.body.classList.add("legend");
 setUp();
 fit();
+// `&zoom=Z`: Z times closer than the whole map (the book's crops around a token).
+const zoom = Number(hash.get("zoom"));
+if (Number.isFinite(zoom) && zoom >= 1) {
+  const [x, y] = centre();
+  view.scale = fitScale * zoom;
+  centreOn(x, y);
+}
 // `&colour=token kind` (any "Colour by" choice) opens with that colouring.
 const colour = Object.hasOwn(colourings, hash.get("colour")) ? hash.get("colour") : Object.keys(colourings)[0];
 $("colour-by").value = colour;
@@ -601,6 +684,13 @@ status.dataset.readyMs = performance.now().toFixed(0);
 const before = performance.now(); // one more frame, as a pan or zoom draws it
 draw();
 status.dataset.frameMs = (performance.now() - before).toFixed(1);
+status.dataset.address = location.hash; // as opened: the page does not rewrite it
+// How many of the selected token's neighbours (under the metric shown) are in view.
+if (selected >= 0) {
+  status.dataset.neighboursInView = Array.from({ length: k }, (_, n) => metric.neighbours[selected * k + n])
+    .filter((j) => j < count && onCanvas(toPixel(j))).length;
+}
+opening = false;
 if (hash.has("selftest")) selfTest(status);
 status.dataset.errors = window.pageErrors.join(" | ");
 status.dataset.done = "yes";

@@ -1,8 +1,10 @@
 //! Drawing a [`Figure`] with plotters, to SVG and PNG: text sizes and the bundled font
-//! ([`text`]), axes, ticks and labels ([`axes`]), lines, markers and bars ([`series`]);
+//! ([`text`]), axes, ticks and labels ([`axes`]), lines, markers and bars ([`series`]),
+//! the legend's place ([`legend`]);
 //! images are drawn by `plot::image`.
 
 mod axes;
+mod legend;
 mod series;
 mod text;
 

@@ -1,4 +1,4 @@
-//! An x–y panel's series: lines, markers and bars, and the legend.
+//! An x–y panel's series: lines, markers and bars, and the legend (placed by [`super::legend`]).
 
 use std::ops::Range;
 
@@ -7,6 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::{build_chart, categorical_labels, extent, frame, range_of};
+use super::legend::{Obstacles, best_position};
 use super::text::{FONT, Sizes};
 use super::{Area, Chart, err};
 use crate::plot::spec::{Marker, Series, Style, XyPanel};
@@ -36,45 +37,71 @@ pub(crate) fn draw_xy<DB: DrawingBackend>(
         within(px, &x) && within(py, &y)
     };
     let mut chart = build_chart(area, &panel.axes, x.clone(), y.clone(), sizes)?;
-    for series in &panel.series {
-        // plotters clamps points outside the axes onto the frame; leave them out instead, as
-        // matplotlib clips them (a line is cut at its last point inside).
-        let points: Vec<(f64, f64)> = match series.style {
-            // a reference line's infinite end is the edge of the axes (axvline, axhline)
-            Style::Dashed { .. } => series
-                .points
-                .iter()
-                .map(|&(px, py)| (edge(px, &x), edge(py, &y)))
-                .collect(),
-            Style::Bars { .. } | Style::Segments { .. } | Style::Text { .. } => {
-                series.points.clone()
-            }
-            _ => series.points.iter().copied().filter(inside).collect(),
-        };
-        let label = series.label.clone();
-        draw_series(
-            &mut chart,
-            &Series {
-                label,
-                points,
-                style: series.style.clone(),
+    // plotters clamps points outside the axes onto the frame; leave them out instead, as
+    // matplotlib clips them (a line is cut at its last point inside).
+    let drawn: Vec<Series> = panel
+        .series
+        .iter()
+        .map(|series| Series {
+            label: series.label.clone(),
+            points: match series.style {
+                // a reference line's infinite end is the edge of the axes (axvline, axhline)
+                Style::Dashed { .. } => series
+                    .points
+                    .iter()
+                    .map(|&(px, py)| (edge(px, &x), edge(py, &y)))
+                    .collect(),
+                Style::Bars { .. } | Style::Segments { .. } | Style::Text { .. } => {
+                    series.points.clone()
+                }
+                _ => series.points.iter().copied().filter(inside).collect(),
             },
-            sizes,
-        )?;
+            style: series.style.clone(),
+        })
+        .collect();
+    for series in &drawn {
+        draw_series(&mut chart, series, sizes)?;
     }
     categorical_labels(&chart, area, &panel.axes, sizes)?;
     frame(&chart, area, &panel.axes)?;
     if panel.legend {
-        chart
-            .configure_series_labels()
-            .label_font(sizes.label_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(crate::plot::GRAY.rgb())
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, &drawn, sizes)?;
     }
     Ok(())
+}
+
+/// The legend of the labelled lines, where it covers the least data (matplotlib's
+/// `loc="best"`, [`best_position`]).
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    drawn: &[Series],
+    sizes: Sizes,
+) -> Result<()> {
+    let font = sizes.label_font();
+    // plotters' legend box: the labels' text, a 30-pixel key and a 10-pixel margin around
+    let mut text = MultiLineText::<(i32, i32), &str>::new((0, 0), &font);
+    for series in drawn {
+        if let (Some(label), Style::Line { .. }) = (&series.label, &series.style) {
+            text.push_line(label.as_str());
+        }
+    }
+    let (w, h) = text.estimate_dimension().map_err(err)?;
+    let (area_w, area_h) = chart.plotting_area().dim_in_pixel();
+    let position = best_position(
+        (area_w as f64, area_h as f64),
+        ((w + 30 + 20) as f64, (h + 20) as f64),
+        &Obstacles::of(chart, drawn),
+    );
+    chart
+        .configure_series_labels()
+        .label_font(font)
+        .legend_area_size(30)
+        .margin(10)
+        .background_style(WHITE.mix(0.85))
+        .border_style(crate::plot::GRAY.rgb())
+        .position(position)
+        .draw()
+        .map_err(err)
 }
 
 /// `v`, or the near (−∞) or far (+∞) end of `range` when `v` is infinite.
