@@ -167,7 +167,11 @@ def main():
     rows = merged_with_earlier(rows)
     (OUT / "results.json").write_text(json.dumps(rows, indent=1, default=str))
     report = markdown(rows, args)
-    (BENCH / "results.md").write_text(report)
+    # The largest vocabularies' section, written by bench/scale.py, is kept as it is.
+    results = BENCH / "results.md"
+    earlier = results.read_text() if results.exists() else ""
+    scale = earlier[earlier.index("<!-- bench/scale.py -->"):] if "<!-- bench/scale.py -->" in earlier else ""
+    results.write_text(report + ("\n" + scale if scale else ""))
     print("\n" + report)
 
 

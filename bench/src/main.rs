@@ -33,6 +33,10 @@ enum Workload {
         /// Write the neighbour ids here (u32 little-endian, rows × k).
         #[arg(long)]
         graph_out: Option<PathBuf>,
+        /// Compute the cosine graph too, from the same matrix products, and keep both
+        /// where the lessons read them back (`neighbours::cached_knn_graphs`).
+        #[arg(long)]
+        keep: bool,
     },
     /// t-SNE of every token.
     Tsne {
@@ -53,6 +57,18 @@ enum Workload {
         tokens: usize,
         #[arg(long, default_value_t = 15)]
         k: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Writes a generated model of `rows` tokens and `cols` dimensions (GGUF, Q8_0, a
+    /// byte-level BPE vocabulary: see `bench::generate`) into the folder `out`.
+    Generate {
+        #[arg(long)]
+        rows: usize,
+        #[arg(long)]
+        cols: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
         #[arg(long)]
         out: PathBuf,
     },
@@ -79,12 +95,22 @@ fn run(args: &Args) -> Result<()> {
     let start = Instant::now();
     let device = args.backend.device()?;
     let result = match &args.workload {
-        Workload::KnnGraph { k, graph_out } => {
+        Workload::KnnGraph { k, graph_out, keep } => {
+            use common::analysis::neighbours::{Metric, keep_knn_graphs, knn_graphs};
             let [model] = load(&args.model)?;
             let load_s = seconds(start);
+            let metrics: &[Metric] = if *keep {
+                &[Metric::Euclidean, Metric::Cosine]
+            } else {
+                &[Metric::Euclidean]
+            };
             let t = Instant::now();
-            let graph = common::analysis::neighbours::knn_graph(&model.embeddings, *k, &device)?;
+            let graphs = knn_graphs(&model.embeddings, *k, metrics, &device)?;
             let graph_s = seconds(t);
+            if *keep {
+                keep_knn_graphs(&model.embeddings, metrics, &graphs);
+            }
+            let graph = &graphs[0];
             if let Some(path) = graph_out {
                 let bytes: Vec<u8> = graph
                     .iter()
@@ -102,6 +128,19 @@ fn run(args: &Args) -> Result<()> {
         } => {
             let [model] = load(&args.model)?;
             let load_s = seconds(start);
+            // A large vocabulary's neighbours first, timed on their own and kept for t-SNE
+            // to read back (`neighbours::cached_knn_graphs`); a smaller one's are t-SNE's
+            // own first step, in its time.
+            use common::analysis::neighbours::{CACHED_FROM_ROWS, Metric, cached_knn_graphs};
+            let t = Instant::now();
+            let rows = model.embeddings.rows();
+            let neighbours_s = if rows >= CACHED_FROM_ROWS {
+                let k = ((3.0 * perplexity + 1.0) as usize).min(rows - 1);
+                cached_knn_graphs(&model.embeddings, k, &[Metric::Euclidean], &device)?;
+                Some(seconds(t))
+            } else {
+                None
+            };
             let t = Instant::now();
             let options = TsneOptions {
                 perplexity: *perplexity,
@@ -127,7 +166,21 @@ fn run(args: &Args) -> Result<()> {
                 .flat_map(|v| v.to_le_bytes())
                 .collect();
             write(map_out, &bytes)?;
-            serde_json::json!({ "load_s": load_s, "tsne_s": tsne_s, "kl": map.kl_divergence })
+            serde_json::json!({ "load_s": load_s, "neighbours_s": neighbours_s, "tsne_s": tsne_s, "kl": map.kl_divergence })
+        }
+        Workload::Generate {
+            rows,
+            cols,
+            seed,
+            out,
+        } => {
+            let spec = bench::generate::ModelSpec {
+                rows: *rows,
+                cols: *cols,
+                seed: *seed,
+            };
+            let path = bench::generate::generate_model(out, spec)?;
+            serde_json::json!({ "file": path, "generate_s": seconds(start) })
         }
         Workload::MapPage { tokens, k, out } => {
             let written = generated_map(*tokens, *k, out)?;
@@ -262,6 +315,7 @@ fn generated_map(n: usize, k: usize, out: &PathBuf) -> Result<common::plot::expl
             regions: &regions,
             metrics: &metrics,
             off_map: &Default::default(),
+            diagnosis: None,
         },
     )
 }

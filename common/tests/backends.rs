@@ -140,40 +140,62 @@ fn knn_graph_matches_brute_force_on_every_backend() {
 #[test]
 fn neighbours_of_some_rows_among_all_match_brute_force_for_both_metrics() {
     // 300 scattered queries among 2,100 rows (three blocks of keys), by Euclidean distance
-    // and by Euclidean distance between unit-length rows (the cosine ranking).
+    // and by cosine (Euclidean distance between unit-length rows), both from one pass.
     let m = random_matrix(2100, 24, 9);
     let queries: Vec<usize> = (0..300).map(|i| (i * 7 + 3) % 2100).collect();
-    for (normalise, matrix) in [
-        (false, m.clone()),
-        (true, neighbours::unit_length_rows(&m).unwrap()),
-    ] {
-        let metric = if normalise {
-            neighbours::Metric::Cosine
-        } else {
-            neighbours::Metric::Euclidean
-        };
-        let brute = brute_force(&m, &queries, 6, metric);
-        for backend in backends() {
-            let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
-            let found = neighbours::knn_of_rows(&matrix, &queries, 6, &device).unwrap();
+    let metrics = [neighbours::Metric::Euclidean, neighbours::Metric::Cosine];
+    let unit = |row: &[f32]| -> Vec<f32> {
+        let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+        row.iter().map(|v| v / norm).collect()
+    };
+    for backend in backends() {
+        let device = backend.device().unwrap_or_else(|e| panic!("{e:#}"));
+        let found = neighbours::knn_of_rows(&m, &queries, 6, &metrics, &device).unwrap();
+        for (metric, found) in metrics.iter().zip(&found) {
+            let brute = brute_force(&m, &queries, 6, *metric);
             let ids: Vec<Vec<usize>> = found
                 .iter()
                 .map(|row| row.iter().map(|&(j, _)| j).collect())
                 .collect();
-            assert_eq!(ids, brute, "{backend:?}, unit length: {normalise}");
+            assert_eq!(ids, brute, "{backend:?}, {metric:?}");
             // The squared distances are the exact ones (for unit rows, 2 − 2 cos).
-            for (&q, row) in queries.iter().zip(&found) {
+            for (&q, row) in queries.iter().zip(found) {
                 for &(j, d2) in row {
-                    let exact = neighbours::exact_distance(
-                        matrix.row(j),
-                        matrix.row(q),
-                        neighbours::Metric::Euclidean,
-                        false,
-                    );
+                    let exact = match metric {
+                        neighbours::Metric::Euclidean => neighbours::exact_distance(
+                            m.row(j),
+                            m.row(q),
+                            neighbours::Metric::Euclidean,
+                            false,
+                        ),
+                        neighbours::Metric::Cosine => neighbours::exact_distance(
+                            &unit(m.row(j)),
+                            &unit(m.row(q)),
+                            neighbours::Metric::Euclidean,
+                            false,
+                        ),
+                    };
                     assert!((d2.sqrt() - exact).abs() < 1e-3 * exact.max(1.0));
                 }
             }
         }
+    }
+}
+
+#[test]
+fn both_metrics_of_the_whole_graph_match_brute_force() {
+    let m = random_matrix(2100, 24, 10);
+    let all: Vec<usize> = (0..m.rows()).collect();
+    let metrics = [neighbours::Metric::Euclidean, neighbours::Metric::Cosine];
+    let device = common::Backend::Flex.device().unwrap();
+    let graphs = neighbours::knn_graphs(&m, 5, &metrics, &device).unwrap();
+    assert_eq!(graphs[0], neighbours::knn_graph(&m, 5, &device).unwrap());
+    for (metric, graph) in metrics.iter().zip(&graphs) {
+        let ids: Vec<Vec<usize>> = graph
+            .iter()
+            .map(|row| row.iter().map(|&(j, _)| j).collect())
+            .collect();
+        assert_eq!(ids, brute_force(&m, &all, 5, *metric), "{metric:?}");
     }
 }
 

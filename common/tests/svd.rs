@@ -99,7 +99,7 @@ fn projection_onto_the_top_vector_is_the_first_scaled_left_vector() {
 fn the_thin_decomposition_gives_the_same_top_vectors() {
     let a = centred_random(40, 12, 6);
     let full = svd(&a).unwrap();
-    let top = common::analysis::svd::top_right_singular_vectors(&a, 3).unwrap();
+    let top = common::analysis::svd::top_right_singular_vectors(&a, None, 3).unwrap();
     for k in 0..3 {
         for (x, y) in top.row(k).iter().zip(full.vt.row(k)) {
             assert!((x - y).abs() < 1e-5, "vector {k}: {x} vs {y}");

@@ -21,13 +21,11 @@ pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i
         "min-samples must be at least 1 (it counts the point itself)"
     );
     let grid = Grid::new(points, eps);
-    let neighbourhoods: Vec<Vec<usize>> = (0..points.len())
-        .map(|i| grid.within(points, i, eps))
-        .collect();
+    // Neighbourhoods are counted, then listed again as each core point is reached, rather
+    // than all kept: on a dense map of a whole vocabulary they hold millions of points.
     // ANCHOR: dbscan
-    let core: Vec<bool> = neighbourhoods
-        .iter()
-        .map(|n| n.len() >= min_samples)
+    let core: Vec<bool> = (0..points.len())
+        .map(|i| grid.count_within(points, i, eps) >= min_samples)
         .collect();
     let mut labels = vec![-1i64; points.len()];
     let mut next_label = 0;
@@ -44,9 +42,8 @@ pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i
             labels[i] = next_label;
             if core[i] {
                 stack.extend(
-                    neighbourhoods[i]
-                        .iter()
-                        .copied()
+                    grid.within(points, i, eps)
+                        .into_iter()
                         .filter(|&j| labels[j] == -1),
                 );
             }
@@ -75,23 +72,33 @@ impl Grid {
         Grid { cells }
     }
 
+    /// Each index within `eps` of point `i` (inclusive, itself included), cell by cell.
+    fn each_within<'a>(
+        &'a self,
+        points: &'a [[f64; 2]],
+        i: usize,
+        eps: f64,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let (cx, cy) = Self::cell(&points[i], eps);
+        (-1..=1)
+            .flat_map(move |dx| (-1..=1).map(move |dy| (cx + dx, cy + dy)))
+            .filter_map(|cell| self.cells.get(&cell))
+            .flatten()
+            .copied()
+            .filter(move |&j| {
+                (points[i][0] - points[j][0]).powi(2) + (points[i][1] - points[j][1]).powi(2)
+                    <= eps * eps
+            })
+    }
+
+    /// How many points lie within `eps` of point `i`, itself included.
+    fn count_within(&self, points: &[[f64; 2]], i: usize, eps: f64) -> usize {
+        self.each_within(points, i, eps).count()
+    }
+
     /// Indices within `eps` of point `i` (inclusive, itself included), ascending.
     fn within(&self, points: &[[f64; 2]], i: usize, eps: f64) -> Vec<usize> {
-        let (cx, cy) = Self::cell(&points[i], eps);
-        let mut found = Vec::new();
-        for dx in -1..=1 {
-            for dy in -1..=1 {
-                if let Some(members) = self.cells.get(&(cx + dx, cy + dy)) {
-                    for &j in members {
-                        let d2 = (points[i][0] - points[j][0]).powi(2)
-                            + (points[i][1] - points[j][1]).powi(2);
-                        if d2 <= eps * eps {
-                            found.push(j);
-                        }
-                    }
-                }
-            }
-        }
+        let mut found: Vec<usize> = self.each_within(points, i, eps).collect();
         found.sort_unstable();
         found
     }

@@ -143,29 +143,167 @@ impl CentredSpectra {
     }
 }
 
-/// The top `k` right singular vectors of `a` (the first rows of `Vt`, signed as in
-/// [`svd`]) in memory that does not grow with the square of the row count: for a tall
-/// matrix they are the top singular vectors of the n×n matrix `aᵀa` (whose singular values
-/// are the squares of `a`'s), so a whole vocabulary never forms an m×m `U`.
-pub fn top_right_singular_vectors(a: &Matrix, k: usize) -> Result<Matrix> {
+/// The top `k` right singular vectors of `a − centre` (each row minus `centre`, or `a`
+/// itself; the first rows of `Vt`, signed as in [`svd`]) in memory that does not grow with
+/// the row count: for a tall matrix they are the top eigenvectors of the n×n matrix `aᵀa`
+/// (whose eigenvalues are the squares of `a`'s singular values), summed one block of rows
+/// at a time, so a whole vocabulary is neither copied nor centred as a whole and never
+/// forms an m×m `U`.
+pub fn top_right_singular_vectors(a: &Matrix, centre: Option<&[f32]>, k: usize) -> Result<Matrix> {
     let (m, n) = (a.rows(), a.cols());
     ensure!(
         k <= m.min(n),
         "asked for {k} singular vectors of a {m}×{n} matrix"
     );
-    let reduced = if m > n {
-        let x = Mat::<f64>::from_fn(m, n, |i, j| a.row(i)[j] as f64);
-        let gram = x.transpose() * &x;
-        Matrix::new(
-            n,
-            n,
-            (0..n * n).map(|i| gram[(i / n, i % n)] as f32).collect(),
-        )?
-    } else {
-        a.clone()
-    };
-    let vt = svd(&reduced)?.vt;
-    Matrix::new(k, n, vt.data()[..k * n].to_vec())
+    ensure!(
+        centre.is_none_or(|c| c.len() == n),
+        "the centre must be as wide as the rows"
+    );
+    let centred = |i: usize, j: usize| a.row(i)[j] - centre.map_or(0.0, |c| c[j]);
+    if m <= n {
+        let rows = Matrix::new(m, n, (0..m * n).map(|i| centred(i / n, i % n)).collect())?;
+        let vt = svd(&rows)?.vt;
+        return Matrix::new(k, n, vt.data()[..k * n].to_vec());
+    }
+    // aᵀa's eigenvectors, largest eigenvalue first, are a's right singular vectors.
+    let gram = gram_by_blocks(m, n, centred);
+    let vectors = top_eigenvectors(&gram, n, k)?;
+    let mut top = Vec::with_capacity(k * n);
+    for v in vectors {
+        // Signed as `svd` signs them: the entry of largest magnitude positive.
+        let sign = v
+            .iter()
+            .fold((0.0f64, 1.0f64), |(best, sign), &x| {
+                if x.abs() > best {
+                    (x.abs(), x.signum())
+                } else {
+                    (best, sign)
+                }
+            })
+            .1;
+        top.extend(v.iter().map(|&x| (sign * x) as f32));
+    }
+    Matrix::new(k, n, top)
+}
+
+/// Vectors iterated together to find the top `k` eigenvectors: `k` and a few more, so that
+/// the `k`-th converges at the rate set by the eigenvalue past them, not the next one.
+const OVERSAMPLING: usize = 8;
+
+/// The `k` eigenvectors of largest eigenvalue of the symmetric positive semi-definite
+/// n×n matrix `g` (column-major), largest first, to about 1e-12: subspace iteration
+/// (`g` times a block of vectors, orthonormalised, until the block's Rayleigh–Ritz
+/// vectors stop moving). It holds a few vectors beside `g`, where a full eigen- or
+/// singular-value decomposition holds several n×n workspaces (300 MB at n = 2,304).
+fn top_eigenvectors(g: &[f64], n: usize, k: usize) -> Result<Vec<Vec<f64>>> {
+    use faer::{Accum, Mat, MatRef, Par};
+    let b = (k + OVERSAMPLING).min(n);
+    let g = MatRef::from_column_major_slice(g, n, n);
+    let mut rng = crate::rng::SeededRng::new(0x7063_615f_696e_6974); // "pca_init"
+    let mut q = Mat::<f64>::from_fn(n, b, |_, _| rng.normal());
+    orthonormalise(&mut q);
+    for _ in 0..2000 {
+        let mut z = Mat::<f64>::zeros(n, b);
+        faer::linalg::matmul::matmul(z.as_mut(), Accum::Replace, g, q.as_ref(), 1.0, Par::Seq);
+        // Rayleigh–Ritz in the block: T = QᵀGQ, its eigenvectors rotate Q onto the
+        // block's best approximations of g's.
+        let t = q.transpose() * &z;
+        let small = t
+            .self_adjoint_eigen(faer::Side::Lower)
+            .map_err(|e| anyhow!("the eigendecomposition did not converge ({e:?})"))?;
+        let rotation = small.U();
+        let (ritz, image) = (&q * rotation, &z * rotation);
+        // Converged when each of the top k is an eigenvector to 1e-12 of the largest
+        // eigenvalue: ‖g v − λ v‖ for its Ritz value λ.
+        let largest = small.S()[b - 1].abs().max(f64::MIN_POSITIVE);
+        let converged = (b - k..b).all(|c| {
+            let lambda = small.S()[c];
+            let residual: f64 = (0..n)
+                .map(|r| (image[(r, c)] - lambda * ritz[(r, c)]).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            residual <= 1e-12 * largest
+        });
+        if converged {
+            return Ok((0..k)
+                .map(|c| (0..n).map(|r| ritz[(r, b - 1 - c)]).collect())
+                .collect());
+        }
+        q = z;
+        orthonormalise(&mut q);
+    }
+    Err(anyhow!("the principal axes did not converge"))
+}
+
+/// Modified Gram–Schmidt, twice, on the columns of `q`.
+fn orthonormalise(q: &mut faer::Mat<f64>) {
+    let (n, b) = (q.nrows(), q.ncols());
+    for _ in 0..2 {
+        for c in 0..b {
+            for p in 0..c {
+                let dot: f64 = (0..n).map(|r| q[(r, c)] * q[(r, p)]).sum();
+                for r in 0..n {
+                    let v = q[(r, p)];
+                    q[(r, c)] -= dot * v;
+                }
+            }
+            let norm = (0..n)
+                .map(|r| q[(r, c)] * q[(r, c)])
+                .sum::<f64>()
+                .sqrt()
+                .max(f64::MIN_POSITIVE);
+            for r in 0..n {
+                q[(r, c)] /= norm;
+            }
+        }
+    }
+}
+
+/// Rows of `a` summed into its Gram matrix `aᵀa` at a time.
+const GRAM_BLOCK_ROWS: usize = 1024;
+/// Columns of the Gram matrix each core sums at a time.
+const GRAM_STRIP: usize = 64;
+
+/// `aᵀa` in f64, column-major, for the `m × n` matrix whose entries are `at(i, j)`, one block of rows at
+/// a time (a block in f64 beside the n×n result), each strip of the result's columns on
+/// its own core: every entry is summed in the same order however many cores there are.
+fn gram_by_blocks(m: usize, n: usize, at: impl Fn(usize, usize) -> f32 + Sync) -> Vec<f64> {
+    use faer::mat::{MatMut, MatRef};
+    use faer::{Accum, Par};
+    use rayon::prelude::*;
+    let mut gram = vec![0.0f64; n * n]; // column-major
+    let mut block = vec![0.0f64; GRAM_BLOCK_ROWS * n]; // column-major
+    for start in (0..m).step_by(GRAM_BLOCK_ROWS) {
+        let rows = GRAM_BLOCK_ROWS.min(m - start);
+        block[..rows * n]
+            .par_chunks_mut(rows)
+            .enumerate()
+            .for_each(|(j, column)| {
+                for (i, v) in column.iter_mut().enumerate() {
+                    *v = at(start + i, j) as f64;
+                }
+            });
+        let lhs = MatRef::from_column_major_slice(&block[..rows * n], rows, n);
+        gram.par_chunks_mut(n * GRAM_STRIP)
+            .enumerate()
+            .for_each(|(s, out)| {
+                let width = out.len() / n;
+                let out = MatMut::from_column_major_slice_mut(out, n, width);
+                faer::linalg::matmul::matmul(
+                    out,
+                    if start == 0 {
+                        Accum::Replace
+                    } else {
+                        Accum::Add
+                    },
+                    lhs.transpose(),
+                    lhs.subcols(s * GRAM_STRIP, width),
+                    1.0,
+                    Par::Seq,
+                );
+            });
+    }
+    gram
 }
 
 /// Fraction of the total variance in the first 1, 2, … components: cumsum(s²) / Σs².

@@ -132,13 +132,8 @@ pub fn map_content(
         .into_iter()
         .map(TokenKind::name)
         .collect();
-    let vector_lengths = model
-        .embeddings
-        .select_rows(ids)
-        .squared_norms()
-        .iter()
-        .map(|s| s.sqrt())
-        .collect();
+    let squares = model.embeddings.squared_norms();
+    let vector_lengths = ids.iter().map(|&id| squares[id].sqrt()).collect();
     Ok(MapContent {
         title: format!("{}: t-SNE map of {} tokens", model.label(), ids.len()),
         tokens,

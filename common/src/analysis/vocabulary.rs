@@ -6,7 +6,7 @@
 use anyhow::{Context, Result};
 use burn::tensor::Device;
 
-use super::neighbours::{Neighbours, knn_of_rows, unit_length_rows};
+use super::neighbours::{Metric, Neighbours, cached_knn_graphs, knn_of_rows};
 use crate::tensor::Matrix;
 
 /// Each map token's `k` nearest vocabulary tokens, nearest first, as `(vocabulary id,
@@ -22,6 +22,11 @@ pub struct VocabularyNeighbours {
 /// map's among them) of `embeddings`. `graph`, when given, is the Euclidean graph of the
 /// map's own tokens (`(index into ids, squared distance)`, at least `k` long, as t-SNE
 /// computed it): used as it is when the map is the whole vocabulary, saving one pass.
+///
+/// Both metrics come from the same matrix products, and the vocabulary is read in place
+/// (a copy is made only of rows that are not consecutive ids): no normalised copy of it is
+/// made. The graph of a whole large vocabulary is the one t-SNE kept on disk
+/// (`neighbours::cached_knn_graphs`).
 pub fn vocabulary_neighbours(
     embeddings: &Matrix,
     vocabulary: &[usize],
@@ -57,13 +62,20 @@ pub fn vocabulary_neighbours(
             .collect()
     };
     let whole = ids == vocabulary;
-    let euclidean = match graph {
-        Some(graph) if whole && graph.iter().all(|row| row.len() >= k) => {
-            as_ids(graph.to_vec(), ids)
-        }
-        _ => as_ids(knn_of_rows(&matrix, &rows, k, device)?, vocabulary),
+    let reusable = graph.filter(|g| whole && g.iter().all(|row| row.len() >= k));
+    let metrics: &[Metric] = match reusable {
+        Some(_) => &[Metric::Cosine],
+        None => &[Metric::Euclidean, Metric::Cosine],
     };
-    let unit = unit_length_rows(&matrix)?;
-    let cosine = as_ids(knn_of_rows(&unit, &rows, k, device)?, vocabulary);
+    let mut found = if whole {
+        cached_knn_graphs(&matrix, k, metrics, device)?
+    } else {
+        knn_of_rows(&matrix, &rows, k, metrics, device)?
+    };
+    let cosine = as_ids(found.pop().unwrap_or_default(), vocabulary);
+    let euclidean = match reusable {
+        Some(graph) => as_ids(graph.to_vec(), ids),
+        None => as_ids(found.pop().unwrap_or_default(), vocabulary),
+    };
     Ok(VocabularyNeighbours { euclidean, cosine })
 }

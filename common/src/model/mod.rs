@@ -20,14 +20,17 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::tensor::Matrix;
-use files::{HubUnreachable, ModelFiles, locate, locate_with_gguf};
+pub use files::ModelFiles;
+use files::{HubUnreachable, locate, locate_with_gguf};
 use hub::Hub;
 use tokenizer::TokenizerModel;
 
 pub use architecture::{Architecture, architecture};
 pub use word_tokens::{display_text, first_token, token_text, word_ids};
 
-/// A loaded model: tokenizer and token-embedding matrix.
+/// A loaded model: tokenizer and token-embedding matrix. Cheap to clone (the matrix and
+/// the tokenizer are shared).
+#[derive(Clone)]
 pub struct Model {
     pub files: ModelFiles,
     pub tokenizer: TokenizerModel,
@@ -150,6 +153,12 @@ impl<'a> ModelRequest<'a> {
 ///
 /// Every model is located before any is loaded, so a mistyped name fails at once.
 pub fn load_for_lesson(requests: &[ModelRequest]) -> Result<Vec<Model>> {
+    load_located(locate_for_lesson(requests)?)
+}
+
+/// Finds (downloading if needed) the files of each requested model, without reading their
+/// matrices: what loading them will take can be known first ([`matrix_shapes`]).
+pub fn locate_for_lesson(requests: &[ModelRequest]) -> Result<Vec<ModelFiles>> {
     let hub = Hub::from_env();
     let mut located = Vec::with_capacity(requests.len());
     for request in requests {
@@ -177,8 +186,89 @@ pub fn load_for_lesson(requests: &[ModelRequest]) -> Result<Vec<Model>> {
         };
         located.push(files);
     }
+    Ok(located)
+}
+
+/// Loads located models side by side. One model named twice (the same files under two
+/// flags, as when a lesson compares a model with itself) is loaded once and shared, each
+/// copy keeping the name it was asked for.
+pub fn load_located(located: Vec<ModelFiles>) -> Result<Vec<Model>> {
+    let first = first_of_each(&located);
+    let unique: Vec<usize> = (0..located.len()).filter(|&i| first[i] == i).collect();
     // Parsing a tokenizer.json takes longer than mapping a matrix: load models side by side.
-    located.into_par_iter().map(Model::load).collect()
+    let loaded: Vec<Model> = unique
+        .par_iter()
+        .map(|&i| Model::load(located[i].clone()))
+        .collect::<Result<_>>()?;
+    Ok(located
+        .into_iter()
+        .zip(first)
+        .map(|(files, first)| {
+            let at = unique.iter().position(|&u| u == first).unwrap_or(0);
+            Model {
+                files,
+                ..loaded[at].clone()
+            }
+        })
+        .collect())
+}
+
+/// `[rows, cols]` of each distinct embedding matrix among `located`, from the files'
+/// headers: what loading them will hold (as f32), known before any is read.
+pub fn matrix_shapes(located: &[ModelFiles]) -> Result<Vec<[usize; 2]>> {
+    let first = first_of_each(located);
+    located
+        .iter()
+        .zip(first.iter().enumerate())
+        .filter(|(_, (i, first))| i == *first)
+        .map(|(files, _)| files.checkpoint.matrix_shape(&files.embedding_tensor))
+        .collect()
+}
+
+/// For each located model, the index of the first one with the same matrix and tokenizer
+/// files (itself, if none before it has them).
+fn first_of_each(located: &[ModelFiles]) -> Vec<usize> {
+    let keys: Vec<Option<String>> = located.iter().map(same_files).collect();
+    (0..keys.len())
+        .map(|i| {
+            keys[..i]
+                .iter()
+                .position(|k| k.is_some() && *k == keys[i])
+                .unwrap_or(i)
+        })
+        .collect()
+}
+
+/// What makes two located models one: the file holding the embedding matrix and the
+/// tokenizer's file (each by device and inode, so a hard link is the same file), and the
+/// tensor's name. `None` when a file cannot be examined (then it is loaded on its own).
+fn same_files(files: &ModelFiles) -> Option<String> {
+    use tokenizer::TokenizerFiles;
+    let tokenizer = match &files.tokenizer {
+        TokenizerFiles::Json(path)
+        | TokenizerFiles::BytePairs { vocab: path, .. }
+        | TokenizerFiles::WordPiece { vocab: path, .. } => path.clone(),
+        TokenizerFiles::Gguf(gguf) => gguf.path.clone(),
+    };
+    let matrix = files.checkpoint.file_of(&files.embedding_tensor).ok()?;
+    Some(format!(
+        "{} {} {}",
+        file_identity(&matrix)?,
+        file_identity(&tokenizer)?,
+        files.embedding_tensor
+    ))
+}
+
+#[cfg(unix)]
+fn file_identity(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok()?;
+    Some(format!("{}:{}", meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_identity(path: &Path) -> Option<String> {
+    Some(std::fs::canonicalize(path).ok()?.display().to_string())
 }
 
 /// The stand-in for `name`; it says it is one even when its `STANDIN.json` is gone.

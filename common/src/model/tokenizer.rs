@@ -39,9 +39,11 @@ pub enum TokenizerFiles {
     Gguf(Gguf),
 }
 
-/// A loaded tokenizer with the few operations the lessons need.
+/// A loaded tokenizer with the few operations the lessons need. Cheap to clone: a model
+/// named twice in one lesson is loaded once.
+#[derive(Clone)]
 pub struct TokenizerModel {
-    inner: Tokenizer,
+    inner: std::sync::Arc<Tokenizer>,
 }
 
 /// Runs a tokenizers call, turning a panic into an error: tokenizers 0.23 panics instead
@@ -126,7 +128,9 @@ impl TokenizerModel {
                     .map_err(|e| anyhow!("{} {e}", gguf.path.display()));
             }
         };
-        Ok(Self { inner })
+        Ok(Self {
+            inner: inner.into(),
+        })
     }
 
     /// A tokenizer from the bytes of a `tokenizer.json`.
@@ -135,7 +139,9 @@ impl TokenizerModel {
         // Some repos (sentence-transformers among them) save padding and truncation for
         // batching; a word must encode to its own tokens only.
         inner.with_padding(None).with_truncation(None)?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: inner.into(),
+        })
     }
 
     /// A tokenizer from a GGUF header's `tokenizer.ggml.*` metadata; the error completes
@@ -143,7 +149,9 @@ impl TokenizerModel {
     pub fn from_gguf(header: &Header) -> Result<Self, String> {
         let inner =
             without_panics(|| gguf_bpe(header).map_err(Into::into)).map_err(|e| e.to_string())?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: inner.into(),
+        })
     }
 
     /// Token ids of `text`, with or without the model's special tokens (`[CLS]`… `[SEP]`).

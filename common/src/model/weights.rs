@@ -120,6 +120,40 @@ impl Checkpoint {
         }
     }
 
+    /// The file on disk that holds `tensor`.
+    pub fn file_of(&self, tensor: &str) -> Result<PathBuf> {
+        match self {
+            Checkpoint::Single(path) => Ok(path.clone()),
+            Checkpoint::Gguf(gguf) => Ok(gguf.path.clone()),
+            Checkpoint::Sharded { local, .. } => {
+                let shard = self.shard_of(tensor)?.unwrap_or_default();
+                local
+                    .get(shard)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("shard {shard} (holding {tensor}) is not on disk"))
+            }
+        }
+    }
+
+    /// `[rows, cols]` of `tensor` as its file's header gives them, without reading it.
+    pub fn matrix_shape(&self, tensor: &str) -> Result<[usize; 2]> {
+        let shape = match self {
+            Checkpoint::Gguf(gguf) => gguf
+                .header
+                .tensor(tensor)
+                .map(|t| t.dims.iter().rev().map(|&d| d as usize).collect::<Vec<_>>()),
+            _ => read_header(&self.file_of(tensor)?)?
+                .into_iter()
+                .find(|t| t.name == tensor)
+                .map(|t| t.shape),
+        };
+        match shape.as_deref() {
+            Some(&[rows, cols]) => Ok([rows, cols]),
+            Some(other) => bail!("{tensor} has shape {other:?}; an embedding matrix is 2-D"),
+            None => bail!("the checkpoint has no tensor {tensor}"),
+        }
+    }
+
     /// Reads `tensor` as an f32 matrix from whichever file holds it.
     pub fn read_matrix(&self, tensor: &str) -> Result<Matrix> {
         match self {

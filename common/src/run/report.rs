@@ -32,6 +32,9 @@ pub struct Report<R> {
     pub backend: Backend,
     pub seed: u64,
     pub models: Vec<ModelRecord>,
+    /// The memory the run was estimated to take before its matrices were read (its
+    /// peak, and the f32 bytes of its embedding matrices among it).
+    pub memory: crate::run::budget::Estimate,
     /// The section headings the run showed, in order: the notebook's cells, then what
     /// the lesson adds beyond them.
     pub sections: Vec<String>,

@@ -259,7 +259,7 @@ fn fits_in(
 }
 
 /// A size as a person reads it: GB, MB or kB, one decimal.
-fn size(bytes: u64) -> String {
+pub fn size(bytes: u64) -> String {
     let b = bytes as f64;
     if b >= 1e9 {
         format!("{:.1} GB", b / 1e9)

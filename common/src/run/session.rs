@@ -11,10 +11,10 @@ use serde::Serialize;
 
 use crate::Device;
 use crate::model::standins::StandinInfo;
-use crate::model::{Model, ModelRequest, load_for_lesson};
+use crate::model::{Model, ModelRequest, load_located, locate_for_lesson, matrix_shapes};
 use crate::pair::Pair;
 use crate::plot::{self, Figure};
-use crate::run::budget::{Budget, Shape};
+use crate::run::budget::Budget;
 use crate::run::cli::LessonArgs;
 use crate::run::output::Staged;
 use crate::run::report::{BookNumbers, ModelRecord, Report, standin_banner};
@@ -34,8 +34,9 @@ pub struct Session {
     models: RefCell<Vec<ModelRecord>>,
     /// The lesson's declared needs, checked whenever models are loaded.
     budget: Budget,
-    /// The most rows and columns of the models loaded so far: what the budget is sized by.
-    shape: RefCell<Shape>,
+    /// The shape of every distinct embedding matrix loaded so far: what the budget is
+    /// sized by.
+    matrices: RefCell<Vec<[usize; 2]>>,
     /// The section headings shown so far, in order.
     sections: RefCell<Vec<String>>,
     figures: RefCell<Vec<String>>,
@@ -55,7 +56,7 @@ impl Session {
             gguf_file: args.gguf_file.clone(),
             models: RefCell::default(),
             budget,
-            shape: RefCell::default(),
+            matrices: RefCell::default(),
             sections: RefCell::default(),
             figures: RefCell::default(),
         })
@@ -78,7 +79,9 @@ impl Session {
     }
 
     /// Loads the models named by model flags, given as `(value, course default)`, side by
-    /// side; prints the stand-in banner when any is a stand-in, and records them.
+    /// side; prints the stand-in banner when any is a stand-in, and records them. The
+    /// lesson's budget is checked first, from the shapes in the files' headers: a run that
+    /// cannot fit stops before a matrix is read.
     pub fn load(&self, flags: &[(&str, &str)]) -> Result<Vec<Model>> {
         let requests: Vec<ModelRequest> = flags
             .iter()
@@ -87,15 +90,13 @@ impl Session {
                 ..ModelRequest::new(name, default, self.standin)
             })
             .collect();
-        let models = load_for_lesson(&requests)?;
-        {
-            let mut shape = self.shape.borrow_mut();
-            for model in &models {
-                shape.rows = shape.rows.max(model.embeddings.rows() as u64);
-                shape.cols = shape.cols.max(model.embeddings.cols() as u64);
-            }
-        }
-        self.budget.check(*self.shape.borrow(), self.out.target())?;
+        let located = locate_for_lesson(&requests)?;
+        let shapes = matrix_shapes(&located)?;
+        let names: Vec<&str> = flags.iter().map(|&(name, _)| name).collect();
+        self.budget
+            .check(&self.matrices.borrow(), &shapes, &names, self.out.target())?;
+        self.matrices.borrow_mut().extend(shapes);
+        let models = load_located(located)?;
         let mut known = self.models.borrow_mut();
         let new: Vec<&Model> = models
             .iter()
@@ -194,6 +195,7 @@ impl Session {
             backend: self.backend,
             seed: self.seed,
             models: self.models.into_inner(),
+            memory: self.budget.estimate(&self.matrices.borrow()),
             sections: self.sections.into_inner(),
             results,
             figures: self.figures.into_inner(),

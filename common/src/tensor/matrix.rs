@@ -110,8 +110,20 @@ impl Matrix {
             .get_or_init(|| (0..self.rows).map(|i| squared_norm(self.row(i))).collect())
     }
 
-    /// A new matrix made of the given rows, in the given order.
+    /// A new matrix made of the given rows, in the given order. Consecutive rows (a map of
+    /// a vocabulary's first tokens, or of all its text tokens) share this matrix's bytes
+    /// rather than copying them.
     pub fn select_rows(&self, indices: &[usize]) -> Matrix {
+        if let Some(&first) = indices.first()
+            && indices.iter().enumerate().all(|(i, &row)| row == first + i)
+            && first + indices.len() <= self.rows
+        {
+            return Self::from_parts(
+                indices.len(),
+                self.cols,
+                self.row_block_bytes(first, indices.len()),
+            );
+        }
         let mut data = Vec::with_capacity(indices.len() * self.cols);
         for &i in indices {
             data.extend_from_slice(self.row(i));

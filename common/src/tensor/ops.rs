@@ -7,7 +7,9 @@
 use anyhow::{Result, anyhow, ensure};
 use burn::tensor::{AllocationProperty, Bytes, DType, Device, Tensor, TensorData};
 
-use super::Matrix;
+use rayon::prelude::*;
+
+use super::{Matrix, squared_norm};
 
 /// Largest block of a matrix sent to the device at once. An op that writes (a variance
 /// subtracts the mean) holds a copy of the block and its result beside the matrix, so
@@ -54,18 +56,122 @@ pub fn to_vec<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
         .map_err(|e| anyhow!("tensor data is not f32: {e:?}"))
 }
 
-/// Runs `op` on each row block of `matrix` and concatenates the per-row results.
-pub(crate) fn per_row_blocks(
-    matrix: &Matrix,
+/// The rows an op reads: a matrix's own, or each minus a centre (the mean row, for
+/// lesson 2's centred search). The centre is subtracted from each block of rows on its way
+/// to the device, so a centred vocabulary is never held beside the raw one.
+#[derive(Clone, Copy, Debug)]
+pub struct Rows<'a> {
+    pub matrix: &'a Matrix,
+    pub centre: Option<&'a Centre>,
+}
+
+/// A matrix's mean row, and ‖row − mean‖² of each of its rows.
+#[derive(Clone, Debug)]
+pub struct Centre {
+    pub mean: Vec<f32>,
+    squared_norms: Vec<f32>,
+}
+
+impl<'a> From<&'a Matrix> for Rows<'a> {
+    fn from(matrix: &'a Matrix) -> Self {
+        Rows {
+            matrix,
+            centre: None,
+        }
+    }
+}
+
+impl<'a> Rows<'a> {
+    /// `matrix`'s rows minus `centre` (its [`centre_of`]).
+    pub fn centred(matrix: &'a Matrix, centre: &'a Centre) -> Self {
+        Rows {
+            matrix,
+            centre: Some(centre),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.matrix.rows()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.matrix.rows() == 0
+    }
+
+    pub fn cols(&self) -> usize {
+        self.matrix.cols()
+    }
+
+    /// Row `i` (centred, if these rows are).
+    pub fn row(&self, i: usize) -> std::borrow::Cow<'a, [f32]> {
+        let row = self.matrix.row(i);
+        match self.centre {
+            None => row.into(),
+            Some(c) => row.iter().zip(&c.mean).map(|(x, m)| x - m).collect(),
+        }
+    }
+
+    /// ‖row‖² of every row (centred, if these rows are).
+    pub fn squared_norms(&self) -> &'a [f32] {
+        match self.centre {
+            None => self.matrix.squared_norms(),
+            Some(c) => &c.squared_norms,
+        }
+    }
+}
+
+/// The mean row of `matrix` (numpy's `m.mean(axis=0)`, summed block by block in f64) and
+/// the squared length of each row minus it, in one pass over the rows and another.
+pub fn centre_of(matrix: &Matrix, device: &Device) -> Result<Centre> {
+    let (n, d) = (matrix.rows(), matrix.cols());
+    ensure!(n > 0, "the mean of no rows is undefined");
+    let step = block_rows(d);
+    let mut sums = vec![0.0f64; d];
+    for start in (0..n).step_by(step) {
+        let count = step.min(n - start);
+        let block = to_vec(rows_tensor(matrix, start, count, device).sum_dim(0))?;
+        sums.iter_mut().zip(block).for_each(|(s, b)| *s += b as f64);
+    }
+    let mean: Vec<f32> = sums.iter().map(|s| (s / n as f64) as f32).collect();
+    let squared_norms = (0..n)
+        .into_par_iter()
+        .map_init(
+            || vec![0.0f32; d],
+            |centred, i| {
+                for ((c, x), m) in centred.iter_mut().zip(matrix.row(i)).zip(&mean) {
+                    *c = x - m;
+                }
+                squared_norm(centred)
+            },
+        )
+        .collect();
+    Ok(Centre {
+        mean,
+        squared_norms,
+    })
+}
+
+/// Runs `op` on each row block of `rows` (centred on the device, if they are) and
+/// concatenates the per-row results.
+pub(crate) fn per_row_blocks<'a>(
+    rows: impl Into<Rows<'a>>,
     device: &Device,
     op: impl Fn(Tensor<2>) -> Tensor<2>,
 ) -> Result<Vec<f32>> {
+    let rows = rows.into();
+    let matrix = rows.matrix;
+    let centre = rows
+        .centre
+        .map(|c| to_tensor(&c.mean, 1, matrix.cols(), device));
     let step = block_rows(matrix.cols());
     let mut out = Vec::with_capacity(matrix.rows());
     let mut start = 0;
     while start < matrix.rows() {
         let count = step.min(matrix.rows() - start);
-        let block = rows_tensor(matrix, start, count, device);
+        let mut block = rows_tensor(matrix, start, count, device);
+        if let Some(centre) = &centre {
+            block = block - centre.clone();
+        }
         out.extend(to_vec(op(block))?);
         start += count;
     }
@@ -147,15 +253,19 @@ pub fn row_correlations(matrix: &Matrix, device: &Device) -> Result<Matrix> {
 
 /// The mean of the given rows (the notebook's `embeddings[ids, :].mean(axis=0)`), of the
 /// rows scaled to unit length first when `normalise` is set (`embeddingsNorm[ids, :]…`).
-pub fn mean_of_rows(
-    matrix: &Matrix,
-    rows: &[usize],
+pub fn mean_of_rows<'a>(
+    rows: impl Into<Rows<'a>>,
+    ids: &[usize],
     normalise: bool,
     device: &Device,
 ) -> Result<Vec<f32>> {
-    ensure!(!rows.is_empty(), "the mean of no rows is undefined");
-    let picked = matrix.select_rows(rows);
+    ensure!(!ids.is_empty(), "the mean of no rows is undefined");
+    let rows = rows.into();
+    let picked = rows.matrix.select_rows(ids);
     let mut block = matrix_tensor(&picked, device);
+    if let Some(centre) = rows.centre {
+        block = block - to_tensor(&centre.mean, 1, rows.cols(), device);
+    }
     if normalise {
         block = unit_rows(block);
     }

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Parser;
 use common::LessonArgs;
-use common::analysis::neighbours::Metric;
+use common::analysis::neighbours::{CACHED_FROM_ROWS, Metric};
 use common::run::cli::{ListItem, expand, list_item};
 use common::run::{BaseModels, Budget, Flags, ModelPairArgs};
 
@@ -49,8 +49,9 @@ impl Args {
     /// histograms, as values and once more as report text (measured: 35 KB of report.json
     /// per word at k = 15); its figures take about 180 KB on disk (200 words wrote 35 MB).
     /// With `--graph`, each token's k nearest (no more than the other tokens) as
-    /// candidates and as the graph, an (id, distance) pair of 8 bytes twice, one model
-    /// after the other.
+    /// candidates and as the graph, a 16-byte (id, distance) pair twice, one model after
+    /// the other; a vocabulary large enough for its graph to be kept on disk has its
+    /// cosine graph computed in the same pass (`neighbours::cached_knn_graphs`).
     pub fn budget(&self) -> Budget {
         let words = expand(&self.words).len() as u64;
         let drawn = words.min(self.max_word_figures);
@@ -70,10 +71,16 @@ impl Args {
             "--k",
             self.k,
             |k, shape| {
+                let metrics = if shape.rows >= CACHED_FROM_ROWS as u64 {
+                    2
+                } else {
+                    1
+                };
+                let k = k.min(shape.rows.saturating_sub(1));
                 shape
                     .rows
-                    .saturating_mul(k.min(shape.rows.saturating_sub(1)))
-                    .saturating_mul(16)
+                    .saturating_mul(metrics)
+                    .saturating_mul(k.saturating_mul(32).saturating_add(64))
             },
         )
     }

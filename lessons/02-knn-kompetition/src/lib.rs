@@ -12,9 +12,10 @@ use common::analysis::anisotropy::anisotropy;
 use common::analysis::neighbours::{self, Metric, Query, hubness};
 use common::analysis::stats::histogram;
 use common::model::{token_text, word_ids};
+use common::ops::{Centre, Rows};
 use common::run::cli::expand;
 use common::run::text::file_stem;
-use common::{Device, Matrix, Model, Pair, Report, Session, ops};
+use common::{Device, Model, Pair, Report, Session, ops};
 
 pub use args::Args;
 pub use results::*;
@@ -40,7 +41,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR_END: seed_ids
     // ANCHOR: raw
     // Euclidean distances; visualize the distributions; sort, get top k, print
-    let euc_dist = session.show(knn.search(&seedidx, embeddings, false)?);
+    let euc_dist = session.show(knn.search(&seedidx, embeddings.map(Rows::from), false)?);
     knn.draw(&euc_dist, "")?;
     // ANCHOR_END: raw
 
@@ -67,7 +68,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let mut multitoken = Vec::new();
     for seedword in &seedwords[1..] {
         let seedidx = session.show(knn.seed_ids(seedword)?);
-        let euc_dist = session.show(knn.search(&seedidx, embeddings, false)?);
+        let euc_dist = session.show(knn.search(&seedidx, embeddings.map(Rows::from), false)?);
         multitoken.push((seedidx, euc_dist));
     }
     // ANCHOR_END: multitoken
@@ -177,14 +178,14 @@ impl<'a> Knn<'a> {
 
     /// One search of the seed in both models, among `vectors` (each model's rows, raw or
     /// centred): its distances, their histogram, the top k.
-    fn search(&self, seed: &SeedIds, vectors: Pair<&Matrix>, normalise: bool) -> Result<Search> {
+    fn search(&self, seed: &SeedIds, vectors: Pair<Rows>, normalise: bool) -> Result<Search> {
         self.search_by(seed, vectors, self.metric, normalise)
     }
 
     fn search_by(
         &self,
         seed: &SeedIds,
-        vectors: Pair<&Matrix>,
+        vectors: Pair<Rows>,
         metric: Metric,
         normalise: bool,
     ) -> Result<Search> {
@@ -221,7 +222,7 @@ impl<'a> Knn<'a> {
     fn normalised(&self, seed: &SeedIds) -> Result<Normalised> {
         Ok(Normalised(match self.metric {
             Metric::Euclidean => {
-                let vectors = self.models.map(|m| &m.embeddings);
+                let vectors = self.models.map(|m| Rows::from(&m.embeddings));
                 Some(self.search(seed, vectors, true)?)
             }
             Metric::Cosine => None,
@@ -232,7 +233,7 @@ impl<'a> Knn<'a> {
     /// space, both by raw Euclidean distance (`raw` is the first when it used it).
     fn emptiness(&self, seed: &SeedIds, raw: &Search) -> Result<Emptiness> {
         let gpt = |seed: &SeedIds| -> Result<Vec<Neighbour>> {
-            let vectors = self.models.map(|m| &m.embeddings);
+            let vectors = self.models.map(|m| Rows::from(&m.embeddings));
             Ok(self
                 .search_by(seed, vectors, Metric::Euclidean, false)?
                 .neighbours
@@ -250,18 +251,23 @@ impl<'a> Knn<'a> {
         ))
     }
 
-    /// Every model's rows minus their mean vector.
-    fn centred(&self) -> Result<Pair<Matrix>> {
+    /// Every model's mean vector (and each row's length once it is subtracted): the
+    /// centred rows themselves are made a block at a time as each search reads them.
+    fn centred(&self) -> Result<Pair<Centre>> {
         self.models
-            .map(|m| ops::centre_rows(&m.embeddings, self.device()).map(|(c, _)| c))
+            .map(|m| ops::centre_of(&m.embeddings, self.device()))
             .transpose()
     }
 
     /// The search among centred vectors, scaled to unit length.
-    fn centred_search(&self, seed: &SeedIds, centred: &Pair<Matrix>) -> Result<Search> {
+    fn centred_search(&self, seed: &SeedIds, centred: &Pair<Centre>) -> Result<Search> {
+        let vectors = self
+            .models
+            .zip(centred.as_ref())
+            .map(|(m, centre)| Rows::centred(&m.embeddings, centre));
         Ok(Search {
             centred: true,
-            ..self.search(seed, centred.as_ref(), true)?
+            ..self.search(seed, vectors, true)?
         })
     }
 
@@ -278,7 +284,7 @@ impl<'a> Knn<'a> {
         &self,
         seed: SeedIds,
         raw: Search,
-        centred: &Pair<Matrix>,
+        centred: &Pair<Centre>,
         draw: bool,
     ) -> Result<WordResult> {
         let session = self.session;
@@ -306,7 +312,7 @@ impl<'a> Knn<'a> {
 // ANCHOR: nearest
 fn nearest(
     model: &Model,
-    vectors: &Matrix,
+    vectors: Rows,
     ids: &[u32],
     k: usize,
     metric: Metric,
@@ -371,11 +377,13 @@ fn emptiness(
     }
 }
 
-/// The whole vocabulary's neighbour graph, summarised by its hubs.
+/// The whole vocabulary's neighbour graph, summarised by its hubs (a large vocabulary's
+/// graph is computed once and kept: see `neighbours::cached_knn_graphs`).
 fn vocabulary_graph(model: &Model, k: usize, device: &Device) -> Result<VocabularyGraph> {
     let rows = model.embeddings.rows();
     let k = k.min(rows - 1);
-    let graph = neighbours::knn_graph(&model.embeddings, k, device)?;
+    let graph = neighbours::cached_knn_graphs(&model.embeddings, k, &[Metric::Euclidean], device)?
+        .remove(0);
     let hubness = hubness(&graph, 10);
     let hubs = hubness
         .hubs

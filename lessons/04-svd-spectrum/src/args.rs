@@ -57,15 +57,24 @@ impl Args {
     /// 2.4 KB of peak memory and 2.9 KB of output per draw (76 MB and 6.7 MB at 20 draws,
     /// 100 MB and 36 MB at 10,000), estimated with a margin as 150 bytes per singular
     /// value of a draw; on disk the projections' scatter adds a point per vocabulary token
-    /// (6.7 MB of figures for the BERT stand-in's 30,522).
+    /// (6.7 MB of figures for the BERT stand-in's 30,522). The two SVDs are numpy's full
+    /// ones (a width × width `Vt` each, computed in f64): on the generated 128,256 × 4,096
+    /// model the lesson held 351 MB beside its matrix, about 12 bytes per entry of one
+    /// `Vt` once the tokenizer's share is set aside.
     pub fn budget(&self) -> Budget {
         let ordered = [TokenSetSpec::Digits, TokenSetSpec::Years].map(|s| s.size().unwrap_or(0));
         let values = (self.set_size().max(2) + ordered.iter().sum::<usize>()) as u64;
         let per_draw = move |d: u64| d.saturating_mul(values).saturating_mul(150);
         Budget::none()
-            .memory("drawing random sets", "--draws", self.draws, move |d, _| {
-                per_draw(d)
-            })
+            .memory(
+                "drawing random sets",
+                "--draws",
+                self.draws,
+                move |d, shape| {
+                    per_draw(d)
+                        .saturating_add(shape.cols.saturating_mul(shape.cols).saturating_mul(12))
+                },
+            )
             .disk(
                 "lesson 4's output",
                 "--draws",

@@ -2,7 +2,9 @@
 
 use anyhow::{Result, bail};
 use clap::Parser;
-use common::analysis::tsne::{EXACT_LIMIT, Init, Method, TsneOptions};
+use common::analysis::tsne::{
+    EXACT_LIMIT, Init, Method, TsneOptions, peak_bytes as tsne_peak_bytes,
+};
 use common::rng::SeededRng;
 use common::run::Budget;
 use common::run::Flags;
@@ -10,6 +12,11 @@ use common::run::cli::{positive, read_list_file};
 use common::{LessonArgs, Model};
 
 pub const DEFAULT_MODEL: &str = "gpt2";
+
+/// What the map page (each token's text, kind, neighbour lists and the page's data)
+/// holds per token while it is written: about 250 MB for the generated 256,000-token
+/// model's whole vocabulary, measured beside the matrix and the kept neighbour graph.
+pub const MAP_BYTES_PER_TOKEN: u64 = 1000;
 
 /// Lesson 5: t-SNE of token embeddings and DBSCAN clusters on the map.
 #[derive(Parser, Clone, Debug)]
@@ -234,8 +241,9 @@ impl Args {
         }
     }
 
-    /// What a run needs beyond its model. t-SNE keeps 3×perplexity+1 neighbours of each
-    /// token (graph, then symmetrised P). What the run writes grows with the tokens: the
+    /// What a run needs beyond its model: t-SNE's phases and the map page after it
+    /// (`tsne::peak_bytes`; the map's data, measured on the generated 256,000-token model,
+    /// [`MAP_BYTES_PER_TOKEN`] a token). What the run writes grows with the tokens: the
     /// DBSCAN figure (a marker each), the map's data (15 neighbours under each metric) and
     /// the report (a point and a label each), and the Gram figures up to the exact limit.
     /// Measured on the GPT stand-in: 0.67 MB for 100 tokens, 3.7 MB for 2,000, 3.3 MB for
@@ -247,12 +255,19 @@ impl Args {
         } else {
             "--tokens"
         };
+        let options = self.tsne_options(0);
         Budget::none()
             .memory(
-                "t-SNE's neighbour lists",
+                "t-SNE and the map",
                 "--perplexity",
                 self.perplexity.ceil() as u64,
-                move |p, _| n.saturating_mul((3 * p + 1).min(n - 1)).saturating_mul(40),
+                move |p, shape| {
+                    let options = TsneOptions {
+                        perplexity: p as f64,
+                        ..options.clone()
+                    };
+                    tsne_peak_bytes(n, shape.cols, &options, MAP_BYTES_PER_TOKEN)
+                },
             )
             .disk("lesson 5's output", flag, n, |n, _| {
                 1_500_000 + 900 * n + 600 * n.min(EXACT_LIMIT as u64)

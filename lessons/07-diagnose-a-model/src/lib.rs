@@ -14,9 +14,7 @@ use anyhow::{Result, bail, ensure};
 use common::analysis::covariance::Covariance;
 use common::analysis::isotropy::isotropy_stages;
 use common::analysis::k_occurrence::{k_occurrence, summarise};
-use common::analysis::neighbours::{
-    self, Metric, Neighbours, Query, euclidean_and_cosine_graphs, knn_graph,
-};
+use common::analysis::neighbours::{self, Metric, Neighbours, Query, knn_graph, knn_graphs};
 use common::analysis::norm_frequency::{frequency_proxy, norm_frequency};
 use common::analysis::nulls::{columns_shuffled, gaussian_like};
 use common::analysis::reachability::{Reach, reachability};
@@ -354,7 +352,10 @@ fn shared(a: &Neighbours, b: &Neighbours) -> usize {
 /// The Euclidean graph of the rows and the graph of the rows at unit length (whose
 /// Euclidean neighbours are the cosine neighbours).
 fn both_graphs(matrix: &Matrix, k: usize, device: &Device) -> Result<Graph> {
-    let (euclidean, cosine) = euclidean_and_cosine_graphs(matrix, k, device)?;
+    let [euclidean, cosine]: [Vec<Neighbours>; 2] =
+        knn_graphs(matrix, k, &[Metric::Euclidean, Metric::Cosine], device)?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("knn_graphs gives one graph per metric"))?;
     Ok(Graph { euclidean, cosine })
 }
 

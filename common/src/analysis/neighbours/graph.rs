@@ -1,11 +1,12 @@
 //! The exact k-nearest-neighbour graph of every row, in blocks of rows: one matrix
-//! product per pair of blocks, each row's best kept in a short sorted list.
+//! product per pair of blocks, each row's best kept in a short sorted list, under one or
+//! both metrics from the same products.
 
 use anyhow::{Result, bail, ensure};
 use burn::tensor::Device;
 use rayon::prelude::*;
 
-use super::Neighbours;
+use super::{Metric, Neighbours};
 use crate::tensor::Matrix;
 use crate::tensor::backend::is_cpu;
 use crate::tensor::ops::{rows_tensor, to_vec};
@@ -15,127 +16,109 @@ const GRAPH_BLOCK_ROWS: usize = 1024;
 
 /// The exact `k` nearest neighbours of every row (itself excluded) by Euclidean distance,
 /// nearest first, as `(index, squared distance)`; ties go to the lower index.
+pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Neighbours>> {
+    Ok(knn_graphs(matrix, k, &[Metric::Euclidean], device)?.remove(0))
+}
+
+/// [`knn_graph`] under each of `metrics` at once, from the same matrix products: one
+/// graph per metric, each row's `(index, squared distance)` nearest first. Under
+/// [`Metric::Cosine`] the distance is that between unit-length rows, 2 − 2 cos, which ranks
+/// as cosine does.
 ///
 /// ‖q − x‖² = ‖q‖² + ‖x‖² − 2 q·x, and ‖q‖² is the same for a whole row, so rows are
-/// ranked by ‖x‖² − 2 q·x, from one matrix product per pair of row blocks: memory stays
-/// bounded however large the vocabulary. On the CPU the product of blocks I and J (an f32
-/// GEMM by faer, on all cores) is computed once for J ≥ I and offered to I's rows along
-/// its rows and to J's rows down its columns — half the products of the full grid. Other
-/// devices (wgpu) compute every block pair with burn's matmul.
-pub fn knn_graph(matrix: &Matrix, k: usize, device: &Device) -> Result<Vec<Neighbours>> {
-    let n = matrix.rows();
-    ensure!(
-        k >= 1 && k < n,
-        "k must be between 1 and {} for {n} rows, got {k}",
-        n.saturating_sub(1)
-    );
-    let squares = matrix.squared_norms();
-    let own: Vec<usize> = (0..n).collect();
-    if !is_cpu(device) {
-        let best = nearest_by_blocks(matrix, &own, k, device)?;
-        return Ok(as_neighbours(best, &own, squares));
-    }
-    let (best, _) = cpu_graphs(matrix, k, false);
-    Ok(as_neighbours(best, &own, squares))
-}
-
-/// The Euclidean graph ([`knn_graph`]) and the cosine graph (`knn_graph` of the rows at
-/// unit length, [`super::unit_length_rows`]: squared distances 2 − 2 cos) of the same
-/// rows. On the CPU both come from one matrix product per pair of blocks: the cosine of
-/// rows x and y is their dot product divided by ‖x‖‖y‖, so each block of dot products
-/// is offered to the Euclidean lists, scaled, then offered to the cosine lists.
-pub fn euclidean_and_cosine_graphs(
+/// ranked by ‖x‖² − 2 q·x (for unit rows, ‖u‖² − 2 q·x/(‖q‖‖x‖)), from one matrix product
+/// per pair of row blocks: memory stays bounded however large the vocabulary, and no
+/// normalised copy of it is made. On the CPU the product of blocks I and J (an f32 GEMM by
+/// faer, on all cores) is computed once for J ≥ I and offered to I's rows along its rows
+/// and to J's rows down its columns — half the products of the full grid. Other devices
+/// (wgpu) compute every block pair with burn's matmul.
+pub fn knn_graphs(
     matrix: &Matrix,
     k: usize,
+    metrics: &[Metric],
     device: &Device,
-) -> Result<(Vec<Neighbours>, Vec<Neighbours>)> {
+) -> Result<Vec<Vec<Neighbours>>> {
     let n = matrix.rows();
-    if !is_cpu(device) {
-        let unit = super::unit_length_rows(matrix)?;
-        return Ok((knn_graph(matrix, k, device)?, knn_graph(&unit, k, device)?));
-    }
     ensure!(
         k >= 1 && k < n,
         "k must be between 1 and {} for {n} rows, got {k}",
         n.saturating_sub(1)
     );
+    let rankings: Vec<Ranking> = metrics.iter().map(|&m| Ranking::new(matrix, m)).collect();
     let own: Vec<usize> = (0..n).collect();
-    let (euclidean, cosine) = cpu_graphs(matrix, k, true);
-    let cosine = cosine.unwrap_or_default();
-    Ok((
-        as_neighbours(euclidean, &own, matrix.squared_norms()),
-        as_neighbours(cosine, &own, &unit_squares(matrix)),
-    ))
-}
-
-/// ‖x/‖x‖‖²: 1 for every row but rows of zeros, which stay zero at unit length.
-fn unit_squares(matrix: &Matrix) -> Vec<f32> {
-    let unit = |&sq: &f32| if sq > 0.0 { 1.0 } else { 0.0 };
-    matrix.squared_norms().iter().map(unit).collect()
-}
-
-/// The CPU kernel of [`knn_graph`]: every pair of row blocks I ≤ J multiplied once and
-/// offered both ways; with `cosine`, the same products, scaled to cosines, build the
-/// cosine graph too.
-fn cpu_graphs(matrix: &Matrix, k: usize, cosine: bool) -> (Vec<Nearest>, Option<Vec<Nearest>>) {
-    let n = matrix.rows();
-    let squares = matrix.squared_norms();
-    let own: Vec<usize> = (0..n).collect();
-    let lists = || (0..n).map(|_| Nearest::new(k)).collect::<Vec<_>>();
-    let mut best = lists();
-    let mut best_cosine = cosine.then(lists);
-    let inverse: Vec<f32> = squares
+    if !is_cpu(device) {
+        let best = nearest_by_blocks(matrix, &own, k, &rankings, device)?;
+        return Ok(as_neighbours(best, &own, &rankings));
+    }
+    let mut best: Vec<Vec<Nearest>> = rankings
         .iter()
-        .map(|&sq| if sq > 0.0 { 1.0 / sq.sqrt() } else { 0.0 })
+        .map(|_| (0..n).map(|_| Nearest::new(k)).collect())
         .collect();
-    let unit = unit_squares(matrix);
     let blocks = row_blocks(n);
     let mut dots = vec![0f32; GRAPH_BLOCK_ROWS * GRAPH_BLOCK_ROWS];
     for (b, rows) in blocks.iter().enumerate() {
         for keys in &blocks[b..] {
             let dots = &mut dots[..rows.len() * keys.len()];
             block_dots(matrix, rows.clone(), keys.clone(), dots);
-            offer_block(&mut best, &own, rows, keys, dots, squares);
-            if let Some(best_cosine) = &mut best_cosine {
-                dots.par_chunks_mut(keys.len())
-                    .zip(&inverse[rows.clone()])
-                    .for_each(|(row, &a)| {
-                        row.iter_mut()
-                            .zip(&inverse[keys.clone()])
-                            .for_each(|(dot, &b)| *dot *= a * b);
-                    });
-                offer_block(best_cosine, &own, rows, keys, dots, &unit);
+            for (best, ranking) in best.iter_mut().zip(&rankings) {
+                offer_rows(
+                    &mut best[rows.clone()],
+                    &own[rows.clone()],
+                    keys.start,
+                    dots,
+                    ranking,
+                );
+                if keys.start != rows.start {
+                    offer_columns(
+                        &mut best[keys.clone()],
+                        keys.start,
+                        rows.start,
+                        dots,
+                        ranking,
+                    );
+                }
             }
         }
     }
-    (best, best_cosine)
+    Ok(as_neighbours(best, &own, &rankings))
 }
 
-/// Offers a block of products to the rows' lists along its rows and, when the blocks
-/// differ, to the keys' lists down its columns.
-fn offer_block(
-    best: &mut [Nearest],
-    own: &[usize],
-    rows: &std::ops::Range<usize>,
-    keys: &std::ops::Range<usize>,
-    dots: &[f32],
-    squares: &[f32],
-) {
-    offer_rows(
-        &mut best[rows.clone()],
-        &own[rows.clone()],
-        keys.start,
-        dots,
-        squares,
-    );
-    if keys.start != rows.start {
-        offer_columns(
-            &mut best[keys.clone()],
-            keys.start,
-            rows.start,
-            dots,
-            squares,
-        );
+/// How one metric ranks the candidates of a row from their dot products: row i's score
+/// for row j is `offsets[j] − factors[i]·(x_i·x_j)·scales[j]`, its squared distance that
+/// score plus `offsets[i]`.
+struct Ranking {
+    /// ‖x_j‖² (Euclidean), or ‖u_j‖² of the unit row (cosine: 1, or 0 for a zero row).
+    offsets: Vec<f32>,
+    /// 1/‖x_j‖ (cosine; 0 for a zero row, which stays zero), or none (Euclidean: 1).
+    scales: Option<Vec<f32>>,
+    /// 2 (Euclidean), or 2/‖x_i‖ (cosine).
+    factors: Vec<f32>,
+}
+
+impl Ranking {
+    fn new(matrix: &Matrix, metric: Metric) -> Self {
+        let squares = matrix.squared_norms();
+        match metric {
+            Metric::Euclidean => Ranking {
+                offsets: squares.to_vec(),
+                scales: None,
+                factors: vec![2.0; squares.len()],
+            },
+            Metric::Cosine => {
+                let inverse: Vec<f32> = squares
+                    .iter()
+                    .map(|&sq| if sq > 0.0 { 1.0 / sq.sqrt() } else { 0.0 })
+                    .collect();
+                Ranking {
+                    offsets: squares
+                        .iter()
+                        .map(|&sq| if sq > 0.0 { 1.0 } else { 0.0 })
+                        .collect(),
+                    factors: inverse.iter().map(|v| 2.0 * v).collect(),
+                    scales: Some(inverse),
+                }
+            }
+        }
     }
 }
 
@@ -145,10 +128,13 @@ fn nearest_by_blocks(
     matrix: &Matrix,
     queries: &[usize],
     k: usize,
+    rankings: &[Ranking],
     device: &Device,
-) -> Result<Vec<Nearest>> {
-    let squares = matrix.squared_norms();
-    let mut best: Vec<Nearest> = queries.iter().map(|_| Nearest::new(k)).collect();
+) -> Result<Vec<Vec<Nearest>>> {
+    let mut best: Vec<Vec<Nearest>> = rankings
+        .iter()
+        .map(|_| queries.iter().map(|_| Nearest::new(k)).collect())
+        .collect();
     let key_blocks = row_blocks(matrix.rows());
     // ANCHOR: knn_blocks
     for rows in row_blocks(queries.len()) {
@@ -157,28 +143,40 @@ fn nearest_by_blocks(
         for keys in &key_blocks {
             let rhs = rows_tensor(matrix, keys.start, keys.len(), device);
             let dots = to_vec(lhs.clone().matmul(rhs.transpose()))?;
-            offer_rows(
-                &mut best[rows.clone()],
-                &queries[rows.clone()],
-                keys.start,
-                &dots,
-                squares,
-            );
+            for (best, ranking) in best.iter_mut().zip(rankings) {
+                offer_rows(
+                    &mut best[rows.clone()],
+                    &queries[rows.clone()],
+                    keys.start,
+                    &dots,
+                    ranking,
+                );
+            }
         }
     }
     // ANCHOR_END: knn_blocks
     Ok(best)
 }
 
-/// Each query's nearest as `(row, squared distance)`: its score ‖x‖² − 2 q·x plus ‖q‖².
-fn as_neighbours(best: Vec<Nearest>, queries: &[usize], squares: &[f32]) -> Vec<Neighbours> {
+/// Each query's nearest under each ranking as `(row, squared distance)`: its score plus
+/// the query's own offset.
+fn as_neighbours(
+    best: Vec<Vec<Nearest>>,
+    queries: &[usize],
+    rankings: &[Ranking],
+) -> Vec<Vec<Neighbours>> {
     best.into_iter()
-        .zip(queries)
-        .map(|(nearest, &q)| {
-            nearest
-                .best
-                .into_iter()
-                .map(|(score, id)| (id, (score + squares[q]).max(0.0)))
+        .zip(rankings)
+        .map(|(best, ranking)| {
+            best.into_iter()
+                .zip(queries)
+                .map(|(nearest, &q)| {
+                    nearest
+                        .best
+                        .into_iter()
+                        .map(|(score, id)| (id, (score + ranking.offsets[q]).max(0.0)))
+                        .collect()
+                })
                 .collect()
         })
         .collect()
@@ -193,21 +191,23 @@ fn row_blocks(n: usize) -> Vec<std::ops::Range<usize>> {
 }
 
 /// The exact `k` nearest neighbours of each of the rows `queries` among **all** rows of
-/// `matrix` (the query itself excluded), as [`knn_graph`] gives them: `(row index, squared
-/// distance)`, nearest first, ties to the lower index. A map of a sample of the vocabulary
-/// lists each token's neighbours in the whole vocabulary, most of them off the map.
+/// `matrix` (the query itself excluded) under each of `metrics`, as [`knn_graphs`] gives
+/// them: `(row index, squared distance)`, nearest first, ties to the lower index. A map of
+/// a sample of the vocabulary lists each token's neighbours in the whole vocabulary, most
+/// of them off the map.
 ///
-/// When `queries` is every row in order this is [`knn_graph`] (which halves the work by
+/// When `queries` is every row in order this is [`knn_graphs`] (which halves the work by
 /// symmetry); otherwise each block of queries meets every block of rows in one matmul.
 pub fn knn_of_rows(
     matrix: &Matrix,
     queries: &[usize],
     k: usize,
+    metrics: &[Metric],
     device: &Device,
-) -> Result<Vec<Neighbours>> {
+) -> Result<Vec<Vec<Neighbours>>> {
     let n = matrix.rows();
     if queries.len() == n && queries.iter().enumerate().all(|(i, &q)| i == q) {
-        return knn_graph(matrix, k, device);
+        return knn_graphs(matrix, k, metrics, device);
     }
     ensure!(
         k >= 1 && k < n,
@@ -217,8 +217,9 @@ pub fn knn_of_rows(
     if let Some(q) = queries.iter().find(|&&q| q >= n) {
         bail!("row {q} is not below {n}");
     }
-    let best = nearest_by_blocks(matrix, queries, k, device)?;
-    Ok(as_neighbours(best, queries, matrix.squared_norms()))
+    let rankings: Vec<Ranking> = metrics.iter().map(|&m| Ranking::new(matrix, m)).collect();
+    let best = nearest_by_blocks(matrix, queries, k, &rankings, device)?;
+    Ok(as_neighbours(best, queries, &rankings))
 }
 
 /// `dots[i][j]` = row `rows[i]` · row `keys[j]`, row-major: f32 GEMMs by faer, one per
@@ -262,40 +263,76 @@ fn block_dots(
 const LANES: usize = 16;
 
 /// Offers each row of `dots` (the rows `own`, keys from `key_start`) to its row's
-/// nearest: each row on its own thread, keys in increasing order, a row never its own
-/// neighbour. Scores are ‖x‖² − 2 q·x.
+/// nearest under `ranking`: each row on its own thread, keys in increasing order, a row
+/// never its own neighbour.
 fn offer_rows(
     best: &mut [Nearest],
     own: &[usize],
     key_start: usize,
     dots: &[f32],
-    squares: &[f32],
+    ranking: &Ranking,
 ) {
     let keys = dots.len() / best.len();
-    let key_squares = &squares[key_start..key_start + keys];
+    let offsets = &ranking.offsets[key_start..key_start + keys];
     best.par_iter_mut()
         .zip(dots.par_chunks_exact(keys))
         .enumerate()
         .for_each(|(i, (nearest, row))| {
             let own = own[i];
-            for (c, (dots, squares)) in row.chunks(LANES).zip(key_squares.chunks(LANES)).enumerate()
-            {
-                let worst = nearest.worst;
-                let hit = dots
-                    .iter()
-                    .zip(squares)
-                    .fold(false, |hit, (&dot, &sq)| hit | (sq - 2.0 * dot < worst));
-                if hit {
-                    for (j, (&dot, &sq)) in dots.iter().zip(squares).enumerate() {
-                        let id = key_start + c * LANES + j;
-                        let score = sq - 2.0 * dot;
-                        if score < nearest.worst && id != own {
-                            nearest.insert(score, id);
-                        }
-                    }
+            let factor = ranking.factors[own];
+            match &ranking.scales {
+                None => offer_row::<false>(nearest, own, key_start, row, offsets, offsets, factor),
+                Some(scales) => {
+                    let scales = &scales[key_start..key_start + keys];
+                    offer_row::<true>(nearest, own, key_start, row, offsets, scales, factor)
                 }
             }
         });
+}
+
+/// One row of [`offer_rows`]: the candidates' scores `offset − factor·dot(·scale)`,
+/// [`LANES`] at a time (`scales` read only when `SCALED`).
+#[inline(always)]
+fn offer_row<const SCALED: bool>(
+    nearest: &mut Nearest,
+    own: usize,
+    key_start: usize,
+    row: &[f32],
+    offsets: &[f32],
+    scales: &[f32],
+    factor: f32,
+) {
+    let score = |dot: f32, offset: f32, scale: f32| {
+        if SCALED {
+            offset - factor * dot * scale
+        } else {
+            offset - factor * dot
+        }
+    };
+    for (c, ((dots, offsets), scales)) in row
+        .chunks(LANES)
+        .zip(offsets.chunks(LANES))
+        .zip(scales.chunks(LANES))
+        .enumerate()
+    {
+        let worst = nearest.worst;
+        let hit = dots
+            .iter()
+            .zip(offsets)
+            .zip(scales)
+            .fold(false, |hit, ((&dot, &o), &s)| {
+                hit | (score(dot, o, s) < worst)
+            });
+        if hit {
+            for (j, ((&dot, &o), &s)) in dots.iter().zip(offsets).zip(scales).enumerate() {
+                let id = key_start + c * LANES + j;
+                let score = score(dot, o, s);
+                if score < nearest.worst && id != own {
+                    nearest.insert(score, id);
+                }
+            }
+        }
+    }
 }
 
 /// Offers each column of `dots` to the nearest of the key it belongs to (the symmetric
@@ -306,7 +343,21 @@ fn offer_columns(
     key_start: usize,
     row_start: usize,
     dots: &[f32],
-    squares: &[f32],
+    ranking: &Ranking,
+) {
+    match &ranking.scales {
+        None => offer_columns_by::<false>(best, key_start, row_start, dots, ranking, &[]),
+        Some(scales) => offer_columns_by::<true>(best, key_start, row_start, dots, ranking, scales),
+    }
+}
+
+fn offer_columns_by<const SCALED: bool>(
+    best: &mut [Nearest],
+    key_start: usize,
+    row_start: usize,
+    dots: &[f32],
+    ranking: &Ranking,
+    scales: &[f32],
 ) {
     let keys = best.len();
     best.par_chunks_mut(LANES)
@@ -314,20 +365,31 @@ fn offer_columns(
         .for_each(|(c, nearest)| {
             let first = c * LANES;
             let mut worst = [f32::INFINITY; LANES];
-            for (w, n) in worst.iter_mut().zip(nearest.iter()) {
-                *w = n.worst;
+            let mut factors = [0.0f32; LANES];
+            for (j, n) in nearest.iter().enumerate() {
+                worst[j] = n.worst;
+                factors[j] = ranking.factors[key_start + first + j];
             }
             for (i, row) in dots.chunks_exact(keys).enumerate() {
                 let segment = &row[first..first + nearest.len()];
-                let sq = squares[row_start + i];
+                let offset = ranking.offsets[row_start + i];
+                let scale = if SCALED { scales[row_start + i] } else { 1.0 };
+                let score = |dot: f32, factor: f32| {
+                    if SCALED {
+                        offset - factor * dot * scale
+                    } else {
+                        offset - factor * dot
+                    }
+                };
                 let hit = segment
                     .iter()
                     .zip(&worst)
-                    .fold(false, |hit, (&dot, &w)| hit | (sq - 2.0 * dot < w));
+                    .zip(&factors)
+                    .fold(false, |hit, ((&dot, &w), &f)| hit | (score(dot, f) < w));
                 if hit {
                     let id = row_start + i;
                     for (j, &dot) in segment.iter().enumerate() {
-                        let score = sq - 2.0 * dot;
+                        let score = score(dot, factors[j]);
                         if score < worst[j] && id != key_start + first + j {
                             nearest[j].insert(score, id);
                             worst[j] = nearest[j].worst;
@@ -369,38 +431,3 @@ impl Nearest {
     }
 }
 // ANCHOR_END: top_k
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rng::SeededRng;
-    use crate::tensor::Backend;
-
-    #[test]
-    fn one_pass_gives_both_graphs_as_two_passes_do() {
-        // Three blocks of rows (1,024 each), one of them a row of zeros.
-        let mut rng = SeededRng::new(12);
-        let mut data = rng.normal_values(2500 * 20, 1.0);
-        data[..20].fill(0.0);
-        let m = Matrix::new(2500, 20, data).unwrap();
-        let device = Backend::Flex.device().unwrap();
-        let (euclidean, cosine) = euclidean_and_cosine_graphs(&m, 5, &device).unwrap();
-        let unit = super::super::unit_length_rows(&m).unwrap();
-        for (got, want) in [
-            (&euclidean, knn_graph(&m, 5, &device).unwrap()),
-            (&cosine, knn_graph(&unit, 5, &device).unwrap()),
-        ] {
-            // Row 0 has no direction: its cosine "neighbours" are ties broken by rounding.
-            // Elsewhere the lists agree but for neighbours tied to rounding (swapped).
-            let ids = |l: &Neighbours| l.iter().map(|p| p.0).collect::<Vec<_>>();
-            let mut differ = 0;
-            for (g, w) in got.iter().zip(&want).skip(1) {
-                differ += usize::from(ids(g) != ids(w));
-                for (a, b) in g.iter().zip(w) {
-                    assert!((a.1 - b.1).abs() < 1e-4, "{a:?} {b:?}");
-                }
-            }
-            assert!(differ < 25, "{differ} of 2,499 lists differ");
-        }
-    }
-}

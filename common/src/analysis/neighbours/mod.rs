@@ -2,18 +2,20 @@
 //! [`search`]) and of every token at once (the whole-vocabulary graph behind t-SNE at scale
 //! and `--graph`, in [`graph`]), and how a graph's edges spread ([`hubness`]).
 
+mod cache;
 mod graph;
 mod hubness;
 mod search;
 
-pub use graph::{euclidean_and_cosine_graphs, knn_graph, knn_of_rows};
+pub use cache::{CACHED_FROM_ROWS, cache_dir, cached_knn_graphs, keep_knn_graphs};
+pub use graph::{knn_graph, knn_graphs, knn_of_rows};
 pub use hubness::{Hubness, hubness};
 pub use search::{
     distances_to, distances_to_all, exact_distance, nearest, smallest, unit_length_rows,
 };
 
 /// How the distance between two embedding vectors is measured.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Metric {
     /// Straight-line distance, ‖x − q‖.

@@ -2,11 +2,11 @@
 //! the `k` smallest re-measured exactly.
 
 use anyhow::{Result, bail};
-use burn::tensor::Device;
 use rayon::prelude::*;
+use burn::tensor::Device;
 
 use super::{Metric, Neighbours, Query};
-use crate::tensor::ops::{per_row_blocks, to_tensor};
+use crate::tensor::ops::{Rows, per_row_blocks, to_tensor};
 use crate::tensor::{Matrix, squared_norm};
 
 /// Distance from `query` to every row of `matrix`.
@@ -25,19 +25,21 @@ pub fn distances_to(
     Ok(distances_to_all(matrix, std::slice::from_ref(&query), device)?.remove(0))
 }
 
-/// Distances from each query to every row of `matrix`, in one pass over the matrix.
+/// Distances from each query to every row of `rows` (a matrix's, or its rows minus their
+/// mean: see [`Rows`]), in one pass over the matrix.
 ///
 /// The device computes the dot products x·q of a block of rows with every query at once
 /// (one matmul per row block); the rest is per row on the host: ‖x − q‖² = ‖x‖² + ‖q‖²
 /// − 2 x·q (clamped at 0 against rounding) and cos = x·q / (‖x‖‖q‖). With `normalise`,
 /// rows are first scaled to unit length, as the notebook's second exercise does:
 /// x/‖x‖ · q = x·q / ‖x‖ and ‖x/‖x‖‖² = 1.
-pub fn distances_to_all(
-    matrix: &Matrix,
+pub fn distances_to_all<'a>(
+    rows: impl Into<Rows<'a>>,
     queries: &[Query],
     device: &Device,
 ) -> Result<Vec<Vec<f32>>> {
-    let d = matrix.cols();
+    let rows = rows.into();
+    let d = rows.cols();
     if let Some(q) = queries.iter().find(|q| q.vector.len() != d) {
         bail!("query has {} values, rows have {d}", q.vector.len());
     }
@@ -47,8 +49,8 @@ pub fn distances_to_all(
         .flat_map(|c| queries.iter().map(move |q| q.vector[c]))
         .collect();
     let q_tensor = to_tensor(&columns, d, count, device);
-    let dots = per_row_blocks(matrix, device, |block| block.matmul(q_tensor.clone()))?;
-    let squares = matrix.squared_norms();
+    let dots = per_row_blocks(rows, device, |block| block.matmul(q_tensor.clone()))?;
+    let squares = rows.squared_norms();
     Ok(queries
         .iter()
         .enumerate()
@@ -99,26 +101,28 @@ pub fn smallest(values: &[f32], k: usize) -> Vec<(usize, f32)> {
 }
 
 // ANCHOR: nearest
-/// The `k` rows nearest to `query`, nearest first, and the distances to every row.
+/// The `k` rows of `rows` (a matrix's, or centred: see [`Rows`]) nearest to `query`,
+/// nearest first, and the distances to every row.
 ///
-/// All distances come from [`distances_to_all`] (one matmul per block of
-/// rows); the matmul form loses precision near zero (a row's distance to
-/// itself comes out around 1e-3, not 0), so the `2k` best candidates are
-/// re-measured exactly on the host and re-ranked (ties to the lower index).
-pub fn nearest(
-    matrix: &Matrix,
+/// All distances come from [`distances_to_all`] (one matmul per block of rows); the
+/// matmul form loses precision near zero (a row's distance to itself comes out around
+/// 1e-3, not 0), so the `2k` best candidates are re-measured exactly on the host and
+/// re-ranked (ties to the lower index).
+pub fn nearest<'a>(
+    rows: impl Into<Rows<'a>>,
     query: &Query,
     k: usize,
     device: &Device,
 ) -> Result<(Neighbours, Vec<f32>)> {
+    let rows = rows.into();
     let queries = std::slice::from_ref(query);
-    let distances = distances_to_all(matrix, queries, device)?.remove(0);
+    let distances = distances_to_all(rows, queries, device)?.remove(0);
     let Query {
         vector,
         metric,
         normalise,
     } = query;
-    let exact = |i| exact_distance(matrix.row(i), vector, *metric, *normalise);
+    let exact = |i| exact_distance(&rows.row(i), vector, *metric, *normalise);
     let mut best: Neighbours = smallest(&distances, k.saturating_mul(2))
         .into_iter()
         .map(|(i, _)| (i, exact(i)))

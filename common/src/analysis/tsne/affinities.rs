@@ -4,7 +4,7 @@
 use anyhow::Result;
 use burn::tensor::Device;
 
-use crate::analysis::neighbours::{Neighbours, knn_graph};
+use crate::analysis::neighbours::{Metric, Neighbours, cached_knn_graphs};
 use crate::tensor::Matrix;
 
 use super::MACHINE_EPSILON;
@@ -122,14 +122,15 @@ pub(super) fn joint_probabilities(x: &Matrix, perplexity: f64) -> Vec<f64> {
 }
 
 /// Each point's `min(N − 1, ⌊3·perplexity + 1⌋)` nearest neighbours (scikit-learn's
-/// Barnes–Hut neighbourhoods).
+/// Barnes–Hut neighbourhoods); a whole large vocabulary's graph is kept on disk and read
+/// back by every later stage and run that needs it (`neighbours::cached_knn_graphs`).
 pub(super) fn neighbourhoods(
     x: &Matrix,
     perplexity: f64,
     device: &Device,
 ) -> Result<Vec<Neighbours>> {
     let k = ((3.0 * perplexity + 1.0) as usize).min(x.rows() - 1);
-    knn_graph(x, k, device)
+    Ok(cached_knn_graphs(x, k, &[Metric::Euclidean], device)?.remove(0))
 }
 
 /// Sparse joint probabilities in compressed rows: row i's neighbours j in ascending order

@@ -21,6 +21,7 @@
 //! step, no early stop, and the KL divergence of the final map.
 
 use anyhow::{Result, ensure};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use burn::tensor::Device;
@@ -125,25 +126,64 @@ pub struct TsneResult {
     pub neighbourhoods: Option<Vec<Neighbours>>,
 }
 
+/// What t-SNE of `n` points of `d` dimensions holds beside them at its peak, and what a
+/// map page of them holds after it (`map_bytes_per_point` a point), phase by phase, the
+/// largest phase counting: the neighbour search (each point's k = 3·perplexity + 1 best,
+/// as candidates and as the graph; under both metrics for a vocabulary large enough for
+/// its graph to be kept), the principal axes (the d×d Gram matrix), the affinities (P
+/// built row by row, then in compressed rows) and the descent (P, the map's arrays and
+/// the interpolation grids); the Euclidean graph is kept throughout for the map.
+pub fn peak_bytes(n: u64, d: u64, options: &TsneOptions, map_bytes_per_point: u64) -> u64 {
+    let k = ((3.0 * options.perplexity + 1.0) as u64).min(n.saturating_sub(1));
+    let map = n.saturating_mul(map_bytes_per_point);
+    if options.method == Method::Exact {
+        // Distances, conditional and joint P: three n×n f64 arrays.
+        return n.saturating_mul(n).saturating_mul(24).max(map);
+    }
+    let metrics = if n >= crate::analysis::neighbours::CACHED_FROM_ROWS as u64 {
+        2
+    } else {
+        1
+    };
+    let graph = n.saturating_mul(16 * k + 24);
+    let search = n.saturating_mul(metrics * (32 * k + 64));
+    let axes = if n > d {
+        d.saturating_mul(d).saturating_mul(8) + 1024 * d * 8
+    } else {
+        n.saturating_mul(d).saturating_mul(16)
+    };
+    let affinities = n.saturating_mul(72 * k);
+    let repulsion = match options.method {
+        Method::Fft => repulsion::MAX_GRID_BYTES,
+        _ => n.saturating_mul(200), // the quadtree
+    };
+    let descent = n.saturating_mul(24 * k + 64).saturating_add(repulsion);
+    graph.saturating_add(search.max(axes).max(affinities).max(descent).max(map))
+}
+
 /// The first two principal components of `x`, scaled so the first has standard
-/// deviation 1e-4 (sklearn's `init="pca"`).
+/// deviation 1e-4 (sklearn's `init="pca"`). The rows are centred as they are read, never
+/// copied: a whole vocabulary's map starts from its principal axes in the memory of a few
+/// blocks of rows.
 fn pca_init(x: &Matrix) -> Result<Vec<[f64; 2]>> {
     let (n, d) = (x.rows(), x.cols());
-    let mut centred = x.data().to_vec();
-    for c in 0..d {
-        let mean = (0..n).map(|r| centred[r * d + c] as f64).sum::<f64>() / n as f64;
-        (0..n).for_each(|r| centred[r * d + c] -= mean as f32);
+    let mut sums = vec![0.0f64; d];
+    for r in 0..n {
+        for (sum, &v) in sums.iter_mut().zip(x.row(r)) {
+            *sum += v as f64;
+        }
     }
-    let centred = Matrix::new(n, d, centred)?;
-    let axes = top_right_singular_vectors(&centred, 2)?;
+    let mean: Vec<f32> = sums.iter().map(|s| (s / n as f64) as f32).collect();
+    let axes = top_right_singular_vectors(x, Some(&mean), 2)?;
     let mut y: Vec<[f64; 2]> = (0..n)
+        .into_par_iter()
         .map(|r| {
             [0, 1].map(|k| {
-                centred
-                    .row(r)
+                x.row(r)
                     .iter()
+                    .zip(&mean)
                     .zip(axes.row(k))
-                    .map(|(&a, &b)| a as f64 * b as f64)
+                    .map(|((&a, &m), &b)| (a - m) as f64 * b as f64)
                     .sum()
             })
         })

@@ -28,6 +28,18 @@ const BOX_WIDTH: f64 = 1.0;
 /// otherwise make the FFT (and its memory) grow with the square of the map's extent.
 /// Beyond it boxes are wider than one unit and near forces coarser.
 const MAX_BOXES: usize = 300;
+/// The most memory the grids take: the kernel's transform ((2·nodes)² complex values),
+/// two charge grids and the transform's transposed work array (each nodes × 2·nodes: only
+/// the first `nodes` rows ever hold charges or potentials), and a few rows of padded
+/// columns per thread. The old arrays are let go before a grown grid's are made.
+pub const MAX_GRID_BYTES: u64 = {
+    let nodes = (NODES_PER_BOX * MAX_BOXES) as u64;
+    let size = 2 * nodes;
+    (size * size + 3 * nodes * size + 2 * COLUMNS_AT_ONCE as u64 * size) * 16
+};
+
+/// Columns transformed together on one thread (in a padded buffer of their own).
+const COLUMNS_AT_ONCE: usize = 16;
 
 /// The repulsive sums of t-SNE's gradient, with w_ij = 1 / (1 + ‖yᵢ − yⱼ‖²):
 /// for each point Σⱼ w_ij² (yᵢ − yⱼ), and the normaliser Z = Σ_{i≠j} w_ij.
@@ -155,23 +167,25 @@ fn transform_rows(fft: &Arc<dyn Fft<f64>>, data: &mut [Complex<f64>], size: usiz
         .for_each(|rows| fft.process(rows));
 }
 
-/// `to[c][r] = from[r][c]` for the first `rows` rows and `cols` columns of `from`, both
-/// `size`×`size` row-major arrays; the rest of `to` is left as it was.
-fn transpose_into(
-    from: &[Complex<f64>],
-    to: &mut [Complex<f64>],
-    size: usize,
-    rows: usize,
-    cols: usize,
-) {
+/// `to[c][r] = from[r][c]` for a row-major `from` of `rows` rows and `cols` columns.
+fn transpose_into(from: &[Complex<f64>], to: &mut [Complex<f64>], rows: usize, cols: usize) {
     const TILE: usize = 32;
     for r0 in (0..rows).step_by(TILE) {
         for c0 in (0..cols).step_by(TILE) {
             for r in r0..(r0 + TILE).min(rows) {
                 for c in c0..(c0 + TILE).min(cols) {
-                    to[c * size + r] = from[r * size + c];
+                    to[c * rows + r] = from[r * cols + c];
                 }
             }
+        }
+    }
+}
+
+/// Transposes a row-major `size`×`size` array in place.
+fn transpose_square(data: &mut [Complex<f64>], size: usize) {
+    for r in 0..size {
+        for c in r + 1..size {
+            data.swap(r * size + c, c * size + r);
         }
     }
 }
@@ -185,11 +199,12 @@ pub struct Convolver {
     size: usize,
     forward: Arc<dyn Fft<f64>>,
     inverse: Arc<dyn Fft<f64>>,
-    /// The kernel's transform (scaled by 1/size², the inverse transform's factor) and the
-    /// node spacing it was made for.
+    /// The kernel's transform (scaled by 1/size², the inverse transform's factor), stored
+    /// transposed (a column's frequencies along a row), and the node spacing it was made for.
     kernel: Vec<Complex<f64>>,
     kernel_spacing: f64,
-    /// Two charge grids (four real charges packed two to a complex value) and a spare.
+    /// Two charge grids (four real charges packed two to a complex value), `nodes` rows of
+    /// `size`, and the transposed work array (`size` rows of `nodes`).
     grids: [Vec<Complex<f64>>; 2],
     spare: Vec<Complex<f64>>,
 }
@@ -220,22 +235,26 @@ impl Convolver {
             self.size = size;
             self.forward = self.planner.plan_fft_forward(size);
             self.inverse = self.planner.plan_fft_inverse(size);
+            // The old arrays go before the new ones come: a grown grid never holds both.
+            self.kernel = Vec::new();
             for array in self.grids.iter_mut().chain([&mut self.spare]) {
-                *array = vec![Complex::default(); size * size];
+                *array = Vec::new();
+                *array = vec![Complex::default(); nodes * size];
             }
             self.kernel_spacing = f64::NAN;
         }
         if spacing != self.kernel_spacing {
             self.kernel_spacing = spacing;
-            self.kernel = self.kernel_transform(nodes, spacing);
+            self.make_kernel(nodes, spacing);
         }
         for grid in &mut self.grids {
-            grid[..nodes * size].fill(Complex::default());
+            grid.fill(Complex::default());
         }
     }
 
-    /// The transform of w² = 1/(1 + d²)² at every node offset, laid out circularly.
-    fn kernel_transform(&mut self, nodes: usize, spacing: f64) -> Vec<Complex<f64>> {
+    /// The transform of w² = 1/(1 + d²)² at every node offset, laid out circularly, made
+    /// in `self.kernel`'s own storage.
+    fn make_kernel(&mut self, nodes: usize, spacing: f64) {
         let size = self.size;
         let offset = |i: usize| {
             let d = if i <= nodes {
@@ -246,7 +265,8 @@ impl Convolver {
             d * spacing
         };
         let scale = 1.0 / (size * size) as f64;
-        let mut kernel = vec![Complex::default(); size * size];
+        let kernel = &mut self.kernel;
+        kernel.resize(size * size, Complex::default());
         for r in 0..size {
             for c in 0..size {
                 let (dx, dy) = (offset(r), offset(c));
@@ -254,36 +274,43 @@ impl Convolver {
                 kernel[r * size + c] = Complex::new(w * w * scale, 0.0);
             }
         }
-        transform_rows(&self.forward, &mut kernel, size);
-        transpose_into(&kernel, &mut self.spare, size, size, size);
-        transform_rows(&self.forward, &mut self.spare, size);
-        std::mem::swap(&mut kernel, &mut self.spare);
-        kernel
+        transform_rows(&self.forward, kernel, size);
+        transpose_square(kernel, size);
+        transform_rows(&self.forward, kernel, size);
     }
 
-    /// Convolves grid `which` (charges in its first `nodes` rows and columns) with the
-    /// kernel; the potentials replace the charges there. The transforms skip what is known
-    /// to be zero on the way in and what is not needed on the way out.
+    /// Convolves grid `which` (charges in its first `nodes` columns) with the kernel; the
+    /// potentials replace the charges there. The transforms skip what is known to be zero
+    /// on the way in (rows past `nodes`) and what is not needed on the way out: a column is
+    /// padded, transformed, multiplied and transformed back on its own thread, so no
+    /// `size`×`size` array but the kernel is ever held.
     fn convolve(&mut self, which: usize, nodes: usize) {
         let size = self.size;
         let grid = &mut self.grids[which];
         let spare = &mut self.spare;
-        // Forward: rows (only the first `nodes` hold charges), then columns (as rows of
-        // the transpose, whose columns past `nodes` are zero).
-        transform_rows(&self.forward, &mut grid[..nodes * size], size);
-        for row in spare.chunks_exact_mut(size) {
-            row[nodes..].fill(Complex::default());
-        }
-        transpose_into(grid, spare, size, nodes, size);
-        transform_rows(&self.forward, spare, size);
+        // Forward along rows, then each column (a row of the transpose) forward, times
+        // the kernel, and back.
+        transform_rows(&self.forward, grid, size);
+        transpose_into(grid, spare, nodes, size);
+        let (forward, inverse) = (&self.forward, &self.inverse);
         spare
-            .iter_mut()
-            .zip(&self.kernel)
-            .for_each(|(v, k)| *v *= k);
-        // Inverse: columns, then only the first `nodes` rows.
-        transform_rows(&self.inverse, spare, size);
-        transpose_into(spare, grid, size, size, nodes);
-        transform_rows(&self.inverse, &mut grid[..nodes * size], size);
+            .par_chunks_mut(nodes * COLUMNS_AT_ONCE)
+            .zip(self.kernel.par_chunks(size * COLUMNS_AT_ONCE))
+            .for_each(|(columns, kernel)| {
+                let mut padded = vec![Complex::default(); kernel.len()];
+                for (column, padded) in columns.chunks_exact(nodes).zip(padded.chunks_exact_mut(size)) {
+                    padded[..nodes].copy_from_slice(column);
+                }
+                forward.process(&mut padded);
+                padded.iter_mut().zip(kernel).for_each(|(v, k)| *v *= k);
+                inverse.process(&mut padded);
+                for (column, padded) in columns.chunks_exact_mut(nodes).zip(padded.chunks_exact(size)) {
+                    column.copy_from_slice(&padded[..nodes]);
+                }
+            });
+        // Back along the first `nodes` rows.
+        transpose_into(spare, grid, size, nodes);
+        transform_rows(&self.inverse, grid, size);
     }
 
     /// The repulsive sums for the map `y`, by grid interpolation and FFT convolution.
@@ -305,9 +332,8 @@ impl Convolver {
         }
         let band = NODES_PER_BOX * size;
         let [low, high] = &mut self.grids;
-        low[..m * size]
-            .par_chunks_mut(band)
-            .zip(high[..m * size].par_chunks_mut(band))
+        low.par_chunks_mut(band)
+            .zip(high.par_chunks_mut(band))
             .zip(&by_box_row)
             .for_each(|((low, high), points)| {
                 for &i in points {

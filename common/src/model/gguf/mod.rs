@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
-use memmap2::Mmap;
+use memmap2::{Mmap, MmapOptions};
 use rayon::prelude::*;
 
 pub use quants::GgmlType;
@@ -337,9 +337,34 @@ impl Gguf {
     }
 
     /// The token-embedding matrix as f32: one row per token.
+    ///
+    /// The file is mapped one window of rows at a time, each window decoded on all cores
+    /// and let go before the next is mapped: reading a quantised matrix costs its f32
+    /// values and one window, not the f32 values and the whole file's pages beside them.
     pub fn embeddings(&self) -> Result<Matrix> {
-        decode_matrix(&map_file(&self.path)?, &self.header, EMBEDDING_TENSOR)
-            .map_err(|e| anyhow!("{} {e}", self.path.display()))
+        let located = |e: String| anyhow!("{} {e}", self.path.display());
+        let layout = Layout::of(&self.header, EMBEDDING_TENSOR).map_err(located)?;
+        let file = File::open(&self.path)
+            .with_context(|| format!("cannot open {}", self.path.display()))?;
+        let length = file
+            .metadata()
+            .with_context(|| format!("cannot read {}", self.path.display()))?
+            .len();
+        if (length as u128) < (layout.start as u128 + layout.bytes() as u128) {
+            return Err(located(
+                "is shorter than its header says; the file is truncated".into(),
+            ));
+        }
+        layout
+            .decode(|first, bytes| {
+                let offset = (layout.start + first * layout.row_bytes) as u64;
+                // SAFETY: as in `map_file`: a read-only map of a finished file, checked
+                // against its length above.
+                let window = unsafe { MmapOptions::new().offset(offset).len(bytes).map(&file) }
+                    .map_err(|e| format!("cannot memory-map ({e})"))?;
+                Ok(window)
+            })
+            .map_err(located)
     }
 }
 
@@ -353,40 +378,92 @@ fn corrupt(path: &Path, error: String) -> anyhow::Error {
 /// Tensor `name` of a GGUF file's bytes, whose header is `header`, as an f32 matrix: its
 /// first GGUF dimension is the row length. Rows are decoded in parallel.
 pub fn decode_matrix(bytes: &[u8], header: &Header, name: &str) -> Result<Matrix, String> {
-    let tensor = header.tensor(name).ok_or_else(|| {
-        format!("has no tensor {name}: it holds no token embeddings in llama.cpp's naming")
-    })?;
-    let [cols, rows] = tensor.dims[..] else {
-        return Err(format!(
-            "has {name} of shape {:?}; an embedding matrix is 2-D",
-            tensor.dims
-        ));
-    };
-    let kind = GgmlType::from_id(tensor.type_id).ok_or_else(|| {
-        format!(
-            "stores {name} as {}, which is not read here (read: {})",
-            quants::type_name(tensor.type_id),
-            GgmlType::SUPPORTED
-        )
-    })?;
-    let (rows, cols) = (rows as usize, cols as usize);
-    if rows == 0 || cols == 0 {
-        return Err(format!("has an empty {name} ({rows} × {cols})"));
-    }
-    let row_bytes = kind.bytes_for(cols).ok_or_else(|| {
-        format!(
-            "has rows of {cols} values, not a whole number of {} blocks",
-            quants::type_name(tensor.type_id)
-        )
-    })?;
-    let start = header.data_start + tensor.offset as usize;
-    let data = bytes
-        .get(start..start + rows * row_bytes)
+    let layout = Layout::of(header, name)?;
+    let data = layout
+        .start
+        .checked_add(layout.bytes())
+        .and_then(|end| bytes.get(layout.start..end))
         .ok_or("is shorter than its header says; the file is truncated")?;
-    let mut values = vec![0.0f32; rows * cols];
-    values
-        .par_chunks_mut(cols)
-        .zip(data.par_chunks(row_bytes))
-        .for_each(|(row, source)| kind.dequantize(source, row));
-    Matrix::new(rows, cols, values).map_err(|e| e.to_string())
+    layout.decode(|first, len| {
+        let at = first * layout.row_bytes;
+        Ok(&data[at..at + len])
+    })
+}
+
+/// Where a 2-D tensor's rows lie in a GGUF file and how they are stored.
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    rows: usize,
+    cols: usize,
+    kind: GgmlType,
+    /// Bytes of one stored row.
+    row_bytes: usize,
+    /// Offset of the first row from the start of the file.
+    start: usize,
+}
+
+/// Stored bytes decoded at a time (see [`Gguf::embeddings`]).
+const WINDOW_BYTES: usize = 4 << 20;
+
+impl Layout {
+    fn of(header: &Header, name: &str) -> Result<Self, String> {
+        let tensor = header.tensor(name).ok_or_else(|| {
+            format!("has no tensor {name}: it holds no token embeddings in llama.cpp's naming")
+        })?;
+        let [cols, rows] = tensor.dims[..] else {
+            return Err(format!(
+                "has {name} of shape {:?}; an embedding matrix is 2-D",
+                tensor.dims
+            ));
+        };
+        let kind = GgmlType::from_id(tensor.type_id).ok_or_else(|| {
+            format!(
+                "stores {name} as {}, which is not read here (read: {})",
+                quants::type_name(tensor.type_id),
+                GgmlType::SUPPORTED
+            )
+        })?;
+        let (rows, cols) = (rows as usize, cols as usize);
+        if rows == 0 || cols == 0 {
+            return Err(format!("has an empty {name} ({rows} × {cols})"));
+        }
+        let row_bytes = kind.bytes_for(cols).ok_or_else(|| {
+            format!(
+                "has rows of {cols} values, not a whole number of {} blocks",
+                quants::type_name(tensor.type_id)
+            )
+        })?;
+        rows.checked_mul(row_bytes)
+            .ok_or("has a tensor too large to address; the file is corrupt")?;
+        Ok(Layout {
+            rows,
+            cols,
+            kind,
+            row_bytes,
+            start: header.data_start + tensor.offset as usize,
+        })
+    }
+
+    /// Bytes of the whole tensor.
+    fn bytes(&self) -> usize {
+        self.rows * self.row_bytes
+    }
+
+    /// Decodes the tensor one window of rows at a time: `window(first row, bytes)` gives
+    /// the stored bytes of the rows from `first`, and is dropped once they are decoded.
+    fn decode<W: AsRef<[u8]>>(
+        &self,
+        window: impl Fn(usize, usize) -> Result<W, String>,
+    ) -> Result<Matrix, String> {
+        let step = (WINDOW_BYTES / self.row_bytes).max(1);
+        let mut values = vec![0.0f32; self.rows * self.cols];
+        for (w, out) in values.chunks_mut(step * self.cols).enumerate() {
+            let rows = out.len() / self.cols;
+            let stored = window(w * step, rows * self.row_bytes)?;
+            out.par_chunks_mut(self.cols)
+                .zip(stored.as_ref().par_chunks(self.row_bytes))
+                .for_each(|(row, source)| self.kind.dequantize(source, row));
+        }
+        Matrix::new(self.rows, self.cols, values).map_err(|e| e.to_string())
+    }
 }

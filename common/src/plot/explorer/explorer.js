@@ -11,21 +11,24 @@
 const data = window.MAP_DATA;
 const $ = (id) => document.getElementById(id);
 
-/** A base64 string as the typed array `Type` over its little-endian bytes. */
-function typed(Type, base64) {
+/** The bytes a base64 string encodes (natively where the browser can). */
+function decode(base64) {
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(base64);
   const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return new Type(bytes.buffer);
+  return bytes;
 }
 
-/** Neighbour indices: u16, or three little-endian bytes each past 65,536 tokens. */
-function indices(base64) {
-  if (data.index_bytes === 2) return typed(Uint16Array, base64);
-  const bytes = typed(Uint8Array, base64);
-  const out = new Uint32Array(bytes.length / 3);
-  for (let i = 0; i < out.length; i++) out[i] = bytes[3 * i] | (bytes[3 * i + 1] << 8) | (bytes[3 * i + 2] << 16);
-  return out;
+/** A base64 string as the typed array `Type` over its little-endian bytes. */
+const typed = (Type, base64) => new Type(decode(base64).buffer);
+
+/** Bytes `from`..`to` of what a base64 string encodes, decoding only the 4-character
+ *  groups that hold them: a token's neighbours are read when it is selected, not all
+ *  of a whole vocabulary's when the page opens. */
+function bytesOf(base64, from, to) {
+  const first = Math.floor(from / 3);
+  return decode(base64.slice(4 * first, 4 * Math.ceil(to / 3))).subarray(from - 3 * first, to - 3 * first);
 }
 
 const count = data.count; // points on the map; data.tokens goes on with off-map neighbours
@@ -34,10 +37,24 @@ const k = data.k;
 const metrics = data.metrics.map((m) => ({
   name: m.name,
   description: m.description,
-  neighbours: indices(m.neighbours),
-  distances: typed(Uint16Array, m.distances), // × m.distance_scale
+  neighbours: m.neighbours, // base64: k indices per token, u16 or (past 65,536 tokens) 3 bytes
+  distances: m.distances, // base64: k u16 steps per token, × scale
   scale: m.distance_scale,
 }));
+
+/** Token i's neighbours under metric m: their indices and distances, nearest first. */
+function neighboursOf(m, i) {
+  const width = data.index_bytes;
+  const raw = bytesOf(m.neighbours, i * k * width, (i + 1) * k * width);
+  const steps = bytesOf(m.distances, i * k * 2, (i + 1) * k * 2);
+  const ids = new Uint32Array(k);
+  const distances = new Float64Array(k);
+  for (let n = 0; n < k; n++) {
+    for (let b = 0; b < width; b++) ids[n] |= raw[n * width + b] << (8 * b);
+    distances[n] = (steps[2 * n] | (steps[2 * n + 1] << 8)) * m.scale;
+  }
+  return { ids, distances };
+}
 const vectorLengths = typed(Float32Array, data.vector_lengths);
 const tokenLength = (i) => [...data.tokens[i].replace(/^(Ġ|##|▁)/, "")].length;
 
@@ -184,12 +201,18 @@ function draw() {
   const pixels = new Uint32Array(image.data.buffer);
   pixels.fill(0xffffffff);
   const half = size >> 1;
-  for (const i of order) {
-    const px = Math.round((xy[2 * i] - view.x) * view.scale) - half;
-    const py = Math.round((view.y - xy[2 * i + 1]) * view.scale) - half;
+  const { x: vx, y: vy, scale } = view;
+  for (let o = 0; o < order.length; o++) {
+    const i = order[o];
+    const px = Math.round((xy[2 * i] - vx) * scale) - half;
+    const py = Math.round((vy - xy[2 * i + 1]) * scale) - half;
     if (px < 0 || py < 0 || px + size > w || py + size > h) continue;
     const colour = pixel[i];
-    for (let dy = 0; dy < size; dy++) pixels.fill(colour, (py + dy) * w + px, (py + dy) * w + px + size);
+    // Points of a few pixels (a whole vocabulary's) are written pixel by pixel: a call
+    // per row of a square costs more than its pixels.
+    for (let dy = 0, at = py * w + px; dy < size; dy++, at += w) {
+      for (let dx = 0; dx < size; dx++) pixels[at + dx] = colour;
+    }
   }
   context.putImageData(image, 0, 0);
   if (group !== null) {
@@ -209,8 +232,9 @@ function draw() {
     const [sx, sy] = toPixel(selected);
     context.strokeStyle = "#d00";
     context.lineWidth = devicePixelRatio;
+    const { ids } = neighboursOf(metric, selected);
     for (let n = 0; n < k; n++) {
-      const j = metric.neighbours[selected * k + n];
+      const j = ids[n];
       if (j >= count) continue; // not on the map
       const [px, py] = toPixel(j);
       context.beginPath();
@@ -400,16 +424,17 @@ function select(i, centre) {
   if (i < 0) return redraw();
   const region = data.regions[i] < 0 ? "none" : data.region_names[data.regions[i]];
   const cluster = data.clusters[i] < 0 ? "none (noise)" : data.clusters[i];
+  const { ids, distances } = neighboursOf(metric, i);
   let offMap = 0;
-  for (let n = 0; n < k; n++) if (metric.neighbours[i * k + n] >= count) offMap++;
+  for (let n = 0; n < k; n++) if (ids[n] >= count) offMap++;
   const where = offMap > 0 ? ` (${offMap} of them not on this map, marked ✕)` : "";
   $("selected").replaceChildren(
     tokenSpan(i),
     ` id ${data.ids[i]}, ${data.kind_names[data.kinds[i]]}, region ${region}, cluster ${cluster}. ` +
     `Its ${k} nearest tokens in the whole vocabulary by ${metric.description}${where}:`);
   for (let n = 0; n < k; n++) {
-    const j = metric.neighbours[i * k + n];
-    const distance = metric.distances[i * k + n] * metric.scale;
+    const j = ids[n];
+    const distance = distances[n];
     const item = document.createElement("li");
     item.dataset.index = j;
     item.dataset.id = data.ids[j];
@@ -447,9 +472,10 @@ function colourBy(name) {
     if (!codes.has(c)) codes.set(c, rgba(c));
     pixel[i] = codes.get(c);
   }
-  order = [];
-  for (let i = 0; i < count; i++) if (colouring.values[i] < 0) order.push(i);
-  for (let i = 0; i < count; i++) if (colouring.values[i] >= 0) order.push(i);
+  order = new Int32Array(count);
+  let at = 0;
+  for (let i = 0; i < count; i++) if (colouring.values[i] < 0) order[at++] = i;
+  for (let i = 0; i < count; i++) if (colouring.values[i] >= 0) order[at++] = i;
   const sizes = new Map();
   for (const v of colouring.values) sizes.set(v, (sizes.get(v) ?? 0) + 1);
   const legend = $("legend");

@@ -1,0 +1,394 @@
+"""The largest vocabularies on one machine: generated models of today's largest shapes
+(Gemma 2 2B's 256,000 × 2,304 and Llama 3 8B's 128,256 × 4,096, GGUF Q8_0, byte-level
+BPE: `workload generate`, bench/src/generate.rs), and every lesson run end to end on
+them, with the stages of the whole-vocabulary map timed on their own and on smaller
+vocabularies of the same width, for how each grows.
+
+    python3 bench/scale.py                                   # everything: hours on 2 cores
+    python3 bench/scale.py --sizes 32000,64000 --stages knn,tsne
+    nice -n 10 python3 bench/scale.py --data /big/disk/scale-data
+
+Builds the lessons and the workloads as `cargo run` does (the dev profile); generates the
+models into --data (about 0.6 GB each at full size, kept for later runs; the kept
+neighbour graphs go to --data/cache); then for each model, smallest first:
+
+- knn: the exact k = 16 neighbour graph of every token under both metrics, from one
+  pass of matrix products (`workload knn-graph --keep`), kept for every later stage;
+  numpy's float32 matmul (OpenBLAS sgemm) is timed just before and just after, in the
+  same process tree, and the graph's rate (n²·d flops: each pair of rows once, 2 flops a
+  multiply-add) is given as a fraction of it;
+- tsne: t-SNE of every token with FFT-interpolated forces, perplexity 5 (16 neighbours,
+  read back from the kept graph), 1,000 iterations (`workload tsne`), then DBSCAN of the
+  map (eps 1, min_samples 10);
+- lessons: every lesson end to end, each on the model alone (lessons 1–3 with it as both
+  models: it is loaded once), lesson 2 with `--graph`, lesson 5 mapping every text token
+  (`--tokens first:N --method fft --eps 1 --min-samples 10`); and lessons 1–3 on the two
+  large models together;
+- standins (first, once): every lesson with its defaults on the offline stand-ins;
+- page: lesson 5's map.html of the whole vocabulary opened in headless Chromium
+  (bench/map_page.py's measure: first frame drawn with a token selected, one more frame).
+
+Every run's wall time and peak resident memory (wait4's ru_maxrss) is recorded with the
+load average before and after it (the machine may be shared), and each lesson's memory
+estimate (report.json's `memory`, made before its matrices were read) against its
+measured peak. Results: out/bench/scale.json (runs of stages left out are those of the
+previous run), bench/scale.md (also in bench/results.md) and book/src/scaling.svg.
+"""
+import argparse
+import hashlib
+import json
+import math
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+OUT = ROOT / "out" / "bench"
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+VENV = pathlib.Path(os.environ.get("SCALE_VENV", pathlib.Path.home() / ".cache" / "embedding-lessons" / "scale-venv"))
+REQUIREMENTS = BENCH / "scale-requirements.txt"
+
+WIDTH = 2304  # Gemma 2 2B's; the series of vocabulary sizes shares it
+HEADLINE = [(256_000, 2304, 1), (128_256, 4096, 2)]
+SPECIAL_TOKENS = 4  # bench/src/generate.rs: <pad>, <eos>, <bos>, <unk>
+NEIGHBOURS = 16  # lesson 5's t-SNE at perplexity 5: ⌊3·5 + 1⌋
+ESTIMATE_TOLERANCE = 0.25
+
+
+def in_venv():
+    """Re-runs this script with the venv's python (numpy, matplotlib), made once."""
+    python = VENV / "bin" / "python"
+    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    stamp = VENV / "requirements.sha256"
+    if not (stamp.exists() and stamp.read_text() == digest):
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)], check=True)
+        stamp.write_text(digest)
+    if pathlib.Path(sys.prefix).resolve() != VENV.resolve():
+        os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
+
+
+def load():
+    return round(os.getloadavg()[0], 2)
+
+
+def run(command, env):
+    """Runs `command` to its end; its stdout."""
+    done = subprocess.run([str(c) for c in command], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"failed ({done.returncode}): {' '.join(map(str, command))}\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def measured(command, env):
+    """`run`, with the child's own peak RSS from wait4."""
+    before = load()
+    start = time.perf_counter()
+    process = subprocess.Popen([str(c) for c in command], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    stdout = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(map(str, command))}")
+    return {"wall_s": wall, "peak_mib": usage.ru_maxrss / 1024, "load_before": before, "load_after": load(),
+            "stdout": stdout.decode(errors="replace")}
+
+
+def sgemm_gflops(width, repeats=5):
+    """numpy's float32 matmul of 4096 × width by width × 4096 (OpenBLAS sgemm, every
+    core): the median rate of `repeats`, after one warm-up."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((4096, width), dtype=np.float32)
+    b = rng.standard_normal((4096, width), dtype=np.float32)
+    a @ b.T
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b.T
+        times.append(time.perf_counter() - start)
+    return 2 * 4096 * 4096 * width / sorted(times)[repeats // 2] / 1e9
+
+
+def model_dir(data, rows, cols, seed):
+    return data / f"v{rows}x{cols}-seed{seed}"
+
+
+def generate(data, rows, cols, seed, env):
+    folder = model_dir(data, rows, cols, seed)
+    if not (folder / "model-Q8_0.gguf").exists():
+        print(f"generating {rows} x {cols} …", flush=True)
+        run([TARGET / "debug" / "workload", "generate", "--rows", rows, "--cols", cols, "--seed", seed,
+             "--out", folder], env)
+    return folder
+
+
+def fresh(out):
+    """A fresh output folder: a lesson replaces only an output its own run recorded."""
+    shutil.rmtree(out, ignore_errors=True)
+
+
+def lesson_row(name, model_label, result, out):
+    report = json.loads((out / "report.json").read_text())
+    memory = report["memory"]
+    peak = result["peak_mib"] * 2**20
+    return {"case": name, "model": model_label, "wall_s": result["wall_s"], "peak_mib": result["peak_mib"],
+            "matrices_mib": memory["matrices"] / 2**20, "ratio": peak / memory["matrices"],
+            "estimate_mib": memory["peak"] / 2**20, "estimate_ratio": memory["peak"] / peak,
+            "load_before": result["load_before"], "load_after": result["load_after"]}
+
+
+def main():
+    in_venv()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=pathlib.Path,
+                        default=pathlib.Path(os.environ.get("SCALE_DATA", OUT / "scale-data")))
+    parser.add_argument("--sizes", default="32000,64000,128000,256000",
+                        help=f"vocabulary sizes of the series, each {WIDTH} wide (256000 is also the headline model)")
+    parser.add_argument("--headline", action=argparse.BooleanOptionalAction, default=True,
+                        help="also the 128,256 × 4,096 model, and lessons 1-3 on both large models together")
+    parser.add_argument("--stages", default="standins,knn,tsne,lessons,page")
+    parser.add_argument("--keep-graphs", action="store_true",
+                        help="keep graphs from an earlier run (their stage then times reading them)")
+    args = parser.parse_args()
+    stages = args.stages.split(",")
+    args.data.mkdir(parents=True, exist_ok=True)
+    cache = args.data / "cache"
+    if "knn" in stages and not args.keep_graphs:
+        shutil.rmtree(cache, ignore_errors=True)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", EMBEDDING_CACHE_DIR=str(cache))
+    subprocess.run(["cargo", "build", "--quiet", *[a for p in ["lesson01", "lesson02", "lesson03", "lesson04",
+                    "lesson05", "bench"] for a in ("-p", p)]], cwd=ROOT, check=True)
+    binaries = TARGET / "debug"
+    workload = binaries / "workload"
+    rows = Rows()
+
+    if "standins" in stages:
+        # The course's own runs first: every lesson with its defaults on the stand-ins.
+        for lesson in ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05"]:
+            out = args.data / "runs" / "standins" / lesson
+            fresh(out)
+            result = measured([binaries / lesson, "--standin", "--out", out], env)
+            rows.append(lesson_row(lesson, "stand-ins", result, out))
+            print(f"  {lesson} on the stand-ins {rows[-1]['peak_mib']:.0f} MiB "
+                  f"({rows[-1]['ratio']:.2f}× the matrices)", flush=True)
+
+    models = [(int(n), WIDTH, 1) for n in args.sizes.split(",") if n]
+    if args.headline:
+        models += [m for m in HEADLINE if m not in models]
+    models.sort(key=lambda m: m[0] * m[1])
+    for rows_, cols, seed in models:
+        folder = generate(args.data, rows_, cols, seed, env)
+        label = f"{rows_:,} × {cols:,}"
+        m = str(folder)
+        runs = args.data / "runs" / folder.name
+        runs.mkdir(parents=True, exist_ok=True)
+        print(f"== {label}", flush=True)
+        if "knn" in stages:
+            before = sgemm_gflops(cols)
+            result = measured([workload, "--model", m, "knn-graph", "--k", NEIGHBOURS, "--keep"], env)
+            after = sgemm_gflops(cols)
+            graph_s = json.loads(result["stdout"])["graph_s"]
+            rate = rows_ * rows_ * cols / graph_s / 1e9
+            rows.append({"case": "kNN graph", "model": label, "n": rows_, "d": cols, "wall_s": result["wall_s"],
+                         "stage_s": graph_s, "peak_mib": result["peak_mib"], "gflops": rate,
+                         "sgemm_before": before, "sgemm_after": after, "sgemm_ratio": rate / ((before + after) / 2),
+                         "load_before": result["load_before"], "load_after": result["load_after"]})
+            print(f"  kNN graph {graph_s:.1f} s, {rate:.0f} GFLOP/s; numpy sgemm {before:.0f} / {after:.0f}", flush=True)
+        if "tsne" in stages:
+            map_file = runs / "tsne.f64"
+            result = measured([workload, "--model", m, "tsne", "--perplexity", "5", "--iterations", "1000",
+                               "--map-out", map_file], env)
+            out = json.loads(result["stdout"])
+            rows.append({"case": "t-SNE", "model": label, "n": rows_, "d": cols, "wall_s": result["wall_s"],
+                         "stage_s": out["tsne_s"], "neighbours_s": out["neighbours_s"], "kl": out["kl"],
+                         "peak_mib": result["peak_mib"], "load_before": result["load_before"],
+                         "load_after": result["load_after"]})
+            result = measured([workload, "dbscan", "--map", map_file, "--eps", "1", "--min-samples", "10"], env)
+            out = json.loads(result["stdout"])
+            rows.append({"case": "DBSCAN", "model": label, "n": rows_, "d": cols, "wall_s": result["wall_s"],
+                         "stage_s": out["dbscan_s"], "clusters": out["clusters"], "noise": out["noise"],
+                         "peak_mib": result["peak_mib"], "load_before": result["load_before"],
+                         "load_after": result["load_after"]})
+            print(f"  t-SNE {rows[-2]['stage_s']:.1f} s, DBSCAN {out['clusters']} clusters", flush=True)
+        if "lessons" in stages:
+            pair = ["--bert", m, "--gpt", m]
+            lessons = [
+                ("lesson01", pair),
+                ("lesson02", pair + ["--graph"]),
+                ("lesson03", pair + ["--models", f"{m},{m}"]),
+                ("lesson04", ["--model", m]),
+                ("lesson05", ["--model", m, "--tokens", f"first:{rows_ - SPECIAL_TOKENS}", "--method", "fft",
+                              "--eps", "1", "--min-samples", "10"]),
+            ]
+            for lesson, flags in lessons:
+                out = runs / lesson
+                fresh(out)
+                result = measured([binaries / lesson, *flags, "--out", out], env)
+                row = lesson_row(lesson, label, result, out)
+                row.update(n=rows_, d=cols)
+                if lesson == "lesson05":
+                    row["map_seconds"] = json.loads((out / "report.json").read_text())["explorer"]["seconds"]
+                rows.append(row)
+                print(f"  {lesson} {row['wall_s']:.1f} s, {row['peak_mib']:.0f} MiB ({row['ratio']:.2f}× the matrix)",
+                      flush=True)
+        if "page" in stages and (runs / "lesson05" / "map.html").exists():
+            sys.path.insert(0, str(BENCH))
+            from map_page import open_page
+            browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+            if browser:
+                ready, frames, walls, _ = open_page(browser, runs / "lesson05" / "map.html", "id=500&metric=cosine", 3)
+                data = (runs / "lesson05" / "map-data.js").stat().st_size
+                rows.append({"case": "map page", "model": label, "n": rows_, "d": cols,
+                             "ready_ms": sorted(ready)[1], "frame_ms": sorted(frames)[1], "data_mb": data / 1e6,
+                             "load_before": load(), "load_after": load()})
+                print(f"  map page ready {sorted(ready)[1]} ms, frame {sorted(frames)[1]} ms", flush=True)
+    if args.headline and "lessons" in stages:
+        big, wide = (model_dir(args.data, *HEADLINE[0]), model_dir(args.data, *HEADLINE[1]))
+        label = "both large models"
+        runs = args.data / "runs" / "both"
+        for lesson, flags in [("lesson01", []), ("lesson02", ["--graph"]),
+                              ("lesson03", ["--models", f"{big},{wide}"])]:
+            out = runs / lesson
+            fresh(out)
+            result = measured([binaries / lesson, "--bert", big, "--gpt", wide, *flags, "--out", out], env)
+            rows.append(lesson_row(lesson, label, result, out))
+            print(f"  {lesson} on both {rows[-1]['wall_s']:.1f} s, {rows[-1]['peak_mib']:.0f} MiB", flush=True)
+
+    rows = rows.merged()
+    report = markdown(rows)
+    (BENCH / "scale.md").write_text(report)
+    plot(rows, ROOT / "book" / "src" / "scaling.svg")
+    include_in_results(report)
+    print("\n" + report)
+
+
+class Rows(list):
+    """This run's rows; after each one, out/bench/scale.json holds them with the earlier
+    run's rows for the (case, model) pairs not measured again, so a run stopped midway
+    keeps what it measured."""
+
+    def __init__(self):
+        super().__init__()
+        OUT.mkdir(parents=True, exist_ok=True)
+        path = OUT / "scale.json"
+        self.earlier = json.loads(path.read_text()) if path.exists() else []
+
+    def append(self, row):
+        super().append(row)
+        (OUT / "scale.json").write_text(json.dumps(self.merged(), indent=1))
+
+    def merged(self):
+        fresh = {(r["case"], r["model"]) for r in self}
+        return [r for r in self.earlier if (r["case"], r["model"]) not in fresh] + list(self)
+
+
+def cpu():
+    return next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+
+
+def markdown(rows):
+    """The tables as bench/results.md and the book show them."""
+    def lo(r):
+        return f"{r['load_before']:.1f} → {r['load_after']:.1f}"
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu()}), dev profile (`cargo run`'s), "
+        f"`python3 bench/scale.py`: generated GGUF Q8_0 models (`bench/src/generate.rs`). The load column is the "
+        f"1-minute load average before → after each run: above {os.cpu_count()} the machine was shared and its "
+        f"times are longer than a quiet machine's (memory is not affected).",
+        "",
+        "| lesson | model | time | peak RSS | f32 matrices | peak ÷ matrices | estimate | estimate ÷ peak | load |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    lesson_rows = sorted((r for r in rows if r["case"].startswith("lesson")),
+                         key=lambda r: (r["case"], r.get("n", 0 if r["model"] == "stand-ins" else 10**9), r["model"]))
+    for r in lesson_rows:
+        flag = "" if abs(r["estimate_ratio"] - 1) <= ESTIMATE_TOLERANCE else " ✗"
+        lines.append(f"| {r['case']} | {r['model']} | {r['wall_s']:.1f} s | {r['peak_mib']:,.0f} MiB "
+                     f"| {r['matrices_mib']:,.0f} MiB | {r['ratio']:.2f}× | {r['estimate_mib']:,.0f} MiB "
+                     f"| {r['estimate_ratio']:.2f}{flag} | {lo(r)} |")
+    lines += ["", "| stage | model | time | peak RSS | | load |", "|---|---|---|---|---|---|"]
+    for r in sorted((r for r in rows if not r["case"].startswith("lesson")), key=lambda r: (r["case"], r["n"])):
+        if r["case"] == "kNN graph":
+            note = (f"{r['gflops']:.0f} GFLOP/s = {r['sgemm_ratio']:.2f}× numpy's sgemm "
+                    f"({r['sgemm_before']:.0f} before, {r['sgemm_after']:.0f} after)")
+        elif r["case"] == "t-SNE":
+            note = f"KL {r['kl']:.3f}" + (f"; neighbours read back in {r['neighbours_s']:.1f} s"
+                                           if r.get("neighbours_s") is not None else "")
+        elif r["case"] == "DBSCAN":
+            note = f"{r['clusters']} clusters, {r['noise']} noise points"
+        else:
+            lines.append(f"| map page | {r['model']} | ready {r['ready_ms']} ms, a frame {r['frame_ms']:.1f} ms "
+                         f"| | {r['data_mb']:.1f} MB of data | {lo(r)} |")
+            continue
+        lines.append(f"| {r['case']} | {r['model']} | {r['stage_s']:.1f} s | {r['peak_mib']:,.0f} MiB | {note} | {lo(r)} |")
+    missing = [f"{lesson} on {n:,} × {d:,}" for n, d, _ in HEADLINE
+               for lesson in ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05"]
+               if not any(r["case"] == lesson and r["model"] == f"{n:,} × {d:,}" for r in lesson_rows)]
+    if missing:
+        lines += ["", "Not measured yet (no run of them finished): " + ", ".join(missing) + "."]
+    off = [r for r in lesson_rows if abs(r["estimate_ratio"] - 1) > ESTIMATE_TOLERANCE and r.get("n", 0) >= 128_000]
+    large = [r for r in lesson_rows if r.get("n", 0) >= 128_000]
+    verdict = ("no run measured" if not large else "all." if not off
+               else ", ".join(f"{r['case']} on {r['model']} ✗" for r in off))
+    lines += ["", f"Estimates within {ESTIMATE_TOLERANCE:.0%} of the measured peak at 128,000 tokens and more: "
+              + verdict,
+              "", "Time and peak memory of each stage against the vocabulary size: "
+              "[book/src/scaling.svg](../book/src/scaling.svg) (the book's Performance chapter shows it).", ""]
+    return "\n".join(lines)
+
+
+def plot(rows, path):
+    """Time and peak memory of each stage against the vocabulary size (log–log), with the
+    slopes of n, n log n and n² for reading how each grows."""
+    import matplotlib
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+    series = [r for r in rows if r.get("d") == WIDTH and "n" in r and ("stage_s" in r or r["case"].startswith("lesson"))]
+    cases = sorted({r["case"] for r in series})
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for case in cases:
+        points = sorted((r["n"], r.get("stage_s", r["wall_s"]), r["peak_mib"]) for r in series if r["case"] == case)
+        if len(points) < 2:
+            continue
+        n, t, m = zip(*points)
+        ax_t.plot(n, t, "o-", label=case)
+        ax_m.plot(n, m, "o-", label=case)
+    ns = sorted({r["n"] for r in series})
+    if len(ns) >= 2:
+        base = [n / ns[0] for n in ns]
+        for label, grow in [("∝ n", lambda x: x), ("∝ n log n", lambda x: x * math.log(x * ns[0]) / math.log(ns[0])),
+                            ("∝ n²", lambda x: x * x)]:
+            ax_t.plot(ns, [grow(x) for x in base], ":", color="grey")
+            ax_t.annotate(label, (ns[-1], grow(base[-1])), color="grey", fontsize=8)
+    for ax, title, unit in [(ax_t, "time of each stage", "seconds"), (ax_m, "peak resident memory", "MiB")]:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(f"vocabulary size (tokens, {WIDTH:,} dimensions)")
+        ax.set_ylabel(unit)
+        ax.set_title(title)
+    ax_m.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def include_in_results(report):
+    """bench/results.md keeps this report between its markers (run.py keeps them too)."""
+    path = BENCH / "results.md"
+    begin, end = "<!-- bench/scale.py -->", "<!-- /bench/scale.py -->"
+    text = path.read_text()
+    block = f"{begin}\n## The largest vocabularies\n\n{report}\n{end}\n"
+    if begin in text:
+        text = text[:text.index(begin)] + block + text[text.index(end) + len(end) + 1:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
