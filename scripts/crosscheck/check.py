@@ -34,6 +34,10 @@ COMMON_LISTED = {
     "models[].standin.description": "the stand-in's description, text written in common/src/model/standins.rs",
     "models[].standin.synthetic": "whether the stand-in is a projection made by common/src/model/standins.rs "
                                   "(its name and model are checked)",
+    "memory.matrices": "the f32 bytes of the matrices the run's memory estimate counts (common/src/run/budget.rs, "
+                       "from the files' headers, a stand-in's source matrix included)",
+    "memory.peak": "the run's estimate of its peak memory, made before any matrix is read and checked against the "
+                   "free memory; bench/scale.py and bench/tests/scale.rs compare it with the measured peak",
 }
 
 
