@@ -351,7 +351,9 @@ def plot(rows, path):
     import matplotlib.pyplot as plt
     series = [r for r in rows if r.get("d") == WIDTH and "n" in r and ("stage_s" in r or r["case"].startswith("lesson"))]
     cases = sorted({r["case"] for r in series})
-    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.5))
+    # One column of two panels, 7.8 in wide: drawn 750 px wide in the book, no text under 12 px.
+    plt.rcParams.update({"font.size": 10, "legend.fontsize": 9})
+    fig, (ax_t, ax_m) = plt.subplots(2, 1, figsize=(7.8, 8))
     for case in cases:
         points = sorted((r["n"], r.get("stage_s", r["wall_s"]), r["peak_mib"]) for r in series if r["case"] == case)
         if len(points) < 2:
@@ -365,14 +367,16 @@ def plot(rows, path):
         for label, grow in [("∝ n", lambda x: x), ("∝ n log n", lambda x: x * math.log(x * ns[0]) / math.log(ns[0])),
                             ("∝ n²", lambda x: x * x)]:
             ax_t.plot(ns, [grow(x) for x in base], ":", color="grey")
-            ax_t.annotate(label, (ns[-1], grow(base[-1])), color="grey", fontsize=8)
+            ax_t.annotate(label, (ns[-1], grow(base[-1])), color="grey", fontsize=9,
+                          xytext=(-4, {"∝ n": -12, "∝ n log n": 4}.get(label, 4)), textcoords="offset points",
+                          ha="right")
     for ax, title, unit in [(ax_t, "time of each stage", "seconds"), (ax_m, "peak resident memory", "MiB")]:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(f"vocabulary size (tokens, {WIDTH:,} dimensions)")
         ax.set_ylabel(unit)
         ax.set_title(title)
-    ax_m.legend(fontsize=8)
+    ax_m.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(path)
 
