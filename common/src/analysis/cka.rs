@@ -87,9 +87,11 @@ impl Centred {
         let trace = |m: &[f64], d: usize| (0..d).map(|i| m[i * d + i]).sum::<f64>();
         ensure!(
             norm > 0.0,
-            "CKA is undefined here: every token has the same vector in one of the spaces (nothing varies once the mean is removed)"
+            "CKA is undefined here: every token has the same vector in one of the \
+             spaces (nothing varies once the mean is removed)"
         );
-        let chance = trace(&xx, x.cols()) * trace(&yy, y.cols()) / ((n - 1.0) * norm);
+        let traces = trace(&xx, x.cols()) * trace(&yy, y.cols());
+        let chance = traces / ((n - 1.0) * norm);
         // ANCHOR_END: cka
         Ok(Self { x, y, norm, chance })
     }

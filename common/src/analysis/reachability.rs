@@ -32,7 +32,8 @@ pub enum Reach {
     PartialCharacter,
 }
 
-/// The reach of every token of `model`'s vocabulary (ids below its embedding rows).
+/// The reach of every row of `model`'s embedding matrix: a token's by its round trip,
+/// a row past the tokenizer's vocabulary `Unreachable`.
 pub fn reachability(model: &Model) -> Result<Vec<Reach>> {
     let tokenizer = &model.tokenizer;
     let entries = tokenizer.vocab_strings();
@@ -53,7 +54,7 @@ pub fn reachability(model: &Model) -> Result<Vec<Reach>> {
     };
     let probe = probe_token(model, &entries, convention, &continues, &round_trip)?;
     let vocabulary = tokenizer.vocab_size().min(model.embeddings.rows());
-    (0..vocabulary as u32)
+    let mut reach = (0..vocabulary as u32)
         .into_par_iter()
         .map(|id| {
             let entry = entries.get(id as usize).map_or("", String::as_str);
@@ -70,8 +71,12 @@ pub fn reachability(model: &Model) -> Result<Vec<Reach>> {
                 Some(false) => Reach::Unreachable,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
     // ANCHOR_END: round_trip
+    // Rows past the tokenizer's vocabulary (a matrix padded to a round size) belong to
+    // no token: no text produces them.
+    reach.resize(model.embeddings.rows(), Reach::Unreachable);
+    Ok(reach)
 }
 
 /// The word-start token continuation pieces are tested after: the first, by id, that is

@@ -41,7 +41,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR_END: seed_ids
     // ANCHOR: raw
     // Euclidean distances; visualize the distributions; sort, get top k, print
-    let euc_dist = session.show(knn.search(&seedidx, embeddings.map(Rows::from), false)?);
+    let rows = embeddings.map(Rows::from);
+    let euc_dist = session.show(knn.search(&seedidx, rows, false)?);
     knn.draw(&euc_dist, "")?;
     // ANCHOR_END: raw
 
@@ -68,7 +69,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let mut multitoken = Vec::new();
     for seedword in &seedwords[1..] {
         let seedidx = session.show(knn.seed_ids(seedword)?);
-        let euc_dist = session.show(knn.search(&seedidx, embeddings.map(Rows::from), false)?);
+        let rows = embeddings.map(Rows::from);
+        let euc_dist = session.show(knn.search(&seedidx, rows, false)?);
         multitoken.push((seedidx, euc_dist));
     }
     // ANCHOR_END: multitoken

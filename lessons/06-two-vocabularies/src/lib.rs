@@ -79,7 +79,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: shared
     session.section("1. Shared tokens");
     let vocabularies = [entries(&models[0])?, entries(&models[1])?];
-    let shared = match_vocabularies(&vocabularies[0], &vocabularies[1], args.fold_case);
+    let [a, b] = &vocabularies;
+    let shared = match_vocabularies(a, b, args.fold_case);
     ensure_enough(&shared, &labels, args)?;
     let n = shared.tokens.len();
     let vectors = [0, 1].map(|side| {
@@ -94,15 +95,12 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // random subsets of 100, 1,000 and 10,000 tokens
     // ANCHOR: similarity
     session.section("2. Similarity of the two geometries");
-    let cka = cka_test(
-        &vectors[0],
-        &vectors[1],
-        args.permutations,
-        seeds.of(Stream::CkaNull),
-    )?;
-    let rsa_all = pearson_rsa_of_rows(&vectors[0], &vectors[1])?;
+    let [a, b] = &vectors;
+    let cka = cka_test(a, b, args.permutations, seeds.of(Stream::CkaNull))?;
+    let rsa_all = pearson_rsa_of_rows(a, b)?;
     let rsa_sample = rsa_on_sample(&vectors, args, &session)?;
-    let by_size = subsets(&vectors, args.draws as usize, seeds.of(Stream::Subsets))?;
+    let draws = args.draws as usize;
+    let by_size = subsets(&vectors, draws, seeds.of(Stream::Subsets))?;
     let words = words_subset(
         &args.words(),
         &shared,
@@ -128,7 +126,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // 3. Alignment: a rotation fitted on half the shared tokens, tested on the other half
     // ANCHOR: alignment
     session.section("3. Alignment");
-    let alignment = session.show(align(&vectors, &labels, k, seeds.of(Stream::Split))?);
+    let split = seeds.of(Stream::Split);
+    let alignment = session.show(align(&vectors, &labels, k, split)?);
     session.figure(figures::alignment(&alignment), "alignment")?;
     // ANCHOR_END: alignment
 
@@ -141,16 +140,14 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         unit_length_rows(&vectors[1])?,
     ];
     let on_map = map_tokens(n, args.map_tokens, seeds.of(Stream::MapSample));
-    let maps =
-        [0, 1].map(|side| draw_map(&unit[side], &on_map, &labels[side], args, session.device()));
-    let [map_a, map_b] = maps;
-    let maps = [map_a?, map_b?];
-    let lists =
-        [0, 1].map(|side| neighbour_lists(&unit[side], &maps[side], &on_map, k, session.device()));
-    let [lists_a, lists_b] = lists;
-    let lists = [lists_a?, lists_b?];
+    let device = session.device();
+    let draw = |s: usize| draw_map(&unit[s], &on_map, &labels[s], args, device);
+    let maps = [draw(0)?, draw(1)?];
+    let list = |s: usize| neighbour_lists(&unit[s], &maps[s], &on_map, k, device);
+    let lists = [list(0)?, list(1)?];
     let overlaps = neighbour_overlap(&indices(&lists[0]), &indices(&lists[1]), k)?;
-    let agreement = session.show(Agreement::new(&shared, &overlaps, k, chance_overlap(n, k)));
+    let chance = chance_overlap(n, k);
+    let agreement = session.show(Agreement::new(&shared, &overlaps, k, chance));
     session.figure(figures::agreement(&agreement, &shared_summary), "agreement")?;
     // ANCHOR_END: agreement
 
@@ -355,9 +352,12 @@ fn align(vectors: &[Matrix; 2], labels: &[String; 2], k: usize, seed: u64) -> Re
     train.sort_unstable();
     test.sort_unstable();
     // ANCHOR: fit
-    let w = orthogonal_procrustes(&source.select_rows(&train), &target.select_rows(&train))?;
+    let fit_from = source.select_rows(&train);
+    let fit_to = target.select_rows(&train);
+    let w = orthogonal_procrustes(&fit_from, &fit_to)?;
     let mapped = mapped_rows(source, &w)?;
-    let ranks = counterpart_ranks(&mapped.select_rows(&test), &mapped, target, &test, k)?;
+    let queries = mapped.select_rows(&test);
+    let ranks = counterpart_ranks(&queries, &mapped, target, &test, k)?;
     // ANCHOR_END: fit
     Ok(Alignment {
         from: labels[from].clone(),

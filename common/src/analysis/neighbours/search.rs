@@ -2,8 +2,8 @@
 //! the `k` smallest re-measured exactly.
 
 use anyhow::{Result, bail};
-use rayon::prelude::*;
 use burn::tensor::Device;
+use rayon::prelude::*;
 
 use super::{Metric, Neighbours, Query};
 use crate::tensor::ops::{Rows, per_row_blocks, to_tensor};
@@ -101,13 +101,13 @@ pub fn smallest(values: &[f32], k: usize) -> Vec<(usize, f32)> {
 }
 
 // ANCHOR: nearest
-/// The `k` rows of `rows` (a matrix's, or centred: see [`Rows`]) nearest to `query`,
-/// nearest first, and the distances to every row.
+/// The `k` rows of `rows` (a matrix's, or centred: see [`Rows`]) nearest to
+/// `query`, nearest first, and the distances to every row.
 ///
-/// All distances come from [`distances_to_all`] (one matmul per block of rows); the
-/// matmul form loses precision near zero (a row's distance to itself comes out around
-/// 1e-3, not 0), so the `2k` best candidates are re-measured exactly on the host and
-/// re-ranked (ties to the lower index).
+/// All distances come from [`distances_to_all`] (one matmul per block of rows);
+/// the matmul form loses precision near zero (a row's distance to itself comes out
+/// around 1e-3, not 0), so the `2k` best candidates are re-measured exactly on the
+/// host and re-ranked (ties to the lower index).
 pub fn nearest<'a>(
     rows: impl Into<Rows<'a>>,
     query: &Query,

@@ -298,13 +298,19 @@ impl Convolver {
             .zip(self.kernel.par_chunks(size * COLUMNS_AT_ONCE))
             .for_each(|(columns, kernel)| {
                 let mut padded = vec![Complex::default(); kernel.len()];
-                for (column, padded) in columns.chunks_exact(nodes).zip(padded.chunks_exact_mut(size)) {
+                for (column, padded) in columns
+                    .chunks_exact(nodes)
+                    .zip(padded.chunks_exact_mut(size))
+                {
                     padded[..nodes].copy_from_slice(column);
                 }
                 forward.process(&mut padded);
                 padded.iter_mut().zip(kernel).for_each(|(v, k)| *v *= k);
                 inverse.process(&mut padded);
-                for (column, padded) in columns.chunks_exact_mut(nodes).zip(padded.chunks_exact(size)) {
+                for (column, padded) in columns
+                    .chunks_exact_mut(nodes)
+                    .zip(padded.chunks_exact(size))
+                {
                     column.copy_from_slice(&padded[..nodes]);
                 }
             });
