@@ -277,3 +277,23 @@ pub fn limit_address_space(command: &mut Command, bytes: u64) -> &mut Command {
         })
     }
 }
+
+/// Headless Chromium for a test that opens a lesson's page: the first of `chromium`,
+/// `chromium-browser`, `google-chrome` on the PATH. Without one the test is skipped (with
+/// a note), unless `REQUIRE_BROWSER` is set, as CI sets it: then the test fails.
+pub fn chromium_or_skip() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        ["chromium", "chromium-browser", "google-chrome"]
+            .iter()
+            .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+            .find(|candidate| candidate.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("REQUIRE_BROWSER").is_none(),
+            "REQUIRE_BROWSER is set but no Chromium is on the PATH: apt-get install chromium"
+        );
+        eprintln!("skipped: no Chromium on the PATH (apt-get install chromium)");
+    }
+    found
+}

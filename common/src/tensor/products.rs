@@ -129,22 +129,7 @@ pub fn block_products(x: &Matrix, rows: std::ops::Range<usize>, y: &Matrix, out:
         .len()
         .div_ceil(2 * rayon::current_num_threads())
         .max(16);
-    out.par_chunks_mut(strip * m.max(1))
-        .enumerate()
-        .for_each(|(s, out)| {
-            let first = rows.start + s * strip;
-            let count = out.len() / m.max(1);
-            let lhs =
-                MatRef::from_row_major_slice(&x.data()[first * d..(first + count) * d], count, d);
-            faer::linalg::matmul::matmul(
-                MatMut::from_row_major_slice_mut(out, count, m),
-                Accum::Replace,
-                lhs,
-                rhs.transpose(),
-                1.0f32,
-                Par::Seq,
-            );
-        });
+    strip_products(x, rows.start, strip, rhs.transpose(), out);
 }
 
 /// `X W` for `x` (n × p) and a p × q matrix `w`: every row of X mapped by W.
@@ -160,15 +145,23 @@ pub fn mapped_rows(x: &Matrix, w: &Matrix) -> Result<Matrix> {
     let mut out = vec![0f32; n * q];
     let rhs = MatRef::from_row_major_slice(w.data(), p, q);
     const STRIP_ROWS: usize = 2048;
-    out.par_chunks_mut(STRIP_ROWS * q.max(1))
+    strip_products(x, 0, STRIP_ROWS, rhs, &mut out);
+    Matrix::new(n, q, out)
+}
+
+/// `out = X[first..] · rhs` (row-major, `rhs.ncols()` wide), one f32 GEMM per strip of
+/// `strip` rows of X, the strips on rayon's threads.
+fn strip_products(x: &Matrix, first: usize, strip: usize, rhs: MatRef<'_, f32>, out: &mut [f32]) {
+    let (d, m) = (x.cols(), rhs.ncols());
+    out.par_chunks_mut(strip * m.max(1))
         .enumerate()
         .for_each(|(s, out)| {
-            let first = s * STRIP_ROWS;
-            let count = out.len() / q.max(1);
+            let start = first + s * strip;
+            let count = out.len() / m.max(1);
             let lhs =
-                MatRef::from_row_major_slice(&x.data()[first * p..(first + count) * p], count, p);
+                MatRef::from_row_major_slice(&x.data()[start * d..(start + count) * d], count, d);
             faer::linalg::matmul::matmul(
-                MatMut::from_row_major_slice_mut(out, count, q),
+                MatMut::from_row_major_slice_mut(out, count, m),
                 Accum::Replace,
                 lhs,
                 rhs,
@@ -176,7 +169,6 @@ pub fn mapped_rows(x: &Matrix, w: &Matrix) -> Result<Matrix> {
                 Par::Seq,
             );
         });
-    Matrix::new(n, q, out)
 }
 
 #[cfg(test)]

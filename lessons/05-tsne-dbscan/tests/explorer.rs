@@ -16,16 +16,8 @@ use common::analysis::vocabulary::vocabulary_neighbours;
 use common::model::files::locate;
 use common::model::token_kinds::token_kinds;
 use common::model::{Model, display_text, standins, token_text};
-use course_tests::{out_dir, standin_args};
+use course_tests::{chromium_or_skip, out_dir, standin_args};
 use lesson05::{Args, MAP_NEIGHBOURS, run};
-
-fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-        .find(|candidate| candidate.is_file())
-}
 
 /// The map's tokens: the GPT stand-in's first 150 text tokens and up to 40 whose text holds
 /// `<` or `&`, written as an `@FILE` token list.
@@ -101,12 +93,7 @@ fn map_data_holds_every_token_with_its_neighbours() {
 
 #[test]
 fn the_map_opens_on_a_deep_link_in_chromium() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("REQUIRE_BROWSER").is_none(),
-            "REQUIRE_BROWSER is set but no Chromium is on the PATH: apt-get install chromium"
-        );
-        eprintln!("skipped: no Chromium on the PATH (apt-get install chromium)");
+    let Some(browser) = chromium_or_skip() else {
         return;
     };
     let out = out_dir();

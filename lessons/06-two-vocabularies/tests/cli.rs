@@ -3,6 +3,7 @@
 
 mod synthetic;
 
+use std::path::Path;
 use std::process::Output;
 
 use course_tests::{one_line_error, out_dir, run_binary};
@@ -12,10 +13,16 @@ fn lesson(args: &[&str]) -> Output {
     run_binary(env!("CARGO_BIN_EXE_lesson06"), args)
 }
 
-fn with_out(out: &std::path::Path, args: &[&str]) -> Output {
+fn with_out(out: &Path, args: &[&str]) -> Output {
     let mut all = args.to_vec();
     all.extend(["--out", out.to_str().unwrap()]);
     lesson(&all)
+}
+
+/// Lesson 6 on the models in folders `a` and `b`, into `out`.
+fn compare(a: &Path, b: &Path, out: &Path) -> Output {
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    with_out(out, &["--a", a, "--b", b])
 }
 
 #[test]
@@ -31,15 +38,7 @@ fn two_models_with_no_shared_token_are_one_line() {
     let (a, b, out) = (out_dir(), out_dir(), out_dir());
     write_model(a.path(), &words("alpha", 150), 8, 1);
     write_model(b.path(), &words("beta", 150), 6, 2);
-    let output = with_out(
-        out.path(),
-        &[
-            "--a",
-            a.path().to_str().unwrap(),
-            "--b",
-            b.path().to_str().unwrap(),
-        ],
-    );
+    let output = compare(a.path(), b.path(), out.path());
     assert_eq!(output.status.code(), Some(1));
     let error = one_line_error(&output);
     assert!(error.contains("share no token"), "{error}");
@@ -57,15 +56,7 @@ fn two_models_sharing_one_token_are_one_line_naming_it() {
     theirs.push("alpha007".into());
     write_model(a.path(), &words("alpha", 150), 8, 1);
     write_model(b.path(), &theirs, 6, 2);
-    let output = with_out(
-        out.path(),
-        &[
-            "--a",
-            a.path().to_str().unwrap(),
-            "--b",
-            b.path().to_str().unwrap(),
-        ],
-    );
+    let output = compare(a.path(), b.path(), out.path());
     assert_eq!(output.status.code(), Some(1));
     let error = one_line_error(&output);
     assert!(

@@ -17,10 +17,9 @@
 
 mod synthetic;
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use course_tests::{assert_figures, assert_snapshot, out_dir, standin_args};
+use course_tests::{assert_figures, assert_snapshot, chromium_or_skip, out_dir, standin_args};
 use lesson06::{Args, run};
 use synthetic::{words, write_model};
 
@@ -132,22 +131,9 @@ fn two_copies_of_one_model_agree_everywhere() {
     );
 }
 
-fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-        .find(|candidate| candidate.is_file())
-}
-
 #[test]
 fn compare_html_opens_on_a_deep_link_and_links_both_maps() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("REQUIRE_BROWSER").is_none(),
-            "REQUIRE_BROWSER is set but no Chromium is on the PATH: apt-get install chromium"
-        );
-        eprintln!("skipped: no Chromium on the PATH (apt-get install chromium)");
+    let Some(browser) = chromium_or_skip() else {
         return;
     };
     let (a, b) = pair(false);
