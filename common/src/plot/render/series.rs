@@ -64,7 +64,8 @@ pub(crate) fn draw_xy<DB: DrawingBackend>(
     }
     categorical_labels(&chart, area, &panel.axes, sizes)?;
     frame(&chart, area, &panel.axes)?;
-    if panel.legend {
+    // A panel without a labelled series has no legend (plotters would draw an empty box).
+    if panel.legend && drawn.iter().any(|series| series.label.is_some()) {
         draw_legend(&mut chart, &drawn, sizes)?;
     }
     Ok(())
