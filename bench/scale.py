@@ -302,16 +302,16 @@ def markdown(rows):
         f"1-minute load average before → after each run: above {os.cpu_count()} the machine was shared and its "
         f"times are longer than a quiet machine's (memory is not affected).",
         "",
-        "| lesson | model | time | peak RSS | f32 matrices | peak ÷ matrices | estimate | estimate ÷ peak | load |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| lesson | model | time | f32 matrices | peak RSS (÷ matrices) | estimate (÷ peak) | load |",
+        "|---|---|---|---|---|---|---|",
     ]
     lesson_rows = sorted((r for r in rows if r["case"].startswith("lesson")),
                          key=lambda r: (r["case"], r.get("n", 0 if r["model"] == "stand-ins" else 10**9), r["model"]))
     for r in lesson_rows:
         flag = "" if abs(r["estimate_ratio"] - 1) <= ESTIMATE_TOLERANCE else " ✗"
-        lines.append(f"| {r['case']} | {r['model']} | {r['wall_s']:.1f} s | {r['peak_mib']:,.0f} MiB "
-                     f"| {r['matrices_mib']:,.0f} MiB | {r['ratio']:.2f}× | {r['estimate_mib']:,.0f} MiB "
-                     f"| {r['estimate_ratio']:.2f}{flag} | {lo(r)} |")
+        lines.append(f"| {r['case']} | {r['model']} | {r['wall_s']:.1f} s | {r['matrices_mib']:,.0f} MiB "
+                     f"| {r['peak_mib']:,.0f} MiB ({r['ratio']:.2f}×) "
+                     f"| {r['estimate_mib']:,.0f} MiB ({r['estimate_ratio']:.2f}{flag}) | {lo(r)} |")
     lines += ["", "| stage | model | time | peak RSS | | load |", "|---|---|---|---|---|---|"]
     for r in sorted((r for r in rows if not r["case"].startswith("lesson")), key=lambda r: (r["case"], r["n"])):
         if r["case"] == "kNN graph":

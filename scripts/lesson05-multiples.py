@@ -70,7 +70,10 @@ def digits(report) -> str:
 def labels(found) -> str:
     """The tokens every map of a widget writes (the same tokens in every run), as the
     data-labels attribute the book's page check reads: a JSON list, HTML-escaped."""
-    return html.escape(json.dumps(sorted({w for _, report, _ in found for w in words(report)})))
+    listed = html.escape(json.dumps(sorted({w for _, report, _ in found for w in words(report)})))
+    # `$` written as a character reference: the book's KaTeX preprocessor would read a
+    # bare `$` token as the start of inline maths, running on into the page's formulas.
+    return listed.replace("$", "&#36;")
 
 
 def data_uri(figure: Path) -> str:
