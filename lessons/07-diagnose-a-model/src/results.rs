@@ -975,12 +975,12 @@ impl Results {
                     r.kind.clone(),
                     reach_name(r.reach).into(),
                     format!("{:.4}", r.score),
-                    format!("{:.3}", r.norm),
+                    format!("{:.2}", r.norm),
                 ]
             })
             .collect();
         markdown_table(
-            &["rank", "id", "token", "kind", "reach", "score", "norm"],
+            &["#", "id", "token", "kind", "reach", "score", "norm"],
             &rows,
         )
     }
