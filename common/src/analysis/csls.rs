@@ -47,19 +47,28 @@ fn mean_of_largest(values: &[f32], k: usize) -> f32 {
     best.iter().sum::<f32>() / k as f32
 }
 
-/// `rows`' similarities to every row of `others`, a block at a time: `each(i, sims)` for
-/// every row i, on rayon's threads.
-fn for_each_row(rows: &Matrix, others: &Matrix, each: impl Fn(usize, &[f32]) + Sync) {
-    let m = others.rows();
-    let mut sims = vec![0f32; BLOCK.min(rows.rows()) * m];
+/// `each(i, sims)` for every row i of `rows`, `sims` its similarities to every row of
+/// `others`, in row order: a block of rows at a time, the rows of a block on rayon's
+/// threads.
+fn map_rows<T: Send>(
+    rows: &Matrix,
+    others: &Matrix,
+    each: impl Fn(usize, &[f32]) -> T + Sync,
+) -> Vec<T> {
+    let m = others.rows().max(1);
+    let mut sims = vec![0f32; BLOCK.min(rows.rows()) * others.rows()];
+    let mut out = Vec::with_capacity(rows.rows());
     for start in (0..rows.rows()).step_by(BLOCK) {
         let block = start..(start + BLOCK).min(rows.rows());
-        let sims = &mut sims[..block.len() * m];
+        let sims = &mut sims[..block.len() * others.rows()];
         block_products(rows, block.clone(), others, sims);
-        sims.par_chunks(m)
-            .enumerate()
-            .for_each(|(i, row)| each(start + i, row));
+        out.par_extend(
+            sims.par_chunks(m)
+                .enumerate()
+                .map(|(i, row)| each(start + i, row)),
+        );
     }
+    out
 }
 
 /// Where `values[truth]` ranks among `values`, largest first, a tie going to the lower
@@ -98,33 +107,18 @@ pub fn counterpart_ranks(
     );
     // ANCHOR: csls
     // r_T(y): each candidate's mean cosine to its k nearest mapped sources.
-    let hubness: Vec<std::sync::atomic::AtomicU32> =
-        (0..targets.rows()).map(|_| Default::default()).collect();
-    for_each_row(&targets, &sources, |j, sims| {
-        let r = mean_of_largest(sims, k);
-        hubness[j].store(r.to_bits(), std::sync::atomic::Ordering::Relaxed);
-    });
-    let hubness: Vec<f32> = hubness
-        .into_iter()
-        .map(|r| f32::from_bits(r.into_inner()))
-        .collect();
-    let ranks: Vec<std::sync::Mutex<(usize, usize)>> =
-        truth.iter().map(|_| Default::default()).collect();
-    for_each_row(&queries, &targets, |i, sims| {
+    let hubness = map_rows(&targets, &sources, |_, sims| mean_of_largest(sims, k));
+    // Each query's rank of its counterpart by cosine and by CSLS (without r_S(Wx),
+    // the same for every candidate of one query).
+    let ranks: Vec<(usize, usize)> = map_rows(&queries, &targets, |i, sims| {
         let plain = rank_of(sims.iter().copied(), truth[i]);
         let csls = rank_of(
             sims.iter().zip(&hubness).map(|(&c, &r)| 2.0 * c - r),
             truth[i],
         );
-        if let Ok(mut slot) = ranks[i].lock() {
-            *slot = (plain, csls);
-        }
+        (plain, csls)
     });
     // ANCHOR_END: csls
-    let ranks: Vec<(usize, usize)> = ranks
-        .into_iter()
-        .map(|r| r.into_inner().unwrap_or_default())
-        .collect();
     Ok(CounterpartRanks {
         plain: ranks.iter().map(|r| r.0).collect(),
         csls: ranks.iter().map(|r| r.1).collect(),

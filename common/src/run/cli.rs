@@ -275,6 +275,44 @@ pub fn positive(text: &str) -> Result<f64, String> {
     }
 }
 
+/// `--permutations`: a parser of a whole number up to `max`, where `why` says what bounds
+/// it. A p-value from N shuffles cannot go below 1/(N+1), so past some N more only cost
+/// time.
+pub fn permutations_up_to(
+    max: usize,
+    why: &'static str,
+) -> impl Fn(&str) -> Result<usize, String> + Clone + Send + Sync + 'static {
+    move |text| match text.parse::<usize>() {
+        Ok(n) if n <= max => Ok(n),
+        Ok(n) => Err(format!("must be at most {max}, got {n}: {why}")),
+        Err(e) => Err(format!("not a whole number up to {max} ({e})")),
+    }
+}
+
+/// Pairs a permutation test of two similarity triangles may compare in all (shuffles ×
+/// pairs): about a minute here (each pair is gathered and correlated once per shuffle).
+pub const MAX_SHUFFLED_PAIRS: u64 = 10_000_000_000;
+
+/// Refuses a permutation test of the similarity triangles of `items` things (`noun`)
+/// whose shuffles × pairs pass [`MAX_SHUFFLED_PAIRS`], naming the largest
+/// `--permutations` that fits: the test's time grows with both, so it is bounded before
+/// any work.
+pub fn check_shuffled_pairs(
+    items: u64,
+    permutations: usize,
+    noun: &str,
+) -> Result<(), String> {
+    let pairs = items.saturating_mul(items.saturating_sub(1)) / 2;
+    let shuffled = pairs.saturating_mul(permutations as u64);
+    if shuffled > MAX_SHUFFLED_PAIRS {
+        return Err(format!(
+            "--permutations {permutations} with {items} {noun} compares {shuffled:.1e} pairs, past the {MAX_SHUFFLED_PAIRS:.0e} (about a minute) the permutation test allows; the largest --permutations for {items} {noun} is {}",
+            MAX_SHUFFLED_PAIRS / pairs
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,14 +91,24 @@ pub fn figure(text: &str) -> Cow<'_, str> {
 }
 
 /// `text` as Markdown inline code, whatever it holds: unprintable characters escaped (a
-/// code span cannot hold a line break), and fenced with two backticks when it holds one.
-/// Inside a code span nothing is markup, so `<`, `*` and `&` stay as they are.
+/// code span cannot hold a line break), and fenced with one backtick more than its longest
+/// run of them, so that a token of backticks cannot close the span early. The fence is
+/// spaced off when the text holds a backtick or is itself spaced at both ends, because
+/// CommonMark takes one space off each end of such a span. Inside a code span nothing is
+/// markup, so `<`, `*` and `&` stay as they are.
 pub fn markdown_code(text: &str) -> String {
     let text = one_line(text);
-    if text.contains('`') {
-        format!("`` {text} ``")
+    let longest_run = text
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest_run + 1);
+    let spaced_ends = text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty();
+    if longest_run > 0 || spaced_ends {
+        format!("{fence} {text} {fence}")
     } else {
-        format!("`{text}`")
+        format!("{fence}{text}{fence}")
     }
 }
 
@@ -188,6 +198,12 @@ mod tests {
         assert_eq!(markdown_text("<b>&amp;|"), "\\<b\\>\\&amp\\;\\|");
         assert_eq!(markdown_text("a\u{0}\nb"), "a\\u{0}\\u{a}b");
         assert_eq!(markdown_code("`"), "`` ` ``");
+        // A token of two backticks closed a two-backtick fence at once.
+        assert_eq!(markdown_code("``"), "``` `` ```");
+        assert_eq!(markdown_code("a``b`"), "``` a``b` ```");
+        // CommonMark would take the spaces off " ring ", so the fence is spaced.
+        assert_eq!(markdown_code(" ring "), "`  ring  `");
+        assert_eq!(markdown_code(" ring"), "` ring`");
         assert_eq!(markdown_code("a\nb"), "`a\\u{a}b`");
         assert_eq!(markdown_cell("`a|b`\n"), "`a\\|b`\\u{a}");
     }

@@ -67,10 +67,15 @@ fn wgpu_device() -> Result<Device> {
 }
 
 /// Without the feature `--backend wgpu` still parses (it is one of the course's backends),
-/// and says how to get it.
+/// and says how to get it, naming the lesson that was run (its binary's name).
 #[cfg(not(feature = "wgpu"))]
 fn wgpu_device() -> Result<Device> {
+    let lesson = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.file_stem()?.to_string_lossy().into_owned()))
+        .filter(|name| name.starts_with("lesson"))
+        .unwrap_or_else(|| "lesson01".into());
     Err(anyhow!(
-        "this build has no wgpu backend; rebuild with the wgpu feature, e.g. `cargo run -p lesson02 --features wgpu -- --backend wgpu`, or run with --backend flex"
+        "this build has no wgpu backend; rebuild with the wgpu feature: `cargo run -p {lesson} --features wgpu -- --backend wgpu`, or run with --backend flex"
     ))
 }

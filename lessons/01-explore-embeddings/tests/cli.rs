@@ -134,7 +134,7 @@ fn wgpu_not_built_names_the_feature() {
     assert_eq!(out.status.code(), Some(1));
     let error = one_line_error(&out);
     assert!(
-        error.contains("--features wgpu") && error.contains("--backend flex"),
+        error.contains("cargo run -p lesson01 --features wgpu") && error.contains("--backend flex"),
         "{error}"
     );
 }

@@ -4,7 +4,8 @@ use clap::Parser;
 use common::LessonArgs;
 use common::run::Flags;
 use common::run::budget::Budget;
-use common::run::cli::{ListItem, expand, list_item, positive};
+use common::run::cli::{ListItem, check_shuffled_pairs, expand, list_item, permutations_up_to, positive};
+
 
 /// The course's two models: the BERT of lessons 1 and 2, and GPT-2.
 pub const DEFAULT_A: &str = "bert-base-uncased";
@@ -31,9 +32,10 @@ pub struct Args {
     #[arg(long)]
     pub fold_case: bool,
 
-    /// Shuffles of the token correspondence in each permutation test (0 to skip them);
-    /// the smallest p-value N shuffles can give is 1/(N+1).
-    #[arg(long, default_value_t = 100)]
+    /// Shuffles of the token correspondence in each permutation test (0 to skip them), at
+    /// most 10,000: the smallest p-value N shuffles can give is 1/(N+1), and each shuffle
+    /// recomputes CKA over every shared token.
+    #[arg(long, default_value_t = 100, value_parser = permutations_up_to(10_000, "each shuffle recomputes CKA over every shared token, and N shuffles resolve the p-value to 1/(N+1)"))]
     pub permutations: usize,
 
     /// Shared tokens in the RSA sample: every pair of them is compared, as lesson 3
@@ -114,6 +116,7 @@ impl Flags for Args {
                 self.a
             ));
         }
+        check_shuffled_pairs(self.rsa_tokens, self.permutations, "RSA tokens")?;
         if let Some(n) = self.map_tokens
             && self.perplexity >= n as f64
         {
@@ -125,3 +128,4 @@ impl Flags for Args {
         Ok(())
     }
 }
+

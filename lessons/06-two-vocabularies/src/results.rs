@@ -91,7 +91,7 @@ impl SharedSummary {
             "case kept".to_string()
         };
         format!(
-            "{} and {} share {} tokens: {} word-initial, {} continuation pieces ({case}).",
+            "{} and {} share {} tokens: {} that begin a word and {} that continue one, of every kind ({case}).",
             self.labels[0],
             self.labels[1],
             thousands(self.tokens),
@@ -640,7 +640,12 @@ impl BookNumbers for Results {
         } else {
             format!(
                 " Not shared word-initial tokens, left out: {}.",
-                s.words.missing.join(", ")
+                s.words
+                    .missing
+                    .iter()
+                    .map(|w| code(w))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
         book_section(

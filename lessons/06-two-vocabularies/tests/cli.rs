@@ -74,9 +74,28 @@ fn flags_out_of_range_are_usage_errors() {
         &["--iterations", "100"],
         &["--map-tokens", "50"],
         &["--map-tokens", "200", "--perplexity", "300"],
+        // Unbounded, this ran with no end: each shuffle recomputes CKA over every shared
+        // token, and compares every pair of the RSA sample.
+        &["--permutations", "18446744073709551615"],
+        &["--permutations", "10001"],
     ] {
         let out = lesson(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         one_line_error(&out);
     }
+}
+
+#[test]
+fn the_permutation_tests_are_bounded_before_any_work() {
+    // What is checked: shuffles × pairs of the RSA sample past about a minute's work is
+    // refused before a model loads, naming the largest --permutations that fits (10^10
+    // pairs over 2,000 tokens' 1,999,000 pairs: 5,002).
+    let out = lesson(&["--permutations", "10000"]);
+    assert_eq!(out.status.code(), Some(2));
+    let error = one_line_error(&out);
+    assert!(
+        error.contains("--permutations 10000 with 2000 RSA tokens")
+            && error.contains("the largest --permutations for 2000 RSA tokens is 5002"),
+        "{error}"
+    );
 }

@@ -121,6 +121,17 @@ pub fn rogue(contributions: &Nulls<Vec<f64>>) -> Figure<'static> {
     };
     let d = contributions.model.len() as f64;
     let equal = contributions.model.iter().sum::<f64>() / d;
+    // Room above the tallest bar for the key, so that it hides none of them.
+    let all = || {
+        contributions
+            .model
+            .iter()
+            .chain(&contributions.shuffled)
+            .chain(&contributions.gaussian)
+    };
+    let low = all().fold(0.0f64, |a, &b| a.min(b));
+    let high = all().fold(0.0f64, |a, &b| a.max(b));
+    let span = (high - low).max(f64::MIN_POSITIVE);
     Figure::single(
         1200,
         420,
@@ -128,8 +139,9 @@ pub fn rogue(contributions: &Nulls<Vec<f64>>) -> Figure<'static> {
             Axes {
                 title: "Each dimension's share of the mean cosine".into(),
                 xlabel: "Dimension".into(),
-                ylabel: "Contribution C_k".into(),
+                ylabel: "Contribution C_i".into(),
                 xlim: Some((-1.0, d)),
+                ylim: Some((low - 0.03 * span, high + 1.1 * span)),
                 ..Axes::default()
             },
             vec![
@@ -318,7 +330,7 @@ pub fn norms(n: &Norms) -> Figure<'static> {
         left.push(Series::density("model".to_string(), h, MODEL));
     }
     left.push(Series::axvline(n.gaussian.mean, GAUSSIAN));
-    left.push(key("Gaussian null's mean (dashed)", GAUSSIAN));
+    left.push(key("Gaussian null's mean", GAUSSIAN));
     let proxy = n
         .model
         .as_ref()

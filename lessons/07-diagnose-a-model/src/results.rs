@@ -219,7 +219,7 @@ impl fmt::Display for Rogue {
             };
             write!(
                 f,
-                "\n\"{}\", cosine neighbours\n  raw:          {}\n  standardised: {}\n  shared: {} of {} (the same tokens in the Gaussian null: {} of {})",
+                "\n\"{}\", cosine neighbours (lesson 2's search, so the word's own token is listed)\n  raw:          {}\n  standardised: {}\n  in both lists: {} of {} (in the Gaussian null, where no dimension dominates: {} of {})",
                 w.word,
                 list(&w.raw),
                 list(&w.standardised),
@@ -796,7 +796,7 @@ impl Results {
                 l.iter().map(|(_, t)| code(t)).collect::<Vec<_>>().join(" ")
             };
             text += &format!(
-                "\n\n{}: raw cosine neighbours {}; after standardising {}; {} of {} shared (Gaussian null: {} of {}).",
+                "\n\n{}: its cosine neighbours (lesson 2's search, so the word's own token is listed) {}; with every dimension standardised {}; {} of {} in both lists. In the Gaussian null, where no dimension dominates, standardising keeps {} of {}.",
                 code(&w.word),
                 list(&w.raw),
                 list(&w.standardised),
@@ -979,9 +979,10 @@ impl Results {
                 ]
             })
             .collect();
-        markdown_table(
-            &["#", "id", "token", "kind", "reach", "score", "norm"],
-            &rows,
-        )
+        let score = match self.under_trained.method {
+            Method::Indicator => "score",
+            Method::Norm => "score (−norm)",
+        };
+        markdown_table(&["#", "id", "token", "kind", "reach", score, "norm"], &rows)
     }
 }

@@ -142,6 +142,51 @@ fn a_model_whose_tokens_are_all_reachable_is_ranked_by_norm_and_says_so() {
 }
 
 #[test]
+fn a_matrix_padded_past_its_vocabulary_is_diagnosed_its_padding_unreachable() {
+    // What is checked: a matrix with more rows than its tokenizer has tokens (padded to a
+    // round size, as some Hub models are; a GGUF file refuses it) panicked on the first
+    // row past the vocabulary. Its padding rows belong to no token, so no text reaches
+    // them: here a BERT-style folder, 36 WordPiece entries and 41 rows.
+    let dir = tempfile::tempdir().unwrap();
+    let mut entries: Vec<String> = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+        .map(String::from)
+        .to_vec();
+    entries.extend((0..25).map(|i| format!("word{i:02}")));
+    entries.extend((0..5).map(|i| format!("##ing{i}")));
+    entries.push("x".into()); // the word start continuation pieces are tested after
+    std::fs::write(dir.path().join("vocab.txt"), entries.join("\n") + "\n").unwrap();
+    let rows = random_rows(entries.len() + 5, 16);
+    common::model::weights::write_safetensors(
+        &dir.path().join("model.safetensors"),
+        &[common::model::weights::SafetensorsEntry {
+            name: "embeddings.word_embeddings.weight".into(),
+            dtype: "F32".into(),
+            shape: vec![rows.len(), 16],
+            bytes: rows.iter().flatten().flat_map(|x| x.to_le_bytes()).collect(),
+        }],
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = run_binary(
+        env!("CARGO_BIN_EXE_lesson07"),
+        &[
+            "--model",
+            dir.path().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--k",
+            "5",
+            "--words",
+            "word01",
+        ],
+    );
+    succeeded(&output);
+    let report = report_on_disk(&out);
+    let reach = &report["under_trained"];
+    assert_eq!(reach["unreachable"], 5, "{reach}");
+}
+
+#[test]
 fn duplicate_and_zero_rows_are_counted_not_divided_by() {
     let dir = tempfile::tempdir().unwrap();
     let vocab = vocabulary(20, &[]);
