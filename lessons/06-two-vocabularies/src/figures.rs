@@ -145,7 +145,8 @@ pub fn alignment(alignment: &Alignment) -> Figure<'static> {
             axes: Axes {
                 x_tick_labels: Some(vec!["precision@1".into(), "precision@10".into()]),
                 xlim: Some((-0.6, 1.6)),
-                ylim: Some((0.0, 1.0)),
+                // room above a share of 1 for the key, so it hides no bar
+                ylim: Some((0.0, 1.3)),
                 ..axes(
                     &format!(
                         "Counterparts found after Procrustes ({} held-out tokens)",

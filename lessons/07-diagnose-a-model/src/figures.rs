@@ -227,11 +227,17 @@ pub fn spectrum(s: &Nulls<SpectrumAgainstChance>) -> Figure<'static> {
         C3,
         2,
     ));
+    // Room above the histogram's top for the key, so that it hides no bar.
+    let peak = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|&(_, y)| y))
+        .fold(0.0f64, f64::max);
     let bulk = panel(
         Axes {
             title: "The null's eigenvalues and the law".into(),
             xlabel: "Eigenvalue".into(),
             ylabel: "Density".into(),
+            ylim: (peak > 0.0).then_some((0.0, 1.45 * peak)),
             ..Axes::default()
         },
         series,

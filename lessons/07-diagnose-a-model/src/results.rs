@@ -95,7 +95,7 @@ impl fmt::Display for Facts {
         } else {
             write!(
                 f,
-                "{} rows are shared by several tokens, in {}{} groups:",
+                "{} tokens share their row with another token, in {}{} groups:",
                 self.duplicate_rows,
                 if self.duplicate_groups.len() == 10 {
                     "at least "
@@ -589,6 +589,11 @@ struct Finding {
     meaning: &'static str,
 }
 
+/// Both nulls' values of a measure, each named, to `digits` decimals.
+fn both(gaussian: f64, shuffled: f64, digits: usize) -> String {
+    format!("Gaussian {gaussian:.digits$}, shuffled {shuffled:.digits$}")
+}
+
 impl Results {
     fn findings(&self) -> Vec<Finding> {
         let iso = &self.isotropy;
@@ -599,61 +604,75 @@ impl Results {
             Finding {
                 measure: "mean cosine of every pair",
                 model: format!("{:.4}", iso.model.raw.mean_cosine),
-                null: format!("{:.4} (Gaussian)", iso.gaussian.raw.mean_cosine),
+                null: both(iso.gaussian.raw.mean_cosine, iso.shuffled.raw.mean_cosine, 4),
                 meaning: "how much all tokens point one way (anisotropy)",
             },
             Finding {
                 measure: "partition isotropy I",
                 model: format!("{:.4}", iso.model.raw.partition),
-                null: format!("{:.4} (Gaussian)", iso.gaussian.raw.partition),
+                null: both(iso.gaussian.raw.partition, iso.shuffled.raw.partition, 4),
                 meaning: "1 when no direction is preferred",
             },
             Finding {
                 measure: "… after all-but-the-top",
                 model: format!("{:.4}", iso.model.all_but_the_top.partition),
-                null: format!("{:.4} (Gaussian)", iso.gaussian.all_but_the_top.partition),
+                null: both(
+                    iso.gaussian.all_but_the_top.partition,
+                    iso.shuffled.all_but_the_top.partition,
+                    4,
+                ),
                 meaning: "removing the mean and top directions restores isotropy",
             },
             Finding {
                 measure: "top-3 dimensions' share of the mean cosine",
                 model: format!("{:.3}", rogue.model.top_share),
-                null: format!("{:.3} (equal shares)", rogue.model.equal_share),
-                meaning: "a few rogue dimensions decide what is similar",
+                null: format!("equal shares {:.3}", rogue.model.equal_share),
+                meaning: "a few rogue dimensions carry much of every cosine",
             },
             Finding {
                 measure: "largest dimension's contribution",
                 model: format!("{:.4}", rogue.model.largest),
-                null: format!("{:.1e} (Gaussian)", rogue.gaussian.largest),
+                null: format!(
+                    "Gaussian {:.1e}, shuffled {:.4}",
+                    rogue.gaussian.largest, rogue.shuffled.largest
+                ),
                 meaning: "in cosine units",
             },
             Finding {
                 measure: "eigenvalues above the Marchenko–Pastur bulk",
                 model: spectrum.model.above.to_string(),
-                null: format!("{} (Gaussian)", spectrum.gaussian.above),
+                null: format!(
+                    "Gaussian {}, shuffled {}",
+                    spectrum.gaussian.above, spectrum.shuffled.above
+                ),
                 meaning: "directions with more variance than chance gives",
             },
             Finding {
                 measure: "effective rank",
                 model: format!("{:.1}", spectrum.model.effective_rank),
-                null: format!("{:.1} (Gaussian)", spectrum.gaussian.effective_rank),
+                null: both(
+                    spectrum.gaussian.effective_rank,
+                    spectrum.shuffled.effective_rank,
+                    1,
+                ),
                 meaning: "how many directions the spread uses",
             },
             Finding {
                 measure: "skewness of N_k, cosine",
                 model: format!("{:.2}", hub.cosine.summary.skewness),
-                null: format!("{:.2} (Gaussian)", hub.gaussian_cosine.skewness),
+                null: format!("Gaussian {:.2}", hub.gaussian_cosine.skewness),
                 meaning: "hubs: a few tokens are everyone's neighbour",
             },
             Finding {
                 measure: "skewness of N_k, Euclidean",
                 model: format!("{:.2}", hub.euclidean.summary.skewness),
-                null: format!("{:.2} (Gaussian)", hub.gaussian_euclidean.skewness),
+                null: format!("Gaussian {:.2}", hub.gaussian_euclidean.skewness),
                 meaning: "the same with raw distances",
             },
             Finding {
                 measure: "intrinsic dimension (TwoNN)",
                 model: format!("{:.1}", self.intrinsic.model.dimension),
-                null: format!("{:.1} (Gaussian)", self.intrinsic.gaussian.dimension),
+                null: format!("Gaussian {:.1}", self.intrinsic.gaussian.dimension),
                 meaning: "how many directions the tokens really spread in, locally",
             },
         ];
@@ -661,7 +680,7 @@ impl Results {
             findings.push(Finding {
                 measure: "Spearman(norm, frequency proxy)",
                 model: format!("{:.3}", m.spearman),
-                null: format!("{:.3} (shuffled)", n.spearman),
+                null: format!("shuffled {:.3}", n.spearman),
                 meaning: "whether rare tokens have longer or shorter rows",
             });
         }
@@ -676,7 +695,7 @@ impl Results {
             findings.push(Finding {
                 measure: "held-out ROC AUC of the indicator",
                 model: auc(h.auc),
-                null: format!("{} (shuffled)", auc(h.null_auc)),
+                null: format!("shuffled {}", auc(h.null_auc)),
                 meaning: "1: unseen unreachable tokens rank above every reachable one",
             });
         }
@@ -715,7 +734,7 @@ impl BookNumbers for Results {
                 })
                 .collect();
             format!(
-                "{} rows are shared by several tokens: {}.",
+                "{} tokens share their row with another token: {}.",
                 facts.duplicate_rows,
                 groups.join("; ")
             )
@@ -864,7 +883,7 @@ impl Results {
             "k = {}.\n\n{}\nWorst hubs by Euclidean distance: {}.\n\nWorst hubs by cosine: {}.",
             h.k,
             markdown_table(
-                &["", "Euclidean", "Gaussian null", "cosine", "Gaussian null"],
+                &["", "Euclidean", "its Gaussian null", "cosine", "its Gaussian null"],
                 &rows
             ),
             hubs(&h.euclidean),
