@@ -35,13 +35,14 @@ browser=$(command -v chromium || command -v chromium-browser || command -v googl
 [ -n "$browser" ] || { echo "error: the book's map views need Chromium (apt-get install chromium)" >&2; exit 1; }
 # Lesson 6's compare.html for its chapter: "ring" selected by a deep link, and the maps
 # coloured by token kind (in a folder of their own: a lesson's folder holds only the
-# figures its report lists, which its cross-check compares).
+# figures its report lists, which its cross-check compares). A narrow window at twice the
+# pixels, so that the page's text is still readable at the column's width.
 shots="$generated/06-screenshots"
 mkdir -p "$shots"
 for shot in "ring token=ring" "kinds colour=token%20kind"; do
   read -r name fragment <<< "$shot"
-  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,820 \
-    --virtual-time-budget=8000 --screenshot="$shots/compare-$name.png" \
+  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=960,640 \
+    --force-device-scale-factor=2 --virtual-time-budget=8000 --screenshot="$shots/compare-$name.png" \
     "file://$PWD/$generated/06-two-vocabularies/compare.html#$fragment" 2> /dev/null
 done
 # model, its text tokens (the vocabulary less its special tokens), a label, two words as

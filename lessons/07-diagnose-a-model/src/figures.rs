@@ -375,12 +375,21 @@ pub fn norms(n: &Norms) -> Figure<'static> {
                     title: format!("Mean norm along the {proxy}"),
                     xlabel: format!("{proxy} (rarer →)"),
                     ylabel: "Mean ‖e‖ of 1/50 of the tokens".into(),
+                    // the bins' own range, so no tick past them is cut at the edge
+                    xlim: bins_range(&n.binned),
                     ..Axes::default()
                 },
                 right,
             ),
         ],
     )
+}
+
+/// From the first bin's x to the last's, a fiftieth of the span beyond each.
+fn bins_range(binned: &[(f64, f64, f64)]) -> Option<(f64, f64)> {
+    let (first, last) = (binned.first()?.0, binned.last()?.0);
+    let pad = (last - first) / 50.0;
+    (last > first).then_some((first - pad, last + pad))
 }
 
 /// The densities of the under-trained score: unreachable tokens against reachable ones.
