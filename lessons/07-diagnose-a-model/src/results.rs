@@ -621,13 +621,16 @@ impl Results {
                     iso.shuffled.all_but_the_top.partition,
                     4,
                 ),
-                meaning: "removing the mean and top directions restores isotropy",
+                meaning: "how much of the lean the mean and top directions hold",
             },
             Finding {
                 measure: "top-3 dimensions' share of the mean cosine",
                 model: format!("{:.3}", rogue.model.top_share),
-                null: format!("equal shares {:.3}", rogue.model.equal_share),
-                meaning: "a few rogue dimensions carry much of every cosine",
+                null: format!(
+                    "equal shares {:.3}, shuffled {:.3}",
+                    rogue.model.equal_share, rogue.shuffled.top_share
+                ),
+                meaning: "whether a few rogue dimensions carry much of every cosine",
             },
             Finding {
                 measure: "largest dimension's contribution",
@@ -661,7 +664,7 @@ impl Results {
                 measure: "skewness of N_k, cosine",
                 model: format!("{:.2}", hub.cosine.summary.skewness),
                 null: format!("Gaussian {:.2}", hub.gaussian_cosine.skewness),
-                meaning: "hubs: a few tokens are everyone's neighbour",
+                meaning: "whether a few hubs are in many tokens' lists",
             },
             Finding {
                 measure: "skewness of N_k, Euclidean",
