@@ -55,15 +55,16 @@ fn map_rows<T: Send>(
     others: &Matrix,
     each: impl Fn(usize, &[f32]) -> T + Sync,
 ) -> Vec<T> {
-    let m = others.rows().max(1);
-    let mut sims = vec![0f32; BLOCK.min(rows.rows()) * others.rows()];
+    let m = others.rows();
+    let mut sims = vec![0f32; BLOCK.min(rows.rows()) * m];
     let mut out = Vec::with_capacity(rows.rows());
     for start in (0..rows.rows()).step_by(BLOCK) {
         let block = start..(start + BLOCK).min(rows.rows());
-        let sims = &mut sims[..block.len() * others.rows()];
+        let sims = &mut sims[..block.len() * m];
         block_products(rows, block.clone(), others, sims);
         out.par_extend(
-            sims.par_chunks(m)
+            // (`max(1)`: chunks of 0 are not allowed, and no rows of `others` means none)
+            sims.par_chunks(m.max(1))
                 .enumerate()
                 .map(|(i, row)| each(start + i, row)),
         );
