@@ -42,17 +42,19 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: raw
     // Euclidean distances; visualize the distributions; sort, get top k, print
     let rows = embeddings.map(Rows::from);
-    let euc_dist = session.show(knn.search(&seedidx, rows, false)?);
+    let euc_dist = knn.search(&seedidx, rows, false)?;
     knn.draw(&euc_dist, "")?;
+    session.show(&euc_dist);
     // ANCHOR_END: raw
 
     session.section("Exercise 2: Using normalized vectors");
     // ANCHOR: normalised
     // normalize; Euclidean distances; visualize the distributions; top k
-    let normalised = session.show(knn.normalised(&seedidx)?);
+    let normalised = knn.normalised(&seedidx)?;
     if let Some(search) = &normalised.0 {
         knn.draw(search, "_normalised")?;
     }
+    session.show(&normalised);
     // ANCHOR_END: normalised
 
     session.section("Exercise 3: The importance of emptiness");
@@ -83,37 +85,24 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     });
     // ANCHOR_END: anisotropy
 
-    session.beyond("every seed word, among centred vectors too");
+    session.beyond("the seed words among centred vectors");
     // ANCHOR: centred
     // every token minus the mean vector, scaled to unit length, searched like
     // the others
     let centred = knn.centred()?;
+    let centred_search = session.show(knn.centred_search(&seedidx, &centred)?);
+    // ANCHOR_END: centred
     let first = WordResult {
-        centred: session.show(knn.centred_search(&seedidx, &centred)?),
         word: seedword.clone(),
         ids: seedidx.ids,
         raw: euc_dist,
         normalised: normalised.0,
+        centred: centred_search,
         emptiness,
     };
-    // ANCHOR_END: centred
-    // Exercises 2 and 3 for the words of Exercise 4, and their figures
-    let mut words = vec![first];
-    for (seedidx, euc_dist) in multitoken {
-        let draw = words.len() < args.max_word_figures as usize;
-        words.push(knn.complete(seedidx, euc_dist, &centred, draw)?);
-    }
-    let words_not_drawn = seedwords
-        .iter()
-        .skip(args.max_word_figures as usize)
-        .cloned()
-        .collect::<Vec<_>>();
-    if !words_not_drawn.is_empty() {
-        session.show(NotDrawn {
-            words: words_not_drawn.len(),
-            limit: args.max_word_figures,
-        });
-    }
+
+    session.beyond("exercises 2 and 3 for the words of exercise 4");
+    let words = knn.every_word(first, multitoken, &centred, args.max_word_figures)?;
 
     let graph = if args.graph {
         session.beyond("every token's neighbours, and the hubs among them (--graph)");
@@ -131,8 +120,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     session.finish(Results {
         metric: args.metric,
         anisotropy: anisotropy.of,
-        words,
-        words_not_drawn,
+        words: words.searched,
+        words_not_drawn: words.not_drawn,
         graph,
     })
 }
@@ -280,6 +269,37 @@ impl<'a> Knn<'a> {
         self.session.figure(figure, &format!("{stem}{suffix}"))
     }
 
+    /// The first word's results (`first`) and, for each word Exercise 4 searched, its
+    /// Exercises 2 and 3 and its centred search, shown; figures for the first
+    /// `max_figures` words only (`--max-word-figures`), the rest listed as not drawn.
+    fn every_word(
+        &self,
+        first: WordResult,
+        multitoken: Vec<(SeedIds, Search)>,
+        centred: &Pair<Centre>,
+        max_figures: u64,
+    ) -> Result<Words> {
+        let mut searched = vec![first];
+        let mut not_drawn = Vec::new();
+        for (seed, raw) in multitoken {
+            let draw = (searched.len() as u64) < max_figures;
+            if !draw {
+                not_drawn.push(seed.word.clone());
+            }
+            searched.push(self.complete(seed, raw, centred, draw)?);
+        }
+        if !not_drawn.is_empty() {
+            self.session.show(NotDrawn {
+                words: not_drawn.len(),
+                limit: max_figures,
+            });
+        }
+        Ok(Words {
+            searched,
+            not_drawn,
+        })
+    }
+
     /// Exercises 2 and 3 and the centred search for a word Exercise 4 searched (`seed`,
     /// `raw`), each shown; its figures drawn when `draw` is set.
     fn complete(
@@ -306,6 +326,12 @@ impl<'a> Knn<'a> {
             normalised: normalised.0,
         })
     }
+}
+
+/// Every seed word's results, and the words past `--max-word-figures` (not drawn).
+struct Words {
+    searched: Vec<WordResult>,
+    not_drawn: Vec<String>,
 }
 
 /// The `k` tokens nearest to the mean vector of `ids` among `vectors` (`model`'s rows,
