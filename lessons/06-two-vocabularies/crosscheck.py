@@ -194,8 +194,7 @@ def label(key):
 
 
 def printable(text):
-    escapes = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
-    return "".join(escapes.get(c, f"\\u{{{ord(c):x}}}") if regex.match(r"\p{Cc}", c) else c for c in text)
+    return "".join(f"U+{ord(c):04X}" if regex.match(r"\p{Cc}", c) else c for c in text)
 
 
 def matched(vocabularies, fold_case):

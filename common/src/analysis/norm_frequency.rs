@@ -19,6 +19,10 @@ pub struct FrequencyProxy {
     pub values: Vec<Option<f32>>,
 }
 
+/// The proxy's name for BPE vocabularies: early merges join frequent pairs, so a later
+/// rank is a rarer token (a WordPiece id follows `vocab.txt`'s order instead).
+pub const MERGE_RANK: &str = "BPE merge rank";
+
 /// The merge rank of each token for BPE vocabularies, the token id otherwise; special
 /// tokens have none.
 pub fn frequency_proxy(model: &Model) -> anyhow::Result<FrequencyProxy> {
@@ -27,7 +31,7 @@ pub fn frequency_proxy(model: &Model) -> anyhow::Result<FrequencyProxy> {
     let (name, mut values): (&'static str, Vec<Option<f32>>) =
         match model.tokenizer.merge_ranks()? {
             Some(ranks) => (
-                "BPE merge rank",
+                MERGE_RANK,
                 ranks.into_iter().map(|r| r.map(|r| r as f32)).collect(),
             ),
             None => ("token id", (0..rows).map(|id| Some(id as f32)).collect()),

@@ -217,7 +217,7 @@ fn kind_counts(entries: &[Entry], shared: &std::collections::HashSet<usize>) -> 
         if shared.contains(&entry.id) {
             count.shared += 1;
         } else if count.unmatched_examples.len() < EXAMPLES {
-            // Control characters (byte-level BPE has tokens for them) as escapes.
+            // Control characters (byte-level BPE has tokens for them) as code points.
             let shown = entry.key.as_ref().map_or_else(
                 || format!("id {}", entry.id),
                 |key| {
@@ -225,7 +225,7 @@ fn kind_counts(entries: &[Entry], shared: &std::collections::HashSet<usize>) -> 
                         .chars()
                         .map(|c| {
                             if c.is_control() {
-                                c.escape_default().to_string()
+                                format!("U+{:04X}", u32::from(c))
                             } else {
                                 c.to_string()
                             }

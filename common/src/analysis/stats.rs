@@ -21,6 +21,24 @@ impl Histogram {
             .zip(self.values.iter().copied())
             .collect()
     }
+
+    /// `(bin centre, value)` pairs between a zero at the first edge and one at the last:
+    /// a density drawn this way comes down to the axis at both ends instead of stopping
+    /// at the last bin's left edge (for the lessons' own figures, not the notebooks').
+    pub fn outline_points(&self) -> Vec<(f64, f64)> {
+        let (Some(&first), Some(&last)) = (self.edges.first(), self.edges.last()) else {
+            return Vec::new();
+        };
+        let centres = self
+            .edges
+            .windows(2)
+            .zip(&self.values)
+            .map(|(e, &v)| ((e[0] + e[1]) / 2.0, v));
+        std::iter::once((first, 0.0))
+            .chain(centres)
+            .chain(std::iter::once((last, 0.0)))
+            .collect()
+    }
 }
 
 /// Like `np.histogram(values, bins=bins, density=density)`. Every value lands in the bin
@@ -156,6 +174,18 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_outline_starts_and_ends_on_the_axis_through_the_bin_centres() {
+        let h = Histogram {
+            edges: vec![0.0, 1.0, 2.0],
+            values: vec![0.25, 0.75],
+        };
+        assert_eq!(
+            h.outline_points(),
+            vec![(0.0, 0.0), (0.5, 0.25), (1.5, 0.75), (2.0, 0.0)]
+        );
+    }
 
     #[test]
     fn histogram_matches_numpy() {

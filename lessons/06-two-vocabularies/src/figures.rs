@@ -1,7 +1,7 @@
 //! Lesson 6's figures, in the course's matplotlib style.
 
 use common::plot::{
-    Axes, C0, C1, Color, Figure, GRAY, Marker, Panel, Rgba, Series, Style, XyPanel, short_label,
+    Axes, C0, C1, C3, Color, Figure, GRAY, Marker, Panel, Rgba, Series, Style, XyPanel, short_label,
 };
 
 use crate::{Agreement, Alignment, SharedSummary, Similarity};
@@ -27,28 +27,42 @@ fn bars(label: Option<&str>, points: Vec<(f64, f64)>, width: f64, face: Color) -
     }
 }
 
-/// Each model's vocabulary by kind: all entries (grey) and the shared ones (blue).
+/// Each model's vocabulary by kind: all entries (grey) and the shared ones (blue), on a
+/// log scale, since the kinds range from a handful of tokens to twenty thousand.
 pub fn shared_tokens(shared: &SharedSummary) -> Figure<'static> {
+    // a bar from 1 token (the axis) to log10 of the count; a kind with no token has none
+    let log_bars = |counts: Vec<usize>| -> Vec<(f64, f64)> {
+        counts
+            .into_iter()
+            .enumerate()
+            .filter(|&(_, n)| n > 0)
+            .map(|(i, n)| (i as f64, (n as f64).log10()))
+            .collect()
+    };
+    let largest = shared.by_kind.iter().flatten().map(|c| c.entries).max().unwrap_or(1);
+    let decades = (largest.max(1) as f64).log10().ceil() as usize;
+    // short tick labels (1, 10, 100, 1k, …), so that the axis label keeps clear of them
+    let ticks: Vec<String> = (0..=decades)
+        .map(|d| match d {
+            0..=2 => 10u64.pow(d as u32).to_string(),
+            _ => format!("{}k", 10u64.pow(d as u32 - 3)),
+        })
+        .collect();
     let panels = (0..2)
         .map(|side| {
             let kinds = &shared.by_kind[side];
             let names: Vec<String> = kinds.iter().map(|c| c.kind.clone()).collect();
-            let all = kinds
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (i as f64, c.entries as f64))
-                .collect();
-            let matched = kinds
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (i as f64, c.shared as f64))
-                .collect();
+            let all = log_bars(kinds.iter().map(|c| c.entries).collect());
+            let matched = log_bars(kinds.iter().map(|c| c.shared).collect());
             Panel::Xy(XyPanel {
                 axes: Axes {
                     x_tick_labels: Some(names),
                     x_tick_rotation: true,
                     xlim: Some((-0.6, kinds.len() as f64 - 0.4)),
-                    ..axes(&shared.labels[side], "", "Tokens")
+                    // a decade above the tallest bar for the key
+                    ylim: Some((0.0, decades as f64 + 1.0)),
+                    y_tick_labels: Some(ticks.clone()),
+                    ..axes(&shared.labels[side], "", "Tokens (log scale)")
                 },
                 series: vec![
                     bars(Some("in the vocabulary"), all, 0.7, GRAY),
@@ -145,8 +159,7 @@ pub fn alignment(alignment: &Alignment) -> Figure<'static> {
             axes: Axes {
                 x_tick_labels: Some(vec!["precision@1".into(), "precision@10".into()]),
                 xlim: Some((-0.6, 1.6)),
-                // room above a share of 1 for the key, so it hides no bar
-                ylim: Some((0.0, 1.3)),
+                ylim: Some((0.0, 1.0)),
                 ..axes(
                     &format!(
                         "Counterparts found after Procrustes ({} held-out tokens)",
@@ -164,10 +177,25 @@ pub fn alignment(alignment: &Alignment) -> Figure<'static> {
                     0.38,
                     C1,
                 ),
+                values(at(alignment.plain, -0.2).into_iter().chain(at(alignment.csls, 0.2))),
             ],
             legend: true,
         }),
     )
+}
+
+/// Each bar's value written just above it.
+fn values(bars: impl Iterator<Item = (f64, f64)>) -> Series {
+    let points: Vec<(f64, f64)> = bars.collect();
+    let texts = points.iter().map(|&(_, y)| format!("{y:.3}")).collect();
+    Series {
+        label: None,
+        points,
+        style: Style::Text {
+            texts,
+            size: 13,
+        },
+    }
 }
 
 /// How many of each token's k neighbours the two models share, and the mean by kind.
@@ -217,6 +245,11 @@ pub fn agreement(agreement: &Agreement, shared: &SharedSummary) -> Figure<'stati
                             "unrelated spaces: {:.3} on average",
                             agreement.chance
                         )),
+                        // red and wider, so it shows against the bar at 0
+                        style: Style::Dashed {
+                            color: C3,
+                            width: 2,
+                        },
                         ..Series::axvline(agreement.chance, GRAY)
                     },
                 ],

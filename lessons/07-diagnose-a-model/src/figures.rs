@@ -2,6 +2,7 @@
 //! Gaussian matrix (grey) and the column-shuffled matrix (orange).
 
 use common::analysis::isotropy::IsotropyStages;
+use common::analysis::norm_frequency::MERGE_RANK;
 use common::analysis::spectrum::SpectrumAgainstChance;
 use common::analysis::stats::histogram;
 use common::plot::{
@@ -114,13 +115,19 @@ pub fn isotropy(n: &Nulls<IsotropyStages>) -> Figure<'static> {
     )
 }
 
-/// Each dimension's contribution to the mean cosine, in dimension order.
+/// Each dimension's contribution to the mean cosine, in dimension order. The equal share
+/// and the Gaussian null both lie close to zero at this scale, so their keys give their
+/// values.
 pub fn rogue(contributions: &Nulls<Vec<f64>>) -> Figure<'static> {
     let indexed = |c: &[f64]| -> Vec<(f64, f64)> {
         c.iter().enumerate().map(|(i, &v)| (i as f64, v)).collect()
     };
     let d = contributions.model.len() as f64;
     let equal = contributions.model.iter().sum::<f64>() / d;
+    let gaussian_largest = contributions
+        .gaussian
+        .iter()
+        .fold(0.0f64, |a, &b| a.max(b.abs()));
     // Room above the tallest bar for the key, so that it hides none of them.
     let all = || {
         contributions
@@ -141,18 +148,27 @@ pub fn rogue(contributions: &Nulls<Vec<f64>>) -> Figure<'static> {
                 xlabel: "Dimension".into(),
                 ylabel: "Contribution C_i".into(),
                 xlim: Some((-1.0, d)),
-                ylim: Some((low - 0.03 * span, high + 1.1 * span)),
+                ylim: Some((low - 0.03 * span, high + 0.8 * span)),
                 ..Axes::default()
             },
             vec![
                 bars(indexed(&contributions.model), 1.0, MODEL),
+                dots(indexed(&contributions.gaussian), GAUSSIAN, 2),
                 dots(indexed(&contributions.shuffled), SHUFFLED, 2),
-                Series::line(None, indexed(&contributions.gaussian), GAUSSIAN, 1),
-                Series::axhline(equal, C3),
                 key("model", MODEL),
                 key("columns shuffled", SHUFFLED),
-                key("Gaussian null", GAUSSIAN),
-                key("equal shares (dashed)", C3),
+                key(
+                    &format!("Gaussian null (every |C_i| ≤ {gaussian_largest:.1e})"),
+                    GAUSSIAN,
+                ),
+                Series {
+                    label: Some(format!("equal shares ({equal:.5} each)")),
+                    style: Style::Dashed {
+                        color: C3,
+                        width: 2,
+                    },
+                    ..Series::axhline(equal, C3)
+                },
             ],
         ),
     )
@@ -169,7 +185,10 @@ pub fn spectrum(s: &Nulls<SpectrumAgainstChance>) -> Figure<'static> {
             .collect()
     };
     let law = s.model.law;
-    let upper = Series::axhline(law.upper.log10(), C3);
+    let upper = Series {
+        label: Some("bulk edges".to_string()),
+        ..Series::axhline(law.upper.log10(), C3)
+    };
     let lower = Series::axhline(law.lower.log10(), C3);
     let sorted = panel(
         Axes {
@@ -186,20 +205,20 @@ pub fn spectrum(s: &Nulls<SpectrumAgainstChance>) -> Figure<'static> {
                 2,
             ),
             Series::line(
-                Some("Gaussian null".to_string()),
-                log(&s.gaussian.eigenvalues),
-                GAUSSIAN,
-                2,
-            ),
-            Series::line(
                 Some("columns shuffled".to_string()),
                 log(&s.shuffled.eigenvalues),
                 SHUFFLED,
                 2,
             ),
+            // thinner, over the shuffled line: inside the bulk the two nulls coincide
+            Series::line(
+                Some("Gaussian null".to_string()),
+                log(&s.gaussian.eigenvalues),
+                GAUSSIAN,
+                1,
+            ),
             upper,
             lower,
-            key("bulk edges (dashed)", C3),
         ],
     );
     let null = &s.gaussian;
@@ -332,11 +351,15 @@ pub fn twonn(i: &Intrinsic) -> Figure<'static> {
 /// The distribution of row norms (left) and the mean norm along the frequency proxy (right).
 pub fn norms(n: &Norms) -> Figure<'static> {
     let mut left = Vec::new();
+    let mut peak = 0.0f64;
     if let Some(h) = &n.histogram {
-        left.push(Series::density("model".to_string(), h, MODEL));
+        peak = h.values.iter().copied().fold(0.0, f64::max);
+        left.push(Series::line("model".to_string(), h.outline_points(), MODEL, 2));
     }
-    left.push(Series::axvline(n.gaussian.mean, GAUSSIAN));
-    left.push(key("Gaussian null's mean", GAUSSIAN));
+    left.push(Series {
+        label: Some("Gaussian null's mean".to_string()),
+        ..Series::axvline(n.gaussian.mean, GAUSSIAN)
+    });
     let proxy = n
         .model
         .as_ref()
@@ -366,6 +389,9 @@ pub fn norms(n: &Norms) -> Figure<'static> {
                     title: "Row norms".into(),
                     xlabel: "‖e‖".into(),
                     ylabel: "Density".into(),
+                    // room above the density for the key, which the dashed line crosses
+                    // wherever it sits
+                    ylim: (peak > 0.0).then_some((0.0, 1.4 * peak)),
                     ..Axes::default()
                 },
                 left,
@@ -373,7 +399,12 @@ pub fn norms(n: &Norms) -> Figure<'static> {
             panel(
                 Axes {
                     title: format!("Mean norm along the {proxy}"),
-                    xlabel: format!("{proxy} (rarer →)"),
+                    // only merge ranks follow frequency; a WordPiece id follows vocab.txt
+                    xlabel: if proxy == MERGE_RANK {
+                        format!("{proxy} (rarer →)")
+                    } else {
+                        proxy.clone()
+                    },
                     ylabel: "Mean ‖e‖ of 1/50 of the tokens".into(),
                     // the bins' own range, so no tick past them is cut at the edge
                     xlim: bins_range(&n.binned),
@@ -399,7 +430,7 @@ pub fn under_trained(u: &UnderTrained) -> Figure<'static> {
         .score_densities
         .iter()
         .zip(colors)
-        .map(|((name, h), color)| Series::density(name.clone(), h, color))
+        .map(|((name, h), color)| Series::line(name.clone(), h.outline_points(), color, 2))
         .collect();
     let what = match u.method {
         crate::Method::Indicator => "Indicator: cosine to the unreachable tokens' mean row",

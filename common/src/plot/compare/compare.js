@@ -267,12 +267,16 @@ function select(i, centre) {
   const lists = sides.map((side) => neighboursOf(side, i));
   const both = lists[0].filter((j) => lists[1].includes(j)).length;
   const kind = data.kind_names[data.kinds[i]];
-  const region = (side) => (side.regions[i] < 0 ? "none" : side.regionNames[side.regions[i]]);
+  // regions are the named groups of each map (its colouring "region"); most tokens lie
+  // outside all of them
+  const region = (side) => (side.regions[i] < 0
+    ? `outside ${side.model}'s named regions`
+    : `in ${side.model}'s region "${side.regionNames[side.regions[i]]}"`);
   $("selected").replaceChildren(
     tokenSpan(data.labels[i]),
     ` (${kind}): ${sides[0].texts[i]} id ${sides[0].ids[i]}, ${sides[1].texts[i]} id ${sides[1].ids[i]}. ` +
     `${both} of its ${k} nearest shared tokens are the same in both models. ` +
-    `Regions: ${region(sides[0])} | ${region(sides[1])}.`);
+    `On the maps: ${region(sides[0])}; ${region(sides[1])}.`);
   for (const side of sides) {
     $(`list-title-${side.s}`).textContent = `Nearest in ${side.model}`;
     const list = $(`list-${side.s}`);

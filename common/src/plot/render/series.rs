@@ -82,7 +82,12 @@ fn draw_legend<'a, DB: DrawingBackend + 'a>(
     // plotters' legend box: the labels' text, a 30-pixel key and a 10-pixel margin around
     let mut text = MultiLineText::<(i32, i32), &str>::new((0, 0), &font);
     for series in drawn {
-        if let (Some(label), Style::Line { .. }) = (&series.label, &series.style) {
+        // the styles `draw_series` gives a key: lines, dashes and bars
+        let keyed = matches!(
+            series.style,
+            Style::Line { .. } | Style::Dashed { .. } | Style::Bars { .. }
+        );
+        if let (Some(label), true) = (&series.label, keyed) {
             text.push_line(label.as_str());
         }
     }
@@ -116,8 +121,8 @@ fn edge(v: f64, range: &Range<f64>) -> f64 {
     }
 }
 
-fn draw_series<DB: DrawingBackend>(
-    chart: &mut Chart<'_, DB>,
+fn draw_series<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
     series: &Series,
     sizes: Sizes,
 ) -> Result<()> {
@@ -148,8 +153,12 @@ fn draw_series<DB: DrawingBackend>(
                 ))
                 .map_err(err)?;
             if let Some(label) = &series.label {
+                // two dashes with a gap, as matplotlib keys a dashed line (one path through
+                // the four points would be drawn solid)
                 anno.label(label.as_str()).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 8, y), (x + 12, y), (x + 20, y)], style)
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (8, 0)], style)
+                        + PathElement::new(vec![(12, 0), (20, 0)], style)
                 });
             }
         }
