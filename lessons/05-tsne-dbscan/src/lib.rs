@@ -25,6 +25,10 @@ pub use results::*;
 
 pub const LESSON: &str = "05-tsne-dbscan";
 
+/// The most tokens whose Gram matrix is computed and drawn (t-SNE's exact limit: the
+/// sizes of the notebook's maps).
+const GRAM_LIMIT: usize = EXACT_LIMIT;
+
 /// The most tokens the labelled map writes: beyond, their labels cover one another.
 const LABELLED_LIMIT: usize = 500;
 
@@ -43,11 +47,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let toks = args.token_spec().ids(&gpt2, session.seed())?;
     let n_toks = toks.len();
     let sub_embed = embedding.select_rows(&toks);
-    // image for creating a Gram matrix (N×N: drawn for the notebook's sizes, not
-    // for a whole vocabulary)
-    let g = (n_toks <= EXACT_LIMIT)
-        .then(|| ops::gram(&sub_embed, device))
-        .transpose()?;
+    // image for creating a Gram matrix
+    let g = gram_if_drawn(&sub_embed, device)?;
     if let Some(g) = &g {
         session.figure(figures::gram_parts(&sub_embed, g), "gram")?;
     }
@@ -116,6 +117,15 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         dbscan: clusters,
         explorer,
     })
+}
+
+/// The Gram matrix `sub_embed · sub_embedᵀ` for the notebook's sizes; `None` past
+/// [`GRAM_LIMIT`] tokens, where an N×N image is neither readable nor small (a whole
+/// vocabulary's would take hundreds of gigabytes).
+fn gram_if_drawn(sub_embed: &Matrix, device: &Device) -> Result<Option<Matrix>> {
+    (sub_embed.rows() <= GRAM_LIMIT)
+        .then(|| ops::gram(sub_embed, device))
+        .transpose()
 }
 
 /// Each token's text, as the notebook's `tokenizer.decode([i])`.
