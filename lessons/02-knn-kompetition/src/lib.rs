@@ -26,7 +26,6 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common, args.budget())?;
     // load BERT tokenizer and model; pretrained GPT-2 model and tokenizer
     let models = session.load_pair(args.pair.requests())?;
-    let embeddings = models.as_ref().map(|m| &m.embeddings);
     let knn = Knn::new(models.as_ref(), args, &session);
     // the notebook's seed words, "ring" then "beauty", unless --words names others
     let seedwords = expand(&args.words);
@@ -41,8 +40,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR_END: seed_ids
     // ANCHOR: raw
     // Euclidean distances; visualize the distributions; sort, get top k, print
-    let rows = embeddings.map(Rows::from);
-    let euc_dist = knn.search(&seedidx, rows, false)?;
+    let euc_dist = knn.raw(&seedidx)?;
     knn.draw(&euc_dist, "")?;
     session.show(&euc_dist);
     // ANCHOR_END: raw
@@ -71,8 +69,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let mut multitoken = Vec::new();
     for seedword in &seedwords[1..] {
         let seedidx = session.show(knn.seed_ids(seedword)?);
-        let rows = embeddings.map(Rows::from);
-        let euc_dist = session.show(knn.search(&seedidx, rows, false)?);
+        let euc_dist = session.show(knn.raw(&seedidx)?);
         multitoken.push((seedidx, euc_dist));
     }
     // ANCHOR_END: multitoken
@@ -81,7 +78,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: anisotropy
     let anisotropy = session.show(Anisotropies {
         labels: knn.labels.clone(),
-        of: embeddings.map(anisotropy).transpose()?,
+        of: models.as_ref().map(|m| anisotropy(&m.embeddings)).transpose()?,
     });
     // ANCHOR_END: anisotropy
 
@@ -165,6 +162,13 @@ impl<'a> Knn<'a> {
             ids,
             pieces,
         })
+    }
+
+    /// Exercises 1 and 4: the search among the raw rows, by `--metric` (the notebook's
+    /// Euclidean distance by default), from the mean of the seed's token vectors.
+    fn raw(&self, seed: &SeedIds) -> Result<Search> {
+        let vectors = self.models.map(|m| Rows::from(&m.embeddings));
+        self.search(seed, vectors, false)
     }
 
     /// One search of the seed in both models, among `vectors` (each model's rows, raw or

@@ -56,7 +56,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("TSNE on some embeddings vectors");
     // ANCHOR: tsne
-    // reduce to 2D with t-SNE; the result is an Nx2 matrix
+    // reduce to 2D with t-SNE (TSNE(n_components=2, perplexity=5): --perplexity);
+    // the result is an Nx2 matrix
     let tsne = args.tsne_options(session.seed());
     let tsne_result = tsne_with_progress(&sub_embed, &tsne, device)?;
     session.show(TsneShape {
@@ -73,7 +74,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("DBscan to find clusters");
     // ANCHOR: dbscan
-    // cluster assignment labels, number of clusters, the cluster centers
+    // DBSCAN(eps=7, min_samples=3) (--eps, --min-samples): cluster assignment
+    // labels, number of clusters, the cluster centers
     let min_samples = args.min_samples as usize;
     let groupidx = dbscan(&tsne_result.points, args.eps, min_samples)?;
     let cents = centroids(&tsne_result.points, &groupidx);
