@@ -278,6 +278,38 @@ pub fn limit_address_space(command: &mut Command, bytes: u64) -> &mut Command {
     }
 }
 
+/// The DOM of a lesson's `page` opened at `#fragment` in headless Chromium (`browser`),
+/// in a `width × height` window, once its scripts have run. The file's path is
+/// percent-encoded, so a folder named with control characters opens too.
+pub fn page_dom(browser: &Path, page: &Path, fragment: &str, (width, height): (u32, u32)) -> String {
+    let path: String = page
+        .to_string_lossy()
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'.' | b'-' | b'_' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+        ])
+        .arg(format!("--window-size={width},{height}"))
+        .arg(format!("file://{path}#{fragment}"))
+        .output()
+        .expect("Chromium starts");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// Headless Chromium for a test that opens a lesson's page: the first of `chromium`,
 /// `chromium-browser`, `google-chrome` on the PATH. Without one the test is skipped (with
 /// a note), unless `REQUIRE_BROWSER` is set, as CI sets it: then the test fails.

@@ -8,7 +8,6 @@
 //! elsewhere the browser test says it was skipped when no Chromium is on the PATH.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::Backend;
 use common::analysis::neighbours::{Metric, exact_distance, smallest};
@@ -16,7 +15,7 @@ use common::analysis::vocabulary::vocabulary_neighbours;
 use common::model::files::locate;
 use common::model::token_kinds::token_kinds;
 use common::model::{Model, display_text, standins, token_text};
-use course_tests::{chromium_or_skip, out_dir, standin_args};
+use course_tests::{chromium_or_skip, out_dir, page_dom, standin_args};
 use lesson05::{Args, MAP_NEIGHBOURS, run};
 
 /// The map's tokens: the GPT stand-in's first 150 text tokens and up to 40 whose text holds
@@ -131,20 +130,7 @@ fn the_map_opens_on_a_deep_link_in_chromium() {
     let encoded: String = texts[linked].bytes().map(|b| format!("%{b:02X}")).collect();
     let page = out.path().join("map.html");
     let open = |fragment: &str| -> String {
-        let url = format!("file://{}#token={encoded}{fragment}", page.display());
-        let dom = Command::new(&browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--window-size=1200,800",
-                "--virtual-time-budget=5000",
-                "--dump-dom",
-                &url,
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&dom.stdout).into_owned()
+        page_dom(&browser, &page, &format!("token={encoded}{fragment}"), (1200, 800))
     };
     let html = open("&selftest");
     let status = "<div id=\"status\"";

@@ -5,7 +5,9 @@
 
 use std::process::Command;
 
-use course_tests::{all_printable, hostile_model, hostile_tokens, svg_texts};
+use course_tests::{
+    all_printable, chromium_or_skip, hostile_model, hostile_tokens, page_dom, svg_texts,
+};
 
 #[test]
 fn hostile_token_texts_leave_every_output_valid_and_escaped() {
@@ -68,4 +70,19 @@ fn hostile_token_texts_leave_every_output_valid_and_escaped() {
         stdout.contains("written to") && stdout.contains("out\\u{1b}[2J\\u{202e}"),
         "{stdout}"
     );
+
+    // map.html shows the override as its code point, so it cannot reverse the page's text
+    // around it: the page's own self-test hovers over the token and records the tooltip.
+    let evil = 2; // hostile_model's id of "evil\u{202e}txt.exe"
+    assert!(report["tokens"].as_array().unwrap().contains(&evil.into()));
+    let Some(browser) = chromium_or_skip() else {
+        return;
+    };
+    let page = out.join("map.html");
+    let html = page_dom(&browser, &page, &format!("id={evil}&selftest"), (1200, 800));
+    assert!(
+        html.contains("data-hover=\"evil⟨U+202E⟩txt.exe\""),
+        "{html}"
+    );
+    assert!(!html.contains('\u{202e}'), "the raw override reached the page");
 }

@@ -17,9 +17,10 @@
 
 mod synthetic;
 
-use std::process::Command;
 
-use course_tests::{assert_figures, assert_snapshot, chromium_or_skip, out_dir, standin_args};
+use course_tests::{
+    assert_figures, assert_snapshot, chromium_or_skip, out_dir, page_dom, standin_args,
+};
 use lesson06::{Args, run};
 use synthetic::{words, write_model};
 
@@ -140,24 +141,7 @@ fn compare_html_opens_on_a_deep_link_and_links_both_maps() {
     let out = out_dir();
     let r = small_run(&a, &b, out.path());
     let page = out.path().join("compare.html");
-    let dom = |fragment: &str| -> String {
-        let output = Command::new(&browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--window-size=1400,820",
-                "--virtual-time-budget=5000",
-                "--dump-dom",
-            ])
-            .arg(format!("file://{}#{fragment}", page.display()))
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
+    let dom = |fragment: &str| -> String { page_dom(&browser, &page, fragment, (1400, 820)) };
     let status = |dom: &str| -> String {
         let start = dom
             .find("<div id=\"status\"")

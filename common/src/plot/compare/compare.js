@@ -12,6 +12,13 @@
 const data = window.COMPARE_DATA;
 const $ = (id) => document.getElementById(id);
 
+// A token's bidirectional controls and control characters would reorder or hide the page's
+// text around it: each is shown as its code point instead, ⟨U+202E⟩ (the data file keeps them).
+const shown = (text) => text.replace(
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+  (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`);
+data.labels = data.labels.map(shown);
+
 /** A base64 string as the typed array `Type` over its little-endian bytes. */
 function typed(Type, base64) {
   const text = atob(base64);
@@ -29,12 +36,12 @@ const BOTH = "#7b2cbf";
 const sides = data.sides.map((side, s) => ({
   s,
   model: side.model,
-  texts: side.texts,
+  texts: side.texts.map(shown),
   ids: side.ids,
   xy: typed(Float32Array, side.xy),
   neighbours: typed(Uint32Array, side.neighbours),
   similarities: typed(Uint16Array, side.similarities),
-  regionNames: side.region_names,
+  regionNames: side.region_names.map(shown),
   regions: side.regions,
   canvas: $(`map-${s}`),
   view: { scale: 1, x: 0, y: 0 },
