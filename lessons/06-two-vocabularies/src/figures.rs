@@ -62,7 +62,7 @@ pub fn shared_tokens(shared: &SharedSummary) -> Figure<'static> {
                     // a decade above the tallest bar for the key
                     ylim: Some((0.0, decades as f64 + 1.0)),
                     y_tick_labels: Some(ticks.clone()),
-                    ..axes(&shared.labels[side], "", "Tokens (log scale)")
+                    ..axes(short_label(&shared.labels[side]), "", "Tokens (log scale)")
                 },
                 series: vec![
                     bars(Some("in the vocabulary"), all, 0.7, GRAY),
