@@ -29,14 +29,18 @@ impl Histogram {
         let (Some(&first), Some(&last)) = (self.edges.first(), self.edges.last()) else {
             return Vec::new();
         };
-        let centres = self
-            .edges
+        std::iter::once((first, 0.0))
+            .chain(self.centre_points())
+            .chain(std::iter::once((last, 0.0)))
+            .collect()
+    }
+
+    /// `(bin centre, value)` pairs: where bars of the histogram stand.
+    pub fn centre_points(&self) -> Vec<(f64, f64)> {
+        self.edges
             .windows(2)
             .zip(&self.values)
-            .map(|(e, &v)| ((e[0] + e[1]) / 2.0, v));
-        std::iter::once((first, 0.0))
-            .chain(centres)
-            .chain(std::iter::once((last, 0.0)))
+            .map(|(e, &v)| ((e[0] + e[1]) / 2.0, v))
             .collect()
     }
 }

@@ -226,13 +226,7 @@ pub fn spectrum(s: &Nulls<SpectrumAgainstChance>) -> Figure<'static> {
     let mut series = Vec::new();
     if let Some(h) = histogram(&values, 30, true) {
         let width = h.edges[1] - h.edges[0];
-        let centres = h
-            .edges
-            .windows(2)
-            .zip(&h.values)
-            .map(|(e, &v)| ((e[0] + e[1]) / 2.0, v))
-            .collect();
-        series.push(bars(centres, width, GRAY));
+        series.push(bars(h.centre_points(), width, GRAY));
         series.push(key("Gaussian null", GRAY));
     }
     let (lo, hi) = (null.law.lower, null.law.upper);
