@@ -10,6 +10,7 @@ use anyhow::Result;
 use crate::Device;
 use crate::analysis::communities::{Regions, named_regions};
 use crate::analysis::neighbours::Neighbours;
+use crate::analysis::tsne::TsneResult;
 use crate::analysis::vocabulary::vocabulary_neighbours;
 use crate::model::token_kinds::{TokenKind, token_kinds};
 use crate::model::{Model, display_text, token_text};
@@ -44,6 +45,25 @@ pub struct MapTokens<'a> {
     /// t-SNE's Euclidean neighbour graph of the map's tokens, when it kept one: reused
     /// when the map is the whole vocabulary.
     pub neighbourhoods: Option<&'a [Neighbours]>,
+}
+
+impl<'a> MapTokens<'a> {
+    /// A lesson's map: the tokens `ids` labelled `labels`, where t-SNE put them (with
+    /// the neighbour graph it kept) and DBSCAN's `clusters`.
+    pub fn new(
+        ids: &'a [usize],
+        labels: &'a [String],
+        tsne: &'a TsneResult,
+        clusters: &'a [i64],
+    ) -> Self {
+        Self {
+            ids,
+            labels,
+            points: &tsne.points,
+            clusters,
+            neighbourhoods: tsne.neighbourhoods.as_deref(),
+        }
+    }
 }
 
 /// Everything the page shows beyond the lesson's own results.

@@ -77,14 +77,12 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: same_word
     let token = &args.word;
     let token_idx = models.as_ref().map(|m| word_ids(m, token)).transpose()?;
+    let first_idx = token_idx.as_ref().map(|ids| ids[0] as usize);
+    let comparison = compare(models.as_ref(), first_idx, &labels)?;
     let same_word = session.show(SameWord {
         word: token.clone(),
         pieces: token_idx.as_ref().map(Vec::len),
-        comparison: compare(
-            models.as_ref(),
-            token_idx.map(|ids| ids[0] as usize),
-            &labels,
-        )?,
+        comparison,
     });
     session.figure(figures::same_word(&same_word.comparison), "same_word")?;
     // ANCHOR_END: same_word
@@ -93,13 +91,11 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: distributions
     // compare the embeddings variances and means
     let embeddings = models.as_ref().map(|m| &m.embeddings);
+    let variances = embeddings.map(|e| ops::row_variances(e, device)).transpose()?;
+    let means = embeddings.map(|e| ops::row_means(e, device)).transpose()?;
     let distributions = session.show(Distributions {
-        variance: embeddings
-            .map(|e| ops::row_variances(e, device).map(|v| distribution(&v)))
-            .transpose()?,
-        mean: embeddings
-            .map(|e| ops::row_means(e, device).map(|v| distribution(&v)))
-            .transpose()?,
+        variance: variances.as_ref().map(|v| distribution(v)),
+        mean: means.as_ref().map(|v| distribution(v)),
         labels: labels.clone(),
     });
     session.figure(figures::distributions(&distributions), "distributions")?;

@@ -49,9 +49,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: normalised
     // normalize; Euclidean distances; visualize the distributions; top k
     let normalised = knn.normalised(&seedidx)?;
-    if let Some(search) = &normalised.0 {
-        knn.draw(search, "_normalised")?;
-    }
+    knn.draw(normalised.search(), "_normalised")?;
     session.show(&normalised);
     // ANCHOR_END: normalised
 
@@ -89,14 +87,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let centred = knn.centred()?;
     let centred_search = session.show(knn.centred_search(&seedidx, &centred)?);
     // ANCHOR_END: centred
-    let first = WordResult {
-        word: seedword.clone(),
-        ids: seedidx.ids,
-        raw: euc_dist,
-        normalised: normalised.0,
-        centred: centred_search,
-        emptiness,
-    };
+    let first = WordResult::new(seedidx, euc_dist, normalised, centred_search, emptiness);
 
     session.beyond("exercises 2 and 3 for the words of exercise 4");
     let words = knn.every_word(first, multitoken, &centred, args.max_word_figures)?;
@@ -266,8 +257,12 @@ impl<'a> Knn<'a> {
         })
     }
 
-    /// Writes a search's distance histograms as `distances_<word><suffix>`.
-    fn draw(&self, search: &Search, suffix: &str) -> Result<()> {
+    /// Writes a search's distance histograms as `distances_<word><suffix>`; nothing
+    /// when there was no search (Exercise 2 under `--metric cosine`).
+    fn draw<'s>(&self, search: impl Into<Option<&'s Search>>, suffix: &str) -> Result<()> {
+        let Some(search) = search.into() else {
+            return Ok(());
+        };
         let stem = file_stem("distances", &search.word);
         let figure = figures::distances(&search.word, search, &self.labels);
         self.session.figure(figure, &format!("{stem}{suffix}"))
@@ -317,18 +312,11 @@ impl<'a> Knn<'a> {
         let normalised = session.show(self.normalised(&seed)?);
         if draw {
             self.draw(&raw, "")?;
-            if let Some(search) = &normalised.0 {
-                self.draw(search, "_normalised")?;
-            }
+            self.draw(normalised.search(), "_normalised")?;
         }
-        Ok(WordResult {
-            centred: session.show(self.centred_search(&seed, centred)?),
-            emptiness: session.show(self.emptiness(&seed, &raw)?),
-            word: seed.word.clone(),
-            ids: seed.ids,
-            raw,
-            normalised: normalised.0,
-        })
+        let centred = session.show(self.centred_search(&seed, centred)?);
+        let emptiness = session.show(self.emptiness(&seed, &raw)?);
+        Ok(WordResult::new(seed, raw, normalised, centred, emptiness))
     }
 }
 

@@ -39,6 +39,26 @@ pub struct WordResult {
     pub emptiness: Emptiness,
 }
 
+impl WordResult {
+    /// One word's searches, gathered for the report.
+    pub fn new(
+        seed: SeedIds,
+        raw: Search,
+        normalised: Normalised,
+        centred: Search,
+        emptiness: Emptiness,
+    ) -> Self {
+        Self {
+            word: seed.word,
+            ids: seed.ids,
+            raw,
+            normalised: normalised.0,
+            centred,
+            emptiness,
+        }
+    }
+}
+
 /// A seed word's token ids in both models, and the pieces of a word split in several.
 pub struct SeedIds {
     pub word: String,
@@ -66,6 +86,13 @@ impl fmt::Display for SeedIds {
 /// Exercise 2's search among unit-length vectors; `None` when the raw search already used
 /// cosine distance, which ignores length (normalising first would change nothing).
 pub struct Normalised(pub Option<Search>);
+
+impl Normalised {
+    /// The search, when there was one.
+    pub fn search(&self) -> Option<&Search> {
+        self.0.as_ref()
+    }
+}
 
 impl fmt::Display for Normalised {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

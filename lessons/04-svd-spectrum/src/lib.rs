@@ -29,9 +29,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     // the figure in the beginning of the lecture
     // ANCHOR: opening
-    let e1 = first_token(&model, "1")?;
-    let e2 = first_token(&model, "2")?;
-    session.figure(figures::opening(&model, e1, e2), "opening_1_vs_2")?;
+    // (the ids of the tokens "1" and "2": the figure reads their rows e1 and e2)
+    let e1_id = first_token(&model, "1")?;
+    let e2_id = first_token(&model, "2")?;
+    session.figure(figures::opening(&model, e1_id, e2_id), "opening_1_vs_2")?;
     // ANCHOR_END: opening
 
     session.section("Extract submatrices and mean-center");
@@ -61,13 +62,6 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("Visualize the spectra");
     // ANCHOR: spectra
-    let spectra = session.show(spectra(
-        &lettertoks,
-        &svd_letters,
-        &randtoks,
-        &svd_random,
-        args,
-    ));
     let (a, b) = (&lettertoks, &randtoks);
     let figure = figures::spectra(a, &svd_letters, b, &svd_random, None);
     session.figure(figure, "spectra")?;
@@ -97,6 +91,16 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     )?;
     // ANCHOR_END: correlations
 
+    session.beyond("the figures in numbers");
+    // ANCHOR: in_numbers
+    // the fraction of variance in each spectrum's first components, and how strongly
+    // the letters correlate (the mean |R| off the diagonal)
+    let spectra = spectra(&lettertoks, &svd_letters, &randtoks, &svd_random, args);
+    let spectra = session.show(spectra);
+    let abs_correlation_mean_off_diagonal =
+        session.show(MeanOffDiagonal(mean_off_diagonal(&abs_r)));
+    // ANCHOR_END: in_numbers
+
     session.beyond("one random draw against many");
     // ANCHOR: random_draws
     let size = lettertoks.ids.len();
@@ -109,8 +113,6 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         Some(&random_draws),
     );
     session.figure(figure, "spectra_random_draws")?;
-    let abs_correlation_mean_off_diagonal =
-        session.show(MeanOffDiagonal(mean_off_diagonal(&abs_r)));
     // ANCHOR_END: random_draws
 
     session.beyond("why some spectra plunge early: tokens that nearly coincide");

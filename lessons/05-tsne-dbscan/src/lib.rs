@@ -102,15 +102,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR_END: quality
 
     session.beyond("the interactive map");
-    let tokens = MapTokens {
-        ids: &toks,
-        labels: &words,
-        points: &tsne_result.points,
-        clusters: &groupidx,
-        neighbourhoods: tsne_result.neighbourhoods.as_deref(),
-    };
-    let diagnosis = args.diagnosis.as_deref();
-    let explorer = session.show(explore(&gpt2, &tokens, diagnosis, &session)?);
+    let tokens = MapTokens::new(&toks, &words, &tsne_result, &groupidx);
+    let explorer = session.show(explore(&gpt2, &tokens, args.diagnosis.as_deref(), &session)?);
     session.finish(Results {
         tokens: toks,
         tsne: tsne_result,
