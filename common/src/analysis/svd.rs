@@ -1,12 +1,19 @@
-//! Singular value decomposition, as numpy's `np.linalg.svd` returns it (full `U` and `Vt`),
-//! computed in f64 by faer, with a fixed sign for every singular vector.
+//! Singular value decomposition, as numpy's `np.linalg.svd` computes it, computed in f64 by
+//! faer, with a fixed sign for every singular vector; only the singular vectors that have
+//! a singular value are kept.
 
 use anyhow::{Result, anyhow, ensure};
 use faer::Mat;
 
 use crate::tensor::matrix::Matrix;
 
-/// `a = U · diag(s) · Vt`, with `U` m×m, `s` min(m, n) values in descending order, `Vt` n×n.
+/// `a = U · diag(s) · Vt` with `k = min(m, n)`: `U` m×k, `s` k values in descending order,
+/// `Vt` k×n (numpy's `full_matrices=False`).
+///
+/// Why thin: numpy's default (the notebooks' call) also returns the n − k rows of `Vt`
+/// (or m − k columns of `U`) that span a null space, with no singular value. Nothing
+/// reads them, and for 26 tokens of a 4,096-wide model they are a 4,096 × 4,096 matrix,
+/// 67 MB per decomposition. [`Svd::full_shapes`] gives the shapes numpy prints.
 #[derive(Clone, Debug)]
 pub struct Svd {
     pub u: Matrix,
@@ -14,8 +21,16 @@ pub struct Svd {
     pub vt: Matrix,
 }
 
+impl Svd {
+    /// The shapes of `U` and `Vt` in numpy's full SVD of the same m×n matrix: m×m and n×n.
+    pub fn full_shapes(&self) -> [[usize; 2]; 2] {
+        let (m, n) = (self.u.rows(), self.vt.cols());
+        [[m, m], [n, n]]
+    }
+}
+
 // ANCHOR: svd
-/// The full SVD of `a`.
+/// The SVD of `a`.
 ///
 /// Sign convention: singular vectors are only defined up to sign, so each pair
 /// (`U[:, k]`, `Vt[k]`) is flipped, if needed, to make the entry of `Vt[k]`
@@ -30,7 +45,7 @@ pub fn svd(a: &Matrix) -> Result<Svd> {
     let (m, n) = (a.rows(), a.cols());
     let mat = Mat::<f64>::from_fn(m, n, |i, j| a.row(i)[j] as f64);
     let decomposition = mat
-        .svd()
+        .thin_svd()
         .map_err(|e| anyhow!("the SVD did not converge ({e:?})"))?;
     let (u, v, s) = (
         decomposition.U(),
@@ -39,41 +54,29 @@ pub fn svd(a: &Matrix) -> Result<Svd> {
     );
     // ANCHOR_END: svd
     let k = m.min(n);
-    let mut u_out = vec![0f32; m * m];
-    let mut vt_out = vec![0f32; n * n];
-    for c in 0..n {
+    let mut u_out = vec![0f32; m * k];
+    let mut vt_out = vec![0f32; k * n];
+    for c in 0..k {
         // Row c of Vt is column c of V.
-        let flip = if c < k {
-            let (mut best, mut sign) = (0.0f64, 1.0f64);
-            for r in 0..n {
-                let x = v[(r, c)];
-                if x.abs() > best {
-                    best = x.abs();
-                    sign = x.signum();
-                }
+        let (mut best, mut flip) = (0.0f64, 1.0f64);
+        for r in 0..n {
+            let x = v[(r, c)];
+            if x.abs() > best {
+                best = x.abs();
+                flip = x.signum();
             }
-            sign
-        } else {
-            1.0
-        };
+        }
         for r in 0..n {
             vt_out[c * n + r] = (flip * v[(r, c)]) as f32;
         }
-        if c < m {
-            for r in 0..m {
-                u_out[r * m + c] = (flip * u[(r, c)]) as f32;
-            }
-        }
-    }
-    for c in n..m {
         for r in 0..m {
-            u_out[r * m + c] = u[(r, c)] as f32;
+            u_out[r * k + c] = (flip * u[(r, c)]) as f32;
         }
     }
     Ok(Svd {
-        u: Matrix::new(m, m, u_out)?,
+        u: Matrix::new(m, k, u_out)?,
         s: (0..k).map(|i| s[i] as f32).collect(),
-        vt: Matrix::new(n, n, vt_out)?,
+        vt: Matrix::new(k, n, vt_out)?,
     })
 }
 
@@ -328,12 +331,16 @@ mod tests {
         assert_eq!(d.s, vec![4.0, 3.0]);
         let ones = svd(&Matrix::new(2, 2, vec![1.; 4]).unwrap()).unwrap();
         assert!((ones.s[0] - 2.0).abs() < 1e-6 && ones.s[1].abs() < 1e-6);
-        // shapes as numpy's full SVD: U m×m, s min(m, n), Vt n×n
+        // thin shapes: U m×k, s k, Vt k×n with k = min(m, n); numpy's full shapes named
         let wide = svd(&Matrix::new(2, 3, vec![1., 2., 3., 4., 5., 6.]).unwrap()).unwrap();
         assert_eq!(
             (wide.u.shape(), wide.s.len(), wide.vt.shape()),
-            ([2, 2], 2, [3, 3])
+            ([2, 2], 2, [2, 3])
         );
+        assert_eq!(wide.full_shapes(), [[2, 2], [3, 3]]);
+        let tall = svd(&Matrix::new(3, 2, vec![1., 2., 3., 4., 5., 6.]).unwrap()).unwrap();
+        assert_eq!((tall.u.shape(), tall.vt.shape()), ([3, 2], [2, 2]));
+        assert_eq!(tall.full_shapes(), [[3, 3], [2, 2]]);
     }
 
     #[test]

@@ -85,11 +85,6 @@ impl Matrix {
         [self.rows, self.cols]
     }
 
-    /// `(rows, cols)`: debug-printed, it reads as numpy prints `.shape`.
-    pub fn shape_tuple(&self) -> (usize, usize) {
-        (self.rows, self.cols)
-    }
-
     pub fn data(&self) -> &[f32] {
         bytemuck::cast_slice(&self.values)
     }

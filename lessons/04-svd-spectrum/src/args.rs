@@ -70,9 +70,9 @@ impl Args {
                 "drawing random sets",
                 "--draws",
                 self.draws,
+                // each set's thin SVD: V in f64 and Vt in f32, one row per token
                 move |d, shape| {
-                    per_draw(d)
-                        .saturating_add(shape.cols.saturating_mul(shape.cols).saturating_mul(12))
+                    per_draw(d).saturating_add(shape.cols.saturating_mul(values).saturating_mul(12))
                 },
             )
             .disk(

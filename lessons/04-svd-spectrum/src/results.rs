@@ -56,7 +56,7 @@ impl fmt::Display for Spectra {
 }
 
 /// The notebook's printout after the SVD: the sizes of the centred submatrix and of the
-/// letters' U, s and Vh.
+/// letters' U, s and Vh as numpy's full SVD returns them.
 pub struct SvdSizes<'a> {
     pub embeddings: [usize; 2],
     pub svd: &'a Svd,
@@ -66,9 +66,14 @@ impl fmt::Display for SvdSizes<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [rows, cols] = self.embeddings;
         writeln!(f, "Embeddings is size ({rows}, {cols})")?;
-        writeln!(f, "U  is size {:?}", self.svd.u.shape_tuple())?;
+        let [[um, un], [vm, vn]] = self.svd.full_shapes();
+        writeln!(f, "U  is size ({um}, {un})")?;
         writeln!(f, "s  is size ({},)", self.svd.s.len())?;
-        write!(f, "Vh is size {:?}", self.svd.vt.shape_tuple())
+        write!(
+            f,
+            "Vh is size ({vm}, {vn}), of which the first {} rows are kept (the others have no singular value)",
+            self.svd.vt.rows()
+        )
     }
 }
 
