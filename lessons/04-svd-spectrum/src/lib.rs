@@ -93,8 +93,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.beyond("the figures in numbers");
     // ANCHOR: in_numbers
-    // the fraction of variance in each spectrum's first components, and how strongly
-    // the letters correlate (the mean |R| off the diagonal)
+    // the fraction of variance in each spectrum's first components, and how
+    // strongly the letters correlate (the mean |R| off the diagonal)
     let spectra = spectra(&lettertoks, &svd_letters, &randtoks, &svd_random, args);
     let spectra = session.show(spectra);
     let abs_correlation_mean_off_diagonal =

@@ -24,10 +24,6 @@ fn panel(axes: Axes, series: Vec<Series>) -> Panel<'static> {
 }
 
 /// A legend entry of its own: the renderer keys lines, not bars, markers or dashes.
-fn key(label: &str, color: Color) -> Series {
-    Series::line(Some(label.to_string()), Vec::new(), color, 3)
-}
-
 fn bars(points: Vec<(f64, f64)>, width: f64, face: Color) -> Series {
     Series {
         label: None,
@@ -79,18 +75,15 @@ pub fn isotropy(n: &Nulls<IsotropyStages>) -> Figure<'static> {
                     .map(|(i, x)| (i as f64 + offset, value(x)))
                     .collect()
             };
-            let mut series = vec![
-                bars(group(&n.model, -0.27), 0.25, MODEL),
-                bars(group(&n.gaussian, 0.0), 0.25, GAUSSIAN),
-                bars(group(&n.shuffled, 0.27), 0.25, SHUFFLED),
+            let keyed_bars = |label: &str, points, colour| Series {
+                label: keyed.then(|| label.to_string()),
+                ..bars(points, 0.25, colour)
+            };
+            let series = vec![
+                keyed_bars("model", group(&n.model, -0.27), MODEL),
+                keyed_bars("Gaussian null", group(&n.gaussian, 0.0), GAUSSIAN),
+                keyed_bars("columns shuffled", group(&n.shuffled, 0.27), SHUFFLED),
             ];
-            if keyed {
-                series.extend([
-                    key("model", MODEL),
-                    key("Gaussian null", GAUSSIAN),
-                    key("columns shuffled", SHUFFLED),
-                ]);
-            }
             let axes = Axes {
                 title: title.into(),
                 x_tick_labels: Some(labels.clone()),
@@ -152,15 +145,20 @@ pub fn rogue(contributions: &Nulls<Vec<f64>>) -> Figure<'static> {
                 ..Axes::default()
             },
             vec![
-                bars(indexed(&contributions.model), 1.0, MODEL),
-                dots(indexed(&contributions.gaussian), GAUSSIAN, 2),
-                dots(indexed(&contributions.shuffled), SHUFFLED, 2),
-                key("model", MODEL),
-                key("columns shuffled", SHUFFLED),
-                key(
-                    &format!("Gaussian null (every |C_i| ≤ {gaussian_largest:.1e})"),
-                    GAUSSIAN,
-                ),
+                Series {
+                    label: Some("model".into()),
+                    ..bars(indexed(&contributions.model), 1.0, MODEL)
+                },
+                Series {
+                    label: Some("columns shuffled".into()),
+                    ..dots(indexed(&contributions.shuffled), SHUFFLED, 2)
+                },
+                Series {
+                    label: Some(format!(
+                        "Gaussian null (every |C_i| ≤ {gaussian_largest:.1e})"
+                    )),
+                    ..dots(indexed(&contributions.gaussian), GAUSSIAN, 2)
+                },
                 Series {
                     label: Some(format!("equal shares ({equal:.5} each)")),
                     style: Style::Dashed {
@@ -226,8 +224,10 @@ pub fn spectrum(s: &Nulls<SpectrumAgainstChance>) -> Figure<'static> {
     let mut series = Vec::new();
     if let Some(h) = histogram(&values, 30, true) {
         let width = h.edges[1] - h.edges[0];
-        series.push(bars(h.centre_points(), width, GRAY));
-        series.push(key("Gaussian null", GRAY));
+        series.push(Series {
+            label: Some("Gaussian null".into()),
+            ..bars(h.centre_points(), width, GRAY)
+        });
     }
     let (lo, hi) = (null.law.lower, null.law.upper);
     let curve = (0..=200)
@@ -282,10 +282,14 @@ pub fn hubness(counts: &Counts) -> Figure<'static> {
                 ..Axes::default()
             },
             vec![
-                dots(distribution(model), MODEL, 3),
-                dots(distribution(null), GAUSSIAN, 3),
-                key("model", MODEL),
-                key("Gaussian null", GAUSSIAN),
+                Series {
+                    label: Some("model".into()),
+                    ..dots(distribution(model), MODEL, 3)
+                },
+                Series {
+                    label: Some("Gaussian null".into()),
+                    ..dots(distribution(null), GAUSSIAN, 3)
+                },
             ],
         )
     };

@@ -131,4 +131,34 @@ mod tests {
         let png = std::fs::read(&files[1]).unwrap();
         assert_eq!(&png[1..4], b"PNG");
     }
+
+    #[test]
+    fn a_labelled_marker_series_is_keyed_by_its_marker() {
+        // Three points as circles, labelled: the legend names them and draws a fourth
+        // circle, its key (a line key would add a path and no circle).
+        let dots = |label: Option<&str>| Series {
+            label: label.map(String::from),
+            ..Series::markers(
+                vec![(0.0, 0.0), (1.0, 1.0), (2.0, 0.5)],
+                crate::plot::Marker::Circle,
+                3,
+                crate::plot::Rgba(0.1, 0.4, 0.7, 1.0),
+            )
+        };
+        let svg = |label| {
+            let dir = tempfile::tempdir().unwrap();
+            let panel = XyPanel {
+                axes: Axes::default(),
+                series: vec![dots(label)],
+                legend: true,
+            };
+            let files = save(Figure::single(400, 300, Panel::Xy(panel)), dir.path(), "f").unwrap();
+            std::fs::read_to_string(&files[0]).unwrap()
+        };
+        let circles = |svg: &str| svg.matches("<circle").count();
+        let (unlabelled, labelled) = (svg(None), svg(Some("dots")));
+        assert!(labelled.contains("\ndots\n"), "the label is written");
+        // each marker is a filled circle and its outline: the key adds one such pair
+        assert_eq!(circles(&labelled), circles(&unlabelled) + 2);
+    }
 }

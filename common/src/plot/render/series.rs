@@ -3,6 +3,7 @@
 use std::ops::Range;
 
 use anyhow::Result;
+use plotters::element::ComposedElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -82,10 +83,10 @@ fn draw_legend<'a, DB: DrawingBackend + 'a>(
     // plotters' legend box: the labels' text, a 30-pixel key and a 10-pixel margin around
     let mut text = MultiLineText::<(i32, i32), &str>::new((0, 0), &font);
     for series in drawn {
-        // the styles `draw_series` gives a key: lines, dashes and bars
+        // the styles `draw_series` gives a key: lines, dashes, bars and markers
         let keyed = matches!(
             series.style,
-            Style::Line { .. } | Style::Dashed { .. } | Style::Bars { .. }
+            Style::Line { .. } | Style::Dashed { .. } | Style::Bars { .. } | Style::Markers { .. }
         );
         if let (Some(label), true) = (&series.label, keyed) {
             text.push_line(label.as_str());
@@ -199,6 +200,7 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
             draw_markers(
                 chart,
                 &series.points,
+                series.label.as_deref(),
                 *marker,
                 sizes.px(*size) as i32,
                 face.style(),
@@ -241,47 +243,90 @@ fn marker_outline(marker: Marker, s: i32) -> Vec<(i32, i32)> {
     }
 }
 
-fn draw_markers<DB: DrawingBackend>(
-    chart: &mut Chart<'_, DB>,
+/// Draws `points` as `marker`s of radius `s` pixels; a labelled series gets one marker,
+/// at least 2 pixels in radius, as its key.
+fn draw_markers<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
     points: &[(f64, f64)],
+    label: Option<&str>,
     marker: Marker,
     s: i32,
     face: RGBAColor,
     edge: RGBColor,
 ) -> Result<()> {
-    let outline = edge.stroke_width(1);
     let points = points.iter().copied();
+    let (fill, outline) = (face.filled(), edge.stroke_width(1));
+    let key = s.max(2);
+    // The key's marker sits in the middle of the legend's 20-pixel key area.
+    let mid = |(x, y): BackendCoord| (x + 10, y);
     match marker {
         Marker::Circle => {
-            chart
-                .draw_series(points.map(|p| {
-                    EmptyElement::at(p)
-                        + Circle::new((0, 0), s, face.filled())
-                        + Circle::new((0, 0), s, outline)
-                }))
+            let anno = chart
+                .draw_series(points.map(|p| circle(p, s, fill, outline)))
                 .map_err(err)?;
+            if let Some(label) = label {
+                anno.label(label)
+                    .legend(move |at| circle(mid(at), key, fill, outline));
+            }
         }
         Marker::Plus => {
-            chart
-                .draw_series(points.map(|p| {
-                    EmptyElement::at(p)
-                        + PathElement::new(vec![(-s, 0), (s, 0)], outline)
-                        + PathElement::new(vec![(0, -s), (0, s)], outline)
-                }))
+            let anno = chart
+                .draw_series(points.map(|p| plus(p, s, outline)))
                 .map_err(err)?;
+            if let Some(label) = label {
+                anno.label(label).legend(move |at| plus(mid(at), key, outline));
+            }
         }
         Marker::Square | Marker::Diamond | Marker::Hexagon => {
-            let shape = marker_outline(marker, s);
-            let mut closed = shape.clone();
-            closed.push(shape[0]);
-            chart
-                .draw_series(points.map(|p| {
-                    EmptyElement::at(p)
-                        + Polygon::new(shape.clone(), face.filled())
-                        + PathElement::new(closed.clone(), outline)
-                }))
+            let anno = chart
+                .draw_series(points.map(|p| polygon(p, marker, s, fill, outline)))
                 .map_err(err)?;
+            if let Some(label) = label {
+                anno.label(label)
+                    .legend(move |at| polygon(mid(at), marker, key, fill, outline));
+            }
         }
     }
     Ok(())
+}
+
+/// A point in backend pixels.
+type BackendCoord = (i32, i32);
+
+/// A marker: an anchor at the point, and two shapes in pixels around it.
+type Marked<C, DB, A, B> = ComposedElement<C, DB, A, B>;
+
+/// A filled circle of radius `s` pixels with its outline, at `at`.
+fn circle<C, DB: DrawingBackend>(
+    at: C,
+    s: i32,
+    fill: ShapeStyle,
+    outline: ShapeStyle,
+) -> Marked<C, DB, Circle<BackendCoord, i32>, Circle<BackendCoord, i32>> {
+    EmptyElement::at(at) + Circle::new((0, 0), s, fill) + Circle::new((0, 0), s, outline)
+}
+
+/// A plus sign `s` pixels each way, at `at`.
+fn plus<C, DB: DrawingBackend>(
+    at: C,
+    s: i32,
+    outline: ShapeStyle,
+) -> Marked<C, DB, PathElement<BackendCoord>, PathElement<BackendCoord>> {
+    EmptyElement::at(at)
+        + PathElement::new(vec![(-s, 0), (s, 0)], outline)
+        + PathElement::new(vec![(0, -s), (0, s)], outline)
+}
+
+/// A filled square, diamond or hexagon of half-size `s` pixels with its outline, at `at`.
+fn polygon<C, DB: DrawingBackend>(
+    at: C,
+    marker: Marker,
+    s: i32,
+    fill: ShapeStyle,
+    outline: ShapeStyle,
+) -> Marked<C, DB, Polygon<BackendCoord>, PathElement<BackendCoord>> {
+    let corners = marker_outline(marker, s);
+    let mut closed = corners.clone();
+    closed.push(corners[0]);
+    EmptyElement::at(at) + Polygon::new(corners, fill) + PathElement::new(closed, outline)
 }
