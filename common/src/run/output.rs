@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 
-/// Staging folders are named `.<out>.staging-<pid>-<nanos>`, so a later run can tell
+/// Staging folders are named `.<out>.staging-<pid>-<nanos>-<count>`, so a later run can tell
 /// whose they were and remove those of processes that died.
 const STAGING: &str = ".staging-";
 
@@ -35,7 +35,7 @@ pub const RECORD: &str = ".lesson-files.json";
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Record {
     lesson: String,
-    /// Which run: `<pid>-<nanos>`, different for every run.
+    /// Which run: `<pid>-<nanos>-<count in the process>`, different for every run.
     run: String,
     files: BTreeMap<String, Written>,
 }
@@ -109,7 +109,11 @@ impl Staged {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default();
-        let run = format!("{}-{nanos}", std::process::id());
+        // A count of this process's runs besides the clock: two threads can read the same
+        // time where the clock is coarse, and their staging folders must still differ.
+        static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let count = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let run = format!("{}-{nanos}-{count}", std::process::id());
         let staging = parent.join(format!(".{}{STAGING}{run}", name.to_string_lossy()));
         fs::create_dir(&staging).with_context(|| {
             format!(

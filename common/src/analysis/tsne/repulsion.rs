@@ -28,14 +28,16 @@ const BOX_WIDTH: f64 = 1.0;
 /// otherwise make the FFT (and its memory) grow with the square of the map's extent.
 /// Beyond it boxes are wider than one unit and near forces coarser.
 const MAX_BOXES: usize = 300;
-/// The most memory the grids take: the kernel's transform ((2·nodes)² complex values),
-/// two charge grids and the transform's transposed work array (each nodes × 2·nodes: only
-/// the first `nodes` rows ever hold charges or potentials), and a few rows of padded
-/// columns per thread. The old arrays are let go before a grown grid's are made.
+/// The most memory the grids take: two charge grids and the transform's transposed work
+/// array (each nodes × 2·nodes complex values: only the first `nodes` rows ever hold
+/// charges or potentials), a few rows of padded columns per thread, and the kernel's
+/// transform (a quarter of the (2·nodes)² values, real) with the rows it is made from.
+/// The old arrays are let go before a grown grid's are made.
 pub const MAX_GRID_BYTES: u64 = {
     let nodes = (NODES_PER_BOX * MAX_BOXES) as u64;
     let size = 2 * nodes;
-    (size * size + 3 * nodes * size + 2 * COLUMNS_AT_ONCE as u64 * size) * 16
+    let quarter = (nodes + 1) * (nodes + 1);
+    (3 * nodes * size + 2 * COLUMNS_AT_ONCE as u64 * size) * 16 + 2 * quarter * 8
 };
 
 /// Columns transformed together on one thread (in a padded buffer of their own).
@@ -181,15 +183,6 @@ fn transpose_into(from: &[Complex<f64>], to: &mut [Complex<f64>], rows: usize, c
     }
 }
 
-/// Transposes a row-major `size`×`size` array in place.
-fn transpose_square(data: &mut [Complex<f64>], size: usize) {
-    for r in 0..size {
-        for c in r + 1..size {
-            data.swap(r * size + c, c * size + r);
-        }
-    }
-}
-
 /// Convolution with the t-SNE kernel on a grid of `nodes`² nodes, by FFT on an array
 /// twice as wide (so the circular convolution does not wrap around), with the plans,
 /// the kernel's transform and the work arrays kept from one call to the next.
@@ -199,9 +192,12 @@ pub struct Convolver {
     size: usize,
     forward: Arc<dyn Fft<f64>>,
     inverse: Arc<dyn Fft<f64>>,
-    /// The kernel's transform (scaled by 1/size², the inverse transform's factor), stored
-    /// transposed (a column's frequencies along a row), and the node spacing it was made for.
-    kernel: Vec<Complex<f64>>,
+    /// The kernel's transform (scaled by 1/size², the inverse transform's factor) at the
+    /// frequencies 0 ..= size/2 in each dimension, and the node spacing it was made for.
+    /// The kernel is real and even in both offsets (w(−dx, dy) = w(dx, dy)), so its
+    /// transform is real and even too: this quarter holds all of it (see [`Self::kernel_at`]),
+    /// an eighth of the full complex array's memory.
+    kernel: Vec<f64>,
     kernel_spacing: f64,
     /// Two charge grids (four real charges packed two to a complex value), `nodes` rows of
     /// `size`, and the transposed work array (`size` rows of `nodes`).
@@ -252,10 +248,14 @@ impl Convolver {
         }
     }
 
-    /// The transform of w² = 1/(1 + d²)² at every node offset, laid out circularly, made
-    /// in `self.kernel`'s own storage.
+    /// The transform of w² = 1/(1 + d²)² at every node offset, laid out circularly: a
+    /// row's transform along one dimension for each of the first size/2 + 1 rows (the
+    /// others repeat them), then along the other dimension for each of the first size/2 + 1
+    /// frequencies. Each 1-D transform is of a real, even sequence, so its values are real
+    /// and even, and only their first halves are kept.
     fn make_kernel(&mut self, nodes: usize, spacing: f64) {
         let size = self.size;
+        let half = size / 2 + 1;
         let offset = |i: usize| {
             let d = if i <= nodes {
                 i as f64
@@ -265,18 +265,51 @@ impl Convolver {
             d * spacing
         };
         let scale = 1.0 / (size * size) as f64;
-        let kernel = &mut self.kernel;
-        kernel.resize(size * size, Complex::default());
-        for r in 0..size {
-            for c in 0..size {
-                let (dx, dy) = (offset(r), offset(c));
-                let w = 1.0 / (1.0 + dx * dx + dy * dy);
-                kernel[r * size + c] = Complex::new(w * w * scale, 0.0);
+        let forward = &self.forward;
+        // The real parts of the first `half` values of `line`'s transform.
+        let transformed = |mut line: Vec<Complex<f64>>, out: &mut [f64]| {
+            forward.process(&mut line);
+            out.iter_mut().zip(&line).for_each(|(o, v)| *o = v.re);
+        };
+        // rows[r][across]: row r (offset dx = offset(r) down the grid) transformed across
+        let mut rows = vec![0.0; half * half];
+        rows.par_chunks_mut(half).enumerate().for_each(|(r, out)| {
+            let line = (0..size)
+                .map(|c| {
+                    let (dx, dy) = (offset(r), offset(c));
+                    let w = 1.0 / (1.0 + dx * dx + dy * dy);
+                    Complex::new(w * w * scale, 0.0)
+                })
+                .collect();
+            transformed(line, out);
+        });
+        // Then down: the values of one frequency across in rows 0 .. size, the rows past
+        // size/2 repeating those before (row size − r is row r).
+        let mut columns = vec![0.0; half * half];
+        columns
+            .par_chunks_mut(half)
+            .enumerate()
+            .for_each(|(across, out)| {
+                let line = (0..size)
+                    .map(|r| Complex::new(rows[r.min(size - r) * half + across], 0.0))
+                    .collect();
+                transformed(line, out);
+            });
+        drop(rows);
+        // columns[across][down], stored as kernel[down][across]
+        self.kernel = vec![0.0; half * half];
+        for across in 0..half {
+            for down in 0..half {
+                self.kernel[down * half + across] = columns[across * half + down];
             }
         }
-        transform_rows(&self.forward, kernel, size);
-        transpose_square(kernel, size);
-        transform_rows(&self.forward, kernel, size);
+    }
+
+    /// The kernel's transform at frequency `down` the grid's rows and `across` its
+    /// columns, each in 0 .. size: frequencies f and size − f hold the same value.
+    fn kernel_at(kernel: &[f64], size: usize, down: usize, across: usize) -> f64 {
+        let half = size / 2 + 1;
+        kernel[down.min(size - down) * half + across.min(size - across)]
     }
 
     /// Convolves grid `which` (charges in its first `nodes` columns) with the kernel; the
@@ -293,11 +326,13 @@ impl Convolver {
         transform_rows(&self.forward, grid, size);
         transpose_into(grid, spare, nodes, size);
         let (forward, inverse) = (&self.forward, &self.inverse);
+        let kernel = &self.kernel;
         spare
             .par_chunks_mut(nodes * COLUMNS_AT_ONCE)
-            .zip(self.kernel.par_chunks(size * COLUMNS_AT_ONCE))
-            .for_each(|(columns, kernel)| {
-                let mut padded = vec![Complex::default(); kernel.len()];
+            .enumerate()
+            .for_each(|(chunk, columns)| {
+                let count = columns.len() / nodes;
+                let mut padded = vec![Complex::default(); count * size];
                 for (column, padded) in columns
                     .chunks_exact(nodes)
                     .zip(padded.chunks_exact_mut(size))
@@ -305,7 +340,14 @@ impl Convolver {
                     padded[..nodes].copy_from_slice(column);
                 }
                 forward.process(&mut padded);
-                padded.iter_mut().zip(kernel).for_each(|(v, k)| *v *= k);
+                for (j, column) in padded.chunks_exact_mut(size).enumerate() {
+                    // the frequency across the grid's columns that this column holds, and
+                    // each value's frequency down the grid's rows
+                    let across = chunk * COLUMNS_AT_ONCE + j;
+                    for (down, v) in column.iter_mut().enumerate() {
+                        *v *= Self::kernel_at(kernel, size, down, across);
+                    }
+                }
                 inverse.process(&mut padded);
                 for (column, padded) in columns
                     .chunks_exact_mut(nodes)
