@@ -164,6 +164,22 @@ fn a_tiny_gguf_model_loads_with_its_tokenizer() {
 }
 
 #[test]
+fn a_gguf_file_without_the_extension_is_read_by_its_magic() {
+    // Ollama keeps its GGUF files as blobs named by their hash; another file without the
+    // extension is still refused.
+    let dir = tempfile::tempdir().unwrap();
+    let blob = dir.path().join("sha256-0123abcd");
+    std::fs::write(&blob, tiny().bytes()).unwrap();
+    let hub = common::model::hub::Hub::new(dir.path(), true);
+    let model = Model::load(locate(blob.to_str().unwrap(), &hub).unwrap()).unwrap();
+    assert_eq!(model.embeddings.shape(), [4, 2]);
+    let text = dir.path().join("notes");
+    std::fs::write(&text, "GGU").unwrap();
+    let error = locate(text.to_str().unwrap(), &hub).err().expect("refused");
+    assert!(error.to_string().contains("not a .gguf"), "{error}");
+}
+
+#[test]
 fn damaged_gguf_files_are_one_line_errors() {
     let good = tiny().bytes();
     let truncated = load_error(&good[..good.len() - 8]);

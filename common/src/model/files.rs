@@ -221,12 +221,23 @@ pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
 /// Hub repo id, a local directory, or a local `.gguf` file. A repo or directory with
 /// safetensors weights is read from those; one with only GGUF files from the GGUF that
 /// `gguf_file` names, else from the one [`choose_gguf`] picks.
+/// Whether the file at `path` begins with GGUF's magic bytes: a GGUF file without the
+/// extension, such as Ollama's blobs (`~/.ollama/models/blobs/sha256-…`).
+fn starts_as_gguf(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| &magic == b"GGUF")
+}
+
 pub fn locate_with_gguf(name: &str, hub: &Hub, gguf_file: Option<&str>) -> Result<ModelFiles> {
     let path = Path::new(name);
     if path.is_file() {
         if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
+            || starts_as_gguf(path)
         {
             return Ok(gguf_model(name, Gguf::open(path)?, None));
         }

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use common::analysis::rsa::RsaScore;
-use common::run::report::{BookNumbers, book_section, markdown_table};
+use common::run::report::{BookNumbers, book_section, decimals, markdown_table};
 use common::run::text::{markdown_text, one_line};
 use common::{Matrix, Pair};
 use serde::Serialize;
@@ -154,16 +154,6 @@ impl fmt::Display for Triangles<'_> {
     }
 }
 
-/// A p-value with `digits` decimals, or in scientific notation where those decimals
-/// would show it as 0 (a million shuffles can give p ≈ 1e-6, which is not 0.0000).
-fn p_text(p: f64, digits: usize) -> String {
-    if p > 0.0 && p < 0.5 * 10f64.powi(-(digits as i32)) {
-        format!("{p:.1e}")
-    } else {
-        format!("{p:.digits$}")
-    }
-}
-
 /// The permutation test of the RSA score, as the lesson prints it.
 pub struct Permutations<'a>(pub &'a RsaScore);
 
@@ -176,7 +166,7 @@ impl fmt::Display for Permutations<'_> {
                 "RSA r = {:.2} against {} label shuffles: permutation p = {}",
                 s.pearson,
                 s.permutations,
-                p_text(p, 4)
+                decimals(p, 4)
             ),
             None => write!(f, "permutation test skipped (--permutations 0)"),
         }
@@ -199,7 +189,7 @@ impl fmt::Display for Reversed<'_> {
                 f,
                 "; against {} label shuffles: permutation p = {}",
                 s.permutations,
-                p_text(p, 4)
+                decimals(p, 4)
             ),
             None => Ok(()),
         }
@@ -268,10 +258,10 @@ impl BookNumbers for Results {
             // With (hits + 1) / (N + 1), no p can be below 1 / (N + 1).
             format!(
                 "{} ({} shuffles; the smallest p this many shuffles can give is 1/{} = {})",
-                p_text(p, 4),
+                decimals(p, 4),
                 s.permutations,
                 s.permutations + 1,
-                p_text(1.0 / (s.permutations + 1) as f64, 4)
+                decimals(1.0 / (s.permutations + 1) as f64, 4)
             )
         });
         let per_word = match (
@@ -336,7 +326,7 @@ impl BookNumbers for Results {
                 let p = r.p_value.map_or(String::new(), |p| {
                     format!(
                         ", permutation p = {} against {} shuffles of the labels",
-                        p_text(p, 3),
+                        decimals(p, 3),
                         r.permutations
                     )
                 });
@@ -345,18 +335,5 @@ impl BookNumbers for Results {
                     r.pearson, s.pearson, r.spearman
                 )
             })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::p_text;
-
-    #[test]
-    fn a_p_value_below_the_shown_decimals_is_written_in_scientific_notation() {
-        assert_eq!(p_text(0.0123, 4), "0.0123");
-        assert_eq!(p_text(0.00006, 4), "0.0001");
-        assert_eq!(p_text(0.0000099, 4), "9.9e-6");
-        assert_eq!(p_text(0.0004, 3), "4.0e-4");
     }
 }

@@ -482,7 +482,13 @@ impl BookNumbers for Results {
                 "\n{name}: left out, its members are not distinct tokens in this model.\n"
             );
         }
+        let abs_r = format!(
+            "The mean |r| between the centred vectors of two different tokens of the {} set \
+             (|R| off its diagonal): {:.3}.",
+            s.set_a.name, self.abs_correlation_mean_off_diagonal
+        );
         book_section("spectra", &spectra)
+            + &book_section("abs_r", &abs_r)
             + &book_section("projections", &projections)
             + &book_section("coinciding", &coinciding)
             + &book_section("uncentred", &uncentred)

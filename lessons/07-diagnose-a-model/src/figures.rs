@@ -137,7 +137,7 @@ pub fn rogue(contributions: &Nulls<Vec<f64>>) -> Figure<'static> {
         420,
         panel(
             Axes {
-                title: "Each dimension's share of the mean cosine".into(),
+                title: "Each dimension's term C_i of the mean cosine".into(),
                 xlabel: "Dimension".into(),
                 ylabel: "Contribution C_i".into(),
                 xlim: Some((-1.0, d)),

@@ -14,7 +14,7 @@ use common::analysis::stats::{Histogram, Summary};
 use common::analysis::twonn::TwoNn;
 use common::analysis::under_trained::Split;
 use common::format::thousands;
-use common::run::report::{BookNumbers, book_section, code, markdown_table};
+use common::run::report::{BookNumbers, book_section, code, decimals, markdown_table};
 use serde::Serialize;
 
 /// Everything lesson 7 reports.
@@ -591,7 +591,11 @@ struct Finding {
 
 /// Both nulls' values of a measure, each named, to `digits` decimals.
 fn both(gaussian: f64, shuffled: f64, digits: usize) -> String {
-    format!("Gaussian {gaussian:.digits$}, shuffled {shuffled:.digits$}")
+    format!(
+        "Gaussian {}, shuffled {}",
+        decimals(gaussian, digits),
+        decimals(shuffled, digits)
+    )
 }
 
 impl Results {
@@ -603,7 +607,7 @@ impl Results {
         let mut findings = vec![
             Finding {
                 measure: "mean cosine of every pair",
-                model: format!("{:.4}", iso.model.raw.mean_cosine),
+                model: decimals(iso.model.raw.mean_cosine, 4),
                 null: both(iso.gaussian.raw.mean_cosine, iso.shuffled.raw.mean_cosine, 4),
                 meaning: "how much all tokens point one way (anisotropy)",
             },
@@ -772,12 +776,12 @@ impl Results {
             .map(|(name, [m, g, s])| {
                 vec![
                     name,
-                    format!("{:.4}", m.mean_cosine),
-                    format!("{:.4}", g.mean_cosine),
-                    format!("{:.4}", s.mean_cosine),
-                    format!("{:.4}", m.partition),
-                    format!("{:.4}", g.partition),
-                    format!("{:.4}", s.partition),
+                    decimals(m.mean_cosine, 4),
+                    decimals(g.mean_cosine, 4),
+                    decimals(s.mean_cosine, 4),
+                    decimals(m.partition, 4),
+                    decimals(g.partition, 4),
+                    decimals(s.partition, 4),
                 ]
             })
             .collect();
@@ -785,11 +789,11 @@ impl Results {
             &[
                 "rows",
                 "mean cos, model",
-                "Gaussian",
-                "shuffled",
+                "mean cos, Gaussian",
+                "mean cos, shuffled",
                 "I, model",
-                "Gaussian",
-                "shuffled",
+                "I, Gaussian",
+                "I, shuffled",
             ],
             &rows,
         )

@@ -92,9 +92,19 @@ pub(crate) fn build_chart<'a, DB: DrawingBackend>(
         0 => 0,
         n => n as u32 * line_height + sizes.px(4),
     };
+    // A number tick's label is centred on its tick, and the last tick can sit at the right
+    // edge: room for half of the longest such label, so that it is not cut off there.
+    let margin_right = match &axes.x_tick_labels {
+        None => {
+            let last = short_number(x.start.abs().max(x.end.abs()));
+            margin.max(sizes.px(last.chars().count() as u32 * 15 / 4 + 2))
+        }
+        Some(_) => margin,
+    };
     let mut chart = ChartBuilder::on(area)
         .margin(margin)
         .margin_top(margin + title_height)
+        .margin_right(margin_right)
         .x_label_area_size(x_label_area)
         .y_label_area_size(match &axes.y_tick_labels {
             Some(labels) => longest(labels).max(sizes.px(Y_LABEL_AREA)),
