@@ -152,27 +152,19 @@ fn load_error(bytes: &[u8]) -> String {
 
 #[test]
 fn a_tiny_gguf_model_loads_with_its_tokenizer() {
+    // As a .gguf file, and as a file named by its hash without the extension (Ollama's
+    // blobs), recognised by its magic bytes; another file without the extension is refused.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("tiny.gguf");
-    std::fs::write(&path, tiny().bytes()).unwrap();
     let hub = common::model::hub::Hub::new(dir.path(), true);
-    let model = Model::load(locate(path.to_str().unwrap(), &hub).unwrap()).unwrap();
-    assert_eq!(model.embeddings.shape(), [4, 2]);
-    assert_eq!(model.embeddings.row(3), &[6.0, 7.0]);
-    assert_eq!(model.tokenizer.encode("ab", false).unwrap(), vec![2]);
-    assert_eq!(model.tokenizer.encode(" a", false).unwrap(), vec![3, 0]);
-}
-
-#[test]
-fn a_gguf_file_without_the_extension_is_read_by_its_magic() {
-    // Ollama keeps its GGUF files as blobs named by their hash; another file without the
-    // extension is still refused.
-    let dir = tempfile::tempdir().unwrap();
-    let blob = dir.path().join("sha256-0123abcd");
-    std::fs::write(&blob, tiny().bytes()).unwrap();
-    let hub = common::model::hub::Hub::new(dir.path(), true);
-    let model = Model::load(locate(blob.to_str().unwrap(), &hub).unwrap()).unwrap();
-    assert_eq!(model.embeddings.shape(), [4, 2]);
+    for name in ["tiny.gguf", "sha256-0123abcd"] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, tiny().bytes()).unwrap();
+        let model = Model::load(locate(path.to_str().unwrap(), &hub).unwrap()).unwrap();
+        assert_eq!(model.embeddings.shape(), [4, 2], "{name}");
+        assert_eq!(model.embeddings.row(3), &[6.0, 7.0]);
+        assert_eq!(model.tokenizer.encode("ab", false).unwrap(), vec![2]);
+        assert_eq!(model.tokenizer.encode(" a", false).unwrap(), vec![3, 0]);
+    }
     let text = dir.path().join("notes");
     std::fs::write(&text, "GGU").unwrap();
     let error = locate(text.to_str().unwrap(), &hub).err().expect("refused");
