@@ -20,6 +20,8 @@ use crate::analysis::communities::Regions;
 use crate::model::token_kinds::TokenKind;
 
 const PAGE: &str = include_str!("compare/compare.html");
+/// How the page shows a token's control and bidirectional characters ([`SCRIPT`] uses it).
+const SHOWN: &str = include_str!("shown.js");
 const SCRIPT: &str = include_str!("compare/compare.js");
 
 /// What the page shows. The first `count` tokens are on both maps; tokens after them are
@@ -126,7 +128,7 @@ pub fn write_compare(dir: &Path, maps: &CompareMaps) -> Result<Written> {
     let data_path = dir.join("compare-data.js");
     std::fs::write(&data_path, &script)
         .with_context(|| format!("cannot write {}", data_path.display()))?;
-    std::fs::write(&page, PAGE.replace("/*COMPARE*/", SCRIPT))
+    std::fs::write(&page, PAGE.replace("/*SHOWN*/", SHOWN).replace("/*COMPARE*/", SCRIPT))
         .with_context(|| format!("cannot write {}", page.display()))?;
     Ok(Written {
         page,

@@ -26,6 +26,8 @@ use crate::analysis::communities::Regions;
 use crate::analysis::token_map::{MapContent, MapTokens, MetricNeighbours};
 
 const PAGE: &str = include_str!("explorer/map.html");
+/// How the page shows a token's control and bidirectional characters ([`SCRIPT`] uses it).
+const SHOWN: &str = include_str!("shown.js");
 const SCRIPT: &str = include_str!("explorer/explorer.js");
 
 /// What the explorer shows: one entry per point of the map.
@@ -226,7 +228,7 @@ pub fn write_explorer(dir: &Path, map: &VocabularyMap) -> Result<Explorer> {
     let data_path = dir.join("map-data.js");
     std::fs::write(&data_path, &script)
         .with_context(|| format!("cannot write {}", data_path.display()))?;
-    std::fs::write(&page, PAGE.replace("/*EXPLORER*/", SCRIPT))
+    std::fs::write(&page, PAGE.replace("/*SHOWN*/", SHOWN).replace("/*EXPLORER*/", SCRIPT))
         .with_context(|| format!("cannot write {}", page.display()))?;
     Ok(Explorer {
         page,

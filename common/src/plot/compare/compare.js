@@ -12,11 +12,6 @@
 const data = window.COMPARE_DATA;
 const $ = (id) => document.getElementById(id);
 
-// A token's bidirectional controls and control characters would reorder or hide the page's
-// text around it: each is shown as its code point instead, ⟨U+202E⟩ (the data file keeps them).
-const shown = (text) => text.replace(
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
-  (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`);
 data.labels = data.labels.map(shown);
 
 /** A base64 string as the typed array `Type` over its little-endian bytes. */
