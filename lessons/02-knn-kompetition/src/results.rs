@@ -399,7 +399,8 @@ impl BookNumbers for Results {
             }
             let e = &word.emptiness;
             let emptiness = format!(
-                "In the GPT model, \"{0}\" and \" {0}\" share {1} of their {2} nearest tokens; {3} of the first list and {4} of the second begin with a space.",
+                // typographic quotes: Markdown's smart quotes would close " ring" with an opening one
+                "In the GPT model, “{0}” and “ {0}” share {1} of their {2} nearest tokens; {3} of the first list and {4} of the second begin with a space.",
                 markdown_text(word.word.trim_start()),
                 e.shared,
                 e.without_space.len(),

@@ -260,5 +260,16 @@ fn the_map_opens_on_a_deep_link_in_chromium() {
             );
             assert_eq!(on_map, if ids.contains(&id) { "yes" } else { "no" });
         }
+        // The page counts the selected token's neighbours in view (the book's captions
+        // quote the count). Centred on the token at the whole map's scale, at least half
+        // the map lies around it, and this run's map keeps its on-map neighbours within
+        // that reach: so the count is every on-map neighbour, never 0.
+        let on_map = shown.iter().filter(|s| s.2 == "yes").count();
+        assert!(on_map > 0, "{name}: some neighbours are on the map");
+        assert_eq!(
+            attribute(&html, status, "data-neighbours-in-view"),
+            on_map.to_string(),
+            "{name}"
+        );
     }
 }

@@ -309,7 +309,7 @@ function drawTokenNames(size, taken) {
   if (selected < 0 && count * (fitScale / view.scale) ** 2 > 4 * LABELLED) return taken;
   const onScreen = [];
   for (let i = 0; i < count; i++) if (onCanvas(toPixel(i))) onScreen.push(i);
-  const first = selected < 0 ? [] : [selected, ...Array.from({ length: k }, (_, n) => metric.neighbours[selected * k + n])
+  const first = selected < 0 ? [] : [selected, ...Array.from(neighboursOf(metric, selected).ids)
     .filter((j) => j < count)];
   let named = first;
   if (onScreen.length <= LABELLED) named = first.concat(onScreen);
@@ -697,7 +697,7 @@ status.dataset.frameMs = (performance.now() - before).toFixed(1);
 status.dataset.address = location.hash; // as opened: the page does not rewrite it
 // How many of the selected token's neighbours (under the metric shown) are in view.
 if (selected >= 0) {
-  status.dataset.neighboursInView = Array.from({ length: k }, (_, n) => metric.neighbours[selected * k + n])
+  status.dataset.neighboursInView = Array.from(neighboursOf(metric, selected).ids)
     .filter((j) => j < count && onCanvas(toPixel(j))).length;
 }
 opening = false;
