@@ -339,7 +339,7 @@ def markdown(rows):
     lines += ["", f"Estimates within {ESTIMATE_TOLERANCE:.0%} of the measured peak at 128,000 tokens and more: "
               + verdict,
               "", "Time and peak memory of each stage against the vocabulary size: "
-              "[book/src/scaling.svg](../book/src/scaling.svg) (the book's Performance chapter shows it).", ""]
+              "`book/src/scaling.svg` (the book's Performance chapter shows it).", ""]
     return "\n".join(lines)
 
 
