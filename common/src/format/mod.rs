@@ -16,6 +16,16 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `value` with `digits` decimals, or in scientific notation where those decimals would
+/// show a value that is not 0 as 0 (`-0.0000` for −2e-5, `0.0000` for a p-value of 1e-6).
+pub fn decimals(value: f64, digits: usize) -> String {
+    if value != 0.0 && value.abs() < 0.5 * 10f64.powi(-(digits as i32)) {
+        format!("{value:.1e}")
+    } else {
+        format!("{value:.digits$}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -26,5 +36,15 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(30522), "30,522");
         assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn decimals_never_show_a_value_as_zero() {
+        assert_eq!(decimals(0.0123, 4), "0.0123");
+        assert_eq!(decimals(0.00006, 4), "0.0001");
+        assert_eq!(decimals(0.0000099, 4), "9.9e-6");
+        assert_eq!(decimals(-0.000021, 4), "-2.1e-5");
+        assert_eq!(decimals(0.0, 4), "0.0000");
+        assert_eq!(decimals(0.0004, 3), "4.0e-4");
     }
 }

@@ -104,16 +104,6 @@ pub fn markdown_table<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> String
     out
 }
 
-/// `value` with `digits` decimals, or in scientific notation where those decimals would
-/// show a value that is not 0 as 0 (`-0.0000` for −2e-5, `0.0000` for a p-value of 1e-6).
-pub fn decimals(value: f64, digits: usize) -> String {
-    if value != 0.0 && value.abs() < 0.5 * 10f64.powi(-(digits as i32)) {
-        format!("{value:.1e}")
-    } else {
-        format!("{value:.digits$}")
-    }
-}
-
 /// A part of `numbers.md` that a chapter can include on its own, right after the code that
 /// computed it (`{{#include …/numbers.md:name}}`): mdBook's anchor lines, written as HTML
 /// comments so that the file included whole still reads clean.
@@ -149,16 +139,6 @@ pub fn rounded(value: &Value, digits: i32) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decimals_never_show_a_value_as_zero() {
-        assert_eq!(decimals(0.0123, 4), "0.0123");
-        assert_eq!(decimals(0.00006, 4), "0.0001");
-        assert_eq!(decimals(0.0000099, 4), "9.9e-6");
-        assert_eq!(decimals(-0.000021, 4), "-2.1e-5");
-        assert_eq!(decimals(0.0, 4), "0.0000");
-        assert_eq!(decimals(0.0004, 3), "4.0e-4");
-    }
 
     #[test]
     fn rounding_keeps_significant_digits() {

@@ -4,6 +4,7 @@ use common::plot::{
     Axes, BLACK, C0, Color, Figure, GRAY, ImagePanel, MODEL_COLOURS, Marker, Panel, Rgba, Series,
     Style, XyPanel, hyphenated, indexed, paired, short_label,
 };
+use common::format::decimals;
 use common::{Model, Pair};
 
 use crate::{Comparison, Distribution, Distributions, TokenLengths};
@@ -158,7 +159,7 @@ pub fn same_index(c: &Comparison) -> Figure<'static> {
 
 /// The same word in both models, one vector against the other, with r.
 pub fn same_word(c: &Comparison) -> Figure<'static> {
-    let title = format!("{} (r = {:.2})", comparison_title(c), c.pearson_r);
+    let title = format!("{} (r = {})", comparison_title(c), decimals(f64::from(c.pearson_r), 2));
     Figure::single(640, 480, scatter(c, Rgba(0.7, 0.9, 0.9, 1.0), title))
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 
 use common::Pair;
 use common::analysis::stats::Histogram;
-use common::format::thousands;
+use common::format::{decimals, thousands};
 use common::model::Architecture;
 use common::run::report::{BookNumbers, book_section, code, markdown_table};
 use serde::Serialize;
@@ -187,15 +187,16 @@ impl fmt::Display for Comparison {
         if self.cut() {
             write!(
                 f,
-                "Embedding comparison on the first {} dimensions ({} has {}, {} has {}): r = {r:.2}",
+                "Embedding comparison on the first {} dimensions ({} has {}, {} has {}): r = {}",
                 self.dimensions,
                 self.labels.bert,
                 self.vector.bert.len(),
                 self.labels.gpt,
-                self.vector.gpt.len()
+                self.vector.gpt.len(),
+                decimals(f64::from(r), 2)
             )
         } else {
-            write!(f, "Embedding comparison: r = {r:.2}")
+            write!(f, "Embedding comparison: r = {}", decimals(f64::from(r), 2))
         }
     }
 }
@@ -313,22 +314,22 @@ impl BookNumbers for Results {
         ) + &book_section(
             "same_index",
             &format!(
-                "Token {}: BERT {}, GPT {}; compared on the first {} dimensions, r = {:.2}.",
+                "Token {}: BERT {}, GPT {}; compared on the first {} dimensions, r = {}.",
                 same_index.index.bert,
                 code(&same_index.token.bert),
                 code(&same_index.token.gpt),
                 same_index.dimensions,
-                same_index.pearson_r,
+                decimals(f64::from(same_index.pearson_r), 2),
             ),
         ) + &book_section(
             "same_word",
             &format!(
-                "\"{}\" is BERT token {} and GPT token {}; compared on the first {} dimensions, r = {:.2}.",
+                "“{}” is BERT token {} and GPT token {}; compared on the first {} dimensions, r = {}.",
                 self.same_word.word,
                 same_word.index.bert,
                 same_word.index.gpt,
                 same_word.dimensions,
-                same_word.pearson_r,
+                decimals(f64::from(same_word.pearson_r), 2),
             ),
         ) + &book_section(
             "distributions",

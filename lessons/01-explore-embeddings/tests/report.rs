@@ -94,7 +94,7 @@ fn lesson01_report_on_the_standins() {
     assert_eq!(rounded(&report_on_disk(out.path()), 6), rounded(&json, 6));
     let numbers = std::fs::read_to_string(out.path().join("numbers.md")).unwrap();
     assert!(
-        numbers.contains("\"the\" is BERT token 1996 and GPT token 1195"),
+        numbers.contains("“the” is BERT token 1996 and GPT token 1195"),
         "{numbers}"
     );
 

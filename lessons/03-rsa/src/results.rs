@@ -4,7 +4,8 @@
 use std::fmt;
 
 use common::analysis::rsa::RsaScore;
-use common::run::report::{BookNumbers, book_section, decimals, markdown_table};
+use common::format::decimals;
+use common::run::report::{BookNumbers, book_section, markdown_table};
 use common::run::text::{markdown_text, one_line};
 use common::{Matrix, Pair};
 use serde::Serialize;

@@ -14,7 +14,8 @@ use common::analysis::stats::{Histogram, Summary};
 use common::analysis::twonn::TwoNn;
 use common::analysis::under_trained::Split;
 use common::format::thousands;
-use common::run::report::{BookNumbers, book_section, code, decimals, markdown_table};
+use common::format::decimals;
+use common::run::report::{BookNumbers, book_section, code, markdown_table};
 use serde::Serialize;
 
 /// Everything lesson 7 reports.
