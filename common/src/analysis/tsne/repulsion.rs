@@ -195,7 +195,7 @@ pub struct Convolver {
     /// The kernel's transform (scaled by 1/size², the inverse transform's factor) at the
     /// frequencies 0 ..= size/2 in each dimension, and the node spacing it was made for.
     /// The kernel is real and even in both offsets (w(−dx, dy) = w(dx, dy)), so its
-    /// transform is real and even too: this quarter holds all of it (see [`Self::kernel_at`]),
+    /// transform is real and even too: this quarter holds all of it (see [`Self::kernel_across`]),
     /// an eighth of the full complex array's memory.
     kernel: Vec<f64>,
     kernel_spacing: f64,
@@ -284,9 +284,10 @@ impl Convolver {
             transformed(line, out);
         });
         // Then down: the values of one frequency across in rows 0 .. size, the rows past
-        // size/2 repeating those before (row size − r is row r).
-        let mut columns = vec![0.0; half * half];
-        columns
+        // size/2 repeating those before (row size − r is row r). kernel[across][down]: the
+        // layout the convolution reads, one frequency across at a time.
+        let mut kernel = vec![0.0; half * half];
+        kernel
             .par_chunks_mut(half)
             .enumerate()
             .for_each(|(across, out)| {
@@ -296,20 +297,15 @@ impl Convolver {
                 transformed(line, out);
             });
         drop(rows);
-        // columns[across][down], stored as kernel[down][across]
-        self.kernel = vec![0.0; half * half];
-        for across in 0..half {
-            for down in 0..half {
-                self.kernel[down * half + across] = columns[across * half + down];
-            }
-        }
+        self.kernel = kernel;
     }
 
-    /// The kernel's transform at frequency `down` the grid's rows and `across` its
-    /// columns, each in 0 .. size: frequencies f and size − f hold the same value.
-    fn kernel_at(kernel: &[f64], size: usize, down: usize, across: usize) -> f64 {
+    /// The kernel's transform at frequency `across` the grid's columns (in 0 .. size), at
+    /// each frequency down its rows f ≤ size/2: frequencies f and size − f hold the same
+    /// value.
+    fn kernel_across(kernel: &[f64], size: usize, across: usize) -> &[f64] {
         let half = size / 2 + 1;
-        kernel[down.min(size - down) * half + across.min(size - across)]
+        &kernel[across.min(size - across) * half..][..half]
     }
 
     /// Convolves grid `which` (charges in its first `nodes` columns) with the kernel; the
@@ -341,11 +337,11 @@ impl Convolver {
                 }
                 forward.process(&mut padded);
                 for (j, column) in padded.chunks_exact_mut(size).enumerate() {
-                    // the frequency across the grid's columns that this column holds, and
-                    // each value's frequency down the grid's rows
-                    let across = chunk * COLUMNS_AT_ONCE + j;
+                    // this column holds one frequency across the grid's columns; each value,
+                    // one frequency down its rows
+                    let across = Self::kernel_across(kernel, size, chunk * COLUMNS_AT_ONCE + j);
                     for (down, v) in column.iter_mut().enumerate() {
-                        *v *= Self::kernel_at(kernel, size, down, across);
+                        *v *= across[down.min(size - down)];
                     }
                 }
                 inverse.process(&mut padded);
