@@ -21,6 +21,10 @@ for lesson in lessons/*/; do
     || { cat "$generated.$name.log"; exit 1; }
   mv "$generated.$name.log" "$generated/$name/output.txt"
 done
+# Lesson 2 with --graph too: its exercise on every token's neighbours quotes the hubs.
+cargo run --quiet -p lesson02 -- --standin --graph --out "$generated/02-knn-kompetition-graph" \
+  > "$generated.02-graph.log" 2>&1 || { cat "$generated.02-graph.log"; exit 1; }
+mv "$generated.02-graph.log" "$generated/02-knn-kompetition-graph/output.txt"
 # Lesson 7 on the BERT stand-in too: its chapter shows the two stand-ins' reports side by side.
 cargo run --quiet -p lesson07 -- --standin --model bert-base-uncased --out "$generated/07-diagnose-a-model-bert" \
   > "$generated.07-bert.log" 2>&1 || { cat "$generated.07-bert.log"; exit 1; }

@@ -1,7 +1,7 @@
 """Lesson 5's widgets for the book: reads the runs scripts/build-book.sh made
 (perplexity-P-seed-S/ and eps-E/ under the folder given, and the known answers'
 report.json) and writes three HTML fragments the chapter includes, known.md,
-perplexity.md and eps.md. Each is a widget over precomputed maps, its caption computed from
+perplexity.md and eps.md, and the exercises' numbers, answers.md. Each is a widget over precomputed maps, its caption computed from
 the runs' report.json. The token maps (the lesson's dbscan_tokens figure: every token
 written, each cluster in its colour) are inlined as data: URIs, with a table of every run
 and all maps as small multiples that fit the content column, each linked to its run's
@@ -407,6 +407,36 @@ STYLE = (
 )
 
 
+def anchored(name: str, body: str) -> str:
+    """A section mdbook can include by name, as the lessons' numbers.md write them."""
+    return f"<!-- ANCHOR: {name} -->\n{body}\n<!-- ANCHOR_END: {name} -->\n\n"
+
+
+def answers(folder: Path) -> str:
+    """The exercises' numbers, read off the same runs: clusters at the smallest and the
+    largest perplexity (both seeds), and clusters and noise at two eps values."""
+    maps = runs(folder, r"perplexity-([0-9.]+)-seed-([0-9]+)")
+    perplexities = sorted({k[0] for k, _, _ in maps})
+
+    def at(p: float) -> str:
+        found = [(int(k[1]), clusters(r)) for k, r, _ in maps if k[0] == p]
+        return f"perplexity {number(p)}: " + " and ".join(
+            f"{c} cluster{'' if c == 1 else 's'} (seed {s})" for s, c in found
+        )
+
+    eps_runs = runs(folder, r"eps-([0-9.]+)")
+    by_eps = {k[0]: r for k, r, _ in eps_runs}
+
+    def eps(e: float) -> str:
+        r = by_eps[e]
+        return f"eps {number(e)}: {clusters(r)} clusters, {noise(r)} of {len(r['tokens'])} tokens noise"
+
+    return anchored(
+        "perplexity_ends",
+        f"In this build's runs, {at(perplexities[0])}; {at(perplexities[-1])}.",
+    ) + anchored("eps_3_15", f"In this build's runs, {eps(3.0)}; {eps(15.0)}.")
+
+
 def main() -> None:
     if len(sys.argv) != 3:
         sys.exit("usage: lesson05-multiples.py FOLDER KNOWN (the runs and the known answers scripts/build-book.sh made)")
@@ -415,6 +445,7 @@ def main() -> None:
     (known / "known.md").write_text(STYLE + "\n" + STATE + "\n" + known_fragment(known) + "\n")
     (folder / "perplexity.md").write_text(perplexity_fragment(folder) + "\n")
     (folder / "eps.md").write_text(eps_fragment(folder) + "\n")
+    (folder / "answers.md").write_text(answers(folder))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ the map sees:
 - for each word and each metric, map-WORD-METRIC.png: the map zoomed in ZOOM times around
   the word (`#token=…&metric=…&zoom=…&crop`), its neighbours outlined and joined to it by
   red lines, the tokens around it written;
+- regions.md: the region names the whole map writes (read from the page's DOM), which the
+  chapter's caption lists;
 - words.md, the fragment the chapter includes: for each word its two crops side by side,
   each linked to the live map at that deep link, a caption computed from the page (how many
   of its 15 neighbours are in view, how many the two lists share), and both neighbour lists
@@ -17,6 +19,7 @@ URL-encoded: GPT-2's leading space as %C4%A0; a figure is named by the word with
 """
 
 import html
+import json
 import re
 import subprocess
 import sys
@@ -74,6 +77,17 @@ def neighbours(browser: str, page: Path, fragment: str, size: tuple):
     return rows, in_view
 
 
+def regions_named(browser: str, page: Path, fragment: str, size: tuple) -> list:
+    """The region names the page wrote on its map at `fragment`, largest region first."""
+    dom = chromium(browser, [f"--window-size={size[0]},{size[1]}", "--dump-dom"],
+                   f"{page.as_uri()}#{fragment}")
+    status = re.search(r'<div id="status"[^>]*>', dom)
+    named = status and re.search(r'data-regions-named="([^"]*)"', status.group(0))
+    if not named:
+        sys.exit(f"error: {page}#{fragment} says no region names it wrote")
+    return json.loads(unescape(named.group(1)))
+
+
 def code(token: str) -> str:
     return f"<code>{html.escape(token)}</code>"
 
@@ -87,6 +101,12 @@ def main() -> None:
         sys.exit(f"error: {page} does not exist: run lesson 5 into {run} first")
     book = f"generated/{run.name}"
     screenshot(browser, page, "crop", WHOLE, run / "map-regions.png")
+    named = regions_named(browser, page, "crop", WHOLE)
+    (run / "regions.md").write_text(
+        f"The {len(named)} names written on this map, largest region first: "
+        + "; ".join(" ".join(code(token) for token in name.split(" ")) for name in named)
+        + ".\n"
+    )
     screenshot(browser, page, "colour=token%20kind&crop&legend", WHOLE, run / "map-kinds.png")
     parts = []
     for word in words:

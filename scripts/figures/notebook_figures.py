@@ -495,25 +495,39 @@ def lesson5():
 
 # ---------------------------------------------------------------- the page
 def page():
-    """appendix.md: each figure, the notebook's above the lesson's, then what differs."""
-    differences = json.loads((pathlib.Path(__file__).with_name("differences.json")).read_text())
+    """appendix.md: each figure, the notebook's above the lesson's, what to see in both,
+    then what differs and why (scripts/figures/differences.json says both)."""
+    figures = json.loads((pathlib.Path(__file__).with_name("differences.json")).read_text())
     lines = []
     for lesson, cells in [(LESSON1, LESSON1_CELLS), (LESSON2, LESSON2_CELLS), (LESSON3, LESSON3_CELLS),
                           (LESSON4, LESSON4_CELLS), (LESSON5, LESSON5_CELLS)]:
-        lines.append(f"## {lesson}\n")
+        lines.append(f"## {CHAPTERS[lesson]}\n")
         for names, _ in cells:
             for name in names:
-                lines.append(f"### {name}\n")
+                said = figures.get(f"{lesson}/{name}")
+                if not said or not said.get("title") or not said.get("see") or not said.get("differs"):
+                    raise SystemExit(
+                        f"error: scripts/figures/differences.json needs a title, what to see and what differs for {lesson}/{name}"
+                    )
+                lines.append(f"### {said['title']}\n")
                 lines.append(f"![notebook {name}](generated/notebooks/{lesson}/{name}.svg)\n")
                 lines.append("*The notebook's figure: its own plotting cell, run on the stand-ins with matplotlib.*\n")
                 lines.append(f"![lesson {name}](generated/{lesson}/{name}.svg)\n")
-                said = differences.get(f"{lesson}/{name}", [])
-                if not said:
-                    raise SystemExit(f"error: scripts/figures/differences.json says nothing about {lesson}/{name}")
-                lines.append("*The lesson's figure of the same numbers. What differs, and why:*\n")
-                lines.extend(f"- {d}" for d in said)
+                lines.append(f"*The lesson's figure of the same numbers.* What to see: {said['see']}\n")
+                lines.append("What differs, and why:\n")
+                lines.extend(f"- {d}" for d in said["differs"])
                 lines.append("")
     (OUT / "appendix.md").write_text("\n".join(lines) + "\n")
+
+
+# Each lesson's heading on the page, linked to its chapter.
+CHAPTERS = {
+    LESSON1: "[Lesson 1: exploring GPT-2 and BERT embeddings](lesson01.md)",
+    LESSON2: "[Lesson 2: the kNN kompetition](lesson02.md)",
+    LESSON3: "[Lesson 3: RSA across models](lesson03.md)",
+    LESSON4: "[Lesson 4: singular value spectra](lesson04.md)",
+    LESSON5: "[Lesson 5: t-SNE and DBSCAN](lesson05.md)",
+}
 
 
 if __name__ == "__main__":

@@ -83,9 +83,10 @@ pub struct MapContent {
 }
 
 /// A token as a region's name writes it: the space `display_text` writes as GPT-2's `Ġ`
-/// written `␣` (U+2423, the visible space), so that the mark is not read as a letter.
+/// written `␣` (U+2423, the visible space), so that the mark is not read as a letter, and
+/// a control character as its escape (`\u{d}`), which a canvas can measure and draw.
 pub fn region_label(token: &str) -> String {
-    token.replace('Ġ', "␣")
+    crate::text::one_line(&token.replace('Ġ', "␣")).into_owned()
 }
 
 /// The page of `map`, a t-SNE map of some of `model`'s tokens: each token's nearest among

@@ -7,8 +7,9 @@ use common::Pair;
 use common::analysis::anisotropy::Anisotropy;
 use common::analysis::neighbours::Metric;
 use common::analysis::stats::Histogram;
+use common::format::thousands;
 use common::run::report::{BookNumbers, book_section, code, markdown_table};
-use common::run::text::{markdown_text, one_line};
+use common::text::{markdown_text, one_line};
 use serde::Serialize;
 
 /// Everything lesson 2 reports.
@@ -410,6 +411,26 @@ impl BookNumbers for Results {
             // The chapter shows the first two words' sections where it discusses them.
             out += &book_section(&format!("word{}", number + 1), &tables);
             out += &book_section(&format!("emptiness{}", number + 1), &emptiness);
+        }
+        if let Some(graphs) = &self.graph {
+            let sentences = graphs.as_ref().map_named(|name, g| {
+                let hubs = g
+                    .hubs
+                    .iter()
+                    .take(3)
+                    .map(|(token, lists)| {
+                        format!("{} in {} lists", code(token), thousands(*lists as u64))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!(
+                    "{name}: the most listed tokens {hubs} (a token is in {} lists on average); {} of its {} tokens in nobody's list.",
+                    g.k,
+                    thousands(g.orphans as u64),
+                    thousands(g.rows as u64)
+                )
+            });
+            out += &book_section("graph", &sentences.into_array().join(" "));
         }
         out
     }

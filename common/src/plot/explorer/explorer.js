@@ -279,6 +279,7 @@ function drawRegionNames(taken) {
   context.fillStyle = "#111";
   // Largest regions first; a name that would overlap one already drawn waits for a zoom.
   const drawn = taken;
+  const named = [];
   const h = 7 * devicePixelRatio;
   regionCentres.forEach(([x, y, members], r) => {
     if (members === 0) return;
@@ -290,8 +291,11 @@ function drawRegionNames(taken) {
     py = Math.min(Math.max(py, h), canvas.height - h);
     if (overlaps(drawn, px, py, half, h)) return;
     drawn.push([px, py, half, h]);
+    named.push(data.region_names[r]);
     haloText(data.region_names[r], px, py);
   });
+  // The names written, for a reader of the page's DOM (the book's captions say which).
+  $("status").dataset.regionsNamed = JSON.stringify(named);
   return drawn;
 }
 
