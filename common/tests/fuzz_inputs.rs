@@ -8,7 +8,7 @@ use common::model::gguf::{EMBEDDING_TENSOR, Header, decode_matrix as decode_gguf
 use common::model::tokenizer::TokenizerModel;
 use common::model::weights::{decode_matrix, parse_header, parse_shard_index};
 use common::plot::{Figure, svg};
-use common::run::text::is_unprintable;
+use common::text::is_unprintable;
 
 fn inputs(kind: &str, target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

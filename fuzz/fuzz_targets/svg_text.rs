@@ -5,7 +5,7 @@
 #![no_main]
 
 use common::plot::{Figure, svg};
-use common::run::text::is_unprintable;
+use common::text::is_unprintable;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

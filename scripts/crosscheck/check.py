@@ -31,8 +31,8 @@ COMMON_LISTED = {
     "backend": "the --backend flag's value (a CPU or GPU backend: the same numbers on each, "
                "tested by the lessons' backend tests)",
     "seed": "the --seed flag's value",
-    "models[].standin.description": "the stand-in's description, text written in common/src/model/standins.rs",
-    "models[].standin.synthetic": "whether the stand-in is a projection made by common/src/model/standins.rs "
+    "models[].standin.description": "the stand-in's description, text written in common/src/model/standins/mod.rs",
+    "models[].standin.synthetic": "whether the stand-in is a projection made by common/src/model/standins/layout.rs "
                                   "(its name and model are checked)",
     "memory.matrices": "the f32 bytes of the matrices the run's memory estimate counts (common/src/run/budget.rs, "
                        "from the files' headers, a stand-in's source matrix included)",

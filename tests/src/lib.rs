@@ -231,7 +231,7 @@ pub fn hostile_model(dir: &Path, rows: usize) {
 /// separator characters and no noncharacters, line breaks (`\n`) aside.
 pub fn all_printable(text: &str) -> bool {
     text.chars()
-        .all(|c| c == '\n' || !common::run::text::is_unprintable(c))
+        .all(|c| c == '\n' || !common::text::is_unprintable(c))
 }
 
 /// Parses every SVG in `dir` as XML, failing with the file and the parser's reason, and
@@ -281,7 +281,12 @@ pub fn limit_address_space(command: &mut Command, bytes: u64) -> &mut Command {
 /// The DOM of a lesson's `page` opened at `#fragment` in headless Chromium (`browser`),
 /// in a `width × height` window, once its scripts have run. The file's path is
 /// percent-encoded, so a folder named with control characters opens too.
-pub fn page_dom(browser: &Path, page: &Path, fragment: &str, (width, height): (u32, u32)) -> String {
+pub fn page_dom(
+    browser: &Path,
+    page: &Path,
+    fragment: &str,
+    (width, height): (u32, u32),
+) -> String {
     let path: String = page
         .to_string_lossy()
         .bytes()

@@ -40,17 +40,25 @@ pub struct RsaScore {
     pub permutations: usize,
 }
 
-// ANCHOR: rsa
-/// RSA of two similarity matrices over the same words: the correlation of
-/// their upper triangles (the notebook's `np.corrcoef(unique_B, unique_G)[0,1]`),
-/// Pearson's and Spearman's.
+/// RSA of two similarity matrices over the same words: the correlation of their upper
+/// triangles.
 pub fn rsa(a: &Matrix, b: &Matrix) -> Result<RsaScore> {
     ensure!(
         a.rows() == b.rows() && a.rows() >= 3,
         "RSA needs two similarity matrices over the same 3+ words"
     );
-    let (ua, ub) = (upper_triangle(a), upper_triangle(b));
-    for (which, triangle) in [("first", &ua), ("second", &ub)] {
+    correlate_triangles(&upper_triangle(a), &upper_triangle(b))
+}
+
+// ANCHOR: rsa
+/// The RSA score of two similarity matrices' upper triangles (the notebook's
+/// `np.corrcoef(unique_B, unique_G)[0,1]`), Pearson's and Spearman's.
+pub fn correlate_triangles(ua: &[f32], ub: &[f32]) -> Result<RsaScore> {
+    ensure!(
+        ua.len() == ub.len() && ua.len() >= 3,
+        "RSA needs two similarity matrices over the same 3+ words"
+    );
+    for (which, triangle) in [("first", ua), ("second", ub)] {
         ensure!(
             !is_constant(triangle),
             "RSA is undefined here: every similarity among the words in the \
@@ -60,8 +68,8 @@ pub fn rsa(a: &Matrix, b: &Matrix) -> Result<RsaScore> {
         );
     }
     Ok(RsaScore {
-        pearson: pearson(&ua, &ub),
-        spearman: spearman(&ua, &ub),
+        pearson: pearson(ua, ub),
+        spearman: spearman(ua, ub),
         p_value: None,
         permutations: 0,
     })

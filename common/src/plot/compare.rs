@@ -128,8 +128,12 @@ pub fn write_compare(dir: &Path, maps: &CompareMaps) -> Result<Written> {
     let data_path = dir.join("compare-data.js");
     std::fs::write(&data_path, &script)
         .with_context(|| format!("cannot write {}", data_path.display()))?;
-    std::fs::write(&page, PAGE.replace("/*SHOWN*/", SHOWN).replace("/*COMPARE*/", SCRIPT))
-        .with_context(|| format!("cannot write {}", page.display()))?;
+    std::fs::write(
+        &page,
+        PAGE.replace("/*SHOWN*/", SHOWN)
+            .replace("/*COMPARE*/", SCRIPT),
+    )
+    .with_context(|| format!("cannot write {}", page.display()))?;
     Ok(Written {
         page,
         data_bytes: script.len() as u64,

@@ -228,8 +228,12 @@ pub fn write_explorer(dir: &Path, map: &VocabularyMap) -> Result<Explorer> {
     let data_path = dir.join("map-data.js");
     std::fs::write(&data_path, &script)
         .with_context(|| format!("cannot write {}", data_path.display()))?;
-    std::fs::write(&page, PAGE.replace("/*SHOWN*/", SHOWN).replace("/*EXPLORER*/", SCRIPT))
-        .with_context(|| format!("cannot write {}", page.display()))?;
+    std::fs::write(
+        &page,
+        PAGE.replace("/*SHOWN*/", SHOWN)
+            .replace("/*EXPLORER*/", SCRIPT),
+    )
+    .with_context(|| format!("cannot write {}", page.display()))?;
     Ok(Explorer {
         page,
         data_bytes: script.len() as u64,

@@ -196,7 +196,7 @@ fn usage_error(error: clap::Error) -> ExitCode {
             None => line.push_str(&format!(" {detail}")),
         }
     }
-    eprintln!("{}; see --help", crate::run::text::one_line(&line));
+    eprintln!("{}; see --help", crate::text::one_line(&line));
     ExitCode::from(2)
 }
 
@@ -206,7 +206,7 @@ pub fn finish(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", crate::run::text::one_line(&format!("{e:#}")));
+            eprintln!("error: {}", crate::text::one_line(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
@@ -297,11 +297,7 @@ pub const MAX_SHUFFLED_PAIRS: u64 = 10_000_000_000;
 /// whose shuffles × pairs pass [`MAX_SHUFFLED_PAIRS`], naming the largest
 /// `--permutations` that fits: the test's time grows with both, so it is bounded before
 /// any work.
-pub fn check_shuffled_pairs(
-    items: u64,
-    permutations: usize,
-    noun: &str,
-) -> Result<(), String> {
+pub fn check_shuffled_pairs(items: u64, permutations: usize, noun: &str) -> Result<(), String> {
     let pairs = items.saturating_mul(items.saturating_sub(1)) / 2;
     let shuffled = pairs.saturating_mul(permutations as u64);
     if shuffled > MAX_SHUFFLED_PAIRS {

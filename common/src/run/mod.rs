@@ -9,7 +9,6 @@ pub mod progress;
 pub mod report;
 pub mod resources;
 pub mod session;
-pub mod text;
 pub mod token_scores;
 
 pub use budget::Budget;

@@ -9,9 +9,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::model::standins::StandinInfo;
-use crate::run::text::markdown_cell;
-pub use crate::run::text::markdown_code as code;
 use crate::tensor::Backend;
+use crate::text::markdown_cell;
+pub use crate::text::markdown_code as code;
 
 /// What a lesson's results give its book chapter: the "numbers" section, as Markdown.
 pub trait BookNumbers {
@@ -93,7 +93,7 @@ pub fn standin_banner(standins: &[&StandinInfo]) -> Option<String> {
 }
 
 /// A Markdown table; each cell kept on one line with `|` escaped
-/// ([`crate::run::text::markdown_cell`]), so a token cannot split a cell or end a row.
+/// ([`crate::text::markdown_cell`]), so a token cannot split a cell or end a row.
 pub fn markdown_table<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> String {
     let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
     let mut out = line(header.iter().map(|h| markdown_cell(h)).collect());

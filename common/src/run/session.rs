@@ -18,8 +18,8 @@ use crate::run::budget::Budget;
 use crate::run::cli::LessonArgs;
 use crate::run::output::Staged;
 use crate::run::report::{BookNumbers, ModelRecord, Report, standin_banner};
-use crate::run::text::{one_line, terminal};
 use crate::tensor::Backend;
+use crate::text::{one_line, terminal};
 
 pub struct Session {
     lesson: &'static str,
@@ -135,7 +135,7 @@ impl Session {
     /// Starts a section of the lesson: prints `heading` (a notebook's own heading, so the
     /// terminal reads as the notebook) and records it in the report.
     pub fn section(&self, heading: &str) {
-        println!("\n# {}\n", crate::run::text::one_line(heading));
+        println!("\n# {}\n", crate::text::one_line(heading));
         self.sections.borrow_mut().push(heading.to_string());
     }
 

@@ -1,13 +1,13 @@
 //! Lesson 1's figures, drawn as the notebook draws them.
 
+use common::format::decimals;
 use common::plot::{
     Axes, BLACK, C0, Color, Figure, GRAY, ImagePanel, MODEL_COLOURS, Marker, Panel, Rgba, Series,
     Style, XyPanel, hyphenated, indexed, paired, short_label,
 };
-use common::format::decimals;
 use common::{Model, Pair};
 
-use crate::{Comparison, Distribution, Distributions, TokenLengths};
+use crate::{Comparison, Distribution, Distributions, LengthCounts};
 
 fn bars(counts: &[(usize, usize)], title: String) -> Panel<'static> {
     let points = counts
@@ -36,8 +36,8 @@ fn bars(counts: &[(usize, usize)], title: String) -> Panel<'static> {
 }
 
 /// Token-length bar charts of the stored vocabulary strings (what the notebook counts),
-/// GPT above BERT; the decoded lengths are in the lesson's table.
-pub fn token_lengths(lengths: Pair<&TokenLengths>, labels: &Pair<String>) -> Figure<'static> {
+/// GPT above BERT.
+pub fn token_lengths(lengths: Pair<&LengthCounts>, labels: &Pair<String>) -> Figure<'static> {
     Figure::grid(
         800,
         600,
@@ -45,13 +45,10 @@ pub fn token_lengths(lengths: Pair<&TokenLengths>, labels: &Pair<String>) -> Fig
         1,
         vec![
             bars(
-                &lengths.gpt.stored,
+                lengths.gpt,
                 format!("{} token lengths (clipped at 22)", labels.gpt),
             ),
-            bars(
-                &lengths.bert.stored,
-                format!("{} token lengths", labels.bert),
-            ),
+            bars(lengths.bert, format!("{} token lengths", labels.bert)),
         ],
     )
 }
@@ -159,7 +156,11 @@ pub fn same_index(c: &Comparison) -> Figure<'static> {
 
 /// The same word in both models, one vector against the other, with r.
 pub fn same_word(c: &Comparison) -> Figure<'static> {
-    let title = format!("{} (r = {})", comparison_title(c), decimals(f64::from(c.pearson_r), 2));
+    let title = format!(
+        "{} (r = {})",
+        comparison_title(c),
+        decimals(f64::from(c.pearson_r), 2)
+    );
     Figure::single(640, 480, scatter(c, Rgba(0.7, 0.9, 0.9, 1.0), title))
 }
 

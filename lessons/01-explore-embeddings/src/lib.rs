@@ -40,7 +40,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     session.section("How long are the tokens?");
     // ANCHOR: token_lengths
     let vocab_sizes = models.as_ref().map(|m| m.tokenizer.vocab_size());
-    let token_lengths = models.as_ref().map(token_lengths).transpose()?;
+    // get all individual lengths; unique values and counts for the bar plot
+    let token_lengths = models
+        .as_ref()
+        .map(|m| value_counts(m.tokenizer.stored_lengths()));
     session.show(LengthTable {
         labels: &labels,
         vocab_sizes,
@@ -91,7 +94,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: distributions
     // compare the embeddings variances and means
     let embeddings = models.as_ref().map(|m| &m.embeddings);
-    let variances = embeddings.map(|e| ops::row_variances(e, device)).transpose()?;
+    let variances = embeddings
+        .map(|e| ops::row_variances(e, device))
+        .transpose()?;
     let means = embeddings.map(|e| ops::row_means(e, device)).transpose()?;
     let distributions = session.show(Distributions {
         variance: variances.as_ref().map(|v| distribution(v)),
@@ -100,6 +105,17 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     });
     session.figure(figures::distributions(&distributions), "distributions")?;
     // ANCHOR_END: distributions
+
+    session.beyond("how long are the tokens as text?");
+    // ANCHOR: decoded_lengths
+    // each token decoded on its own and its length counted, beside the stored one
+    let decoded_lengths = models.as_ref().map(decoded_lengths).transpose()?;
+    session.show(DecodedTable {
+        labels: &labels,
+        stored: token_lengths.as_ref(),
+        decoded: decoded_lengths.as_ref(),
+    });
+    // ANCHOR_END: decoded_lengths
 
     session.finish(Results {
         labels,
@@ -110,6 +126,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         same_index,
         same_word,
         distributions,
+        decoded_lengths,
     })
 }
 
@@ -124,15 +141,14 @@ fn randint(seed: u64, range: std::ops::Range<usize>, models: Pair<&Model>) -> us
     SeededRng::new(seed).below(range.start.min(rows - 1), range.end.min(rows))
 }
 
-/// Token-length counts of a vocabulary (the notebook's `len(token)` for every token and
-/// `np.unique(lengths, return_counts=True)`), by stored string and by decoded text.
-fn token_lengths(model: &Model) -> Result<TokenLengths> {
+/// Token-length counts of the text each token decodes to on its own, and how many
+/// tokens that changes.
+fn decoded_lengths(model: &Model) -> Result<DecodedLengths> {
     let stored = model.tokenizer.stored_lengths();
     let decoded = model.tokenizer.decoded_lengths()?;
     let changed_by_decoding = stored.iter().zip(&decoded).filter(|(s, d)| s != d).count();
-    Ok(TokenLengths {
-        stored: value_counts(stored),
-        decoded: value_counts(decoded),
+    Ok(DecodedLengths {
+        counts: value_counts(decoded),
         changed_by_decoding,
     })
 }

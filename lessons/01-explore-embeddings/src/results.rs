@@ -18,12 +18,19 @@ pub struct Results {
     pub labels: Pair<String>,
     pub architectures: Pair<Architecture>,
     pub vocab_sizes: Pair<usize>,
-    pub token_lengths: Pair<TokenLengths>,
+    /// Token-length counts of the stored vocabulary strings, `(length, count)` as
+    /// `np.unique(lengths, return_counts=True)`.
+    pub token_lengths: Pair<LengthCounts>,
     pub embedding_shapes: Pair<[usize; 2]>,
     pub same_index: Comparison,
     pub same_word: SameWord,
     pub distributions: Distributions,
+    /// Beyond the notebook: the lengths of the text the tokens decode to.
+    pub decoded_lengths: Pair<DecodedLengths>,
 }
+
+/// `(length, count)` pairs, shortest first.
+pub type LengthCounts = Vec<(usize, usize)>;
 
 /// The models, as the notebook's `print(model)` shows them.
 pub struct Architectures<'a>(pub &'a Pair<Architecture>);
@@ -35,93 +42,118 @@ impl fmt::Display for Architectures<'_> {
     }
 }
 
-/// Token-length counts of a vocabulary, by stored string and by decoded text.
-#[derive(Debug, Serialize)]
-pub struct TokenLengths {
-    /// `(length, count)`, as `np.unique(lengths, return_counts=True)`.
-    pub stored: Vec<(usize, usize)>,
-    pub decoded: Vec<(usize, usize)>,
-    /// Tokens whose decoded text is not as long as their stored string.
-    pub changed_by_decoding: usize,
-}
-
 /// The vocabulary sizes and the token-length table of both models.
 pub struct LengthTable<'a> {
     pub labels: &'a Pair<String>,
     pub vocab_sizes: Pair<usize>,
-    pub lengths: Pair<&'a TokenLengths>,
+    pub lengths: Pair<&'a LengthCounts>,
 }
 
 impl fmt::Display for LengthTable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Pair { bert, gpt } = self.lengths;
-        let labels = self.labels;
+        let Pair { bert, gpt } = self.labels;
+        let sizes = self.vocab_sizes;
+        writeln!(f, "{bert} has {} tokens.", thousands(sizes.bert as u64))?;
+        writeln!(f, "{gpt} has {} tokens.", thousands(sizes.gpt as u64))?;
         writeln!(
             f,
-            "{} has {} tokens.",
-            labels.bert,
-            thousands(self.vocab_sizes.bert as u64)
+            "\nToken lengths in characters, as stored in the vocabulary:\n"
         )?;
+        let columns = [
+            (gpt.clone(), self.lengths.gpt),
+            (bert.clone(), self.lengths.bert),
+        ];
+        write!(f, "{}", CountsTable(&columns))
+    }
+}
+
+/// Beyond the notebook: token-length counts of the text each token decodes to.
+#[derive(Debug, Serialize)]
+pub struct DecodedLengths {
+    /// `(length, count)` of the decoded texts.
+    pub counts: LengthCounts,
+    /// Tokens whose decoded text is not as long as their stored string.
+    pub changed_by_decoding: usize,
+}
+
+/// Stored and decoded token lengths side by side, and why they differ.
+pub struct DecodedTable<'a> {
+    pub labels: &'a Pair<String>,
+    pub stored: Pair<&'a LengthCounts>,
+    pub decoded: Pair<&'a DecodedLengths>,
+}
+
+impl fmt::Display for DecodedTable<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Pair { bert, gpt } = self.labels;
         writeln!(
             f,
-            "{} has {} tokens.",
-            labels.gpt,
-            thousands(self.vocab_sizes.gpt as u64)
-        )?;
-        writeln!(
-            f,
-            "\nToken lengths in characters: the vocabulary string as stored (what the notebook counts)"
+            "Token lengths in characters: the vocabulary string as stored (what the notebook counts)"
         )?;
         writeln!(f, "and the text it decodes to.\n")?;
-        let headers = [
-            format!("{} stored", labels.gpt),
-            format!("{} decoded", labels.gpt),
-            format!("{} stored", labels.bert),
-            format!("{} decoded", labels.bert),
+        let columns = [
+            (format!("{gpt} stored"), self.stored.gpt),
+            (format!("{gpt} decoded"), &self.decoded.gpt.counts),
+            (format!("{bert} stored"), self.stored.bert),
+            (format!("{bert} decoded"), &self.decoded.bert.counts),
         ];
-        let widths = headers.each_ref().map(|h| h.chars().count().max(11));
+        write!(f, "{}", CountsTable(&columns))?;
+        writeln!(
+            f,
+            "\n{gpt}: {} tokens change length when decoded. Byte-level BPE (GPT-2's, and this model's) stores\n\
+             every byte as one printable character (a space is 'Ġ'), so a character that takes 2-4 bytes in\n\
+             UTF-8 counts 2-4 stored characters but decodes to 1, and a token holding only part of a\n\
+             character decodes to '�'.",
+            self.decoded.gpt.changed_by_decoding
+        )?;
+        write!(
+            f,
+            "{bert}: {} tokens change length when decoded: WordPiece stores text as text, and a lone\n\
+             '##' continuation piece keeps its '##' when decoded on its own.",
+            self.decoded.bert.changed_by_decoding
+        )
+    }
+}
+
+/// Length-count columns as one table: a row per length that any column counts.
+struct CountsTable<'a>(&'a [(String, &'a LengthCounts)]);
+
+impl fmt::Display for CountsTable<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let widths: Vec<usize> = self
+            .0
+            .iter()
+            .map(|(h, _)| h.chars().count().max(11))
+            .collect();
         write!(f, "length")?;
-        for (header, width) in headers.iter().zip(widths) {
+        for ((header, _), width) in self.0.iter().zip(&widths) {
             write!(f, " | {header:>width$}")?;
         }
         write!(f, "\n-------")?;
-        for width in widths {
+        for width in &widths {
             write!(f, "+{}", "-".repeat(width + 2))?;
         }
         writeln!(f)?;
-        let count = |table: &[(usize, usize)], len: usize| {
+        let count = |table: &LengthCounts, len: usize| {
             table.iter().find(|(l, _)| *l == len).map_or(0, |(_, c)| *c)
         };
-        let tables = [&gpt.stored, &gpt.decoded, &bert.stored, &bert.decoded];
-        let longest = tables
+        let longest = self
+            .0
             .iter()
-            .filter_map(|t| t.last().map(|(l, _)| *l))
+            .filter_map(|(_, t)| t.last().map(|(l, _)| *l))
             .max()
             .unwrap_or(0);
         for len in 0..=longest {
-            let row = tables.map(|t| count(t, len));
+            let row: Vec<usize> = self.0.iter().map(|(_, t)| count(t, len)).collect();
             if row.iter().any(|&c| c > 0) {
                 write!(f, "{len:>6}")?;
-                for (count, width) in row.iter().zip(widths) {
+                for (count, width) in row.iter().zip(&widths) {
                     write!(f, " | {count:>width$}")?;
                 }
                 writeln!(f)?;
             }
         }
-        writeln!(
-            f,
-            "\n{}: {} tokens change length when decoded. Byte-level BPE (GPT-2's, and this model's) stores\n\
-             every byte as one printable character (a space is 'Ġ'), so a character that takes 2-4 bytes in\n\
-             UTF-8 counts 2-4 stored characters but decodes to 1, and a token holding only part of a\n\
-             character decodes to '�'.",
-            labels.gpt, gpt.changed_by_decoding
-        )?;
-        write!(
-            f,
-            "{}: {} tokens change length when decoded: WordPiece stores text as text, and a lone\n\
-             '##' continuation piece keeps its '##' when decoded on its own.",
-            labels.bert, bert.changed_by_decoding
-        )
+        Ok(())
     }
 }
 
@@ -292,7 +324,8 @@ impl BookNumbers for Results {
         let same_index = &self.same_index;
         let same_word = &self.same_word.comparison;
         let lengths = &self.token_lengths;
-        let longest = |t: &TokenLengths| t.stored.last().map_or(0, |(l, _)| *l);
+        let decoded = &self.decoded_lengths;
+        let longest = |t: &LengthCounts| t.last().map_or(0, |(l, _)| *l);
         book_section(
             "sizes",
             &format!(
@@ -308,8 +341,8 @@ impl BookNumbers for Results {
                 "Longest stored token: BERT {} characters, GPT {}. Tokens whose length changes when decoded: GPT {}, BERT {}.",
                 longest(&lengths.bert),
                 longest(&lengths.gpt),
-                lengths.gpt.changed_by_decoding,
-                lengths.bert.changed_by_decoding,
+                decoded.gpt.changed_by_decoding,
+                decoded.bert.changed_by_decoding,
             ),
         ) + &book_section(
             "same_index",

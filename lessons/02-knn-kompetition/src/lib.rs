@@ -14,7 +14,7 @@ use common::analysis::stats::histogram;
 use common::model::{token_text, word_ids};
 use common::ops::{Centre, Rows};
 use common::run::cli::expand;
-use common::run::text::file_stem;
+use common::text::file_stem;
 use common::{Device, Model, Pair, Report, Session, ops};
 
 pub use args::Args;
@@ -76,7 +76,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: anisotropy
     let anisotropy = session.show(Anisotropies {
         labels: knn.labels.clone(),
-        of: models.as_ref().map(|m| anisotropy(&m.embeddings)).transpose()?,
+        of: models
+            .as_ref()
+            .map(|m| anisotropy(&m.embeddings))
+            .transpose()?,
     });
     // ANCHOR_END: anisotropy
 

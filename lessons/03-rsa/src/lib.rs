@@ -8,13 +8,13 @@ mod results;
 
 use anyhow::{Result, bail};
 use common::analysis::rsa::{
-    RsaScore, cosine_similarity_matrix, permutation_test, rsa, upper_triangle,
+    RsaScore, correlate_triangles, cosine_similarity_matrix, permutation_test, rsa, upper_triangle,
 };
 use common::analysis::stats::{is_constant, pearson};
 use common::model::first_token;
 use common::run::cli::expand;
 use common::run::progress::shown;
-use common::run::text::one_line;
+use common::text::one_line;
 use common::{Device, Matrix, Model, Pair, Report, Session};
 
 pub use args::{Args, DEFAULT_MODELS, DEFAULT_WORDS};
@@ -51,15 +51,13 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         first_tokens(&models.bert, &words, "")?,
         first_tokens(&models.gpt, &words, " ")?,
     );
+    session.show(Tokens(tokens.as_ref()));
     // embeddings matrix for these words
     let sub_embed = models
         .as_ref()
         .zip(tokens.as_ref())
         .map(|(m, t)| m.embeddings.select_rows(t));
-    session.show(Selected {
-        tokens: tokens.as_ref(),
-        vectors: sub_embed.as_ref(),
-    });
+    session.show(Shapes(sub_embed.as_ref()));
     // correlations for all words
     let vectors = sub_embed.as_ref();
     let per_word_correlation = session.show(per_word_correlations(&words, vectors));
@@ -76,11 +74,13 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         .as_ref()
         .map(|v| cosine_similarity_matrix(v, device))
         .transpose()?;
-    // extract the upper-triangular elements; their Pearson correlation
-    let r = rsa(&cs.bert, &cs.gpt)?;
+    // extract the upper-triangular elements
+    let unique = cs.as_ref().map(upper_triangle);
+    // Pearson correlation (Spearman's beside it)
+    let r = correlate_triangles(&unique.bert, &unique.gpt)?;
     session.show(Triangles {
         shape: cs.bert.shape(),
-        elements: upper_triangle(&cs.bert).len(),
+        elements: unique.bert.len(),
         score: &r,
     });
     // and visualize

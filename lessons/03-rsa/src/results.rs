@@ -6,7 +6,7 @@ use std::fmt;
 use common::analysis::rsa::RsaScore;
 use common::format::decimals;
 use common::run::report::{BookNumbers, book_section, markdown_table};
-use common::run::text::{markdown_text, one_line};
+use common::text::{markdown_text, one_line};
 use common::{Matrix, Pair};
 use serde::Serialize;
 
@@ -78,24 +78,27 @@ impl fmt::Display for CountTable<'_> {
     }
 }
 
-/// Part 2's chosen tokens and the submatrices of their vectors.
-pub struct Selected<'a> {
-    pub tokens: Pair<&'a Vec<usize>>,
-    pub vectors: Pair<&'a Matrix>,
+/// Part 2's chosen tokens (the notebook's `tokensB,tokensG` cell).
+pub struct Tokens<'a>(pub Pair<&'a Vec<usize>>);
+
+impl fmt::Display for Tokens<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Pair { bert, gpt } = &self.0;
+        write!(f, "\ntokensB = {bert:?}\ntokensG = {gpt:?}")
+    }
 }
 
-impl fmt::Display for Selected<'_> {
+/// The shapes of the submatrices of the chosen tokens' vectors.
+pub struct Shapes<'a>(pub Pair<&'a Matrix>);
+
+impl fmt::Display for Shapes<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "\ntokensB = {:?}\ntokensG = {:?}",
-            self.tokens.bert, self.tokens.gpt
-        )?;
+        let Pair { bert, gpt } = &self.0;
         write!(
             f,
             "\nBERT embeddings shape: {:?}\nGPT embeddings shape: {:?}",
-            self.vectors.bert.shape(),
-            self.vectors.gpt.shape()
+            bert.shape(),
+            gpt.shape()
         )
     }
 }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use common::analysis::svd::{Svd, explained_variance};
 use common::run::report::{BookNumbers, book_section, code, markdown_table};
-use common::run::text::one_line;
+use common::text::one_line;
 use serde::Serialize;
 
 /// Everything lesson 4 reports.

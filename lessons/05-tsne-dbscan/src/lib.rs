@@ -103,7 +103,12 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.beyond("the interactive map");
     let tokens = MapTokens::new(&toks, &words, &tsne_result, &groupidx);
-    let explorer = session.show(explore(&gpt2, &tokens, args.diagnosis.as_deref(), &session)?);
+    let explorer = session.show(explore(
+        &gpt2,
+        &tokens,
+        args.diagnosis.as_deref(),
+        &session,
+    )?);
     session.finish(Results {
         tokens: toks,
         tsne: tsne_result,

@@ -130,7 +130,12 @@ fn the_map_opens_on_a_deep_link_in_chromium() {
     let encoded: String = texts[linked].bytes().map(|b| format!("%{b:02X}")).collect();
     let page = out.path().join("map.html");
     let open = |fragment: &str| -> String {
-        page_dom(&browser, &page, &format!("token={encoded}{fragment}"), (1200, 800))
+        page_dom(
+            &browser,
+            &page,
+            &format!("token={encoded}{fragment}"),
+            (1200, 800),
+        )
     };
     let html = open("&selftest");
     let status = "<div id=\"status\"";

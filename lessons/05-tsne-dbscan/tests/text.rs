@@ -84,5 +84,8 @@ fn hostile_token_texts_leave_every_output_valid_and_escaped() {
         html.contains("data-hover=\"evil⟨U+202E⟩txt.exe\""),
         "{html}"
     );
-    assert!(!html.contains('\u{202e}'), "the raw override reached the page");
+    assert!(
+        !html.contains('\u{202e}'),
+        "the raw override reached the page"
+    );
 }

@@ -4,8 +4,9 @@ use clap::Parser;
 use common::LessonArgs;
 use common::run::Flags;
 use common::run::budget::Budget;
-use common::run::cli::{ListItem, check_shuffled_pairs, expand, list_item, permutations_up_to, positive};
-
+use common::run::cli::{
+    ListItem, check_shuffled_pairs, expand, list_item, permutations_up_to, positive,
+};
 
 /// The course's two models: the BERT of lessons 1 and 2, and GPT-2.
 pub const DEFAULT_A: &str = "bert-base-uncased";
@@ -128,4 +129,3 @@ impl Flags for Args {
         Ok(())
     }
 }
-

@@ -39,7 +39,13 @@ pub fn shared_tokens(shared: &SharedSummary) -> Figure<'static> {
             .map(|(i, n)| (i as f64, (n as f64).log10()))
             .collect()
     };
-    let largest = shared.by_kind.iter().flatten().map(|c| c.entries).max().unwrap_or(1);
+    let largest = shared
+        .by_kind
+        .iter()
+        .flatten()
+        .map(|c| c.entries)
+        .max()
+        .unwrap_or(1);
     let decades = (largest.max(1) as f64).log10().ceil() as usize;
     // short tick labels (1, 10, 100, 1k, …), so that the axis label keeps clear of them
     let ticks: Vec<String> = (0..=decades)
@@ -177,7 +183,11 @@ pub fn alignment(alignment: &Alignment) -> Figure<'static> {
                     0.38,
                     C1,
                 ),
-                values(at(alignment.plain, -0.2).into_iter().chain(at(alignment.csls, 0.2))),
+                values(
+                    at(alignment.plain, -0.2)
+                        .into_iter()
+                        .chain(at(alignment.csls, 0.2)),
+                ),
             ],
             legend: true,
         }),
@@ -191,10 +201,7 @@ fn values(bars: impl Iterator<Item = (f64, f64)>) -> Series {
     Series {
         label: None,
         points,
-        style: Style::Text {
-            texts,
-            size: 13,
-        },
+        style: Style::Text { texts, size: 13 },
     }
 }
 

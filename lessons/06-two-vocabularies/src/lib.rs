@@ -25,8 +25,8 @@ use common::model::{display_text, token_text};
 use common::plot::compare::{CompareMaps, write_compare};
 use common::plot::own_label;
 use common::rng::SeededRng;
-use common::run::text::terminal;
 use common::tensor::products::mapped_rows;
+use common::text::terminal;
 use common::{Device, Matrix, Model, Report, Session};
 
 pub use args::{Args, DEFAULT_A, DEFAULT_B, LESSON3_WORDS};

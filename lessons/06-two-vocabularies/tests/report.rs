@@ -17,7 +17,6 @@
 
 mod synthetic;
 
-
 use course_tests::{
     assert_figures, assert_snapshot, chromium_or_skip, out_dir, page_dom, standin_args,
 };

@@ -352,7 +352,12 @@ pub fn norms(n: &Norms) -> Figure<'static> {
     let mut peak = 0.0f64;
     if let Some(h) = &n.histogram {
         peak = h.values.iter().copied().fold(0.0, f64::max);
-        left.push(Series::line("model".to_string(), h.outline_points(), MODEL, 2));
+        left.push(Series::line(
+            "model".to_string(),
+            h.outline_points(),
+            MODEL,
+            2,
+        ));
     }
     left.push(Series {
         label: Some("Gaussian null's mean".to_string()),

@@ -13,8 +13,8 @@ use common::analysis::spectrum::SpectrumAgainstChance;
 use common::analysis::stats::{Histogram, Summary};
 use common::analysis::twonn::TwoNn;
 use common::analysis::under_trained::Split;
-use common::format::thousands;
 use common::format::decimals;
+use common::format::thousands;
 use common::run::report::{BookNumbers, book_section, code, markdown_table};
 use serde::Serialize;
 
@@ -609,7 +609,11 @@ impl Results {
             Finding {
                 measure: "mean cosine of every pair",
                 model: decimals(iso.model.raw.mean_cosine, 4),
-                null: both(iso.gaussian.raw.mean_cosine, iso.shuffled.raw.mean_cosine, 4),
+                null: both(
+                    iso.gaussian.raw.mean_cosine,
+                    iso.shuffled.raw.mean_cosine,
+                    4,
+                ),
                 meaning: "how much all tokens point one way (anisotropy)",
             },
             Finding {
@@ -891,7 +895,13 @@ impl Results {
             "k = {}.\n\n{}\nWorst hubs by Euclidean distance: {}.\n\nWorst hubs by cosine: {}.",
             h.k,
             markdown_table(
-                &["", "Euclidean", "its Gaussian null", "cosine", "its Gaussian null"],
+                &[
+                    "",
+                    "Euclidean",
+                    "its Gaussian null",
+                    "cosine",
+                    "its Gaussian null"
+                ],
                 &rows
             ),
             hubs(&h.euclidean),

