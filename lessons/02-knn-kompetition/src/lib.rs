@@ -62,10 +62,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("Exercise 4: Multitoken words in GPT2");
     // ANCHOR: multitoken
-    // "beauty" (and each further word of --words): the mean vector of its tokens;
-    // Euclidean distances; sort and get top k, and print
+    // "beauty": check in BERT, check in GPT; Euclidean distances from the mean
+    // vector of its tokens; sort and get top k, and print
     let mut multitoken = Vec::new();
-    for seedword in &seedwords[1..] {
+    if let Some(seedword) = seedwords.get(1) {
         let seedidx = session.show(knn.seed_ids(seedword)?);
         let euc_dist = session.show(knn.raw(&seedidx)?);
         multitoken.push((seedidx, euc_dist));
@@ -82,6 +82,15 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
             .transpose()?,
     });
     // ANCHOR_END: anisotropy
+
+    if seedwords.len() > 2 {
+        session.beyond("exercise 4 for the further words of --words");
+        for seedword in &seedwords[2..] {
+            let seedidx = session.show(knn.seed_ids(seedword)?);
+            let euc_dist = session.show(knn.raw(&seedidx)?);
+            multitoken.push((seedidx, euc_dist));
+        }
+    }
 
     session.beyond("the seed words among centred vectors");
     // ANCHOR: centred
