@@ -331,15 +331,14 @@ def markdown(rows):
                for lesson in ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05"]
                if not any(r["case"] == lesson and r["model"] == f"{n:,} × {d:,}" for r in lesson_rows)]
     if missing:
-        lines += ["", "Not measured yet (no run of them finished): " + ", ".join(missing) + "."]
+        lines += ["", "Not measured yet, each model alone (no run of them finished; the rows \"both large "
+                  "models\" load both at once): " + ", ".join(missing) + "."]
     off = [r for r in lesson_rows if abs(r["estimate_ratio"] - 1) > ESTIMATE_TOLERANCE and r.get("n", 0) >= 128_000]
     large = [r for r in lesson_rows if r.get("n", 0) >= 128_000]
     verdict = ("no run measured" if not large else "all." if not off
                else ", ".join(f"{r['case']} on {r['model']} ✗" for r in off))
     lines += ["", f"Estimates within {ESTIMATE_TOLERANCE:.0%} of the measured peak at 128,000 tokens and more: "
-              + verdict,
-              "", "Time and peak memory of each stage against the vocabulary size: "
-              "`book/src/scaling.svg` (the book's Performance chapter shows it).", ""]
+              + verdict, ""]
     return "\n".join(lines)
 
 

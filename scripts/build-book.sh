@@ -45,7 +45,7 @@ shots="$generated/06-screenshots"
 mkdir -p "$shots"
 for shot in "ring token=ring" "kinds colour=token%20kind"; do
   read -r name fragment <<< "$shot"
-  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=960,820 \
+  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=750,1400 \
     --force-device-scale-factor=2 --virtual-time-budget=8000 --screenshot="$shots/compare-$name.png" \
     "file://$PWD/$generated/06-two-vocabularies/compare.html#$fragment" 2> /dev/null
 done

@@ -418,10 +418,16 @@ def answers(folder: Path) -> str:
     maps = runs(folder, r"perplexity-([0-9.]+)-seed-([0-9]+)")
     perplexities = sorted({k[0] for k, _, _ in maps})
 
+    def across(report) -> float:
+        """The map's width or height, the larger: how far apart its points can be."""
+        points = report["tsne"]["points"]
+        return max(max(p[a] for p in points) - min(p[a] for p in points) for a in (0, 1))
+
     def at(p: float) -> str:
-        found = [(int(k[1]), clusters(r)) for k, r, _ in maps if k[0] == p]
+        found = [(int(k[1]), clusters(r), across(r)) for k, r, _ in maps if k[0] == p]
         return f"perplexity {number(p)}: " + " and ".join(
-            f"{c} cluster{'' if c == 1 else 's'} (seed {s})" for s, c in found
+            f"{c} cluster{'' if c == 1 else 's'} (seed {s}, the map {w:.0f} units across)"
+            for s, c, w in found
         )
 
     eps_runs = runs(folder, r"eps-([0-9.]+)")

@@ -370,6 +370,53 @@ impl BookNumbers for Results {
                 &["model", "mean per-token variance", "mean per-token mean"],
                 &rows,
             ),
+        ) + &book_section("decoded", &self.decoded_table())
+    }
+}
+
+impl Results {
+    /// The token-length counts, stored and decoded, at every length where decoding
+    /// changes a model's count (the lesson's last table, cut to where the two differ).
+    fn decoded_table(&self) -> String {
+        let count = |table: &LengthCounts, len: usize| {
+            table.iter().find(|(l, _)| *l == len).map_or(0, |(_, c)| *c)
+        };
+        let (stored, decoded) = (&self.token_lengths, &self.decoded_lengths);
+        let longest = [
+            &stored.bert,
+            &stored.gpt,
+            &decoded.bert.counts,
+            &decoded.gpt.counts,
+        ]
+        .iter()
+        .filter_map(|t| t.last().map(|(l, _)| *l))
+        .max()
+        .unwrap_or(0);
+        let rows: Vec<Vec<String>> = (0..=longest)
+            .map(|len| {
+                let bert = (count(&stored.bert, len), count(&decoded.bert.counts, len));
+                let gpt = (count(&stored.gpt, len), count(&decoded.gpt.counts, len));
+                (len, bert, gpt)
+            })
+            .filter(|(_, bert, gpt)| bert.0 != bert.1 || gpt.0 != gpt.1)
+            .map(|(len, bert, gpt)| {
+                [len, gpt.0, gpt.1, bert.0, bert.1]
+                    .map(|n| thousands(n as u64))
+                    .to_vec()
+            })
+            .collect();
+        let labels = &self.labels;
+        let header = [
+            "length".to_string(),
+            format!("{} stored", labels.gpt),
+            format!("{} decoded", labels.gpt),
+            format!("{} stored", labels.bert),
+            format!("{} decoded", labels.bert),
+        ];
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        format!(
+            "Token counts by length in characters, at the lengths where decoding changes a count (the lesson's table has every length):\n\n{}",
+            markdown_table(&header, &rows)
         )
     }
 }

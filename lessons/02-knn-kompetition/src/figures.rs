@@ -3,14 +3,19 @@
 use common::Pair;
 use common::plot::{Axes, Figure, MODEL_COLOURS, Panel, Series, XyPanel};
 
-use crate::Search;
+use common::analysis::stats::Histogram;
 
-/// Overlaid density histograms (90 bins) of the distances in both models.
-pub fn distances(word: &str, search: &Search, labels: &Pair<String>) -> Figure<'static> {
+/// Overlaid density histograms (90 bins) of the distances in both models, among
+/// unit-length vectors when `normalised`.
+pub fn distances(
+    word: &str,
+    normalised: bool,
+    histogram: &Pair<Option<Histogram>>,
+    labels: &Pair<String>,
+) -> Figure<'static> {
     // The notebook draws GPT-2 first, in the cycle's first colour (blue); the lesson draws
     // it first too, but in GPT's colour in every lesson (`MODEL_COLOURS`, orange).
-    let lines = search
-        .histogram
+    let lines = histogram
         .as_ref()
         .zip(MODEL_COLOURS)
         .zip(labels.as_ref())
@@ -21,7 +26,7 @@ pub fn distances(word: &str, search: &Search, labels: &Pair<String>) -> Figure<'
         });
     let series = [lines.gpt, lines.bert].into_iter().flatten().collect();
     // The notebook sets the x-limits to the outer bin edges of both histograms (no margins).
-    let edges: Vec<f64> = [&search.histogram.bert, &search.histogram.gpt]
+    let edges: Vec<f64> = [&histogram.bert, &histogram.gpt]
         .into_iter()
         .flatten()
         .flat_map(|h| [h.edges.first(), h.edges.last()])
@@ -33,7 +38,7 @@ pub fn distances(word: &str, search: &Search, labels: &Pair<String>) -> Figure<'
         .copied()
         .reduce(f64::min)
         .zip(edges.iter().copied().reduce(f64::max));
-    let how = if search.normalised {
+    let how = if normalised {
         " with vector normalization"
     } else {
         ""

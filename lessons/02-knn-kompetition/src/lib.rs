@@ -10,7 +10,7 @@ mod results;
 use anyhow::Result;
 use common::analysis::anisotropy::anisotropy;
 use common::analysis::neighbours::{self, Metric, Query, hubness};
-use common::analysis::stats::histogram;
+use common::analysis::stats::{Histogram, histogram};
 use common::model::{token_text, word_ids};
 use common::ops::{Centre, Rows};
 use common::run::cli::expand;
@@ -39,25 +39,30 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let seedidx = session.show(knn.seed_ids(seedword)?);
     // ANCHOR_END: seed_ids
     // ANCHOR: raw
-    // Euclidean distances; visualize the distributions; sort, get top k, print
-    let euc_dist = knn.raw(&seedidx)?;
+    // Euclidean distances
+    let euc_dist = knn.distances(&seedidx, Among::Raw)?;
+    // visualize the distributions
     knn.draw(&euc_dist, "")?;
-    session.show(&euc_dist);
+    // sort and get top k, and print
+    let top_k = session.show(knn.top_k(&euc_dist)?);
     // ANCHOR_END: raw
 
     session.section("Exercise 2: Using normalized vectors");
     // ANCHOR: normalised
-    // normalize; Euclidean distances; visualize the distributions; top k
-    let normalised = knn.normalised(&seedidx)?;
-    knn.draw(normalised.search(), "_normalised")?;
-    session.show(&normalised);
+    // normalize; Euclidean distances (none under --metric cosine, which already
+    // ignores length)
+    let euc_dist_norm = knn.normalised(&seedidx)?;
+    // visualize the distributions
+    knn.draw(&euc_dist_norm, "_normalised")?;
+    // sort and get top k, and print
+    let top_k_norm = session.show(knn.top_k_normalised(euc_dist_norm.as_ref())?);
     // ANCHOR_END: normalised
 
     session.section("Exercise 3: The importance of emptiness");
     // ANCHOR: emptiness
     // (the notebook's cell has no code: "ring" and " ring" searched in the GPT
     // model, by raw Euclidean distance)
-    let emptiness = session.show(knn.emptiness(&seedidx, &euc_dist)?);
+    let emptiness = session.show(knn.emptiness(&seedidx, &top_k)?);
     // ANCHOR_END: emptiness
 
     session.section("Exercise 4: Multitoken words in GPT2");
@@ -67,8 +72,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let mut multitoken = Vec::new();
     if let Some(seedword) = seedwords.get(1) {
         let seedidx = session.show(knn.seed_ids(seedword)?);
-        let euc_dist = session.show(knn.raw(&seedidx)?);
-        multitoken.push((seedidx, euc_dist));
+        let euc_dist = knn.distances(&seedidx, Among::Raw)?;
+        let top_k = session.show(knn.top_k(&euc_dist)?);
+        multitoken.push((seedidx, top_k));
     }
     // ANCHOR_END: multitoken
 
@@ -87,8 +93,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         session.beyond("exercise 4 for the further words of --words");
         for seedword in &seedwords[2..] {
             let seedidx = session.show(knn.seed_ids(seedword)?);
-            let euc_dist = session.show(knn.raw(&seedidx)?);
-            multitoken.push((seedidx, euc_dist));
+            let euc_dist = knn.distances(&seedidx, Among::Raw)?;
+            multitoken.push((seedidx, session.show(knn.top_k(&euc_dist)?)));
         }
     }
 
@@ -97,9 +103,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // every token minus the mean vector, scaled to unit length, searched like
     // the others
     let centred = knn.centred()?;
-    let centred_search = session.show(knn.centred_search(&seedidx, &centred)?);
+    let centred_dist = knn.distances(&seedidx, Among::Centred(&centred))?;
+    let centred_search = session.show(knn.top_k(&centred_dist)?);
     // ANCHOR_END: centred
-    let first = WordResult::new(seedidx, euc_dist, normalised, centred_search, emptiness);
+    let first = WordResult::new(seedidx, top_k, top_k_norm, centred_search, emptiness);
 
     session.beyond("exercises 2 and 3 for the words of exercise 4");
     let words = knn.every_word(first, multitoken, &centred, args.max_word_figures)?;
@@ -167,75 +174,119 @@ impl<'a> Knn<'a> {
         })
     }
 
-    /// Exercises 1 and 4: the search among the raw rows, by `--metric` (the notebook's
-    /// Euclidean distance by default), from the mean of the seed's token vectors.
-    fn raw(&self, seed: &SeedIds) -> Result<Search> {
-        let vectors = self.models.map(|m| Rows::from(&m.embeddings));
-        self.search(seed, vectors, false)
+    /// The distance (by `--metric`: the notebook's Euclidean by default) from the mean
+    /// of the seed's token vectors to every token of both models, among `among`'s rows.
+    fn distances<'c>(&self, seed: &SeedIds, among: Among<'c>) -> Result<Distances<'c>>
+    where
+        'a: 'c,
+    {
+        self.distances_by(seed, among, self.metric)
     }
 
-    /// One search of the seed in both models, among `vectors` (each model's rows, raw or
-    /// centred): its distances, their histogram, the top k.
-    fn search(&self, seed: &SeedIds, vectors: Pair<Rows>, normalise: bool) -> Result<Search> {
-        self.search_by(seed, vectors, self.metric, normalise)
-    }
-
-    fn search_by(
+    fn distances_by<'c>(
         &self,
         seed: &SeedIds,
-        vectors: Pair<Rows>,
+        among: Among<'c>,
         metric: Metric,
-        normalise: bool,
-    ) -> Result<Search> {
-        let found = self
-            .models
-            .zip(vectors)
+    ) -> Result<Distances<'c>>
+    where
+        'a: 'c,
+    {
+        let normalise = !matches!(among, Among::Raw);
+        let rows = match among {
+            Among::Centred(centres) => self
+                .models
+                .zip(centres.as_ref())
+                .map(|(m, centre)| Rows::centred(&m.embeddings, centre)),
+            Among::Raw | Among::UnitLength => self.models.map(|m| Rows::from(&m.embeddings)),
+        };
+        let measured = rows
             .zip(seed.ids.as_ref())
-            .map(|((model, vectors), ids)| {
-                nearest(
-                    model,
-                    vectors,
-                    ids,
-                    self.k,
-                    metric,
-                    normalise,
-                    self.device(),
-                )
-            })
+            .map(
+                |(rows, ids)| -> Result<(Query, Vec<f32>, Option<Histogram>)> {
+                    let ids: Vec<usize> = ids.iter().map(|&id| id as usize).collect();
+                    let vector = ops::mean_of_rows(rows, &ids, normalise, self.device())?;
+                    let query = Query {
+                        vector,
+                        metric,
+                        normalise,
+                    };
+                    let all = neighbours::distances(rows, &query, self.device())?;
+                    // With unit vectors the seed's own distance is left out of the histogram,
+                    // as the notebook's `np.nonzero` does (its matmul form is rounding-sized,
+                    // not 0)
+                    let histogram = match ids[..] {
+                        [own] if normalise => {
+                            let mut others = all.clone();
+                            others.remove(own);
+                            histogram(&others, 90, true)
+                        }
+                        _ => histogram(&all, 90, true),
+                    };
+                    Ok((query, all, histogram))
+                },
+            )
             .transpose()?;
-        Ok(Search {
+        let Pair {
+            bert: (bert_query, bert_all, bert_histogram),
+            gpt: (gpt_query, gpt_all, gpt_histogram),
+        } = measured;
+        Ok(Distances {
             word: seed.word.clone(),
-            k: self.k,
-            labels: self.labels.clone(),
             metric,
             normalised: normalise,
-            centred: false,
-            neighbours: found.as_ref().map(|f| f.neighbours.clone()),
-            histogram: found.map(|f| f.histogram),
+            centred: matches!(among, Among::Centred(_)),
+            rows,
+            queries: Pair::new(bert_query, gpt_query),
+            all: Pair::new(bert_all, gpt_all),
+            histogram: Pair::new(bert_histogram, gpt_histogram),
         })
     }
 
-    /// Exercise 2: the search among unit-length vectors — with `--metric cosine` the raw
+    /// The `k` nearest tokens of a search, sorted (the notebook's
+    /// `np.argsort(distances)[:k]`) and named, with its distance histograms.
+    fn top_k(&self, distances: &Distances) -> Result<Search> {
+        let neighbours = self
+            .models
+            .zip(distances.rows)
+            .zip(distances.queries.as_ref())
+            .zip(distances.all.as_ref())
+            .map(|(((model, rows), query), all)| {
+                named(model, neighbours::top_k(rows, query, all, self.k))
+            })
+            .transpose()?;
+        Ok(Search {
+            word: distances.word.clone(),
+            k: self.k,
+            labels: self.labels.clone(),
+            metric: distances.metric,
+            normalised: distances.normalised,
+            centred: distances.centred,
+            neighbours,
+            histogram: distances.histogram.clone(),
+        })
+    }
+
+    /// Exercise 2's distances among unit-length vectors — with `--metric cosine` the raw
     /// search already ignored length, so there is nothing to repeat.
-    fn normalised(&self, seed: &SeedIds) -> Result<Normalised> {
-        Ok(Normalised(match self.metric {
-            Metric::Euclidean => {
-                let vectors = self.models.map(|m| Rows::from(&m.embeddings));
-                Some(self.search(seed, vectors, true)?)
-            }
-            Metric::Cosine => None,
-        }))
+    fn normalised(&self, seed: &SeedIds) -> Result<Option<Distances<'a>>> {
+        match self.metric {
+            Metric::Euclidean => Ok(Some(self.distances(seed, Among::UnitLength)?)),
+            Metric::Cosine => Ok(None),
+        }
+    }
+
+    /// Exercise 2's top k, when it searched.
+    fn top_k_normalised(&self, distances: Option<&Distances>) -> Result<Normalised> {
+        Ok(Normalised(distances.map(|d| self.top_k(d)).transpose()?))
     }
 
     /// Exercise 3: the GPT model's neighbours of the word without and with a leading
     /// space, both by raw Euclidean distance (`raw` is the first when it used it).
     fn emptiness(&self, seed: &SeedIds, raw: &Search) -> Result<Emptiness> {
         let gpt = |seed: &SeedIds| -> Result<Vec<Neighbour>> {
-            let vectors = self.models.map(|m| Rows::from(&m.embeddings));
-            Ok(self
-                .search_by(seed, vectors, Metric::Euclidean, false)?
-                .neighbours
-                .gpt)
+            let distances = self.distances_by(seed, Among::Raw, Metric::Euclidean)?;
+            Ok(self.top_k(&distances)?.neighbours.gpt)
         };
         let without_space = match self.metric {
             Metric::Euclidean => raw.neighbours.gpt.clone(),
@@ -257,26 +308,15 @@ impl<'a> Knn<'a> {
             .transpose()
     }
 
-    /// The search among centred vectors, scaled to unit length.
-    fn centred_search(&self, seed: &SeedIds, centred: &Pair<Centre>) -> Result<Search> {
-        let vectors = self
-            .models
-            .zip(centred.as_ref())
-            .map(|(m, centre)| Rows::centred(&m.embeddings, centre));
-        Ok(Search {
-            centred: true,
-            ..self.search(seed, vectors, true)?
-        })
-    }
-
     /// Writes a search's distance histograms as `distances_<word><suffix>`; nothing
     /// when there was no search (Exercise 2 under `--metric cosine`).
-    fn draw<'s>(&self, search: impl Into<Option<&'s Search>>, suffix: &str) -> Result<()> {
-        let Some(search) = search.into() else {
+    fn draw(&self, search: &impl Drawable, suffix: &str) -> Result<()> {
+        let Some(drawn) = search.drawn() else {
             return Ok(());
         };
-        let stem = file_stem("distances", &search.word);
-        let figure = figures::distances(&search.word, search, &self.labels);
+        let stem = file_stem("distances", drawn.word);
+        let figure =
+            figures::distances(drawn.word, drawn.normalised, drawn.histogram, &self.labels);
         self.session.figure(figure, &format!("{stem}{suffix}"))
     }
 
@@ -321,12 +361,14 @@ impl<'a> Knn<'a> {
         draw: bool,
     ) -> Result<WordResult> {
         let session = self.session;
-        let normalised = session.show(self.normalised(&seed)?);
+        let unit = self.normalised(&seed)?;
+        let normalised = session.show(self.top_k_normalised(unit.as_ref())?);
         if draw {
             self.draw(&raw, "")?;
-            self.draw(normalised.search(), "_normalised")?;
+            self.draw(&unit, "_normalised")?;
         }
-        let centred = session.show(self.centred_search(&seed, centred)?);
+        let centred = self.distances(&seed, Among::Centred(centred))?;
+        let centred = session.show(self.top_k(&centred)?);
         let emptiness = session.show(self.emptiness(&seed, &raw)?);
         Ok(WordResult::new(seed, raw, normalised, centred, emptiness))
     }
@@ -338,39 +380,72 @@ struct Words {
     not_drawn: Vec<String>,
 }
 
-/// The `k` tokens nearest to the mean vector of `ids` among `vectors` (`model`'s rows,
-/// raw or centred; `np.argsort(distances)[:k]`) and the density histogram of all the
-/// distances (`np.histogram(distances, bins=90, density=True)`).
+/// Which rows a search runs among.
+#[derive(Clone, Copy)]
+enum Among<'c> {
+    /// The rows as they are (Exercises 1 and 4).
+    Raw,
+    /// Each row scaled to unit length (Exercise 2).
+    UnitLength,
+    /// Each row minus its model's mean row, scaled to unit length.
+    Centred(&'c Pair<Centre>),
+}
+
+/// One search's first step: the distance from the seed to every token of both models
+/// (the notebook's `eucDist_bert`, `eucDist_gpt2`), their histograms, and what the top k
+/// needs to re-measure its best candidates exactly.
 // ANCHOR: nearest
-fn nearest(
-    model: &Model,
-    vectors: Rows,
-    ids: &[u32],
-    k: usize,
+struct Distances<'c> {
+    word: String,
     metric: Metric,
-    normalise: bool,
-    device: &Device,
-) -> Result<Nearest> {
-    let rows: Vec<usize> = ids.iter().map(|&id| id as usize).collect();
-    let vector = ops::mean_of_rows(vectors, &rows, normalise, device)?;
-    let query = Query {
-        vector,
-        metric,
-        normalise,
-    };
-    let found = neighbours::nearest(vectors, &query, k, device)?;
-    let (nearest, mut distances) = found;
-    // With unit vectors the seed's own distance is left out of the histogram, as
-    // the notebook's `np.nonzero` does (its matmul form is rounding-sized, not 0)
-    if normalise && rows.len() == 1 {
-        distances.remove(rows[0]);
-    }
-    Ok(Nearest {
-        neighbours: named(model, nearest)?,
-        histogram: histogram(&distances, 90, true),
-    })
+    normalised: bool,
+    centred: bool,
+    rows: Pair<Rows<'c>>,
+    queries: Pair<Query>,
+    all: Pair<Vec<f32>>,
+    /// `np.histogram(distances, bins=90, density=True)` of each model's distances.
+    histogram: Pair<Option<Histogram>>,
 }
 // ANCHOR_END: nearest
+
+/// What a distances figure draws of a search.
+struct Drawn<'s> {
+    word: &'s str,
+    normalised: bool,
+    histogram: &'s Pair<Option<Histogram>>,
+}
+
+/// A search whose histograms a distances figure draws: its distances, its finished
+/// table, or none (Exercise 2 under `--metric cosine`).
+trait Drawable {
+    fn drawn(&self) -> Option<Drawn<'_>>;
+}
+
+impl Drawable for Distances<'_> {
+    fn drawn(&self) -> Option<Drawn<'_>> {
+        Some(Drawn {
+            word: &self.word,
+            normalised: self.normalised,
+            histogram: &self.histogram,
+        })
+    }
+}
+
+impl Drawable for Search {
+    fn drawn(&self) -> Option<Drawn<'_>> {
+        Some(Drawn {
+            word: &self.word,
+            normalised: self.normalised,
+            histogram: &self.histogram,
+        })
+    }
+}
+
+impl<T: Drawable> Drawable for Option<T> {
+    fn drawn(&self) -> Option<Drawn<'_>> {
+        self.as_ref().and_then(Drawable::drawn)
+    }
+}
 
 /// Each `(id, distance)` with its token's text, for the tables.
 fn named(model: &Model, nearest: Vec<(usize, f32)>) -> Result<Vec<Neighbour>> {

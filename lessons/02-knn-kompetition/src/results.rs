@@ -88,13 +88,6 @@ impl fmt::Display for SeedIds {
 /// cosine distance, which ignores length (normalising first would change nothing).
 pub struct Normalised(pub Option<Search>);
 
-impl Normalised {
-    /// The search, when there was one.
-    pub fn search(&self) -> Option<&Search> {
-        self.0.as_ref()
-    }
-}
-
 impl fmt::Display for Normalised {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
@@ -208,13 +201,6 @@ impl fmt::Display for Anisotropies {
         }
         Ok(())
     }
-}
-
-/// One model's answer to one search: its nearest tokens and the density histogram of the
-/// distances to every token.
-pub struct Nearest {
-    pub neighbours: Vec<Neighbour>,
-    pub histogram: Option<Histogram>,
 }
 
 /// A neighbour: its token id and text and its distance to the query.

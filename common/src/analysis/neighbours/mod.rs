@@ -11,7 +11,8 @@ pub use cache::{CACHED_FROM_ROWS, cache_dir, cached_knn_graphs, keep_knn_graphs}
 pub use graph::{knn_graph, knn_graphs, knn_of_rows};
 pub use hubness::{Hubness, hubness};
 pub use search::{
-    distances_to, distances_to_all, exact_distance, nearest, smallest, unit_length_rows,
+    distances, distances_to, distances_to_all, exact_distance, nearest, smallest, top_k,
+    unit_length_rows,
 };
 
 /// How the distance between two embedding vectors is measured.

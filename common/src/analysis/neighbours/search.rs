@@ -102,12 +102,7 @@ pub fn smallest(values: &[f32], k: usize) -> Vec<(usize, f32)> {
 
 // ANCHOR: nearest
 /// The `k` rows of `rows` (a matrix's, or centred: see [`Rows`]) nearest to
-/// `query`, nearest first, and the distances to every row.
-///
-/// All distances come from [`distances_to_all`] (one matmul per block of rows);
-/// the matmul form loses precision near zero (a row's distance to itself comes out
-/// around 1e-3, not 0), so the `2k` best candidates are re-measured exactly on the
-/// host and re-ranked (ties to the lower index).
+/// `query`, nearest first, and the distances to every row: [`distances`], then [`top_k`].
 pub fn nearest<'a>(
     rows: impl Into<Rows<'a>>,
     query: &Query,
@@ -115,21 +110,44 @@ pub fn nearest<'a>(
     device: &Device,
 ) -> Result<(Neighbours, Vec<f32>)> {
     let rows = rows.into();
-    let queries = std::slice::from_ref(query);
-    let distances = distances_to_all(rows, queries, device)?.remove(0);
+    let distances = distances(rows, query, device)?;
+    Ok((top_k(rows, query, &distances, k), distances))
+}
+
+/// The distance from `query` to every row of `rows` ([`distances_to_all`]: one matmul
+/// per block of rows).
+pub fn distances<'a>(
+    rows: impl Into<Rows<'a>>,
+    query: &Query,
+    device: &Device,
+) -> Result<Vec<f32>> {
+    Ok(distances_to_all(rows.into(), std::slice::from_ref(query), device)?.remove(0))
+}
+
+/// The `k` rows nearest to `query`, nearest first, given its `distances` to every row.
+/// The matmul form of the distances loses precision near zero (a row's distance to
+/// itself comes out around 1e-3, not 0), so the `2k` best candidates are re-measured
+/// exactly on the host and re-ranked (ties to the lower index).
+pub fn top_k<'a>(
+    rows: impl Into<Rows<'a>>,
+    query: &Query,
+    distances: &[f32],
+    k: usize,
+) -> Neighbours {
+    let rows = rows.into();
     let Query {
         vector,
         metric,
         normalise,
     } = query;
     let exact = |i| exact_distance(&rows.row(i), vector, *metric, *normalise);
-    let mut best: Neighbours = smallest(&distances, k.saturating_mul(2))
+    let mut best: Neighbours = smallest(distances, k.saturating_mul(2))
         .into_iter()
         .map(|(i, _)| (i, exact(i)))
         .collect();
     best.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     best.truncate(k);
-    Ok((best, distances))
+    best
 }
 // ANCHOR_END: nearest
 
