@@ -9,7 +9,7 @@ use super::{Metric, Neighbours, Query};
 use crate::tensor::ops::{Rows, per_row_blocks, to_tensor};
 use crate::tensor::{Matrix, squared_norm};
 
-/// Distance from `query` to every row of `matrix`.
+/// Distance from `query` to every row of `matrix` ([`distances`] of a plain vector).
 pub fn distances_to(
     matrix: &Matrix,
     query: &[f32],
@@ -22,7 +22,7 @@ pub fn distances_to(
         metric,
         normalise,
     };
-    Ok(distances_to_all(matrix, std::slice::from_ref(&query), device)?.remove(0))
+    distances(matrix.into(), &query, device)
 }
 
 /// Distances from each query to every row of `rows` (a matrix's, or its rows minus their
@@ -100,7 +100,6 @@ pub fn smallest(values: &[f32], k: usize) -> Vec<(usize, f32)> {
     order.into_iter().map(|i| (i, values[i])).collect()
 }
 
-// ANCHOR: nearest
 /// The `k` rows of `rows` (a matrix's, or centred: see [`Rows`]) nearest to
 /// `query`, nearest first, and the distances to every row: [`distances`], then [`top_k`].
 pub fn nearest<'a>(
@@ -110,38 +109,29 @@ pub fn nearest<'a>(
     device: &Device,
 ) -> Result<(Neighbours, Vec<f32>)> {
     let rows = rows.into();
-    let distances = distances(rows, query, device)?;
-    Ok((top_k(rows, query, &distances, k), distances))
+    let all = distances(rows, query, device)?;
+    Ok((top_k(rows, query, &all, k), all))
 }
 
-/// The distance from `query` to every row of `rows` ([`distances_to_all`]: one matmul
-/// per block of rows).
-pub fn distances<'a>(
-    rows: impl Into<Rows<'a>>,
-    query: &Query,
-    device: &Device,
-) -> Result<Vec<f32>> {
-    Ok(distances_to_all(rows.into(), std::slice::from_ref(query), device)?.remove(0))
+// ANCHOR: nearest
+/// The distance from `query` to every row of `rows` ([`distances_to_all`]:
+/// one matmul per block of rows).
+pub fn distances(rows: Rows, query: &Query, device: &Device) -> Result<Vec<f32>> {
+    Ok(distances_to_all(rows, std::slice::from_ref(query), device)?.remove(0))
 }
 
-/// The `k` rows nearest to `query`, nearest first, given its `distances` to every row.
-/// The matmul form of the distances loses precision near zero (a row's distance to
-/// itself comes out around 1e-3, not 0), so the `2k` best candidates are re-measured
-/// exactly on the host and re-ranked (ties to the lower index).
-pub fn top_k<'a>(
-    rows: impl Into<Rows<'a>>,
-    query: &Query,
-    distances: &[f32],
-    k: usize,
-) -> Neighbours {
-    let rows = rows.into();
+/// The `k` rows nearest to `query`, nearest first, given its distances to every
+/// row (`all`). Their matmul form loses precision near zero (a row's distance to
+/// itself comes out around 1e-3, not 0), so the `2k` best candidates are
+/// re-measured exactly on the host and re-ranked (ties to the lower index).
+pub fn top_k(rows: Rows, query: &Query, all: &[f32], k: usize) -> Neighbours {
     let Query {
         vector,
         metric,
         normalise,
     } = query;
     let exact = |i| exact_distance(&rows.row(i), vector, *metric, *normalise);
-    let mut best: Neighbours = smallest(distances, k.saturating_mul(2))
+    let mut best: Neighbours = smallest(all, k.saturating_mul(2))
         .into_iter()
         .map(|(i, _)| (i, exact(i)))
         .collect();
