@@ -401,7 +401,7 @@ STYLE = (
     "<style>.multiples figure { margin: 0; } .multiples img { max-width: 100%; height: auto; } "
     ".multiples .controls { margin: 0.5em 0 1em; display: flex; flex-wrap: wrap; gap: 0.3em 1em; } "
     ".multiples input[type=range] { width: 12em; max-width: 100%; vertical-align: middle; } "
-    ".small-multiples { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 6px; } "
+    ".small-multiples { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 6px; } "
     ".small-multiples figure { margin: 0; } .small-multiples img { width: 100%; height: auto; display: block; } "
     ".small-multiples figcaption { font-size: 0.8em; text-align: center; }</style>"
 )
