@@ -134,17 +134,8 @@ impl fmt::Display for CountsTable<'_> {
             write!(f, "+{}", "-".repeat(width + 2))?;
         }
         writeln!(f)?;
-        let count = |table: &LengthCounts, len: usize| {
-            table.iter().find(|(l, _)| *l == len).map_or(0, |(_, c)| *c)
-        };
-        let longest = self
-            .0
-            .iter()
-            .filter_map(|(_, t)| t.last().map(|(l, _)| *l))
-            .max()
-            .unwrap_or(0);
-        for len in 0..=longest {
-            let row: Vec<usize> = self.0.iter().map(|(_, t)| count(t, len)).collect();
+        let columns: Vec<&LengthCounts> = self.0.iter().map(|(_, t)| *t).collect();
+        for (len, row) in counts_by_length(&columns) {
             if row.iter().any(|&c| c > 0) {
                 write!(f, "{len:>6}")?;
                 for (count, width) in row.iter().zip(&widths) {
@@ -155,6 +146,22 @@ impl fmt::Display for CountsTable<'_> {
         }
         Ok(())
     }
+}
+
+/// Each length from 0 to the longest any column counts, with every column's count of
+/// tokens that long.
+fn counts_by_length(columns: &[&LengthCounts]) -> Vec<(usize, Vec<usize>)> {
+    let longest = columns
+        .iter()
+        .filter_map(|t| t.last().map(|(l, _)| *l))
+        .max()
+        .unwrap_or(0);
+    let count = |table: &LengthCounts, len: usize| {
+        table.iter().find(|(l, _)| *l == len).map_or(0, |(_, c)| *c)
+    };
+    (0..=longest)
+        .map(|len| (len, columns.iter().map(|t| count(t, len)).collect()))
+        .collect()
 }
 
 /// The shapes of both embedding matrices, with the models' labels.
@@ -378,31 +385,23 @@ impl Results {
     /// The token-length counts, stored and decoded, at every length where decoding
     /// changes a model's count (the lesson's last table, cut to where the two differ).
     fn decoded_table(&self) -> String {
-        let count = |table: &LengthCounts, len: usize| {
-            table.iter().find(|(l, _)| *l == len).map_or(0, |(_, c)| *c)
-        };
         let (stored, decoded) = (&self.token_lengths, &self.decoded_lengths);
-        let longest = [
-            &stored.bert,
+        // GPT stored, GPT decoded, BERT stored, BERT decoded: the lengths where a model's
+        // two counts differ
+        let columns = [
             &stored.gpt,
-            &decoded.bert.counts,
             &decoded.gpt.counts,
-        ]
-        .iter()
-        .filter_map(|t| t.last().map(|(l, _)| *l))
-        .max()
-        .unwrap_or(0);
-        let rows: Vec<Vec<String>> = (0..=longest)
-            .map(|len| {
-                let bert = (count(&stored.bert, len), count(&decoded.bert.counts, len));
-                let gpt = (count(&stored.gpt, len), count(&decoded.gpt.counts, len));
-                (len, bert, gpt)
-            })
-            .filter(|(_, bert, gpt)| bert.0 != bert.1 || gpt.0 != gpt.1)
-            .map(|(len, bert, gpt)| {
-                [len, gpt.0, gpt.1, bert.0, bert.1]
+            &stored.bert,
+            &decoded.bert.counts,
+        ];
+        let rows: Vec<Vec<String>> = counts_by_length(&columns)
+            .into_iter()
+            .filter(|(_, c)| c[0] != c[1] || c[2] != c[3])
+            .map(|(len, c)| {
+                std::iter::once(len)
+                    .chain(c)
                     .map(|n| thousands(n as u64))
-                    .to_vec()
+                    .collect()
             })
             .collect();
         let labels = &self.labels;
