@@ -54,8 +54,9 @@ def unescape(text: str) -> str:
     return html.unescape(text)
 
 
-def neighbours(browser: str, page: Path, fragment: str, size: tuple):
-    """The neighbour list the page shows at `fragment`, and how many are in view."""
+def loaded(browser: str, page: Path, fragment: str, size: tuple):
+    """The page's DOM at `fragment` once it finished loading without an error, and its
+    status element's tag (where the page records what it showed)."""
     dom = chromium(browser, [f"--window-size={size[0]},{size[1]}", "--dump-dom"],
                    f"{page.as_uri()}#{fragment}")
     status = re.search(r'<div id="status"[^>]*>', dom)
@@ -64,10 +65,16 @@ def neighbours(browser: str, page: Path, fragment: str, size: tuple):
     errors = re.search(r'data-errors="([^"]*)"', status.group(0))
     if errors and errors.group(1):
         sys.exit(f"error: {page}#{fragment}: {unescape(errors.group(1))}")
+    return dom, status.group(0)
+
+
+def neighbours(browser: str, page: Path, fragment: str, size: tuple):
+    """The neighbour list the page shows at `fragment`, and how many are in view."""
+    dom, status = loaded(browser, page, fragment, size)
     selected = re.search(r'<p id="selected">(.*?)</p>', dom, re.S)
     if not selected or '<span class="token">' not in selected.group(1):
         sys.exit(f"error: {page}#{fragment} selects no token: is the word on the map?")
-    in_view = int(re.search(r'data-neighbours-in-view="(\d+)"', status.group(0)).group(1))
+    in_view = int(re.search(r'data-neighbours-in-view="(\d+)"', status).group(1))
     listed = re.search(r'<ol id="neighbours">(.*?)</ol>', dom, re.S).group(1)
     rows = []
     for item in re.findall(r"<li [^>]*>.*?</li>", listed, re.S):
@@ -79,10 +86,8 @@ def neighbours(browser: str, page: Path, fragment: str, size: tuple):
 
 def regions_named(browser: str, page: Path, fragment: str, size: tuple) -> list:
     """The region names the page wrote on its map at `fragment`, largest region first."""
-    dom = chromium(browser, [f"--window-size={size[0]},{size[1]}", "--dump-dom"],
-                   f"{page.as_uri()}#{fragment}")
-    status = re.search(r'<div id="status"[^>]*>', dom)
-    named = status and re.search(r'data-regions-named="([^"]*)"', status.group(0))
+    _, status = loaded(browser, page, fragment, size)
+    named = re.search(r'data-regions-named="([^"]*)"', status)
     if not named:
         sys.exit(f"error: {page}#{fragment} says no region names it wrote")
     return json.loads(unescape(named.group(1)))
