@@ -148,11 +148,10 @@ def perplexity_fragment(folder: Path) -> str:
         f"<td>{r['tsne']['kl_divergence']:.3f}</td><td>{r['trustworthiness']:.3f}</td></tr>"
         for (p, s), r, _ in found
     )
+    # Perplexity by perplexity, its seeds side by side (two to a row in the column).
     grid = multiples(
         (relative(f, folder), map_page(f, folder), f"perplexity {number(k[0])}, seed {int(k[1])}")
-        for s in seeds
         for k, _, f in found
-        if int(k[1]) == s
     )
     return "\n".join(
         [
