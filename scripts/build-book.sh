@@ -25,10 +25,37 @@ done
 cargo run --quiet -p lesson02 -- --standin --graph --out "$generated/02-knn-kompetition-graph" \
   > "$generated.02-graph.log" 2>&1 || { cat "$generated.02-graph.log"; exit 1; }
 mv "$generated.02-graph.log" "$generated/02-knn-kompetition-graph/output.txt"
+# Lesson 6 with --fold-case: its exercise 1's answer quotes that run's shared tokens and
+# scores (every number is over all shared tokens whatever the maps hold, so the maps are
+# small and the permutation tests skipped).
+cargo run --quiet -p lesson06 -- --standin --fold-case --map-tokens 1000 --permutations 0 \
+  --out "$generated/06-fold-case" > "$generated.06-fold.log" 2>&1 || { cat "$generated.06-fold.log"; exit 1; }
+mv "$generated.06-fold.log" "$generated/06-fold-case/output.txt"
+# Lesson 3 on its exercise 2's words: the answer shows that run's matrices and score.
+cargo run --quiet -p lesson03 -- --standin --words cat,dog,horse,car,bus,train,red,green,blue \
+  --out "$generated/03-rsa-own-words" > "$generated.03-words.log" 2>&1 || { cat "$generated.03-words.log"; exit 1; }
+mv "$generated.03-words.log" "$generated/03-rsa-own-words/output.txt"
 # Lesson 7 on the BERT stand-in too: its chapter shows the two stand-ins' reports side by side.
 cargo run --quiet -p lesson07 -- --standin --model bert-base-uncased --out "$generated/07-diagnose-a-model-bert" \
   > "$generated.07-bert.log" 2>&1 || { cat "$generated.07-bert.log"; exit 1; }
 mv "$generated.07-bert.log" "$generated/07-diagnose-a-model-bert/output.txt"
+# And with 1 and 20 directions removed by all-but-the-top: its exercise 3's answer
+# (scripts/lesson07-answers.py writes it from the three runs' reports).
+for removed in 1 20; do
+  cargo run --quiet -p lesson07 -- --standin --remove-top "$removed" --out "$generated/07-remove-top-$removed" \
+    > "$generated.07-remove-top.log" 2>&1 || { cat "$generated.07-remove-top.log"; exit 1; }
+  rm "$generated.07-remove-top.log"
+done
+python3 scripts/lesson07-answers.py "$generated"
+# Numbers of the runs above that an exercise's answer quotes inside a list item, indented to
+# the item's text: Markdown would end the item at an unindented line (a table's, a second
+# paragraph's).
+mkdir -p "$generated/answers"
+for run in 03-rsa-own-words 06-fold-case 06-two-vocabularies; do
+  sed 's/^/   /' "$generated/$run/numbers.md" > "$generated/answers/$run.md"
+done
+# Lesson 6's exercise 6: the two lists of two tokens that share no neighbour.
+python3 scripts/lesson06-answers.py "$generated" grace stadium
 # Lesson 5 at scale: t-SNE (FFT-interpolated forces, perplexity 30) of every text token of
 # each stand-in, with its interactive map (map.html), shown in the At-scale chapter: what
 # DBSCAN finds on each map at eps from 0.25 to 7 (--example eps-sweep, eps.md), and views
@@ -37,6 +64,12 @@ mv "$generated.07-bert.log" "$generated/07-diagnose-a-model-bert/output.txt"
 # word beside its neighbour lists, words.md).
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 [ -n "$browser" ] || { echo "error: the book's map views need Chromium (apt-get install chromium)" >&2; exit 1; }
+# Its screenshots show tokens of every script the vocabularies hold: a CJK ideograph (龍)
+# and a Tamil letter (க) stand for them.
+for char in 9f8d 0b95; do
+  fc-list ":charset=$char" | grep -q . \
+    || { echo "error: the book's map views need fonts for CJK and Indic scripts (apt-get install fonts-noto-core fonts-noto-cjk)" >&2; exit 1; }
+done
 # Lesson 6's compare.html for its chapter: "ring" selected by a deep link, and the maps
 # coloured by token kind (in a folder of their own: a lesson's folder holds only the
 # figures its report lists, which its cross-check compares). A narrow window at twice the
@@ -45,7 +78,7 @@ shots="$generated/06-screenshots"
 mkdir -p "$shots"
 for shot in "ring token=ring" "kinds colour=token%20kind"; do
   read -r name fragment <<< "$shot"
-  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=750,1400 \
+  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=750,1700 \
     --force-device-scale-factor=2 --virtual-time-budget=8000 --screenshot="$shots/compare-$name.png" \
     "file://$PWD/$generated/06-two-vocabularies/compare.html#$fragment" 2> /dev/null
 done

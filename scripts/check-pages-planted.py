@@ -30,7 +30,7 @@ EXPECTED = {
     "wide-at-800.html": [("at 800 px", "div#narrow-windows-only", "reaches past the column")],
     "code.html": [("at 1100 px", "scrolls sideways"), ("at 800 px", "scrolls sideways")],
     "formula.html": [("at 1100 px", "formula (1.1)", "runs into its number"), ("at 800 px", "formula (1.1)", "runs into its number")],
-    "uncaptioned.html": [("A figure", "has no caption")],
+    "uncaptioned.html": [("“A figure”", "has no caption"), ("A figure in an answer", "has no caption")],
     "map-unlinked.html": [("A map", "does not link to its page")],
     "widget-unlabelled.html": [("img#bare-map", "lacks token labels", "'alpha'")],
     "widget-undeclared.html": [("img#undeclared-map", "does not say what it maps")],

@@ -69,11 +69,11 @@
     return { column: Math.round(column.width), found };
   }
 
-  // The block of the page's flow a figure sits in: the child of <main> (or of a widget's
-  // container) that holds it.
+  // The block of the page's flow a figure sits in: the child of <main> (or of a list item,
+  // an exercise's answer, a widget's container) that holds it.
   function block(el, main) {
     let b = el;
-    while (b.parentElement && b.parentElement !== main && !b.parentElement.matches("figure, td, th, li")) b = b.parentElement;
+    while (b.parentElement && b.parentElement !== main && !b.parentElement.matches("figure, td, th, li, details")) b = b.parentElement;
     if (b.parentElement && b.parentElement.matches("td, th")) return b.parentElement.closest("table");
     return b;
   }

@@ -81,9 +81,15 @@ impl SharedSummary {
     }
 
     fn headline(&self) -> String {
+        self.headline_naming("--fold-case")
+    }
+
+    /// The headline with the flag written as `flag` (in code, in the book: Markdown would
+    /// make its `--` a dash).
+    fn headline_naming(&self, flag: &str) -> String {
         let case = if self.fold_case {
             format!(
-                "case folded (--fold-case: {} and {} entries had the text of a lower-case one and stood aside for it)",
+                "case folded ({flag}: {} and {} entries had the text of a lower-case one and stood aside for it)",
                 thousands(self.duplicates[0]),
                 thousands(self.duplicates[1])
             )
@@ -651,8 +657,11 @@ impl BookNumbers for Results {
         book_section(
             "shared",
             &format!(
-                "{}\n\n{}\n{unmatched}",
-                shared.headline(),
+                "{}{}\n{unmatched}",
+                book_section(
+                    "shared_count",
+                    &shared.headline_naming(&code("--fold-case"))
+                ),
                 markdown_table(
                     &["kind: shared of all", &shared.labels[0], &shared.labels[1]],
                     &kinds
