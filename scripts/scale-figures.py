@@ -124,7 +124,7 @@ def main() -> None:
             screenshot(browser, page, fragment, CROP, image)
             lists[metric] = neighbours(browser, page, fragment, CROP)
             crops.append(
-                f'<a href="{book}/map.html#token={word}&amp;metric={metric}">'
+                f'<a href="{book}/map.html#token={word}&amp;metric={metric}&amp;zoom={ZOOM}">'
                 f'<img src="{book}/{image.name}" width="{CROP[0]}" height="{CROP[1]}" '
                 f'alt="{html.escape(label)} map around {html.escape(text)}, {metric} neighbours"></a>'
             )

@@ -114,7 +114,11 @@ def rsa(path):
     for w in words:
         end = (o[0] + a[w][0] * 58, o[1] - a[w][1] * 48)
         svg.arrow(*o, *end, colours[w], 1.6)
-        svg.text(end[0] + (-4 if w == "apple" else 3), end[1] - 3, w, 13, "end" if w == "apple" else "start", colours[w])
+        # apple's name above its tip: to the left it would cross the vertical axis.
+        if w == "apple":
+            svg.text(end[0], end[1] - 7, w, 13, "middle", colours[w])
+        else:
+            svg.text(end[0] + 3, end[1] - 3, w, 13, "start", colours[w])
     # Model B: 3-D, drawn in oblique projection.
     o = (70, rows[1] + 95)
     axes = [(60, 0), (0, -60), (-38, 38)]
@@ -125,7 +129,12 @@ def rsa(path):
         v = b[w]
         end = (o[0] + sum(v[k] * axes[k][0] for k in range(3)), o[1] + sum(v[k] * axes[k][1] for k in range(3)))
         svg.arrow(*o, *end, colours[w], 1.6)
-        svg.text(end[0] + 4, end[1] + (14 if w == "sun" else -3), w, 13, fill=colours[w])
+        # sun's name under its tip, moon's below and left of its own: to the right of
+        # moon's tip it would lie on sun's arrow.
+        if w == "moon":
+            svg.text(end[0] - 4, end[1] + 14, w, 13, "end", colours[w])
+        else:
+            svg.text(end[0] + 4, end[1] + (14 if w == "sun" else -3), w, 13, fill=colours[w])
     # Similarity matrices.
     cell, left = 36, 262
     for m, top in zip(sims, rows):

@@ -217,7 +217,7 @@ fn kinds(group: &[String]) -> String {
         .iter()
         .filter_map(|name| {
             let n = group.iter().filter(|t| kind(t) == *name).count();
-            (n > 0).then(|| format!("{n} {name}"))
+            (n > 0).then(|| format!("{name}: {n}"))
         })
         .collect::<Vec<_>>()
         .join(", ")

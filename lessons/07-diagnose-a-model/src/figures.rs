@@ -137,9 +137,9 @@ pub fn rogue(contributions: &Nulls<Vec<f64>>) -> Figure<'static> {
         420,
         panel(
             Axes {
-                title: "Each dimension's term C_i of the mean cosine".into(),
+                title: "Each dimension's term Cᵢ of the mean cosine".into(),
                 xlabel: "Dimension".into(),
-                ylabel: "Contribution C_i".into(),
+                ylabel: "Contribution Cᵢ".into(),
                 xlim: Some((-1.0, d)),
                 ylim: Some((low - 0.03 * span, high + 0.8 * span)),
                 ..Axes::default()
@@ -155,7 +155,7 @@ pub fn rogue(contributions: &Nulls<Vec<f64>>) -> Figure<'static> {
                 },
                 Series {
                     label: Some(format!(
-                        "Gaussian null (every |C_i| ≤ {gaussian_largest:.1e})"
+                        "Gaussian null (every |Cᵢ| ≤ {gaussian_largest:.1e})"
                     )),
                     ..dots(indexed(&contributions.gaussian), GAUSSIAN, 2)
                 },
@@ -277,7 +277,7 @@ pub fn hubness(counts: &Counts) -> Figure<'static> {
         panel(
             Axes {
                 title: title.into(),
-                xlabel: "log10 (1 + N_k): in how many lists".into(),
+                xlabel: "log10 (1 + Nₖ): in how many lists".into(),
                 ylabel: "log10 tokens".into(),
                 ..Axes::default()
             },

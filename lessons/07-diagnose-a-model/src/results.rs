@@ -670,13 +670,13 @@ impl Results {
                 meaning: "how many directions the spread uses",
             },
             Finding {
-                measure: "skewness of N_k, cosine",
+                measure: "skewness of $N_k$, cosine",
                 model: format!("{:.2}", hub.cosine.summary.skewness),
                 null: format!("Gaussian {:.2}", hub.gaussian_cosine.skewness),
                 meaning: "whether a few hubs are in many tokens' lists",
             },
             Finding {
-                measure: "skewness of N_k, Euclidean",
+                measure: "skewness of $N_k$, Euclidean",
                 model: format!("{:.2}", hub.euclidean.summary.skewness),
                 null: format!("Gaussian {:.2}", hub.gaussian_euclidean.skewness),
                 meaning: "the same with raw distances",
@@ -861,14 +861,14 @@ impl Results {
         let h = &self.hubness;
         let rows = vec![
             vec![
-                "skewness of N_k".to_string(),
+                "skewness of $N_k$".to_string(),
                 format!("{:.2}", h.euclidean.summary.skewness),
                 format!("{:.2}", h.gaussian_euclidean.skewness),
                 format!("{:.2}", h.cosine.summary.skewness),
                 format!("{:.2}", h.gaussian_cosine.skewness),
             ],
             vec![
-                "largest N_k".to_string(),
+                "largest $N_k$".to_string(),
                 h.euclidean.summary.largest.to_string(),
                 h.gaussian_euclidean.largest.to_string(),
                 h.cosine.summary.largest.to_string(),

@@ -250,7 +250,24 @@ function draw() {
     context.beginPath();
     context.arc(sx, sy, 2 * size, 0, 2 * Math.PI);
     context.stroke();
+    // Its own name last, outside the ring, so no line or ring crosses it.
+    labelStyle();
+    context.fillStyle = "#d00";
+    haloText(label(selected), sx + selectedOffset(size), sy);
   }
+}
+
+/** How far right of its point the selected token's name starts: past its ring. */
+const selectedOffset = (size) => 2 * size + 3 * devicePixelRatio;
+
+/** The font and halo every token name is written with. */
+function labelStyle() {
+  context.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
+  context.textAlign = "left";
+  context.textBaseline = "middle";
+  context.lineJoin = "round";
+  context.lineWidth = 3 * devicePixelRatio;
+  context.strokeStyle = "rgba(255, 255, 255, 0.85)";
 }
 
 /** A token as the map writes it: a leading space `␣` (a `Ġ` at label size reads as a `G`),
@@ -323,12 +340,7 @@ function drawTokenNames(size, taken) {
     named = first.concat(onScreen.map((i) => [away(i), i]).sort((a, b) => a[0] - b[0])
       .slice(0, AROUND_SELECTED).map(([, i]) => i));
   }
-  context.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
-  context.textAlign = "left";
-  context.textBaseline = "middle";
-  context.lineJoin = "round";
-  context.lineWidth = 3 * devicePixelRatio;
-  context.strokeStyle = "rgba(255, 255, 255, 0.85)";
+  labelStyle();
   const h = 7 * devicePixelRatio;
   const done = new Set();
   for (const i of named) {
@@ -337,11 +349,14 @@ function drawTokenNames(size, taken) {
     const [px, py] = toPixel(i);
     const text = label(i);
     const half = context.measureText(text).width / 2;
-    const cx = px + size + half;
+    // The selected token's name is only kept free here: draw() writes it last, past its ring.
+    const left = px + (i === selected ? selectedOffset(size) : size);
+    const cx = left + half;
     if (i !== selected && (overlaps(taken, cx, py, half, h) || cx + half > canvas.width)) continue;
     taken.push([cx, py, half, h]);
-    context.fillStyle = i === selected ? "#d00" : "#111";
-    haloText(text, px + size, py);
+    if (i === selected) continue;
+    context.fillStyle = "#111";
+    haloText(text, left, py);
   }
   return taken;
 }
@@ -501,6 +516,7 @@ function colourBy(name) {
     size.className = "distance";
     size.textContent = sizes.get(v).toLocaleString("en");
     const text = document.createElement("span");
+    text.className = "name";
     text.textContent = label;
     item.append(swatch, text, size);
     item.addEventListener("click", () => showGroup(v));
