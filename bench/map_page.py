@@ -95,7 +95,7 @@ def main():
         f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores, {version}, headless, "
         f"median of {args.repeats} page loads (`python3 bench/map_page.py`).",
         "",
-        "| | |",
+        "| measure | value |",
         "|---|---|",
         f"| whole vocabulary: points on the map | {points:,} (`--tokens {args.tokens}`, GPT stand-in) |",
         f"| whole vocabulary: neighbours per token | {page['neighbours']} under each of 2 metrics |",

@@ -292,6 +292,11 @@ def cpu():
     return next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 
 
+def seconds(s):
+    """A duration as the tables show it: milliseconds under a second (DBSCAN takes tens)."""
+    return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.1f} s"
+
+
 def markdown(rows):
     """The tables as bench/results.md and the book show them."""
     def lo(r):
@@ -309,10 +314,10 @@ def markdown(rows):
                          key=lambda r: (r["case"], r.get("n", 0 if r["model"] == "stand-ins" else 10**9), r["model"]))
     for r in lesson_rows:
         flag = "" if abs(r["estimate_ratio"] - 1) <= ESTIMATE_TOLERANCE else " ✗"
-        lines.append(f"| {r['case']} | {r['model']} | {r['wall_s']:.1f} s | {r['matrices_mib']:,.0f} MiB "
+        lines.append(f"| {r['case']} | {r['model']} | {seconds(r['wall_s'])} | {r['matrices_mib']:,.0f} MiB "
                      f"| {r['peak_mib']:,.0f} MiB ({r['ratio']:.2f}×) "
                      f"| {r['estimate_mib']:,.0f} MiB ({r['estimate_ratio']:.2f}{flag}) | {lo(r)} |")
-    lines += ["", "| stage | model | time | peak RSS | | load |", "|---|---|---|---|---|---|"]
+    lines += ["", "| stage | model | time | peak RSS | result | load |", "|---|---|---|---|---|---|"]
     for r in sorted((r for r in rows if not r["case"].startswith("lesson")), key=lambda r: (r["case"], r["n"])):
         if r["case"] == "kNN graph":
             note = (f"{r['gflops']:.0f} GFLOP/s = {r['sgemm_ratio']:.2f}× numpy's sgemm "
@@ -326,7 +331,7 @@ def markdown(rows):
             lines.append(f"| map page | {r['model']} | ready {r['ready_ms']} ms, a frame {r['frame_ms']:.1f} ms "
                          f"| | {r['data_mb']:.1f} MB of data | {lo(r)} |")
             continue
-        lines.append(f"| {r['case']} | {r['model']} | {r['stage_s']:.1f} s | {r['peak_mib']:,.0f} MiB | {note} | {lo(r)} |")
+        lines.append(f"| {r['case']} | {r['model']} | {seconds(r['stage_s'])} | {r['peak_mib']:,.0f} MiB | {note} | {lo(r)} |")
     missing = [f"{lesson} on {n:,} × {d:,}" for n, d, _ in HEADLINE
                for lesson in ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05"]
                if not any(r["case"] == lesson and r["model"] == f"{n:,} × {d:,}" for r in lesson_rows)]

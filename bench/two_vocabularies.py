@@ -69,7 +69,7 @@ def main():
         + (" (more than its cores: other work shared them, so the wall times are longer than on a quiet "
            "machine; the CPU time is not)." if load > os.cpu_count() else "."),
         "",
-        "| | |",
+        "| measure | value |",
         "|---|---|",
         f"| shared tokens compared, on each map | {report['shared']['tokens']:,} "
         f"(`--standin`: {report['shared']['labels'][0]} and {report['shared']['labels'][1]}) |",
