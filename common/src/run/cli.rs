@@ -152,6 +152,7 @@ pub trait Flags: clap::Parser {
 /// exit 2), runs the lesson, and turns an error into one line on stderr and exit status 1.
 pub fn main<A: Flags, R>(run: impl FnOnce(&A) -> Result<R>) -> ExitCode {
     crate::run::allocator::fit_address_space_limit();
+    crate::run::allocator::give_back_large_blocks();
     let parsed = A::try_parse().and_then(|args| match args.check() {
         Ok(()) => Ok(args),
         Err(message) => Err(A::command().error(clap::error::ErrorKind::ValueValidation, message)),

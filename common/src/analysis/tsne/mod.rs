@@ -33,7 +33,7 @@ mod quality;
 pub mod repulsion;
 
 use crate::analysis::neighbours::Neighbours;
-use crate::analysis::svd::top_right_singular_vectors;
+use crate::analysis::svd::{GRAM_BLOCK_ROWS, top_right_singular_vectors};
 use crate::rng::SeededRng;
 use crate::tensor::Matrix;
 use affinities::{joint_probabilities, neighbourhoods, sparse_joint_probabilities};
@@ -148,7 +148,7 @@ pub fn peak_bytes(n: u64, d: u64, options: &TsneOptions, map_bytes_per_point: u6
     let graph = n.saturating_mul(16 * k + 24);
     let search = n.saturating_mul(metrics * (32 * k + 64));
     let axes = if n > d {
-        d.saturating_mul(d).saturating_mul(8) + 1024 * d * 8
+        d.saturating_mul(d).saturating_mul(8) + GRAM_BLOCK_ROWS as u64 * d * 8
     } else {
         n.saturating_mul(d).saturating_mul(16)
     };

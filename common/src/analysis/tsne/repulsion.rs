@@ -28,20 +28,20 @@ const BOX_WIDTH: f64 = 1.0;
 /// otherwise make the FFT (and its memory) grow with the square of the map's extent.
 /// Beyond it boxes are wider than one unit and near forces coarser.
 const MAX_BOXES: usize = 300;
-/// The most memory the grids take: two charge grids and the transform's transposed work
-/// array (each nodes × 2·nodes complex values: only the first `nodes` rows ever hold
-/// charges or potentials), a few rows of padded columns per thread, and the kernel's
-/// transform (a quarter of the (2·nodes)² values, real) with the rows it is made from.
-/// The old arrays are let go before a grown grid's are made.
+/// The most memory the grids take: two charge grids of `nodes`² values and the
+/// transform's transposed work array (`2·nodes` rows of `nodes`), all complex, a few rows
+/// padded to `2·nodes` per thread (counted for two), and the kernel's transform (a quarter
+/// of the (2·nodes)² values, real, made in place). The old arrays are let go before a
+/// grown grid's are made.
 pub const MAX_GRID_BYTES: u64 = {
     let nodes = (NODES_PER_BOX * MAX_BOXES) as u64;
     let size = 2 * nodes;
     let quarter = (nodes + 1) * (nodes + 1);
-    (3 * nodes * size + 2 * COLUMNS_AT_ONCE as u64 * size) * 16 + 2 * quarter * 8
+    (2 * nodes * nodes + size * nodes + 2 * ROWS_AT_ONCE as u64 * size) * 16 + quarter * 8
 };
 
-/// Columns transformed together on one thread (in a padded buffer of their own).
-const COLUMNS_AT_ONCE: usize = 16;
+/// Rows (or columns) transformed together on one thread, in a padded buffer of their own.
+const ROWS_AT_ONCE: usize = 16;
 
 /// The repulsive sums of t-SNE's gradient, with w_ij = 1 / (1 + ‖yᵢ − yⱼ‖²):
 /// for each point Σⱼ w_ij² (yᵢ − yⱼ), and the normaliser Z = Σ_{i≠j} w_ij.
@@ -163,23 +163,19 @@ impl Grid {
     }
 }
 
-/// One 1-D transform per row of a row-major array `size` wide, rows shared among threads.
-fn transform_rows(fft: &Arc<dyn Fft<f64>>, data: &mut [Complex<f64>], size: usize) {
-    data.par_chunks_mut(size * 16)
-        .for_each(|rows| fft.process(rows));
+/// `lines` (rows of `nodes` values) each padded with zeros to `size`, for a transform.
+fn padded_lines(lines: &[Complex<f64>], nodes: usize, size: usize) -> Vec<Complex<f64>> {
+    let mut padded = vec![Complex::default(); lines.len() / nodes * size];
+    for (line, padded) in lines.chunks_exact(nodes).zip(padded.chunks_exact_mut(size)) {
+        padded[..nodes].copy_from_slice(line);
+    }
+    padded
 }
 
-/// `to[c][r] = from[r][c]` for a row-major `from` of `rows` rows and `cols` columns.
-fn transpose_into(from: &[Complex<f64>], to: &mut [Complex<f64>], rows: usize, cols: usize) {
-    const TILE: usize = 32;
-    for r0 in (0..rows).step_by(TILE) {
-        for c0 in (0..cols).step_by(TILE) {
-            for r in r0..(r0 + TILE).min(rows) {
-                for c in c0..(c0 + TILE).min(cols) {
-                    to[c * rows + r] = from[r * cols + c];
-                }
-            }
-        }
+/// The first `nodes` values of each padded line of `size`, back into `lines`.
+fn cut_lines(padded: &[Complex<f64>], lines: &mut [Complex<f64>], nodes: usize, size: usize) {
+    for (line, padded) in lines.chunks_exact_mut(nodes).zip(padded.chunks_exact(size)) {
+        line.copy_from_slice(&padded[..nodes]);
     }
 }
 
@@ -200,8 +196,10 @@ pub struct Convolver {
     kernel: Vec<f64>,
     kernel_spacing: f64,
     /// Two charge grids (four real charges packed two to a complex value), `nodes` rows of
-    /// `size`, and the transposed work array (`size` rows of `nodes`).
+    /// `nodes`: only the charges and potentials, never the padding the transforms need.
     grids: [Vec<Complex<f64>>; 2],
+    /// A grid transformed along its rows, transposed: `size` rows (one per frequency
+    /// across) of `nodes`.
     spare: Vec<Complex<f64>>,
 }
 
@@ -233,10 +231,12 @@ impl Convolver {
             self.inverse = self.planner.plan_fft_inverse(size);
             // The old arrays go before the new ones come: a grown grid never holds both.
             self.kernel = Vec::new();
-            for array in self.grids.iter_mut().chain([&mut self.spare]) {
-                *array = Vec::new();
-                *array = vec![Complex::default(); nodes * size];
+            for grid in &mut self.grids {
+                *grid = Vec::new();
+                *grid = vec![Complex::default(); nodes * nodes];
             }
+            self.spare = Vec::new();
+            self.spare = vec![Complex::default(); size * nodes];
             self.kernel_spacing = f64::NAN;
         }
         if spacing != self.kernel_spacing {
@@ -271,32 +271,36 @@ impl Convolver {
             forward.process(&mut line);
             out.iter_mut().zip(&line).for_each(|(o, v)| *o = v.re);
         };
-        // rows[r][across]: row r (offset dx = offset(r) down the grid) transformed across
-        let mut rows = vec![0.0; half * half];
-        rows.par_chunks_mut(half).enumerate().for_each(|(r, out)| {
-            let line = (0..size)
-                .map(|c| {
-                    let (dx, dy) = (offset(r), offset(c));
-                    let w = 1.0 / (1.0 + dx * dx + dy * dy);
-                    Complex::new(w * w * scale, 0.0)
-                })
-                .collect();
-            transformed(line, out);
-        });
-        // Then down: the values of one frequency across in rows 0 .. size, the rows past
-        // size/2 repeating those before (row size − r is row r). kernel[across][down]: the
-        // layout the convolution reads, one frequency across at a time.
+        // kernel[r][across]: row r (offset dx = offset(r) down the grid) transformed across
         let mut kernel = vec![0.0; half * half];
         kernel
             .par_chunks_mut(half)
             .enumerate()
-            .for_each(|(across, out)| {
+            .for_each(|(r, out)| {
                 let line = (0..size)
-                    .map(|r| Complex::new(rows[r.min(size - r) * half + across], 0.0))
+                    .map(|c| {
+                        let (dx, dy) = (offset(r), offset(c));
+                        let w = 1.0 / (1.0 + dx * dx + dy * dy);
+                        Complex::new(w * w * scale, 0.0)
+                    })
                     .collect();
                 transformed(line, out);
             });
-        drop(rows);
+        // Transposed in place, kernel[across][r]; then down: the values of one frequency
+        // across in rows 0 .. size, the rows past size/2 repeating those before (row
+        // size − r is row r), transformed in place. kernel[across][down]: the layout the
+        // convolution reads, one frequency across at a time.
+        for r in 0..half {
+            for c in r + 1..half {
+                kernel.swap(r * half + c, c * half + r);
+            }
+        }
+        kernel.par_chunks_mut(half).for_each(|out| {
+            let line = (0..size)
+                .map(|r| Complex::new(out[r.min(size - r)], 0.0))
+                .collect();
+            transformed(line, out);
+        });
         self.kernel = kernel;
     }
 
@@ -308,53 +312,79 @@ impl Convolver {
         &kernel[across.min(size - across) * half..][..half]
     }
 
-    /// Convolves grid `which` (charges in its first `nodes` columns) with the kernel; the
-    /// potentials replace the charges there. The transforms skip what is known to be zero
-    /// on the way in (rows past `nodes`) and what is not needed on the way out: a column is
-    /// padded, transformed, multiplied and transformed back on its own thread, so no
-    /// `size`×`size` array but the kernel is ever held.
+    /// Convolves grid `which` with the kernel; the potentials replace the charges. The
+    /// transforms skip what is known to be zero on the way in (each row's and column's
+    /// padding) and what is not needed on the way out (the padding again): rows and columns
+    /// are padded, transformed and cut on their own threads, so no `size`×`size` array but
+    /// the kernel is ever held, and no padded grid.
     fn convolve(&mut self, which: usize, nodes: usize) {
         let size = self.size;
         let grid = &mut self.grids[which];
         let spare = &mut self.spare;
-        // Forward along rows, then each column (a row of the transpose) forward, times
-        // the kernel, and back.
-        transform_rows(&self.forward, grid, size);
-        transpose_into(grid, spare, nodes, size);
         let (forward, inverse) = (&self.forward, &self.inverse);
         let kernel = &self.kernel;
+
+        // Forward along rows, into `spare` as its columns: a batch of blocks of rows at a
+        // time (one block a thread), so only that batch is held padded.
+        let batch = ROWS_AT_ONCE * rayon::current_num_threads();
+        for (b, rows) in grid.chunks(nodes * batch).enumerate() {
+            let blocks: Vec<Vec<Complex<f64>>> = rows
+                .par_chunks(nodes * ROWS_AT_ONCE)
+                .map(|rows| {
+                    let mut padded = padded_lines(rows, nodes, size);
+                    forward.process(&mut padded);
+                    padded
+                })
+                .collect();
+            for (t, block) in blocks.iter().enumerate() {
+                let first = b * batch + t * ROWS_AT_ONCE;
+                let count = block.len() / size;
+                for across in 0..size {
+                    let column = &mut spare[across * nodes + first..][..count];
+                    for (j, v) in column.iter_mut().enumerate() {
+                        *v = block[j * size + across];
+                    }
+                }
+            }
+        }
+
+        // Each column (a row of `spare`) forward, times the kernel, and back.
         spare
-            .par_chunks_mut(nodes * COLUMNS_AT_ONCE)
+            .par_chunks_mut(nodes * ROWS_AT_ONCE)
             .enumerate()
             .for_each(|(chunk, columns)| {
-                let count = columns.len() / nodes;
-                let mut padded = vec![Complex::default(); count * size];
-                for (column, padded) in columns
-                    .chunks_exact(nodes)
-                    .zip(padded.chunks_exact_mut(size))
-                {
-                    padded[..nodes].copy_from_slice(column);
-                }
+                let mut padded = padded_lines(columns, nodes, size);
                 forward.process(&mut padded);
                 for (j, column) in padded.chunks_exact_mut(size).enumerate() {
                     // this column holds one frequency across the grid's columns; each value,
                     // one frequency down its rows
-                    let across = Self::kernel_across(kernel, size, chunk * COLUMNS_AT_ONCE + j);
+                    let across = Self::kernel_across(kernel, size, chunk * ROWS_AT_ONCE + j);
                     for (down, v) in column.iter_mut().enumerate() {
                         *v *= across[down.min(size - down)];
                     }
                 }
                 inverse.process(&mut padded);
-                for (column, padded) in columns
-                    .chunks_exact_mut(nodes)
-                    .zip(padded.chunks_exact(size))
-                {
-                    column.copy_from_slice(&padded[..nodes]);
-                }
+                cut_lines(&padded, columns, nodes, size);
             });
-        // Back along the first `nodes` rows.
-        transpose_into(spare, grid, size, nodes);
-        transform_rows(&self.inverse, grid, size);
+
+        // Back along rows, read from `spare`'s columns; each row's first `nodes` values are
+        // the potentials.
+        let spare = &*spare;
+        grid.par_chunks_mut(nodes * ROWS_AT_ONCE)
+            .enumerate()
+            .for_each(|(chunk, rows)| {
+                let first = chunk * ROWS_AT_ONCE;
+                let count = rows.len() / nodes;
+                let mut padded = vec![Complex::default(); count * size];
+                for across in 0..size {
+                    let column = &spare[across * nodes + first..][..count];
+                    for (j, &v) in column.iter().enumerate() {
+                        padded[j * size + across] = v;
+                    }
+                }
+                inverse.process(&mut padded);
+                cut_lines(&padded, rows, nodes, size);
+            });
     }
 
     /// The repulsive sums for the map `y`, by grid interpolation and FFT convolution.
@@ -362,7 +392,6 @@ impl Convolver {
         let grid = Grid::over(y);
         let m = grid.nodes;
         self.prepare(m, grid.spacing);
-        let size = self.size;
 
         // Four charges per point: 1, x, y and x² + y², packed two to a complex grid (the
         // kernel is real, so real and imaginary parts convolve independently).
@@ -374,7 +403,7 @@ impl Convolver {
         for (i, s) in grid.stencils.iter().enumerate() {
             by_box_row[s.first_node[0] / NODES_PER_BOX].push(i);
         }
-        let band = NODES_PER_BOX * size;
+        let band = NODES_PER_BOX * m;
         let [low, high] = &mut self.grids;
         low.par_chunks_mut(band)
             .zip(high.par_chunks_mut(band))
@@ -384,7 +413,7 @@ impl Convolver {
                     let (q, s) = (charges(&y[i]), &grid.stencils[i]);
                     for (a, wx) in s.weights[0].iter().enumerate() {
                         for (b, wy) in s.weights[1].iter().enumerate() {
-                            let node = a * size + s.first_node[1] + b;
+                            let node = a * m + s.first_node[1] + b;
                             let w = wx * wy;
                             low[node] += Complex::new(w * q[0], w * q[1]);
                             high[node] += Complex::new(w * q[2], w * q[3]);
@@ -406,7 +435,7 @@ impl Convolver {
                 let mut phi = [0.0; 4];
                 for (a, wx) in s.weights[0].iter().enumerate() {
                     for (b, wy) in s.weights[1].iter().enumerate() {
-                        let node = (s.first_node[0] + a) * size + s.first_node[1] + b;
+                        let node = (s.first_node[0] + a) * m + s.first_node[1] + b;
                         let w = wx * wy;
                         phi[0] += w * low[node].re;
                         phi[1] += w * low[node].im;
