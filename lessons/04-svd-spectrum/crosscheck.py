@@ -133,6 +133,9 @@ for i in range(20):
 # the correlation matrix of the letters' embeddings: the mean of |R| off its diagonal
 R = np.abs(np.corrcoef(centred(letters)))
 c.close("abs_correlation_mean_off_diagonal", R[~np.eye(len(R), dtype=bool)].mean(), rtol=1e-4)
+# beyond the notebook: the same mean for the random tokens, whose |R| is not drawn
+R = np.abs(np.corrcoef(centred(random_ids)))
+c.close("abs_correlation_mean_off_diagonal_b", R[~np.eye(len(R), dtype=bool)].mean(), rtol=1e-4)
 
 
 def spectrum_of(ids, centre=True):

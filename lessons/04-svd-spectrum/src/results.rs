@@ -15,6 +15,8 @@ pub struct Results {
     pub random_draws: RandomDraws,
     pub top_projections: TopProjections,
     pub abs_correlation_mean_off_diagonal: f64,
+    /// The same for set B (random tokens by default), whose |R| is not drawn.
+    pub abs_correlation_mean_off_diagonal_b: f64,
     pub coinciding: Coinciding,
     pub uncentred: Uncentred,
     pub ordered_sets: OrderedSets,
@@ -77,16 +79,18 @@ impl fmt::Display for SvdSizes<'_> {
     }
 }
 
-/// How alike the set's vectors are on average: the mean |r| off the diagonal of the
-/// figure's |R|.
-pub struct MeanOffDiagonal(pub f64);
+/// How alike each set's vectors are on average: the mean |r| off the diagonal of its
+/// |R| (set A's is the figure's), by set name.
+pub struct MeanOffDiagonal {
+    pub sets: [(String, f64); 2],
+}
 
 impl fmt::Display for MeanOffDiagonal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [(a, r_a), (b, r_b)] = &self.sets;
         write!(
             f,
-            "\nMean |r| between different tokens of the set: {:.3}",
-            self.0
+            "\nMean |r| between different tokens of a set: {a} {r_a:.3}, {b} {r_b:.3}"
         )
     }
 }
@@ -483,9 +487,12 @@ impl BookNumbers for Results {
             );
         }
         let abs_r = format!(
-            "The mean |r| between the centred vectors of two different tokens of the {} set \
-             (|R| off its diagonal): {:.3}.",
-            s.set_a.name, self.abs_correlation_mean_off_diagonal
+            "The mean |r| between the centred vectors of two different tokens of a set (|R| \
+             off its diagonal): {} {:.3}, {} {:.3}.",
+            s.set_a.name,
+            self.abs_correlation_mean_off_diagonal,
+            s.set_b.name,
+            self.abs_correlation_mean_off_diagonal_b
         );
         book_section("spectra", &spectra)
             + &book_section("abs_r", &abs_r)
