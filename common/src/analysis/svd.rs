@@ -265,7 +265,10 @@ fn orthonormalise(q: &mut faer::Mat<f64>) {
 
 /// Rows of `a` summed into its Gram matrix `aᵀa` at a time: the block is copied in f64
 /// beside the n×n result, so it is kept small (4.7 MB at 2,304 wide; at 1,024 rows it was
-/// the largest thing beside the matrix at the peak of lesson 5 on 20,000 × 2,304).
+/// the largest thing beside the matrix at the peak of lesson 5 on 20,000 × 2,304). The
+/// size is part of the summation order: another one rounds the Gram matrix's last bits
+/// differently (the change from 1,024 left lesson 5's maps the same, their axes rounded
+/// to f32).
 pub(crate) const GRAM_BLOCK_ROWS: usize = 256;
 /// Columns of the Gram matrix each core sums at a time.
 const GRAM_STRIP: usize = 64;

@@ -54,22 +54,18 @@ pub fn fit_address_space_limit() {
     }
 }
 
-/// Blocks of at least this many bytes are mapped from the system on their own, and given
-/// back to it when freed.
-const OWN_MAPPING_BYTES: i32 = 1 << 20;
-
-/// Gives large blocks back to the system when they are freed; call before any thread
-/// starts. glibc maps a block of 128 KB or more on its own, but raises that threshold to
-/// the largest such block freed so far (up to 32 MB): after a phase frees its work arrays
-/// (the Gram matrix of PCA, a 2,000-token distance sample), the next phase's arrays of
-/// that size come from the heap, and what it frees stays in the process, counted in its
-/// peak. A fixed threshold keeps each phase's peak its own (lesson 5 on 20,000 × 2,304:
-/// 268 → 264 MiB).
+/// Gives large blocks back to the system when they are freed. glibc maps a block of
+/// 128 KB or more on its own, but raises that threshold to the largest such block freed
+/// so far (up to 32 MiB): after a phase frees a work array of a few megabytes, later
+/// arrays up to that size come from the heap, and what they leave when freed stays in the
+/// process, counted in later phases' peaks. A fixed threshold of 1 MiB keeps each phase's
+/// peak its own (lesson 5 on 20,000 × 2,304: 268 → 264 MiB). The cost: each block of
+/// 1 MiB or more is mapped and unmapped on its own, its pages faulted in afresh.
 pub fn give_back_large_blocks() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets a tuning parameter of the C allocator.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, OWN_MAPPING_BYTES);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
 

@@ -8,8 +8,9 @@ use crate::tensor::Matrix;
 /// (`sklearn.manifold.trustworthiness`): 1 when every embedded neighbour is an original one.
 ///
 /// Each point is scored on its own thread from its own row of distances, so the memory is
-/// a few rows, not the n×n distance matrix (32 MB for a 2,000-token sample). Every penalty
-/// is a whole number, so their sum is the same in any order.
+/// a few rows, not the n×n distance matrix (32 MB for a 2,000-token sample); the price is
+/// that each distance is computed twice, once from each end. Every penalty is a whole
+/// number, so their sum is the same in any order.
 pub fn trustworthiness(original: &Matrix, embedded: &[[f64; 2]], k: usize) -> f64 {
     let n = original.rows();
     let penalty: u64 = (0..n)

@@ -30,7 +30,8 @@ const BOX_WIDTH: f64 = 1.0;
 const MAX_BOXES: usize = 300;
 /// The most memory the grids take: two charge grids of `nodes`² values and the
 /// transform's transposed work array (`2·nodes` rows of `nodes`), all complex, a few rows
-/// padded to `2·nodes` per thread (counted for two), and the kernel's transform (a quarter
+/// padded to `2·nodes` per thread (counted for two threads: each further one holds 16
+/// rows more, 0.46 MB at the largest grid), and the kernel's transform (a quarter
 /// of the (2·nodes)² values, real, made in place). The old arrays are let go before a
 /// grown grid's are made.
 pub const MAX_GRID_BYTES: u64 = {
@@ -179,9 +180,10 @@ fn cut_lines(padded: &[Complex<f64>], lines: &mut [Complex<f64>], nodes: usize, 
     }
 }
 
-/// Convolution with the t-SNE kernel on a grid of `nodes`² nodes, by FFT on an array
-/// twice as wide (so the circular convolution does not wrap around), with the plans,
-/// the kernel's transform and the work arrays kept from one call to the next.
+/// Convolution with the t-SNE kernel on a grid of `nodes`² nodes, by FFTs of length
+/// 2·nodes (each row and column zero-padded as it is transformed, so the circular
+/// convolution does not wrap around), with the plans, the kernel's transform and the work
+/// arrays kept from one call to the next.
 pub struct Convolver {
     planner: FftPlanner<f64>,
     /// Array width, and its forward and inverse plans.
@@ -271,8 +273,12 @@ impl Convolver {
             forward.process(&mut line);
             out.iter_mut().zip(&line).for_each(|(o, v)| *o = v.re);
         };
-        // kernel[r][across]: row r (offset dx = offset(r) down the grid) transformed across
-        let mut kernel = vec![0.0; half * half];
+        // kernel[r][across]: row r (offset dx = offset(r) down the grid) transformed across.
+        // The old kernel's memory is reused: the spacing changes every iteration once the
+        // map is wider than the largest grid, and a new array each time would hold two.
+        let mut kernel = std::mem::take(&mut self.kernel);
+        kernel.clear();
+        kernel.resize(half * half, 0.0);
         kernel
             .par_chunks_mut(half)
             .enumerate()
@@ -315,8 +321,8 @@ impl Convolver {
     /// Convolves grid `which` with the kernel; the potentials replace the charges. The
     /// transforms skip what is known to be zero on the way in (each row's and column's
     /// padding) and what is not needed on the way out (the padding again): rows and columns
-    /// are padded, transformed and cut on their own threads, so no `size`×`size` array but
-    /// the kernel is ever held, and no padded grid.
+    /// are padded, transformed and cut on their own threads, so neither a `size`×`size`
+    /// array nor a padded grid is ever held.
     fn convolve(&mut self, which: usize, nodes: usize) {
         let size = self.size;
         let grid = &mut self.grids[which];
