@@ -14,37 +14,35 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 python3 scripts/check-anchors.py
 generated=book/src/generated
 rm -rf "$generated"
+# run_into OUT ARGS…: `cargo run --quiet ARGS… --out OUT`, its terminal output kept as
+# OUT/output.txt (the chapters show it); on failure the output is shown and the build stops.
+run_into() {
+  local out=$1 log
+  shift
+  log="$generated.$(basename "$out").log"
+  cargo run --quiet "$@" --out "$out" > "$log" 2>&1 || { cat "$log"; exit 1; }
+  mv "$log" "$out/output.txt"
+}
 for lesson in lessons/*/; do
   name=$(basename "$lesson")
-  crate="lesson${name:0:2}"
-  cargo run --quiet -p "$crate" -- --standin --out "$generated/$name" > "$generated.$name.log" 2>&1 \
-    || { cat "$generated.$name.log"; exit 1; }
-  mv "$generated.$name.log" "$generated/$name/output.txt"
+  run_into "$generated/$name" -p "lesson${name:0:2}" -- --standin
 done
+# Lesson 1 on its exercise 1's word: the answer quotes that run's r.
+run_into "$generated/01-word-cat" -p lesson01 -- --standin --word cat
 # Lesson 2 with --graph too: its exercise on every token's neighbours quotes the hubs.
-cargo run --quiet -p lesson02 -- --standin --graph --out "$generated/02-knn-kompetition-graph" \
-  > "$generated.02-graph.log" 2>&1 || { cat "$generated.02-graph.log"; exit 1; }
-mv "$generated.02-graph.log" "$generated/02-knn-kompetition-graph/output.txt"
+run_into "$generated/02-knn-kompetition-graph" -p lesson02 -- --standin --graph
 # Lesson 6 with --fold-case: its exercise 1's answer quotes that run's shared tokens and
 # scores (every number is over all shared tokens whatever the maps hold, so the maps are
 # small and the permutation tests skipped).
-cargo run --quiet -p lesson06 -- --standin --fold-case --map-tokens 1000 --permutations 0 \
-  --out "$generated/06-fold-case" > "$generated.06-fold.log" 2>&1 || { cat "$generated.06-fold.log"; exit 1; }
-mv "$generated.06-fold.log" "$generated/06-fold-case/output.txt"
+run_into "$generated/06-fold-case" -p lesson06 -- --standin --fold-case --map-tokens 1000 --permutations 0
 # Lesson 3 on its exercise 2's words: the answer shows that run's matrices and score.
-cargo run --quiet -p lesson03 -- --standin --words cat,dog,horse,car,bus,train,red,green,blue \
-  --out "$generated/03-rsa-own-words" > "$generated.03-words.log" 2>&1 || { cat "$generated.03-words.log"; exit 1; }
-mv "$generated.03-words.log" "$generated/03-rsa-own-words/output.txt"
+run_into "$generated/03-rsa-own-words" -p lesson03 -- --standin --words cat,dog,horse,car,bus,train,red,green,blue
 # Lesson 7 on the BERT stand-in too: its chapter shows the two stand-ins' reports side by side.
-cargo run --quiet -p lesson07 -- --standin --model bert-base-uncased --out "$generated/07-diagnose-a-model-bert" \
-  > "$generated.07-bert.log" 2>&1 || { cat "$generated.07-bert.log"; exit 1; }
-mv "$generated.07-bert.log" "$generated/07-diagnose-a-model-bert/output.txt"
+run_into "$generated/07-diagnose-a-model-bert" -p lesson07 -- --standin --model bert-base-uncased
 # And with 1 and 20 directions removed by all-but-the-top: its exercise 3's answer
 # (scripts/lesson07-answers.py writes it from the three runs' reports).
 for removed in 1 20; do
-  cargo run --quiet -p lesson07 -- --standin --remove-top "$removed" --out "$generated/07-remove-top-$removed" \
-    > "$generated.07-remove-top.log" 2>&1 || { cat "$generated.07-remove-top.log"; exit 1; }
-  rm "$generated.07-remove-top.log"
+  run_into "$generated/07-remove-top-$removed" -p lesson07 -- --standin --remove-top "$removed"
 done
 python3 scripts/lesson07-answers.py "$generated"
 # Numbers of the runs above that an exercise's answer quotes inside a list item, indented to
@@ -83,16 +81,24 @@ for shot in "ring token=ring" "kinds colour=token%20kind"; do
     "file://$PWD/$generated/06-two-vocabularies/compare.html#$fragment" 2> /dev/null
 done
 # model, its text tokens (the vocabulary less its special tokens), a label, two words as
-# stored (URL-encoded: GPT-2's leading space Ġ is %C4%A0)
-for run in "bert-base-uncased 30517 BERT ring paris" "gpt2 49135 GPT %C4%A0ring %C4%A0Paris"; do
-  read -r model tokens label first second <<< "$run"
+# stored (URL-encoded: GPT-2's leading space Ġ is %C4%A0), and lesson 7's run on the model
+# (the map's "under-trained score" colouring, lesson 7's exercise 6)
+for run in "bert-base-uncased 30517 BERT ring paris 07-diagnose-a-model-bert" \
+  "gpt2 49135 GPT %C4%A0ring %C4%A0Paris 07-diagnose-a-model"; do
+  read -r model tokens label first second diagnosis <<< "$run"
   out="$generated/scale-$model"
-  cargo run --quiet -p lesson05 -- --standin --model "$model" --tokens "first:$tokens" --perplexity 30 --eps 1 \
-    --method fft --out "$out" > "$generated.scale-$model.log" 2>&1 || { cat "$generated.scale-$model.log"; exit 1; }
-  mv "$generated.scale-$model.log" "$out/output.txt"
+  run_into "$out" -p lesson05 -- --standin --model "$model" --tokens "first:$tokens" --perplexity 30 --eps 1 \
+    --method fft --diagnosis "$generated/$diagnosis"
   cargo run --quiet -p lesson05 --example eps-sweep -- "$out/report.json" 0.25 0.5 1 2 3 5 7 > "$out/eps.md"
   python3 scripts/scale-figures.py "$browser" "$out" "$label stand-in" "$first" "$second"
 done
+# At scale's exercise 2: 5,000 random BERT tokens mapped, and DBSCAN at several eps on that
+# map; its answer shows the table (indented to the list item, as above).
+sample="$generated/scale-random-5000"
+run_into "$sample" -p lesson05 -- --standin --model bert-base-uncased --tokens random:5000 --perplexity 30 \
+  --method fft
+cargo run --quiet -p lesson05 --example eps-sweep -- "$sample/report.json" 0.5 1 2 3 5 7 \
+  | sed 's/^/   /' > "$generated/answers/scale-random-5000.md"
 # Lesson 5's widgets. The known answers: point sets of known structure mapped by the
 # lesson's t-SNE at distill's perplexities (--example known-answers). The small multiples:
 # the notebook's 100 tokens mapped at perplexities 2 to 50 from two random starts (--init
@@ -100,9 +106,7 @@ done
 # scripts/lesson05-multiples.py makes them the chapter's widgets
 # (generated/05-known-answers/known.md, generated/05-multiples/perplexity.md and eps.md).
 known="$generated/05-known-answers"
-cargo run --quiet -p lesson05 --example known-answers -- --out "$known" > "$generated.known.log" 2>&1 \
-  || { cat "$generated.known.log"; exit 1; }
-mv "$generated.known.log" "$known/output.txt"
+run_into "$known" -p lesson05 --example known-answers --
 multiples="$generated/05-multiples"
 for perplexity in 2 5 10 30 50; do
   for seed in 1 2; do

@@ -30,7 +30,7 @@ pub const LESSON: &str = "05-tsne-dbscan";
 const GRAM_LIMIT: usize = EXACT_LIMIT;
 
 /// The most tokens the labelled map writes: beyond, their labels cover one another.
-const LABELLED_LIMIT: usize = 500;
+pub(crate) const LABELLED_LIMIT: usize = 500;
 
 pub fn run(args: &Args) -> Result<Report<Results>> {
     let session = Session::start(LESSON, &args.common, args.budget())?;

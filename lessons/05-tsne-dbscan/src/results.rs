@@ -255,11 +255,45 @@ impl BookNumbers for Results {
             .iter()
             .map(|name| name.split(' ').map(code).collect::<Vec<_>>().join(" "))
             .collect();
+        // Every group's tokens in full, folded under the table, for a map small enough to
+        // label each token (the table shows the first 12 of each).
+        let group_name = |i: usize| {
+            if i == 0 {
+                "noise".to_string()
+            } else {
+                format!("group {}", i - 1)
+            }
+        };
+        let truncated = self.dbscan.members.iter().any(|g| g.len() > 12);
+        let full_lists = if truncated && self.tokens.len() <= crate::LABELLED_LIMIT {
+            let lines: Vec<String> = self
+                .dbscan
+                .members
+                .iter()
+                .enumerate()
+                .filter(|(_, group)| !group.is_empty())
+                .map(|(i, group)| {
+                    let tokens: Vec<String> = group.iter().map(|t| code(t)).collect();
+                    format!(
+                        "- {} ({}): {}",
+                        group_name(i),
+                        group.len(),
+                        tokens.join(" ")
+                    )
+                })
+                .collect();
+            format!(
+                "\n\n<details><summary>Every group's tokens</summary>\n\n{}\n\n</details>",
+                lines.join("\n")
+            )
+        } else {
+            String::new()
+        };
         let gram = self.gram.as_ref().map_or(String::new(), |g| {
             format!("\n\nWhat the Gram matrix shows. {g}")
         });
         format!(
-            "{} tokens. Final KL divergence {}; trustworthiness (k = 5) {:.4}; {} clusters.\n\n{}{gram}\n\nThe interactive map (`map.html`) also groups the tokens into *regions*: sets of tokens that are mostly one another's nearest neighbours by cosine in the embedding space (communities of the neighbour graph: [how they are found](scale.md#the-interactive-map)), each named by its three most typical tokens, a leading space written ␣. Largest first: {}.",
+            "{} tokens. Final KL divergence {}; trustworthiness (k = 5) {:.4}; {} clusters.\n\n{}{full_lists}{gram}\n\nThe interactive map (`map.html`) also groups the tokens into *regions*: sets of tokens that are mostly one another's nearest neighbours by cosine in the embedding space (communities of the neighbour graph: [how they are found](scale.md#the-interactive-map)), each named by its three most typical tokens, a leading space written ␣. Largest first: {}.",
             self.tokens.len(),
             kl_text(self.tsne.kl_divergence),
             self.trustworthiness,
