@@ -13,8 +13,8 @@ string.ascii_letters), after flipping Vt[0] to the lesson's sign convention.
 Seeded draws of the lesson's own generator, which numpy cannot repeat:
 - the random set (the notebook's np.random.randint(0, vocab_size, 26)): its ids must lie
   in [0, vocab_size), and its tokens and spectrum are recomputed from them;
-- the 20 random draws (beyond the notebook): each draw's spectrum and closest pair are
-  recomputed from its reported ids, and their distribution is checked against this
+- the 20 random draws (beyond the notebook): each draw's spectrum, closest pair and mean
+  |r| are recomputed from its reported ids, and their distribution is checked against this
   script's own 4,000 numpy draws of 26 ids.
   Each statistic the lesson reports over its 20 draws (the mean and the sd of the first
   singular value, the mean of each explained-variance fraction, and the mean of each
@@ -31,8 +31,9 @@ Beyond the notebook also: the random set's nearly coinciding tokens, its smalles
 singular value and the bound (4.6), r between the draws' closest pairs and smallest
 values; the spectra without centring and sqrt(n)·|mean|; the digits' and the years' token
 ids (BertTokenizer), their spectra, coordinates along v1 (sigma1·U[:, 0], signed by the
-lesson's convention), the correlation of those with the members' order, and their own
-random draws recomputed from their ids.
+lesson's convention), the correlation of those with the members' order, their mean |r|,
+and their own random draws recomputed from their ids; the mean |r| of the letters and of
+the random set.
 """
 import pathlib
 import string
@@ -131,11 +132,14 @@ for i in range(20):
         print(f'{projections[sortidx[i]]:6.3f} for "{top[i]}"')
 
 # the correlation matrix of the letters' embeddings: the mean of |R| off its diagonal
-R = np.abs(np.corrcoef(centred(letters)))
-c.close("abs_correlation_mean_off_diagonal", R[~np.eye(len(R), dtype=bool)].mean(), rtol=1e-4)
+def mean_abs_r(ids):
+    R = np.abs(np.corrcoef(centred(ids)))
+    return R[~np.eye(len(R), dtype=bool)].mean()
+
+
+c.close("abs_correlation_mean_off_diagonal", mean_abs_r(letters), rtol=1e-4)
 # beyond the notebook: the same mean for the random tokens, whose |R| is not drawn
-R = np.abs(np.corrcoef(centred(random_ids)))
-c.close("abs_correlation_mean_off_diagonal_b", R[~np.eye(len(R), dtype=bool)].mean(), rtol=1e-4)
+c.close("abs_correlation_mean_off_diagonal_b", mean_abs_r(random_ids), rtol=1e-4)
 
 
 def spectrum_of(ids, centre=True):
@@ -161,6 +165,7 @@ def draws_from_ids(path):
             f"{len(sv)} draws' spectra from their ids, max relative error {rel:.2e}", tolerance=1e-4 * sv[0][0])
     d = [distances(i).min() for i in ids]
     c.close(f"{path}.closest", d, rtol=0, atol=1e-4)
+    c.close(f"{path}.abs_r", [mean_abs_r(i) for i in ids], rtol=1e-4)
     return sv, d
 
 
@@ -216,6 +221,7 @@ for i, name in enumerate(words):
     c.close(f"{o}.explained_first", sv[0] ** 2 / np.sum(sv**2), rtol=0, atol=1e-5)
     c.close(f"{o}.coordinates", coordinates, rtol=0, atol=1e-4)
     c.close(f"{o}.order_r", np.corrcoef(np.arange(len(ids)), coordinates)[0, 1], rtol=0, atol=1e-4)
+    c.close(f"{o}.abs_r", mean_abs_r(ids), rtol=1e-4)
     ordered_sv, _ = draws_from_ids(f"{o}.draws")
     spectra_o = np.array(c[f"{o}.draws.spectra"], dtype=float)
     c.close(f"{o}.draws.top_mean", spectra_o[:, 0].mean(), rtol=1e-6)

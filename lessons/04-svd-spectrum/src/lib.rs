@@ -98,11 +98,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // letters' from the figure, the random tokens' for comparison)
     let spectra = spectra(&lettertoks, &svd_letters, &randtoks, &svd_random, args);
     let spectra = session.show(spectra);
-    let abs_r_random = ops::row_correlations(&subemb_random, device)?.map(f32::abs);
     let abs_correlations = session.show(MeanOffDiagonal {
         sets: [
             (lettertoks.name.clone(), mean_off_diagonal(&abs_r)),
-            (randtoks.name.clone(), mean_off_diagonal(&abs_r_random)),
+            (randtoks.name.clone(), mean_abs_r(&subemb_random, device)?),
         ],
     });
     // ANCHOR_END: in_numbers
@@ -110,7 +109,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     session.beyond("one random draw against many");
     // ANCHOR: random_draws
     let size = lettertoks.ids.len();
-    let random_draws = session.show(random_draws(&model, size, args, &mut rng)?);
+    let random_draws = random_draws(&model, size, args, &mut rng, device)?;
+    let random_draws = session.show(random_draws);
     let figure = figures::spectra(
         &lettertoks,
         &svd_letters,
@@ -234,15 +234,19 @@ fn random_draws(
     size: usize,
     args: &Args,
     rng: &mut SeededRng,
+    device: &Device,
 ) -> Result<RandomDraws> {
     let (draws, k) = (args.draws as usize, args.components as usize);
     let (mut spectra, mut ids, mut closest) = (Vec::new(), Vec::new(), Vec::new());
+    let mut abs_r = Vec::new();
     let mut workspace = CentredSpectra::new(size, model.embeddings.cols());
     let bar = common::run::progress::bar(draws as u64, "random draws");
     for done in 1..=draws {
         let draw = random_ids(model, size, rng);
         spectra.push(workspace.of(&model.embeddings, &draw)?);
         closest.push(pair_distances(&model.embeddings, &draw)[0].2);
+        let (centred, _) = ops::centre_rows(&model.embeddings.select_rows(&draw), device)?;
+        abs_r.push(mean_abs_r(&centred, device)?);
         ids.push(draw);
         bar.set_position(done as u64);
     }
@@ -258,6 +262,7 @@ fn random_draws(
         spectra,
         ids,
         closest,
+        abs_r,
         top_mean: top.mean,
         top_sd: top.sd,
     })
@@ -366,7 +371,8 @@ fn ordered_sets(
         let order: Vec<f32> = (0..set.ids.len()).map(|i| i as f32).collect();
         result.sets.push(OrderedSet {
             explained_first: explained_variance(&decomposition.s)[0],
-            draws: random_draws(model, set.ids.len(), args, rng)?,
+            abs_r: mean_abs_r(&centred, device)?,
+            draws: random_draws(model, set.ids.len(), args, rng, device)?,
             order_r: pearson(&order, &coordinates),
             singular_values: decomposition.s,
             coordinates,
@@ -426,4 +432,12 @@ fn mean_off_diagonal(m: &Matrix) -> f64 {
         .map(|(i, j)| m.row(i)[j] as f64)
         .sum();
     sum / (n * (n - 1)) as f64
+}
+
+/// The mean |r| between two different rows of the centred `rows`: how alike a set's
+/// tokens are, as the |R| figure's mean off its diagonal.
+fn mean_abs_r(rows: &Matrix, device: &Device) -> Result<f64> {
+    Ok(mean_off_diagonal(
+        &ops::row_correlations(rows, device)?.map(f32::abs),
+    ))
 }

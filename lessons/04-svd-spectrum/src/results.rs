@@ -109,6 +109,8 @@ pub struct RandomDraws {
     pub ids: Vec<Vec<usize>>,
     /// Each draw's closest pair of tokens: the distance between them.
     pub closest: Vec<f32>,
+    /// Each draw's mean |r| between two different tokens (its |R| off the diagonal).
+    pub abs_r: Vec<f64>,
     pub top_mean: f64,
     pub top_sd: f64,
     /// Mean fraction of variance in the first 1…K components.
@@ -122,6 +124,15 @@ impl RandomDraws {
             .iter()
             .map(|s| explained_variance(s)[0])
             .collect()
+    }
+
+    /// The lowest and highest of the draws' mean |r|.
+    pub fn abs_r_range(&self) -> (f64, f64) {
+        self.abs_r
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &r| {
+                (lo.min(r), hi.max(r))
+            })
     }
 
     /// The lowest and highest of [`Self::first_components`].
@@ -151,12 +162,15 @@ impl fmt::Display for RandomDraws {
         write!(
             f,
             "\n{} random draws of {} tokens: top singular value {:.3} ± {:.3} (mean ± sd);\n\
-             the first component holds {:.1}% of their variance on average.",
+             the first component holds {:.1}% of their variance on average;\n\
+             mean |r| between two tokens of a draw: {:.3}–{:.3}.",
             self.spectra.len(),
             self.size,
             self.top_mean,
             self.top_sd,
-            100.0 * self.first_component
+            100.0 * self.first_component,
+            self.abs_r_range().0,
+            self.abs_r_range().1
         )
     }
 }
@@ -280,6 +294,8 @@ pub struct OrderedSet {
     pub coordinates: Vec<f32>,
     /// Pearson r between the coordinates and the members' places in the set (0, 1, …).
     pub order_r: f64,
+    /// The mean |r| between two of its different tokens (centred).
+    pub abs_r: f64,
 }
 
 impl fmt::Display for OrderedSets {
@@ -290,7 +306,8 @@ impl fmt::Display for OrderedSets {
                 f,
                 "\n{} ({} tokens): the first component holds {:.3} of the variance; {} random draws \
                  of {}: {low:.3}–{high:.3} ({}).\n  Along the first direction, in the set's order: {}\n  \
-                 r between coordinate and place in the order: {:.2}",
+                 r between coordinate and place in the order: {:.2}\n  \
+                 mean |r| between two of its tokens: {:.3} (its draws: {:.3}–{:.3})",
                 o.set.name,
                 o.set.ids.len(),
                 o.explained_first,
@@ -304,7 +321,10 @@ impl fmt::Display for OrderedSets {
                     .map(|(t, c)| format!("{t} {c:.2}"))
                     .collect::<Vec<_>>()
                     .join(", "),
-                o.order_r
+                o.order_r,
+                o.abs_r,
+                o.draws.abs_r_range().0,
+                o.draws.abs_r_range().1
             )?;
         }
         for name in &self.skipped {
@@ -455,12 +475,14 @@ impl BookNumbers for Results {
             .iter()
             .map(|o| {
                 let (low, high) = o.draws.first_component_range();
+                let (r_low, r_high) = o.draws.abs_r_range();
                 vec![
                     format!("{} ({})", o.set.name, o.set.ids.len()),
                     format!("{:.3}", o.explained_first),
                     format!("{low:.3}–{high:.3}"),
                     o.draws.place(o.explained_first).to_string(),
                     format!("{:.2}", o.order_r),
+                    format!("{:.3} ({r_low:.3}–{r_high:.3})", o.abs_r),
                 ]
             })
             .chain(std::iter::once(vec![
@@ -469,6 +491,12 @@ impl BookNumbers for Results {
                 format!("{low:.3}–{high:.3}"),
                 draws.place(a).to_string(),
                 "".to_string(),
+                format!(
+                    "{:.3} ({:.3}–{:.3})",
+                    self.abs_correlation_mean_off_diagonal,
+                    draws.abs_r_range().0,
+                    draws.abs_r_range().1
+                ),
             ]))
             .collect();
         let mut ordered = markdown_table(
@@ -478,6 +506,7 @@ impl BookNumbers for Results {
                 &format!("{} random draws of its size", draws.spectra.len()),
                 "its place",
                 "r, coordinate v place",
+                "mean |r| (its draws)",
             ],
             &ordered_rows,
         );
@@ -486,13 +515,17 @@ impl BookNumbers for Results {
                 "\n{name}: left out, its members are not distinct tokens in this model.\n"
             );
         }
+        let (r_low, r_high) = draws.abs_r_range();
         let abs_r = format!(
             "The mean |r| between the centred vectors of two different tokens of a set (|R| \
-             off its diagonal): {} {:.3}, {} {:.3}.",
+             off its diagonal): {} {:.3}, {} {:.3}; over the {} random draws of {} below, \
+             {r_low:.3}–{r_high:.3}.",
             s.set_a.name,
             self.abs_correlation_mean_off_diagonal,
             s.set_b.name,
-            self.abs_correlation_mean_off_diagonal_b
+            self.abs_correlation_mean_off_diagonal_b,
+            draws.spectra.len(),
+            draws.size
         );
         book_section("spectra", &spectra)
             + &book_section("abs_r", &abs_r)

@@ -11,7 +11,8 @@
 //! (0.974); the spectra without centring and √n‖x̄‖ (letters 2.938 and 2.850); the digits'
 //! and the years' ids (transformers' BertTokenizer), spectra, coordinates along v₁ and
 //! their correlation with the order (0.851 and −0.934); the mean |r| off the diagonal of
-//! each set's |R| (`np.corrcoef`: letters 0.0795, random tokens 0.0750).
+//! each set's |R| (`np.corrcoef`: letters 0.0795, random tokens 0.0750, the years 0.210,
+//! and each random draw's, 0.062–0.108 for the 20 draws of 26).
 //! The 20 random draws come from the lesson's seeded generator: the script checks their
 //! summaries against its own 4,000 numpy draws (each within 4 standard deviations of the
 //! same statistic over groups of 20). CI runs the script on every change.
@@ -43,6 +44,22 @@ fn lesson04_report_on_the_standins() {
     assert!(years.explained_first > years.draws.first_component_range().1);
     assert!(years.order_r.abs() > 0.9, "{}", years.order_r);
     assert!(ordered.skipped.is_empty());
+    // The same in |r|, as the chapter reads it: the letters' and the digits' mean |r|
+    // inside their random draws' range, the years' above every draw of their size.
+    let (low, high) = draws.abs_r_range();
+    let letters_r = report.results.abs_correlation_mean_off_diagonal;
+    assert!(
+        (low..=high).contains(&letters_r),
+        "{letters_r} {low} {high}"
+    );
+    assert!(years.abs_r > years.draws.abs_r_range().1, "{}", years.abs_r);
+    let digits = ordered
+        .sets
+        .iter()
+        .find(|o| o.set.name == "digits")
+        .unwrap();
+    let (low, high) = digits.draws.abs_r_range();
+    assert!((low..=high).contains(&digits.abs_r), "{}", digits.abs_r);
     // Not centred, the letters' σ₁ is their mean's √n‖x̄‖ within 5% (4.5).
     let letters = &report.results.uncentred.sets[0];
     assert!((letters.singular_values[0] as f64 / letters.mean_length - 1.0).abs() < 0.05);
