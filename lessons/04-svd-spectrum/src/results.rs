@@ -128,20 +128,12 @@ impl RandomDraws {
 
     /// The lowest and highest of the draws' mean |r|.
     pub fn abs_r_range(&self) -> (f64, f64) {
-        self.abs_r
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &r| {
-                (lo.min(r), hi.max(r))
-            })
+        lowest_and_highest(self.abs_r.iter().copied())
     }
 
     /// The lowest and highest of [`Self::first_components`].
     pub fn first_component_range(&self) -> (f64, f64) {
-        self.first_components()
-            .into_iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-                (lo.min(v), hi.max(v))
-            })
+        lowest_and_highest(self.first_components())
     }
 
     /// Where a set's first component `value` falls against the draws' range.
@@ -155,6 +147,15 @@ impl RandomDraws {
             "within the random draws' range"
         }
     }
+}
+
+/// The lowest and highest of `values` (infinities for none).
+fn lowest_and_highest(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    values
+        .into_iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        })
 }
 
 impl fmt::Display for RandomDraws {

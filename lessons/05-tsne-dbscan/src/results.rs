@@ -223,6 +223,19 @@ fn kinds(group: &[String]) -> String {
         .join(", ")
 }
 
+/// Groups the book's table shows (noise first), and tokens it shows of each.
+const TABLE_GROUPS: usize = 12;
+const FIRST_TOKENS: usize = 12;
+
+/// A DBSCAN group's name in the book's numbers: its member list's index 0 is the noise.
+fn group_label(index: usize) -> String {
+    if index == 0 {
+        "noise".into()
+    } else {
+        (index - 1).to_string()
+    }
+}
+
 impl BookNumbers for Results {
     fn numbers(&self) -> String {
         let rows: Vec<Vec<String>> = self
@@ -230,19 +243,15 @@ impl BookNumbers for Results {
             .members
             .iter()
             .enumerate()
-            .take(12)
+            .take(TABLE_GROUPS)
             .map(|(i, group)| {
                 vec![
-                    if i == 0 {
-                        "noise".into()
-                    } else {
-                        (i - 1).to_string()
-                    },
+                    group_label(i),
                     group.len().to_string(),
                     kinds(group),
                     group
                         .iter()
-                        .take(12)
+                        .take(FIRST_TOKENS)
                         .map(|t| code(t))
                         .collect::<Vec<_>>()
                         .join(" "),
@@ -255,20 +264,13 @@ impl BookNumbers for Results {
             .iter()
             .map(|name| name.split(' ').map(code).collect::<Vec<_>>().join(" "))
             .collect();
-        // Every group's tokens in full, folded under the table, for a map small enough to
-        // label each token (the table shows the first 12 of each).
-        let group_name = |i: usize| {
-            if i == 0 {
-                "noise".to_string()
-            } else {
-                format!("group {}", i - 1)
-            }
-        };
-        let truncated = self.dbscan.members.iter().any(|g| g.len() > 12);
+        // Every group's tokens in full, folded under the table, where the table leaves some
+        // out, for a map small enough to label each token.
+        let members = &self.dbscan.members;
+        let truncated =
+            members.len() > TABLE_GROUPS || members.iter().any(|g| g.len() > FIRST_TOKENS);
         let full_lists = if truncated && self.tokens.len() <= crate::LABELLED_LIMIT {
-            let lines: Vec<String> = self
-                .dbscan
-                .members
+            let lines: Vec<String> = members
                 .iter()
                 .enumerate()
                 .filter(|(_, group)| !group.is_empty())
@@ -276,14 +278,14 @@ impl BookNumbers for Results {
                     let tokens: Vec<String> = group.iter().map(|t| code(t)).collect();
                     format!(
                         "- {} ({}): {}",
-                        group_name(i),
+                        group_label(i),
                         group.len(),
                         tokens.join(" ")
                     )
                 })
                 .collect();
             format!(
-                "\n\n<details><summary>Every group's tokens</summary>\n\n{}\n\n</details>",
+                "\n\n<details><summary>Every group's tokens (by the table's group)</summary>\n\n{}\n\n</details>",
                 lines.join("\n")
             )
         } else {
