@@ -11,10 +11,7 @@ use common::plot::{Figure, svg};
 use common::text::is_unprintable;
 
 fn inputs(kind: &str, target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz")
-        .join(kind)
-        .join(target);
+    let dir = common_dir().join("../fuzz").join(kind).join(target);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|entries| entries.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -137,4 +134,12 @@ fn svg_text_seeds_and_regressions_draw_well_formed_xml() {
             );
         }
     }
+}
+
+/// This crate's folder, from the environment cargo runs the test in (not the compile-time
+/// path, which a target folder shared by two clones would point at the other clone).
+fn common_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
 }

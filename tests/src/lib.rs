@@ -8,9 +8,20 @@ use std::process::{Command, Output};
 pub use common::run::report::rounded;
 use tempfile::TempDir;
 
-/// Where the reviewed snapshots live: `snapshots/` at the workspace root.
+/// Where the reviewed snapshots live: `snapshots/` at the workspace root, found at run
+/// time from the folder of the test cargo runs (`CARGO_MANIFEST_DIR` in its environment).
+/// Not from this crate's compile-time path: two clones built into one target folder share
+/// this compiled crate, and one clone's tests must never read or update the other's
+/// snapshots.
 fn snapshot_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots")
+    let test_crate = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    test_crate
+        .ancestors()
+        .map(|dir| dir.join("snapshots"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| panic!("no snapshots/ above {}", test_crate.display()))
 }
 
 /// Compares `value`, floats rounded to 4 significant digits (so the last bits of
