@@ -33,7 +33,7 @@ values; the spectra without centring and sqrt(n)·|mean|; the digits' and the ye
 ids (BertTokenizer), their spectra, coordinates along v1 (sigma1·U[:, 0], signed by the
 lesson's convention), the correlation of those with the members' order, their mean |r|,
 and their own random draws recomputed from their ids; the mean |r| of the letters and of
-the random set.
+the random set, and the letters' four strongest pairs.
 """
 import pathlib
 import string
@@ -140,6 +140,14 @@ def mean_abs_r(ids):
 c.close("abs_correlation_mean_off_diagonal", mean_abs_r(letters), rtol=1e-4)
 # beyond the notebook: the same mean for the random tokens, whose |R| is not drawn
 c.close("abs_correlation_mean_off_diagonal_b", mean_abs_r(random_ids), rtol=1e-4)
+# beyond the notebook: the letters' strongest pairs, |R|'s brightest cells off its diagonal
+R = np.abs(np.corrcoef(centred(letters)))
+upper = [(R[i, j], i, j) for i in range(len(R)) for j in range(i + 1, len(R))]
+strongest = sorted(upper, reverse=True)[: len(c["strongest_abs_r"])]
+c.holds("strongest_abs_r", [p["tokens"] for p in c["strongest_abs_r"]]
+        == [[string.ascii_lowercase[i], string.ascii_lowercase[j]] for _, i, j in strongest]
+        and np.allclose([p["abs_r"] for p in c["strongest_abs_r"]], [r for r, _, _ in strongest], rtol=1e-4, atol=0),
+        "the pairs of letters with the largest |r| in np.corrcoef, strongest first", tolerance=1e-4)
 
 
 def spectrum_of(ids, centre=True):

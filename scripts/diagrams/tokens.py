@@ -110,20 +110,23 @@ def lookup_diagram(path, models, text=TEXT):
     k = bert.tokens.index("ring") if "ring" in bert.tokens else 0
     t, token = bert.ids[k], bert.tokens[k]
     row = top + (t + 0.5) / bert.vocab_size * h
-    # o_t as a column as tall as E, so that its 1 lines up with the row it picks.
-    ox, ex, ew = 36, 100, 110
-    svg.rect(ox, top, 16, h, "white", INK)
-    svg.rect(ox, row - 4, 16, 8, INK, INK)
-    svg.text(ox - 6, row + 5, "1", 13, "end", bold=True)
+    # o_t is a row vector (1 × V), drawn as one: its 1 sits at the same fraction of its
+    # length as row t of E down E's height, and an arc joins the two.
+    ox, ow, ex, ew = 20, 150, 200, 90
+    one = ox + (t + 0.5) / bert.vocab_size * ow
+    svg.rect(ox, row - 4, ow, 8, "white", INK)
+    svg.rect(one - 4, row - 4, 8, 8, INK, INK)
+    svg.text(one, row + 20, "1", 13, "middle", bold=True)
     for frac in (0.45, 0.75):
-        svg.text(ox + 8, top + frac * h, "0", 13, "middle", GREY)
-    svg.text(ox + 8, top - 10, [("o", "b"), (str(t), "sub")], 14, "middle")
-    svg.text(ox + 34, row + 6, "\u00d7", 18, "middle")
+        svg.text(ox + frac * ow, row + 20, "0", 13, "middle", GREY)
+    svg.text(ox + ow / 2, row + 42, [("o", "b"), (str(t), "sub"), f" (1 \u00d7 {thousands(bert.vocab_size)})"], 14, "middle")
+    svg.path(f"M{one:.1f},{row - 6:.1f} C{one:.1f},{row - 44:.1f} {ex - 40:.1f},{row - 44:.1f} {ex - 2:.1f},{row - 2:.1f}", bert.colour, 1.5, dash="4 3")
+    svg.text(ox + ow + 15, row + 6, "\u00d7", 18, "middle")
     svg.rect(ex, top, ew, h, LIGHT, INK)
     svg.rect(ex, row - 4, ew, 8, bert.colour, bert.colour)
-    svg.text(ex + ew / 2, top - 10, [("E", "i"), " (", thousands(bert.vocab_size), " \u00d7 ", ("d", "i"), ")"], 14, "middle")
-    svg.text(ex + ew + 18, row + 6, "=", 18, "middle")
-    rx = ex + ew + 36
+    svg.text(ex, top - 10, [("E", "i"), " (", thousands(bert.vocab_size), " \u00d7 ", ("d", "i"), ")"], 14)
+    svg.text(ex + ew + 15, row + 6, "=", 18, "middle")
+    rx = ex + ew + 30
     svg.rect(rx, row - 4, 100, 8, bert.colour, bert.colour)
     svg.text(rx, row - 12, [("e", "b"), (str(t), "sub"), f" = row {t}"], 14)
     svg.text(rx, row + 24, f"the vector of \u201c{token}\u201d", 13, fill=GREY)

@@ -54,6 +54,12 @@ fn bert_tokenizer_facts() {
         vec![7592, 1010, 2088, 999]
     );
     assert_eq!(t.encode("ring", false).unwrap(), vec![3614]);
+    // A contraction leaves a letter as a token of its own after the apostrophe (lesson 4's
+    // brightest |R| cells are among such letters): it ' s, don ' t, i ' m.
+    assert_eq!(
+        t.encode("it's don't i'm", false).unwrap(),
+        vec![2009, 1005, 1055, 2123, 1005, 1056, 1045, 1005, 1049]
+    );
     assert_eq!(t.decode(&[101]).unwrap(), "[CLS]");
     assert_eq!(t.vocab_strings()[100], "[UNK]");
     course_tests::assert_snapshot(

@@ -103,6 +103,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
             (lettertoks.name.clone(), mean_off_diagonal(&abs_r)),
             (randtoks.name.clone(), mean_abs_r(&subemb_random, device)?),
         ],
+        strongest: strongest_pairs(&abs_r, &lettertoks, 4),
     });
     // ANCHOR_END: in_numbers
 
@@ -157,6 +158,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         top_projections,
         abs_correlation_mean_off_diagonal: abs_correlations.sets[0].1,
         abs_correlation_mean_off_diagonal_b: abs_correlations.sets[1].1,
+        strongest_abs_r: abs_correlations.strongest.clone(),
         coinciding,
         uncentred,
         ordered_sets,
@@ -432,6 +434,23 @@ fn mean_off_diagonal(m: &Matrix) -> f64 {
         .map(|(i, j)| m.row(i)[j] as f64)
         .sum();
     sum / (n * (n - 1)) as f64
+}
+
+/// The `n` pairs of `set`'s tokens with the largest |r| in `abs_r` (each pair once,
+/// strongest first): the brightest cells of the |R| figure, off its diagonal.
+fn strongest_pairs(abs_r: &Matrix, set: &TokenSet, n: usize) -> Vec<TokenPair> {
+    let mut pairs: Vec<(usize, usize)> = (0..abs_r.rows())
+        .flat_map(|i| (i + 1..abs_r.rows()).map(move |j| (i, j)))
+        .collect();
+    pairs.sort_by(|&(a, b), &(c, d)| abs_r.row(c)[d].total_cmp(&abs_r.row(a)[b]));
+    pairs
+        .into_iter()
+        .take(n)
+        .map(|(i, j)| TokenPair {
+            tokens: [set.tokens[i].clone(), set.tokens[j].clone()],
+            abs_r: abs_r.row(i)[j] as f64,
+        })
+        .collect()
 }
 
 /// The mean |r| between two different rows of the centred `rows`: how alike a set's

@@ -17,6 +17,8 @@ pub struct Results {
     pub abs_correlation_mean_off_diagonal: f64,
     /// The same for set B (random tokens by default), whose |R| is not drawn.
     pub abs_correlation_mean_off_diagonal_b: f64,
+    /// Set A's strongest pairs, strongest first: the |R| figure's brightest cells.
+    pub strongest_abs_r: Vec<TokenPair>,
     pub coinciding: Coinciding,
     pub uncentred: Uncentred,
     pub ordered_sets: OrderedSets,
@@ -83,15 +85,38 @@ impl fmt::Display for SvdSizes<'_> {
 /// |R| (set A's is the figure's), by set name.
 pub struct MeanOffDiagonal {
     pub sets: [(String, f64); 2],
+    /// The first set's strongest pairs: the |R| figure's brightest cells.
+    pub strongest: Vec<TokenPair>,
+}
+
+/// Two tokens of a set and the |r| between their centred vectors.
+#[derive(Clone, Debug, Serialize)]
+pub struct TokenPair {
+    pub tokens: [String; 2],
+    pub abs_r: f64,
+}
+
+impl TokenPair {
+    /// The pair as the book writes it: `a`–`s` 0.464.
+    fn book_text(&self) -> String {
+        let [a, b] = &self.tokens;
+        format!("{}–{} {:.3}", code(a), code(b), self.abs_r)
+    }
 }
 
 impl fmt::Display for MeanOffDiagonal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [(a, r_a), (b, r_b)] = &self.sets;
-        write!(
+        writeln!(
             f,
             "\nMean |r| between different tokens of a set: {a} {r_a:.3}, {b} {r_b:.3}"
-        )
+        )?;
+        let pairs: Vec<String> = self
+            .strongest
+            .iter()
+            .map(|p| format!("{}–{} {:.3}", p.tokens[0], p.tokens[1], p.abs_r))
+            .collect();
+        write!(f, "The strongest |r| between two {a}: {}", pairs.join(", "))
     }
 }
 
@@ -520,13 +545,20 @@ impl BookNumbers for Results {
         let abs_r = format!(
             "The mean |r| between the centred vectors of two different tokens of a set (|R| \
              off its diagonal): {} {:.3}, {} {:.3}; over the {} random draws of {} below, \
-             {r_low:.3}–{r_high:.3}.",
+             {r_low:.3}–{r_high:.3}. The brightest cells of the {}' |R|, its strongest \
+             pairs: {}.",
             s.set_a.name,
             self.abs_correlation_mean_off_diagonal,
             s.set_b.name,
             self.abs_correlation_mean_off_diagonal_b,
             draws.spectra.len(),
-            draws.size
+            draws.size,
+            s.set_a.name,
+            self.strongest_abs_r
+                .iter()
+                .map(TokenPair::book_text)
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         book_section("spectra", &spectra)
             + &book_section("abs_r", &abs_r)

@@ -236,6 +236,28 @@ fn group_label(index: usize) -> String {
     }
 }
 
+impl Results {
+    /// The tokens of DBSCAN's group `index` (0 the noise) for the book, in id order, each
+    /// as code; a token that decodes to � alone (a byte of a longer character) is followed
+    /// by its id, so that such byte tokens are told apart.
+    fn group_tokens(&self, index: usize) -> impl Iterator<Item = String> + '_ {
+        let label = index as i64 - 1;
+        let ids = self
+            .tokens
+            .iter()
+            .zip(&self.dbscan.labels)
+            .filter(move |(_, l)| **l == label)
+            .map(|(id, _)| id);
+        self.dbscan.members[index]
+            .iter()
+            .zip(ids)
+            .map(|(text, id)| match text.as_str() {
+                "\u{FFFD}" => format!("{} (id {id})", code(text)),
+                _ => code(text),
+            })
+    }
+}
+
 impl BookNumbers for Results {
     fn numbers(&self) -> String {
         let rows: Vec<Vec<String>> = self
@@ -249,10 +271,8 @@ impl BookNumbers for Results {
                     group_label(i),
                     group.len().to_string(),
                     kinds(group),
-                    group
-                        .iter()
+                    self.group_tokens(i)
                         .take(FIRST_TOKENS)
-                        .map(|t| code(t))
                         .collect::<Vec<_>>()
                         .join(" "),
                 ]
@@ -275,7 +295,7 @@ impl BookNumbers for Results {
                 .enumerate()
                 .filter(|(_, group)| !group.is_empty())
                 .map(|(i, group)| {
-                    let tokens: Vec<String> = group.iter().map(|t| code(t)).collect();
+                    let tokens: Vec<String> = self.group_tokens(i).collect();
                     format!(
                         "- {} ({}): {}",
                         group_label(i),
