@@ -71,12 +71,13 @@ done
 # Lesson 6's compare.html for its chapter: "ring" selected by a deep link, and the maps
 # coloured by token kind (in a folder of their own: a lesson's folder holds only the
 # figures its report lists, which its cross-check compares). A narrow window at twice the
-# pixels, so that the page's text is still readable at the column's width.
+# pixels, so that the page's text is still readable at the column's width; each window as
+# tall as what it shows (the maps, and the lists or the colour key below them).
 shots="$generated/06-screenshots"
 mkdir -p "$shots"
-for shot in "ring token=ring" "kinds colour=token%20kind"; do
-  read -r name fragment <<< "$shot"
-  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=750,1700 \
+for shot in "ring token=ring 1150" "kinds colour=token%20kind 960"; do
+  read -r name fragment height <<< "$shot"
+  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size="750,$height" \
     --force-device-scale-factor=2 --virtual-time-budget=8000 --screenshot="$shots/compare-$name.png" \
     "file://$PWD/$generated/06-two-vocabularies/compare.html#$fragment" 2> /dev/null
 done

@@ -33,7 +33,9 @@ values; the spectra without centring and sqrt(n)·|mean|; the digits' and the ye
 ids (BertTokenizer), their spectra, coordinates along v1 (sigma1·U[:, 0], signed by the
 lesson's convention), the correlation of those with the members' order, their mean |r|,
 and their own random draws recomputed from their ids; the mean |r| of the letters and of
-the random set, and the letters' four strongest pairs.
+the random set, and the letters' four strongest pairs; each printed strongest projection as
+its centred length times its cosine with v1, the ranking by cosine alone, the share of
+positive projections, their median, and each letter's projection.
 """
 import pathlib
 import string
@@ -130,6 +132,33 @@ c.holds(f"{t}.top", [p["id"] for p in c[f"{t}.top"]] == sortidx[:20].tolist()
 for i in range(20):
     if top[i] not in string.ascii_letters:
         print(f'{projections[sortidx[i]]:6.3f} for "{top[i]}"')
+
+# beyond the notebook: each projection as length x cosine, the ranking by cosine alone,
+# the share of positive projections and their median, the letters' own projections
+lengths = np.linalg.norm(E.astype(np.float64) - E[letters].mean(axis=0), axis=1)
+cosines = projections / lengths
+ld = "length_or_direction"
+c.equal(f"{ld}.set", "letters")
+c.close(f"{ld}.median_length", np.median(lengths), rtol=1e-5)
+printed = [i for i in sortidx[:20] if tokenizer.decode(i) not in string.ascii_letters][:10]
+by_cosine = np.argsort(-np.abs(cosines), kind="stable")[:10]
+for name, ids in [("strongest", printed), ("by_cosine", by_cosine)]:
+    got = c[f"{ld}.{name}"]
+    c.holds(f"{ld}.{name}", [m["token"] for m in got] == [tokenizer.decode(i) for i in ids]
+            and np.allclose([m["projection"] for m in got], projections[ids], rtol=0, atol=1e-4)
+            and np.allclose([m["length"] for m in got], lengths[ids], rtol=1e-5, atol=0)
+            and np.allclose([m["cosine"] for m in got], cosines[ids], rtol=0, atol=1e-4)
+            and np.allclose([m["shorter"] for m in got], [(lengths < lengths[i]).mean() for i in ids], rtol=0, atol=1e-4),
+            "tokens (BertTokenizer.decode), projections, np.linalg.norm lengths, cosines, share of shorter tokens",
+            tolerance=1e-4)
+c.close(f"{ld}.positive", (projections > 0).mean(), rtol=0, atol=1e-4)
+c.close(f"{ld}.median_projection", np.median(projections), rtol=0, atol=1e-4)
+got = c[f"{ld}.members"]
+letter_projection = dict(zip(string.ascii_lowercase, projections[letters]))
+c.holds(f"{ld}.members", sorted(t for t, _ in got) == list(string.ascii_lowercase)
+        and all(abs(p - letter_projection[t]) <= 1e-4 for t, p in got)
+        and all(a[1] >= b[1] for a, b in zip(got, got[1:])),
+        "each letter's projection, largest first", tolerance=1e-4)
 
 # the correlation matrix of the letters' embeddings: the mean of |R| off its diagonal
 def mean_abs_r(ids):

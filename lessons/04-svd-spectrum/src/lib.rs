@@ -107,6 +107,20 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     });
     // ANCHOR_END: in_numbers
 
+    session.beyond("a strong projection: a long vector, or a shared direction?");
+    // ANCHOR: length_or_direction
+    // (4.4) is the centred vector's length times its cosine with v₁: each token's length
+    // beside the strongest projections, the ranking by cosine alone, and the letters'
+    // own places along v₁
+    let length_or_direction = session.show(length_or_direction(
+        &model,
+        &projections,
+        &letters_mean_vect,
+        &top_projections,
+        &lettertoks,
+    )?);
+    // ANCHOR_END: length_or_direction
+
     session.beyond("one random draw against many");
     // ANCHOR: random_draws
     let size = lettertoks.ids.len();
@@ -159,6 +173,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         abs_correlation_mean_off_diagonal: abs_correlations.sets[0].1,
         abs_correlation_mean_off_diagonal_b: abs_correlations.sets[1].1,
         strongest_abs_r: abs_correlations.strongest.clone(),
+        length_or_direction,
         coinciding,
         uncentred,
         ordered_sets,
@@ -424,6 +439,83 @@ fn top_projections(
         set: set.to_string(),
         top,
     })
+}
+
+/// What makes a token's projection (4.4) strong: `(e_t − x̄)·v₁` is the centred vector's
+/// length `‖e_t − x̄‖` times its cosine with `v₁`. Each token's length is computed row by
+/// row (no centred copy of the matrix); the notebook's printed strongest projections are
+/// measured, and every token ranked again by its cosine alone.
+fn length_or_direction(
+    model: &Model,
+    projections: &[f32],
+    centre: &[f32],
+    top: &TopProjections,
+    set: &TokenSet,
+) -> Result<LengthOrDirection> {
+    const LISTED: usize = 10;
+    let e = &model.embeddings;
+    let lengths: Vec<f32> = (0..e.rows())
+        .map(|t| {
+            let squares: f64 = e
+                .row(t)
+                .iter()
+                .zip(centre)
+                .map(|(x, c)| ((x - c) as f64).powi(2))
+                .sum();
+            squares.sqrt() as f32
+        })
+        .collect();
+    let cosine = |t: usize| match lengths[t] {
+        0.0 => 0.0,
+        length => projections[t] / length,
+    };
+    let measured = |t: usize| -> Result<Measured> {
+        let shorter = lengths.iter().filter(|&&l| l < lengths[t]).count();
+        Ok(Measured {
+            token: token_text(model, t)?,
+            projection: projections[t],
+            length: lengths[t],
+            shorter: shorter as f64 / lengths.len() as f64,
+            cosine: cosine(t),
+        })
+    };
+    let strongest = top.top.iter().filter(|p| p.printed).take(LISTED);
+    let strongest = strongest.map(|p| measured(p.id)).collect::<Result<_>>()?;
+    let mut order: Vec<usize> = (0..e.rows()).collect();
+    order.sort_by(|&a, &b| cosine(b).abs().total_cmp(&cosine(a).abs()).then(a.cmp(&b)));
+    let by_cosine = order
+        .into_iter()
+        .take(LISTED)
+        .map(measured)
+        .collect::<Result<_>>()?;
+    let mut members: Vec<(String, f32)> = set
+        .tokens
+        .iter()
+        .zip(&set.ids)
+        .map(|(token, &id)| (token.clone(), projections[id]))
+        .collect();
+    members.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let positive = projections.iter().filter(|&&p| p > 0.0).count();
+    Ok(LengthOrDirection {
+        set: set.name.clone(),
+        median_length: median(lengths.iter().map(|&l| l as f64).collect()),
+        strongest,
+        by_cosine,
+        positive: positive as f64 / projections.len() as f64,
+        median_projection: median(projections.iter().map(|&p| p as f64).collect()),
+        members,
+    })
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }
 
 /// The mean of a square matrix's off-diagonal entries.

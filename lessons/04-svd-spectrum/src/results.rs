@@ -19,6 +19,7 @@ pub struct Results {
     pub abs_correlation_mean_off_diagonal_b: f64,
     /// Set A's strongest pairs, strongest first: the |R| figure's brightest cells.
     pub strongest_abs_r: Vec<TokenPair>,
+    pub length_or_direction: LengthOrDirection,
     pub coinciding: Coinciding,
     pub uncentred: Uncentred,
     pub ordered_sets: OrderedSets,
@@ -404,6 +405,131 @@ impl fmt::Display for TopProjections {
     }
 }
 
+/// What makes a projection (4.4) strong: the centred vector's length, or its direction.
+#[derive(Debug, Serialize)]
+pub struct LengthOrDirection {
+    /// The set whose direction `v₁` is.
+    pub set: String,
+    /// The median length `‖e_t − x̄‖` over the vocabulary.
+    pub median_length: f64,
+    /// The strongest projections the notebook prints, measured.
+    pub strongest: Vec<Measured>,
+    /// The tokens with the largest |cosine| with `v₁`: ranked by direction alone.
+    pub by_cosine: Vec<Measured>,
+    /// The fraction of the vocabulary that projects positively.
+    pub positive: f64,
+    pub median_projection: f64,
+    /// The set's own tokens and their projections, largest first.
+    pub members: Vec<(String, f32)>,
+}
+
+/// One token's projection (4.4) taken apart: length times cosine.
+#[derive(Debug, Serialize)]
+pub struct Measured {
+    pub token: String,
+    pub projection: f32,
+    /// `‖e_t − x̄‖`.
+    pub length: f32,
+    /// The fraction of the vocabulary whose centred vector is shorter.
+    pub shorter: f64,
+    /// The cosine between `e_t − x̄` and `v₁`.
+    pub cosine: f32,
+}
+
+impl LengthOrDirection {
+    /// The set's tokens furthest along `v₁`, as text: `s` 0.589, `a` 0.589, ….
+    fn members_text(&self, count: usize, code_span: fn(&str) -> String) -> String {
+        let members = self.members.iter().take(count);
+        let members = members.map(|(t, p)| format!("{} {p:.3}", code_span(t)));
+        members.collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl BookNumbers for LengthOrDirection {
+    fn numbers(&self) -> String {
+        let row = |m: &Measured| {
+            vec![
+                code(&m.token),
+                format!("{:.3}", m.projection),
+                format!("{:.3}", m.length),
+                format!("{:.0}%", 100.0 * m.shorter),
+                format!("{:.3}", m.cosine),
+            ]
+        };
+        let strongest: Vec<Vec<String>> = self.strongest.iter().map(row).collect();
+        let table = markdown_table(
+            &[
+                "token",
+                "projection",
+                "length ‖e − x̄‖",
+                "tokens shorter",
+                "cosine with v₁",
+            ],
+            &strongest,
+        );
+        let by_cosine: Vec<String> = self
+            .by_cosine
+            .iter()
+            .map(|m| format!("{} {:.3}", code(&m.token), m.cosine))
+            .collect();
+        format!(
+            "The strongest projections the notebook prints, each its length times its cosine \
+             (the median token's length is {:.3}):\n\n{table}\nRanked by cosine alone: {}. \
+             Of all tokens, {:.1}% project positively; the median projection is {:.3}. The {} \
+             furthest along v₁: {}.",
+            self.median_length,
+            by_cosine.join(", "),
+            100.0 * self.positive,
+            self.median_projection,
+            self.set,
+            self.members_text(6, code)
+        )
+    }
+}
+
+impl fmt::Display for LengthOrDirection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "\nThe median token's centred length ‖e − x̄‖: {:.3}.",
+            self.median_length
+        )?;
+        writeln!(
+            f,
+            "Strongest projections: projection = length × cosine with v1 (share of tokens shorter)"
+        )?;
+        for m in &self.strongest {
+            writeln!(
+                f,
+                "{:6.3} = {:.3} × {:.3} ({:.0}% shorter) for \"{}\"",
+                m.projection,
+                m.length,
+                m.cosine,
+                100.0 * m.shorter,
+                one_line(&m.token)
+            )?;
+        }
+        let by_cosine: Vec<String> = self
+            .by_cosine
+            .iter()
+            .map(|m| format!("{} {:.3}", one_line(&m.token), m.cosine))
+            .collect();
+        writeln!(f, "Ranked by cosine alone: {}", by_cosine.join(", "))?;
+        writeln!(
+            f,
+            "Projections: {:.1}% positive, median {:.3}.",
+            100.0 * self.positive,
+            self.median_projection
+        )?;
+        write!(
+            f,
+            "The {} along v1, largest first: {}",
+            self.set,
+            self.members_text(self.members.len(), |t| one_line(t).into_owned())
+        )
+    }
+}
+
 impl BookNumbers for Results {
     fn numbers(&self) -> String {
         let s = &self.spectra;
@@ -563,6 +689,7 @@ impl BookNumbers for Results {
         book_section("spectra", &spectra)
             + &book_section("abs_r", &abs_r)
             + &book_section("projections", &projections)
+            + &book_section("length_or_direction", &self.length_or_direction.numbers())
             + &book_section("coinciding", &coinciding)
             + &book_section("uncentred", &uncentred)
             + &book_section("ordered", &ordered)

@@ -221,23 +221,23 @@ function drawSelected(side, size) {
   const [sx, sy] = toPixel(side, selected);
   const own = neighboursOf(side, selected);
   const other = neighboursOf(sides[1 - side.s], selected);
-  context.lineWidth = devicePixelRatio;
   for (const j of own) {
     if (j >= count) continue;
     const [px, py] = toPixel(side, j);
-    context.strokeStyle = other.includes(j) ? BOTH : NEIGHBOUR[side.s];
-    context.beginPath();
-    context.moveTo(sx, sy);
-    context.lineTo(px, py);
-    context.stroke();
+    haloed(context, other.includes(j) ? BOTH : NEIGHBOUR[side.s], 1, () => {
+      context.beginPath();
+      context.moveTo(sx, sy);
+      context.lineTo(px, py);
+      context.stroke();
+    });
   }
   for (const [s, list] of [[side.s, own], [1 - side.s, other]]) {
     for (const j of list) {
       if (j >= count) continue;
       const [px, py] = toPixel(side, j);
-      context.strokeStyle = own.includes(j) && other.includes(j) ? BOTH : NEIGHBOUR[s];
-      context.lineWidth = 2 * devicePixelRatio;
-      context.strokeRect(px - 1.5 * size, py - 1.5 * size, 3 * size, 3 * size);
+      const colour = own.includes(j) && other.includes(j) ? BOTH : NEIGHBOUR[s];
+      haloed(context, colour, 2, () =>
+        context.strokeRect(px - 1.5 * size, py - 1.5 * size, 3 * size, 3 * size));
     }
   }
   context.strokeStyle = "#000";
@@ -245,6 +245,17 @@ function drawSelected(side, size) {
   context.beginPath();
   context.arc(sx, sy, 2.5 * size, 0, 2 * Math.PI);
   context.stroke();
+}
+
+/** Strokes what `draw` traces in `colour`, `width` pixels wide, over a white outline
+ *  two pixels wider: blue and purple marks stay visible over viridis's blues and purples. */
+function haloed(context, colour, width, draw) {
+  context.strokeStyle = "#fff";
+  context.lineWidth = (width + 2) * devicePixelRatio;
+  draw();
+  context.strokeStyle = colour;
+  context.lineWidth = width * devicePixelRatio;
+  draw();
 }
 
 // ---- the side panel ----
