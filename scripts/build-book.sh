@@ -27,8 +27,12 @@ for lesson in lessons/*/; do
   name=$(basename "$lesson")
   run_into "$generated/$name" -p "lesson${name:0:2}" -- --standin
 done
-# Lesson 1 on its exercise 1's word: the answer quotes that run's r.
+# Lesson 1 on its exercise 1's word, and with its exercise 2's seeds: the answers quote
+# those runs' r.
 run_into "$generated/01-word-cat" -p lesson01 -- --standin --word cat
+for seed in 1 2 3; do
+  run_into "$generated/01-seed-$seed" -p lesson01 -- --standin --seed "$seed"
+done
 # Lesson 2 with --graph too: its exercise on every token's neighbours quotes the hubs.
 run_into "$generated/02-knn-kompetition-graph" -p lesson02 -- --standin --graph
 # Lesson 6 with --fold-case: its exercise 1's answer quotes that run's shared tokens and

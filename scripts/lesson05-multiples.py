@@ -105,6 +105,25 @@ def multiples(cells) -> str:
     )
 
 
+def maps_with(found, count):
+    """The maps with `count` DBSCAN clusters, by perplexity: "perplexity 30, seed 1",
+    "perplexities 30 and 50, both seeds"."""
+    seeds_at = {}
+    for (p, s), report, _ in found:
+        if clusters(report) == count:
+            seeds_at.setdefault(p, []).append(int(s))
+    every_seed = len({int(k[1]) for k, _, _ in found})
+    if len(seeds_at) == 1:
+        [(p, seeds)] = seeds_at.items()
+        if len(seeds) == 1:
+            return f"perplexity {number(p)}, seed {seeds[0]}"
+        return f"perplexity {number(p)}, " + ("every seed" if len(seeds) == every_seed else "seeds " + ", ".join(map(str, seeds)))
+    names = [number(p) for p in sorted(seeds_at)]
+    each = {len(v) for v in seeds_at.values()}
+    which = "every seed" if each == {every_seed} else "some seeds"
+    return f"perplexities {', '.join(names[:-1])} and {names[-1]}, {which}"
+
+
 def perplexity_fragment(folder: Path) -> str:
     found = runs(folder, r"perplexity-([0-9.]+)-seed-([0-9]+)")
     perplexities = sorted({k[0] for k, _, _ in found})
@@ -134,8 +153,8 @@ def perplexity_fragment(folder: Path) -> str:
     summary = (
         f"Over these {len(found)} maps DBSCAN finds from {clusters(fewest[1])} "
         f"cluster{'' if clusters(fewest[1]) == 1 else 's'} "
-        f"(perplexity {number(fewest[0][0])}, seed {int(fewest[0][1])}) to {clusters(most[1])} "
-        f"(perplexity {number(most[0][0])}, seed {int(most[0][1])}) with the same eps; at one "
+        f"({maps_with(found, clusters(fewest[1]))}) to {clusters(most[1])} "
+        f"({maps_with(found, clusters(most[1]))}) with the same eps; at one "
         f"perplexity the two seeds differ by up to {spread} clusters. Trustworthiness runs from "
         f"{trust[0][1]['trustworthiness']:.3f} (perplexity {number(trust[0][0][0])}) to "
         f"{trust[-1][1]['trustworthiness']:.3f} (perplexity {number(trust[-1][0][0])})."

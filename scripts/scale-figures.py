@@ -136,7 +136,8 @@ def main() -> None:
             f"to open the live map there): left its {k} nearest tokens by Euclidean distance, "
             f"right by cosine, each outlined and joined to it by a red line. In view: "
             f"{euclid_view} of the {k} Euclidean neighbours, {cosine_view} of the {k} cosine "
-            f"ones; a line leaving the crop goes to a neighbour t-SNE placed elsewhere. The two "
+            f"ones (those placed right beside it lie under its ring); a line leaving the crop "
+            f"goes to a neighbour t-SNE placed elsewhere. The two "
             f"lists share {shared} of their {k} tokens."
         )
         rows = "".join(

@@ -7,12 +7,14 @@
 //! how close it is to everything in its neighbourhood:
 //!
 //! ```text
-//! CSLS(Wx, y) = 2 cos(Wx, y) − r_S(Wx) − r_T(y)
+//! CSLS(Wx, y) = 2 cos(Wx, y) − r_T(Wx) − r_S(y)
 //! ```
 //!
-//! where r_T(y) is the mean cosine of y to its k nearest mapped sources and r_S(Wx) that
-//! of Wx to its k nearest candidates. r_S(Wx) is the same for every candidate of one query,
-//! so it does not change the query's ranking; only r_T(y), each candidate's hubness, does.
+//! where r_S(y) is the mean cosine of y to its k nearest mapped sources and r_T(Wx) that
+//! of Wx to its k nearest candidates (targets): as in Conneau et al., each is named after
+//! the space whose neighbours it averages over. r_T(Wx) is the same for every candidate of
+//! one query, so it does not change the query's ranking; only r_S(y), each candidate's
+//! hubness, does.
 
 use anyhow::{Result, ensure};
 use rayon::prelude::*;
@@ -84,7 +86,7 @@ fn rank_of(values: impl Iterator<Item = f32> + Clone, truth: usize) -> usize {
 
 /// For each of `queries` (vectors already mapped into the candidates' space), the rank of
 /// its counterpart `targets[truth[i]]` among all `targets`, by cosine and by CSLS with
-/// neighbourhoods of `k`; r_T(y) is measured against every mapped source in `sources`.
+/// neighbourhoods of `k`; r_S(y) is measured against every mapped source in `sources`.
 pub fn counterpart_ranks(
     queries: &Matrix,
     sources: &Matrix,
@@ -107,9 +109,9 @@ pub fn counterpart_ranks(
         unit_length_rows(targets)?,
     );
     // ANCHOR: csls
-    // r_T(y): each candidate's mean cosine to its k nearest mapped sources.
+    // r_S(y): each candidate's mean cosine to its k nearest mapped sources.
     let hubness = map_rows(&targets, &sources, |_, sims| mean_of_largest(sims, k));
-    // Each query's rank of its counterpart by cosine and by CSLS (without r_S(Wx),
+    // Each query's rank of its counterpart by cosine and by CSLS (without r_T(Wx),
     // the same for every candidate of one query).
     let ranks: Vec<(usize, usize)> = map_rows(&queries, &targets, |i, sims| {
         let plain = rank_of(sims.iter().copied(), truth[i]);
@@ -148,9 +150,9 @@ mod tests {
     #[test]
     fn csls_demotes_a_hub() {
         // Targets: a hub (0) close to every source, and the queries' true partners 1 and
-        // 2. By cosine query 0 finds the hub first; CSLS subtracts the hub's high r_T.
+        // 2. By cosine query 0 finds the hub first; CSLS subtracts the hub's high r_S.
         // (Cosines checked with numpy: query 0 to the hub 0.937, to its partner 0.891;
-        // r_T of the hub 0.995, of each partner 0.808.)
+        // r_S of the hub 0.995, of each partner 0.808.)
         let t = Matrix::new(3, 3, vec![1.0, 1.0, 1.0, 1.0, 0.2, 0.0, 0.0, 0.2, 1.0]).unwrap();
         let q = Matrix::new(2, 3, vec![1.0, 0.6, 0.4, 0.4, 0.6, 1.0]).unwrap();
         let sources = Matrix::new(

@@ -173,17 +173,17 @@ impl Session {
         Ok(())
     }
 
-    /// What figure titles carry so a stand-in is never mistaken for the real model: the
-    /// strongest warning among the models loaded.
+    /// What figure titles carry so a stand-in is never mistaken for the real model, and a
+    /// synthetic one never for a real stand-in.
     fn standin_tag(&self) -> &'static str {
         let models = self.models.borrow();
-        let standins = models.iter().filter_map(|m| m.standin.as_ref());
-        if standins.clone().any(|s| s.synthetic) {
-            " [SYNTHETIC stand-in]"
-        } else if standins.count() > 0 {
-            " [stand-in]"
-        } else {
-            ""
+        let standins: Vec<_> = models.iter().filter_map(|m| m.standin.as_ref()).collect();
+        let synthetic = standins.iter().filter(|s| s.synthetic).count();
+        match (standins.len(), synthetic) {
+            (0, _) => "",
+            (_, 0) => " [stand-in]",
+            (all, some) if some == all => " [SYNTHETIC stand-in]",
+            _ => " [stand-ins, some SYNTHETIC]",
         }
     }
 

@@ -297,7 +297,12 @@ impl BookNumbers for Results {
             .iter()
             .zip(&sizes.widths)
             .zip(&sizes.rsa)
-            .map(|((name, width), row)| {
+            .zip(&sizes.standin)
+            .map(|(((name, width), row), &standin)| {
+                let width = match standin {
+                    true => format!("stand-in, {width}"),
+                    false => width.to_string(),
+                };
                 std::iter::once(format!("{} ({width})", markdown_text(name)))
                     .chain(row.iter().map(|v| format!("{v:.2}")))
                     .collect()

@@ -315,11 +315,16 @@ impl BookNumbers for Results {
             format!("\n\nWhat the Gram matrix shows. {g}")
         });
         format!(
-            "{} tokens. Final KL divergence {}; trustworthiness (k = 5) {:.4}; {} clusters.\n\n{}{full_lists}{gram}\n\nThe interactive map (`map.html`) also groups the tokens into *regions*: sets of tokens that are mostly one another's nearest neighbours by cosine in the embedding space (communities of the neighbour graph: [how they are found](scale.md#the-interactive-map)), each named by its three most typical tokens, a leading space written ␣. Largest first: {}.",
+            "{} tokens. Final KL divergence {}; trustworthiness (k = 5) {:.4}; {} cluster{}.\n\n{}{full_lists}{gram}\n\nThe interactive map (`map.html`) also groups the tokens into *regions*: sets of tokens that are mostly one another's nearest neighbours by cosine in the embedding space (communities of the neighbour graph: [how they are found](scale.md#the-interactive-map)), each named by its three most typical tokens, a leading space written ␣. Largest first: {}.",
             self.tokens.len(),
             kl_text(self.tsne.kl_divergence),
             self.trustworthiness,
             self.dbscan.centroids.len(),
+            if self.dbscan.centroids.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
             markdown_table(&["group", "tokens", "kinds", "first tokens"], &rows),
             regions.join("; ")
         )

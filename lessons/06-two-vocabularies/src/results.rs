@@ -673,12 +673,7 @@ impl BookNumbers for Results {
                 &format!(
                     "{}\n(Each random row: the mean of its draws, and the smallest to the largest; the words' p-values from {} shuffles of them.){first_words}",
                     markdown_table(
-                        &[
-                            "tokens",
-                            "CKA",
-                            "CKA of shuffled tokens (mean)",
-                            "RSA (Pearson)"
-                        ],
+                        &["tokens", "CKA", "CKA by chance (6.3)", "RSA (Pearson)"],
                         &sizes
                     ),
                     s.cka.test.as_ref().map_or(0, |t| t.permutations)

