@@ -41,6 +41,7 @@ import sys
 import numpy as np
 import sklearn
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial.distance import cdist
 from sklearn.cluster import DBSCAN
 from sklearn.manifold import TSNE, trustworthiness
 from sklearn.manifold._t_sne import _joint_probabilities_nn
@@ -198,6 +199,18 @@ offsets = {j - i for i, j in same}
 c.equal("gram.case_pairs.offset", offsets.pop() if len(offsets) == 1 else None)
 c.close("gram.case_pairs.same", np.mean([G[i, j] for i, j in same]), rtol=1e-5)
 c.close("gram.case_pairs.other", np.mean([G[i, j] for i, j in other]), rtol=1e-5)
+# each capital's nearest token of all: by dot product (float64 X @ X.T), by distance in the
+# space (scipy's cdist on the rows) and on the map (the report's points)
+def nearest_own(far):
+    far = far.astype(np.float64).copy()
+    np.fill_diagonal(far, np.inf)
+    return sum(int(np.argmin(far[i]) == j) for i, j in same)
+
+
+c.equal("gram.case_pairs.nearest_own.by_dot_product", nearest_own(-G))
+X64 = X.astype(np.float64)
+c.equal("gram.case_pairs.nearest_own.by_distance", nearest_own(cdist(X64, X64)))
+c.equal("gram.case_pairs.nearest_own.on_map", nearest_own(cdist(points, points)))
 
 # Beyond the notebook: the interactive map, its neighbour lists and its regions
 e = c["explorer"]

@@ -109,9 +109,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.beyond("a strong projection: a long vector, or a shared direction?");
     // ANCHOR: length_or_direction
-    // (4.4) is the centred vector's length times its cosine with v₁: each token's length
-    // beside the strongest projections, the ranking by cosine alone, and the letters'
-    // own places along v₁
+    // (4.4) is the centred vector's length times its cosine with v₁:
+    // each strongest projection's length and cosine, the ranking by
+    // cosine alone, and the letters' own places along v₁
     let length_or_direction = session.show(length_or_direction(
         &model,
         &projections,

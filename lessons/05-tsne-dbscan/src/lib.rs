@@ -86,7 +86,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR_END: dbscan
 
     session.beyond("what the Gram matrix shows");
-    let gram = g.as_ref().map(|g| session.show(gram_reading(g, &words)));
+    let gram = g
+        .as_ref()
+        .map(|g| session.show(gram_reading(g, &words, &tsne_result.points)));
 
     session.beyond("every token on the map, in its cluster's colour");
     // (a figure of one label per token: up to a few hundred tokens)
@@ -140,7 +142,7 @@ type CharTest = fn(char) -> bool;
 /// group of one-character tokens (digits, capitals, lower-case letters, and the tokens
 /// that decode to "�" alone: single bytes that are no UTF-8 text), and between each
 /// capital and its own lower-case letter against other capital–lower-case pairs.
-fn gram_reading(g: &Matrix, words: &[String]) -> GramReading {
+fn gram_reading(g: &Matrix, words: &[String], map: &[[f64; 2]]) -> GramReading {
     let n = g.rows();
     let mean = |pairs: &mut dyn Iterator<Item = (usize, usize)>| {
         let (sum, count) = pairs.fold((0.0, 0), |(s, c), (i, j)| (s + g.row(i)[j] as f64, c + 1));
@@ -191,6 +193,25 @@ fn gram_reading(g: &Matrix, words: &[String]) -> GramReading {
         .filter(|&(i, j)| lower(i) == words[j])
         .map(|(i, j)| j.abs_diff(i))
         .collect();
+    // How often a capital's own lower-case letter is its nearest token of all, by each
+    // reading of "near": the Gram matrix's dot product, the distance in the space (from
+    // the same matrix: ‖a − b‖² = a·a + b·b − 2a·b), and the distance on the map.
+    let own: Vec<(usize, usize)> = cross().filter(|&(i, j)| lower(i) == words[j]).collect();
+    let count_nearest = |farness: &dyn Fn(usize, usize) -> f64| {
+        let nearest = |i: usize| {
+            let others = (0..n).filter(|&j| j != i);
+            others.min_by(|&a, &b| farness(i, a).total_cmp(&farness(i, b)))
+        };
+        own.iter().filter(|&&(i, j)| nearest(i) == Some(j)).count()
+    };
+    let dot = |i: usize, j: usize| g.row(i)[j] as f64;
+    let nearest_own = NearestOwn {
+        by_dot_product: count_nearest(&|i, j| -dot(i, j)),
+        by_distance: count_nearest(&|i, j| dot(i, i) + dot(j, j) - 2.0 * dot(i, j)),
+        on_map: count_nearest(&|i, j| {
+            (map[i][0] - map[j][0]).powi(2) + (map[i][1] - map[j][1]).powi(2)
+        }),
+    };
     GramReading {
         median: median_off_diagonal(g),
         groups,
@@ -201,6 +222,7 @@ fn gram_reading(g: &Matrix, words: &[String]) -> GramReading {
                 .flatten(),
             same,
             other,
+            nearest_own,
         }),
     }
 }

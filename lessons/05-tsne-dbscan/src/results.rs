@@ -89,6 +89,20 @@ pub struct CasePairs {
     pub same: f64,
     /// …and with the other lower-case letters.
     pub other: f64,
+    /// Capitals whose nearest token of all is their own lower-case letter.
+    pub nearest_own: NearestOwn,
+}
+
+/// How many capitals have their own lower-case letter as their nearest token, by each
+/// reading of "near".
+#[derive(Debug, Serialize)]
+pub struct NearestOwn {
+    /// The largest dot product (the Gram matrix's row).
+    pub by_dot_product: usize,
+    /// The smallest distance in the embedding space.
+    pub by_distance: usize,
+    /// The smallest distance on the t-SNE map.
+    pub on_map: usize,
 }
 
 impl fmt::Display for GramReading {
@@ -113,6 +127,12 @@ impl fmt::Display for GramReading {
                 f,
                 "; each capital with its own lower-case letter ({} pairs{apart}) {:.2}, with the other lower-case letters {:.2}",
                 pairs.pairs, pairs.same, pairs.other
+            )?;
+            let near = &pairs.nearest_own;
+            write!(
+                f,
+                ". A capital's nearest token of all is its own lower-case letter for {} of the {} by dot product, {} by distance in the space, {} by distance on the map",
+                near.by_dot_product, pairs.pairs, near.by_distance, near.on_map
             )?;
         }
         write!(f, ".")
