@@ -33,6 +33,8 @@ run_into "$generated/01-word-cat" -p lesson01 -- --standin --word cat
 for seed in 1 2 3; do
   run_into "$generated/01-seed-$seed" -p lesson01 -- --standin --seed "$seed"
 done
+# Lesson 4 with 100 random draws: its exercise 2's answer quotes that run's band.
+run_into "$generated/04-draws-100" -p lesson04 -- --standin --draws 100
 # Lesson 2 with --graph too: its exercise on every token's neighbours quotes the hubs.
 run_into "$generated/02-knn-kompetition-graph" -p lesson02 -- --standin --graph
 # Lesson 6 with --fold-case: its exercise 1's answer quotes that run's shared tokens and

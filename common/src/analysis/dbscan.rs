@@ -155,4 +155,13 @@ mod tests {
         assert_eq!(dbscan(&points, 0.5, 1).unwrap(), vec![0, 1]);
         assert!(dbscan(&points, 0.0, 2).is_err() && dbscan(&points, 1.0, 0).is_err());
     }
+
+    #[test]
+    fn lesson_5_exercise_6() {
+        // Six points on a line, eps 1: the chapter's answer, as scikit-learn's DBSCAN
+        // labels them (checked with `DBSCAN(eps=1, min_samples=m)`).
+        let points = [0.0, 1.0, 2.0, 5.0, 5.8, 9.0].map(|x| [x, 0.0]);
+        assert_eq!(dbscan(&points, 1.0, 3).unwrap(), vec![0, 0, 0, -1, -1, -1]);
+        assert_eq!(dbscan(&points, 1.0, 2).unwrap(), vec![0, 0, 0, 1, 1, -1]);
+    }
 }

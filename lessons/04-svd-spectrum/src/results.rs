@@ -564,11 +564,13 @@ impl BookNumbers for Results {
         let a = s.explained_a[0];
         let spectra = format!(
             "{}\nThe {} set's first component holds {a:.3} of its variance; the first components of \
-             the {} random draws hold {low:.3}–{high:.3}: {}.",
+             the {} random draws hold {low:.3}–{high:.3}: {}, above {} of the {}.",
             markdown_table(&["k", &first, &second, "random draws, mean"], &rows),
             s.set_a.name,
             draws.spectra.len(),
             draws.place(a),
+            draws.first_components().iter().filter(|&&d| d < a).count(),
+            draws.spectra.len(),
         );
         let projections = format!(
             "Strongest projections onto the top {} direction: {}.",
