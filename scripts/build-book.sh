@@ -78,7 +78,9 @@ done
 # coloured by token kind (in a folder of their own: a lesson's folder holds only the
 # figures its report lists, which its cross-check compares). A narrow window at twice the
 # pixels, so that the page's text is still readable at the column's width; each window as
-# tall as what it shows (the maps, and the lists or the colour key below them).
+# tall as what it shows (the maps, and the lists or the colour key below them): measured
+# on these pages, so raise a height if the page grows (a cropped screenshot passes every
+# check).
 shots="$generated/06-screenshots"
 mkdir -p "$shots"
 for shot in "ring token=ring 1150" "kinds colour=token%20kind 960"; do

@@ -106,22 +106,27 @@ def multiples(cells) -> str:
 
 
 def maps_with(found, count):
-    """The maps with `count` DBSCAN clusters, by perplexity: "perplexity 30, seed 1",
-    "perplexities 30 and 50, both seeds"."""
+    """The maps with `count` DBSCAN clusters, by perplexity and seed: "perplexity 30, seed
+    1", "perplexities 30 and 50, every seed", "perplexity 2 (every seed) and 5 (seed 2)"."""
     seeds_at = {}
     for (p, s), report, _ in found:
         if clusters(report) == count:
             seeds_at.setdefault(p, []).append(int(s))
-    every_seed = len({int(k[1]) for k, _, _ in found})
-    if len(seeds_at) == 1:
-        [(p, seeds)] = seeds_at.items()
-        if len(seeds) == 1:
-            return f"perplexity {number(p)}, seed {seeds[0]}"
-        return f"perplexity {number(p)}, " + ("every seed" if len(seeds) == every_seed else "seeds " + ", ".join(map(str, seeds)))
+    every = len({int(k[1]) for k, _, _ in found})
+
+    def seeds(list_):
+        if len(list_) == every and every > 1:
+            return "every seed"
+        return ("seed " if len(list_) == 1 else "seeds ") + ", ".join(map(str, sorted(list_)))
+
     names = [number(p) for p in sorted(seeds_at)]
-    each = {len(v) for v in seeds_at.values()}
-    which = "every seed" if each == {every_seed} else "some seeds"
-    return f"perplexities {', '.join(names[:-1])} and {names[-1]}, {which}"
+    joined = lambda parts: parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    which = {seeds(v) for v in seeds_at.values()}
+    if len(which) == 1:
+        word = "perplexity" if len(names) == 1 else "perplexities"
+        return f"{word} {joined(names)}, {which.pop()}"
+    parts = [f"{number(p)} ({seeds(seeds_at[p])})" for p in sorted(seeds_at)]
+    return f"perplexities {joined(parts)}"
 
 
 def perplexity_fragment(folder: Path) -> str:

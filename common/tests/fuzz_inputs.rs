@@ -2,6 +2,9 @@
 //! input the fuzzer ever found crashing (kept in `fuzz/regressions/`) must now give an
 //! answer, not a panic. `fuzz/README.md` says how to fuzz for more.
 
+mod support;
+use support::common_dir;
+
 use std::path::{Path, PathBuf};
 
 use common::model::gguf::{EMBEDDING_TENSOR, Header, decode_matrix as decode_gguf};
@@ -134,12 +137,4 @@ fn svg_text_seeds_and_regressions_draw_well_formed_xml() {
             );
         }
     }
-}
-
-/// This crate's folder, from the environment cargo runs the test in (not the compile-time
-/// path, which a target folder shared by two clones would point at the other clone).
-fn common_dir() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
 }

@@ -5,7 +5,8 @@
 //! with `gguf.quants` (pinned in `scripts/crosscheck/requirements.txt`): the blocks, and
 //! what gguf's reference dequantisation makes of them.
 
-use std::path::PathBuf;
+mod support;
+use support::common_dir;
 
 use common::model::gguf::{GgmlType, Gguf, Header, decode_matrix};
 use common::model::tokenizer::{TokenizerFiles, TokenizerModel};
@@ -311,12 +312,4 @@ fn a_folder_or_cached_repo_of_gguf_files_reads_the_most_precise_unless_told() {
         .map(|e| format!("{e:#}"))
         .unwrap();
     assert!(missing.contains("tiny-Q2_K.gguf"), "{missing}");
-}
-
-/// This crate's folder, from the environment cargo runs the test in (not the compile-time
-/// path, which a target folder shared by two clones would point at the other clone).
-fn common_dir() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
 }

@@ -8,20 +8,20 @@ use std::process::{Command, Output};
 pub use common::run::report::rounded;
 use tempfile::TempDir;
 
-/// Where the reviewed snapshots live: `snapshots/` at the workspace root, found at run
-/// time from the folder of the test cargo runs (`CARGO_MANIFEST_DIR` in its environment).
-/// Not from this crate's compile-time path: two clones built into one target folder share
-/// this compiled crate, and one clone's tests must never read or update the other's
-/// snapshots.
+/// Where the reviewed snapshots live: `snapshots/` at the workspace root (the nearest
+/// folder with a `Cargo.lock`), found at run time from the folder of the test cargo runs
+/// (`CARGO_MANIFEST_DIR` in its environment). Not from this crate's compile-time path:
+/// two clones built into one target folder share this compiled crate, and one clone's
+/// tests must never read or update the other's snapshots.
 fn snapshot_dir() -> PathBuf {
     let test_crate = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    test_crate
+    let root = test_crate
         .ancestors()
-        .map(|dir| dir.join("snapshots"))
-        .find(|dir| dir.is_dir())
-        .unwrap_or_else(|| panic!("no snapshots/ above {}", test_crate.display()))
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .unwrap_or_else(|| panic!("no workspace (Cargo.lock) above {}", test_crate.display()));
+    root.join("snapshots")
 }
 
 /// Compares `value`, floats rounded to 4 significant digits (so the last bits of

@@ -101,6 +101,18 @@ pub fn value_counts(values: impl IntoIterator<Item = usize>) -> Vec<(usize, usiz
     counts.into_iter().collect()
 }
 
+/// The median of `values` as numpy's `np.median` takes it: the mean of the middle two for
+/// an even count; NaN for none.
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
 /// Whether every value is the same: a correlation with it is 0/0 (scipy's `pearsonr`
 /// warns and returns NaN, numpy's `corrcoef` gives nan), so none is defined.
 pub fn is_constant(values: &[f32]) -> bool {
@@ -178,6 +190,14 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn median_is_numpys() {
+        // np.median([3, 1, 2]) == 2.0, np.median([4, 1, 3, 2]) == 2.5
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(vec![]).is_nan());
+    }
 
     #[test]
     fn an_outline_starts_and_ends_on_the_axis_through_the_bin_centres() {

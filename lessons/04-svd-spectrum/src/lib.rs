@@ -7,7 +7,7 @@ mod figures;
 mod results;
 
 use anyhow::Result;
-use common::analysis::stats::{Summary, pearson};
+use common::analysis::stats::{Summary, median, pearson};
 use common::analysis::svd::{CentredSpectra, Svd, explained_variance, svd};
 use common::model::{first_token, token_text};
 use common::rng::SeededRng;
@@ -505,17 +505,6 @@ fn length_or_direction(
         median_projection: median(projections.iter().map(|&p| p as f64).collect()),
         members,
     })
-}
-
-/// The median of `values` (the mean of the middle two for an even count).
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    match n {
-        0 => f64::NAN,
-        _ if n % 2 == 1 => values[n / 2],
-        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-    }
 }
 
 /// The mean of a square matrix's off-diagonal entries.

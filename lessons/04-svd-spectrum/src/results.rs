@@ -418,6 +418,7 @@ pub struct LengthOrDirection {
     pub by_cosine: Vec<Measured>,
     /// The fraction of the vocabulary that projects positively.
     pub positive: f64,
+    /// The median projection over the vocabulary.
     pub median_projection: f64,
     /// The set's own tokens and their projections, largest first.
     pub members: Vec<(String, f32)>,
@@ -437,7 +438,7 @@ pub struct Measured {
 }
 
 impl LengthOrDirection {
-    /// The set's tokens furthest along `v₁`, as text: `s` 0.589, `a` 0.589, ….
+    /// The set's tokens furthest along `v₁`, as text: `a` 0.589, `s` 0.589, ….
     fn members_text(&self, count: usize, code_span: fn(&str) -> String) -> String {
         let members = self.members.iter().take(count);
         let members = members.map(|(t, p)| format!("{} {p:.3}", code_span(t)));

@@ -187,16 +187,16 @@ fn gram_reading(g: &Matrix, words: &[String], map: &[[f64; 2]]) -> GramReading {
             .iter()
             .flat_map(|&i| small.iter().map(move |&j| (i, j)))
     };
-    let same = mean(&mut cross().filter(|&(i, j)| lower(i) == words[j]));
-    let other = mean(&mut cross().filter(|&(i, j)| lower(i) != words[j]));
-    let offsets: Vec<usize> = cross()
-        .filter(|&(i, j)| lower(i) == words[j])
-        .map(|(i, j)| j.abs_diff(i))
-        .collect();
-    // How often a capital's own lower-case letter is its nearest token of all, by each
-    // reading of "near": the Gram matrix's dot product, the distance in the space (from
-    // the same matrix: ‖a − b‖² = a·a + b·b − 2a·b), and the distance on the map.
+    // Each capital with its own lower-case letter, against the other pairs.
     let own: Vec<(usize, usize)> = cross().filter(|&(i, j)| lower(i) == words[j]).collect();
+    let same = mean(&mut own.iter().copied());
+    let other = mean(&mut cross().filter(|&(i, j)| lower(i) != words[j]));
+    let offsets: Vec<usize> = own.iter().map(|&(i, j)| j.abs_diff(i)).collect();
+    // How often a capital's own lower-case letter is its nearest of the map's tokens, by
+    // each reading of "near": the Gram matrix's dot product, the distance in the space
+    // (from the same matrix: ‖a − b‖² = a·a + b·b − 2a·b, whose f32 rounding is far
+    // below the gaps between tokens' distances on the notebook's map), and the distance
+    // on the map.
     let count_nearest = |farness: &dyn Fn(usize, usize) -> f64| {
         let nearest = |i: usize| {
             let others = (0..n).filter(|&j| j != i);

@@ -131,7 +131,7 @@ impl fmt::Display for GramReading {
             let near = &pairs.nearest_own;
             write!(
                 f,
-                ". A capital's nearest token of all is its own lower-case letter for {} of the {} by dot product, {} by distance in the space, {} by distance on the map",
+                ". A capital's nearest of these tokens is its own lower-case letter for {} of the {} by dot product, {} by distance in the space, {} by distance on the map",
                 near.by_dot_product, pairs.pairs, near.by_distance, near.on_map
             )?;
         }
@@ -257,7 +257,8 @@ fn group_label(index: usize) -> String {
 }
 
 impl Results {
-    /// The tokens of DBSCAN's group `index` (0 the noise) for the book, in id order, each
+    /// The tokens of DBSCAN's group `index` (0 the noise) for the book, in the run's token
+    /// order, each
     /// as code; a token that decodes to � alone (a byte of a longer character) is followed
     /// by its id, so that such byte tokens are told apart.
     fn group_tokens(&self, index: usize) -> impl Iterator<Item = String> + '_ {

@@ -690,7 +690,7 @@ impl BookNumbers for Results {
             + &book_section(
                 "agreement",
                 &format!(
-                    "{}\n\n{}\nAgree most (the first {LISTED} by shared neighbours, then by id): {}.\n\nAgree least (the first {LISTED} by shared neighbours, then by id: where many tokens tie, only the lowest ids): {}.",
+                    "{}\n\n{}\nAgree most (the first {LISTED} by shared neighbours, then by the first model's id): {}.\n\nAgree least (the first {LISTED} by shared neighbours, then by the first model's id: where many tokens tie, only its lowest ids): {}.",
                     g.headline(),
                     markdown_table(&["shared neighbours", "tokens"], &distribution),
                     listed(&g.most),

@@ -221,25 +221,27 @@ function drawSelected(side, size) {
   const [sx, sy] = toPixel(side, selected);
   const own = neighboursOf(side, selected);
   const other = neighboursOf(sides[1 - side.s], selected);
+  const marks = [];
   for (const j of own) {
     if (j >= count) continue;
     const [px, py] = toPixel(side, j);
-    haloed(context, other.includes(j) ? BOTH : NEIGHBOUR[side.s], 1, () => {
+    marks.push([other.includes(j) ? BOTH : NEIGHBOUR[side.s], 1, () => {
       context.beginPath();
       context.moveTo(sx, sy);
       context.lineTo(px, py);
       context.stroke();
-    });
+    }]);
   }
   for (const [s, list] of [[side.s, own], [1 - side.s, other]]) {
     for (const j of list) {
       if (j >= count) continue;
       const [px, py] = toPixel(side, j);
       const colour = own.includes(j) && other.includes(j) ? BOTH : NEIGHBOUR[s];
-      haloed(context, colour, 2, () =>
-        context.strokeRect(px - 1.5 * size, py - 1.5 * size, 3 * size, 3 * size));
+      marks.push([colour, 2, () =>
+        context.strokeRect(px - 1.5 * size, py - 1.5 * size, 3 * size, 3 * size)]);
     }
   }
+  haloed(context, marks);
   context.strokeStyle = "#000";
   context.lineWidth = 2 * devicePixelRatio;
   context.beginPath();
@@ -247,15 +249,20 @@ function drawSelected(side, size) {
   context.stroke();
 }
 
-/** Strokes what `draw` traces in `colour`, `width` pixels wide, over a white outline
- *  two pixels wider: blue and purple marks stay visible over viridis's blues and purples. */
-function haloed(context, colour, width, draw) {
+/** Strokes each mark `[colour, width, draw]` in its colour, `width` pixels wide, over a
+ *  white outline two pixels wider: blue and purple marks stay visible over viridis's blues
+ *  and purples. Every outline is drawn before any colour, so no outline covers a mark. */
+function haloed(context, marks) {
   context.strokeStyle = "#fff";
-  context.lineWidth = (width + 2) * devicePixelRatio;
-  draw();
-  context.strokeStyle = colour;
-  context.lineWidth = width * devicePixelRatio;
-  draw();
+  for (const [, width, draw] of marks) {
+    context.lineWidth = (width + 2) * devicePixelRatio;
+    draw();
+  }
+  for (const [colour, width, draw] of marks) {
+    context.strokeStyle = colour;
+    context.lineWidth = width * devicePixelRatio;
+    draw();
+  }
 }
 
 // ---- the side panel ----
