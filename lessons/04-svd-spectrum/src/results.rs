@@ -563,10 +563,10 @@ impl BookNumbers for Results {
         // Where the first set's first component falls against the random draws' range.
         let (low, high) = draws.first_component_range();
         let a = s.explained_a[0];
-        let spectra = format!(
-            "{}\nThe {} set's first component holds {a:.3} of its variance; the first components of \
+        let spectra = markdown_table(&["k", &first, &second, "random draws, mean"], &rows);
+        let place = format!(
+            "The {} set's first component holds {a:.3} of its variance; the first components of \
              the {} random draws hold {low:.3}–{high:.3}: {}, above {} of the {}.",
-            markdown_table(&["k", &first, &second, "random draws, mean"], &rows),
             s.set_a.name,
             draws.spectra.len(),
             draws.place(a),
@@ -690,6 +690,7 @@ impl BookNumbers for Results {
                 .join(", ")
         );
         book_section("spectra", &spectra)
+            + &book_section("spectra_place", &place)
             + &book_section("abs_r", &abs_r)
             + &book_section("projections", &projections)
             + &book_section("length_or_direction", &self.length_or_direction.numbers())

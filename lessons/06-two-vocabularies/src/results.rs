@@ -89,9 +89,11 @@ impl SharedSummary {
     fn headline_naming(&self, flag: &str) -> String {
         let case = if self.fold_case {
             format!(
-                "case folded ({flag}: {} and {} entries had the text of a lower-case one and stood aside for it)",
+                "case folded ({flag}: {} entries of {} and {} of {}, lower-cased, had the text of another entry and stood aside for it)",
                 thousands(self.duplicates[0]),
-                thousands(self.duplicates[1])
+                self.labels[0],
+                thousands(self.duplicates[1]),
+                self.labels[1]
             )
         } else {
             "case kept".to_string()
