@@ -5,7 +5,8 @@ perplexity.md and eps.md, and the exercises' numbers, answers.md. Each is a widg
 the runs' report.json. The token maps (the lesson's dbscan_tokens figure: every token
 written, each cluster in its colour) are inlined as data: URIs, with a table of every run
 and all maps as small multiples that fit the content column, each linked to its run's
-interactive map (what a reader without JavaScript sees). The page state is in the
+interactive map (what a reader without JavaScript sees), each the lesson's drawing for half the
+column, its axes and eps bar readable there. The page state is in the
 address: #toy=gap&toy-perplexity=30&perplexity=30&seed=2&eps=10 opens the widgets there
 (scripts/check-widget.py moves the controls that way); a control the reader moves writes
 it there, opening the page never does. No blank lines inside the HTML: Markdown would end
@@ -19,8 +20,11 @@ import re
 import sys
 from pathlib import Path
 
-# Each widget's map: the lesson's figure with every token written, in its cluster's colour.
+# Each widget's map: the lesson's figure with every token written, in its cluster's colour
+# and DBSCAN's eps as a scale bar; the small multiples show the lesson's same map drawn for
+# half the column (its text still about 11 px there), so each panel's axes and eps bar read.
 FIGURE = "dbscan_tokens.svg"
+HALF = "dbscan_tokens_half.svg"
 
 
 def runs(folder: Path, pattern: str):
@@ -82,8 +86,8 @@ def data_uri(figure: Path) -> str:
 
 
 def relative(figure: Path, folder: Path) -> str:
-    """The figure's path as the chapter (book/src/) sees it."""
-    return f"generated/{folder.name}/{figure.parent.name}/{figure.name}"
+    """The figure's half-column drawing's path as the chapter (book/src/) sees it."""
+    return f"generated/{folder.name}/{figure.parent.name}/{HALF}"
 
 
 def map_page(figure: Path, folder: Path) -> str:

@@ -44,7 +44,11 @@ def chromium(browser: str, args: list, url: str) -> str:
 
 
 def screenshot(browser: str, page: Path, fragment: str, size: tuple, out: Path) -> None:
-    chromium(browser, [f"--window-size={size[0]},{size[1]}", f"--screenshot={out}"],
+    """A screenshot of `page` at `fragment`, `size` CSS pixels drawn at two image pixels
+    each (the map draws its canvas at the device's pixel ratio), so that it stays sharp on
+    a high-density screen, where the book shows it `size` CSS pixels wide."""
+    chromium(browser, [f"--window-size={size[0]},{size[1]}", "--force-device-scale-factor=2",
+                       f"--screenshot={out}"],
              f"{page.as_uri()}#{fragment}")
     if not out.is_file():
         sys.exit(f"error: Chromium wrote no screenshot of {page}#{fragment}")

@@ -96,16 +96,34 @@ pub fn figure(text: &str) -> Cow<'_, str> {
 /// spaced off when the text holds a backtick or is itself spaced at both ends, because
 /// CommonMark takes one space off each end of such a span. Inside a code span nothing is
 /// markup, so `<`, `*` and `&` stay as they are.
+///
+/// A text holding a right-to-left letter is set in a left-to-right isolate (`<bdi
+/// dir="ltr">`): otherwise the browser's bidirectional algorithm reorders a run of Hebrew
+/// or Arabic tokens, with the punctuation and `##` markers between them, across the code
+/// spans (a list of `ב` `ג` `ד` shows as `ד` `ג` `ב`). An HTML element, since the Unicode
+/// isolate characters are format characters, which [`one_line`] escapes.
 pub fn markdown_code(text: &str) -> String {
     let text = one_line(text);
     let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest_run + 1);
     let spaced_ends = text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty();
-    if longest_run > 0 || spaced_ends {
+    let span = if longest_run > 0 || spaced_ends {
         format!("{fence} {text} {fence}")
     } else {
         format!("{fence}{text}{fence}")
+    };
+    if text.chars().any(right_to_left) {
+        format!("<bdi dir=\"ltr\">{span}</bdi>")
+    } else {
+        span
     }
+}
+
+/// Whether `c` lies in a block of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana,
+/// N'Ko and their presentation forms; the historic right-to-left scripts above U+10800).
+fn right_to_left(c: char) -> bool {
+    matches!(c as u32,
+        0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF | 0x10800..=0x10FFF | 0x1E800..=0x1EFFF)
 }
 
 /// `text` as plain Markdown, shown as it is: unprintable characters escaped and every
@@ -201,6 +219,9 @@ mod tests {
         assert_eq!(markdown_code(" ring "), "`  ring  `");
         assert_eq!(markdown_code(" ring"), "` ring`");
         assert_eq!(markdown_code("a\nb"), "`a\\u{a}b`");
+        // a right-to-left token in a left-to-right isolate, so a list keeps its order
+        assert_eq!(markdown_code("##ال"), "<bdi dir=\"ltr\">`##ال`</bdi>");
+        assert_eq!(markdown_code("龍"), "`龍`");
         assert_eq!(markdown_cell("`a|b`\n"), "`a\\|b`\\u{a}");
     }
 }

@@ -20,6 +20,15 @@ The same-index row is the lesson's seeded draw of the notebook's
 np.random.randint(10000, 20000), which numpy cannot repeat: a single draw, checked to lie
 in that range (one index for both models); its tokens and correlation are recomputed.
 
+Beyond the notebook: the shares of each matrix's values outside the heatmaps' colour
+range (the notebook's vmin=-.15, vmax=.15) are counted with numpy (exact to 1e-9); the
+tree line holding each token embedding matrix is found in the printed tree by the config's
+vocabulary size and width. The same word's GPT vector against seeded shuffles of its own
+dimensions is the lesson's draw: numpy cannot repeat it, so each r is checked to lie
+within the 0.01%-99.99% quantiles of numpy's own 20,000 shuffles of that vector, and the
+mean |r| within those of numpy's means of as many shuffles (and equal to the mean of the
+reported |r|).
+
 The snapshot (snapshots/lesson01_report.snap) holds this report with each tensor list
 replaced by its length and each histogram by its peak bin and density: both derived from
 fields recomputed here.
@@ -152,4 +161,41 @@ for stat, fn in [("variance", lambda e: e.var(axis=1)), ("mean", lambda e: e.mea
         c.close(f"{at}.histogram.values", y, rtol=2e-3)
         for key, want in [("mean", values.astype(np.float64).mean()), ("min", values.min()), ("max", values.max())]:
             c.close(f"{at}.{key}", want, rtol=2e-3)
+
+# Beyond the notebook: the print(model) tree line that holds each token embedding matrix,
+# an Embedding(V, d...) of the matrix's shape, with its line number and the tree's length
+for name, e in [("bert", eB), ("gpt", eG)]:
+    tree = c[f"architectures.{name}.module_tree"].splitlines()
+    pattern = re.compile(rf"Embedding\({e.shape[0]}, {e.shape[1]}[,)]")
+    number = next((i for i, line in enumerate(tree, 1) if pattern.search(line)), None)
+    c.equal(f"embedding_in_tree.{name}", number and {"number": number, "lines": len(tree), "text": tree[number - 1].strip()})
+
+# Beyond the notebook: the shares of each matrix's values outside the heatmaps' colour
+# range, compared in float64 as the figure compares them
+LIMITS = [-0.15, 0.15]  # the notebook's imshow(..., vmin=-.15, vmax=.15)
+c.equal("clipped.limits", LIMITS)
+for name, e in [("bert", eB), ("gpt", eG)]:
+    e64 = e.astype(np.float64)
+    c.close(f"clipped.share.{name}.below", np.mean(e64 < LIMITS[0]), rtol=0, atol=1e-9)
+    c.close(f"clipped.share.{name}.above", np.mean(e64 > LIMITS[1]), rtol=0, atol=1e-9)
+
+# Beyond the notebook: the same word's GPT vector against seeded shuffles of its own
+# dimensions (the lesson's draws), against numpy's own shuffles of the same vector
+the = tokG.encode("the")[0]
+c.equal("shuffled_self.word", "the")
+c.equal("shuffled_self.index", the)
+c.equal("shuffled_self.dimensions", eG.shape[1])
+c.close("shuffled_self.band", 2 / np.sqrt(eG.shape[1]), rtol=1e-12, atol=0)
+vector = eG[the].astype(np.float64)
+rng = np.random.default_rng(1)
+null = np.array([np.corrcoef(vector, rng.permutation(vector))[0, 1] for _ in range(20_000)])
+low, high = np.quantile(null, [1e-4, 1 - 1e-4])
+drawn = c["shuffled_self.correlations"]
+c.holds("shuffled_self.correlations", all(low <= r <= high for r in drawn),
+        f"each of {drawn} in numpy's 0.01%-99.99% quantiles [{low:.4f}, {high:.4f}] of 20,000 shuffles",
+        tolerance=high - low)
+means = np.abs(null).reshape(-1, len(drawn)).mean(axis=1)
+c.within("shuffled_self.mean_abs_r", *np.quantile(means, [1e-4, 1 - 1e-4]),
+         f"numpy's mean |r| of {len(drawn)} shuffles, 0.01%-99.99% quantiles")
+c.close("shuffled_self.mean_abs_r", np.mean(np.abs(drawn)), rtol=1e-12, atol=0)
 c.finish()

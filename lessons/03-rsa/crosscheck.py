@@ -15,6 +15,9 @@ against this script's own null, 10,000 shuffles of the GPT words' labels with nu
 reached the observed RSA must be a likely draw, within the 0.01%-99.99% quantiles of the
 binomial distribution of that count over the lesson's 1000 shuffles at numpy's p.
 
+Each p-value's standard error, sqrt(p(1 - p)/N) for the lesson's N = 1000 shuffles, is
+recomputed from the p the report gives (1e-12 relative).
+
 Tolerances: counts, ids, names exact; correlations and similarities 1e-4 absolute.
 The snapshot leaves out the similarity matrices; every other field is in it.
 """
@@ -117,4 +120,10 @@ c.close("reversed.pearson", reversed_score, rtol=0, atol=1e-4)
 c.close("reversed.spearman", spearmanr(csB[iu], csR[iu]).statistic, rtol=0, atol=1e-4)
 c.equal("reversed.permutations", PERMUTATIONS)
 p_value_within("reversed.p_value", reversed_score)
+
+# Beyond the notebook: each p-value's Monte Carlo standard error, sqrt(p(1 - p)/N) for the
+# lesson's N shuffles, from the p it reports (checked above against numpy's null)
+for key in ["rsa", "reversed"]:
+    p = c[f"{key}.p_value"]
+    c.close(f"p_value_standard_errors.{key}", np.sqrt(p * (1 - p) / PERMUTATIONS), rtol=1e-12, atol=0)
 c.finish()

@@ -33,7 +33,8 @@ values; the spectra without centring and sqrt(n)·|mean|; the digits' and the ye
 ids (BertTokenizer), their spectra, coordinates along v1 (sigma1·U[:, 0], signed by the
 lesson's convention), the correlation of those with the members' order, their mean |r|,
 and their own random draws recomputed from their ids; the mean |r| of the letters and of
-the random set, and the letters' four strongest pairs; each printed strongest projection as
+the random set, and the letters' four strongest pairs; r between "1" and "2" (the opening
+figure); each printed strongest projection as
 its centred length times its cosine with v1, the ranking by cosine alone, the share of
 positive projections, their median, and each letter's projection.
 """
@@ -169,6 +170,9 @@ def mean_abs_r(ids):
 c.close("abs_correlation_mean_off_diagonal", mean_abs_r(letters), rtol=1e-4)
 # beyond the notebook: the same mean for the random tokens, whose |R| is not drawn
 c.close("abs_correlation_mean_off_diagonal_b", mean_abs_r(random_ids), rtol=1e-4)
+# beyond the notebook: r between the rows of "1" and "2", the opening figure's two axes
+one, two = (tokenizer.encode(t, add_special_tokens=False)[0] for t in ("1", "2"))
+c.close("opening_r", np.corrcoef(E[one], E[two])[0, 1], rtol=1e-4)
 # beyond the notebook: the letters' strongest pairs, |R|'s brightest cells off its diagonal
 R = np.abs(np.corrcoef(centred(letters)))
 upper = [(R[i, j], i, j) for i in range(len(R)) for j in range(i + 1, len(R))]

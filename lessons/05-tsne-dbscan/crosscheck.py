@@ -23,7 +23,10 @@ the last step; scikit-learn's own runs differ from their exact KL by 0.001-0.003
 On the lesson's own points everything else is recomputed: trustworthiness (k = 5) by
 scikit-learn to 1e-9, DBSCAN's labels exactly, the centroids (np.mean of each cluster) to
 1e-9, each group's tokens decoded by the pure-Python tokenizer, and the printout of
-`groupidx` and the groups as numpy and Python print them. The interactive map's
+`groupidx` and the groups as numpy and Python print them. DBSCAN on the embeddings
+themselves (beyond the notebook): eps the 5% quantile of scipy's pairwise distances
+(np.quantile), scikit-learn's DBSCAN on the same f64 rows, labels and clusters exactly, and
+the map's groups each cluster falls in. The interactive map's
 neighbour lists are recomputed with numpy (crosscheck_map.py) over the whole vocabulary's
 text tokens; its regions are the lesson's seeded label propagation on the cosine
 neighbour graph: each is checked to be a set of at least 5 map tokens joined by mutual
@@ -41,7 +44,7 @@ import sys
 import numpy as np
 import sklearn
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial.distance import cdist
+from scipy.spatial.distance import cdist, pdist
 from sklearn.cluster import DBSCAN
 from sklearn.manifold import TSNE, trustworthiness
 from sklearn.manifold._t_sne import _joint_probabilities_nn
@@ -53,6 +56,7 @@ from check import Check  # noqa: E402
 from crosscheck_map import disagreements  # noqa: E402
 
 RUNS, N_TOKS, PERPLEXITY, EPS, MIN_SAMPLES = 20, 100, 5, 7, 3  # the notebook's nToks, TSNE and DBSCAN
+SPACE_QUANTILE = 0.05  # DBSCAN on the embeddings: eps this quantile of the pairwise distances
 LISTED = {"explorer.seconds": "the time the map took to write, a measurement"}
 
 
@@ -211,6 +215,28 @@ c.equal("gram.case_pairs.nearest_own.by_dot_product", nearest_own(-G))
 X64 = X.astype(np.float64)
 c.equal("gram.case_pairs.nearest_own.by_distance", nearest_own(cdist(X64, X64)))
 c.equal("gram.case_pairs.nearest_own.on_map", nearest_own(cdist(points, points)))
+
+# Beyond the notebook: DBSCAN on the embeddings themselves, eps the 5% quantile of the
+# distances between distinct tokens (scipy's pdist, numpy's quantile), scikit-learn's DBSCAN
+# on the same rows with the notebook's min_samples, and where its clusters lie on the map
+pairs = pdist(X64)
+c.equal("space.quantile", SPACE_QUANTILE)
+c.equal("space.pairs", len(pairs))
+space_eps = float(np.quantile(pairs, SPACE_QUANTILE))
+c.close("space.eps", space_eps, rtol=1e-12, atol=0)
+c.equal("space.min_samples", MIN_SAMPLES)
+space = DBSCAN(eps=space_eps, min_samples=MIN_SAMPLES).fit(X64).labels_
+c.equal("space.labels", space.tolist())
+space_clusters = []
+for ci in range(max(space) + 1):
+    members = np.where(space == ci)[0]
+    groups, counts = np.unique(groupidx[members], return_counts=True)
+    space_clusters.append({"tokens": [words[i] for i in members],
+                           "on_map": [{"group": int(g), "tokens": int(n)} for g, n in zip(groups, counts)]})
+c.equal("space.clusters", space_clusters)
+c.equal("space.one_map_cluster", sum(len(k["on_map"]) == 1 and k["on_map"][0]["group"] >= 0 for k in space_clusters))
+c.equal("space.noise", int(np.sum(space == -1)))
+c.equal("space.noise_clustered_on_map", int(np.sum((space == -1) & (groupidx >= 0))))
 
 # Beyond the notebook: the interactive map, its neighbour lists and its regions
 e = c["explorer"]

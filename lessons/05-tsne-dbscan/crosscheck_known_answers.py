@@ -9,10 +9,11 @@ report (the points themselves are in it) and each perplexity, this calls
 start, Barnes-Hut), measures the map as the lesson does — the share of points with a point
 of another cluster among their 5 nearest, each cluster's root mean square distance to its
 centre, the distances between consecutive centres, the minimum spanning tree's longest
-step over its median step (scipy), the line's straightness and breaks, trustworthiness
+step over its median step (scipy; numpy's median, as the lesson's), the line's straightness and breaks, trustworthiness
 (scikit-learn's) — and checks every assertion of tests/known_answers.rs on scikit-learn's
-maps, printing each measure beside the lesson's. Exits 1 if an assertion fails for
-scikit-learn.
+maps, printing each measure beside the lesson's. It also recomputes the lesson's own
+measures on the lesson's own points (the data, and each map in the report) to 1e-9. Exits 1
+if an assertion fails for scikit-learn or a recomputed measure differs.
 
 With scikit-learn 1.5.2 on the seed-42 sets (one run; scikit-learn's call is not
 deterministic, see crosscheck.py) all 42 checks held, and its measures were close to the
@@ -45,12 +46,23 @@ def shape(points, clusters, line):
     out["gaps"] = [float(np.linalg.norm(centres[c] - centres[c - 1])) for c in range(1, k)]
     edges = minimum_spanning_tree(d).data
     edges.sort()
-    out["widest_gap"] = float(edges[-1] / edges[len(edges) // 2])
+    out["widest_gap"] = float(edges[-1] / np.median(edges))
     if line:
         steps = np.linalg.norm(np.diff(points, axis=0), axis=1)
-        out["breaks"] = int((steps > 5 * np.sort(steps)[len(steps) // 2]).sum())
+        out["breaks"] = int((steps > 5 * np.median(steps)).sum())
         out["straightness"] = float(np.linalg.norm(points[-1] - points[0]) / steps.sum())
     return out
+
+
+def close(mine, lesson):
+    """Whether numpy's measures equal the lesson's: counts exactly, the rest to 1e-9."""
+    for key, value in mine.items():
+        if isinstance(value, int):
+            if value != lesson[key]:
+                return False
+        elif not np.allclose(value, lesson[key], rtol=1e-9, atol=0):
+            return False
+    return True
 
 
 def main():
@@ -65,14 +77,20 @@ def main():
             failures.append(what)
 
     for s in report["sets"]:
-        x = np.array(s["points"], dtype=np.float64)
+        # the points are f32 (the report writes each as its shortest decimal): read back as
+        # f32, so that the data's measures see the lesson's exact values
+        x = np.array(s["points"], dtype=np.float32).astype(np.float64)
         clusters = np.array(s["clusters"])
         line = s["along"] is not None
         data = shape(x, clusters, line)
         maps = {}
         print(f"{s['name']}: data {data}")
+        # the lesson's own measures, recomputed on its own points (the data and each map)
+        check(close(data, s["data"]), f"{s['name']}: the lesson's measures of the data, recomputed")
         for m in s["maps"]:
             p = m["perplexity"]
+            check(close(shape(np.array(m["points"]), clusters, line), m["shape"]),
+                  f"{s['name']}: the lesson's measures of its map at perplexity {p:g}, recomputed")
             y = TSNE(n_components=2, perplexity=p).fit_transform(x.astype(np.float32))
             mine = shape(y, clusters, line)
             mine["trustworthiness"] = float(trustworthiness(x, y, n_neighbors=5))

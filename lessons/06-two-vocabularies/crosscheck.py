@@ -20,7 +20,8 @@ dequantised by the gguf package, its tokens decoded from GPT-2's byte table here
   scipy's spearmanr; lesson 3's words' CKA and RSA;
 - fits the rotation with scipy's `orthogonal_procrustes` (the narrower space padded with
   zero columns, as scipy wants equal widths) and finds each held-out token's
-  counterpart by brute force, by cosine and by CSLS;
+  counterpart by brute force, by cosine and by CSLS (precision@1 to @10); then fits it
+  again on every shared token (exercise 5's rerun) and asks the same held-out tokens;
 - finds every shared token's 10 nearest shared tokens by brute force in both models and
   counts the overlap; a token whose count differs must have a tie at its 10th neighbour;
 - recomputes each map's KL divergence exactly (scikit-learn's affinities over 91 exact
@@ -373,28 +374,51 @@ c.equal("alignment.widths", [X[source].shape[1], X[1 - source].shape[1]])
 # and the map into the wider one is the first rows of the rotation found.
 width = [m.shape[1] for m in prepared]
 padded = np.pad(prepared[source], ((0, 0), (0, width[1 - source] - width[source])))
-R, _ = orthogonal_procrustes(padded[train], prepared[1 - source][train])
-W = R[: width[source]]
-mapped = unit(prepared[source] @ W).astype(np.float32)
 targets = unit(prepared[1 - source]).astype(np.float32)
 k = DEFAULTS["k"]
 c.equal("alignment.k", k)
-hub = np.concatenate([np.sort(targets[s:s + 1024] @ mapped.T, axis=1)[:, -k:].mean(1) for s in range(0, n, 1024)])
-ranks, ties = {"plain": [], "csls": []}, {"plain": 0, "csls": 0}
-for start in range(0, len(held_out), 1024):
-    rows = held_out[start:start + 1024]
-    plain = mapped[rows] @ targets.T
-    for name, scores in (("plain", plain), ("csls", 2 * plain - hub[None, :])):
-        truth = scores[np.arange(len(rows)), rows][:, None]
-        ranks[name] += list((scores > truth).sum(1))
-        ties[name] += int((np.abs(scores - truth) < 1e-6).sum() - len(rows))
-for name in ("plain", "csls"):
-    r = np.array(ranks[name])
-    for at in (1, 10):
-        want, got = (r < at).mean(), c[f"alignment.{name}.at_{at}"]
-        tolerance = (ties[name] + 0.5) / len(held_out)
-        c.holds(f"alignment.{name}.at_{at}", abs(got - want) <= tolerance,
-                f"report {got} python {want} (tied queries: {ties[name]})", tolerance=tolerance)
+
+
+def counterpart_ranks(fit):
+    """W fitted by scipy on the tokens `fit`; each held-out token's rank of its counterpart
+    among all targets by brute force, by cosine and by CSLS, and how many candidates tie
+    with the counterpart at float32 precision."""
+    R, _ = orthogonal_procrustes(padded[fit], prepared[1 - source][fit])
+    mapped = unit(prepared[source] @ R[: width[source]]).astype(np.float32)
+    hub = np.concatenate([np.sort(targets[s:s + 1024] @ mapped.T, axis=1)[:, -k:].mean(1)
+                          for s in range(0, n, 1024)])
+    ranks, ties = {"plain": [], "csls": []}, {"plain": 0, "csls": 0}
+    for start in range(0, len(held_out), 1024):
+        rows = held_out[start:start + 1024]
+        plain = mapped[rows] @ targets.T
+        for name, scores in (("plain", plain), ("csls", 2 * plain - hub[None, :])):
+            truth = scores[np.arange(len(rows)), rows][:, None]
+            ranks[name] += list((scores > truth).sum(1))
+            ties[name] += int((np.abs(scores - truth) < 1e-6).sum() - len(rows))
+    return {name: np.array(r) for name, r in ranks.items()}, ties
+
+
+def check_precision(at, ranks, ties):
+    """precision@1, @10 and @1 to @10 of `at` (alignment or fitted_on_all) against the
+    brute-force ranks, each within the queries whose counterpart is tied."""
+    for name in ("plain", "csls"):
+        r, tolerance = ranks[name], (ties[name] + 0.5) / len(held_out)
+        want = [float((r < top).mean()) for top in range(1, k + 1)]
+        for field, value in (("at_1", want[0]), ("at_10", want[k - 1]), ("by_k", want)):
+            got = c[f"{at}.{name}.{field}"]
+            ok = len(np.atleast_1d(got)) == len(np.atleast_1d(value)) \
+                and np.all(np.abs(np.array(got) - np.array(value)) <= tolerance)
+            c.holds(f"{at}.{name}.{field}", bool(ok), f"report {got} python {value} (tied queries: {ties[name]})",
+                    tolerance=tolerance)
+    return {name: float((ranks[name] < 1).mean()) for name in ranks}
+
+
+held_out_at_1 = check_precision("alignment", *counterpart_ranks(train))
+# Exercise 5's rerun: W fitted on every shared token, the held-out tokens asked again.
+c.equal("fitted_on_all.train", n)
+c.equal("fitted_on_all.test", len(held_out))
+all_at_1 = check_precision("fitted_on_all", *counterpart_ranks(list(range(n))))
+print(f"   precision@1 held out {held_out_at_1}, W fitted on all {all_at_1}")
 c.close("alignment.chance_at_1", 1 / n, rtol=0, atol=1e-12)
 
 # ---- 4. agreement per token ----

@@ -1,9 +1,10 @@
 """Lesson 6 (two models, one vocabulary) as a Python user would write it, on the stand-ins
 of bert-base-uncased and gpt2, for the benchmark: the shared tokens, linear CKA with 100
 shuffles, RSA over all pairs (in blocks) and on 2,000 tokens with 100 shuffles, CKA and
-RSA of random subsets, scipy's orthogonal Procrustes with cosine and CSLS retrieval,
-neighbour agreement, and both t-SNE maps with openTSNE (FFT, perplexity 30, 250 + 250
-iterations). Usage (from bench/run.py, with bench/python on PYTHONPATH): notebook.py OUT_DIR"""
+RSA of random subsets, scipy's orthogonal Procrustes with cosine and CSLS retrieval (fitted
+on half the tokens, and again on all of them), neighbour agreement, and both t-SNE maps
+with openTSNE (FFT, perplexity 30, 250 + 250 iterations). Usage (from bench/run.py, with
+bench/python on PYTHONPATH): notebook.py OUT_DIR"""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -80,22 +81,31 @@ for ax, j, name in ((axs[0], 0, "CKA"), (axs[1], 1, "RSA")):
     ax.set(xticks=range(len(sizes)), xticklabels=sizes, title=f"{name} by number of tokens")
 save(fig, out, "similarity_by_size")
 
-# 3. alignment: Procrustes on half the tokens (the narrower space padded with zeros)
+# 3. alignment: Procrustes on half the tokens (the narrower space padded with zeros); then,
+# as exercise 5, on every token, the same held-out tokens asked again
 A, B = unit(X - X.mean(0)), unit(Y - Y.mean(0))
 order = rng.permutation(n)
 train, test = np.sort(order[: n // 2]), np.sort(order[n // 2:])
-R, _ = orthogonal_procrustes(np.pad(A, ((0, 0), (0, B.shape[1] - A.shape[1])))[train], B[train])
-mapped = unit(A @ R[: A.shape[1]]).astype(np.float32)
-B32 = B.astype(np.float32)
-hub = np.concatenate([np.sort(B32[s:s + 1024] @ mapped.T, axis=1)[:, -10:].mean(1) for s in range(0, n, 1024)])
-ranks = {"cosine": [], "CSLS": []}
-for s in range(0, len(test), 1024):
-    rows = test[s:s + 1024]
-    sims = mapped[rows] @ B32.T
-    for name, scores in (("cosine", sims), ("CSLS", 2 * sims - hub)):
-        ranks[name] += list((scores > scores[np.arange(len(rows)), rows][:, None]).sum(1))
-for name, r in ranks.items():
-    print(f"{name}: precision@1 {np.mean(np.array(r) < 1):.4f}, @10 {np.mean(np.array(r) < 10):.4f}")
+padded, B32 = np.pad(A, ((0, 0), (0, B.shape[1] - A.shape[1]))), B.astype(np.float32)
+
+
+def counterpart_ranks(fit):
+    R, _ = orthogonal_procrustes(padded[fit], B[fit])
+    mapped = unit(A @ R[: A.shape[1]]).astype(np.float32)
+    hub = np.concatenate([np.sort(B32[s:s + 1024] @ mapped.T, axis=1)[:, -10:].mean(1) for s in range(0, n, 1024)])
+    ranks = {"cosine": [], "CSLS": []}
+    for s in range(0, len(test), 1024):
+        rows = test[s:s + 1024]
+        sims = mapped[rows] @ B32.T
+        for name, scores in (("cosine", sims), ("CSLS", 2 * sims - hub)):
+            ranks[name] += list((scores > scores[np.arange(len(rows)), rows][:, None]).sum(1))
+    return ranks
+
+
+for fitted, fit in (("half", train), ("all", np.arange(n))):
+    for name, r in counterpart_ranks(fit).items():
+        at_k = [np.mean(np.array(r) < k) for k in range(1, 11)]
+        print(f"W fitted on {fitted}, {name}: precision@1 {at_k[0]:.4f}, @10 {at_k[9]:.4f}")
 
 
 # 4. agreement per token, and the two maps

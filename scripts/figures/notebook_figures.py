@@ -34,14 +34,33 @@ def report(lesson):
     return json.loads((GENERATED / lesson / "report.json").read_text())
 
 
+def standin_tag(lesson):
+    """The tag the lesson's figure titles carry for the models its report names (as
+    common/src/run/session.rs's `tag_for` makes it), so that a notebook figure drawn from
+    stand-ins is no more taken for the course models' than the lesson's."""
+    standins = [m["standin"] for m in report(lesson)["models"] if m.get("standin")]
+    synthetic = sum(s["synthetic"] for s in standins)
+    if not standins:
+        return ""
+    if synthetic == 0:
+        return " [stand-in]"
+    return " [SYNTHETIC stand-in]" if synthetic == len(standins) else " [stand-ins, some SYNTHETIC]"
+
+
 def run_cell(lesson, source, names, namespace):
-    """Runs one notebook cell; each `plt.show()` saves the open figure as the next name."""
+    """Runs one notebook cell; each `plt.show()` saves the open figure as the next name,
+    marked with the lesson's stand-in tag in its lower right corner (in the titles, as
+    the lesson writes it, the tag ran into the next panel's title: matplotlib does not
+    wrap them)."""
     names = list(names)
     folder = OUT / lesson
     folder.mkdir(parents=True, exist_ok=True)
+    tag = standin_tag(lesson)
 
     def show():
         fig = plt.gcf()
+        if tag:
+            fig.text(0.995, 0.005, tag.strip(), ha="right", va="bottom", fontsize="small", color="0.3")
         fig.savefig(folder / f"{names.pop(0)}.svg")
         plt.close(fig)
 

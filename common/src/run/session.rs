@@ -179,12 +179,7 @@ impl Session {
         let models = self.models.borrow();
         let standins: Vec<_> = models.iter().filter_map(|m| m.standin.as_ref()).collect();
         let synthetic = standins.iter().filter(|s| s.synthetic).count();
-        match (standins.len(), synthetic) {
-            (0, _) => "",
-            (_, 0) => " [stand-in]",
-            (all, some) if some == all => " [SYNTHETIC stand-in]",
-            _ => " [stand-ins, some SYNTHETIC]",
-        }
+        tag_for(standins.len(), synthetic)
     }
 
     /// Writes `report.json` and `numbers.md` with the lesson's results, swaps the whole
@@ -225,5 +220,30 @@ fn listed(names: &[String]) -> String {
     match names.len().saturating_sub(shown.len()) {
         0 => shown.join(", "),
         more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
+/// The figure-title tag of a run with `standins` stand-in models, `synthetic` of them
+/// synthetic.
+fn tag_for(standins: usize, synthetic: usize) -> &'static str {
+    match (standins, synthetic) {
+        (0, _) => "",
+        (_, 0) => " [stand-in]",
+        (all, some) if some == all => " [SYNTHETIC stand-in]",
+        _ => " [stand-ins, some SYNTHETIC]",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tag_for;
+
+    #[test]
+    fn figure_titles_tag_real_synthetic_and_mixed_standins_apart() {
+        assert_eq!(tag_for(0, 0), "");
+        assert_eq!(tag_for(2, 0), " [stand-in]");
+        assert_eq!(tag_for(2, 2), " [SYNTHETIC stand-in]");
+        assert_eq!(tag_for(1, 1), " [SYNTHETIC stand-in]");
+        assert_eq!(tag_for(2, 1), " [stand-ins, some SYNTHETIC]");
     }
 }

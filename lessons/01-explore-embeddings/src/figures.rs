@@ -53,10 +53,18 @@ pub fn token_lengths(lengths: Pair<&LengthCounts>, labels: &Pair<String>) -> Fig
     )
 }
 
-/// Both embedding matrices, transposed (dimensions × tokens), colour limits ±0.15,
-/// stretched over the panel (`aspect='auto'`).
-pub fn heatmaps<'a>(models: Pair<&'a Model>, labels: &Pair<String>) -> Figure<'a> {
-    fn panel(model: &Model, title: String) -> Panel<'_> {
+/// The heatmaps' colour limits, the notebook's `vmin=-.15, vmax=.15`: a value beyond
+/// them is drawn in the end colour (the lesson counts how many are).
+pub const HEATMAP_LIMITS: [f64; 2] = [-0.15, 0.15];
+
+/// Both embedding matrices, transposed (dimensions × tokens), colour limits `[vmin,
+/// vmax]`, stretched over the panel (`aspect='auto'`).
+pub fn heatmaps<'a>(
+    models: Pair<&'a Model>,
+    labels: &Pair<String>,
+    [vmin, vmax]: [f64; 2],
+) -> Figure<'a> {
+    let panel = |model: &'a Model, title: String| -> Panel<'a> {
         Panel::Image(ImagePanel {
             transposed: true,
             equal_aspect: false,
@@ -68,11 +76,11 @@ pub fn heatmaps<'a>(models: Pair<&'a Model>, labels: &Pair<String>) -> Figure<'a
                     ..Axes::default()
                 },
                 &model.embeddings,
-                (-0.15, 0.15),
+                (vmin, vmax),
                 common::plot::Colormap::Viridis,
             )
         })
-    }
+    };
     Figure::grid(
         1000,
         800,

@@ -62,7 +62,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let embedding_shapes = models.as_ref().map(|m| m.embeddings.shape());
     session.show(Shapes(embedding_shapes, &labels));
     session.figure(
-        figures::heatmaps(models.as_ref(), &labels),
+        figures::heatmaps(models.as_ref(), &labels, figures::HEATMAP_LIMITS),
         "embedding_matrices",
     )?;
     // ANCHOR_END: matrices
@@ -117,6 +117,47 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     });
     // ANCHOR_END: decoded_lengths
 
+    session.beyond("how much of each heatmap is outside its colour range?");
+    // ANCHOR: clipped
+    // the share of each matrix's values below and above the heatmaps' colour
+    // range (the notebook's vmin, vmax), which the figure draws in its end colours
+    let limits = figures::HEATMAP_LIMITS;
+    let clipped = session.show(Clipped {
+        limits,
+        share: embeddings.map(|e| outside(e.data(), limits)),
+        labels: labels.clone(),
+    });
+    // ANCHOR_END: clipped
+
+    session.beyond("a vector against its own shuffled dimensions");
+    // ANCHOR: shuffled_self
+    // the same word's GPT vector against copies of itself whose dimensions are
+    // shuffled (seeded): the same values, each now paired with another axis's
+    let vector = &same_word.comparison.vector.gpt;
+    let mut rng = SeededRng::new(session.seed());
+    let correlations: Vec<f64> = (0..SHUFFLES)
+        .map(|_| {
+            let mut copy = vector.clone();
+            rng.shuffle(&mut copy);
+            pearson(vector, &copy)
+        })
+        .collect();
+    // ANCHOR_END: shuffled_self
+    let shuffled_self = session.show(ShuffledSelf {
+        word: same_word.word.clone(),
+        index: same_word.comparison.index.gpt,
+        dimensions: vector.len(),
+        mean_abs_r: correlations.iter().map(|r| r.abs()).sum::<f64>() / SHUFFLES as f64,
+        band: 2.0 / (vector.len() as f64).sqrt(),
+        correlations,
+        label: labels.gpt.clone(),
+    });
+
+    // for the book: the line of each module tree that holds the embedding matrix
+    let embedding_in_tree = architectures
+        .as_ref()
+        .zip(models.as_ref())
+        .map(|(a, m)| embedding_line(&a.module_tree, m.embeddings.shape()));
     session.finish(Results {
         labels,
         architectures,
@@ -127,8 +168,43 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         same_word,
         distributions,
         decoded_lengths,
+        embedding_in_tree,
+        clipped,
+        shuffled_self,
     })
 }
+
+/// The line of a printed module tree that holds the token embedding matrix, an
+/// `Embedding(V, d…)` of the matrix's shape (`None` if the tree names no such module).
+fn embedding_line(tree: &str, [rows, cols]: [usize; 2]) -> Option<TreeLine> {
+    let module = format!("Embedding({rows}, {cols}");
+    let holds = |line: &str| {
+        line.split_once(&module)
+            .is_some_and(|(_, rest)| rest.starts_with([',', ')']))
+    };
+    let (number, text) = tree.lines().enumerate().find(|(_, l)| holds(l))?;
+    Some(TreeLine {
+        number: number + 1,
+        lines: tree.lines().count(),
+        text: text.trim().to_string(),
+    })
+}
+
+/// The shares of `values` below and above `[vmin, vmax]`, compared as the heatmap
+/// compares them (in f64): what its colour range cannot show.
+fn outside(values: &[f32], [vmin, vmax]: [f64; 2]) -> Outside {
+    let share = |beyond: &dyn Fn(f64) -> bool| {
+        let count = values.iter().filter(|&&v| beyond(f64::from(v))).count();
+        count as f64 / values.len().max(1) as f64
+    };
+    Outside {
+        below: share(&|v| v < vmin),
+        above: share(&|v| v > vmax),
+    }
+}
+
+/// How many seeded shuffles of a vector's dimensions it is correlated with.
+const SHUFFLES: usize = 5;
 
 /// The notebook's `np.random.randint(low, high)`, seeded, kept inside both vocabularies
 /// (a model with fewer rows draws from its last ones).

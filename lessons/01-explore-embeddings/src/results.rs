@@ -8,6 +8,7 @@ use common::analysis::stats::Histogram;
 use common::format::{decimals, thousands};
 use common::model::Architecture;
 use common::run::report::{BookNumbers, book_section, code, markdown_table};
+use common::text::{markdown_text, one_line, terminal};
 use serde::Serialize;
 
 /// Everything lesson 1 reports.
@@ -27,6 +28,106 @@ pub struct Results {
     pub distributions: Distributions,
     /// Beyond the notebook: the lengths of the text the tokens decode to.
     pub decoded_lengths: Pair<DecodedLengths>,
+    /// The line of each printed module tree that holds the token embedding matrix.
+    pub embedding_in_tree: Pair<Option<TreeLine>>,
+    /// Beyond the notebook: how much of each matrix the heatmaps' colour range leaves out.
+    pub clipped: Clipped,
+    /// Beyond the notebook: the same word's GPT vector against shuffles of itself.
+    pub shuffled_self: ShuffledSelf,
+}
+
+/// One line of a printed module tree.
+#[derive(Debug, Serialize)]
+pub struct TreeLine {
+    /// Its number, from 1, and how many lines the tree has.
+    pub number: usize,
+    pub lines: usize,
+    pub text: String,
+}
+
+/// The shares of each embedding matrix's values outside the heatmaps' colour range. A
+/// heatmap with fixed `vmin`, `vmax` draws every value beyond them in its end colour, so
+/// a saturated cell says only "at least this far", never how far.
+#[derive(Debug, Serialize)]
+pub struct Clipped {
+    /// The heatmaps' colour limits `[vmin, vmax]` (the notebook's ±0.15).
+    pub limits: [f64; 2],
+    pub share: Pair<Outside>,
+    #[serde(skip)]
+    pub labels: Pair<String>,
+}
+
+/// Shares (0 to 1) of a matrix's values below `vmin` and above `vmax`.
+#[derive(Debug, Serialize)]
+pub struct Outside {
+    pub below: f64,
+    pub above: f64,
+}
+
+/// A share as a percentage, one decimal (more where that would show a share as 0).
+fn percent(share: f64) -> String {
+    format!("{}%", decimals(100.0 * share, 1))
+}
+
+impl fmt::Display for Clipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [vmin, vmax] = self.limits;
+        write!(
+            f,
+            "Values outside the heatmaps' colour range [{vmin}, {vmax}], drawn in its end colours:"
+        )?;
+        // GPT first, as the figure draws it
+        for (name, s) in [
+            (&self.labels.gpt, &self.share.gpt),
+            (&self.labels.bert, &self.share.bert),
+        ] {
+            write!(
+                f,
+                "\n{name}: {} below {vmin}, {} above {vmax}",
+                percent(s.below),
+                percent(s.above)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A vector correlated with copies of itself whose dimensions are shuffled.
+#[derive(Debug, Serialize)]
+pub struct ShuffledSelf {
+    pub word: String,
+    /// The GPT token whose vector is shuffled (the same word's), and its width.
+    pub index: usize,
+    pub dimensions: usize,
+    /// Pearson r with each seeded shuffle.
+    pub correlations: Vec<f64>,
+    /// The mean of their |r|.
+    pub mean_abs_r: f64,
+    /// 2/√d: the band about 0 within which r of two unrelated lists of d values falls
+    /// about nineteen times in twenty.
+    pub band: f64,
+    #[serde(skip)]
+    pub label: String,
+}
+
+impl fmt::Display for ShuffledSelf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r: Vec<String> = self.correlations.iter().map(|r| decimals(*r, 3)).collect();
+        write!(
+            f,
+            "{} vector of \"{}\" (token {}, {} dimensions) against {} shuffles of its own dimensions:\n\
+             r = {}; mean |r| = {} (unrelated lists of {} values: within ±{} nineteen times in twenty)",
+            self.label,
+            one_line(&self.word),
+            self.index,
+            self.dimensions,
+            self.correlations.len(),
+            r.join(", "),
+            decimals(self.mean_abs_r, 3),
+            self.dimensions,
+            decimals(self.band, 3)
+        )
+    }
 }
 
 /// `(length, count)` pairs, shortest first.
@@ -378,10 +479,88 @@ impl BookNumbers for Results {
                 &rows,
             ),
         ) + &book_section("decoded", &self.decoded_table())
+            + &book_section("module_trees", &self.module_trees())
+            + &book_section("clipped", &self.clipped_sentence())
+            + &book_section("shuffled_self", &self.shuffled_sentence())
     }
 }
 
 impl Results {
+    /// Where each printed tree holds the token embedding matrix, and what the lesson
+    /// prints for `print(model)`, each model's in a block a reader opens.
+    fn module_trees(&self) -> String {
+        let models = self.labels.as_ref().zip(
+            self.architectures
+                .as_ref()
+                .zip(self.embedding_in_tree.as_ref()),
+        );
+        // GPT first, as the notebook prints them
+        let [bert, gpt] = models.into_array();
+        let (located, printed): (Vec<String>, Vec<String>) = [("GPT", gpt), ("BERT", bert)]
+            .into_iter()
+            .map(|(family, (label, (architecture, line)))| {
+                let label = markdown_text(label);
+                let located = match line {
+                    Some(l) => format!(
+                        "{label}: {}, line {} of its {}-line tree",
+                        code(&l.text),
+                        l.number,
+                        l.lines
+                    ),
+                    None => format!("{label}: no `Embedding` of the matrix's shape in its tree"),
+                };
+                let printed = format!(
+                    "<details><summary>{family}: what the lesson prints for <code>print(model)</code></summary>\n\n{}\n\n</details>",
+                    fenced(&architecture.to_string())
+                );
+                (located, printed)
+            })
+            .unzip();
+        format!(
+            "The token embedding matrix in each printed tree: {}.\n\n{}",
+            located.join("; "),
+            printed.join("\n\n")
+        )
+    }
+
+    /// The shares of each matrix outside the heatmaps' colour range, GPT first.
+    fn clipped_sentence(&self) -> String {
+        let c = &self.clipped;
+        let [vmin, vmax] = c.limits;
+        let share = |name: &str, s: &Outside| {
+            format!(
+                "{} {} of its values below {vmin} and {} above {vmax} ({} in all)",
+                markdown_text(name),
+                percent(s.below),
+                percent(s.above),
+                percent(s.below + s.above)
+            )
+        };
+        format!(
+            "Outside the colour range [{vmin}, {vmax}]: {}; {}.",
+            share(&self.labels.gpt, &c.share.gpt),
+            share(&self.labels.bert, &c.share.bert)
+        )
+    }
+
+    /// A vector against shuffles of its own dimensions, in a sentence.
+    fn shuffled_sentence(&self) -> String {
+        let s = &self.shuffled_self;
+        let r: Vec<String> = s.correlations.iter().map(|r| decimals(*r, 3)).collect();
+        format!(
+            "The GPT vector of “{}” (token {}, {} dimensions) against {} seeded shuffles of its own dimensions: r = {}; mean |r| = {}. Two unrelated lists of {} values have r within ±{} (2/√{}) nineteen times in twenty.",
+            markdown_text(&s.word),
+            s.index,
+            s.dimensions,
+            s.correlations.len(),
+            r.join(", "),
+            decimals(s.mean_abs_r, 3),
+            s.dimensions,
+            decimals(s.band, 3),
+            s.dimensions
+        )
+    }
+
     /// The token-length counts, stored and decoded, at every length where decoding
     /// changes a model's count (the lesson's last table, cut to where the two differ).
     fn decoded_table(&self) -> String {
@@ -418,4 +597,12 @@ impl Results {
             markdown_table(&header, &rows)
         )
     }
+}
+
+/// Printed output as a Markdown code block: unprintable characters escaped, fenced with
+/// more backticks than any run of them in the text, so nothing in it can close the block.
+fn fenced(text: &str) -> String {
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run.max(2) + 1);
+    format!("{fence}text\n{}\n{fence}", terminal(text.trim_end()))
 }

@@ -7,6 +7,15 @@
 //! `safetensors` and `gguf` packages read, and with transformers' pure-Python tokenizers
 //! (vocabulary sizes, token ids, stored and decoded token lengths) from the same stand-in
 //! files, and agreed to the snapshot's 4 significant digits.
+//!
+//! Beyond the notebook, checked the same way before the snapshot took them: the shares of
+//! each matrix's values outside the heatmaps' colour range ±0.15 (numpy's counts on the
+//! same matrices, in float64, equal to the last digit: `OUTSIDE` below); the tree line of
+//! each token embedding matrix (found in the printed tree by the config's V and d); and
+//! the same word's GPT vector against 5 seeded shuffles of its dimensions, whose r the
+//! script checks against numpy's own 20,000 shuffles of that vector (each inside the
+//! 0.01%–99.99% quantiles, mean |r| too) and which a Python SplitMix64 and Fisher–Yates,
+//! written apart from the Rust, repeated to 1e-15.
 
 use common::Pair;
 use course_tests::{
@@ -18,6 +27,13 @@ use lesson01::{Args, run};
 /// (the seeded same-index draw), and "the" (BERT 1996, GPT 1195).
 const R_SAME_INDEX: f64 = -0.016_617_263;
 const R_THE: f64 = -0.001_998_019_6;
+
+/// numpy's counts of values below −0.15 and above 0.15 (`np.sum(e64 < -0.15)`, in
+/// float64) and of all values: BERT, GPT.
+const OUTSIDE: [(usize, usize, usize); 2] = [
+    (60_292, 60_319, 30_522 * 384),
+    (2_867_137, 2_932_610, 49_152 * 576),
+];
 
 #[test]
 fn lesson01_report_on_the_standins() {
@@ -77,6 +93,34 @@ fn lesson01_report_on_the_standins() {
         assert!(a.module_classes_known);
         assert_eq!(a.parameters, a.parameters_in_files, "{}", a.model);
     }
+
+    // The heatmaps' colour range leaves out about a fifth of the GPT stand-in's values.
+    let clipped = &results.clipped;
+    assert_eq!(clipped.limits, [-0.15, 0.15]);
+    for (share, (below, above, all)) in [&clipped.share.bert, &clipped.share.gpt]
+        .into_iter()
+        .zip(OUTSIDE)
+    {
+        assert_eq!(share.below, below as f64 / all as f64);
+        assert_eq!(share.above, above as f64 / all as f64);
+    }
+    // The token embedding matrix's line in each printed tree.
+    let lines = results
+        .embedding_in_tree
+        .as_ref()
+        .map(|l| l.as_ref().unwrap());
+    assert_eq!(
+        lines.gpt.text,
+        "(embed_tokens): Embedding(49152, 576, padding_idx=2)"
+    );
+    assert_eq!(
+        lines.bert.text,
+        "(word_embeddings): Embedding(30522, 384, padding_idx=0)"
+    );
+    // A vector against shuffles of its own dimensions: r near 0, as for two models.
+    let shuffled = &results.shuffled_self;
+    assert_eq!((shuffled.index, shuffled.dimensions), (1195, 576));
+    assert!(shuffled.mean_abs_r < shuffled.band, "{shuffled:?}");
 
     // Every figure exists in both formats, and report.json on disk is what run returned.
     assert_figures(

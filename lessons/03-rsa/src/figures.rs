@@ -62,20 +62,37 @@ pub fn per_word(
     Some(Figure::grid(1000, 400, 1, 2, vec![scatter, correlations]))
 }
 
-fn similarity_panel<'a>(m: &'a Matrix, words: &[String], title: String) -> Panel<'a> {
-    Panel::Image(ImagePanel::new(
-        Axes {
-            title,
-            x_tick_labels: Some(every_nth(words, 2, 0)),
-            y_tick_labels: Some(every_nth(words, 2, 1)),
-            x_tick_rotation: true,
-            rc: RcParams::OpenBold,
-            ..Axes::default()
-        },
-        m,
-        (0.1, 0.5),
-        Colormap::Plasma,
-    ))
+/// The most words a similarity panel labels each of, at the RSA figure's size (18, the
+/// notebook's default list, measured to fit without their labels touching); longer
+/// lists get every second, third… word, as the notebook labels every second.
+const LABELLED_WORDS: usize = 18;
+
+/// A cosine-similarity matrix with its words on both axes (every one that fits);
+/// `colorbar` for the one panel that carries the colour bar both share (the same limits
+/// and colour map).
+fn similarity_panel<'a>(
+    m: &'a Matrix,
+    words: &[String],
+    title: String,
+    colorbar: bool,
+) -> Panel<'a> {
+    let step = words.len().div_ceil(LABELLED_WORDS).max(1);
+    Panel::Image(ImagePanel {
+        colorbar,
+        ..ImagePanel::new(
+            Axes {
+                title,
+                x_tick_labels: Some(every_nth(words, step, 0)),
+                y_tick_labels: Some(every_nth(words, step, (step > 1).into())),
+                x_tick_rotation: true,
+                rc: RcParams::OpenBold,
+                ..Axes::default()
+            },
+            m,
+            (0.1, 0.5),
+            Colormap::Plasma,
+        )
+    })
 }
 
 /// Part 3: both cosine-similarity matrices and their upper triangles against each other.
@@ -108,30 +125,36 @@ pub fn rsa<'a>(
     });
     // The notebook's three panels in a row leave each a third of the page, too narrow for
     // word labels at a legible size: the matrices side by side, the scatter centred below.
-    let place = |row, col, panel| Placed {
+    // The notebook labels every other word; here every word is labelled, which 18 rows
+    // fit only with one colour bar for both matrices, the GPT panel's: its panel is wider
+    // by the bar (19 of 35 columns to 16), so that the two matrices are drawn one size.
+    let place = |row, col, col_span, panel| Placed {
         row,
         col,
         row_span: 1,
-        col_span: 2,
+        col_span,
         panel,
     };
+    let title = |label: &str, model: &str| format!("{label}) Cossim matrix for {model}");
     Figure {
         width: 1000,
-        height: 900,
+        height: 1100,
         rows: 2,
-        cols: 4,
+        cols: 35,
         panels: vec![
             place(
                 0,
                 0,
-                similarity_panel(bert, words, format!("A) Cossim matrix for {}", labels.bert)),
+                16,
+                similarity_panel(bert, words, title("A", &labels.bert), false),
             ),
             place(
                 0,
-                2,
-                similarity_panel(gpt, words, format!("B) Cossim matrix for {}", labels.gpt)),
+                16,
+                19,
+                similarity_panel(gpt, words, title("B", &labels.gpt), true),
             ),
-            place(1, 1, scatter),
+            place(1, 8, 19, scatter),
         ],
     }
 }
@@ -186,6 +209,30 @@ mod tests {
                     .cloned()
             })
             .collect()
+    }
+
+    #[test]
+    fn the_similarity_panels_label_every_word_up_to_eighteen_then_every_other() {
+        let m = Matrix::new(1, 1, vec![1.0]).unwrap();
+        let labels = |n: usize| {
+            let words: Vec<String> = (0..n).map(|i| format!("w{i}")).collect();
+            match similarity_panel(&m, &words, String::new(), false) {
+                Panel::Image(p) => (p.axes.x_tick_labels.unwrap(), p.axes.y_tick_labels.unwrap()),
+                Panel::Xy(_) => unreachable!(),
+            }
+        };
+        let (x, y) = labels(18);
+        assert!(x.iter().chain(&y).all(|l| !l.is_empty()));
+        // 27 words: the notebook's every other, x from the first word, y from the second
+        let (x, y) = labels(27);
+        assert_eq!(
+            (x[0].as_str(), x[1].as_str(), x[2].as_str()),
+            ("w0", "", "w2")
+        );
+        assert_eq!(
+            (y[0].as_str(), y[1].as_str(), y[2].as_str()),
+            ("", "w1", "")
+        );
     }
 
     #[test]

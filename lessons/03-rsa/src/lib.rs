@@ -110,7 +110,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let score = shown(permutations, "permutation test (shuffles)", |done| {
         permutation_test(&cs.bert, &cs.gpt, r, permutations, seed, done)
     });
-    session.show(Permutations(&score));
+    // how precisely N shuffles pin p down: its standard error
+    let rsa_se = standard_error(&score);
+    session.show(Permutations(&score, rsa_se));
     // ANCHOR_END: permutation
 
     session.beyond("a relabelling that keeps the groups: GPT's word order reversed");
@@ -122,7 +124,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let reversed = shown(permutations, "permutation test (shuffles)", |done| {
         permutation_test(bert, &gpt, reversed, permutations, seed, done)
     });
-    session.show(Reversed(&reversed));
+    let reversed_se = standard_error(&reversed);
+    session.show(Reversed(&reversed, reversed_se));
     // ANCHOR_END: reversed
 
     session.finish(Results {
@@ -135,8 +138,22 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         reversed,
         similarity_matrices: cs.map(|m| m.data().to_vec()),
         model_sizes,
+        p_value_standard_errors: StandardErrors {
+            rsa: rsa_se,
+            reversed: reversed_se,
+        },
     })
 }
+
+// ANCHOR: standard_error
+/// The Monte Carlo standard error of a permutation p-value, √(p(1 − p)/N) for N
+/// shuffles: each shuffle reaches the score or not, with chance p, so the share
+/// that did — and so p — varies by about this much from one seed to another.
+fn standard_error(score: &RsaScore) -> Option<f64> {
+    let n = score.permutations as f64;
+    score.p_value.map(|p| (p * (1.0 - p) / n).sqrt())
+}
+// ANCHOR_END: standard_error
 
 /// A similarity matrix with its words in reverse order: row and column `i` become
 /// `n − 1 − i` (the matrix of the words' vectors taken in reverse).

@@ -25,6 +25,28 @@ pub struct Results {
     pub reversed: RsaScore,
     pub similarity_matrices: Pair<Vec<f32>>,
     pub model_sizes: ModelSizes,
+    /// Beyond the notebook: how precisely each permutation p-value is known.
+    pub p_value_standard_errors: StandardErrors,
+}
+
+/// The Monte Carlo standard error, √(p(1 − p)/N), of each permutation p-value (`None`
+/// where the test did not run).
+#[derive(Debug, Serialize)]
+pub struct StandardErrors {
+    pub rsa: Option<f64>,
+    pub reversed: Option<f64>,
+}
+
+/// "p = …, standard error …", or the note that the test was skipped.
+fn p_with_error(p: f64, digits: usize, standard_error: Option<f64>) -> String {
+    match standard_error {
+        Some(se) => format!(
+            "p = {} (standard error {})",
+            decimals(p, digits),
+            decimals(se, 4)
+        ),
+        None => format!("p = {}", decimals(p, digits)),
+    }
 }
 
 /// Part 1: vocabulary sizes and embedding shapes.
@@ -158,8 +180,9 @@ impl fmt::Display for Triangles<'_> {
     }
 }
 
-/// The permutation test of the RSA score, as the lesson prints it.
-pub struct Permutations<'a>(pub &'a RsaScore);
+/// The permutation test of the RSA score and its p-value's standard error, as the lesson
+/// prints them.
+pub struct Permutations<'a>(pub &'a RsaScore, pub Option<f64>);
 
 impl fmt::Display for Permutations<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -167,18 +190,19 @@ impl fmt::Display for Permutations<'_> {
         match s.p_value {
             Some(p) => write!(
                 f,
-                "RSA r = {:.2} against {} label shuffles: permutation p = {}",
+                "RSA r = {:.2} against {} label shuffles: permutation {}",
                 s.pearson,
                 s.permutations,
-                decimals(p, 4)
+                p_with_error(p, 4, self.1)
             ),
             None => write!(f, "permutation test skipped (--permutations 0)"),
         }
     }
 }
 
-/// The RSA score with GPT's word order reversed, and its permutation test.
-pub struct Reversed<'a>(pub &'a RsaScore);
+/// The RSA score with GPT's word order reversed, its permutation test and the p-value's
+/// standard error.
+pub struct Reversed<'a>(pub &'a RsaScore, pub Option<f64>);
 
 impl fmt::Display for Reversed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -191,9 +215,9 @@ impl fmt::Display for Reversed<'_> {
         match s.p_value {
             Some(p) => write!(
                 f,
-                "; against {} label shuffles: permutation p = {}",
+                "; against {} label shuffles: permutation {}",
                 s.permutations,
-                decimals(p, 4)
+                p_with_error(p, 4, self.1)
             ),
             None => Ok(()),
         }
@@ -258,14 +282,24 @@ impl BookNumbers for Results {
     fn numbers(&self) -> String {
         let s = &self.rsa;
         let words = self.token_counts.len();
+        let errors = &self.p_value_standard_errors;
+        let standard_error = |se: Option<f64>, n: usize| {
+            se.map_or(String::new(), |se| {
+                format!(
+                    "; its standard error √(p(1 − p)/{n}) is {}",
+                    decimals(se, 4)
+                )
+            })
+        };
         let p = s.p_value.map_or("not tested".to_string(), |p| {
             // With (hits + 1) / (N + 1), no p can be below 1 / (N + 1).
             format!(
-                "{} ({} shuffles; the smallest p this many shuffles can give is 1/{} = {})",
+                "{} ({} shuffles; the smallest p this many shuffles can give is 1/{} = {}{})",
                 decimals(p, 4),
                 s.permutations,
                 s.permutations + 1,
-                decimals(1.0 / (s.permutations + 1) as f64, 4)
+                decimals(1.0 / (s.permutations + 1) as f64, 4),
+                standard_error(errors.rsa, s.permutations)
             )
         });
         let per_word = match (
@@ -334,9 +368,10 @@ impl BookNumbers for Results {
                 let r = &self.reversed;
                 let p = r.p_value.map_or(String::new(), |p| {
                     format!(
-                        ", permutation p = {} against {} shuffles of the labels",
+                        ", permutation p = {} against {} shuffles of the labels{}",
                         decimals(p, 3),
-                        r.permutations
+                        r.permutations,
+                        standard_error(errors.reversed, r.permutations)
                     )
                 });
                 format!(

@@ -105,6 +105,11 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         ],
         strongest: strongest_pairs(&abs_r, &lettertoks, 4),
     });
+    // and the opening figure's r: how closely its points follow a line
+    let opening_r = session.show(OpeningR(pearson(
+        embeddings.row(e1_id),
+        embeddings.row(e2_id),
+    )));
     // ANCHOR_END: in_numbers
 
     session.beyond("a strong projection: a long vector, or a shared direction?");
@@ -173,6 +178,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         abs_correlation_mean_off_diagonal: abs_correlations.sets[0].1,
         abs_correlation_mean_off_diagonal_b: abs_correlations.sets[1].1,
         strongest_abs_r: abs_correlations.strongest.clone(),
+        opening_r: opening_r.0,
         length_or_direction,
         coinciding,
         uncentred,

@@ -2,6 +2,7 @@
 //! into `report.json`, and the whole gives the book its numbers.
 
 use std::fmt;
+use std::ops::Range;
 
 use common::analysis::svd::{Svd, explained_variance};
 use common::run::report::{BookNumbers, book_section, code, markdown_table};
@@ -19,6 +20,8 @@ pub struct Results {
     pub abs_correlation_mean_off_diagonal_b: f64,
     /// Set A's strongest pairs, strongest first: the |R| figure's brightest cells.
     pub strongest_abs_r: Vec<TokenPair>,
+    /// r between the vectors of "1" and "2", the opening figure's two axes.
+    pub opening_r: f64,
     pub length_or_direction: LengthOrDirection,
     pub coinciding: Coinciding,
     pub uncentred: Uncentred,
@@ -98,10 +101,11 @@ pub struct TokenPair {
 }
 
 impl TokenPair {
-    /// The pair as the book writes it: `a`–`s` 0.464.
-    fn book_text(&self) -> String {
+    /// The pair as `a–s 0.464`, each token written by `token` (plain in the terminal,
+    /// as code in the book).
+    fn text(&self, token: impl Fn(&str) -> String) -> String {
         let [a, b] = &self.tokens;
-        format!("{}–{} {:.3}", code(a), code(b), self.abs_r)
+        format!("{}–{} {:.3}", token(a), token(b), self.abs_r)
     }
 }
 
@@ -115,9 +119,23 @@ impl fmt::Display for MeanOffDiagonal {
         let pairs: Vec<String> = self
             .strongest
             .iter()
-            .map(|p| format!("{}–{} {:.3}", p.tokens[0], p.tokens[1], p.abs_r))
+            .map(|p| p.text(|t| one_line(t).into_owned()))
             .collect();
         write!(f, "The strongest |r| between two {a}: {}", pairs.join(", "))
+    }
+}
+
+/// r between the vectors of "1" and "2": how closely the opening figure's points, one a
+/// dimension, follow a line.
+pub struct OpeningR(pub f64);
+
+impl fmt::Display for OpeningR {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "r between \"1\" and \"2\" (the opening figure): {:.3}",
+            self.0
+        )
     }
 }
 
@@ -439,8 +457,8 @@ pub struct Measured {
 
 impl LengthOrDirection {
     /// The set's tokens furthest along `v₁`, as text: `a` 0.589, `s` 0.589, ….
-    fn members_text(&self, count: usize, code_span: fn(&str) -> String) -> String {
-        let members = self.members.iter().take(count);
+    fn members_text(&self, range: Range<usize>, code_span: fn(&str) -> String) -> String {
+        let members = self.members[range].iter();
         let members = members.map(|(t, p)| format!("{} {p:.3}", code_span(t)));
         members.collect::<Vec<_>>().join(", ")
     }
@@ -473,17 +491,19 @@ impl BookNumbers for LengthOrDirection {
             .iter()
             .map(|m| format!("{} {:.3}", code(&m.token), m.cosine))
             .collect();
+        let n = self.members.len();
         format!(
             "The strongest projections the notebook prints, each its length times its cosine \
              (the median token's length is {:.3}):\n\n{table}\nRanked by cosine alone: {}. \
              Of all tokens, {:.1}% project positively; the median projection is {:.3}. The {} \
-             furthest along v₁: {}.",
+             furthest along v₁: {}; at its other end: {}.",
             self.median_length,
             by_cosine.join(", "),
             100.0 * self.positive,
             self.median_projection,
             self.set,
-            self.members_text(6, code)
+            self.members_text(0..6.min(n), code),
+            self.members_text(n.saturating_sub(4).max(6.min(n))..n, code)
         )
     }
 }
@@ -526,7 +546,7 @@ impl fmt::Display for LengthOrDirection {
             f,
             "The {} along v1, largest first: {}",
             self.set,
-            self.members_text(self.members.len(), |t| one_line(t).into_owned())
+            self.members_text(0..self.members.len(), |t| one_line(t).into_owned())
         )
     }
 }
@@ -685,11 +705,17 @@ impl BookNumbers for Results {
             s.set_a.name,
             self.strongest_abs_r
                 .iter()
-                .map(TokenPair::book_text)
+                .map(|p| p.text(code))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        book_section("spectra", &spectra)
+        let opening = format!(
+            "The opening figure's two vectors, `1` and `2`, correlate at r = {:.3}; between two \
+             tokens of the {} set the mean |r| is {:.3}.",
+            self.opening_r, s.set_b.name, self.abs_correlation_mean_off_diagonal_b
+        );
+        book_section("opening", &opening)
+            + &book_section("spectra", &spectra)
             + &book_section("spectra_place", &place)
             + &book_section("abs_r", &abs_r)
             + &book_section("projections", &projections)

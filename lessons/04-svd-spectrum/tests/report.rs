@@ -12,7 +12,8 @@
 //! and the years' ids (transformers' BertTokenizer), spectra, coordinates along v₁ and
 //! their correlation with the order (0.851 and −0.934); the mean |r| off the diagonal of
 //! each set's |R| (`np.corrcoef`: letters 0.0795, random tokens 0.0750, the years 0.210,
-//! and each random draw's, 0.062–0.108 for the 20 draws of 26).
+//! and each random draw's, 0.062–0.108 for the 20 draws of 26); r between the rows of "1"
+//! and "2" (`np.corrcoef`, 0.499).
 //! The 20 random draws come from the lesson's seeded generator: the script checks their
 //! summaries against its own 4,000 numpy draws (each within 4 standard deviations of the
 //! same statistic over groups of 20). CI runs the script on every change.
@@ -53,6 +54,10 @@ fn lesson04_report_on_the_standins() {
         "{letters_r} {low} {high}"
     );
     assert!(years.abs_r > years.draws.abs_r_range().1, "{}", years.abs_r);
+    // The opening figure's cloud leans, as its caption says: "1" and "2" correlate far
+    // more than two random tokens do on average (0.499 against 0.075).
+    let opening_r = report.results.opening_r;
+    assert!(opening_r > 4.0 * report.results.abs_correlation_mean_off_diagonal_b);
     let digits = ordered
         .sets
         .iter()

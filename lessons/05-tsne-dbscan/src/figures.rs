@@ -22,7 +22,12 @@ pub fn gram_parts<'a>(sub: &'a Matrix, gram: &'a Matrix) -> Figure<'a> {
                 false,
             ),
             Panel::imshow(
-                Axes::labelled("Embeddings transpose", "Token", "Embedding dimension"),
+                Axes {
+                    // the first and the last token only: the column is about 45 px wide,
+                    // too narrow for numbered ticks ("0" and "50" ran into each other)
+                    x_tick_labels: Some(ends(sub.rows())),
+                    ..Axes::labelled("Embeddings transpose", "Token", "Embedding dimension")
+                },
                 sub,
                 (-0.2, 0.2),
                 true,
@@ -35,6 +40,17 @@ pub fn gram_parts<'a>(sub: &'a Matrix, gram: &'a Matrix) -> Figure<'a> {
             ),
         ],
     )
+}
+
+/// Tick labels for `n` categories: the first and the last numbered, the rest blank.
+fn ends(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| match i {
+            0 => "0".to_string(),
+            _ if i + 1 == n => i.to_string(),
+            _ => String::new(),
+        })
+        .collect()
 }
 
 /// The Gram matrix with decoded-token ticks beside the t-SNE map with every token written.
@@ -190,11 +206,41 @@ pub fn clusters(map: &TsneResult, labels: &[i64], centres: &[[f64; 2]]) -> Figur
     )
 }
 
+/// Where a labelled map is shown: across the book's column, or as one of the small
+/// multiples, two to a row (about 340–372 px on the page).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MapSize {
+    Column,
+    /// Drawn 420 px wide: the renderer's text (13.3 px, its least on a figure as wide
+    /// as the column or narrower) shown at 340–372 px is still 11–12 px, as are the tokens.
+    Half,
+}
+
+impl MapSize {
+    /// The figure's width and height, and its markers' size.
+    fn layout(self) -> (u32, u32, u32) {
+        match self {
+            MapSize::Column => (750, 560, 5),
+            MapSize::Half => (420, 330, 4),
+        }
+    }
+}
+
 /// The map with every token written beside its point, each DBSCAN cluster in its own
 /// colour (Kelly's colours, then the same colours as squares and diamonds: up to 57
 /// clusters told apart), noise as black `+`: the clusters read as tokens, so a reader can
-/// check on any map whether, say, the digits are neighbours.
-pub fn clusters_labelled(map: &TsneResult, labels: &[i64], words: &[String]) -> Figure<'static> {
+/// check on any map whether, say, the digits are neighbours. `bar`, when given, is DBSCAN's
+/// eps drawn as a scale bar below the points (in map units): maps of different sizes, and
+/// the radius DBSCAN used, compare by eye across panels.
+pub fn clusters_labelled(
+    map: &TsneResult,
+    labels: &[i64],
+    words: &[String],
+    title: &str,
+    bar: Option<f64>,
+    size: MapSize,
+) -> Figure<'static> {
+    let (width, height, marker_size) = size.layout();
     let point = |p: &[f64; 2]| (p[0], p[1]);
     let members = |c: i64| -> Vec<(f64, f64)> {
         map.points
@@ -210,7 +256,7 @@ pub fn clusters_labelled(map: &TsneResult, labels: &[i64], words: &[String]) -> 
         points: members(-1),
         style: Style::Markers {
             marker: Marker::Plus,
-            size: 5,
+            size: marker_size,
             face: Rgba(0.0, 0.0, 0.0, 1.0),
             edge: BLACK,
         },
@@ -224,7 +270,7 @@ pub fn clusters_labelled(map: &TsneResult, labels: &[i64], words: &[String]) -> 
             points: members(c),
             style: Style::Markers {
                 marker,
-                size: 5,
+                size: marker_size,
                 face: Rgba(
                     colour.0 as f64 / 255.0,
                     colour.1 as f64 / 255.0,
@@ -235,8 +281,9 @@ pub fn clusters_labelled(map: &TsneResult, labels: &[i64], words: &[String]) -> 
             },
         });
     }
-    let ys = map.points.iter().map(|p| p[1]);
-    let span = ys.clone().fold(f64::NEG_INFINITY, f64::max) - ys.fold(f64::INFINITY, f64::min);
+    let x_high = bounds(map.points.iter().map(|p| p[0])).1;
+    let (y_low, y_high) = bounds(map.points.iter().map(|p| p[1]));
+    let span = y_high - y_low;
     series.push(Series {
         label: None,
         points: map
@@ -249,17 +296,40 @@ pub fn clusters_labelled(map: &TsneResult, labels: &[i64], words: &[String]) -> 
             size: 12,
         },
     });
+    if let Some(eps) = bar {
+        // Right-aligned under the lowest point, clear of every point and label.
+        let (right, y) = (x_high, y_low - 0.08 * span);
+        series.push(Series {
+            label: None,
+            points: vec![(right - eps, y), (right, y)],
+            style: Style::Segments {
+                color: BLACK,
+                width: 3,
+            },
+        });
+        series.push(Series {
+            label: None,
+            points: vec![(right - eps / 2.0, y + 0.01 * span)],
+            style: Style::Text {
+                texts: vec![format!("eps {eps}")],
+                size: 12,
+            },
+        });
+    }
     Figure::single(
-        750,
-        560,
+        width,
+        height,
         Panel::Xy(XyPanel {
-            axes: Axes::labelled(
-                &format!("DBSCAN clusters (k={clusters}), every token written"),
-                "tSNE axis 1",
-                "tSNE axis 2",
-            ),
+            axes: Axes::labelled(title, "tSNE axis 1", "tSNE axis 2"),
             series,
             legend: false,
         }),
     )
+}
+
+/// The least and the greatest of `values`.
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    })
 }

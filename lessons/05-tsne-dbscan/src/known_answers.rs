@@ -14,6 +14,7 @@ use std::fmt;
 
 use anyhow::Result;
 use clap::Parser;
+use common::analysis::stats::median;
 use common::analysis::tsne::{TsneOptions, TsneResult, trustworthiness, tsne};
 use common::plot::{
     Axes, BLACK, CYCLE, Colormap, Figure, Marker, Panel, Rgba, Series, Style, XyPanel,
@@ -208,12 +209,12 @@ impl ToySet {
         let gaps = (1..clusters)
             .map(|c| euclidean(&centroids[c - 1], &centroids[c]))
             .collect();
-        let mut steps = spanning_tree_edges(n, distance);
-        steps.sort_by(f64::total_cmp);
-        let widest_gap = steps[steps.len() - 1] / steps[steps.len() / 2];
+        let edges = spanning_tree_edges(n, distance);
+        let longest = edges.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let widest_gap = longest / median(edges);
         let steps: Vec<f64> = (1..n).map(|i| distance(i - 1, i)).collect();
         let breaks = self.along.as_ref().map(|_| {
-            let typical = median(&steps);
+            let typical = median(steps.clone());
             steps.iter().filter(|&&s| s > BREAK * typical).count()
         });
         let straightness = self
@@ -237,12 +238,6 @@ fn euclidean(a: &[f64], b: &[f64]) -> f64 {
         .map(|(x, y)| (x - y).powi(2))
         .sum::<f64>()
         .sqrt()
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
 }
 
 /// The edge lengths of the minimum spanning tree of `n` points (Prim, O(n²)): the steps

@@ -6,11 +6,13 @@ mod args;
 mod figures;
 pub mod known_answers;
 mod results;
+mod space;
 
 use std::path::Path;
 
 use anyhow::Result;
 use common::analysis::dbscan::{centroids, dbscan};
+use common::analysis::stats::median;
 use common::analysis::token_map::{MapTokens, map_content};
 use common::analysis::tsne::{EXACT_LIMIT, TsneOptions, TsneResult, trustworthiness, tsne};
 use common::model::token_text;
@@ -18,6 +20,8 @@ use common::plot::explorer::{MapDiagnosis, VocabularyMap, write_explorer};
 use common::rng::SeededRng;
 use common::run::token_scores::TokenScores;
 use common::{Device, Matrix, Model, Report, Session, ops};
+use figures::MapSize;
+use space::space_clusters;
 
 pub use args::{Args, DEFAULT_MODEL, TokenSpec};
 pub use common::analysis::token_map::MAP_NEIGHBOURS;
@@ -91,10 +95,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         .map(|g| session.show(gram_reading(g, &words, &tsne_result.points)));
 
     session.beyond("every token on the map, in its cluster's colour");
-    // (a figure of one label per token: up to a few hundred tokens)
+    // (a figure of one label per token: up to a few hundred tokens), eps drawn as a
+    // scale bar; again at half the column's width for the book's small multiples
     if n_toks <= LABELLED_LIMIT {
-        let figure = figures::clusters_labelled(&tsne_result, &groupidx, &words);
-        session.figure(figure, "dbscan_tokens")?;
+        labelled_maps(&session, &tsne_result, &groupidx, &words, args.eps)?;
     }
 
     session.beyond("how faithful is the map?");
@@ -102,6 +106,30 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let quality = map_quality(&sub_embed, &tsne_result, session.seed());
     let quality = session.show(quality);
     // ANCHOR_END: quality
+
+    session.beyond("DBSCAN on the embeddings themselves");
+    // ANCHOR: space_dbscan
+    // the same DBSCAN on the d-dimensional rows, eps a quantile of their
+    // distances (EPS_QUANTILE in space.rs); where its clusters lie on the map
+    let space = (n_toks <= GRAM_LIMIT)
+        .then(|| space_clusters(&sub_embed, &groupidx, &words, min_samples))
+        .transpose()?
+        .map(|space| session.show(space));
+    // the map coloured by these clusters (while its tokens can be labelled)
+    if let Some(space) = space.as_ref().filter(|_| n_toks <= LABELLED_LIMIT) {
+        let k = space.clusters.len();
+        let title = format!("DBSCAN on the embeddings (k={k})");
+        let figure = figures::clusters_labelled(
+            &tsne_result,
+            &space.labels,
+            &words,
+            &title,
+            None,
+            MapSize::Column,
+        );
+        session.figure(figure, "space_dbscan")?;
+    }
+    // ANCHOR_END: space_dbscan
 
     session.beyond("the interactive map");
     let tokens = MapTokens::new(&toks, &words, &tsne_result, &groupidx);
@@ -117,6 +145,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         trustworthiness: quality.trustworthiness,
         gram,
         dbscan: clusters,
+        space,
         explorer,
     })
 }
@@ -227,15 +256,34 @@ fn gram_reading(g: &Matrix, words: &[String], map: &[[f64; 2]]) -> GramReading {
     }
 }
 
-/// The median of the dot products between distinct tokens.
+/// The median of the dot products between distinct tokens (numpy's: the mean of the two
+/// middle values for an even count, as N(N − 1) is).
 fn median_off_diagonal(g: &Matrix) -> f64 {
     let n = g.rows();
-    let mut values: Vec<f32> = (0..n)
+    let values: Vec<f64> = (0..n)
         .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
-        .map(|(i, j)| g.row(i)[j])
+        .map(|(i, j)| g.row(i)[j] as f64)
         .collect();
-    values.sort_by(f32::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(f32::NAN) as f64
+    median(values)
+}
+
+/// The map with every token written and DBSCAN's eps as a scale bar: `dbscan_tokens`
+/// across the column, `dbscan_tokens_half` for the book's small multiples, two to a row.
+fn labelled_maps(
+    session: &Session,
+    map: &TsneResult,
+    groupidx: &[i64],
+    words: &[String],
+    eps: f64,
+) -> Result<()> {
+    let k = groupidx.iter().copied().max().map_or(0, |m| m + 1);
+    let title = format!("DBSCAN clusters (k={k}), every token written");
+    let figure =
+        figures::clusters_labelled(map, groupidx, words, &title, Some(eps), MapSize::Column);
+    session.figure(figure, "dbscan_tokens")?;
+    let title = format!("{k} cluster{}", if k == 1 { "" } else { "s" });
+    let figure = figures::clusters_labelled(map, groupidx, words, &title, Some(eps), MapSize::Half);
+    session.figure(figure, "dbscan_tokens_half")
 }
 
 /// How faithful the map is: its final KL divergence, and its trustworthiness (k = 5),

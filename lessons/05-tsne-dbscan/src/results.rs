@@ -5,7 +5,7 @@ use std::fmt;
 
 use common::analysis::tsne::{Method, TsneOptions, TsneResult};
 use common::format::python::{int_array_repr, list_repr};
-use common::run::report::{BookNumbers, code, markdown_table};
+use common::run::report::{BookNumbers, book_section, code, markdown_table};
 use serde::Serialize;
 
 /// Everything lesson 5 reports.
@@ -17,7 +17,95 @@ pub struct Results {
     /// What the Gram figure's blocks and lines are (drawn up to the exact limit).
     pub gram: Option<GramReading>,
     pub dbscan: Clusters,
+    /// DBSCAN on the embeddings themselves (up to t-SNE's exact limit).
+    pub space: Option<SpaceClusters>,
     pub explorer: MapPage,
+}
+
+/// DBSCAN on the d-dimensional embeddings, with an eps in their units, and where its
+/// clusters lie on the map.
+#[derive(Debug, Serialize)]
+pub struct SpaceClusters {
+    /// eps is this quantile of the distances between distinct tokens…
+    pub quantile: f64,
+    /// …of which there are this many (N(N − 1)/2)…
+    pub pairs: usize,
+    /// …in embedding units.
+    pub eps: f64,
+    pub min_samples: usize,
+    /// Each token's cluster in the space (−1 noise).
+    pub labels: Vec<i64>,
+    pub clusters: Vec<SpaceCluster>,
+    /// Clusters of the space whose tokens are all in one cluster of the map.
+    pub one_map_cluster: usize,
+    /// Tokens that are noise in the space…
+    pub noise: usize,
+    /// …and of those, how many the map's DBSCAN puts in a cluster.
+    pub noise_clustered_on_map: usize,
+}
+
+/// One cluster of the space: its tokens, and how many of them each map group holds.
+#[derive(Debug, Serialize)]
+pub struct SpaceCluster {
+    pub tokens: Vec<String>,
+    /// By map group, −1 (the map's noise) first.
+    pub on_map: Vec<MapShare>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MapShare {
+    /// The map's DBSCAN label (−1 noise).
+    pub group: i64,
+    pub tokens: usize,
+}
+
+impl SpaceClusters {
+    fn summary(&self) -> String {
+        let k = self.clusters.len();
+        format!(
+            "DBSCAN on the {} embeddings themselves, eps {:.4} in embedding units (the {}% quantile of the {} distances between tokens), min_samples {}: {k} cluster{}, {} noise tokens. {} of the {k} are each one cluster of the map; of the {} tokens that are noise in the space, {} are in clusters of the map.",
+            self.labels.len(),
+            self.eps,
+            100.0 * self.quantile,
+            self.pairs,
+            self.min_samples,
+            if k == 1 { "" } else { "s" },
+            self.noise,
+            self.one_map_cluster,
+            self.noise,
+            self.noise_clustered_on_map,
+        )
+    }
+}
+
+impl SpaceCluster {
+    /// "2 noise, 10 in group 3": the map's groups this cluster falls in.
+    fn on_map_text(&self) -> String {
+        self.on_map
+            .iter()
+            .map(|s| match s.group {
+                -1 => format!("{} noise", s.tokens),
+                g => format!("{} in group {g}", s.tokens),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for SpaceClusters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.summary())?;
+        for (c, cluster) in self.clusters.iter().enumerate() {
+            write!(
+                f,
+                "\ncluster {c} ({} tokens; on the map {}):\n{}",
+                cluster.tokens.len(),
+                cluster.on_map_text(),
+                list_repr(&cluster.tokens)
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// The interactive map written beside the figures. Its time and size are the
@@ -335,7 +423,7 @@ impl BookNumbers for Results {
         let gram = self.gram.as_ref().map_or(String::new(), |g| {
             format!("\n\nWhat the Gram matrix shows. {g}")
         });
-        format!(
+        let results = format!(
             "{} tokens. Final KL divergence {}; trustworthiness (k = 5) {:.4}; {} cluster{}.\n\n{}{full_lists}{gram}\n\nThe interactive map (`map.html`) also groups the tokens into *regions*: sets of tokens that are mostly one another's nearest neighbours by cosine in the embedding space (communities of the neighbour graph: [how they are found](scale.md#the-interactive-map)), each named by its three most typical tokens, a leading space written ␣. Largest first: {}.",
             self.tokens.len(),
             kl_text(self.tsne.kl_divergence),
@@ -348,9 +436,53 @@ impl BookNumbers for Results {
             },
             markdown_table(&["group", "tokens", "kinds", "first tokens"], &rows),
             regions.join("; ")
-        )
+        );
+        let space = self.space.as_ref().map_or(String::new(), |space| {
+            book_section("space_dbscan", &space_numbers(space))
+        });
+        book_section("results", &results) + &space
     }
 }
+
+/// DBSCAN on the embeddings for the book, as one paragraph (the chapter quotes it inside
+/// an exercise's answer, a list item that a table or a blank line would end): the summary,
+/// then each cluster of the space with its tokens and the map's groups it falls in.
+fn space_numbers(space: &SpaceClusters) -> String {
+    let clusters: Vec<String> = space
+        .clusters
+        .iter()
+        .enumerate()
+        .map(|(c, cluster)| {
+            let shown: Vec<String> = cluster
+                .tokens
+                .iter()
+                .take(SPACE_TOKENS)
+                .map(|t| code(t))
+                .collect();
+            let more = cluster.tokens.len().saturating_sub(SPACE_TOKENS);
+            let more = if more > 0 {
+                format!(" … ({more} more)")
+            } else {
+                String::new()
+            };
+            format!(
+                "cluster {c} of the space, {} tokens ({}{more}), lies on the map as {}",
+                cluster.tokens.len(),
+                shown.join(" "),
+                cluster.on_map_text()
+            )
+        })
+        .collect();
+    let each = if clusters.is_empty() {
+        String::new()
+    } else {
+        format!(" In turn: {}.", clusters.join("; "))
+    };
+    format!("{}{each}", space.summary())
+}
+
+/// Tokens the book lists of each cluster of the space.
+const SPACE_TOKENS: usize = 40;
 
 /// A KL divergence as printed: four decimals, or why there is none.
 fn kl_text(kl: Option<f64>) -> String {

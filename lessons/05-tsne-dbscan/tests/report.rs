@@ -93,7 +93,14 @@ fn lesson05_matches_scikit_learn() {
     assert!((trust - number(&sk["trustworthiness_of_lesson_points"])).abs() < 1e-9);
     assert_figures(
         out.path(),
-        &["gram", "gram_and_tsne", "dbscan", "dbscan_tokens"],
+        &[
+            "gram",
+            "gram_and_tsne",
+            "dbscan",
+            "dbscan_tokens",
+            "dbscan_tokens_half",
+            "space_dbscan",
+        ],
     );
     let mut compact = json.clone();
     compact["tsne"].as_object_mut().unwrap().remove("points"); // covered by the checks above
@@ -129,6 +136,10 @@ fn lesson05_matches_scikit_learn() {
     // own lower-case letter, ids 32 apart, 3.410, with the others 1.483) was recomputed with
     // numpy on the same rows of the GGUF dequantised by the gguf package: the same to the
     // digits shown.
+    // DBSCAN on the embeddings themselves (`space`: eps 2.4756, the 5% quantile of the
+    // 4,950 distances; 2 clusters, the 10 digits and 38 letters, each inside one map
+    // cluster; 52 noise tokens, all in map clusters) is scikit-learn's DBSCAN on the same f64
+    // rows with numpy's quantile of scipy's pdist: the same labels, eps to 1e-12.
     assert_snapshot("lesson05_report", &compact);
 }
 

@@ -155,54 +155,50 @@ pub fn similarity_by_size(similarity: &Similarity) -> Figure<'static> {
     Figure::grid(1200, 460, 1, 2, panels)
 }
 
-/// Precision@1 and @10 of finding a token's counterpart, by cosine and by CSLS.
+/// Precision@k for every k from 1 to 10, by cosine and by CSLS: what the table's two
+/// columns leave out, how the share found grows as more candidates are allowed.
 pub fn alignment(alignment: &Alignment) -> Figure<'static> {
-    let at = |p: crate::AtK, offset: f64| vec![(0.0 + offset, p.at_1), (1.0 + offset, p.at_10)];
+    let curve = |p: &crate::AtK| -> Vec<(f64, f64)> {
+        p.by_k
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (i as f64, v))
+            .collect()
+    };
+    let dots = |p: &crate::AtK, face: Rgba| Series::markers(curve(p), Marker::Circle, 5, face);
+    let ks = alignment.plain.by_k.len();
     Figure::single(
         800,
         480,
         Panel::Xy(XyPanel {
             axes: Axes {
-                x_tick_labels: Some(vec!["precision@1".into(), "precision@10".into()]),
-                xlim: Some((-0.6, 1.6)),
+                x_tick_labels: Some((1..=ks).map(|k| k.to_string()).collect()),
+                xlim: Some((-0.5, ks as f64 - 0.5)),
                 ylim: Some((0.0, 1.0)),
+                grid: true,
                 ..axes(
                     &format!(
                         "Counterparts found after Procrustes ({} held-out tokens)",
                         alignment.test
                     ),
-                    "",
-                    "Share of held-out tokens",
+                    "k: the counterpart among the k candidates nearest to the mapped token",
+                    "Precision@k",
                 )
             },
             series: vec![
-                bars(Some("cosine"), at(alignment.plain, -0.2), 0.38, C0),
-                bars(
-                    Some(&format!("CSLS (k = {})", alignment.k)),
-                    at(alignment.csls, 0.2),
-                    0.38,
-                    C1,
+                Series::line(
+                    Some("by cosine".to_string()),
+                    curve(&alignment.plain),
+                    C0,
+                    2,
                 ),
-                values(
-                    at(alignment.plain, -0.2)
-                        .into_iter()
-                        .chain(at(alignment.csls, 0.2)),
-                ),
+                dots(&alignment.plain, Rgba(0.12, 0.47, 0.71, 1.0)),
+                Series::line(Some("by CSLS".to_string()), curve(&alignment.csls), C1, 2),
+                dots(&alignment.csls, Rgba(1.0, 0.5, 0.05, 1.0)),
             ],
             legend: true,
         }),
     )
-}
-
-/// Each bar's value written just above it.
-fn values(bars: impl Iterator<Item = (f64, f64)>) -> Series {
-    let points: Vec<(f64, f64)> = bars.collect();
-    let texts = points.iter().map(|&(_, y)| format!("{y:.3}")).collect();
-    Series {
-        label: None,
-        points,
-        style: Style::Text { texts, size: 13 },
-    }
 }
 
 /// How many of each token's k neighbours the two models share, and the mean by kind.

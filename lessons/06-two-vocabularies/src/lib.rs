@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use anyhow::{Result, bail};
 use common::analysis::cka::{centred, cka_test};
 use common::analysis::communities::named_regions;
-use common::analysis::csls::{counterpart_ranks, precision_at};
+use common::analysis::csls::{CounterpartRanks, counterpart_ranks, precision_at};
 use common::analysis::mutual_knn::{chance_overlap, neighbour_overlap};
 use common::analysis::neighbours::{Neighbours, knn_graph, unit_length_rows};
 use common::analysis::permutation::shuffled_correspondences;
@@ -39,6 +39,8 @@ pub const LESSON: &str = "06-two-vocabularies";
 pub const MIN_SHARED: usize = 100;
 /// Sizes of the random subsets each similarity is also measured on.
 pub const SUBSET_SIZES: [usize; 3] = [100, 1_000, 10_000];
+/// The largest k of precision@k: a counterpart among the ten nearest candidates.
+pub const TOP_K: usize = 10;
 
 /// Each random choice draws from its own stream of `--seed`, so changing one step (more
 /// draws, say) leaves the others' choices as they were.
@@ -157,6 +159,22 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         &models, &shared, &on_map, &maps, &lists, &overlaps, &labels, args, &session,
     )?;
     session.show(&compare);
+
+    // Exercise 5's rerun: W fitted on every shared token, step 3's held-out half among
+    // them, and the same held-out tokens asked again
+    // ANCHOR: fitted_on_all
+    session.section("Exercise 5: W fitted on every shared token");
+    let all: Vec<usize> = (0..n).collect();
+    let asked = &alignment.test_tokens;
+    let ranks = counterparts(&Spaces::of(&vectors)?, &all, asked, k)?;
+    let fitted_on_all = FittedOnAll {
+        train: all.len(),
+        test: asked.len(),
+        plain: at_k(&ranks.plain),
+        csls: at_k(&ranks.csls),
+    };
+    session.show(fitted_on_all.beside(&alignment));
+    // ANCHOR_END: fitted_on_all
     session.finish(Results {
         models: [0, 1].map(|side| ModelInfo::new(&models[side], &labels[side])),
         shared: shared_summary,
@@ -164,6 +182,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
         alignment,
         agreement,
         compare,
+        fitted_on_all,
     })
 }
 
@@ -330,35 +349,71 @@ fn words_subset(
     })
 }
 
-/// Orthogonal Procrustes from the narrower space into the wider one (the first into the
-/// second when equally wide), both centred and at unit length, fitted on a seeded half
-/// of the shared tokens; each token of the other half then looks for its counterpart
-/// among all shared tokens of the target space, by cosine and by CSLS.
+/// The two spaces as Procrustes takes them: the narrower (`from`; the first when equally
+/// wide) is mapped into the wider (`to`), both centred and every row at unit length.
+struct Spaces {
+    from: usize,
+    to: usize,
+    source: Matrix,
+    target: Matrix,
+}
+
+impl Spaces {
+    fn of(vectors: &[Matrix; 2]) -> Result<Spaces> {
+        let from = usize::from(vectors[0].cols() > vectors[1].cols());
+        let to = 1 - from;
+        let prepared = |side: usize| unit_length_rows(&centred(&vectors[side])?);
+        Ok(Spaces {
+            from,
+            to,
+            source: prepared(from)?,
+            target: prepared(to)?,
+        })
+    }
+}
+
+/// Orthogonal Procrustes (6.5) fitted on the shared tokens `fit`; each of `queries`, mapped,
+/// then ranks its counterpart among all shared tokens of the target space, by cosine and
+/// by CSLS (6.6) with neighbourhoods of `k`.
+fn counterparts(
+    spaces: &Spaces,
+    fit: &[usize],
+    queries: &[usize],
+    k: usize,
+) -> Result<CounterpartRanks> {
+    let (source, target) = (&spaces.source, &spaces.target);
+    // ANCHOR: fit
+    let fit_from = source.select_rows(fit);
+    let fit_to = target.select_rows(fit);
+    let w = orthogonal_procrustes(&fit_from, &fit_to)?;
+    let mapped = mapped_rows(source, &w)?;
+    let asked = mapped.select_rows(queries);
+    counterpart_ranks(&asked, &mapped, target, queries, k)
+    // ANCHOR_END: fit
+}
+
+/// Precision@1 to @[`TOP_K`] from each query's rank of its counterpart.
+fn at_k(ranks: &[usize]) -> AtK {
+    AtK {
+        at_1: precision_at(ranks, 1),
+        at_10: precision_at(ranks, TOP_K),
+        by_k: (1..=TOP_K).map(|top| precision_at(ranks, top)).collect(),
+    }
+}
+
+/// Step 3: the map fitted on a seeded half of the shared tokens; each token of the other
+/// half looks for its counterpart among all shared tokens.
 fn align(vectors: &[Matrix; 2], labels: &[String; 2], k: usize, seed: u64) -> Result<Alignment> {
     let n = vectors[0].rows();
-    let from = usize::from(vectors[0].cols() > vectors[1].cols());
-    let to = 1 - from;
-    let prepared = [0, 1].map(|side| centred(&vectors[side]).and_then(|c| unit_length_rows(&c)));
-    let [source, target] = [from, to].map(|side| {
-        prepared[side]
-            .as_ref()
-            .map_err(|e| anyhow::anyhow!("{e:#}"))
-    });
-    let (source, target) = (source?, target?);
+    let spaces = Spaces::of(vectors)?;
     let mut order: Vec<usize> = (0..n).collect();
     SeededRng::new(seed).shuffle(&mut order);
     let (train, test) = order.split_at(n / 2);
     let (mut train, mut test) = (train.to_vec(), test.to_vec());
     train.sort_unstable();
     test.sort_unstable();
-    // ANCHOR: fit
-    let fit_from = source.select_rows(&train);
-    let fit_to = target.select_rows(&train);
-    let w = orthogonal_procrustes(&fit_from, &fit_to)?;
-    let mapped = mapped_rows(source, &w)?;
-    let queries = mapped.select_rows(&test);
-    let ranks = counterpart_ranks(&queries, &mapped, target, &test, k)?;
-    // ANCHOR_END: fit
+    let ranks = counterparts(&spaces, &train, &test, k)?;
+    let (from, to) = (spaces.from, spaces.to);
     Ok(Alignment {
         from: labels[from].clone(),
         to: labels[to].clone(),
@@ -367,14 +422,8 @@ fn align(vectors: &[Matrix; 2], labels: &[String; 2], k: usize, seed: u64) -> Re
         test: test.len(),
         candidates: n,
         k,
-        plain: AtK {
-            at_1: precision_at(&ranks.plain, 1),
-            at_10: precision_at(&ranks.plain, 10),
-        },
-        csls: AtK {
-            at_1: precision_at(&ranks.csls, 1),
-            at_10: precision_at(&ranks.csls, 10),
-        },
+        plain: at_k(&ranks.plain),
+        csls: at_k(&ranks.csls),
         chance_at_1: 1.0 / n as f64,
         test_tokens: test,
     })

@@ -21,6 +21,7 @@ pub struct Results {
     pub alignment: Alignment,
     pub agreement: Agreement,
     pub compare: ComparePage,
+    pub fitted_on_all: FittedOnAll,
 }
 
 /// One of the two models: what every lesson's report says of a model (its name and, for
@@ -337,11 +338,13 @@ impl fmt::Display for Similarity {
     }
 }
 
-/// Precision@1 and @10.
-#[derive(Clone, Copy, Debug, Serialize)]
+/// Precision@1 and @10, and every k between for the figure.
+#[derive(Clone, Debug, Serialize)]
 pub struct AtK {
     pub at_1: f64,
     pub at_10: f64,
+    /// Precision@1, @2, …, @10.
+    pub by_k: Vec<f64>,
 }
 
 /// Step 3: a rotation from one space onto the other, and how often it finds a token's
@@ -412,6 +415,103 @@ impl fmt::Display for Alignment {
             write!(f, "\n{what:<14} | {at_1:>12} | {at_10:>12}")?;
         }
         Ok(())
+    }
+}
+
+/// Exercise 5's rerun of step 3: W fitted on every shared token, step 3's held-out tokens
+/// among them, and those tokens asked for their counterparts again. Not a measure of the
+/// alignment (the fit has seen its answers): it shows how much a score on the fit's own
+/// tokens overstates one on tokens it has not seen.
+#[derive(Debug, Serialize)]
+pub struct FittedOnAll {
+    /// Shared tokens W was fitted on: all of them.
+    pub train: usize,
+    /// Step 3's held-out tokens, asked again.
+    pub test: usize,
+    pub plain: AtK,
+    pub csls: AtK,
+}
+
+impl FittedOnAll {
+    /// The two fits side by side, as the lesson prints them.
+    pub fn beside<'a>(&'a self, held_out: &'a Alignment) -> Refit<'a> {
+        Refit {
+            held_out,
+            all: self,
+        }
+    }
+}
+
+/// Step 3's precisions beside those of W fitted on every shared token.
+pub struct Refit<'a> {
+    held_out: &'a Alignment,
+    all: &'a FittedOnAll,
+}
+
+impl Refit<'_> {
+    fn headline(&self) -> String {
+        format!(
+            "W fitted again on all {} shared tokens, step 3's {} held-out tokens among them; those {} look for their counterparts among all {} again.",
+            thousands(self.all.train),
+            thousands(self.all.test),
+            thousands(self.all.test),
+            thousands(self.held_out.candidates)
+        )
+    }
+
+    fn rows(&self) -> [[String; 3]; 4] {
+        let (h, a, k) = (self.held_out, self.all, self.held_out.k);
+        let row =
+            |what: String, p: &AtK| [what, format!("{:.4}", p.at_1), format!("{:.4}", p.at_10)];
+        [
+            row("cosine, W fitted without them (step 3)".into(), &h.plain),
+            row("cosine, W fitted on all".into(), &a.plain),
+            row(format!("CSLS (k = {k}), W fitted without them"), &h.csls),
+            row(format!("CSLS (k = {k}), W fitted on all"), &a.csls),
+        ]
+    }
+
+    /// How precision@1 moved from step 3's fit to the fit on all tokens, for each score: in
+    /// the table's four decimals, and as the number of queries (a precision is a count of
+    /// the queries over their number).
+    fn change(&self) -> String {
+        let queries = self.all.test as f64;
+        let moved = |from: f64, to: f64| {
+            let found = |p: f64| (p * queries).round() as i64;
+            let more = found(to) - found(from);
+            let by = ((to * 1e4).round() - (from * 1e4).round()).abs() / 1e4;
+            let (verb, which) = match more {
+                0 => return format!("stayed at {from:.4}"),
+                1.. => ("rose", "more"),
+                _ => ("fell", "fewer"),
+            };
+            format!(
+                "{verb} by {by:.4}, from {from:.4} to {to:.4} ({} {which} of the {} held-out tokens find their counterpart first)",
+                thousands(more.unsigned_abs() as usize),
+                thousands(self.all.test)
+            )
+        };
+        format!(
+            "Precision@1 by cosine {}; by CSLS {}.",
+            moved(self.held_out.plain.at_1, self.all.plain.at_1),
+            moved(self.held_out.csls.at_1, self.all.csls.at_1)
+        )
+    }
+}
+
+impl fmt::Display for Refit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}\n", self.headline())?;
+        writeln!(
+            f,
+            "{:<38} | {:>12} | {:>12}",
+            "", "precision@1", "precision@10"
+        )?;
+        write!(f, "{:-<38}-+-{:-<12}-+-{:-<12}", "", "", "")?;
+        for [what, at_1, at_10] in self.rows() {
+            write!(f, "\n{what:<38} | {at_1:>12} | {at_10:>12}")?;
+        }
+        write!(f, "\n\n{}", self.change())
     }
 }
 
@@ -576,6 +676,17 @@ impl fmt::Display for ComparePage {
     }
 }
 
+/// Exercise 5's rerun for the book: the headline, both fits' table, and the change.
+fn refit_numbers(refit: &Refit) -> String {
+    let rows: Vec<Vec<String>> = refit.rows().into_iter().map(Vec::from).collect();
+    format!(
+        "{}\n\n{}\n{}",
+        refit.headline(),
+        markdown_table(&["", "precision@1", "precision@10"], &rows),
+        refit.change()
+    )
+}
+
 /// A map's KL divergence as the lesson prints it.
 fn kl_text(kl: Option<f64>) -> String {
     kl.map_or_else(|| "undefined".to_string(), |kl| format!("{kl:.3}"))
@@ -711,5 +822,9 @@ impl BookNumbers for Results {
                 ),
             )
             + &book_section("compare", self.compare.to_string().trim())
+            + &book_section(
+                "fitted_on_all",
+                &refit_numbers(&self.fitted_on_all.beside(a)),
+            )
     }
 }

@@ -179,16 +179,20 @@ pub(super) fn sparse_joint_probabilities(
     graph: &[Neighbours],
     perplexity: f64,
 ) -> SparseAffinities {
+    // ANCHOR: sparse_p
+    // row i of P: p_j|i over i's k neighbours only, the binary search (5.2) run on
+    // their k distances; and p_j|i also in row j, where (5.3) adds p_i|j to it
     let n = graph.len();
     let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
     for (i, neighbours) in graph.iter().enumerate() {
-        let distances: Vec<f64> = neighbours.iter().map(|&(_, d)| d as f64).collect();
+        let distances: Vec<f64> = neighbours.iter().map(|n| n.1 as f64).collect();
         let conditional = conditional_probabilities_of(&distances, perplexity);
         for (&(j, _), &p) in neighbours.iter().zip(&conditional) {
             rows[i].push((j, p));
             rows[j].push((i, p));
         }
     }
+    // ANCHOR_END: sparse_p
     // Each row sorted, a pair in both neighbour lists summed into one entry (two terms, so
     // in either order the same), and the total summed in row order: the same bits on
     // every run.

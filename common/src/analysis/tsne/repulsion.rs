@@ -430,9 +430,10 @@ impl Convolver {
         self.convolve(0, m);
         self.convolve(1, m);
 
+        // ANCHOR: potentials
         // Potentials back at the points; then the force and Z from them:
-        // Σⱼ w²(yᵢ − yⱼ) = yᵢ·φ₁ − φ_y, and Σⱼ w = Σⱼ w²(1 + ‖yᵢ − yⱼ‖²), whose j = i
-        // term is exactly 1. Z's terms are summed in point order.
+        // Σⱼ w²(yᵢ − yⱼ) = yᵢ·φ₁ − φ_y, and Σⱼ w = Σⱼ w²(1 + ‖yᵢ − yⱼ‖²),
+        // whose j = i term is exactly 1. Z's terms are summed in point order.
         let [low, high] = &self.grids;
         let (forces, z_terms): (Vec<[f64; 2]>, Vec<f64>) = y
             .par_iter()
@@ -457,6 +458,7 @@ impl Convolver {
                 (force, z)
             })
             .unzip();
+        // ANCHOR_END: potentials
         let z = z_terms.iter().fold(0.0, |sum, term| sum + term);
         Repulsion {
             forces,

@@ -133,6 +133,32 @@ mod tests {
     }
 
     #[test]
+    fn a_dense_marker_series_is_one_image_keyed_by_one_marker() {
+        // 6,000 labelled circles: above the raster threshold, so the SVG holds one
+        // embedded image and the legend key's circle pair, not 12,000 circles
+        let points = (0..6_000).map(|i| (i as f64, (i % 7) as f64)).collect();
+        let panel = XyPanel {
+            axes: Axes::default(),
+            series: vec![Series {
+                label: Some("dots".to_string()),
+                ..Series::markers(
+                    points,
+                    crate::plot::Marker::Circle,
+                    2,
+                    crate::plot::Rgba(0.1, 0.4, 0.7, 1.0),
+                )
+            }],
+            legend: true,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let files = save(Figure::single(600, 300, Panel::Xy(panel)), dir.path(), "f").unwrap();
+        let svg = std::fs::read_to_string(&files[0]).unwrap();
+        assert_eq!(svg.matches("<image").count(), 1);
+        assert_eq!(svg.matches("<circle").count(), 2);
+        assert!(svg.len() < 200_000, "{} bytes", svg.len());
+    }
+
+    #[test]
     fn a_labelled_marker_series_is_keyed_by_its_marker() {
         // Three points as circles, labelled: the legend names them and draws a fourth
         // circle, its key (a line key would add a path and no circle).
