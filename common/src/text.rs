@@ -104,7 +104,7 @@ pub fn figure(text: &str) -> Cow<'_, str> {
 /// isolate characters are format characters, which [`one_line`] escapes.
 pub fn markdown_code(text: &str) -> String {
     let text = one_line(text);
-    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let longest_run = longest_backtick_run(&text);
     let fence = "`".repeat(longest_run + 1);
     let spaced_ends = text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty();
     let span = if longest_run > 0 || spaced_ends {
@@ -117,6 +117,19 @@ pub fn markdown_code(text: &str) -> String {
     } else {
         span
     }
+}
+
+/// Printed output as a Markdown code block: unprintable characters escaped as
+/// [`terminal`] shows them, fenced with more backticks than any run of them in the text
+/// (three at the least), so nothing in it can close the block.
+pub fn markdown_code_block(text: &str) -> String {
+    let fence = "`".repeat(longest_backtick_run(text).max(2) + 1);
+    format!("{fence}text\n{}\n{fence}", terminal(text.trim_end()))
+}
+
+/// The length of the longest run of backticks in `text`.
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
 
 /// Whether `c` lies in a block of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana,
@@ -222,6 +235,9 @@ mod tests {
         // a right-to-left token in a left-to-right isolate, so a list keeps its order
         assert_eq!(markdown_code("##ال"), "<bdi dir=\"ltr\">`##ال`</bdi>");
         assert_eq!(markdown_code("龍"), "`龍`");
+        // a block is fenced past the longest run of backticks in it
+        assert_eq!(markdown_code_block("a\n"), "```text\na\n```");
+        assert_eq!(markdown_code_block("````"), "`````text\n````\n`````");
         assert_eq!(markdown_cell("`a|b`\n"), "`a\\|b`\\u{a}");
     }
 }

@@ -44,7 +44,7 @@ import sys
 import numpy as np
 import sklearn
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial.distance import cdist, pdist
+from scipy.spatial.distance import cdist, pdist, squareform
 from sklearn.cluster import DBSCAN
 from sklearn.manifold import TSNE, trustworthiness
 from sklearn.manifold._t_sne import _joint_probabilities_nn
@@ -225,7 +225,10 @@ c.equal("space.pairs", len(pairs))
 space_eps = float(np.quantile(pairs, SPACE_QUANTILE))
 c.close("space.eps", space_eps, rtol=1e-12, atol=0)
 c.equal("space.min_samples", MIN_SAMPLES)
-space = DBSCAN(eps=space_eps, min_samples=MIN_SAMPLES).fit(X64).labels_
+# on the distance matrix itself (metric="precomputed"), so that a distance equal to eps,
+# which the quantile can be, is compared as the lesson compares it, not recomputed by
+# another formula
+space = DBSCAN(eps=space_eps, min_samples=MIN_SAMPLES, metric="precomputed").fit(squareform(pairs)).labels_
 c.equal("space.labels", space.tolist())
 space_clusters = []
 for ci in range(max(space) + 1):

@@ -23,14 +23,29 @@ pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i
     let grid = Grid::new(points, eps);
     // Neighbourhoods are counted, then listed again as each core point is reached, rather
     // than all kept: on a dense map of a whole vocabulary they hold millions of points.
+    Ok(dbscan_over(
+        points.len(),
+        |i| grid.count_within(points, i, eps),
+        |i| grid.within(points, i, eps),
+        min_samples,
+    ))
+}
+
+/// DBSCAN's labels for `n` points of any kind, given how many points lie within eps of
+/// point `i` (itself included) and which: the 2-D map's through its grid, lesson 5's
+/// embeddings through their distance matrix.
+pub fn dbscan_over(
+    n: usize,
+    count_within: impl Fn(usize) -> usize,
+    within: impl Fn(usize) -> Vec<usize>,
+    min_samples: usize,
+) -> Vec<i64> {
     // ANCHOR: dbscan
-    let core: Vec<bool> = (0..points.len())
-        .map(|i| grid.count_within(points, i, eps) >= min_samples)
-        .collect();
-    let mut labels = vec![-1i64; points.len()];
+    let core: Vec<bool> = (0..n).map(|i| count_within(i) >= min_samples).collect();
+    let mut labels = vec![-1i64; n];
     let mut next_label = 0;
     let mut stack = Vec::new();
-    for start in 0..points.len() {
+    for start in 0..n {
         if labels[start] != -1 || !core[start] {
             continue;
         }
@@ -41,16 +56,12 @@ pub fn dbscan(points: &[[f64; 2]], eps: f64, min_samples: usize) -> Result<Vec<i
             }
             labels[i] = next_label;
             if core[i] {
-                stack.extend(
-                    grid.within(points, i, eps)
-                        .into_iter()
-                        .filter(|&j| labels[j] == -1),
-                );
+                stack.extend(within(i).into_iter().filter(|&j| labels[j] == -1));
             }
         }
         next_label += 1;
     }
-    Ok(labels)
+    labels
     // ANCHOR_END: dbscan
 }
 

@@ -217,10 +217,6 @@ pub fn locate(name: &str, hub: &Hub) -> Result<ModelFiles> {
     locate_with_gguf(name, hub, None)
 }
 
-/// Finds (downloading if needed) the config, tokenizer and embedding weights of `name`: a
-/// Hub repo id, a local directory, or a local `.gguf` file. A repo or directory with
-/// safetensors weights is read from those; one with only GGUF files from the GGUF that
-/// `gguf_file` names, else from the one [`choose_gguf`] picks.
 /// Whether the file at `path` begins with GGUF's magic bytes: a GGUF file without the
 /// extension, such as Ollama's blobs (`~/.ollama/models/blobs/sha256-…`).
 fn starts_as_gguf(path: &Path) -> bool {
@@ -231,6 +227,10 @@ fn starts_as_gguf(path: &Path) -> bool {
         .is_ok_and(|()| &magic == b"GGUF")
 }
 
+/// Finds (downloading if needed) the config, tokenizer and embedding weights of `name`: a
+/// Hub repo id, a local directory, or a local `.gguf` file. A repo or directory with
+/// safetensors weights is read from those; one with only GGUF files from the GGUF that
+/// `gguf_file` names, else from the one [`choose_gguf`] picks.
 pub fn locate_with_gguf(name: &str, hub: &Hub, gguf_file: Option<&str>) -> Result<ModelFiles> {
     let path = Path::new(name);
     if path.is_file() {

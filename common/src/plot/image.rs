@@ -216,10 +216,9 @@ fn draw_colorbar<DB: DrawingBackend>(
     blit(&strip, (px.start, py.start), (w, h), pixels)
 }
 
-/// Draws RGB `pixels` with their top-left corner at backend pixel `at` (plotters places
-/// elements relative to the area, so the area's own offset is taken off).
-/// Draws `pixels` (RGB, `size`) on `area` with its top-left corner at backend pixel `at`
-/// (an SVG embeds them as one PNG image).
+/// Draws RGB `pixels` (`size`) with their top-left corner at backend pixel `at` (plotters
+/// places elements relative to the area, so the area's own offset is taken off); an SVG
+/// embeds them as one PNG image.
 pub(super) fn blit<DB: DrawingBackend>(
     area: &Area<DB>,
     at: (i32, i32),

@@ -53,8 +53,9 @@ pub fn token_lengths(lengths: Pair<&LengthCounts>, labels: &Pair<String>) -> Fig
     )
 }
 
-/// The heatmaps' colour limits, the notebook's `vmin=-.15, vmax=.15`: a value beyond
-/// them is drawn in the end colour (the lesson counts how many are).
+/// The heatmaps' colour limits, the notebook's `vmin=-.15, vmax=.15`: a pixel whose value
+/// (the mean of the cells it covers) lies beyond them takes the end colour (the lesson
+/// counts the matrix's values beyond them).
 pub const HEATMAP_LIMITS: [f64; 2] = [-0.15, 0.15];
 
 /// Both embedding matrices, transposed (dimensions × tokens), colour limits `[vmin,

@@ -120,7 +120,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     session.beyond("how much of each heatmap is outside its colour range?");
     // ANCHOR: clipped
     // the share of each matrix's values below and above the heatmaps' colour
-    // range (the notebook's vmin, vmax), which the figure draws in its end colours
+    // range (the notebook's vmin, vmax): values its colours cannot tell apart
     let limits = figures::HEATMAP_LIMITS;
     let clipped = session.show(Clipped {
         limits,

@@ -8,7 +8,7 @@ use common::analysis::stats::Histogram;
 use common::format::{decimals, thousands};
 use common::model::Architecture;
 use common::run::report::{BookNumbers, book_section, code, markdown_table};
-use common::text::{markdown_text, one_line, terminal};
+use common::text::{markdown_code_block, markdown_text, one_line};
 use serde::Serialize;
 
 /// Everything lesson 1 reports.
@@ -45,9 +45,9 @@ pub struct TreeLine {
     pub text: String,
 }
 
-/// The shares of each embedding matrix's values outside the heatmaps' colour range. A
-/// heatmap with fixed `vmin`, `vmax` draws every value beyond them in its end colour, so
-/// a saturated cell says only "at least this far", never how far.
+/// The shares of each embedding matrix's values outside the heatmaps' colour range: values
+/// its colours cannot tell from the limits (a cell beyond `vmin` or `vmax` takes the end
+/// colour, so it says only "at least this far", never how far).
 #[derive(Debug, Serialize)]
 pub struct Clipped {
     /// The heatmaps' colour limits `[vmin, vmax]` (the notebook's ±0.15).
@@ -74,7 +74,7 @@ impl fmt::Display for Clipped {
         let [vmin, vmax] = self.limits;
         write!(
             f,
-            "Values outside the heatmaps' colour range [{vmin}, {vmax}], drawn in its end colours:"
+            "Values outside the heatmaps' colour range [{vmin}, {vmax}], which its colours cannot tell apart:"
         )?;
         // GPT first, as the figure draws it
         for (name, s) in [
@@ -511,7 +511,7 @@ impl Results {
                 };
                 let printed = format!(
                     "<details><summary>{family}: what the lesson prints for <code>print(model)</code></summary>\n\n{}\n\n</details>",
-                    fenced(&architecture.to_string())
+                    markdown_code_block(&architecture.to_string())
                 );
                 (located, printed)
             })
@@ -597,12 +597,4 @@ impl Results {
             markdown_table(&header, &rows)
         )
     }
-}
-
-/// Printed output as a Markdown code block: unprintable characters escaped, fenced with
-/// more backticks than any run of them in the text, so nothing in it can close the block.
-fn fenced(text: &str) -> String {
-    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest_run.max(2) + 1);
-    format!("{fence}text\n{}\n{fence}", terminal(text.trim_end()))
 }

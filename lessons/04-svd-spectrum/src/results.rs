@@ -491,19 +491,29 @@ impl BookNumbers for LengthOrDirection {
             .iter()
             .map(|m| format!("{} {:.3}", code(&m.token), m.cosine))
             .collect();
+        // the six furthest along v₁ and the four at its other end, each named once
         let n = self.members.len();
+        let (first, last) = (6.min(n), n.saturating_sub(4).max(6.min(n)));
+        let other_end = if last < n {
+            let gap = if last > first { "… " } else { "" };
+            format!(
+                "; at its other end: {gap}{}",
+                self.members_text(last..n, code)
+            )
+        } else {
+            String::new()
+        };
         format!(
             "The strongest projections the notebook prints, each its length times its cosine \
              (the median token's length is {:.3}):\n\n{table}\nRanked by cosine alone: {}. \
              Of all tokens, {:.1}% project positively; the median projection is {:.3}. The {} \
-             furthest along v₁: {}; at its other end: {}.",
+             furthest along v₁: {}{other_end}.",
             self.median_length,
             by_cosine.join(", "),
             100.0 * self.positive,
             self.median_projection,
             self.set,
-            self.members_text(0..6.min(n), code),
-            self.members_text(n.saturating_sub(4).max(6.min(n))..n, code)
+            self.members_text(0..first, code),
         )
     }
 }

@@ -111,7 +111,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR: space_dbscan
     // the same DBSCAN on the d-dimensional rows, eps a quantile of their
     // distances (EPS_QUANTILE in space.rs); where its clusters lie on the map
-    let space = (n_toks <= GRAM_LIMIT)
+    let space = (2..=GRAM_LIMIT)
+        .contains(&n_toks)
         .then(|| space_clusters(&sub_embed, &groupidx, &words, min_samples))
         .transpose()?
         .map(|space| session.show(space));

@@ -63,15 +63,16 @@ impl SpaceClusters {
     fn summary(&self) -> String {
         let k = self.clusters.len();
         format!(
-            "DBSCAN on the {} embeddings themselves, eps {:.4} in embedding units (the {}% quantile of the {} distances between tokens), min_samples {}: {k} cluster{}, {} noise tokens. {} of the {k} are each one cluster of the map; of the {} tokens that are noise in the space, {} are in clusters of the map.",
+            "DBSCAN on the {} embeddings themselves, eps {:.4} in embedding units (the {}% quantile of the {} distances between tokens), min_samples {}: {k} cluster{}, {} noise tokens. {} of the {k} lie{} each within one cluster of the map; of the {} tokens that are noise in the space, {} are in clusters of the map.",
             self.labels.len(),
             self.eps,
             100.0 * self.quantile,
-            self.pairs,
+            common::format::thousands(self.pairs as u64),
             self.min_samples,
             if k == 1 { "" } else { "s" },
             self.noise,
             self.one_map_cluster,
+            if self.one_map_cluster == 1 { "s" } else { "" },
             self.noise,
             self.noise_clustered_on_map,
         )

@@ -6,6 +6,7 @@
 
 use anyhow::{Result, ensure};
 use common::Matrix;
+use common::analysis::dbscan::dbscan_over;
 
 use crate::results::{MapShare, SpaceCluster, SpaceClusters};
 
@@ -34,7 +35,19 @@ pub fn space_clusters(
         .map(|(i, j)| distances[i * n + j])
         .collect();
     let pair_count = pairs.len();
+    // a set whose identical rows are EPS_QUANTILE of its pairs or more would get eps 0, a
+    // radius that joins only copies: the smallest distance above 0 then
+    let smallest = pairs
+        .iter()
+        .copied()
+        .filter(|&d| d > 0.0)
+        .fold(f64::INFINITY, f64::min);
     let eps = quantile(pairs, EPS_QUANTILE);
+    let eps = if eps > 0.0 || !smallest.is_finite() {
+        eps
+    } else {
+        smallest
+    };
     let labels = dbscan_precomputed(&distances, n, eps, min_samples);
     let clusters = (0..labels.iter().copied().max().map_or(0, |m| m + 1))
         .map(|c| {
@@ -103,31 +116,16 @@ fn quantile(mut values: Vec<f64>, q: f64) -> f64 {
     values[below] + fraction * (values[above] - values[below])
 }
 
-/// DBSCAN over a precomputed `n × n` distance matrix, as scikit-learn's (and the 2-D
-/// `common::analysis::dbscan`): core points have `min_samples` points within eps, themselves
-/// included; clusters grow from core points in index order.
+/// DBSCAN over a precomputed `n × n` distance matrix: common's, each neighbourhood read
+/// from the matrix's row.
 fn dbscan_precomputed(distances: &[f64], n: usize, eps: f64, min_samples: usize) -> Vec<i64> {
     let within = |i: usize| (0..n).filter(move |&j| distances[i * n + j] <= eps);
-    let core: Vec<bool> = (0..n).map(|i| within(i).count() >= min_samples).collect();
-    let mut labels = vec![-1i64; n];
-    let mut next_label = 0;
-    for start in 0..n {
-        if labels[start] != -1 || !core[start] {
-            continue;
-        }
-        let mut stack = vec![start];
-        while let Some(i) = stack.pop() {
-            if labels[i] != -1 {
-                continue;
-            }
-            labels[i] = next_label;
-            if core[i] {
-                stack.extend(within(i).filter(|&j| labels[j] == -1));
-            }
-        }
-        next_label += 1;
-    }
-    labels
+    dbscan_over(
+        n,
+        |i| within(i).count(),
+        |i| within(i).collect(),
+        min_samples,
+    )
 }
 
 #[cfg(test)]

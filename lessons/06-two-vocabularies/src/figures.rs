@@ -167,6 +167,12 @@ pub fn alignment(alignment: &Alignment) -> Figure<'static> {
     };
     let dots = |p: &crate::AtK, face: Rgba| Series::markers(curve(p), Marker::Circle, 5, face);
     let ks = alignment.plain.by_k.len();
+    // up to 1 (every counterpart found), from a tenth below the lowest precision (0 at
+    // the least), so that the steps between k show
+    let lowest = (alignment.plain.by_k.iter())
+        .chain(&alignment.csls.by_k)
+        .fold(1.0f64, |low, &v| low.min(v));
+    let floor = ((lowest - 0.1) * 10.0).floor().max(0.0) / 10.0;
     Figure::single(
         800,
         480,
@@ -174,7 +180,7 @@ pub fn alignment(alignment: &Alignment) -> Figure<'static> {
             axes: Axes {
                 x_tick_labels: Some((1..=ks).map(|k| k.to_string()).collect()),
                 xlim: Some((-0.5, ks as f64 - 0.5)),
-                ylim: Some((0.0, 1.0)),
+                ylim: Some((floor, 1.0)),
                 grid: true,
                 ..axes(
                     &format!(

@@ -161,7 +161,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     session.show(&compare);
 
     // Exercise 5's rerun: W fitted on every shared token, step 3's held-out half among
-    // them, and the same held-out tokens asked again
+    // them, and the same held-out tokens asked again (the centred spaces made again:
+    // kept from step 3 through step 4's maps, they would double the matrices' memory)
     // ANCHOR: fitted_on_all
     session.section("Exercise 5: W fitted on every shared token");
     let all: Vec<usize> = (0..n).collect();

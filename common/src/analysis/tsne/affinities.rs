@@ -182,12 +182,11 @@ pub(super) fn sparse_joint_probabilities(
     // ANCHOR: sparse_p
     // row i of P: p_j|i over i's k neighbours only, the binary search (5.2) run on
     // their k distances; and p_j|i also in row j, where (5.3) adds p_i|j to it
-    let n = graph.len();
-    let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
-    for (i, neighbours) in graph.iter().enumerate() {
-        let distances: Vec<f64> = neighbours.iter().map(|n| n.1 as f64).collect();
+    let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); graph.len()];
+    for (i, near) in graph.iter().enumerate() {
+        let distances: Vec<f64> = near.iter().map(|&(_, d)| d.into()).collect();
         let conditional = conditional_probabilities_of(&distances, perplexity);
-        for (&(j, _), &p) in neighbours.iter().zip(&conditional) {
+        for (&(j, _), &p) in near.iter().zip(&conditional) {
             rows[i].push((j, p));
             rows[j].push((i, p));
         }

@@ -156,7 +156,7 @@ pub(crate) fn build_chart<'a, DB: DrawingBackend>(
 }
 
 /// Dashed grid lines at the tick positions, in matplotlib's `grid(color=[.9,.9,.9])` grey.
-fn grid<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, sizes: Sizes) -> Result<()> {
+pub(super) fn grid<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, sizes: Sizes) -> Result<()> {
     let (x, y) = (chart.x_range(), chart.y_range());
     // at the ticks `build_chart` numbered
     let (x_ticks, y_ticks) = sizes.tick_counts(chart.plotting_area().dim_in_pixel());

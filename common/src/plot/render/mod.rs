@@ -159,6 +159,50 @@ mod tests {
     }
 
     #[test]
+    fn a_rasterised_panel_has_the_pixels_of_its_vector_drawing() {
+        // Three points drawn 5,001 times over (one embedded image) and once each (vectors),
+        // on a grid. Overdrawing darkens the markers' antialiased rims, a few pixels each;
+        // a raster mapped a pixel off, or hiding the grid, would change hundreds.
+        let three = [(0.0, 0.0), (1.0, 2.0), (2.5, 1.0)];
+        let figure = |count: usize| {
+            let points = three.iter().copied().cycle().take(count).collect();
+            let panel = XyPanel {
+                axes: Axes {
+                    grid: true,
+                    ..Axes::default()
+                },
+                series: vec![Series::markers(
+                    points,
+                    crate::plot::Marker::Circle,
+                    3,
+                    crate::plot::Rgba(0.1, 0.4, 0.7, 1.0),
+                )],
+                legend: false,
+            };
+            Figure::single(400, 300, Panel::Xy(panel))
+        };
+        let pixels = |count: usize| {
+            register_font().unwrap();
+            let mut buffer = vec![0u8; 400 * 300 * 3];
+            {
+                let area = BitMapBackend::with_buffer(&mut buffer, (400, 300)).into_drawing_area();
+                draw_figure(&figure(count), &area).unwrap();
+                area.present().unwrap();
+            }
+            buffer
+        };
+        assert!(svg(figure(5_001)).unwrap().contains("<image"));
+        assert!(!svg(figure(3)).unwrap().contains("<image"));
+        let (dense, sparse) = (pixels(5_001), pixels(3));
+        let differing = dense
+            .chunks(3)
+            .zip(sparse.chunks(3))
+            .filter(|(a, b)| a != b)
+            .count();
+        assert!(differing <= 3 * 16, "{differing} pixels differ");
+    }
+
+    #[test]
     fn a_labelled_marker_series_is_keyed_by_its_marker() {
         // Three points as circles, labelled: the legend names them and draws a fourth
         // circle, its key (a line key would add a path and no circle).

@@ -7,7 +7,7 @@ use plotters::element::ComposedElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::axes::{build_chart, categorical_labels, extent, frame, range_of};
+use super::axes::{build_chart, categorical_labels, extent, frame, grid, range_of};
 use super::legend::{Obstacles, best_position};
 use super::text::{FONT, Sizes};
 use super::{Area, Chart, err};
@@ -66,11 +66,12 @@ pub(crate) fn draw_xy<DB: DrawingBackend>(
         .filter(|series| matches!(series.style, Style::Markers { .. }))
         .map(|series| series.points.len())
         .sum();
-    if markers > RASTERIZE_ABOVE {
-        draw_raster(&chart, area, &drawn, (x, y), sizes)?;
+    let raster = markers > RASTERIZE_ABOVE;
+    if raster {
+        draw_raster(&chart, area, &drawn, (x, y), panel.axes.grid, sizes)?;
     }
     for series in &drawn {
-        if markers > RASTERIZE_ABOVE && !matches!(series.style, Style::Text { .. }) {
+        if raster && !matches!(series.style, Style::Text { .. }) {
             // drawn in the raster: here only its legend key
             let key = Series {
                 label: series.label.clone(),
@@ -98,13 +99,17 @@ pub(crate) fn draw_xy<DB: DrawingBackend>(
 const RASTERIZE_ABOVE: usize = 5_000;
 
 /// Draws `drawn` (all but its texts) into an RGB image of the plotting area, white where
-/// nothing is drawn, and places it on `area`: the same pixels a bitmap gets drawn directly,
-/// cut at the axes' edge as matplotlib clips.
+/// nothing is drawn, over the grid when the axes have one, and places it on `area`. A
+/// chart of the image's size maps data to the same pixels as `chart` (plotters maps a range
+/// onto its area's pixels from its first), so the pixels are those a bitmap gets drawn
+/// directly, but for markers that cross the axes' edge: the image cuts them there, as
+/// matplotlib clips, where a panel drawn as vectors lets them cross.
 fn draw_raster<DB: DrawingBackend>(
     chart: &Chart<DB>,
     area: &Area<DB>,
     drawn: &[Series],
     (x, y): (Range<f64>, Range<f64>),
+    with_grid: bool,
     sizes: Sizes,
 ) -> Result<()> {
     let (px, py) = chart.plotting_area().get_pixel_range();
@@ -118,6 +123,9 @@ fn draw_raster<DB: DrawingBackend>(
         let mut layer_chart = ChartBuilder::on(&layer)
             .build_cartesian_2d(x, y)
             .map_err(err)?;
+        if with_grid {
+            grid(&mut layer_chart, sizes)?;
+        }
         for series in drawn {
             if !matches!(series.style, Style::Text { .. }) {
                 draw_series(&mut layer_chart, series, sizes)?;
