@@ -6,6 +6,7 @@ vocabularies of the same width, for how each grows.
 
     python3 bench/scale.py                                   # everything: hours on 2 cores
     python3 bench/scale.py --sizes 32000,64000 --stages knn,tsne
+    python3 bench/scale.py --sizes "" --stages knn,lessons --lessons lesson02   # the large models alone
     nice -n 10 python3 bench/scale.py --data /big/disk/scale-data
 
 Builds the lessons and the workloads as `cargo run` does (the dev profile); generates the
@@ -153,10 +154,13 @@ def main():
     parser.add_argument("--headline", action=argparse.BooleanOptionalAction, default=True,
                         help="also the 128,256 × 4,096 model, and lessons 1-3 on both large models together")
     parser.add_argument("--stages", default="standins,knn,tsne,lessons,page")
+    parser.add_argument("--lessons", default="lesson01,lesson02,lesson03,lesson04,lesson05",
+                        help="the lessons the standins and lessons stages run")
     parser.add_argument("--keep-graphs", action="store_true",
                         help="keep graphs from an earlier run (their stage then times reading them)")
     args = parser.parse_args()
     stages = args.stages.split(",")
+    chosen = args.lessons.split(",")
     args.data.mkdir(parents=True, exist_ok=True)
     cache = args.data / "cache"
     if "knn" in stages and not args.keep_graphs:
@@ -170,7 +174,7 @@ def main():
 
     if "standins" in stages:
         # The course's own runs first: every lesson with its defaults on the stand-ins.
-        for lesson in ["lesson01", "lesson02", "lesson03", "lesson04", "lesson05"]:
+        for lesson in chosen:
             out = args.data / "runs" / "standins" / lesson
             fresh(out)
             result = measured([binaries / lesson, "--standin", "--out", out], env)
@@ -226,7 +230,7 @@ def main():
                 ("lesson05", ["--model", m, "--tokens", f"first:{rows_ - SPECIAL_TOKENS}", "--method", "fft",
                               "--eps", "1", "--min-samples", "10"]),
             ]
-            for lesson, flags in lessons:
+            for lesson, flags in [(lesson, flags) for lesson, flags in lessons if lesson in chosen]:
                 out = runs / lesson
                 fresh(out)
                 result = measured([binaries / lesson, *flags, "--out", out], env)
@@ -254,6 +258,8 @@ def main():
         runs = args.data / "runs" / "both"
         for lesson, flags in [("lesson01", []), ("lesson02", ["--graph"]),
                               ("lesson03", ["--models", f"{big},{wide}"])]:
+            if lesson not in chosen:
+                continue
             out = runs / lesson
             fresh(out)
             result = measured([binaries / lesson, "--bert", big, "--gpt", wide, *flags, "--out", out], env)
@@ -353,11 +359,12 @@ def plot(rows, path):
     import matplotlib
     matplotlib.use("svg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
     series = [r for r in rows if r.get("d") == WIDTH and "n" in r and ("stage_s" in r or r["case"].startswith("lesson"))]
     cases = sorted({r["case"] for r in series})
     # One column of two panels, 7.8 in wide: drawn 750 px wide in the book, no text under 12 px.
     plt.rcParams.update({"font.size": 10, "legend.fontsize": 9})
-    fig, (ax_t, ax_m) = plt.subplots(2, 1, figsize=(7.8, 8))
+    fig, (ax_t, ax_m) = plt.subplots(2, 1, figsize=(7.8, 8.6))
     for case in cases:
         points = sorted((r["n"], r.get("stage_s", r["wall_s"]), r["peak_mib"]) for r in series if r["case"] == case)
         if len(points) < 2:
@@ -367,21 +374,35 @@ def plot(rows, path):
         ax_m.plot(n, m, "o-", label=case)
     ns = sorted({r["n"] for r in series})
     if len(ns) >= 2:
+        # each slope from the smallest size, labelled just right of its end (the axis is
+        # widened for the labels), n and n log n one above the other as their lines are
         base = [n / ns[0] for n in ns]
-        for label, grow in [("∝ n", lambda x: x), ("∝ n log n", lambda x: x * math.log(x * ns[0]) / math.log(ns[0])),
-                            ("∝ n²", lambda x: x * x)]:
+        for label, grow, dy in [("∝ n", lambda x: x, -8), ("∝ n log n", lambda x: x * math.log(x * ns[0]) / math.log(ns[0]), 6),
+                                ("∝ n²", lambda x: x * x, 0)]:
             ax_t.plot(ns, [grow(x) for x in base], ":", color="grey")
-            ax_t.annotate(label, (ns[-1], grow(base[-1])), color="grey", fontsize=9,
-                          xytext=(-4, {"∝ n": -12, "∝ n log n": 4}.get(label, 4)), textcoords="offset points",
-                          ha="right")
+            ax_t.annotate(label, (ns[-1], grow(base[-1])), color="grey", fontsize=9, xytext=(5, dy),
+                          textcoords="offset points", ha="left", va="center")
+    thousands = FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k")
+    plain = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
     for ax, title, unit in [(ax_t, "time of each stage", "seconds"), (ax_m, "peak resident memory", "MiB")]:
         ax.set_xscale("log")
         ax.set_yscale("log")
+        # ticks at the sizes measured, written in thousands; the values at 1, 2 and 5 of
+        # each decade, written out
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ns))
+        ax.xaxis.set_major_formatter(thousands)
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_xlim(ns[0] / 1.15, ns[-1] * 1.9)
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.grid(True, which="major", color="#e4e4e4", linewidth=0.6)
         ax.set_xlabel(f"vocabulary size (tokens, {WIDTH:,} dimensions)")
         ax.set_ylabel(unit)
         ax.set_title(title)
-    ax_m.legend(loc="upper left")
-    fig.tight_layout()
+    handles, labels = ax_m.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path)
 
 

@@ -41,6 +41,9 @@ run_into "$generated/02-knn-kompetition-graph" -p lesson02 -- --standin --graph
 # scores (every number is over all shared tokens whatever the maps hold, so the maps are
 # small and the permutation tests skipped).
 run_into "$generated/06-fold-case" -p lesson06 -- --standin --fold-case --map-tokens 1000 --permutations 0
+# Lesson 3 with 10,000 shuffles: its exercise 5's answer sets that run's p-values beside
+# the default run's.
+run_into "$generated/03-permutations-10000" -p lesson03 -- --standin --permutations 10000
 # Lesson 3 on its exercise 2's words: the answer shows that run's matrices and score.
 run_into "$generated/03-rsa-own-words" -p lesson03 -- --standin --words cat,dog,horse,car,bus,train,red,green,blue
 # Lesson 7 on the BERT stand-in too: its chapter shows the two stand-ins' reports side by side.

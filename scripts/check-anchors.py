@@ -2,7 +2,8 @@
 sources is included by some chapter (`{{#include path:name}}` in book/src/*.md), every
 included region exists, none is longer than MAX_LINES lines, so that a chapter shows one
 idea at a time, and no line of one is wider than its code box shows without scrolling:
-MAX_COLUMNS characters as included (mdBook keeps the indentation), fewer for a region
+MAX_COLUMNS characters as written, indentation included (the book strips the indentation
+its lines share, scripts/dedent-code.py: a margin), fewer for a region
 included inside a list item (an exercise's answer), whose box is indented. Measured in
 headless Chromium at 1,100 and 800 px: the content column's code box shows 85 characters
 of its monospace font, an answer's box 80. Run from the repository root; exits 1 naming

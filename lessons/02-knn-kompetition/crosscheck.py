@@ -20,6 +20,17 @@ edge, at up to ~1.5e-3 instead of 0), and on the report's bins each density with
 tokens' worth (a distance within rounding of a bin edge may fall on either side); the
 anisotropy and norms 1e-4 relative.
 
+With `--graph` (the book's second run, book/src/generated/02-knn-kompetition-graph): the
+exact k = 15 Euclidean graph of every token in float64 (blocks of squared distances
+|x|² + |y|² - 2 x·y, np.argpartition). Rows tied at the 15th place are common in the GPT
+stand-in (special tokens whose Q8_0 rows are within 0.01 of one another), and which of
+them a list takes is decided by float32 rounding; so each token's count of lists is
+checked to lie between the lists it is surely in (squared distance below the 15th's minus
+1e-5 relative) and the lists it may be in (up to the 15th's plus 1e-5), and the report's
+ten hubs to be the ten most listed within those bounds. Orphans and the mutual share are
+compared within the same ties, the three hubs' spread and the median distance to the 15th
+neighbour at 1e-4 relative.
+
 The snapshot leaves out the histograms; every other field is in it.
 """
 import pathlib
@@ -108,4 +119,54 @@ for w, word in enumerate(WORDS):
         found[key] = np.argsort(distances("gpt", seed), kind="stable")[:K]
         c.equal(f"{at}.emptiness.word_initial_{key}", sum(decode["gpt"](i).startswith(" ") for i in found[key]))
     c.equal(f"{at}.emptiness.shared", len(set(found["without_space"]) & set(found["with_space"])))
+
+
+def check_graph(family, g):
+    """`--graph`'s summary of `family` against numpy's exact graph, rounding ties allowed."""
+    at, e = f"graph.{family}", E[family].astype(np.float64)
+    n, k = len(e), g["k"]
+    c.equal(f"{at}.k", K)
+    sq = (e * e).sum(axis=1)
+    surely, maybe = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    lists, kth = [], np.empty(n)
+    for start in range(0, n, 2048):
+        rows = np.arange(start, min(start + 2048, n))
+        d2 = sq[rows, None] + sq[None, :] - 2 * e[rows] @ e.T
+        d2[rows - start, rows] = np.inf  # a token is not its own neighbour
+        part = np.argpartition(d2, k - 1, axis=1)[:, :k]
+        last = np.take_along_axis(d2, part, axis=1).max(axis=1, keepdims=True)
+        slack = 1e-5 * np.abs(last)
+        surely += np.bincount(np.nonzero(d2 < last - slack)[1], minlength=n)
+        maybe += np.bincount(np.nonzero(d2 <= last + slack)[1], minlength=n)
+        kth[rows] = np.sqrt(np.maximum(last[:, 0], 0))
+        lists.append(part)
+    ids = {}
+    for i in range(n):
+        ids.setdefault(decode[family](i), []).append(i)
+    hubs = g["hubs"]
+    fits = all(any(surely[i] <= count <= maybe[i] for i in ids.get(text, [])) for text, count in hubs)
+    tenth = hubs[-1][1]
+    missed = [decode[family](i) for i in np.nonzero(surely > tenth)[0]
+              if decode[family](i) not in [t for t, _ in hubs]]
+    c.holds(f"{at}.hubs", fits and not missed and len(hubs) == 10,
+            f"each count within the lists numpy's graph surely/maybe gives it; not listed but surely above "
+            f"the tenth: {missed[:3]}", tolerance=1e-5)
+    c.holds(f"{at}.orphans", (maybe == 0).sum() <= g["orphans"] <= (surely == 0).sum(),
+            f"report {g['orphans']}, numpy {(maybe == 0).sum()}..{(surely == 0).sum()}", tolerance=1e-5)
+    graph = np.concatenate(lists)
+    edges = set(zip(np.repeat(np.arange(n), k).tolist(), graph.ravel().tolist()))
+    mutual = sum((j, i) in edges for i, j in edges) / len(edges)
+    unsure = (maybe - surely).sum() / len(edges)  # the share of edges rounding may move
+    c.holds(f"{at}.mutual", abs(g["mutual"] - mutual) <= 2 * unsure + 1e-12,
+            f"report {g['mutual']:.6f}, numpy {mutual:.6f} (edges on ties: {unsure:.2%})", tolerance=2 * unsure)
+    top = [i for text, _ in hubs[:3] for i in ids.get(text, [])[:1]]
+    spread = max(np.linalg.norm(e[a] - e[b]) for a in top for b in top) if len(top) == 3 else np.nan
+    c.close(f"{at}.hub_spread", spread, rtol=1e-4, atol=1e-6)
+    c.close(f"{at}.median_kth", np.median(kth), rtol=1e-4)
+
+
+# The report holds a graph only with --graph (the default run leaves the field out).
+if c.report.get("graph") is not None:
+    for family in E:
+        check_graph(family, c[f"graph.{family}"])
 c.finish()

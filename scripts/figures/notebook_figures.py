@@ -60,7 +60,11 @@ def run_cell(lesson, source, names, namespace):
     def show():
         fig = plt.gcf()
         if tag:
-            fig.text(0.995, 0.005, tag.strip(), ha="right", va="bottom", fontsize="small", color="0.3")
+            # 12 px on the page: a point is 4/3 of a CSS pixel, and a figure wider than the
+            # 750 px column (96 px an inch) is scaled down to it; the notebook's own text
+            # stays as the notebook drew it
+            size = 9 * max(1.0, fig.get_figwidth() * 96 / 750)
+            fig.text(0.995, 0.005, tag.strip(), ha="right", va="bottom", fontsize=size, color="0.3")
         fig.savefig(folder / f"{names.pop(0)}.svg")
         plt.close(fig)
 

@@ -50,6 +50,19 @@ pub fn rsa(a: &Matrix, b: &Matrix) -> Result<RsaScore> {
 /// The RSA score of two similarity matrices' upper triangles (the notebook's
 /// `np.corrcoef(unique_B, unique_G)[0,1]`), Pearson's and Spearman's.
 pub fn correlate_triangles(ua: &[f32], ub: &[f32]) -> Result<RsaScore> {
+    ensure_correlatable(ua, ub)?;
+    Ok(RsaScore {
+        pearson: pearson(ua, ub),
+        spearman: spearman(ua, ub),
+        p_value: None,
+        permutations: 0,
+    })
+}
+// ANCHOR_END: rsa
+
+/// Two triangles a correlation is defined for: the same pairs, at least three, and
+/// neither constant (a constant has no variance to correlate: numpy would give nan).
+fn ensure_correlatable(ua: &[f32], ub: &[f32]) -> Result<()> {
     ensure!(
         ua.len() == ub.len() && ua.len() >= 3,
         "RSA needs two similarity matrices over the same 3+ words"
@@ -63,14 +76,8 @@ pub fn correlate_triangles(ua: &[f32], ub: &[f32]) -> Result<RsaScore> {
              that are distinct tokens"
         );
     }
-    Ok(RsaScore {
-        pearson: pearson(ua, ub),
-        spearman: spearman(ua, ub),
-        p_value: None,
-        permutations: 0,
-    })
+    Ok(())
 }
-// ANCHOR_END: rsa
 
 /// How surprising an RSA score is: the word labels of `b` are shuffled (rows and columns
 /// together) `permutations` times, which keeps each matrix's own structure but breaks the

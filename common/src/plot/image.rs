@@ -186,11 +186,14 @@ fn draw_colorbar<DB: DrawingBackend>(
     let strip = area
         .clone()
         .shrink((4, top), (area.dim_in_pixel().0.saturating_sub(4), height));
+    // Widened by a hair so that an end on a tick (-0.15 of ±0.15) keeps its label: the
+    // tick finder divides the end by the step, and -0.15 / 0.05 rounds to -2.9999…
+    let hair = (panel.vmax - panel.vmin) * 1e-9;
     let mut chart = ChartBuilder::on(&strip)
         .margin(0)
         .y_label_area_size(0)
         .right_y_label_area_size(sizes.px(46))
-        .build_cartesian_2d(0.0..1.0, panel.vmin..panel.vmax)
+        .build_cartesian_2d(0.0..1.0, panel.vmin - hair..panel.vmax + hair)
         .map_err(err)?;
     chart
         .configure_mesh()

@@ -98,6 +98,15 @@ pub enum Style {
         face: Rgba,
         edge: Color,
     },
+    /// A line with a marker at every point, edged in the line's colour (matplotlib's
+    /// `'ks-'`): its legend key is the line with one marker on it, as matplotlib's is.
+    MarkedLine {
+        color: Color,
+        width: u32,
+        marker: Marker,
+        size: u32,
+        face: Rgba,
+    },
     /// Bars centred on each x, `width` wide in data units, from 0 to y.
     Bars {
         width: f64,
@@ -133,6 +142,28 @@ impl Series {
             label: label.into(),
             points,
             style: Style::Line { color, width },
+        }
+    }
+
+    /// `plt.plot(values, 'ks-', markerfacecolor=face)`: a line of `color`, width 1,
+    /// through `marker`s of radius 4 with `face` inside and `color` round them.
+    pub fn marked_line(
+        label: impl Into<Option<String>>,
+        points: Vec<(f64, f64)>,
+        color: Color,
+        marker: Marker,
+        face: Rgba,
+    ) -> Self {
+        Series {
+            label: label.into(),
+            points,
+            style: Style::MarkedLine {
+                color,
+                width: 1,
+                marker,
+                size: 4,
+                face,
+            },
         }
     }
 

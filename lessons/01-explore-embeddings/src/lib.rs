@@ -69,8 +69,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("Comparing the same token index");
     // ANCHOR: same_index
-    // pick a random token index
-    let ridx = randint(session.seed(), 10_000..20_000, models.as_ref());
+    // pick a random token index, from the lesson's one seeded stream (--seed)
+    let mut rng = SeededRng::new(session.seed());
+    let ridx = randint(&mut rng, 10_000..20_000, models.as_ref());
     let index = Pair::new(ridx, ridx);
     let same_index = session.show(compare(models.as_ref(), index, &labels)?);
     session.figure(figures::same_index(&same_index), "same_index")?;
@@ -131,10 +132,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.beyond("a vector against its own shuffled dimensions");
     // ANCHOR: shuffled_self
-    // the same word's GPT vector against copies of itself whose dimensions are
-    // shuffled (seeded): the same values, each now paired with another axis's
+    // the same word's GPT vector against copies of itself whose dimensions
+    // are shuffled (the stream randint drew from, continued): the same
+    // values, each now paired with another axis's
     let vector = &same_word.comparison.vector.gpt;
-    let mut rng = SeededRng::new(session.seed());
     let correlations: Vec<f64> = (0..SHUFFLES)
         .map(|_| {
             let mut copy = vector.clone();
@@ -208,13 +209,13 @@ const SHUFFLES: usize = 5;
 
 /// The notebook's `np.random.randint(low, high)`, seeded, kept inside both vocabularies
 /// (a model with fewer rows draws from its last ones).
-fn randint(seed: u64, range: std::ops::Range<usize>, models: Pair<&Model>) -> usize {
+fn randint(rng: &mut SeededRng, range: std::ops::Range<usize>, models: Pair<&Model>) -> usize {
     let rows = models
         .bert
         .embeddings
         .rows()
         .min(models.gpt.embeddings.rows());
-    SeededRng::new(seed).below(range.start.min(rows - 1), range.end.min(rows))
+    rng.below(range.start.min(rows - 1), range.end.min(rows))
 }
 
 /// Token-length counts of the text each token decodes to on its own, and how many

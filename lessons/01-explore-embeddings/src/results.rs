@@ -455,22 +455,26 @@ impl BookNumbers for Results {
         ) + &book_section(
             "same_index",
             &format!(
-                "Token {}: BERT {}, GPT {}; compared on the first {} dimensions, r = {}.",
+                "Token {}: BERT {}, GPT {}; compared on the first {} dimensions, r = {} (unrelated lists of that length: within ±{}, 2/√{}, nineteen times in twenty).",
                 same_index.index.bert,
-                code(&same_index.token.bert),
-                code(&same_index.token.gpt),
+                code(&format!("{:?}", same_index.token.bert)),
+                code(&format!("{:?}", same_index.token.gpt)),
                 same_index.dimensions,
-                decimals(f64::from(same_index.pearson_r), 2),
+                decimals(f64::from(same_index.pearson_r), 3),
+                decimals(2.0 / (same_index.dimensions as f64).sqrt(), 3),
+                same_index.dimensions,
             ),
         ) + &book_section(
             "same_word",
             &format!(
-                "“{}” is BERT token {} and GPT token {}; compared on the first {} dimensions, r = {}.",
+                "“{}” is BERT token {} and GPT token {}; compared on the first {} dimensions, r = {} (unrelated lists of that length: within ±{}, 2/√{}, nineteen times in twenty).",
                 self.same_word.word,
                 same_word.index.bert,
                 same_word.index.gpt,
                 same_word.dimensions,
-                decimals(f64::from(same_word.pearson_r), 2),
+                decimals(f64::from(same_word.pearson_r), 3),
+                decimals(2.0 / (same_word.dimensions as f64).sqrt(), 3),
+                same_word.dimensions,
             ),
         ) + &book_section(
             "distributions",

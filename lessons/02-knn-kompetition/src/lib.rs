@@ -10,7 +10,7 @@ mod results;
 use anyhow::Result;
 use common::analysis::anisotropy::anisotropy;
 use common::analysis::neighbours::{self, Metric, Query, hubness};
-use common::analysis::stats::{Histogram, histogram};
+use common::analysis::stats::{Histogram, histogram, median};
 use common::model::{token_text, word_ids};
 use common::ops::{Centre, Rows};
 use common::run::cli::expand;
@@ -492,6 +492,15 @@ fn vocabulary_graph(model: &Model, k: usize, device: &Device) -> Result<Vocabula
     let graph = neighbours::cached_knn_graphs(&model.embeddings, k, &[Metric::Euclidean], device)?
         .remove(0);
     let hubness = hubness(&graph, 10);
+    let top: Vec<usize> = hubness.hubs.iter().take(3).map(|&(id, _)| id).collect();
+    let hub_spread = top
+        .iter()
+        .flat_map(|&a| top.iter().map(move |&b| (a, b)))
+        .map(|(a, b)| distance(model.embeddings.row(a), model.embeddings.row(b)))
+        .fold(0.0, f64::max);
+    // the graph holds squared distances
+    let kth = graph.iter().filter_map(|list| list.last());
+    let median_kth = median(kth.map(|&(_, sq)| (sq.max(0.0) as f64).sqrt()).collect());
     let hubs = hubness
         .hubs
         .iter()
@@ -504,5 +513,17 @@ fn vocabulary_graph(model: &Model, k: usize, device: &Device) -> Result<Vocabula
         hubs,
         orphans: hubness.orphans,
         mutual: hubness.mutual,
+        hub_spread,
+        median_kth,
     })
+}
+
+/// The Euclidean distance between two rows, summed in f64.
+fn distance(a: &[f32], b: &[f32]) -> f64 {
+    let sum: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
+        .sum();
+    sum.sqrt()
 }

@@ -277,13 +277,19 @@ pub struct VocabularyGraph {
     pub hubs: Vec<(String, usize)>,
     pub orphans: usize,
     pub mutual: f64,
+    /// The largest distance between two of the three most listed tokens' rows, and the
+    /// median distance from a token to its k-th nearest: hubs far closer to one another
+    /// than neighbours are are rows training left nearly equal.
+    pub hub_spread: f64,
+    pub median_kth: f64,
 }
 
 impl fmt::Display for VocabularyGraph {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "\n# The {} nearest neighbours of every one of {}'s {} tokens\n",
+            // not a "# " line: that is a section heading, which report.json lists
+            "\nThe {} nearest neighbours of every one of {}'s {} tokens:\n",
             self.k, self.model, self.rows
         )?;
         writeln!(
@@ -296,9 +302,13 @@ impl fmt::Display for VocabularyGraph {
         }
         write!(
             f,
-            "{} tokens are in nobody's list; {:.1}% of neighbour pairs are mutual.",
+            "{} tokens are in nobody's list; {:.1}% of neighbour pairs are mutual.\n\
+             The three most listed are at most {:.4} apart; a token's {}th nearest is {:.4} away (median).",
             self.orphans,
-            100.0 * self.mutual
+            100.0 * self.mutual,
+            self.hub_spread,
+            self.k,
+            self.median_kth
         )
     }
 }
@@ -333,6 +343,20 @@ impl BookNumbers for Results {
                 &rows,
             ),
         );
+        // each seed word's ids, as the notebook's first cell prints them
+        let ids: Vec<String> = self
+            .words
+            .iter()
+            .map(|w| {
+                format!(
+                    "“{}”: BERT {:?}, GPT {:?}",
+                    markdown_text(w.word.trim_start()),
+                    w.ids.bert,
+                    w.ids.gpt
+                )
+            })
+            .collect();
+        out += &book_section("seed_ids", &(ids.join("; ") + "."));
         for (number, word) in self.words.iter().enumerate() {
             // Quoted, so that a token's leading space shows (" ring" is not "ring").
             let cell =
@@ -385,14 +409,31 @@ impl BookNumbers for Results {
                 );
             }
             let e = &word.emptiness;
+            let pieces = |ids: &[u32]| match ids.len() {
+                1 => "one token".to_string(),
+                n => format!("{n} tokens, searched from their mean (2.4)"),
+            };
+            let side_by_side: Vec<Vec<String>> = (0..e.without_space.len().min(8))
+                .map(|i| {
+                    [&e.without_space, &e.with_space]
+                        .map(|l| l.get(i).map_or(String::new(), cell))
+                        .to_vec()
+                })
+                .collect();
+            let bare = markdown_text(word.word.trim_start());
             let emptiness = format!(
                 // typographic quotes: Markdown's smart quotes would close " ring" with an opening one
-                "In the GPT model, “{0}” and “ {0}” share {1} of their {2} nearest tokens; {3} of the first list and {4} of the second begin with a space.",
-                markdown_text(word.word.trim_start()),
+                "In the GPT model, “{bare}” is {}; “ {bare}” is {}. The two lists share {} of their {} nearest tokens; {} of the first list and {} of the second begin with a space. The nearest 8 of each:\n\n{}",
+                pieces(&e.ids.0),
+                pieces(&e.ids.1),
                 e.shared,
                 e.without_space.len(),
                 e.word_initial_without_space,
-                e.word_initial_with_space
+                e.word_initial_with_space,
+                markdown_table(
+                    &[&format!("“{bare}”"), &format!("“ {bare}”")],
+                    &side_by_side
+                )
             );
             // The chapter shows the first two words' sections where it discusses them.
             out += &book_section(&format!("word{}", number + 1), &tables);
@@ -410,10 +451,13 @@ impl BookNumbers for Results {
                     .collect::<Vec<_>>()
                     .join(", ");
                 format!(
-                    "{name}: the most listed tokens {hubs} (a token is in {} lists on average); {} of its {} tokens in nobody's list.",
+                    "{name}: the most listed tokens {hubs} (a token is in {} lists on average); {} of its {} tokens in nobody's list; the three most listed rows at most {:.3} apart, where a token's {}th nearest is {:.3} away (median).",
                     g.k,
                     thousands(g.orphans as u64),
-                    thousands(g.rows as u64)
+                    thousands(g.rows as u64),
+                    g.hub_spread,
+                    g.k,
+                    g.median_kth
                 )
             });
             out += &book_section("graph", &sentences.into_array().join(" "));

@@ -100,6 +100,45 @@ impl fmt::Display for CountTable<'_> {
     }
 }
 
+/// The token counts as numbers.md shows them: the table, then how many words GPT splits
+/// without the space and with it.
+fn token_count_table(counts: &[TokenCounts]) -> String {
+    let rows: Vec<Vec<String>> = counts
+        .iter()
+        .map(|c| {
+            vec![
+                markdown_text(&c.word),
+                c.no_space.bert.to_string(),
+                c.no_space.gpt.to_string(),
+                c.space.bert.to_string(),
+                c.space.gpt.to_string(),
+            ]
+        })
+        .collect();
+    let split = |n: fn(&TokenCounts) -> usize| counts.iter().filter(|c| n(c) > 1).count();
+    let table = markdown_table(
+        &[
+            "word",
+            // typographic quotes: Markdown's smart quotes would close " word" with an
+            // opening one
+            "BERT, “word”",
+            "GPT, “word”",
+            "BERT, “ word”",
+            "GPT, “ word”",
+        ],
+        &rows,
+    );
+    format!(
+        "{table}\nWords that take more than one GPT token: {} of {} without a leading space, {} \
+         with it (BERT: {} and {}).",
+        split(|c| c.no_space.gpt),
+        counts.len(),
+        split(|c| c.space.gpt),
+        split(|c| c.no_space.bert),
+        split(|c| c.space.bert),
+    )
+}
+
 /// Part 2's chosen tokens (the notebook's `tokensB,tokensG` cell).
 pub struct Tokens<'a>(pub Pair<&'a Vec<usize>>);
 
@@ -349,10 +388,14 @@ impl BookNumbers for Results {
         book_section(
             "sizes",
             &format!(
-                "Embedding matrices: BERT {:?}, GPT {:?}.",
-                self.embedding_shapes.bert, self.embedding_shapes.gpt
+                "Vocabulary sizes: BERT {}, GPT {}. Embedding matrices: BERT {:?}, GPT {:?}.",
+                self.vocab_sizes.bert,
+                self.vocab_sizes.gpt,
+                self.embedding_shapes.bert,
+                self.embedding_shapes.gpt
             ),
-        ) + &book_section("per_word", &per_word)
+        ) + &book_section("token_counts", &token_count_table(&self.token_counts))
+            + &book_section("per_word", &per_word)
             + &book_section(
                 "rsa",
                 &format!(

@@ -80,28 +80,6 @@ pub fn opening(model: &Model, one: usize, two: usize) -> Figure<'static> {
     )
 }
 
-fn line_with_markers(
-    label: String,
-    values: &[f32],
-    color: Color,
-    marker: Marker,
-    face: Rgba,
-) -> [Series; 2] {
-    [
-        Series::line(Some(label), indexed(values), color, 1),
-        Series {
-            label: None,
-            points: indexed(values),
-            style: Style::Markers {
-                marker,
-                size: 4,
-                face,
-                edge: color,
-            },
-        },
-    ]
-}
-
 /// Top right singular vector of each set (left), both spectra with the spread of many
 /// random draws (right), laid out as the notebook's GridSpec.
 pub fn spectra(
@@ -132,16 +110,16 @@ pub fn spectra(
     let mut series: Vec<Series> = draws
         .map(|d| draw_lines(d, <[f32]>::to_vec))
         .unwrap_or_default();
-    series.extend(line_with_markers(
+    series.push(Series::marked_line(
         capitalised(&a.name),
-        &svd_a.s,
+        indexed(&svd_a.s),
         BLACK,
         Marker::Square,
         Rgba(0.7, 0.7, 0.9, 1.0),
     ));
-    series.extend(line_with_markers(
+    series.push(Series::marked_line(
         capitalised(&b.name),
-        &svd_b.s,
+        indexed(&svd_b.s),
         BLUE,
         Marker::Circle,
         Rgba(0.9, 0.7, 0.7, 1.0),
@@ -233,9 +211,9 @@ pub fn uncentred(uncentred: &Uncentred, centred: &Spectra) -> Figure<'static> {
     let panel = |title: &str, spectra: [&[f32]; 2], means: Option<[f64; 2]>| {
         let mut series: Vec<Series> = Vec::new();
         for (i, ((color, marker, face), values)) in styles.into_iter().zip(spectra).enumerate() {
-            series.extend(line_with_markers(
+            series.push(Series::marked_line(
                 names[i].clone(),
-                values,
+                indexed(values),
                 color,
                 marker,
                 face,
@@ -289,9 +267,9 @@ pub fn ordered_sets(sets: &OrderedSets) -> Figure<'static> {
     let rows = sets.sets.len().max(1);
     let panels = sets.sets.iter().flat_map(|o| {
         let mut series = draw_lines(&o.draws, fractions);
-        series.extend(line_with_markers(
+        series.push(Series::marked_line(
             capitalised(&o.set.name),
-            &fractions(&o.singular_values),
+            indexed(&fractions(&o.singular_values)),
             BLACK,
             Marker::Square,
             Rgba(0.7, 0.7, 0.9, 1.0),
@@ -332,14 +310,13 @@ fn along_first_direction(o: &OrderedSet) -> Panel<'static> {
                 "Coordinate along v₁",
             )
         },
-        series: line_with_markers(
-            String::new(),
-            &o.coordinates,
+        series: vec![Series::marked_line(
+            None,
+            indexed(&o.coordinates),
             BLACK,
             Marker::Square,
             Rgba(0.7, 0.7, 0.9, 1.0),
-        )
-        .into(),
+        )],
         legend: false,
     })
 }

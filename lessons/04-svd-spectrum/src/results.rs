@@ -690,7 +690,7 @@ impl BookNumbers for Results {
                 "first component",
                 &format!("{} random draws of its size", draws.spectra.len()),
                 "its place",
-                "r, coordinate v place",
+                "r, coordinate vs place",
                 "mean |r| (its draws)",
             ],
             &ordered_rows,

@@ -363,7 +363,9 @@ impl Results {
             .zip(ids)
             .map(|(text, id)| match text.as_str() {
                 "\u{FFFD}" => format!("{} (id {id})", code(text)),
-                _ => code(text),
+                // a space written ␣, as the map and its regions write it: a leading space
+                // in a code span is invisible on the page
+                _ => code(&text.replace(' ', "␣")),
             })
     }
 }
@@ -422,7 +424,7 @@ impl BookNumbers for Results {
             String::new()
         };
         let gram = self.gram.as_ref().map_or(String::new(), |g| {
-            format!("\n\nWhat the Gram matrix shows. {g}")
+            format!("\n\n**What the Gram matrix shows.** {g}")
         });
         let results = format!(
             "{} tokens. Final KL divergence {}; trustworthiness (k = 5) {:.4}; {} cluster{}.\n\n{}{full_lists}{gram}\n\nThe interactive map (`map.html`) also groups the tokens into *regions*: sets of tokens that are mostly one another's nearest neighbours by cosine in the embedding space (communities of the neighbour graph: [how they are found](scale.md#the-interactive-map)), each named by its three most typical tokens, a leading space written ␣. Largest first: {}.",
@@ -439,7 +441,14 @@ impl BookNumbers for Results {
             regions.join("; ")
         );
         let space = self.space.as_ref().map_or(String::new(), |space| {
-            book_section("space_dbscan", &space_numbers(space))
+            // members[0] is the noise, then the map's clusters 0, 1, …
+            let group_size = |g: i64| {
+                self.dbscan
+                    .members
+                    .get((g + 1) as usize)
+                    .map_or(0, Vec::len)
+            };
+            book_section("space_dbscan", &space_numbers(space, group_size))
         });
         book_section("results", &results) + &space
     }
@@ -447,8 +456,10 @@ impl BookNumbers for Results {
 
 /// DBSCAN on the embeddings for the book, as one paragraph (the chapter quotes it inside
 /// an exercise's answer, a list item that a table or a blank line would end): the summary,
-/// then each cluster of the space with its tokens and the map's groups it falls in.
-fn space_numbers(space: &SpaceClusters) -> String {
+/// then each cluster of the space with its tokens and the map's groups it falls in, each
+/// group's size beside it (`group_size` of a map label), so that a reader sees whether the
+/// map kept the cluster apart as well as together.
+fn space_numbers(space: &SpaceClusters, group_size: impl Fn(i64) -> usize) -> String {
     let clusters: Vec<String> = space
         .clusters
         .iter()
@@ -466,11 +477,26 @@ fn space_numbers(space: &SpaceClusters) -> String {
             } else {
                 String::new()
             };
+            let on_map: Vec<String> = cluster
+                .on_map
+                .iter()
+                .map(|s| match (s.group, group_size(s.group)) {
+                    (-1, _) => format!("{} noise", s.tokens),
+                    (g, size) if size == s.tokens => {
+                        format!("{} in group {g}, the whole group", s.tokens)
+                    }
+                    (g, size) => format!(
+                        "{} in group {g}, a group of {size} (the map joins {} other tokens to them)",
+                        s.tokens,
+                        size.saturating_sub(s.tokens)
+                    ),
+                })
+                .collect();
             format!(
                 "cluster {c} of the space, {} tokens ({}{more}), lies on the map as {}",
                 cluster.tokens.len(),
                 shown.join(" "),
-                cluster.on_map_text()
+                on_map.join(", ")
             )
         })
         .collect();

@@ -396,8 +396,6 @@ fn counterparts(
 /// Precision@1 to @[`TOP_K`] from each query's rank of its counterpart.
 fn at_k(ranks: &[usize]) -> AtK {
     AtK {
-        at_1: precision_at(ranks, 1),
-        at_10: precision_at(ranks, TOP_K),
         by_k: (1..=TOP_K).map(|top| precision_at(ranks, top)).collect(),
     }
 }

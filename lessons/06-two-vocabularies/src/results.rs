@@ -338,13 +338,20 @@ impl fmt::Display for Similarity {
     }
 }
 
-/// Precision@1 and @10, and every k between for the figure.
+/// Precision@1, @2, …, @10: the table reads its ends, the figure every k.
 #[derive(Clone, Debug, Serialize)]
 pub struct AtK {
-    pub at_1: f64,
-    pub at_10: f64,
-    /// Precision@1, @2, …, @10.
     pub by_k: Vec<f64>,
+}
+
+impl AtK {
+    pub fn at_1(&self) -> f64 {
+        self.by_k[0]
+    }
+
+    pub fn at_10(&self) -> f64 {
+        self.by_k[self.by_k.len() - 1]
+    }
 }
 
 /// Step 3: a rotation from one space onto the other, and how often it finds a token's
@@ -385,13 +392,13 @@ impl Alignment {
         [
             [
                 "cosine".into(),
-                format!("{:.4}", self.plain.at_1),
-                format!("{:.4}", self.plain.at_10),
+                format!("{:.4}", self.plain.at_1()),
+                format!("{:.4}", self.plain.at_10()),
             ],
             [
                 format!("CSLS (k = {})", self.k),
-                format!("{:.4}", self.csls.at_1),
-                format!("{:.4}", self.csls.at_10),
+                format!("{:.4}", self.csls.at_1()),
+                format!("{:.4}", self.csls.at_10()),
             ],
             [
                 "chance".into(),
@@ -461,8 +468,13 @@ impl Refit<'_> {
 
     fn rows(&self) -> [[String; 3]; 4] {
         let (h, a, k) = (self.held_out, self.all, self.held_out.k);
-        let row =
-            |what: String, p: &AtK| [what, format!("{:.4}", p.at_1), format!("{:.4}", p.at_10)];
+        let row = |what: String, p: &AtK| {
+            [
+                what,
+                format!("{:.4}", p.at_1()),
+                format!("{:.4}", p.at_10()),
+            ]
+        };
         [
             row("cosine, W fitted without them (step 3)".into(), &h.plain),
             row("cosine, W fitted on all".into(), &a.plain),
@@ -493,8 +505,8 @@ impl Refit<'_> {
         };
         format!(
             "Precision@1 by cosine {}; by CSLS {}.",
-            moved(self.held_out.plain.at_1, self.all.plain.at_1),
-            moved(self.held_out.csls.at_1, self.all.csls.at_1)
+            moved(self.held_out.plain.at_1(), self.all.plain.at_1()),
+            moved(self.held_out.csls.at_1(), self.all.csls.at_1())
         )
     }
 }

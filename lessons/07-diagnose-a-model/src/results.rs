@@ -620,7 +620,7 @@ impl Results {
                 measure: "partition isotropy I",
                 model: format!("{:.4}", iso.model.raw.partition),
                 null: both(iso.gaussian.raw.partition, iso.shuffled.raw.partition, 4),
-                meaning: "1 when no direction is preferred",
+                meaning: "1 when no direction is preferred (read against its nulls: I depends on the rows' scale)",
             },
             Finding {
                 measure: "… after all-but-the-top",
@@ -630,7 +630,7 @@ impl Results {
                     iso.shuffled.all_but_the_top.partition,
                     4,
                 ),
-                meaning: "how much of the lean the mean and top directions hold",
+                meaning: "I once the mean and the top directions are removed: near 1 if they held the lean",
             },
             Finding {
                 measure: "top-3 dimensions' share of the mean cosine",

@@ -31,7 +31,7 @@ impl Obstacles {
         for s in series {
             let pixels: Vec<(f64, f64)> = s.points.iter().map(pixel).collect();
             match &s.style {
-                Style::Line { .. } | Style::Dashed { .. } => {
+                Style::Line { .. } | Style::Dashed { .. } | Style::MarkedLine { .. } => {
                     obstacles.points.extend(&pixels);
                     obstacles.paths.push(pixels);
                 }
