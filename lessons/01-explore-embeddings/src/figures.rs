@@ -168,7 +168,7 @@ pub fn same_word(c: &Comparison) -> Figure<'static> {
     let title = format!(
         "{} (r = {})",
         comparison_title(c),
-        decimals(f64::from(c.pearson_r), 2)
+        decimals(f64::from(c.pearson_r), 3)
     );
     Figure::single(640, 480, scatter(c, Rgba(0.7, 0.9, 0.9, 1.0), title))
 }

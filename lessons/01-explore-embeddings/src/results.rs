@@ -333,10 +333,10 @@ impl fmt::Display for Comparison {
                 self.vector.bert.len(),
                 self.labels.gpt,
                 self.vector.gpt.len(),
-                decimals(f64::from(r), 2)
+                decimals(f64::from(r), 3)
             )
         } else {
-            write!(f, "Embedding comparison: r = {}", decimals(f64::from(r), 2))
+            write!(f, "Embedding comparison: r = {}", decimals(f64::from(r), 3))
         }
     }
 }

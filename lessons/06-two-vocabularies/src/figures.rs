@@ -1,7 +1,8 @@
 //! Lesson 6's figures, in the course's matplotlib style.
 
 use common::plot::{
-    Axes, C0, C1, C3, Color, Figure, GRAY, Marker, Panel, Rgba, Series, Style, XyPanel, short_label,
+    Axes, BLACK, C0, C1, C3, Color, Figure, GRAY, Marker, Panel, Rgba, Series, Style, XyPanel,
+    short_label,
 };
 
 use crate::{Agreement, Alignment, SharedSummary, Similarity};
@@ -87,6 +88,9 @@ pub fn similarity_by_size(similarity: &Similarity) -> Figure<'static> {
     let mut ticks = Vec::new();
     let mut values: [Vec<Vec<f64>>; 2] = [Vec::new(), Vec::new()];
     let mut chance = Vec::new();
+    // Lesson 3's words, where scored, take the first column: a chosen set drawn as its own
+    // marker, not joined to the random subsets' means (it is not the smallest of them)
+    let words = similarity.words.cka.is_some() && similarity.words.rsa.is_some();
     if let (Some(cka), Some(rsa)) = (&similarity.words.cka, &similarity.words.rsa) {
         ticks.push(format!("{} words", similarity.words.shared.len()));
         values[0].push(vec![cka.value]);
@@ -107,20 +111,35 @@ pub fn similarity_by_size(similarity: &Similarity) -> Figure<'static> {
         .into_iter()
         .zip(values)
         .map(|(title, columns)| {
+            let drawn = usize::from(words);
             let dots = columns
                 .iter()
                 .enumerate()
+                .skip(drawn)
                 .flat_map(|(x, column)| column.iter().map(move |&v| (x as f64, v)))
                 .collect();
             let means = columns
                 .iter()
                 .enumerate()
+                .skip(drawn)
                 .map(|(x, column)| (x as f64, column.iter().sum::<f64>() / column.len() as f64))
                 .collect();
             let mut series = vec![
                 Series::line(Some("mean of the draws".to_string()), means, C0, 2),
                 Series::markers(dots, Marker::Circle, 4, Rgba(0.12, 0.47, 0.71, 0.5)),
             ];
+            if words {
+                series.push(Series {
+                    label: Some("lesson 3's words".into()),
+                    points: vec![(0.0, columns[0][0])],
+                    style: Style::Markers {
+                        marker: Marker::Diamond,
+                        size: 6,
+                        face: Rgba(1.0, 1.0, 1.0, 1.0),
+                        edge: BLACK,
+                    },
+                });
+            }
             if title == "Linear CKA" {
                 let line = chance
                     .iter()
