@@ -496,7 +496,10 @@ fn vocabulary_graph(model: &Model, k: usize, device: &Device) -> Result<Vocabula
     let hub_spread = top
         .iter()
         .flat_map(|&a| top.iter().map(move |&b| (a, b)))
-        .map(|(a, b)| distance(model.embeddings.row(a), model.embeddings.row(b)))
+        .map(|(a, b)| {
+            let (x, y) = (model.embeddings.row(a), model.embeddings.row(b));
+            f64::from(neighbours::exact_distance(x, y, Metric::Euclidean, false))
+        })
         .fold(0.0, f64::max);
     // the graph holds squared distances
     let kth = graph.iter().filter_map(|list| list.last());
@@ -516,14 +519,4 @@ fn vocabulary_graph(model: &Model, k: usize, device: &Device) -> Result<Vocabula
         hub_spread,
         median_kth,
     })
-}
-
-/// The Euclidean distance between two rows, summed in f64.
-fn distance(a: &[f32], b: &[f32]) -> f64 {
-    let sum: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
-        .sum();
-    sum.sqrt()
 }
