@@ -19,8 +19,9 @@ neighbour graphs go to --data/cache); then for each model, smallest first:
   same process tree, and the graph's rate (n²·d flops: each pair of rows once, 2 flops a
   multiply-add) is given as a fraction of it;
 - tsne: t-SNE of every token with FFT-interpolated forces, perplexity 5 (16 neighbours,
-  read back from the kept graph), 1,000 iterations (`workload tsne`), then DBSCAN of the
-  map (eps 1, min_samples 10);
+  read back from the kept graph, or searched within the stage below 65,536 tokens),
+  1,000 iterations (`workload tsne`), timed up to the descent and the descent alone; then
+  DBSCAN of the map (eps 1, min_samples 10);
 - lessons: every lesson end to end, each on the model alone (lessons 1–3 with it as both
   models: it is loaded once), lesson 2 with `--graph`, lesson 5 mapping every text token
   (`--tokens first:N --method fft --eps 1 --min-samples 10`); and lessons 1–3 on the two
@@ -32,8 +33,9 @@ neighbour graphs go to --data/cache); then for each model, smallest first:
 Every run's wall time and peak resident memory (wait4's ru_maxrss) is recorded with the
 load average before and after it (the machine may be shared), and each lesson's memory
 estimate (report.json's `memory`, made before its matrices were read) against its
-measured peak. Results: out/bench/scale.json (runs of stages left out are those of the
-previous run), bench/scale.md (also in bench/results.md) and book/src/scaling.svg.
+measured peak. Results: bench/scale.json, every row with the date and machine it was
+measured on (a run replaces the rows it measures again and keeps the others), and from it
+bench/scale.md (also in bench/results.md) and book/src/scaling.svg.
 """
 import argparse
 import hashlib
@@ -57,6 +59,9 @@ WIDTH = 2304  # Gemma 2 2B's; the series of vocabulary sizes shares it
 HEADLINE = [(256_000, 2304, 1), (128_256, 4096, 2)]
 SPECIAL_TOKENS = 4  # bench/src/generate.rs: <pad>, <eos>, <bos>, <unk>
 NEIGHBOURS = 16  # lesson 5's t-SNE at perplexity 5: ⌊3·5 + 1⌋
+ITERATIONS = 1000  # t-SNE's
+KEPT_FROM_ROWS = 1 << 16  # common's neighbours::CACHED_FROM_ROWS: graphs of fewer rows are not kept
+RESULTS = BENCH / "scale.json"
 ESTIMATE_TOLERANCE = 0.25
 
 
@@ -165,6 +170,8 @@ def main():
     cache = args.data / "cache"
     if "knn" in stages and not args.keep_graphs:
         shutil.rmtree(cache, ignore_errors=True)
+    # the lessons that need a large model's graph read the one its kNN graph stage kept
+    kept = "knn" in stages or args.keep_graphs
     env = dict(os.environ, HF_HUB_OFFLINE="1", EMBEDDING_CACHE_DIR=str(cache))
     subprocess.run(["cargo", "build", "--quiet", *[a for p in ["lesson01", "lesson02", "lesson03", "lesson04",
                     "lesson05", "bench"] for a in ("-p", p)]], cwd=ROOT, check=True)
@@ -206,11 +213,12 @@ def main():
             print(f"  kNN graph {graph_s:.1f} s, {rate:.0f} GFLOP/s; numpy sgemm {before:.0f} / {after:.0f}", flush=True)
         if "tsne" in stages:
             map_file = runs / "tsne.f64"
-            result = measured([workload, "--model", m, "tsne", "--perplexity", "5", "--iterations", "1000",
+            result = measured([workload, "--model", m, "tsne", "--perplexity", "5", "--iterations", ITERATIONS,
                                "--map-out", map_file], env)
             out = json.loads(result["stdout"])
             rows.append({"case": "t-SNE", "model": label, "n": rows_, "d": cols, "wall_s": result["wall_s"],
                          "stage_s": out["tsne_s"], "neighbours_s": out["neighbours_s"], "kl": out["kl"],
+                         "before_descent_s": out["before_descent_s"], "descent_s": out["descent_s"],
                          "peak_mib": result["peak_mib"], "load_before": result["load_before"],
                          "load_after": result["load_after"]})
             result = measured([workload, "dbscan", "--map", map_file, "--eps", "1", "--min-samples", "10"], env)
@@ -219,7 +227,8 @@ def main():
                          "stage_s": out["dbscan_s"], "clusters": out["clusters"], "noise": out["noise"],
                          "peak_mib": result["peak_mib"], "load_before": result["load_before"],
                          "load_after": result["load_after"]})
-            print(f"  t-SNE {rows[-2]['stage_s']:.1f} s, DBSCAN {out['clusters']} clusters", flush=True)
+            print(f"  t-SNE {rows[-2]['stage_s']:.1f} s (the descent {rows[-2]['descent_s']:.1f} s), "
+                  f"DBSCAN {out['clusters']} clusters", flush=True)
         if "lessons" in stages:
             pair = ["--bert", m, "--gpt", m]
             lessons = [
@@ -236,6 +245,10 @@ def main():
                 result = measured([binaries / lesson, *flags, "--out", out], env)
                 row = lesson_row(lesson, label, result, out)
                 row.update(n=rows_, d=cols)
+                if lesson == "lesson02" and rows_ >= KEPT_FROM_ROWS and kept:
+                    # the kNN graph stage's graph, kept: not in its time (lesson 5 maps the
+                    # text tokens, another matrix, whose graph it searches and keeps itself)
+                    row["graph_read_back"] = True
                 if lesson == "lesson05":
                     row["map_seconds"] = json.loads((out / "report.json").read_text())["explorer"]["seconds"]
                 rows.append(row)
@@ -275,19 +288,18 @@ def main():
 
 
 class Rows(list):
-    """This run's rows; after each one, out/bench/scale.json holds them with the earlier
-    run's rows for the (case, model) pairs not measured again, so a run stopped midway
-    keeps what it measured."""
+    """This run's rows, each stamped with the day and the machine; after each one,
+    bench/scale.json holds them with the earlier runs' rows for the (case, model) pairs
+    not measured again, so a run stopped midway keeps what it measured."""
 
     def __init__(self):
         super().__init__()
-        OUT.mkdir(parents=True, exist_ok=True)
-        path = OUT / "scale.json"
-        self.earlier = json.loads(path.read_text()) if path.exists() else []
+        self.earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
 
     def append(self, row):
+        row.update(date=time.strftime("%Y-%m-%d"), cpu=cpu(), cores=os.cpu_count())
         super().append(row)
-        (OUT / "scale.json").write_text(json.dumps(self.merged(), indent=1))
+        RESULTS.write_text(json.dumps(self.merged(), indent=1, ensure_ascii=False) + "\n")
 
     def merged(self):
         fresh = {(r["case"], r["model"]) for r in self}
@@ -304,33 +316,45 @@ def seconds(s):
 
 
 def markdown(rows):
-    """The tables as bench/results.md and the book show them."""
+    """The tables as bench/results.md and the book show them: each row marked with the run
+    (day and machine) that measured it."""
+    runs = sorted({(r["date"], r["cpu"], r["cores"]) for r in rows})
+    mark = {run: chr(ord("A") + i) for i, run in enumerate(runs)}
+
     def lo(r):
-        return f"{r['load_before']:.1f} → {r['load_after']:.1f}"
+        return f"{r['load_before']:.1f} → {r['load_after']:.1f} ({mark[(r['date'], r['cpu'], r['cores'])]})"
     lines = [
-        f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu()}), dev profile (`cargo run`'s), "
-        f"`python3 bench/scale.py`: generated GGUF Q8_0 models (`bench/src/generate.rs`). The load column is the "
-        f"1-minute load average before → after each run: above {os.cpu_count()} the machine was shared and its "
-        f"times are longer than a quiet machine's (memory is not affected).",
+        "Dev profile (`cargo run`'s), `python3 bench/scale.py`: generated GGUF Q8_0 models "
+        "(`bench/src/generate.rs`). The last column is the 1-minute load average before → after each run, "
+        "and the run that measured it:",
         "",
-        "| lesson | model | time | f32 matrices | peak RSS (÷ matrices) | estimate (÷ peak) | load |",
+        *[f"- {mark[run]}: {run[0]}, {run[2]} cores ({run[1]})" for run in runs],
+        "",
+        "A load above the cores means the machine was shared, and the time is longer than a quiet "
+        "machine's (memory is not affected). Times compare within one run.",
+        "",
+        "| lesson | model | time | f32 matrices | peak RSS (÷ matrices) | estimate (÷ peak) | load (run) |",
         "|---|---|---|---|---|---|---|",
     ]
     lesson_rows = sorted((r for r in rows if r["case"].startswith("lesson")),
                          key=lambda r: (r["case"], r.get("n", 0 if r["model"] == "stand-ins" else 10**9), r["model"]))
     for r in lesson_rows:
         flag = "" if abs(r["estimate_ratio"] - 1) <= ESTIMATE_TOLERANCE else " ✗"
-        lines.append(f"| {r['case']} | {r['model']} | {seconds(r['wall_s'])} | {r['matrices_mib']:,.0f} MiB "
+        kept = " (kept graph)" if r.get("graph_read_back") else ""
+        lines.append(f"| {r['case']}{kept} | {r['model']} | {seconds(r['wall_s'])} | {r['matrices_mib']:,.0f} MiB "
                      f"| {r['peak_mib']:,.0f} MiB ({r['ratio']:.2f}×) "
                      f"| {r['estimate_mib']:,.0f} MiB ({r['estimate_ratio']:.2f}{flag}) | {lo(r)} |")
-    lines += ["", "| stage | model | time | peak RSS | result | load |", "|---|---|---|---|---|---|"]
+    lines += ["", "| stage | model | time | peak RSS | result | load (run) |", "|---|---|---|---|---|---|"]
     for r in sorted((r for r in rows if not r["case"].startswith("lesson")), key=lambda r: (r["case"], r["n"])):
         if r["case"] == "kNN graph":
             note = (f"{r['gflops']:.0f} GFLOP/s = {r['sgemm_ratio']:.2f}× numpy's sgemm "
                     f"({r['sgemm_before']:.0f} before, {r['sgemm_after']:.0f} after)")
         elif r["case"] == "t-SNE":
-            note = f"KL {r['kl']:.3f}" + (f"; neighbours read back in {r['neighbours_s']:.1f} s"
-                                           if r.get("neighbours_s") is not None else "")
+            note = (f"KL {r['kl']:.3f}; {seconds(r['before_descent_s'])} before the descent, "
+                    + (f"its neighbours read back from the kNN graph stage in {seconds(r['neighbours_s'])}"
+                       if r.get("neighbours_s") is not None
+                       else "its own neighbours among it (a graph this small is not kept)")
+                    + f", then the descent's {ITERATIONS:,} iterations {seconds(r['descent_s'])}")
         elif r["case"] == "DBSCAN":
             note = f"{r['clusters']} clusters, {r['noise']} noise points"
         else:
@@ -360,18 +384,27 @@ def plot(rows, path):
     matplotlib.use("svg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
-    series = [r for r in rows if r.get("d") == WIDTH and "n" in r and ("stage_s" in r or r["case"].startswith("lesson"))]
+    series = [r for r in rows if r.get("d") == WIDTH and "n" in r
+              and ("stage_s" in r or r["case"].startswith("lesson"))]
     cases = sorted({r["case"] for r in series})
     # One column of two panels, 7.8 in wide: drawn 750 px wide in the book, no text under 12 px.
     plt.rcParams.update({"font.size": 10, "legend.fontsize": 9})
     fig, (ax_t, ax_m) = plt.subplots(2, 1, figsize=(7.8, 8.6))
-    for case in cases:
-        points = sorted((r["n"], r.get("stage_s", r["wall_s"]), r["peak_mib"]) for r in series if r["case"] == case)
-        if len(points) < 2:
+    for i, case in enumerate(cases):
+        of_case = sorted((r for r in series if r["case"] == case), key=lambda r: r["n"])
+        if len(of_case) < 2:
             continue
-        n, t, m = zip(*points)
-        ax_t.plot(n, t, "o-", label=case)
-        ax_m.plot(n, m, "o-", label=case)
+        colour = f"C{i}"
+        ax_m.plot([r["n"] for r in of_case], [r["peak_mib"] for r in of_case], "o-", color=colour, label=case)
+        # a run that read a kept graph has no graph in its time: its point stands apart
+        timed = [r for r in of_case if not r.get("graph_read_back")]
+        # t-SNE's descent alone: before it, small vocabularies search their own neighbours
+        # and large ones read the kept graph's
+        ax_t.plot([r["n"] for r in timed], [r.get("descent_s", r.get("stage_s", r["wall_s"])) for r in timed],
+                  "o-", color=colour)
+        for r in of_case:
+            if r.get("graph_read_back"):
+                ax_t.plot([r["n"]], [r["wall_s"]], "o", color=colour, markerfacecolor="white")
     ns = sorted({r["n"] for r in series})
     if len(ns) >= 2:
         # each slope from the smallest size, labelled just right of its end (the axis is

@@ -139,6 +139,9 @@ python=${FIGURES_PYTHON:-python3}
 # The explanatory diagrams: the chapters' worked examples drawn, the introduction's text
 # cut by the real tokenizers (from the stand-ins' files), lesson 1's run (its report).
 "$python" scripts/diagrams/draw.py "$generated" > /dev/null
+# Lesson 2's exercise 6: the graph of the centred, unit-length vectors beside the --graph
+# run's raw one (numpy, on the stand-in files; scripts/lesson02-answers.py).
+"$python" scripts/lesson02-answers.py "$generated"
 # KaTeX's stylesheet and fonts for the maths (rendered at build time by mdbook-katex),
 # from Debian's libjs-katex and fonts-katex (0.16.4, the KaTeX inside mdbook-katex 0.10),
 # so the built book loads nothing from the network.

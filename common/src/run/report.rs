@@ -106,10 +106,18 @@ pub fn markdown_table<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> String
 
 /// A part of `numbers.md` that a chapter can include on its own, right after the code that
 /// computed it (`{{#include …/numbers.md:name}}`): mdBook's anchor lines, written as HTML
-/// comments so that the file included whole still reads clean.
-pub fn book_section(name: &str, body: &str) -> String {
+/// comments so that the file included whole still reads clean. The title, in bold above
+/// the anchor, labels the part where the whole file is read (the chapters' "run's
+/// numbers"), and is not in what the anchor includes; an empty one, for a part inside
+/// another, is left out.
+pub fn book_section(name: &str, title: &str, body: &str) -> String {
+    let title = if title.is_empty() {
+        String::new()
+    } else {
+        format!("**{title}**\n\n")
+    };
     format!(
-        "<!-- ANCHOR: {name} -->\n{}\n<!-- ANCHOR_END: {name} -->\n\n",
+        "{title}<!-- ANCHOR: {name} -->\n{}\n<!-- ANCHOR_END: {name} -->\n\n",
         body.trim_end()
     )
 }
@@ -162,5 +170,15 @@ mod tests {
         // A line break in a token cannot end the row.
         let table = markdown_table(&["token"], &[vec![code("a\nb")]]);
         assert_eq!(table, "| token |\n|---|\n| `a\\u{a}b` |\n");
+    }
+
+    #[test]
+    fn a_section_is_titled_outside_what_its_anchor_includes() {
+        let part = book_section("sizes", "Sizes", "Vocabulary: 3 tokens.\n");
+        assert_eq!(
+            part,
+            "**Sizes**\n\n<!-- ANCHOR: sizes -->\nVocabulary: 3 tokens.\n<!-- ANCHOR_END: sizes -->\n\n"
+        );
+        assert!(book_section("inner", "", "x").starts_with("<!-- ANCHOR: inner -->"));
     }
 }

@@ -58,7 +58,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("Extract and visualize the embeddings matrices");
     // ANCHOR: matrices
-    // get the Word Token Embeddings matrices and print their sizes
+    // the Word Token Embeddings matrices (loaded above): their sizes
     let embedding_shapes = models.as_ref().map(|m| m.embeddings.shape());
     session.show(Shapes(embedding_shapes, &labels));
     session.figure(
@@ -73,6 +73,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let mut rng = SeededRng::new(session.seed());
     let ridx = randint(&mut rng, 10_000..20_000, models.as_ref());
     let index = Pair::new(ridx, ridx);
+    // the notebook only plots the two rows; their r is printed too, to set
+    // beside the same word's below
     let same_index = session.show(compare(models.as_ref(), index, &labels)?);
     session.figure(figures::same_index(&same_index), "same_index")?;
     // ANCHOR_END: same_index
@@ -80,6 +82,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // how about the same word? their correlation
     // ANCHOR: same_word
     let token = &args.word;
+    // encode without special tokens: the notebook's encode(token)[1] skips
+    // BERT's [CLS], and [0] is GPT-2's first token (a word of several pieces
+    // compares its first)
     let token_idx = models.as_ref().map(|m| word_ids(m, token)).transpose()?;
     let first_idx = token_idx.as_ref().map(|ids| ids[0] as usize);
     let comparison = compare(models.as_ref(), first_idx, &labels)?;
@@ -207,8 +212,9 @@ fn outside(values: &[f32], [vmin, vmax]: [f64; 2]) -> Outside {
 /// How many seeded shuffles of a vector's dimensions it is correlated with.
 const SHUFFLES: usize = 5;
 
-/// The notebook's `np.random.randint(low, high)`, seeded, kept inside both vocabularies
-/// (a model with fewer rows draws from its last ones).
+/// The notebook's `np.random.randint(low, high)`, seeded, kept inside both vocabularies:
+/// the range is cut to the smaller model's rows (a model of 10,000 rows or fewer gets
+/// its last row).
 fn randint(rng: &mut SeededRng, range: std::ops::Range<usize>, models: Pair<&Model>) -> usize {
     let rows = models
         .bert
@@ -230,12 +236,13 @@ fn decoded_lengths(model: &Model) -> Result<DecodedLengths> {
     })
 }
 
-/// One BERT row and one GPT-2 row, and their correlation (`np.corrcoef`) when both have
-/// the same width.
+/// One BERT row and one GPT-2 row, and their correlation (`np.corrcoef`) over the
+/// dimensions both have.
 fn compare(models: Pair<&Model>, index: Pair<usize>, labels: &Pair<String>) -> Result<Comparison> {
     let vector = models.zip(index).map(|(m, i)| m.embeddings.row(i).to_vec());
-    // Dimension k of one model has nothing to do with dimension k of another, whatever
-    // the widths: the first min(d_BERT, d_GPT) are compared.
+    // np.corrcoef needs two lists of one length: the first min(d_BERT, d_GPT) dimensions
+    // are compared (dimension k of one model has nothing to do with dimension k of the
+    // other, whatever the widths: an r near 0 is what to expect).
     let dimensions = vector.bert.len().min(vector.gpt.len());
     let pearson_r = pearson(&vector.bert[..dimensions], &vector.gpt[..dimensions]) as f32;
     // A constant vector has no correlation (0/0): refused, never printed as NaN.

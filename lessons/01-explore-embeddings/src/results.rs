@@ -436,6 +436,7 @@ impl BookNumbers for Results {
         let longest = |t: &LengthCounts| t.last().map_or(0, |(l, _)| *l);
         book_section(
             "sizes",
+            "Sizes",
             &format!(
                 "Vocabulary: BERT {} tokens, GPT {}; embedding matrices {} and {}.",
                 thousands(self.vocab_sizes.bert as u64),
@@ -445,6 +446,7 @@ impl BookNumbers for Results {
             ),
         ) + &book_section(
             "lengths",
+            "Token lengths",
             &format!(
                 "Longest stored token: BERT {} characters, GPT {}. Tokens whose length changes when decoded: GPT {}, BERT {}.",
                 longest(&lengths.bert),
@@ -454,39 +456,55 @@ impl BookNumbers for Results {
             ),
         ) + &book_section(
             "same_index",
+            "The same index",
             &format!(
-                "Token {}: BERT {}, GPT {}; compared on the first {} dimensions, r = {} (unrelated lists of that length: within ±{}, 2/√{}, nineteen times in twenty).",
+                "Token {}: BERT {}, GPT {}; {}.",
                 same_index.index.bert,
                 code(&format!("{:?}", same_index.token.bert)),
                 code(&format!("{:?}", same_index.token.gpt)),
-                same_index.dimensions,
-                decimals(f64::from(same_index.pearson_r), 3),
-                decimals(2.0 / (same_index.dimensions as f64).sqrt(), 3),
-                same_index.dimensions,
+                r_with_band(same_index),
             ),
         ) + &book_section(
             "same_word",
+            "The same word",
             &format!(
-                "“{}” is BERT token {} and GPT token {}; compared on the first {} dimensions, r = {} (unrelated lists of that length: within ±{}, 2/√{}, nineteen times in twenty).",
+                "“{}” is BERT token {} and GPT token {}; {}.",
                 self.same_word.word,
                 same_word.index.bert,
                 same_word.index.gpt,
-                same_word.dimensions,
-                decimals(f64::from(same_word.pearson_r), 3),
-                decimals(2.0 / (same_word.dimensions as f64).sqrt(), 3),
-                same_word.dimensions,
+                r_with_band(same_word),
             ),
         ) + &book_section(
             "distributions",
+            "Variances and means",
             &markdown_table(
                 &["model", "mean per-token variance", "mean per-token mean"],
                 &rows,
             ),
-        ) + &book_section("decoded", &self.decoded_table())
-            + &book_section("module_trees", &self.module_trees())
-            + &book_section("clipped", &self.clipped_sentence())
-            + &book_section("shuffled_self", &self.shuffled_sentence())
+        ) + &book_section("decoded", "Decoded lengths", &self.decoded_table())
+            + &book_section("module_trees", "The module trees", &self.module_trees())
+            + &book_section(
+                "clipped",
+                "The heatmaps’ colour range",
+                &self.clipped_sentence(),
+            )
+            + &book_section(
+                "shuffled_self",
+                "A vector against its own shuffles",
+                &self.shuffled_sentence(),
+            )
     }
+}
+
+/// A comparison's r beside the band about 0 that r of two unrelated lists of its length
+/// falls within nineteen times in twenty (2/√d), so the reader can see which side it is.
+fn r_with_band(c: &Comparison) -> String {
+    format!(
+        "compared on the first {d} dimensions, r = {} (unrelated lists of that length: within ±{}, 2/√{d}, nineteen times in twenty)",
+        decimals(f64::from(c.pearson_r), 3),
+        decimals(2.0 / (c.dimensions as f64).sqrt(), 3),
+        d = c.dimensions,
+    )
 }
 
 impl Results {

@@ -39,7 +39,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let seedidx = session.show(knn.seed_ids(seedword)?);
     // ANCHOR_END: seed_ids
     // ANCHOR: raw
-    // Euclidean distances
+    // Euclidean distances (or --metric's) from the seed's vector: its row, or the
+    // mean of its rows for a word of several tokens, as in Exercise 4
     let euc_dist = knn.distances(&seedidx, Among::Raw)?;
     // visualize the distributions
     knn.draw(&euc_dist, "")?;
@@ -213,8 +214,10 @@ impl<'a> Knn<'a> {
                     };
                     let all = neighbours::distances(rows, &query, self.device())?;
                     // With unit vectors the seed's own distance is left out of the histogram,
-                    // as the notebook's `np.nonzero` does (its matmul form is rounding-sized,
-                    // not 0)
+                    // as the notebook's `np.nonzero` leaves out its exact 0. Computed here from
+                    // norms and a matrix product it is rounding-sized, not 0, so it is left
+                    // out by its index (a row equal to the seed's, which np.nonzero would
+                    // also drop, stays in: one value of 90 bins' worth)
                     let histogram = match ids[..] {
                         [own] if normalise => {
                             let mut others = all.clone();

@@ -332,6 +332,7 @@ impl BookNumbers for Results {
             .into();
         out += &book_section(
             "anisotropy",
+            "Anisotropy",
             &markdown_table(
                 &[
                     "model",
@@ -356,7 +357,7 @@ impl BookNumbers for Results {
                 )
             })
             .collect();
-        out += &book_section("seed_ids", &(ids.join("; ") + "."));
+        out += &book_section("seed_ids", "The words’ token ids", &(ids.join("; ") + "."));
         for (number, word) in self.words.iter().enumerate() {
             // Quoted, so that a token's leading space shows (" ring" is not "ring").
             let cell =
@@ -436,8 +437,17 @@ impl BookNumbers for Results {
                 )
             );
             // The chapter shows the first two words' sections where it discusses them.
-            out += &book_section(&format!("word{}", number + 1), &tables);
-            out += &book_section(&format!("emptiness{}", number + 1), &emptiness);
+            let word_name = format!("“{}”", markdown_text(&word.word));
+            out += &book_section(
+                &format!("word{}", number + 1),
+                &format!("{word_name}: its nearest tokens"),
+                &tables,
+            );
+            out += &book_section(
+                &format!("emptiness{}", number + 1),
+                &format!("{word_name}: with and without its space"),
+                &emptiness,
+            );
         }
         if let Some(graphs) = &self.graph {
             let sentences = graphs.as_ref().map_named(|name, g| {
@@ -460,7 +470,11 @@ impl BookNumbers for Results {
                     g.median_kth
                 )
             });
-            out += &book_section("graph", &sentences.into_array().join(" "));
+            out += &book_section(
+                "graph",
+                "The neighbour graph of every token",
+                &sentences.into_array().join(" "),
+            );
         }
         out
     }

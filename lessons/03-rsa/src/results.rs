@@ -387,6 +387,7 @@ impl BookNumbers for Results {
             .collect();
         book_section(
             "sizes",
+            "Sizes",
             &format!(
                 "Vocabulary sizes: BERT {}, GPT {}. Embedding matrices: BERT {:?}, GPT {:?}.",
                 self.vocab_sizes.bert,
@@ -394,33 +395,42 @@ impl BookNumbers for Results {
                 self.embedding_shapes.bert,
                 self.embedding_shapes.gpt
             ),
-        ) + &book_section("token_counts", &token_count_table(&self.token_counts))
-            + &book_section("per_word", &per_word)
-            + &book_section(
-                "rsa",
-                &format!(
-                    "{words} words give {words}×{words} similarity matrices with {} values above the diagonal.\n\n\
+        ) + &book_section(
+            "token_counts",
+            "Tokens per word",
+            &token_count_table(&self.token_counts),
+        ) + &book_section(
+            "per_word",
+            "The same word, vector against vector",
+            &per_word,
+        ) + &book_section(
+            "rsa",
+            "RSA",
+            &format!(
+                "{words} words give {words}×{words} similarity matrices with {} values above the diagonal.\n\n\
                      RSA score BERT vs GPT: Pearson r = {:.2}, Spearman ρ = {:.2}, permutation p = {p}.",
-                    words * (words - 1) / 2,
-                    s.pearson,
-                    s.spearman
-                ),
-            )
-            + &book_section("model_sizes", &markdown_table(&header, &rows))
-            + &book_section("reversed", &{
-                let r = &self.reversed;
-                let p = r.p_value.map_or(String::new(), |p| {
-                    format!(
-                        ", permutation p = {} against {} shuffles of the labels{}",
-                        decimals(p, 3),
-                        r.permutations,
-                        standard_error(errors.reversed, r.permutations)
-                    )
-                });
+                words * (words - 1) / 2,
+                s.pearson,
+                s.spearman
+            ),
+        ) + &book_section(
+            "model_sizes",
+            "Different embedding sizes",
+            &markdown_table(&header, &rows),
+        ) + &book_section("reversed", "The GPT order reversed", &{
+            let r = &self.reversed;
+            let p = r.p_value.map_or(String::new(), |p| {
                 format!(
-                    "GPT's word order reversed: RSA Pearson r = {:.2} (the true order's {:.2}), Spearman ρ = {:.2}{p}.",
-                    r.pearson, s.pearson, r.spearman
+                    ", permutation p = {} against {} shuffles of the labels{}",
+                    decimals(p, 3),
+                    r.permutations,
+                    standard_error(errors.reversed, r.permutations)
                 )
-            })
+            });
+            format!(
+                "GPT's word order reversed: RSA Pearson r = {:.2} (the true order's {:.2}), Spearman ρ = {:.2}{p}.",
+                r.pearson, s.pearson, r.spearman
+            )
+        })
     }
 }

@@ -57,10 +57,8 @@ impl Args {
     /// 2.4 KB of peak memory and 2.9 KB of output per draw (76 MB and 6.7 MB at 20 draws,
     /// 100 MB and 36 MB at 10,000), estimated with a margin as 150 bytes per singular
     /// value of a draw; on disk the projections' scatter adds a point per vocabulary token
-    /// (6.7 MB of figures for the BERT stand-in's 30,522). The two SVDs are numpy's full
-    /// ones (a width × width `Vt` each, computed in f64): on the generated 128,256 × 4,096
-    /// model the lesson held 351 MB beside its matrix, about 12 bytes per entry of one
-    /// `Vt` once the tokenizer's share is set aside.
+    /// (6.7 MB of figures for the BERT stand-in's 30,522). Each of the two SVDs is thin:
+    /// its V in f64 and its Vt in f32, 12 bytes per entry of a width × set-size matrix.
     pub fn budget(&self) -> Budget {
         let ordered = [TokenSetSpec::Digits, TokenSetSpec::Years].map(|s| s.size().unwrap_or(0));
         let values = (self.set_size().max(2) + ordered.iter().sum::<usize>()) as u64;

@@ -29,7 +29,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     // the figure in the beginning of the lecture
     // ANCHOR: opening
-    // (the ids of the tokens "1" and "2": the figure reads their rows e1 and e2)
+    // (the ids of the tokens "1" and "2": the figure plots their rows as the
+    // notebook's e1-e1.mean() against e2-e2.mean())
     let e1_id = first_token(&model, "1")?;
     let e2_id = first_token(&model, "2")?;
     session.figure(figures::opening(&model, e1_id, e2_id), "opening_1_vs_2")?;
@@ -51,7 +52,10 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.section("SVD");
     // ANCHOR: svd
-    // SVD of both matrices; print sizes
+    // SVD of both matrices; print sizes (numpy's full shapes; the thin SVD
+    // keeps the rows of Vt that have a singular value, and fixes each vector's
+    // sign as scikit-learn does: v₁, and the projections onto it, may be
+    // numpy's negated)
     let svd_random = svd(&subemb_random)?;
     let svd_letters = svd(&subemb_letters)?;
     session.show(SvdSizes {
@@ -114,7 +118,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.beyond("a strong projection: a long vector, or a shared direction?");
     // ANCHOR: length_or_direction
-    // (4.4) is the centred vector's length times its cosine with v₁:
+    // the book's (4.4): the centred vector's length times its cosine with v₁:
     // each strongest projection's length and cosine, the ranking by
     // cosine alone, and the letters' own places along v₁
     let length_or_direction = session.show(length_or_direction(
@@ -149,7 +153,8 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
 
     session.beyond("centre first, or the first singular value measures the mean");
     // ANCHOR: uncentred
-    // the same two submatrices, not centred: σ₁ grows with the set's mean (4.5)
+    // the same two submatrices, not centred: σ₁ grows with the set's mean
+    // (the book's (4.5))
     let uncentred = session.show(Uncentred {
         sets: vec![
             uncentred_spectrum(embeddings, &lettertoks, &svd_letters)?,
@@ -313,7 +318,7 @@ fn smallest_nonzero(s: &[f32], n: usize, width: usize) -> f32 {
 }
 
 /// The random set's nearly coinciding tokens (pairs closer than half its median pair
-/// distance), its smallest nonzero singular value beside the bound (4.6) its closest pair
+/// distance), its smallest nonzero singular value beside the bound (the book's (4.6)) its closest pair
 /// sets, and across the draws how closely the two go together.
 fn coinciding(embeddings: &Matrix, set: &TokenSet, svd: &Svd, draws: &RandomDraws) -> Coinciding {
     let (n, width) = (set.ids.len(), embeddings.cols());
@@ -412,8 +417,9 @@ fn distinct(ids: &[usize]) -> bool {
 }
 
 /// The notebook's printout: `np.argsort(abs(projections))[::-1]`, the first `count`, each
-/// decoded and printed unless `token in string.ascii_letters`. Ties in |projection| go to
-/// the higher id first, as a reversed stable argsort orders them.
+/// decoded and printed unless `token in string.ascii_letters`. Ties in |projection|
+/// (rare; numpy's default quicksort leaves their order unspecified) go to the higher id
+/// first, as a reversed stable argsort would order them.
 fn top_projections(
     model: &Model,
     projections: &[f32],
@@ -447,7 +453,7 @@ fn top_projections(
     })
 }
 
-/// What makes a token's projection (4.4) strong: `(e_t − x̄)·v₁` is the centred vector's
+/// What makes a token's projection (the book's (4.4)) strong: `(e_t − x̄)·v₁` is the centred vector's
 /// length `‖e_t − x̄‖` times its cosine with `v₁`. Each token's length is computed row by
 /// row (no centred copy of the matrix); the notebook's printed strongest projections are
 /// measured, and every token ranked again by its cosine alone.

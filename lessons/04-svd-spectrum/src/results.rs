@@ -724,14 +724,22 @@ impl BookNumbers for Results {
              tokens of the {} set the mean |r| is {:.3}.",
             self.opening_r, s.set_b.name, self.abs_correlation_mean_off_diagonal_b
         );
-        book_section("opening", &opening)
-            + &book_section("spectra", &spectra)
-            + &book_section("spectra_place", &place)
-            + &book_section("abs_r", &abs_r)
-            + &book_section("projections", &projections)
-            + &book_section("length_or_direction", &self.length_or_direction.numbers())
-            + &book_section("coinciding", &coinciding)
-            + &book_section("uncentred", &uncentred)
-            + &book_section("ordered", &ordered)
+        book_section("opening", "The opening figure", &opening)
+            + &book_section("spectra", "The spectra", &spectra)
+            + &book_section(
+                "spectra_place",
+                "The letters among the random draws",
+                &place,
+            )
+            + &book_section("abs_r", "The letters’ |R|", &abs_r)
+            + &book_section("projections", "Projections onto v₁", &projections)
+            + &book_section(
+                "length_or_direction",
+                "Length or direction",
+                &self.length_or_direction.numbers(),
+            )
+            + &book_section("coinciding", "Coinciding tokens", &coinciding)
+            + &book_section("uncentred", "Without centring", &uncentred)
+            + &book_section("ordered", "Sets of ordered tokens", &ordered)
     }
 }

@@ -448,9 +448,13 @@ impl BookNumbers for Results {
                     .get((g + 1) as usize)
                     .map_or(0, Vec::len)
             };
-            book_section("space_dbscan", &space_numbers(space, group_size))
+            book_section(
+                "space_dbscan",
+                "DBSCAN in the space itself",
+                &space_numbers(space, group_size),
+            )
         });
-        book_section("results", &results) + &space
+        book_section("results", "The map and its clusters", &results) + &space
     }
 }
 

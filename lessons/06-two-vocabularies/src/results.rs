@@ -781,10 +781,12 @@ impl BookNumbers for Results {
         };
         book_section(
             "shared",
+            "Shared tokens",
             &format!(
                 "{}{}\n{unmatched}",
                 book_section(
                     "shared_count",
+                    "",
                     &shared.headline_naming(&code("--fold-case"))
                 ),
                 markdown_table(
@@ -792,51 +794,58 @@ impl BookNumbers for Results {
                     &kinds
                 )
             ),
-        ) + &book_section("similarity", &s.headline().replace('\n', "\n\n"))
-            + &book_section(
-                "by_size",
-                &format!(
-                    "{}\n(Each random row: the mean of its draws, and the smallest to the largest; the words' p-values from {} shuffles of them.){first_words}",
-                    markdown_table(
-                        &["tokens", "CKA", "CKA by chance (6.3)", "RSA (Pearson)"],
-                        &sizes
-                    ),
-                    s.cka.test.as_ref().map_or(0, |t| t.permutations)
+        ) + &book_section(
+            "similarity",
+            "CKA and RSA",
+            &s.headline().replace('\n', "\n\n"),
+        ) + &book_section(
+            "by_size",
+            "By subset size",
+            &format!(
+                "{}\n(Each random row: the mean of its draws, and the smallest to the largest; the words' p-values from {} shuffles of them.){first_words}",
+                markdown_table(
+                    &["tokens", "CKA", "CKA by chance (6.3)", "RSA (Pearson)"],
+                    &sizes
                 ),
-            )
-            + &book_section(
-                "alignment",
-                &format!(
-                    "{}\n\n{}",
-                    a.headline(),
-                    markdown_table(&["", "precision@1", "precision@10"], &rows)
-                ),
-            )
-            + &book_section(
-                "agreement",
-                &format!(
-                    "{}\n\n{}\nAgree most (the first {LISTED} by shared neighbours, then by the first model's id): {}.\n\nAgree least (the first {LISTED} by shared neighbours, then by the first model's id: where many tokens tie, only its lowest ids): {}.",
-                    g.headline(),
-                    markdown_table(&["shared neighbours", "tokens"], &distribution),
-                    listed(&g.most),
-                    listed(&g.least)
-                ),
-            )
-            + &book_section(
-                "agreement_by_kind",
-                &markdown_table(
-                    &[
-                        "kind (first model's)",
-                        "tokens",
-                        &format!("mean shared of {}", g.k),
-                    ],
-                    &by_kind,
-                ),
-            )
-            + &book_section("compare", self.compare.to_string().trim())
-            + &book_section(
-                "fitted_on_all",
-                &refit_numbers(&self.fitted_on_all.beside(a)),
-            )
+                s.cka.test.as_ref().map_or(0, |t| t.permutations)
+            ),
+        ) + &book_section(
+            "alignment",
+            "Alignment",
+            &format!(
+                "{}\n\n{}",
+                a.headline(),
+                markdown_table(&["", "precision@1", "precision@10"], &rows)
+            ),
+        ) + &book_section(
+            "agreement",
+            "Agreement per token",
+            &format!(
+                "{}\n\n{}\nAgree most (the first {LISTED} by shared neighbours, then by the first model's id): {}.\n\nAgree least (the first {LISTED} by shared neighbours, then by the first model's id: where many tokens tie, only its lowest ids): {}.",
+                g.headline(),
+                markdown_table(&["shared neighbours", "tokens"], &distribution),
+                listed(&g.most),
+                listed(&g.least)
+            ),
+        ) + &book_section(
+            "agreement_by_kind",
+            "Agreement by kind of token",
+            &markdown_table(
+                &[
+                    "kind (first model's)",
+                    "tokens",
+                    &format!("mean shared of {}", g.k),
+                ],
+                &by_kind,
+            ),
+        ) + &book_section(
+            "compare",
+            "The linked maps",
+            self.compare.to_string().trim(),
+        ) + &book_section(
+            "fitted_on_all",
+            "Fitted on every shared token",
+            &refit_numbers(&self.fitted_on_all.beside(a)),
+        )
     }
 }

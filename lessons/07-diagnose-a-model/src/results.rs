@@ -753,6 +753,7 @@ impl BookNumbers for Results {
         };
         let mut out = book_section(
             "facts",
+            "The matrix",
             &format!(
                 "{}: {} tokens × {} dimensions. Rows of zeros: {}. {duplicates}",
                 facts.model,
@@ -761,15 +762,23 @@ impl BookNumbers for Results {
                 facts.zero_rows
             ),
         );
-        out += &book_section("summary", &summary);
-        out += &book_section("isotropy", &self.isotropy_table());
-        out += &book_section("rogue", &self.rogue_text());
-        out += &book_section("spectrum", &self.spectrum_text());
-        out += &book_section("hubness", &self.hubness_text());
-        out += &book_section("twonn", &self.twonn_text());
-        out += &book_section("norms", &self.norms_text());
-        out += &book_section("under_trained", &self.under_trained_text());
-        out += &book_section("ranking", &self.ranking_table());
+        out += &book_section("summary", "At a glance", &summary);
+        out += &book_section(
+            "isotropy",
+            "Anisotropy and isotropy",
+            &self.isotropy_table(),
+        );
+        out += &book_section("rogue", "Rogue dimensions", &self.rogue_text());
+        out += &book_section("spectrum", "The spectrum", &self.spectrum_text());
+        out += &book_section("hubness", "Hubness", &self.hubness_text());
+        out += &book_section("twonn", "Intrinsic dimension", &self.twonn_text());
+        out += &book_section("norms", "Norms and frequency", &self.norms_text());
+        out += &book_section(
+            "under_trained",
+            "Under-trained tokens",
+            &self.under_trained_text(),
+        );
+        out += &book_section("ranking", "The ranking", &self.ranking_table());
         out
     }
 }
