@@ -222,7 +222,7 @@ def csls(path, k=2):
             svg.rect(left + picks[i] * cw + 1.5, top + i * ch + 1.5, cw - 3, ch - 3, "none", colour, 2.5)
 
     svg.text(left - 64, 22, "Every query against every candidate", 14, bold=True)
-    svg.text(left - 64, 42, [("r", "i"), ("A", "sub"), ", ", ("r", "i"), ("B", "sub"), ": the mean cosine to the ", ("k", "i"), f" = {k} nearest"], 13, fill=GREY)
+    svg.text(left - 64, 42, [("r", "i"), ("A", "sub"), ", ", ("r", "i"), ("B", "sub"), ": mean cosine to the ", ("k", "i"), f" = {k} nearest of the other side"], 13, fill=GREY)
     top1 = 104
     table(top1, cos, by_cos, "cos", ([("r", "i"), ("A", "sub"), "(", ("x", "b"), ("W", "i"), ")"], r_a))
     rb_y = top1 + n * ch

@@ -980,7 +980,7 @@ impl Results {
         }
         match (&u.method, &u.held_out) {
             (Method::Norm, _) => {
-                text += "\n\n**No token is unreachable**, so the indicator has no reference: the ranking below is by row norm, shortest first, and nothing checks it."
+                text += "\n\nNo token is unreachable, so the indicator has no reference: the ranking below is by row norm, shortest first, and nothing checks it."
             }
             (Method::Indicator, Some(h)) => {
                 text += &format!(
