@@ -384,18 +384,25 @@ def plot(rows, path):
     matplotlib.use("svg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
+    from matplotlib.transforms import ScaledTranslation
     series = [r for r in rows if r.get("d") == WIDTH and "n" in r
               and ("stage_s" in r or r["case"].startswith("lesson"))]
     cases = sorted({r["case"] for r in series})
     # One column of two panels, 7.8 in wide: drawn 750 px wide in the book, no text under 12 px.
     plt.rcParams.update({"font.size": 10, "legend.fontsize": 9})
     fig, (ax_t, ax_m) = plt.subplots(2, 1, figsize=(7.8, 8.6))
+    # A run that read a kept graph is drawn hollow, above every line and 7 pt to the left
+    # of its size: at 256,000 tokens lesson 2's time is just under lesson 1's, whose point
+    # would otherwise cover it.
+    beside = ax_t.transData + ScaledTranslation(-7 / 72, 0, fig.dpi_scale_trans)
     for i, case in enumerate(cases):
         of_case = sorted((r for r in series if r["case"] == case), key=lambda r: r["n"])
         if len(of_case) < 2:
             continue
         colour = f"C{i}"
-        ax_m.plot([r["n"] for r in of_case], [r["peak_mib"] for r in of_case], "o-", color=colour, label=case)
+        # the time panel draws t-SNE's descent, not the whole stage: the key says so
+        name = "t-SNE (time: its descent)" if case == "t-SNE" else case
+        ax_m.plot([r["n"] for r in of_case], [r["peak_mib"] for r in of_case], "o-", color=colour, label=name)
         # a run that read a kept graph has no graph in its time: its point stands apart
         timed = [r for r in of_case if not r.get("graph_read_back")]
         # t-SNE's descent alone: before it, small vocabularies search their own neighbours
@@ -404,7 +411,8 @@ def plot(rows, path):
                   "o-", color=colour)
         for r in of_case:
             if r.get("graph_read_back"):
-                ax_t.plot([r["n"]], [r["wall_s"]], "o", color=colour, markerfacecolor="white")
+                ax_t.plot([r["n"]], [r["wall_s"]], "o", color=colour, markerfacecolor="white",
+                          markersize=7, markeredgewidth=1.6, zorder=3, transform=beside)
     ns = sorted({r["n"] for r in series})
     if len(ns) >= 2:
         # each slope from the smallest size, labelled just right of its end (the axis is
@@ -434,7 +442,11 @@ def plot(rows, path):
         ax.set_ylabel(unit)
         ax.set_title(title)
     handles, labels = ax_m.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
+    if any(r.get("graph_read_back") for r in series):
+        handles.append(matplotlib.lines.Line2D([], [], marker="o", color="grey", markerfacecolor="white",
+                                               linestyle="none"))
+        labels.append("hollow: time without the kept graph")
+    fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path)
 

@@ -58,7 +58,7 @@ python3 scripts/lesson07-answers.py "$generated"
 # the item's text: Markdown would end the item at an unindented line (a table's, a second
 # paragraph's).
 mkdir -p "$generated/answers"
-for run in 03-rsa-own-words 06-fold-case 06-two-vocabularies; do
+for run in 03-rsa-own-words 03-permutations-10000 06-fold-case 06-two-vocabularies; do
   sed 's/^/   /' "$generated/$run/numbers.md" > "$generated/answers/$run.md"
 done
 # Lesson 6's exercise 6: the two lists of two tokens that share no neighbour.

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from book_parts import write_parts
+
 sys.path.insert(0, str(Path(__file__).resolve().parent / "crosscheck"))
 import standins  # noqa: E402
 
@@ -75,11 +77,7 @@ def main():
             *rows,
         ]
     )
-    out = generated / "answers"
-    out.mkdir(exist_ok=True)
-    (out / "02-centred-graph.md").write_text(
-        f"<!-- ANCHOR: centred_graph -->\n{table}\n<!-- ANCHOR_END: centred_graph -->\n"
-    )
+    write_parts(generated / "answers" / "02-centred-graph.md", {"centred_graph": table})
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import re
 import sys
 from pathlib import Path
 
+from book_parts import write_parts
+
 # Each widget's map: the lesson's figure with every token written, in its cluster's colour
 # and DBSCAN's eps as a scale bar; the small multiples show the lesson's same map drawn for
 # half the column (its text still about 11 px there), so each panel's axes and eps bar read.
@@ -62,13 +64,16 @@ def words(report) -> list:
 def digits(report) -> str:
     """Where the ten digits are on this map: one cluster, several, or noise."""
     labels = report["dbscan"]["labels"]
-    found = sorted({labels[i] for i, w in enumerate(words(report)) if w in "0123456789" and len(w) == 1})
+    of_digits = [labels[i] for i, w in enumerate(words(report)) if w in "0123456789" and len(w) == 1]
+    found = sorted(set(of_digits))
     if found == [-1]:
         return "the digits are all noise"
     # Counted, not numbered: the maps colour clusters without writing their numbers.
     clusters = sum(1 for c in found if c >= 0)
     if clusters == 1:
-        return "the digits are in one cluster, the rest noise" if -1 in found else "the ten digits are all in one cluster"
+        noise = of_digits.count(-1)
+        return (f"{len(of_digits) - noise} of the {len(of_digits)} digits are in one cluster, "
+                f"the other {noise} noise") if noise else "the ten digits are all in one cluster"
     return f"the digits are split over {clusters} clusters" + (", some of them noise" if -1 in found else "")
 
 
@@ -101,8 +106,10 @@ def multiples(cells) -> str:
     return (
         '<div class="small-multiples">'
         + "".join(
-            f'<figure><a href="{page}"><img src="{src}" alt="{html.escape(caption)}" loading="lazy"></a>'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+            # the caption above its panel and a gap below it: under the panel, a caption ran
+            # into the next panel's title and read as its label
+            f"<figure><figcaption>{html.escape(caption)}</figcaption>"
+            f'<a href="{page}"><img src="{src}" alt="{html.escape(caption)}" loading="lazy"></a></figure>'
             for src, page, caption in cells
         )
         + "</div>"
@@ -432,20 +439,16 @@ STYLE = (
     "<style>.multiples figure { margin: 0; } .multiples img { max-width: 100%; height: auto; } "
     ".multiples .controls { margin: 0.5em 0 1em; display: flex; flex-wrap: wrap; gap: 0.3em 1em; } "
     ".multiples input[type=range] { width: 12em; max-width: 100%; vertical-align: middle; } "
-    ".small-multiples { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 6px; } "
+    ".small-multiples { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 1.2em 6px; } "
     ".small-multiples figure { margin: 0; } .small-multiples img { width: 100%; height: auto; display: block; } "
-    ".small-multiples figcaption { font-size: 0.8em; text-align: center; }</style>"
+    ".small-multiples figcaption { font-size: 0.8em; font-weight: bold; text-align: center; }</style>"
 )
 
 
-def anchored(name: str, body: str) -> str:
-    """A section mdbook can include by name, as the lessons' numbers.md write them."""
-    return f"<!-- ANCHOR: {name} -->\n{body}\n<!-- ANCHOR_END: {name} -->\n\n"
-
-
-def answers(folder: Path) -> str:
-    """The exercises' numbers, read off the same runs: clusters at the smallest and the
-    largest perplexity (both seeds), and clusters and noise at two eps values."""
+def answers(folder: Path) -> dict[str, str]:
+    """The exercises' numbers, read off the same runs, as answers.md's parts (anchor: text):
+    clusters at the smallest and the largest perplexity (both seeds), and clusters and
+    noise at two eps values."""
     maps = runs(folder, r"perplexity-([0-9.]+)-seed-([0-9]+)")
     perplexities = sorted({k[0] for k, _, _ in maps})
 
@@ -468,10 +471,10 @@ def answers(folder: Path) -> str:
         r = by_eps[e]
         return f"eps {number(e)}: {clusters(r)} clusters, {noise(r)} of {len(r['tokens'])} tokens noise"
 
-    return anchored(
-        "perplexity_ends",
-        f"In this build's runs, {at(perplexities[0])}; {at(perplexities[-1])}.",
-    ) + anchored("eps_3_15", f"In this build's runs, {eps(3.0)}; {eps(15.0)}.")
+    return {
+        "perplexity_ends": f"In this build's runs, {at(perplexities[0])}; {at(perplexities[-1])}.",
+        "eps_3_15": f"In this build's runs, {eps(3.0)}; {eps(15.0)}.",
+    }
 
 
 def main() -> None:
@@ -482,7 +485,7 @@ def main() -> None:
     (known / "known.md").write_text(STYLE + "\n" + STATE + "\n" + known_fragment(known) + "\n")
     (folder / "perplexity.md").write_text(perplexity_fragment(folder) + "\n")
     (folder / "eps.md").write_text(eps_fragment(folder) + "\n")
-    (folder / "answers.md").write_text(answers(folder))
+    write_parts(folder / "answers.md", answers(folder), end="\n")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ import struct
 import sys
 from pathlib import Path
 
+from book_parts import write_parts
+
 
 def compare_data(generated: Path) -> dict:
     path = generated / "06-two-vocabularies" / "compare-data.js"
@@ -60,13 +62,10 @@ def main():
         sys.exit(__doc__)
     generated = Path(sys.argv[1])
     data = compare_data(generated)
-    sections = [
-        f"<!-- ANCHOR: {token} -->\n{neighbour_table(data, token)}\n<!-- ANCHOR_END: {token} -->\n"
-        for token in sys.argv[2:]
-    ]
-    out = generated / "answers"
-    out.mkdir(exist_ok=True)
-    (out / "06-zero-agreement.md").write_text("\n".join(sections))
+    write_parts(
+        generated / "answers" / "06-zero-agreement.md",
+        {token: neighbour_table(data, token) for token in sys.argv[2:]},
+    )
 
 
 if __name__ == "__main__":

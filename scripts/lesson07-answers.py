@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from book_parts import write_parts
+
 RUNS = ["07-remove-top-1", "07-diagnose-a-model", "07-remove-top-20"]
 
 
@@ -39,11 +41,7 @@ def main():
         f"{', '.join(removed[:-1])} and {removed[-1]}, beside the Gaussian null's "
         f"{gaussian:.3f}."
     )
-    out = generated / "07-remove-top"
-    out.mkdir(exist_ok=True)
-    (out / "answers.md").write_text(
-        f"<!-- ANCHOR: remove_top -->\n{sentence}\n<!-- ANCHOR_END: remove_top -->\n"
-    )
+    write_parts(generated / "07-remove-top" / "answers.md", {"remove_top": sentence})
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ neighbour at 1e-4 relative.
 
 The snapshot leaves out the histograms; every other field is in it.
 """
+import hashlib
+import os
 import pathlib
 import sys
 
@@ -121,11 +123,10 @@ for w, word in enumerate(WORDS):
     c.equal(f"{at}.emptiness.shared", len(set(found["without_space"]) & set(found["with_space"])))
 
 
-def check_graph(family, g):
-    """`--graph`'s summary of `family` against numpy's exact graph, rounding ties allowed."""
-    at, e = f"graph.{family}", E[family].astype(np.float64)
-    n, k = len(e), g["k"]
-    c.equal(f"{at}.k", K)
+def exact_graph(e, k):
+    """numpy's exact graph of `e`: each row's k nearest (float64, ties decided by
+    argpartition), the lists each row is surely and maybe in, each row's k-th distance."""
+    n = len(e)
     sq = (e * e).sum(axis=1)
     surely, maybe = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     lists, kth = [], np.empty(n)
@@ -140,6 +141,32 @@ def check_graph(family, g):
         maybe += np.bincount(np.nonzero(d2 <= last + slack)[1], minlength=n)
         kth[rows] = np.sqrt(np.maximum(last[:, 0], 0))
         lists.append(part)
+    return np.concatenate(lists), surely, maybe, kth
+
+
+def cached_graph(family, e, k):
+    """exact_graph, kept in CROSSCHECK_CACHE when it is set: the perturbation test runs
+    this check several times on the same stand-ins, and each graph takes minutes."""
+    folder = os.environ.get("CROSSCHECK_CACHE")
+    if not folder:
+        return exact_graph(e, k)
+    key = hashlib.sha256(e.tobytes()).hexdigest()[:16]
+    path = pathlib.Path(folder) / f"graph-{family}-{k}-{key}.npz"
+    if not path.exists():
+        graph, surely, maybe, kth = exact_graph(e, k)
+        written = path.with_suffix(f".{os.getpid()}.npz")
+        np.savez(written, graph=graph, surely=surely, maybe=maybe, kth=kth)
+        written.replace(path)
+    with np.load(path) as kept:
+        return kept["graph"], kept["surely"], kept["maybe"], kept["kth"]
+
+
+def check_graph(family, g):
+    """`--graph`'s summary of `family` against numpy's exact graph, rounding ties allowed."""
+    at, e = f"graph.{family}", E[family].astype(np.float64)
+    n, k = len(e), K
+    c.equal(f"{at}.k", K)
+    graph, surely, maybe, kth = cached_graph(family, e, k)
     ids = {}
     for i in range(n):
         ids.setdefault(decode[family](i), []).append(i)
@@ -148,12 +175,15 @@ def check_graph(family, g):
     tenth = hubs[-1][1]
     missed = [decode[family](i) for i in np.nonzero(surely > tenth)[0]
               if decode[family](i) not in [t for t, _ in hubs]]
+    # the widest band of counts a hub's ties allow
+    band = max((int(maybe[i] - surely[i]) for text, _ in hubs for i in ids.get(text, [])), default=0)
     c.holds(f"{at}.hubs", fits and not missed and len(hubs) == 10,
             f"each count within the lists numpy's graph surely/maybe gives it; not listed but surely above "
-            f"the tenth: {missed[:3]}", tolerance=1e-5)
-    c.holds(f"{at}.orphans", (maybe == 0).sum() <= g["orphans"] <= (surely == 0).sum(),
-            f"report {g['orphans']}, numpy {(maybe == 0).sum()}..{(surely == 0).sum()}", tolerance=1e-5)
-    graph = np.concatenate(lists)
+            f"the tenth: {missed[:3]}", tolerance=band)
+    # tokens in no list: fewest if every tie went their way, most if none did
+    fewest, most = int((maybe == 0).sum()), int((surely == 0).sum())
+    c.holds(f"{at}.orphans", fewest <= g["orphans"] <= most,
+            f"report {g['orphans']}, numpy {fewest}..{most}", tolerance=most - fewest)
     edges = set(zip(np.repeat(np.arange(n), k).tolist(), graph.ravel().tolist()))
     mutual = sum((j, i) in edges for i, j in edges) / len(edges)
     unsure = (maybe - surely).sum() / len(edges)  # the share of edges rounding may move

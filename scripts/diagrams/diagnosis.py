@@ -21,13 +21,21 @@ def mean_cosine(rows):
     return value
 
 
-def anisotropy(path, rows=40, offset=(2.4, 1.5), seed=3):
+def anisotropy(path, rows=40, offset=(2.4, 1.5), seed=134):
     """Lesson 7, (7.1): V rows in d = 2, a round Gaussian cloud; the same rows plus one
     offset every row shares, so that they all point one way (a cone); and the cone with its
-    mean row subtracted."""
+    mean row subtracted. The seed is one that leaves every row of the cone up and right of
+    the origin, where the offset points: a row of the cloud farther from 0 than the
+    offset's length (2.8) can stay below or left of it once moved, pointing away from the
+    mean, and the drawing would contradict the cone it shows."""
     rng = np.random.default_rng(seed)
     cloud = rng.normal(0.0, 1.0, (rows, 2))
     cone = cloud + np.array(offset)
+    if not (cone > 0).all():
+        raise SystemExit(
+            f"error: {(cone <= 0).any(axis=1).sum()} rows of the anisotropy diagram's cone "
+            "lie below or left of the origin, pointing away from its mean: choose another seed"
+        )
     mean_row = cone.mean(axis=0)
     centred = cone - mean_row
     sets = [

@@ -136,28 +136,7 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     // ANCHOR_END: clipped
 
     session.beyond("a vector against its own shuffled dimensions");
-    // ANCHOR: shuffled_self
-    // the same word's GPT vector against copies of itself whose dimensions
-    // are shuffled (the stream randint drew from, continued): the same
-    // values, each now paired with another axis's
-    let vector = &same_word.comparison.vector.gpt;
-    let correlations: Vec<f64> = (0..SHUFFLES)
-        .map(|_| {
-            let mut copy = vector.clone();
-            rng.shuffle(&mut copy);
-            pearson(vector, &copy)
-        })
-        .collect();
-    // ANCHOR_END: shuffled_self
-    let shuffled_self = session.show(ShuffledSelf {
-        word: same_word.word.clone(),
-        index: same_word.comparison.index.gpt,
-        dimensions: vector.len(),
-        mean_abs_r: correlations.iter().map(|r| r.abs()).sum::<f64>() / SHUFFLES as f64,
-        band: 2.0 / (vector.len() as f64).sqrt(),
-        correlations,
-        label: labels.gpt.clone(),
-    });
+    let shuffled_self = session.show(shuffled_self(&same_word, &labels.gpt, &mut rng));
 
     // for the book: the line of each module tree that holds the embedding matrix
     let embedding_in_tree = architectures
@@ -211,6 +190,31 @@ fn outside(values: &[f32], [vmin, vmax]: [f64; 2]) -> Outside {
 
 /// How many seeded shuffles of a vector's dimensions it is correlated with.
 const SHUFFLES: usize = 5;
+
+/// The same word's GPT vector correlated with copies of itself whose dimensions are
+/// shuffled (drawn from `rng`, the stream randint drew from, continued).
+fn shuffled_self(same_word: &SameWord, label: &str, rng: &mut SeededRng) -> ShuffledSelf {
+    // ANCHOR: shuffled_self
+    // the same values, each now paired with another axis's
+    let vector = &same_word.comparison.vector.gpt;
+    let correlations: Vec<f64> = (0..SHUFFLES)
+        .map(|_| {
+            let mut copy = vector.clone();
+            rng.shuffle(&mut copy);
+            pearson(vector, &copy)
+        })
+        .collect();
+    // ANCHOR_END: shuffled_self
+    ShuffledSelf {
+        word: same_word.word.clone(),
+        index: same_word.comparison.index.gpt,
+        dimensions: vector.len(),
+        mean_abs_r: correlations.iter().map(|r| r.abs()).sum::<f64>() / SHUFFLES as f64,
+        band: 2.0 / (vector.len() as f64).sqrt(),
+        correlations,
+        label: label.to_string(),
+    }
+}
 
 /// The notebook's `np.random.randint(low, high)`, seeded, kept inside both vocabularies:
 /// the range is cut to the smaller model's rows (a model of 10,000 rows or fewer gets

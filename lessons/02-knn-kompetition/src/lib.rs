@@ -39,8 +39,9 @@ pub fn run(args: &Args) -> Result<Report<Results>> {
     let seedidx = session.show(knn.seed_ids(seedword)?);
     // ANCHOR_END: seed_ids
     // ANCHOR: raw
-    // Euclidean distances (or --metric's) from the seed's vector: its row, or the
-    // mean of its rows for a word of several tokens, as in Exercise 4
+    // Euclidean distances ‖e − s‖ (or --metric's) from the seed's vector s to
+    // every token's e: s is its row, or the mean of its rows for a word of
+    // several tokens, as in Exercise 4 (each distance: common's `from_dot`)
     let euc_dist = knn.distances(&seedidx, Among::Raw)?;
     // visualize the distributions
     knn.draw(&euc_dist, "")?;

@@ -3,8 +3,8 @@
 use common::Matrix;
 use common::analysis::tsne::TsneResult;
 use common::plot::{
-    Axes, BLACK, CYCLE, Color, Colormap, DISTINCT, Figure, ImagePanel, Marker, Panel, Rgba, Series,
-    Style, XyPanel, every_nth,
+    Axes, BLACK, CYCLE, Color, Colormap, DISTINCT, Figure, ImagePanel, Marker, Panel, Placed, Rgba,
+    Series, Style, XyPanel, every_nth,
 };
 
 /// Embeddings, their transpose and the Gram matrix (colour limits ±0.2 and 2–7).
@@ -109,7 +109,23 @@ pub fn gram_and_map<'a>(
         ],
         legend: false,
     });
-    Figure::grid(1300, 560, 1, 2, vec![gram_panel, scatter])
+    // The map is 3 of 5 columns wide and the figure taller than the notebook's 13 × 5: a
+    // word at 12 px on the page takes a larger share of a smaller panel, and at equal
+    // widths the letters' labels ran into each other.
+    let place = |col, col_span, panel| Placed {
+        row: 0,
+        col,
+        row_span: 1,
+        col_span,
+        panel,
+    };
+    Figure {
+        width: 1300,
+        height: 640,
+        rows: 1,
+        cols: 5,
+        panels: vec![place(0, 2, gram_panel), place(2, 3, scatter)],
+    }
 }
 
 /// The notebook's `lineColors = 'rkbgm'`: matplotlib's red, black, blue, green, magenta.

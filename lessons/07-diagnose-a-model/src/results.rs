@@ -366,7 +366,7 @@ impl fmt::Display for Intrinsic {
         )?;
         write!(
             f,
-            "Points left out as copies of another row: {}. At full width the estimate falls far below the null's true dimension: {} points cannot show hundreds of directions, so compare the model with the null, not with d.",
+            "Points left out, each equal to another row (its nearest neighbour at distance 0): {}. At full width the estimate falls far below the null's true dimension: {} points cannot show hundreds of directions, so compare the model with the null, not with d.",
             self.model.duplicates,
             thousands(self.model.points as u64)
         )
@@ -921,7 +921,7 @@ impl Results {
     fn twonn_text(&self) -> String {
         let i = &self.intrinsic;
         format!(
-            "TwoNN estimates {:.1} for the model's {} dimensions and {:.1} for the Gaussian null of the same shape; a Gaussian of width {} and 4,000 points gives {:.2}. Rows left out as copies of another: {}.",
+            "TwoNN estimates {:.1} for the model's {} dimensions and {:.1} for the Gaussian null of the same shape; a Gaussian of width {} and 4,000 points gives {:.2}. Rows left out, each equal to another row: {}.",
             i.model.dimension,
             self.facts.cols,
             i.gaussian.dimension,

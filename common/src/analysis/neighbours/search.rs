@@ -29,10 +29,9 @@ pub fn distances_to(
 /// mean: see [`Rows`]), in one pass over the matrix.
 ///
 /// The device computes the dot products x·q of a block of rows with every query at once
-/// (one matmul per row block); the rest is per row on the host: ‖x − q‖² = ‖x‖² + ‖q‖²
-/// − 2 x·q (clamped at 0 against rounding) and cos = x·q / (‖x‖‖q‖). With `normalise`,
-/// rows are first scaled to unit length, as the notebook's second exercise does:
-/// x/‖x‖ · q = x·q / ‖x‖ and ‖x/‖x‖‖² = 1.
+/// (one matmul per row block); each distance follows from its dot product and the two
+/// squared norms on the host ([`from_dot`]). With `normalise`, rows are scaled to unit
+/// length as the notebook's second exercise does, without a scaled copy of the matrix.
 pub fn distances_to_all<'a>(
     rows: impl Into<Rows<'a>>,
     queries: &[Query],
@@ -59,23 +58,28 @@ pub fn distances_to_all<'a>(
             squares
                 .iter()
                 .enumerate()
-                .map(|(i, &x_sq)| {
-                    let dot = dots[i * count + column];
-                    let x_norm = x_sq.sqrt().max(f32::MIN_POSITIVE);
-                    match (query.metric, query.normalise) {
-                        (Metric::Euclidean, false) => (x_sq + q_sq - 2.0 * dot).max(0.0).sqrt(),
-                        (Metric::Euclidean, true) => {
-                            (1.0 + q_sq - 2.0 * dot / x_norm).max(0.0).sqrt()
-                        }
-                        (Metric::Cosine, _) => {
-                            1.0 - dot / (x_norm * q_sq.sqrt()).max(f32::MIN_POSITIVE)
-                        }
-                    }
-                })
+                .map(|(i, &x_sq)| from_dot(dots[i * count + column], x_sq, q_sq, query))
                 .collect()
         })
         .collect())
 }
+
+// ANCHOR: from_dot
+/// One row's distance from `query`, given their dot product x·q and squared norms
+/// (the book's (2.3)): ‖x − q‖² = ‖x‖² + ‖q‖² − 2 x·q, clamped at 0 against
+/// rounding; a row scaled to unit length (`normalise`) has ‖x‖² = 1 and dot
+/// product x·q / ‖x‖; the cosine distance is 1 − x·q / (‖x‖ ‖q‖).
+fn from_dot(dot: f32, x_sq: f32, q_sq: f32, query: &Query) -> f32 {
+    let x_norm = x_sq.sqrt().max(f32::MIN_POSITIVE);
+    let q_norm = q_sq.sqrt();
+    use Metric::{Cosine, Euclidean};
+    match (query.metric, query.normalise) {
+        (Euclidean, false) => (x_sq + q_sq - 2.0 * dot).max(0.0).sqrt(),
+        (Euclidean, true) => (1.0 + q_sq - 2.0 * dot / x_norm).max(0.0).sqrt(),
+        (Cosine, _) => 1.0 - dot / (x_norm * q_norm).max(f32::MIN_POSITIVE),
+    }
+}
+// ANCHOR_END: from_dot
 
 /// The `k` smallest values with their indices, smallest first; ties go to the lower
 /// index, so the order is the same on every backend and every run.
