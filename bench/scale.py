@@ -377,41 +377,54 @@ def markdown(rows):
     return "\n".join(lines)
 
 
+# Each stage's marker, the same in both panels and the key, so that lines lying on one
+# another (most lessons' memory is the matrix's) can still be told apart point by point.
+MARKERS = {"DBSCAN": "v", "kNN graph": "s", "lesson01": "^", "lesson02": "o", "lesson03": "D",
+           "lesson04": "P", "lesson05": "X", "t-SNE": "*"}
+
+
 def plot(rows, path):
     """Time and peak memory of each stage against the vocabulary size (log–log), with the
     slopes of n, n log n and n² for reading how each grows."""
     import matplotlib
     matplotlib.use("svg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter, NullLocator
     from matplotlib.transforms import ScaledTranslation
     series = [r for r in rows if r.get("d") == WIDTH and "n" in r
               and ("stage_s" in r or r["case"].startswith("lesson"))]
     cases = sorted({r["case"] for r in series})
-    # One column of two panels, 7.8 in wide: drawn 750 px wide in the book, no text under 12 px.
-    plt.rcParams.update({"font.size": 10, "legend.fontsize": 9})
-    fig, (ax_t, ax_m) = plt.subplots(2, 1, figsize=(7.8, 8.6))
+    # One column of two panels, 7.8 in wide: the book shows it at its own size (748.8 px,
+    # under the 750 px column), 4/3 px a point, so 10 pt is 13.3 px and no text is under 12.
+    small = 10
+    plt.rcParams.update({"font.size": 10.5, "legend.fontsize": small, "axes.titlesize": 12})
+    fig, (ax_t, ax_m) = plt.subplots(2, 1, figsize=(7.8, 9.4))
     # A run that read a kept graph is drawn hollow, above every line and 7 pt to the left
     # of its size: at 256,000 tokens lesson 2's time is just under lesson 1's, whose point
     # would otherwise cover it.
     beside = ax_t.transData + ScaledTranslation(-7 / 72, 0, fig.dpi_scale_trans)
+    ends, hollow = [], None
     for i, case in enumerate(cases):
         of_case = sorted((r for r in series if r["case"] == case), key=lambda r: r["n"])
         if len(of_case) < 2:
             continue
-        colour = f"C{i}"
+        colour, marker = f"C{i}", MARKERS.get(case, "o")
         # the time panel draws t-SNE's descent, not the whole stage: the key says so
         name = "t-SNE (time: its descent)" if case == "t-SNE" else case
-        ax_m.plot([r["n"] for r in of_case], [r["peak_mib"] for r in of_case], "o-", color=colour, label=name)
+        ax_m.plot([r["n"] for r in of_case], [r["peak_mib"] for r in of_case], "-", marker=marker,
+                  color=colour, label=name)
+        ends.append((case, of_case[-1]["n"], of_case[-1]["peak_mib"], colour))
         # a run that read a kept graph has no graph in its time: its point stands apart
         timed = [r for r in of_case if not r.get("graph_read_back")]
         # t-SNE's descent alone: before it, small vocabularies search their own neighbours
         # and large ones read the kept graph's
         ax_t.plot([r["n"] for r in timed], [r.get("descent_s", r.get("stage_s", r["wall_s"])) for r in timed],
-                  "o-", color=colour)
+                  "-", marker=marker, color=colour)
         for r in of_case:
             if r.get("graph_read_back"):
-                ax_t.plot([r["n"]], [r["wall_s"]], "o", color=colour, markerfacecolor="white",
+                hollow = marker
+                ax_t.plot([r["n"]], [r["wall_s"]], marker, color=colour, markerfacecolor="white",
                           markersize=7, markeredgewidth=1.6, zorder=3, transform=beside)
     ns = sorted({r["n"] for r in series})
     if len(ns) >= 2:
@@ -421,7 +434,7 @@ def plot(rows, path):
         for label, grow, dy in [("∝ n", lambda x: x, -8), ("∝ n log n", lambda x: x * math.log(x * ns[0]) / math.log(ns[0]), 6),
                                 ("∝ n²", lambda x: x * x, 0)]:
             ax_t.plot(ns, [grow(x) for x in base], ":", color="grey")
-            ax_t.annotate(label, (ns[-1], grow(base[-1])), color="grey", fontsize=9, xytext=(5, dy),
+            ax_t.annotate(label, (ns[-1], grow(base[-1])), color="#555555", fontsize=small, xytext=(8, dy),
                           textcoords="offset points", ha="left", va="center")
     thousands = FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k")
     plain = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
@@ -430,7 +443,7 @@ def plot(rows, path):
         ax.set_yscale("log")
         # ticks at the sizes measured, written in thousands; the values at 1, 2 and 5 of
         # each decade, written out
-        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(ns))
+        ax.xaxis.set_major_locator(FixedLocator(ns))
         ax.xaxis.set_major_formatter(thousands)
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlim(ns[0] / 1.15, ns[-1] * 1.9)
@@ -441,14 +454,103 @@ def plot(rows, path):
         ax.set_xlabel(f"vocabulary size (tokens, {WIDTH:,} dimensions)")
         ax.set_ylabel(unit)
         ax.set_title(title)
+    if ends:
+        # room above the highest memory line for the names stacked beside its end
+        ax_m.set_ylim(top=max(value for *_, value, _ in ends) * 1.8)
     handles, labels = ax_m.get_legend_handles_labels()
-    if any(r.get("graph_read_back") for r in series):
-        handles.append(matplotlib.lines.Line2D([], [], marker="o", color="grey", markerfacecolor="white",
-                                               linestyle="none"))
+    if hollow:
+        handles.append(Line2D([], [], marker=hollow, color="grey", markerfacecolor="white", linestyle="none"))
         labels.append("hollow: time without the kept graph")
     fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    if ends:
+        _name_line_ends(fig, ax_m, ends, small)
     fig.savefig(path)
+
+
+def _name_line_ends(fig, ax, ends, size):
+    """Each memory line's name just right of its last point. Most lines end within a few
+    per cent of another (a lesson's peak is mostly the matrix): lines ending at the same
+    size within 4% of the next one up form a group, whose names are stacked in the lines' order, highest on
+    top, behind one bracket joined to the group's ends. Placed in inches from the
+    figure's corner, so the SVG's 72 dpi draws them where the layout's dpi put them."""
+    from matplotlib.lines import Line2D
+    order = sorted(ends, key=lambda end: end[2])
+    groups = [[order[0]]]
+    for below, above in zip(order, order[1:]):
+        if above[1] == below[1] and above[2] / below[2] < 1.04:
+            groups[-1].append(above)
+        else:
+            groups.append([above])
+
+    def inches(n, value):
+        return ax.transData.transform((n, value)) / fig.dpi
+
+    line = size * 1.3 / 72  # a name's height and the space under it
+    # each group's ends as one point, at their geometric mean
+    ends_at = [inches(group[0][1], math.exp(sum(math.log(v) for _, _, v, _ in group) / len(group)))
+               for group in groups]
+    top = ax.transAxes.transform((0, 1))[1] / fig.dpi
+    middles = _spread([y for _, y in ends_at], [len(group) * line for group in groups], line / 2, top)
+    grey = "#555555"
+    for group, (x, y), middle in zip(groups, ends_at, middles):
+        bracket = x + 0.2
+        ys = [middle + (k - (len(group) - 1) / 2) * line for k in range(len(group))]
+        fig.add_artist(Line2D([x + 0.08, bracket], [y, middle], color=grey, linewidth=0.8,
+                              transform=fig.dpi_scale_trans))
+        if len(group) > 1:
+            fig.add_artist(Line2D([bracket, bracket], [ys[0] - line / 3, ys[-1] + line / 3], color=grey,
+                                  linewidth=0.8, transform=fig.dpi_scale_trans))
+        for (case, _, _, colour), label_y in zip(group, ys):
+            fig.text(bracket + 0.05, label_y, case, transform=fig.dpi_scale_trans, ha="left", va="center",
+                     fontsize=size, color=_readable(colour))
+
+
+def _spread(targets, heights, space, top):
+    """Middles for blocks of `heights` wanted at the ascending `targets`, `space` apart and
+    none above `top`: blocks that would touch form a run, placed as near its targets as
+    it can be (least squares), and a run pushed under `top` pushes down those below."""
+    runs = []  # each run: the indices of its blocks, bottom first
+
+    def offsets(run):
+        """Each block's middle above the run's bottom."""
+        out, edge = [], 0.0
+        for i in run:
+            out.append(edge + heights[i] / 2)
+            edge += heights[i] + space
+        return out
+
+    def bottom(run):
+        return sum(targets[i] - o for i, o in zip(run, offsets(run))) / len(run)
+
+    def height(run):
+        return sum(heights[i] for i in run) + space * (len(run) - 1)
+
+    for i in range(len(targets)):
+        runs.append([i])
+        while len(runs) > 1 and bottom(runs[-2]) + height(runs[-2]) + space > bottom(runs[-1]):
+            last = runs.pop()
+            runs[-1] += last
+    middles, ceiling = [0.0] * len(targets), top
+    for run in reversed(runs):
+        base = min(bottom(run), ceiling - height(run))
+        for i, o in zip(run, offsets(run)):
+            middles[i] = base + o
+        ceiling = base - space
+    return middles
+
+
+def _readable(colour):
+    """`colour` darkened until it has 4.5:1 contrast against white, for a name drawn in it."""
+    from matplotlib.colors import to_hex, to_rgb
+
+    def contrast(rgb):
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+    rgb = to_rgb(colour)
+    while contrast(rgb) < 4.5:
+        rgb = tuple(c * 0.95 for c in rgb)
+    return to_hex(rgb)
 
 
 def include_in_results(report):

@@ -12,6 +12,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 python3 scripts/check-anchors.py
+# The typesetting preprocessor's examples: what it must keep on a line, and leave alone.
+python3 scripts/typeset.py check
 generated=book/src/generated
 rm -rf "$generated"
 # run_into OUT ARGS…: `cargo run --quiet ARGS… --out OUT`, its terminal output kept as

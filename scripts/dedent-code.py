@@ -3,13 +3,12 @@ every line of a Rust code block shares beyond its fence's. A region included by 
 it has in its function, so without this every listing would start four or eight spaces
 in; mdBook does not remove it.
 
-mdBook calls it as `dedent-code.py supports RENDERER` (answered yes) and then with
-`[context, book]` as JSON on stdin, expecting the book back on stdout.
+How mdBook calls it: scripts/mdbook_preprocessor.py.
 """
-import json
 import re
-import sys
 import textwrap
+
+import mdbook_preprocessor
 
 FENCE = re.compile(r"^( *)```rust[^\n]*\n(.*?)^ *```", re.M | re.S)
 
@@ -25,26 +24,5 @@ def dedent_blocks(markdown):
     return FENCE.sub(dedented, markdown)
 
 
-def walk(node):
-    """Every chapter of the book JSON, whatever mdBook version's layout nests them in."""
-    if isinstance(node, dict):
-        chapter = node.get("Chapter")
-        if isinstance(chapter, dict) and isinstance(chapter.get("content"), str):
-            chapter["content"] = dedent_blocks(chapter["content"])
-        for value in node.values():
-            walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            walk(value)
-
-
-def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "supports":
-        sys.exit(0)
-    _, book = json.load(sys.stdin)
-    walk(book)
-    json.dump(book, sys.stdout)
-
-
 if __name__ == "__main__":
-    main()
+    mdbook_preprocessor.run(dedent_blocks)

@@ -19,6 +19,23 @@ STANDINS = {
     "bert-large-uncased": "bert-large-uncased",
 }
 
+# What each stand-in is, as the lessons name it: the trained model, and for the two
+# 1024-wide ones the random projection of its matrix (generated values).
+SOURCES = {
+    "gpt2": ("SmolLM2-135M-Instruct", None),
+    "gpt2-medium": ("SmolLM2-135M-Instruct", 1024),
+    "bert-base-uncased": ("all-MiniLM-L6-v2", None),
+    "bert-large-uncased": ("all-MiniLM-L6-v2", 1024),
+}
+
+
+def label(course_model):
+    """A lesson's name for the stand-in of `course_model` (its report's `model`)."""
+    source, width = SOURCES[course_model]
+    if width is None:
+        return f"{source} (stand-in for {course_model})"
+    return f"{source} → {width} (SYNTHETIC stand-in for {course_model})"
+
 # Names of the token-embedding tensor in BERT, GPT-2, LLaMA-style and GGUF checkpoints.
 EMBEDDING_SUFFIXES = ("word_embeddings.weight", "wte.weight", "embed_tokens.weight", "token_embd.weight")
 

@@ -106,7 +106,7 @@ for name in PART4:
     sims.append(cossim(E[ids])[iu])
     widths.append(E.shape[1])
 c.equal("model_sizes.names", PART4)
-c.equal("model_sizes.models", [f"standin/{standins.STANDINS[n]} (stand-in for {n})" for n in PART4])
+c.equal("model_sizes.models", [standins.label(n) for n in PART4])
 c.equal("model_sizes.standin", [True] * len(PART4))  # every model read from its stand-in
 c.equal("model_sizes.widths", widths)
 c.close("model_sizes.rsa", [[np.corrcoef(a, b)[0, 1] for b in sims] for a in sims], rtol=0, atol=1e-4)

@@ -371,7 +371,7 @@ def ranked(got, scores):
 
 
 # ---- facts ----
-c.equal("facts.model", f"{name} (stand-in for {which})")
+c.equal("facts.model", standins.label(which))
 c.equal("facts.rows", n)
 c.equal("facts.cols", d)
 c.equal("facts.zero_rows", int((np.abs(E).sum(axis=1) == 0).sum()))

@@ -28,6 +28,7 @@ _bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_bench)
 PACKAGES = _bench.STANDINS_DIR / "packages"
 STANDINS = _bench.STANDINS  # the stand-in repo of each course model name
+label = _bench.label  # what a lesson calls the stand-in of a course model
 
 
 def snapshot(repo):

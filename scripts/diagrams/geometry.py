@@ -76,9 +76,10 @@ def euclidean_cosine(path):
     yq = _dist([c / _norm(y) for c in y], q)
     svg.text(unit(x)[0] + 30, unit(x)[1] - 28, f"distance {number(xq)}", 14, "start", GREEN)
     svg.text(unit(x)[0] + 30, unit(x)[1] - 10, f"cos {number(_cos(x, q), 3)}", 14, "start", GREEN)
-    mid = ((unit(q)[0] + unit(y)[0]) / 2, (unit(q)[1] + unit(y)[1]) / 2)
-    svg.text(mid[0] + 10, mid[1] - 4, f"distance {number(yq)}", 14, "start", PURPLE)
-    svg.text(ux + 46, uy - 12, f"cos {number(_cos(y, q))}", 14, "start", PURPLE)
+    # Outside the circle, beside the upper end of its chord: inside, it would cross the
+    # chord, the circle or y's arrow.
+    svg.text(ux + 0.78 * r, uy - 0.68 * r, f"distance {number(yq)}", 14, "start", PURPLE)
+    svg.text(ux + 46, uy - 17, f"cos {number(_cos(y, q))}", 14, "start", PURPLE)
     svg.text(400, 270, ["nearest to ", ("q", "i"), ": ", ("x", "i"), ", the one pointing its way"], 14)
     svg.text(400, 290, "(distance\u00b2 = 2 \u2212 2 cos: both rank alike)", 13, fill=GREY)
     svg.save(path)
@@ -144,8 +145,8 @@ def rsa(path):
             for j in range(4):
                 value = m[(i, j)]
                 upper = j > i
-                svg.rect(left + j * cell, top + i * cell, cell, cell, BERT if upper else LIGHT, "white" if not upper else INK, 1.5 if upper else 1, opacity=max(0.15, value) if upper else None)
-                svg.text(left + j * cell + cell / 2, top + i * cell + 23, number(value), 12, "middle", "white" if upper and value > 0.6 else INK)
+                svg.rect(left + j * cell, top + i * cell, cell, cell, BERT if upper else LIGHT, "white" if not upper else INK, 1.5 if upper else 1, opacity=_shade(value) if upper else None)
+                svg.text(left + j * cell + cell / 2, top + i * cell + 23, number(value), 12, "middle")
     svg.arrow(186, rows[0] + 72, 216, rows[0] + 72, GREY)
     svg.arrow(186, rows[1] + 72, 216, rows[1] + 72, GREY)
     # Triangles as vectors.
@@ -153,8 +154,8 @@ def rsa(path):
     for k, (t, top, name) in enumerate(zip(tri, rows, "AB")):
         svg.text(tx + 22, top - 4, ["u", (name, "sup")], 13, "middle")
         for n, value in enumerate(t):
-            svg.rect(tx, top + n * 22, 44, 22, BERT, INK, 1, opacity=max(0.15, value))
-            svg.text(tx + 22, top + n * 22 + 16, number(value), 12, "middle", "white" if value > 0.6 else INK)
+            svg.rect(tx, top + n * 22, 44, 22, BERT, INK, 1, opacity=_shade(value))
+            svg.text(tx + 22, top + n * 22 + 16, number(value), 12, "middle")
         svg.arrow(left + 4 * cell + 8, top + 60, tx - 8, top + 60, GREY)
     # The scatter of the two triangles.
     sx, sy, side = 590, 95, 140
@@ -175,6 +176,12 @@ def rsa(path):
     svg.arrow(tx + 52, rows[1] + 60, sx - 10, sy + side - 30, GREY)
     svg.save(path)
     return r
+
+
+def _shade(value):
+    """The opacity of a cosine's blue cell: darker for a larger cosine, and never so dark
+    that the cell's dark number loses its 4.5:1 contrast (0.7 of the blue at most)."""
+    return 0.12 + 0.58 * min(max(value, 0.0), 1.0)
 
 
 def spectrum(path, seed=4):

@@ -4,7 +4,10 @@ show dark text on a dark page).
 
 A diagram is drawn at most 750 pixels wide, the width of the book's content column, so
 it is shown at its own size and every text keeps the size it is written with
-(scripts/figures/text_sizes.py checks that none is under 12 px).
+(scripts/figures/text_sizes.py checks that none is under 12 px). Every text is drawn with
+at least 4.5:1 contrast against the white ground (WCAG's level for body text): a colour
+too light for that, such as GPT's orange, is darkened for text, so a label keeps the hue
+of the shape it names.
 """
 from html import escape
 
@@ -17,13 +20,15 @@ GREEN = "#2ca02c"
 RED = "#d62728"
 PURPLE = "#9467bd"
 INK = "#222222"
-GREY = "#777777"
+# Secondary text and rules: 7.5:1 on white, where a lighter grey would fade at 12-13 px.
+GREY = "#555555"
 LIGHT = "#e8e8e8"
 # Average advance of a character, in ems: DejaVu Sans Mono's exactly, DejaVu Sans's
 # widest usual text (capitals and digits) so that a label never runs into its neighbour.
 MONO_EM = 0.602
 SANS_EM = 0.62
 SMALLEST = 12
+CONTRAST = 4.5
 
 
 def number(x, places=2):
@@ -34,6 +39,30 @@ def number(x, places=2):
 def thousands(n):
     """A count with thousands separated, as the lessons print it: 30,522."""
     return f"{n:,}"
+
+
+def _luminance(colour):
+    """WCAG's relative luminance of a #rrggbb colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(colour):
+    """The contrast ratio of a #rrggbb colour against white, from 1 to 21."""
+    return 1.05 / (_luminance(colour) + 0.05)
+
+
+def readable(colour):
+    """`colour`, or the same hue darkened in small steps until it has CONTRAST against
+    white: the colour a text in it is drawn with."""
+    if not (colour.startswith("#") and len(colour) == 7):
+        raise ValueError(f"diagram text is a #rrggbb colour on white, not {colour!r}")
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    while contrast(colour) < CONTRAST:
+        rgb = [int(c * 0.95) for c in rgb]
+        colour = "#" + "".join(f"{c:02x}" for c in rgb)
+    return colour
 
 
 def width(text, size, mono=False):
@@ -90,9 +119,11 @@ class Svg:
         """Text at baseline `y`. `content` is a string, or a list of pieces: a string, or
         (string, style) with style "i" (italic), "b" (bold: a vector, as the chapters'
         maths writes it), "sub" or "sup" (a 12 px index). A halo is a white outline that
-        keeps the text readable over lines and points."""
+        keeps the text readable over lines and points. `fill` is drawn as `readable` makes
+        it."""
         if size < SMALLEST:
             raise ValueError(f"diagram text is at least {SMALLEST} px, not {size}")
+        fill = readable(fill)
         attrs = (
             f'x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-family="{MONO if mono else SANS}" '
             f'fill="{fill}" text-anchor="{anchor}"'

@@ -101,27 +101,36 @@ def tokens_diagram(path, models, text=TEXT):
 
 
 def lookup_diagram(path, models, text=TEXT):
-    """Left: a one-hot vector times the matrix picks one row (1.2). Right: each model's
+    """Top: a one-hot vector times the matrix picks one row (1.2). Below: each model's
     tokens of the text become that many rows, in the text's order."""
     bert = models[0]
-    svg = Svg(750, 350, "A token id picks a row of the embedding matrix")
+    top, h = 66, 170
+    below = top + h + 44  # the baseline of the lower part's heading
+    most = max(len(model.tokens) for model in models)
+    svg = Svg(750, below + 52 + most * 22 + 30, "A token id picks a row of the embedding matrix")
     svg.text(8, 20, "One token: a one-hot vector picks a row", 14, bold=True)
-    top, h = 66, 220
     k = bert.tokens.index("ring") if "ring" in bert.tokens else 0
     t, token = bert.ids[k], bert.tokens[k]
     row = top + (t + 0.5) / bert.vocab_size * h
-    # o_t is a row vector (1 × V), drawn as one: its 1 sits at the same fraction of its
-    # length as row t of E down E's height, and an arc joins the two.
-    ox, ow, ex, ew = 20, 150, 200, 90
+    # o_t is a row vector (1 × V), drawn as one, across the width: its 1 sits at the same
+    # fraction of its length as row t of E down E's height, and an arc joins the two. An
+    # id near the start of the vocabulary (ring's is 12% of the way along) leaves room
+    # for the zeros before the 1 only on a vector this long.
+    ox, ow, ex, ew = 20, 440, 490, 80
     one = ox + (t + 0.5) / bert.vocab_size * ow
     svg.rect(ox, row - 4, ow, 8, "white", INK)
     svg.rect(one - 4, row - 4, 8, 8, INK, INK)
     svg.text(one, row + 20, "1", 13, "middle", bold=True)
-    for frac in (0.45, 0.75):
-        svg.text(ox + frac * ow, row + 20, "0", 13, "middle", GREY)
+    # The zeros on either side of the 1, each run centred in the room it has.
+    zeros, gap = "0 \u2026 0", 10
+    for left, right in [(ox, one - gap), (one + gap, ox + ow)]:
+        if width(zeros, 13) > right - left:
+            raise SystemExit(f"error: id {t} leaves no room for the zeros beside the 1 in the lookup diagram")
+        svg.text((left + right) / 2, row + 20, zeros, 13, "middle", GREY)
     svg.text(ox + ow / 2, row + 42, [("o", "b"), (str(t), "sub"), f" (1 \u00d7 {thousands(bert.vocab_size)})"], 14, "middle")
-    svg.path(f"M{one:.1f},{row - 6:.1f} C{one:.1f},{row - 44:.1f} {ex - 40:.1f},{row - 44:.1f} {ex - 2:.1f},{row - 2:.1f}", bert.colour, 1.5, dash="4 3")
-    svg.text(ox + ow + 15, row + 6, "\u00d7", 18, "middle")
+    # The arc comes down onto E's edge from above, clear of the × before E.
+    svg.path(f"M{one:.1f},{row - 6:.1f} C{one:.1f},{row - 40:.1f} {ex - 6:.1f},{row - 40:.1f} {ex - 2:.1f},{row - 5:.1f}", bert.colour, 1.5, dash="4 3")
+    svg.text(ex - 15, row + 6, "\u00d7", 18, "middle")
     svg.rect(ex, top, ew, h, LIGHT, INK)
     svg.rect(ex, row - 4, ew, 8, bert.colour, bert.colour)
     svg.text(ex, top - 10, [("E", "i"), " (", thousands(bert.vocab_size), " \u00d7 ", ("d", "i"), ")"], 14)
@@ -136,19 +145,18 @@ def lookup_diagram(path, models, text=TEXT):
         [("o", "b"), (str(t), "sub"), " ", ("E", "i"), " = row ", str(t), " of ", ("E", "i"), ": the product only picks a row"],
     ]
     for n, note in enumerate(notes):
-        svg.text(8, top + h + 24 + n * 18, note, 13, fill=GREY)
+        svg.text(8, top + h - 40 + n * 18, note, 13, fill=GREY)
 
-    # Right: the whole text, one row per token, for both models.
-    right = 460
-    svg.text(right, 20, "A text: one row per token", 14, bold=True)
+    # Below: the whole text, one row per token, for both models.
+    svg.text(8, below, "A text: one row per token", 14, bold=True)
     for c, model in enumerate(models):
-        x = right + c * 140
-        svg.text(x, 46, model.name, 14, fill=model.colour, bold=True)
-        svg.text(x, 62, [("E", "i"), f": {thousands(model.vocab_size)} rows"], 13, fill=GREY)
+        x = 20 + c * 240
+        svg.text(x, below + 26, model.name, 14, fill=model.colour, bold=True)
+        svg.text(x, below + 42, [("E", "i"), f": {thousands(model.vocab_size)} rows"], 13, fill=GREY)
         for n, (tok, id_) in enumerate(zip(model.tokens, model.ids)):
-            y = 76 + n * 24
+            y = below + 52 + n * 22
             svg.text(x, y + 13, tok, 13, mono=True)
             svg.text(x + 94, y + 13, str(id_), 13, "end", model.colour, mono=True)
             svg.rect(x + 100, y + 3, 32, 12, model.colour, model.colour)
-        svg.text(x, 76 + len(model.tokens) * 24 + 14, [f"{len(model.tokens)} rows \u00d7 ", ("d", "i")], 13, fill=GREY)
+        svg.text(x, below + 52 + len(model.tokens) * 22 + 14, [f"{len(model.tokens)} rows \u00d7 ", ("d", "i")], 13, fill=GREY)
     svg.save(path)

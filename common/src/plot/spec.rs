@@ -24,6 +24,28 @@ pub struct Placed<'a> {
     pub panel: Panel<'a>,
 }
 
+impl<'a> Placed<'a> {
+    /// `panel` in the one cell at `row`, `col` of its figure's grid.
+    pub fn at(row: usize, col: usize, panel: Panel<'a>) -> Self {
+        Placed {
+            row,
+            col,
+            row_span: 1,
+            col_span: 1,
+            panel,
+        }
+    }
+
+    /// The panel stretched over `rows × cols` cells from its own.
+    pub fn spanning(self, rows: usize, cols: usize) -> Self {
+        Placed {
+            row_span: rows,
+            col_span: cols,
+            ..self
+        }
+    }
+}
+
 pub enum Panel<'a> {
     Xy(XyPanel),
     Image(ImagePanel<'a>),
@@ -268,7 +290,9 @@ impl<'a> ImagePanel<'a> {
 }
 
 impl<'a> Figure<'a> {
-    /// Appends `tag` to every panel title (the session's stand-in warning).
+    /// Appends `tag` to every panel title (the session's stand-in warning) but those that
+    /// already name their model as a stand-in ("… for BERT (MiniLM stand-in)", from
+    /// [`crate::plot::labels`]): those say more than the tag would, and twice is noise.
     pub fn tag_titles(&mut self, tag: &str) {
         if tag.is_empty() {
             return;
@@ -278,7 +302,7 @@ impl<'a> Figure<'a> {
                 Panel::Xy(panel) => &mut panel.axes,
                 Panel::Image(panel) => &mut panel.axes,
             };
-            if !axes.title.is_empty() {
+            if !axes.title.is_empty() && !axes.title.contains("stand-in") {
                 axes.title.push_str(tag);
             }
         }
@@ -359,13 +383,7 @@ impl<'a> Figure<'a> {
             height,
             rows: 1,
             cols: 1,
-            panels: vec![Placed {
-                row: 0,
-                col: 0,
-                row_span: 1,
-                col_span: 1,
-                panel,
-            }],
+            panels: vec![Placed::at(0, 0, panel)],
         }
     }
 
@@ -374,13 +392,7 @@ impl<'a> Figure<'a> {
         let panels = panels
             .into_iter()
             .enumerate()
-            .map(|(i, panel)| Placed {
-                row: i / cols,
-                col: i % cols,
-                row_span: 1,
-                col_span: 1,
-                panel,
-            })
+            .map(|(i, panel)| Placed::at(i / cols, i % cols, panel))
             .collect();
         Figure {
             width,

@@ -128,13 +128,6 @@ pub fn rsa<'a>(
     // The notebook labels every other word; here every word is labelled, which 18 rows
     // fit only with one colour bar for both matrices, the GPT panel's: its panel is wider
     // by the bar (19 of 35 columns to 16), so that the two matrices are drawn one size.
-    let place = |row, col, col_span, panel| Placed {
-        row,
-        col,
-        row_span: 1,
-        col_span,
-        panel,
-    };
     let title = |label: &str, model: &str| format!("{label}) Cossim matrix for {model}");
     Figure {
         width: 1000,
@@ -142,19 +135,19 @@ pub fn rsa<'a>(
         rows: 2,
         cols: 35,
         panels: vec![
-            place(
+            Placed::at(
                 0,
                 0,
-                16,
                 similarity_panel(bert, words, title("A", &labels.bert), false),
-            ),
-            place(
+            )
+            .spanning(1, 16),
+            Placed::at(
                 0,
                 16,
-                19,
                 similarity_panel(gpt, words, title("B", &labels.gpt), true),
-            ),
-            place(1, 8, 19, scatter),
+            )
+            .spanning(1, 19),
+            Placed::at(1, 8, scatter).spanning(1, 19),
         ],
     }
 }

@@ -408,7 +408,7 @@ impl BookNumbers for Results {
             "RSA",
             &format!(
                 "{words} words give {words}×{words} similarity matrices with {} values above the diagonal.\n\n\
-                     RSA score BERT vs GPT: Pearson r = {:.2}, Spearman ρ = {:.2}, permutation p = {p}.",
+                     RSA score BERT vs GPT: Pearson r = {:.2}, Spearman ρ = {:.2}.",
                 words * (words - 1) / 2,
                 s.pearson,
                 s.spearman
@@ -417,6 +417,10 @@ impl BookNumbers for Results {
             "model_sizes",
             "Different embedding sizes",
             &markdown_table(&header, &rows),
+        ) + &book_section(
+            "permutation",
+            "Larger than chance?",
+            &format!("RSA score r = {:.2}, permutation p = {p}.", s.pearson),
         ) + &book_section("reversed", "The GPT order reversed", &{
             let r = &self.reversed;
             let p = r.p_value.map_or(String::new(), |p| {

@@ -141,13 +141,6 @@ pub fn spectra(
         series,
         legend: true,
     });
-    let place = |row, col, row_span, panel| Placed {
-        row,
-        col,
-        row_span,
-        col_span: 1,
-        panel,
-    };
     Figure {
         // the notebook's 12 × 5 inches, taller: two vector panels above each other keep
         // room for their plots under 12 px text
@@ -156,16 +149,14 @@ pub fn spectra(
         rows: 2,
         cols: 2,
         panels: vec![
-            place(
+            Placed::at(
                 0,
                 0,
-                1,
                 vector(vector_title(&a.name), svd_a.vt.row(0), BLACK, ""),
             ),
-            place(
+            Placed::at(
                 1,
                 0,
-                1,
                 vector(
                     vector_title(&b.name),
                     svd_b.vt.row(0),
@@ -173,7 +164,7 @@ pub fn spectra(
                     "Embedding dimension",
                 ),
             ),
-            place(0, 1, 2, spectrum),
+            Placed::at(0, 1, spectrum).spanning(2, 1),
         ],
     }
 }

@@ -112,19 +112,15 @@ pub fn gram_and_map<'a>(
     // The map is 3 of 5 columns wide and the figure taller than the notebook's 13 × 5: a
     // word at 12 px on the page takes a larger share of a smaller panel, and at equal
     // widths the letters' labels ran into each other.
-    let place = |col, col_span, panel| Placed {
-        row: 0,
-        col,
-        row_span: 1,
-        col_span,
-        panel,
-    };
     Figure {
         width: 1300,
         height: 640,
         rows: 1,
         cols: 5,
-        panels: vec![place(0, 2, gram_panel), place(2, 3, scatter)],
+        panels: vec![
+            Placed::at(0, 0, gram_panel).spanning(1, 2),
+            Placed::at(0, 2, scatter).spanning(1, 3),
+        ],
     }
 }
 

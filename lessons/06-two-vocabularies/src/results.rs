@@ -253,7 +253,7 @@ impl Similarity {
     /// The by-size table: (tokens, CKA, CKA's chance level, RSA) as text.
     fn size_rows(&self) -> Vec<[String; 4]> {
         let tested = |value: f64, test: &Option<PermutationTest>| match test {
-            Some(t) => format!("{value:.3}, p = {:.3}", t.p_value),
+            Some(t) => format!("{value:.3}, p = {:.4}", t.p_value),
             None => format!("{value:.3}"),
         };
         let mut rows = Vec::new();

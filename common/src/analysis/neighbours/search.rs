@@ -70,13 +70,13 @@ pub fn distances_to_all<'a>(
 /// rounding; a row scaled to unit length (`normalise`) has ‖x‖² = 1 and dot
 /// product x·q / ‖x‖; the cosine distance is 1 − x·q / (‖x‖ ‖q‖).
 fn from_dot(dot: f32, x_sq: f32, q_sq: f32, query: &Query) -> f32 {
-    let x_norm = x_sq.sqrt().max(f32::MIN_POSITIVE);
-    let q_norm = q_sq.sqrt();
+    let tiny = f32::MIN_POSITIVE; // no division by 0 for a row of zeros
+    let norm = |squared: f32| squared.sqrt().max(tiny);
     use Metric::{Cosine, Euclidean};
     match (query.metric, query.normalise) {
         (Euclidean, false) => (x_sq + q_sq - 2.0 * dot).max(0.0).sqrt(),
-        (Euclidean, true) => (1.0 + q_sq - 2.0 * dot / x_norm).max(0.0).sqrt(),
-        (Cosine, _) => 1.0 - dot / (x_norm * q_norm).max(f32::MIN_POSITIVE),
+        (Euclidean, true) => (1.0 + q_sq - 2.0 * dot / norm(x_sq)).max(0.0).sqrt(),
+        (Cosine, _) => 1.0 - dot / (norm(x_sq) * q_sq.sqrt()).max(tiny),
     }
 }
 // ANCHOR_END: from_dot

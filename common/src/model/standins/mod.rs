@@ -60,6 +60,20 @@ pub struct StandinInfo {
     pub synthetic: bool,
 }
 
+impl StandinInfo {
+    /// The trained model it is, or its values come from: the description's first word
+    /// ("all-MiniLM-L6-v2" of "all-MiniLM-L6-v2 (PyPI …" and of "all-MiniLM-L6-v2's real
+    /// embeddings mapped …").
+    pub fn source_model(&self) -> &str {
+        let word = self
+            .description
+            .split_whitespace()
+            .next()
+            .unwrap_or_default();
+        word.strip_suffix("'s").unwrap_or(word)
+    }
+}
+
 /// The stand-in repo for a course model name: BERT-family names get a BERT stand-in,
 /// everything else the GPT-style one; names saying `large` or `medium` get the 1024-wide
 /// one.
@@ -301,14 +315,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_stand_in_says_what_it_stands_in_for() {
-        for (repo, course) in [
-            (BERT, "bert-base-uncased"),
-            (BERT_LARGE, "bert-large-uncased"),
-            (GPT, "gpt2"),
-            (GPT_WIDE, "gpt2-medium"),
+    fn every_stand_in_says_what_it_stands_in_for_and_what_it_is() {
+        for (repo, course, source) in [
+            (BERT, "bert-base-uncased", "all-MiniLM-L6-v2"),
+            (BERT_LARGE, "bert-large-uncased", "all-MiniLM-L6-v2"),
+            (GPT, "gpt2", "SmolLM2-135M-Instruct"),
+            (GPT_WIDE, "gpt2-medium", "SmolLM2-135M-Instruct"),
         ] {
             assert_eq!(info(repo).stands_in_for, course);
+            assert_eq!(info(repo).source_model(), source);
             assert_eq!(standin_for(course), repo);
         }
     }

@@ -297,17 +297,25 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
             if let Some(label) = &series.label {
                 let stroke = color.rgb().stroke_width(sizes.px(*width).max(1));
                 let (fill, outline) = (face.style().filled(), color.rgb().stroke_width(1));
-                let (shape, edge) = key_shape(*marker, s.max(2));
-                chart
+                let key = s.max(2);
+                let anno = chart
                     .draw_series(std::iter::empty::<EmptyElement<(f64, f64), DB>>())
                     .map_err(err)?
-                    .label(label.as_str())
-                    .legend(move |at| {
-                        EmptyElement::at(at)
-                            + PathElement::new(vec![(0, 0), (20, 0)], stroke)
-                            + Polygon::new(shape.clone(), fill)
-                            + PathElement::new(edge.clone(), outline)
-                    });
+                    .label(label.as_str());
+                // The line across the key's 20 pixels, the series' marker in the middle.
+                let line = move |at| {
+                    EmptyElement::at(at) + PathElement::new(vec![(0, 0), (20, 0)], stroke)
+                };
+                let (mid, marker) = ((10, 0), *marker);
+                match marker {
+                    Marker::Circle => {
+                        anno.legend(move |at| line(at) + circle(mid, key, fill, outline))
+                    }
+                    Marker::Plus => anno.legend(move |at| line(at) + plus(mid, key, outline)),
+                    Marker::Square | Marker::Diamond | Marker::Hexagon => {
+                        anno.legend(move |at| line(at) + polygon(mid, marker, key, fill, outline))
+                    }
+                };
             }
         }
         Style::Text { texts, size } => {
@@ -344,37 +352,6 @@ fn marker_outline(marker: Marker, s: i32) -> Vec<(i32, i32)> {
             })
             .collect(),
     }
-}
-
-/// A marker as one filled polygon and one outline path, centred 10 pixels into a legend
-/// key (its middle): a circle as a 16-gon, a plus as a path with nothing filled.
-fn key_shape(marker: Marker, s: i32) -> (Vec<BackendCoord>, Vec<BackendCoord>) {
-    let at_middle = |points: Vec<(f64, f64)>| -> Vec<BackendCoord> {
-        points
-            .into_iter()
-            .map(|(x, y)| (10 + x.round() as i32, y.round() as i32))
-            .collect()
-    };
-    let s_ = s as f64;
-    let corners: Vec<(f64, f64)> = match marker {
-        Marker::Plus => {
-            let path = [(-s_, 0.0), (s_, 0.0), (0.0, 0.0), (0.0, -s_), (0.0, s_)];
-            return (Vec::new(), at_middle(path.to_vec()));
-        }
-        Marker::Circle => (0..16)
-            .map(|k| {
-                let a = std::f64::consts::TAU * k as f64 / 16.0;
-                (s_ * a.cos(), s_ * a.sin())
-            })
-            .collect(),
-        _ => marker_outline(marker, s)
-            .into_iter()
-            .map(|(x, y)| (x as f64, y as f64))
-            .collect(),
-    };
-    let mut closed = corners.clone();
-    closed.push(corners[0]);
-    (at_middle(corners), at_middle(closed))
 }
 
 /// Draws `points` as `marker`s of radius `s` pixels; a labelled series gets one marker,
