@@ -460,7 +460,7 @@ def plot(rows, path):
     handles, labels = ax_m.get_legend_handles_labels()
     if hollow:
         handles.append(Line2D([], [], marker=hollow, color="grey", markerfacecolor="white", linestyle="none"))
-        labels.append("hollow: time without the kept graph")
+        labels.append("hollow: lesson 2 reading the kept kNN graph")
     fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     if ends:

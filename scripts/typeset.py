@@ -53,8 +53,10 @@ INLINE_TAG = re.compile(
     r"<(?:[A-Za-z][\w-]*(?:\s[^<>]*)?/?|/[A-Za-z][\w-]*\s*|!--.*?--|[A-Za-z][\w+.-]{1,31}:[^\s<>]*)>",
     re.S)
 
-# A flag (`--set-a`), or a lone `--` with the word after it (`-- --set-a`, `-- file`).
-FLAG = re.compile(r"(?<![\w-])--(?:[A-Za-z][\w-]*|(?![\w-])(?: +\S+)?)")
+# A flag (`--set-a`), a lone `--` with the word after it (`-- --set-a`, `-- file`), or a
+# one-letter flag with its value (`-p lesson02`, which would break after its "-").
+FLAG = re.compile(
+    r"(?<![\w-])(?:--(?:[A-Za-z][\w-]*|(?![\w-])(?: +\S+)?)|-[A-Za-z](?![\w-]) +[^\s-]\S*)")
 NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
 # A number or a range ("71.1–71.5") and its unit; a time in minutes goes on to its
 # seconds ("8 min 37 s"). "×" after a number is a ratio ("1.05×") or a shape's
@@ -264,7 +266,7 @@ def check():
     span = '<span class="flag">'
     changed = {
         "Run `cargo run -p lesson04 -- --set-a digits`.":
-            f"Run <code>cargo run &#45;p lesson04 {span}&#45;&#45; &#45;&#45;set&#45;a</span> digits</code>.",
+            f"Run <code>cargo run {span}&#45;p lesson04</span> {span}&#45;&#45; &#45;&#45;set&#45;a</span> digits</code>.",
         "With `--draws 5000` (`a<b & --x`).":
             f"With <code>{span}&#45;&#45;draws</span> 5000</code> (<code>a&lt;b &amp; {span}&#45;&#45;x</span></code>).",
         "A span over\nlines: `workload\n  generate --rows 20000 --\n  out/a`.":
@@ -286,7 +288,7 @@ def check():
             f"1. Run.\n   <details>Hint</details>\n2. Run <code>{span}&#45;&#45;seed</span> 2</code>.\n",
     }
     unchanged = [
-        "No flags: `cargo test`, `x - y`, `a--b`, `--`, and 5 s outside a table.\n",
+        "No flags: `cargo test`, `x - y`, `a--b`, `--`, `-p`, `rm -rf out`, `a -1`, and 5 s outside a table.\n",
         "```sh\ncargo run -- --standin\n```\n",
         "   ```sh\n   cargo run -- --standin\n   ```\n",
         "<details><summary>Hint</summary>Run `--seed 1`\nagain.</details>\n\nText.\n",

@@ -165,15 +165,18 @@ def rsa(path):
     def at(u, v):
         return sx + (u - lo) / (hi - lo) * side, sy + side - (v - lo) / (hi - lo) * side
 
+    # u^A up the side, u^B along the bottom: each triangle's arrow reaches its own axis
+    # (u^A's, from above, the side; u^B's, from below, the bottom).
     svg.rect(sx, sy, side, side, "none", GREY)
     for u, v in zip(*tri):
-        svg.circle(*at(u, v), 5, BERT, INK, 1)
-    svg.text(sx + side / 2, sy + side + 20, ["u", ("A", "sup"), " (model A's pairs)"], 13, "middle")
-    svg.text(sx - 8, sy + side / 2, ["u", ("B", "sup")], 13, "end")
+        svg.circle(*at(v, u), 5, BERT, INK, 1)
+    # (to the right of the bottom's arrowhead)
+    svg.text(sx + side / 2 + 16, sy + side + 20, ["u", ("B", "sup"), " (B's pairs)"], 13, "middle")
+    svg.text(sx - 8, sy + side / 2, ["u", ("A", "sup")], 13, "end")
     svg.text(sx + side / 2, sy + side + 44, f"RSA = r = {number(r)}", 15, "middle", bold=True)
     svg.text(sx + side / 2, sy + side + 64, "(one number, no axes left)", 13, "middle", GREY)
     svg.arrow(tx + 52, rows[0] + 70, sx - 10, sy + 40, GREY)
-    svg.arrow(tx + 52, rows[1] + 60, sx - 10, sy + side - 30, GREY)
+    svg.arrow(tx + 52, rows[1] + 60, sx + 12, sy + side + 4, GREY)
     svg.save(path)
     return r
 

@@ -133,10 +133,10 @@ def lookup_diagram(path, models, text=TEXT):
     svg.text(ex - 15, row + 6, "\u00d7", 18, "middle")
     svg.rect(ex, top, ew, h, LIGHT, INK)
     svg.rect(ex, row - 4, ew, 8, bert.colour, bert.colour)
-    svg.text(ex, top - 10, [("E", "i"), " (", thousands(bert.vocab_size), " \u00d7 ", ("d", "i"), ")"], 14)
+    svg.text(ex, top - 10, [f"{bert.name}'s ", ("E", "i"), " (", thousands(bert.vocab_size), " \u00d7 ", ("d", "i"), ")"], 14)
     svg.text(ex + ew + 15, row + 6, "=", 18, "middle")
     rx = ex + ew + 30
-    svg.rect(rx, row - 4, 100, 8, bert.colour, bert.colour)
+    svg.rect(rx, row - 4, ew, 8, bert.colour, bert.colour)  # E's row: d numbers
     svg.text(rx, row - 12, [("e", "b"), (str(t), "sub"), f" = row {t}"], 14)
     svg.text(rx, row + 24, f"the vector of \u201c{token}\u201d", 13, fill=GREY)
     notes = [

@@ -23,8 +23,10 @@ pub fn per_word(
     let scatter = Panel::Xy(XyPanel {
         axes: Axes {
             title: format!("A) Embeddings for \"{}\"", words[0]),
-            xlabel: format!("{} embeddings", labels.bert),
-            ylabel: format!("{} embeddings", hyphenated(&labels.gpt)),
+            // the family alone: a stand-in's full label runs past the axis; the
+            // title's tag says what the models are
+            xlabel: format!("{} embeddings", short_label(&labels.bert)),
+            ylabel: format!("{} embeddings", hyphenated(short_label(&labels.gpt))),
             rc: RcParams::OpenBold,
             ..Axes::default()
         },
