@@ -63,6 +63,9 @@ ITERATIONS = 1000  # t-SNE's
 KEPT_FROM_ROWS = 1 << 16  # common's neighbours::CACHED_FROM_ROWS: graphs of fewer rows are not kept
 RESULTS = BENCH / "scale.json"
 ESTIMATE_TOLERANCE = 0.25
+# A run's peak RSS ÷ the f32 bytes of its matrices, at most (bench/tests/scale.rs holds
+# every lesson on a small generated model to it).
+BOUND = 1.5
 
 
 def in_venv():
@@ -322,7 +325,8 @@ def markdown(rows):
     mark = {run: chr(ord("A") + i) for i, run in enumerate(runs)}
 
     def lo(r):
-        return f"{r['load_before']:.1f} → {r['load_after']:.1f} ({mark[(r['date'], r['cpu'], r['cores'])]})"
+        # no spaces around the arrow: a narrow cell breaks only before the run's letter
+        return f"{r['load_before']:.1f}→{r['load_after']:.1f} ({mark[(r['date'], r['cpu'], r['cores'])]})"
     lines = [
         "Dev profile (`cargo run`'s), `python3 bench/scale.py`: generated GGUF Q8_0 models "
         "(`bench/src/generate.rs`). The last column is the 1-minute load average before → after each run, "
@@ -333,18 +337,21 @@ def markdown(rows):
         "A load above the cores means the machine was shared, and the time is longer than a quiet "
         "machine's (memory is not affected). Times compare within one run.",
         "",
-        "| lesson | model | time | f32 matrices | peak RSS (÷ matrices) | estimate (÷ peak) | load (run) |",
-        "|---|---|---|---|---|---|---|",
+        "Each lesson, one whole run from start to exit:",
+        "",
+        "| lesson | model (f32 matrices) | time | peak RSS (÷\u00a0matrices) | estimate (÷\u00a0peak) | load (run) |",
+        "|---|---|---|---|---|---|",
     ]
     lesson_rows = sorted((r for r in rows if r["case"].startswith("lesson")),
                          key=lambda r: (r["case"], r.get("n", 0 if r["model"] == "stand-ins" else 10**9), r["model"]))
     for r in lesson_rows:
         flag = "" if abs(r["estimate_ratio"] - 1) <= ESTIMATE_TOLERANCE else " ✗"
         kept = " (kept graph)" if r.get("graph_read_back") else ""
-        lines.append(f"| {r['case']}{kept} | {r['model']} | {seconds(r['wall_s'])} | {r['matrices_mib']:,.0f} MiB "
+        lines.append(f"| {r['case']}{kept} | {r['model']} ({r['matrices_mib']:,.0f} MiB) | {seconds(r['wall_s'])} "
                      f"| {r['peak_mib']:,.0f} MiB ({r['ratio']:.2f}×) "
                      f"| {r['estimate_mib']:,.0f} MiB ({r['estimate_ratio']:.2f}{flag}) | {lo(r)} |")
-    lines += ["", "| stage | model | time | peak RSS | result | load (run) |", "|---|---|---|---|---|---|"]
+    lines += ["", "Each stage on its own, timed by the program inside its run (the map page: in headless Chromium):",
+              "", "| stage | model | time | peak RSS | result | load (run) |", "|---|---|---|---|---|---|"]
     for r in sorted((r for r in rows if not r["case"].startswith("lesson")), key=lambda r: (r["case"], r["n"])):
         if r["case"] == "kNN graph":
             note = (f"{r['gflops']:.0f} GFLOP/s = {r['sgemm_ratio']:.2f}× numpy's sgemm "
@@ -383,9 +390,17 @@ MARKERS = {"DBSCAN": "v", "kNN graph": "s", "lesson01": "^", "lesson02": "o", "l
            "lesson04": "P", "lesson05": "X", "t-SNE": "*"}
 
 
+def matrix_mib(n):
+    """MiB of an n × WIDTH matrix in f32."""
+    return n * WIDTH * 4 / 2**20
+
+
 def plot(rows, path):
-    """Time and peak memory of each stage against the vocabulary size (log–log), with the
-    slopes of n, n log n and n² for reading how each grows."""
+    """Time of each stage against the vocabulary size (log–log), with the slopes of n,
+    n log n and n² for reading how each grows; under it, peak memory divided by the f32
+    matrix's bytes, which grow as n: a flat line is memory growing as n, and the lines,
+    which lie on one another as plain memory (a lesson's peak is mostly its matrix), come
+    apart where they differ, against the 1.5× bound."""
     import matplotlib
     matplotlib.use("svg")
     import matplotlib.pyplot as plt
@@ -412,9 +427,13 @@ def plot(rows, path):
         colour, marker = f"C{i}", MARKERS.get(case, "o")
         # the time panel draws t-SNE's descent, not the whole stage: the key says so
         name = "t-SNE (time: its descent)" if case == "t-SNE" else case
-        ax_m.plot([r["n"] for r in of_case], [r["peak_mib"] for r in of_case], "-", marker=marker,
-                  color=colour, label=name)
-        ends.append((case, of_case[-1]["n"], of_case[-1]["peak_mib"], colour))
+        if case == "DBSCAN":
+            # it holds the 2-D map, not the matrix: its line is in the time panel and the key
+            ax_t.plot([], [], "-", marker=marker, color=colour, label=name)
+        else:
+            ratios = [r["peak_mib"] / matrix_mib(r["n"]) for r in of_case]
+            ax_m.plot([r["n"] for r in of_case], ratios, "-", marker=marker, color=colour, label=name)
+            ends.append((case, of_case[-1]["n"], ratios[-1], colour))
         # a run that read a kept graph has no graph in its time: its point stands apart
         timed = [r for r in of_case if not r.get("graph_read_back")]
         # t-SNE's descent alone: before it, small vocabularies search their own neighbours
@@ -438,26 +457,32 @@ def plot(rows, path):
                           textcoords="offset points", ha="left", va="center")
     thousands = FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k")
     plain = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
-    for ax, title, unit in [(ax_t, "time of each stage", "seconds"), (ax_m, "peak resident memory", "MiB")]:
+    for ax, title, unit in [(ax_t, "time of each stage", "seconds"),
+                            (ax_m, "peak resident memory ÷ the f32 matrix", "peak RSS ÷ (n × 2,304 × 4 bytes)")]:
         ax.set_xscale("log")
-        ax.set_yscale("log")
-        # ticks at the sizes measured, written in thousands; the values at 1, 2 and 5 of
-        # each decade, written out
+        # ticks at the sizes measured, written in thousands
         ax.xaxis.set_major_locator(FixedLocator(ns))
         ax.xaxis.set_major_formatter(thousands)
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlim(ns[0] / 1.15, ns[-1] * 1.9)
-        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
-        ax.yaxis.set_major_formatter(plain)
-        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.grid(True, which="major", color="#e4e4e4", linewidth=0.6)
         ax.set_xlabel(f"vocabulary size (tokens, {WIDTH:,} dimensions)")
         ax.set_ylabel(unit)
         ax.set_title(title)
-    if ends:
-        # room above the highest memory line for the names stacked beside its end
-        ax_m.set_ylim(top=max(value for *_, value, _ in ends) * 1.8)
-    handles, labels = ax_m.get_legend_handles_labels()
+    # time: the values at 1, 2 and 5 of each decade, written out
+    ax_t.set_yscale("log")
+    ax_t.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
+    ax_t.yaxis.set_major_formatter(plain)
+    ax_t.yaxis.set_minor_formatter(NullFormatter())
+    # memory: from the matrix alone (1×) to just above the issue's bound
+    ax_m.set_ylim(1.0, 1.6)
+    ax_m.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.1f}×"))
+    ax_m.axhline(BOUND, color="grey", linestyle="--", linewidth=0.8)
+    ax_m.annotate(f"the bound on a lesson, {BOUND}×", (ns[-1] * 1.9, BOUND), xytext=(-4, 4),
+                  textcoords="offset points", color="#555555", fontsize=small, ha="right", va="bottom")
+    handles, labels = ax_t.get_legend_handles_labels()
+    handles_m, labels_m = ax_m.get_legend_handles_labels()
+    handles, labels = handles_m + handles, labels_m + labels
     if hollow:
         handles.append(Line2D([], [], marker=hollow, color="grey", markerfacecolor="white", linestyle="none"))
         labels.append("hollow: lesson 2 reading the kept kNN graph")

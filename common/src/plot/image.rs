@@ -200,6 +200,10 @@ fn draw_colorbar<DB: DrawingBackend>(
         .disable_mesh()
         .disable_x_axis()
         .label_style(sizes.label_font())
+        // matplotlib's outward ticks, their labels clear of the bar (plotters' default
+        // tick, 5% of a plotting area this narrow, rounds to none, and its labels touched
+        // the bar)
+        .set_all_tick_mark_size(sizes.px(4))
         .y_labels(sizes.tick_counts(strip.dim_in_pixel()).1)
         .y_label_formatter(&|v| short_number(*v))
         .draw()

@@ -62,6 +62,22 @@ pub fn own_label(model: &Model) -> String {
     }
 }
 
+/// A model in a list named as the course names models ("gpt2", "bert-large-uncased"):
+/// the name for the model itself; for a stand-in, what stands in and for which name
+/// ("SmolLM2 for gpt2", "SYNTHETIC for bert-large-uncased"), so that an axis never shows
+/// a stand-in under the course model's name alone.
+pub fn for_name(model: &Model, name: &str) -> String {
+    standing_for(model.files.standin.as_ref(), name)
+}
+
+fn standing_for(standin: Option<&StandinInfo>, name: &str) -> String {
+    match standin {
+        Some(info) if info.synthetic => format!("SYNTHETIC for {name}"),
+        Some(info) => format!("{} for {name}", family_name(info.source_model())),
+        None => name.to_string(),
+    }
+}
+
 /// A label as the notebooks spell it where they write "GPT-2" (lesson 1's matrix title,
 /// lesson 3's figures): the course GPT's "GPT2" becomes "GPT-2", any other label stays.
 pub fn hyphenated(label: &str) -> String {
@@ -79,26 +95,34 @@ pub fn short_label(label: &str) -> &str {
     label.split_once(" (").map_or(label, |(family, _)| family)
 }
 
+/// The words by which a label says its model is a stand-in; a title holding them needs
+/// no stand-in tag (see [`crate::plot::Figure::tag_titles`]).
+const STANDIN: &str = "stand-in";
+
+/// Whether `text` already names its model as a stand-in (a label from this module).
+pub fn names_a_standin(text: &str) -> bool {
+    text.contains(STANDIN)
+}
+
 /// What a stand-in is, in a label's brackets: "MiniLM stand-in", or "SYNTHETIC stand-in
-/// from MiniLM" when its values are generated from that model's. A title that says this
-/// needs no stand-in tag (see [`crate::plot::Figure::tag_titles`]).
+/// from MiniLM" when its values are generated from that model's.
 fn what_stands_in(info: &StandinInfo) -> String {
-    let model = short_name(&info.description);
+    let model = family_name(info.source_model());
     if info.synthetic {
-        format!("SYNTHETIC stand-in from {model}")
+        format!("SYNTHETIC {STANDIN} from {model}")
     } else {
-        format!("{model} stand-in")
+        format!("{model} {STANDIN}")
     }
 }
 
-/// A stand-in's model family from its description's first word: "SmolLM2" from
-/// "SmolLM2-135M-Instruct (…", "MiniLM" from "all-MiniLM-L6-v2 (…" (lower-case prefixes
-/// such as "all" name no model).
-fn short_name(description: &str) -> &str {
-    let word = description.split_whitespace().next().unwrap_or(description);
-    word.split('-')
+/// A model's family from its name: "SmolLM2" of "SmolLM2-135M-Instruct", "MiniLM" of
+/// "all-MiniLM-L6-v2" (the first part with a capital: lower-case prefixes such as "all"
+/// name no model).
+fn family_name(model: &str) -> &str {
+    model
+        .split('-')
         .find(|part| part.chars().any(|c| c.is_ascii_uppercase()))
-        .unwrap_or(word)
+        .unwrap_or(model)
 }
 
 #[cfg(test)]
@@ -139,6 +163,12 @@ mod tests {
         let wide = bert("bert-large-uncased", true);
         assert_eq!(wide, "BERT (SYNTHETIC stand-in from MiniLM)");
         assert_eq!(short_label(&wide), "BERT");
+        assert!(names_a_standin(&wide) && !names_a_standin("GPT2"));
+        assert_eq!(standing_for(Some(&smollm), "gpt2"), "SmolLM2 for gpt2");
+        let synthetic = info(minilm, true);
+        let large = standing_for(Some(&synthetic), "bert-large-uncased");
+        assert_eq!(large, "SYNTHETIC for bert-large-uncased");
+        assert_eq!(standing_for(None, "gpt2-large"), "gpt2-large");
     }
 
     #[test]

@@ -14,6 +14,6 @@ mod render;
 mod spec;
 
 pub use color::*;
-pub use labels::{hyphenated, model_labels, own_label, short_label};
+pub use labels::{for_name, hyphenated, model_labels, own_label, short_label};
 pub use render::{save, svg};
 pub use spec::*;

@@ -5,6 +5,7 @@ use crate::analysis::stats::Histogram;
 use crate::tensor::Matrix;
 
 use super::color::{BLACK, Color, Colormap, Rgba};
+use super::labels;
 
 /// A figure: `rows × cols` cells, panels placed on them, `width × height` pixels.
 pub struct Figure<'a> {
@@ -291,8 +292,9 @@ impl<'a> ImagePanel<'a> {
 
 impl<'a> Figure<'a> {
     /// Appends `tag` to every panel title (the session's stand-in warning) but those that
-    /// already name their model as a stand-in ("… for BERT (MiniLM stand-in)", from
-    /// [`crate::plot::labels`]): those say more than the tag would, and twice is noise.
+    /// already name their model as a stand-in ("… for BERT (MiniLM stand-in)", as
+    /// [`labels::names_a_standin`] tells): those say more than the tag would, and twice
+    /// is noise.
     pub fn tag_titles(&mut self, tag: &str) {
         if tag.is_empty() {
             return;
@@ -302,7 +304,7 @@ impl<'a> Figure<'a> {
                 Panel::Xy(panel) => &mut panel.axes,
                 Panel::Image(panel) => &mut panel.axes,
             };
-            if !axes.title.is_empty() && !axes.title.contains("stand-in") {
+            if !axes.title.is_empty() && !labels::names_a_standin(&axes.title) {
                 axes.title.push_str(tag);
             }
         }

@@ -156,12 +156,7 @@ pub fn rsa<'a>(
 
 /// Part 4: the model × model RSA matrix (`sizes.rsa` as a matrix), values in the cells.
 pub fn model_matrix<'a>(sizes: &ModelSizes, matrix: &'a Matrix) -> Figure<'a> {
-    let labels: Vec<String> = sizes
-        .names
-        .iter()
-        .zip(&sizes.widths)
-        .map(|(m, w)| format!("{m} ({w})"))
-        .collect();
+    let labels = sizes.axis_labels.clone();
     Figure::single(
         900,
         700,

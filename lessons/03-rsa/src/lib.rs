@@ -12,6 +12,7 @@ use common::analysis::rsa::{
 };
 use common::analysis::stats::{is_constant, pearson};
 use common::model::first_token;
+use common::plot::for_name;
 use common::run::cli::expand;
 use common::run::progress::shown;
 use common::text::one_line;
@@ -293,8 +294,12 @@ fn model_sizes(
     for name in names {
         let model = model_named(name)?;
         similarity.push(similarity_of(model, words, session.device())?);
+        let width = model.embeddings.cols();
         sizes.models.push(model.label());
-        sizes.widths.push(model.embeddings.cols());
+        sizes.widths.push(width);
+        sizes
+            .axis_labels
+            .push(format!("{} ({width})", for_name(model, name)));
         sizes.standin.push(model.is_standin());
     }
     for a in &similarity {

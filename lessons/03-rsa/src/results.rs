@@ -276,6 +276,10 @@ pub struct ModelSizes {
     pub rsa: Vec<Vec<f64>>,
     pub spearman: Vec<Vec<f64>>,
     pub standin: Vec<bool>,
+    /// Each model as the figure's axes name it, with its width: "gpt2 (768)", or for a
+    /// stand-in "SmolLM2 for gpt2 (576)" ([`common::plot::for_name`]).
+    #[serde(skip)]
+    pub axis_labels: Vec<String>,
 }
 
 impl ModelSizes {
